@@ -1,0 +1,24 @@
+# install() + exported package so that `find_package(fillwire CONFIG)` gives fillwire::engine.
+
+include(CMakePackageConfigHelpers)
+
+install(TARGETS ${FILLWIRE_EXPORTED_TARGETS} fillwire_warnings fillwire_options
+  EXPORT fillwireTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY engine/include/fillwire DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT fillwireTargets
+  NAMESPACE fillwire::
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fillwire)
+
+configure_package_config_file(cmake/fillwireConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/fillwireConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fillwire)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/fillwireConfigVersion.cmake
+  COMPATIBILITY SameMajorVersion)
+install(FILES
+  ${CMAKE_CURRENT_BINARY_DIR}/fillwireConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/fillwireConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fillwire)

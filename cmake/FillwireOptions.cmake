@@ -1,0 +1,57 @@
+# Project-wide options and the two INTERFACE targets every fillwire target links PRIVATE:
+#   fillwire::warnings  compiler warnings (errors only when FILLWIRE_WARNINGS_AS_ERRORS, i.e. in CI)
+#   fillwire::options   language level and sanitizer flags
+# Tests, benchmarks and tools default ON only when fillwire is the top-level project, so a user who
+# add_subdirectory()s us into their build pays for the library alone.
+
+include(GNUInstallDirs)
+
+option(FILLWIRE_BUILD_TESTS "Build the GoogleTest suites" ${PROJECT_IS_TOP_LEVEL})
+option(FILLWIRE_BUILD_BENCH "Build the Google Benchmark suites" ${PROJECT_IS_TOP_LEVEL})
+option(FILLWIRE_BUILD_TOOLS "Build the fillwire CLI and upbit-sim" ${PROJECT_IS_TOP_LEVEL})
+option(FILLWIRE_WARNINGS_AS_ERRORS "Treat warnings as errors (CI)" OFF)
+set(FILLWIRE_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address,undefined' or 'thread'")
+# simdjson's On-Demand API is compiled for the instruction set the compiler targets: with plain
+# x86-64 flags it falls back to its scalar kernel (several times slower). The ISA floor is therefore
+# an explicit choice: haswell (AVX2; every x86-64 server since 2013, and all AMD Zen) by default.
+# The Decoder checks at start-up that the CPU can run what was built, and says so clearly if not.
+set(FILLWIRE_ISA "haswell" CACHE STRING "x86-64 ISA floor: haswell, westmere, generic or native")
+set_property(CACHE FILLWIRE_ISA PROPERTY STRINGS haswell westmere generic native)
+
+set(CMAKE_CXX_STANDARD 20)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
+
+# ccache makes the Beast translation units cheap to rebuild; use it when the machine has it.
+if(PROJECT_IS_TOP_LEVEL AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  find_program(FILLWIRE_CCACHE ccache)
+  if(FILLWIRE_CCACHE)
+    set(CMAKE_CXX_COMPILER_LAUNCHER "${FILLWIRE_CCACHE}")
+  endif()
+endif()
+
+add_library(fillwire_warnings INTERFACE)
+add_library(fillwire::warnings ALIAS fillwire_warnings)
+target_compile_options(fillwire_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion
+  -Wformat=2 -Wimplicit-fallthrough
+  $<$<BOOL:${FILLWIRE_WARNINGS_AS_ERRORS}>:-Werror>)
+
+add_library(fillwire_options INTERFACE)
+add_library(fillwire::options ALIAS fillwire_options)
+if(FILLWIRE_SANITIZE)
+  target_compile_options(fillwire_options INTERFACE
+    -fsanitize=${FILLWIRE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(fillwire_options INTERFACE -fsanitize=${FILLWIRE_SANITIZE})
+endif()
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  if(FILLWIRE_ISA STREQUAL "native")
+    target_compile_options(fillwire_options INTERFACE -march=native)
+  elseif(FILLWIRE_ISA STREQUAL "haswell")
+    target_compile_options(fillwire_options INTERFACE -march=haswell -mtune=generic)
+  elseif(FILLWIRE_ISA STREQUAL "westmere")
+    target_compile_options(fillwire_options INTERFACE -march=westmere -mpclmul -mtune=generic)
+  endif()
+endif()

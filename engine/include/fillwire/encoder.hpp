@@ -1,0 +1,31 @@
+#pragma once
+// Encoder: OrderEvent -> one JSON object, DEFAULT or SIMPLE names, fields in the exchange's order.
+// For tests, the simulator and tools. Doubles are written in their shortest exact form
+// (std::to_chars), so decode(encode(e)) == e for every finite value. Absent nullable fields are
+// written as null (as the exchange does); absent non-nullable fields are omitted.
+// Any thread; the buffer form never allocates.
+
+#include <cstddef>
+#include <string>
+
+#include "fillwire/order_event.hpp"
+
+namespace fillwire {
+
+enum class WireFormat : std::uint8_t { full, simple };
+
+// Large enough for any OrderEvent in either format.
+inline constexpr std::size_t kMaxEncodedEvent = 2048;
+
+// Writes the event into [out, out+capacity). Returns bytes written, or 0 if it does not fit.
+std::size_t encode(const OrderEvent& event, WireFormat format, char* out,
+                   std::size_t capacity) noexcept;
+[[nodiscard]] std::string encode(const OrderEvent& event, WireFormat format = WireFormat::full);
+
+// Fields the exchange sends as null when not applicable (PROTOCOL.md §4: "string/null" etc.).
+inline constexpr std::uint32_t kNullableFields =
+    field_bit(Field::trade_uuid) | field_bit(Field::time_in_force) | field_bit(Field::trade_fee) |
+    field_bit(Field::is_maker) | field_bit(Field::identifier) | field_bit(Field::smp_type) |
+    field_bit(Field::trade_timestamp);
+
+}  // namespace fillwire

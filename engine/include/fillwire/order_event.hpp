@@ -1,0 +1,172 @@
+#pragma once
+// OrderEvent: one myOrder event from Upbit's private WebSocket, decoded into a fixed-size POD that
+// lives in a ring slot. Every field of PROTOCOL.md §4 is here, numbers as the exchange sent them
+// (double / int64 ms / uint32), text inline, enums as uint8 with an explicit `unknown`.
+//
+// Presence: bit `field_bit(Field::x)` of `present` is set when the field was in the frame and not
+// null. Fields without their bit hold a zero value and must not be read as data.
+//
+// Inline capacities (a longer value is a decode error `too_long`, never a silent truncation):
+//   code        15 chars: Upbit markets are QUOTE-BASE with a 3-4 letter quote (KRW, BTC, USDT) and
+//               base symbols of at most ~10 letters today ("KRW-MOODENG" is 11).
+//   identifier  45 chars: Upbit publishes no limit for the client identifier; the common forms (a
+//               UUID, 36, or a short prefix plus a UUID) fit, and the event stays 256 bytes.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "fillwire/fixed_string.hpp"
+#include "fillwire/uuid.hpp"
+
+namespace fillwire {
+
+// The 29 fields, numbered in the order the exchange itself sends them (see frames/myorder-trade-*).
+enum class Field : std::uint8_t {
+  type, code, uuid, ask_bid, order_type, state, trade_uuid, price, avg_price, volume,
+  remaining_volume, executed_volume, trades_count, reserved_fee, remaining_fee, paid_fee, locked,
+  executed_funds, time_in_force, trade_fee, is_maker, identifier, smp_type, prevented_volume,
+  prevented_locked, trade_timestamp, order_timestamp, timestamp, stream_type,
+  count_,  // number of fields; not a field
+  none = 0xFF,  // "no particular field", used by errors about the whole frame
+};
+inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count_);
+static_assert(kFieldCount == 29, "PROTOCOL.md §4 lists 29 myOrder fields.");
+
+[[nodiscard]] constexpr std::uint32_t field_bit(Field f) noexcept {
+  return std::uint32_t{1} << static_cast<unsigned>(f);
+}
+
+// DEFAULT (full) and SIMPLE (abbreviated) names, indexed by Field.
+inline constexpr std::string_view kDefaultNames[kFieldCount] = {
+    "type", "code", "uuid", "ask_bid", "order_type", "state", "trade_uuid", "price", "avg_price",
+    "volume", "remaining_volume", "executed_volume", "trades_count", "reserved_fee",
+    "remaining_fee", "paid_fee", "locked", "executed_funds", "time_in_force", "trade_fee",
+    "is_maker", "identifier", "smp_type", "prevented_volume", "prevented_locked",
+    "trade_timestamp", "order_timestamp", "timestamp", "stream_type"};
+inline constexpr std::string_view kSimpleNames[kFieldCount] = {
+    "ty", "cd", "uid", "ab", "ot", "s", "tuid", "p", "ap", "v", "rv", "ev", "tc", "rsf", "rmf",
+    "pf", "l", "ef", "tif", "tf", "im", "id", "smpt", "pv", "pl", "ttms", "otms", "tms", "st"};
+
+[[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
+  return static_cast<std::size_t>(f) < kFieldCount ? kDefaultNames[static_cast<std::size_t>(f)]
+                                                   : std::string_view{"(frame)"};
+}
+
+// Fields without which an event cannot be applied to the account: absent or null is an error.
+inline constexpr std::uint32_t kRequiredFields =
+    field_bit(Field::type) | field_bit(Field::code) | field_bit(Field::uuid) |
+    field_bit(Field::ask_bid) | field_bit(Field::order_type) | field_bit(Field::state) |
+    field_bit(Field::executed_volume) | field_bit(Field::trades_count) |
+    field_bit(Field::paid_fee) | field_bit(Field::executed_funds) | field_bit(Field::timestamp);
+
+enum class Side : std::uint8_t { unknown, ask, bid };
+enum class OrderType : std::uint8_t { unknown, limit, price, market, best };
+enum class OrderState : std::uint8_t { unknown, wait, watch, trade, done, cancel, prevented };
+enum class TimeInForce : std::uint8_t { unknown, ioc, fok, post_only };
+enum class SmpType : std::uint8_t { unknown, reduce, cancel_maker, cancel_taker };
+enum class StreamType : std::uint8_t { unknown, realtime, snapshot };
+
+// What a ring slot carries: an order event, or (later) a connection notice in order with the data.
+enum class EventKind : std::uint8_t { order, control };
+// Where an order event came from: the live stream, a REST resync, or a journal/file replay.
+enum class EventOrigin : std::uint8_t { stream, resync, replay };
+
+// Wire spellings, indexed by enum value (index 0, `unknown`, has none).
+inline constexpr std::string_view kSideNames[] = {"", "ASK", "BID"};
+inline constexpr std::string_view kOrderTypeNames[] = {"", "limit", "price", "market", "best"};
+inline constexpr std::string_view kStateNames[] = {"",     "wait",   "watch",    "trade",
+                                                   "done", "cancel", "prevented"};
+inline constexpr std::string_view kTimeInForceNames[] = {"", "ioc", "fok", "post_only"};
+inline constexpr std::string_view kSmpTypeNames[] = {"", "reduce", "cancel_maker", "cancel_taker"};
+inline constexpr std::string_view kStreamTypeNames[] = {"", "REALTIME", "SNAPSHOT"};
+
+template <class E, std::size_t N>
+[[nodiscard]] constexpr std::string_view enum_name(E e, const std::string_view (&names)[N]) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < N && i != 0 ? names[i] : std::string_view{"unknown"};
+}
+[[nodiscard]] constexpr std::string_view to_string(Side v) noexcept { return enum_name(v, kSideNames); }
+[[nodiscard]] constexpr std::string_view to_string(OrderType v) noexcept {
+  return enum_name(v, kOrderTypeNames);
+}
+[[nodiscard]] constexpr std::string_view to_string(OrderState v) noexcept {
+  return enum_name(v, kStateNames);
+}
+[[nodiscard]] constexpr std::string_view to_string(TimeInForce v) noexcept {
+  return enum_name(v, kTimeInForceNames);
+}
+[[nodiscard]] constexpr std::string_view to_string(SmpType v) noexcept {
+  return enum_name(v, kSmpTypeNames);
+}
+[[nodiscard]] constexpr std::string_view to_string(StreamType v) noexcept {
+  return enum_name(v, kStreamTypeNames);
+}
+
+[[nodiscard]] constexpr bool is_terminal(OrderState s) noexcept {
+  return s == OrderState::done || s == OrderState::cancel || s == OrderState::prevented;
+}
+
+using MarketCode = FixedString<15>;
+using ClientId = FixedString<45>;
+
+struct alignas(64) OrderEvent {
+  // --- engine fields (not on the wire) ---
+  std::uint64_t seq;      // assigned by the producer, strictly increasing per session
+  std::uint64_t recv_ts;  // receive time: steady-clock ns or TSC ticks, set by the producer
+
+  // --- numbers (PROTOCOL.md §4) ---
+  double price;             // order price; for state=trade, the trade price
+  double avg_price;
+  double volume;            // order volume; for state=trade, the trade volume
+  double remaining_volume;
+  double executed_volume;   // cumulative
+  double reserved_fee;
+  double remaining_fee;
+  double paid_fee;          // cumulative
+  double locked;
+  double executed_funds;    // cumulative, quote currency
+  double trade_fee;         // nullable: only for state=trade
+  double prevented_volume;
+  double prevented_locked;
+  std::int64_t trade_timestamp;  // ms since epoch, nullable
+  std::int64_t order_timestamp;  // ms
+  std::int64_t timestamp;        // ms, event time
+
+  Uuid uuid;
+  Uuid trade_uuid;  // nullable
+
+  std::uint32_t trades_count;  // cumulative
+  std::uint32_t present;       // presence bitmask, see field_bit()
+
+  // --- enums ---
+  Side ask_bid;
+  OrderType order_type;
+  OrderState state;
+  TimeInForce time_in_force;  // nullable
+  SmpType smp_type;           // nullable
+  StreamType stream_type;
+  std::uint8_t is_maker;      // 0/1, nullable
+  std::uint8_t type_known;    // 1 when `type` was "myOrder"
+  EventKind kind;
+  EventOrigin origin;
+
+  MarketCode code;
+  ClientId identifier;  // nullable
+
+  [[nodiscard]] bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
+};
+
+static_assert(std::is_trivially_copyable_v<OrderEvent>,
+              "OrderEvent is copied with memcpy into ring slots and journals: it must be trivially "
+              "copyable.");
+static_assert(std::is_standard_layout_v<OrderEvent>,
+              "OrderEvent must be standard layout so offsets are stable for journals and tools.");
+static_assert(alignof(OrderEvent) == 64, "OrderEvent starts on a cache line: no false sharing "
+                                         "between adjacent ring slots' headers.");
+static_assert(sizeof(OrderEvent) == 256, "OrderEvent is exactly four cache lines.");
+static_assert(std::is_trivially_default_constructible_v<OrderEvent>,
+              "Ring slots are allocated once, uninitialised; the decoder fills every field.");
+
+}  // namespace fillwire

@@ -1,0 +1,554 @@
+// Decoder: simdjson On-Demand, one pass over each object's fields in document order.
+//
+// Speed comes from two things. (1) The frame is parsed where it landed: the receive buffer keeps
+// kFramePadding bytes after each frame. (2) Keys are matched speculatively: the exchange sends its
+// fields in a fixed order, so the decoder remembers which field followed which in the last frame
+// and first compares each key against that prediction (one short memcmp). A miss falls back to a
+// lookup by length over both name tables, so any order, and either naming form, is still correct.
+
+#include "fillwire/decoder.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <cstring>
+#include <limits>
+
+namespace fillwire {
+namespace od = simdjson::ondemand;
+
+static_assert(kFramePadding >= simdjson::SIMDJSON_PADDING,
+              "Frames are parsed in place: callers must reserve simdjson's read-ahead padding.");
+
+std::string_view to_string(DecodeErrc e) noexcept {
+  switch (e) {
+    case DecodeErrc::ok: return "ok";
+    case DecodeErrc::empty_frame: return "empty frame";
+    case DecodeErrc::frame_too_large: return "frame too large";
+    case DecodeErrc::invalid_utf8: return "invalid UTF-8";
+    case DecodeErrc::malformed_json: return "malformed JSON";
+    case DecodeErrc::not_an_object: return "not an object";
+    case DecodeErrc::missing_field: return "missing required field";
+    case DecodeErrc::wrong_type: return "wrong JSON type";
+    case DecodeErrc::bad_enum: return "unknown enum value";
+    case DecodeErrc::bad_uuid: return "invalid UUID";
+    case DecodeErrc::too_long: return "value too long";
+    case DecodeErrc::out_of_range: return "number out of range";
+    case DecodeErrc::duplicate_field: return "duplicate field";
+    case DecodeErrc::unsupported_type: return "unsupported event type";
+    case DecodeErrc::unknown_frame: return "unknown frame";
+    case DecodeErrc::unexpected_list: return "list frame where one event was expected";
+    case DecodeErrc::count_: break;
+  }
+  return "invalid error code";
+}
+
+namespace {
+
+constexpr std::size_t kStart = kFieldCount;  // "before the first field" in the order tables
+constexpr std::size_t kMaxNameLength = 16;   // "remaining_volume", "prevented_volume", ...
+
+// Fallback lookup: names bucketed by length, both forms. Built once at compile time.
+struct NameIndex {
+  struct Entry {
+    std::string_view name;
+    Field field;
+    bool simple;
+  };
+  Entry entries[2 * kFieldCount]{};
+  std::uint8_t begin[kMaxNameLength + 2]{};  // entries of length n are [begin[n], begin[n+1])
+
+  constexpr NameIndex() {
+    std::size_t n = 0;
+    for (std::size_t len = 0; len <= kMaxNameLength; ++len) {
+      begin[len] = static_cast<std::uint8_t>(n);
+      for (std::size_t f = 0; f < kFieldCount; ++f) {
+        if (kDefaultNames[f].size() == len) entries[n++] = {kDefaultNames[f], Field(f), false};
+        if (kSimpleNames[f].size() == len) entries[n++] = {kSimpleNames[f], Field(f), true};
+      }
+    }
+    begin[kMaxNameLength + 1] = static_cast<std::uint8_t>(n);
+  }
+
+  [[nodiscard]] const Entry* find(std::string_view key) const noexcept {
+    if (key.size() > kMaxNameLength) return nullptr;
+    for (std::size_t i = begin[key.size()]; i < begin[key.size() + 1]; ++i) {
+      if (entries[i].name == key) return &entries[i];
+    }
+    return nullptr;
+  }
+};
+constexpr NameIndex kNameIndex{};
+
+template <class E, std::size_t N>
+bool parse_enum(std::string_view text, const std::string_view (&names)[N], E& out) noexcept {
+  for (std::size_t i = 1; i < N; ++i) {
+    if (names[i] == text) {
+      out = static_cast<E>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+// True if `tok` is lexically a JSON number: then a NUMBER_ERROR means "does not fit", not "garbage".
+bool looks_like_number(std::string_view tok) noexcept {
+  std::size_t i = 0;
+  if (i < tok.size() && tok[i] == '-') ++i;
+  const std::size_t digits_start = i;
+  while (i < tok.size() && tok[i] >= '0' && tok[i] <= '9') ++i;
+  if (i == digits_start) return false;
+  if (i < tok.size() && tok[i] == '.') {
+    ++i;
+    const std::size_t frac = i;
+    while (i < tok.size() && tok[i] >= '0' && tok[i] <= '9') ++i;
+    if (i == frac) return false;
+  }
+  if (i < tok.size() && (tok[i] == 'e' || tok[i] == 'E')) {
+    ++i;
+    if (i < tok.size() && (tok[i] == '+' || tok[i] == '-')) ++i;
+    const std::size_t exp = i;
+    while (i < tok.size() && tok[i] >= '0' && tok[i] <= '9') ++i;
+    if (i == exp) return false;
+  }
+  while (i < tok.size() && (tok[i] == ' ' || tok[i] == '\t' || tok[i] == '\n' || tok[i] == '\r')) ++i;
+  return i == tok.size();
+}
+
+DecodeErrc map_error(simdjson::error_code ec) noexcept {
+  switch (ec) {
+    case simdjson::SUCCESS: return DecodeErrc::ok;
+    case simdjson::EMPTY: return DecodeErrc::empty_frame;
+    case simdjson::CAPACITY: return DecodeErrc::frame_too_large;
+    case simdjson::UTF8_ERROR: return DecodeErrc::invalid_utf8;
+    case simdjson::INCORRECT_TYPE: return DecodeErrc::wrong_type;
+    case simdjson::NUMBER_OUT_OF_RANGE: return DecodeErrc::out_of_range;
+    default: return DecodeErrc::malformed_json;
+  }
+}
+
+}  // namespace
+
+struct Decoder::Impl {
+  od::parser parser;
+  // next[f]: the field that followed f in the last object (next[kStart]: the first field).
+  Field next[kFieldCount + 1];
+  bool simple = false;  // which name table the predictions use
+
+  explicit Impl(std::size_t max_frame) : parser(max_frame) {
+    for (std::size_t f = 0; f <= kFieldCount; ++f) {
+      next[f] = f == kStart ? Field::type : (f + 1 < kFieldCount ? Field(f + 1) : Field::none);
+    }
+  }
+
+  // --- one object -> one OrderEvent ----------------------------------------------------------
+
+  struct ObjectResult {
+    DecodeError error;
+    bool order_like;  // at least one myOrder field seen
+  };
+
+  static DecodeError fail(DecodeErrc code, Field field) noexcept { return {code, field, 0}; }
+
+  // A number value that failed: tell "does not fit" from "is not a number" from "is garbage".
+  static DecodeError number_error(od::value& v, simdjson::error_code ec, Field f) noexcept {
+    if (ec == simdjson::NUMBER_ERROR) {
+      if (looks_like_number(v.raw_json_token())) {
+        return fail(DecodeErrc::out_of_range, f);
+      }
+      return fail(DecodeErrc::malformed_json, f);
+    }
+    return fail(map_error(ec), f);
+  }
+
+  static DecodeError read_double(od::value& v, Field f, double& out) noexcept {
+    const auto ec = v.get_double().get(out);
+    return ec ? number_error(v, ec, f) : DecodeError{};
+  }
+
+  static DecodeError read_string(od::value& v, Field f, std::string_view& out) noexcept {
+    const auto ec = v.get_string().get(out);
+    return ec ? fail(map_error(ec), f) : DecodeError{};
+  }
+
+  template <class E, std::size_t N>
+  static DecodeError read_enum(od::value& v, Field f, const std::string_view (&names)[N],
+                               E& out) noexcept {
+    std::string_view s;
+    if (auto e = read_string(v, f, s)) return e;
+    return parse_enum(s, names, out) ? DecodeError{} : fail(DecodeErrc::bad_enum, f);
+  }
+
+  static DecodeError read_uuid(od::value& v, Field f, Uuid& out) noexcept {
+    std::string_view s;
+    if (auto e = read_string(v, f, s)) return e;
+    return Uuid::parse(s, out) ? DecodeError{} : fail(DecodeErrc::bad_uuid, f);
+  }
+
+  template <std::size_t N>
+  static DecodeError read_text(od::value& v, Field f, FixedString<N>& out) noexcept {
+    std::string_view s;
+    if (auto e = read_string(v, f, s)) return e;
+    return out.assign(s) ? DecodeError{} : fail(DecodeErrc::too_long, f);
+  }
+
+  static DecodeError read_ms(od::value& v, Field f, std::int64_t& out) noexcept {
+    const auto ec = v.get_int64().get(out);
+    return ec ? number_error(v, ec, f) : DecodeError{};
+  }
+
+  // Returns the error; sets the presence bit only for a non-null value that parsed.
+  static DecodeError read_field(Field f, od::value& v, OrderEvent& e) noexcept {
+    // null == absent for every field; the required-field check comes at the end of the object.
+    bool is_null = false;
+    if (v.is_null().get(is_null) != simdjson::SUCCESS) is_null = false;
+    if (is_null) return {};
+
+    DecodeError err;
+    switch (f) {
+      case Field::type: {
+        std::string_view s;
+        if ((err = read_string(v, f, s))) return err;
+        if (s != "myOrder") return fail(DecodeErrc::unsupported_type, f);
+        e.type_known = 1;
+        break;
+      }
+      case Field::code: err = read_text(v, f, e.code); break;
+      case Field::uuid: err = read_uuid(v, f, e.uuid); break;
+      case Field::ask_bid: err = read_enum(v, f, kSideNames, e.ask_bid); break;
+      case Field::order_type: err = read_enum(v, f, kOrderTypeNames, e.order_type); break;
+      case Field::state: err = read_enum(v, f, kStateNames, e.state); break;
+      case Field::trade_uuid: err = read_uuid(v, f, e.trade_uuid); break;
+      case Field::price: err = read_double(v, f, e.price); break;
+      case Field::avg_price: err = read_double(v, f, e.avg_price); break;
+      case Field::volume: err = read_double(v, f, e.volume); break;
+      case Field::remaining_volume: err = read_double(v, f, e.remaining_volume); break;
+      case Field::executed_volume: err = read_double(v, f, e.executed_volume); break;
+      case Field::trades_count: {
+        std::int64_t n = 0;
+        if (const auto ec = v.get_int64().get(n)) return number_error(v, ec, f);
+        if (n < 0 || n > std::numeric_limits<std::uint32_t>::max()) {
+          return fail(DecodeErrc::out_of_range, f);
+        }
+        e.trades_count = static_cast<std::uint32_t>(n);
+        break;
+      }
+      case Field::reserved_fee: err = read_double(v, f, e.reserved_fee); break;
+      case Field::remaining_fee: err = read_double(v, f, e.remaining_fee); break;
+      case Field::paid_fee: err = read_double(v, f, e.paid_fee); break;
+      case Field::locked: err = read_double(v, f, e.locked); break;
+      case Field::executed_funds: err = read_double(v, f, e.executed_funds); break;
+      case Field::time_in_force:
+        err = read_enum(v, f, kTimeInForceNames, e.time_in_force);
+        break;
+      case Field::trade_fee: err = read_double(v, f, e.trade_fee); break;
+      case Field::is_maker: {
+        bool b = false;
+        if (const auto ec = v.get_bool().get(b)) return fail(map_error(ec), f);
+        e.is_maker = b ? 1 : 0;
+        break;
+      }
+      case Field::identifier: err = read_text(v, f, e.identifier); break;
+      case Field::smp_type: err = read_enum(v, f, kSmpTypeNames, e.smp_type); break;
+      case Field::prevented_volume: err = read_double(v, f, e.prevented_volume); break;
+      case Field::prevented_locked: err = read_double(v, f, e.prevented_locked); break;
+      case Field::trade_timestamp: err = read_ms(v, f, e.trade_timestamp); break;
+      case Field::order_timestamp: err = read_ms(v, f, e.order_timestamp); break;
+      case Field::timestamp: err = read_ms(v, f, e.timestamp); break;
+      case Field::stream_type: err = read_enum(v, f, kStreamTypeNames, e.stream_type); break;
+      case Field::count_:
+      case Field::none: break;
+    }
+    if (!err) e.present |= field_bit(f);
+    return err;
+  }
+
+  // Matches a key against the prediction, then the name index. Field::none for an unknown key.
+  Field match_key(od::field& fld, std::size_t prev, DecoderStats& stats) noexcept {
+    const od::raw_json_string raw = fld.key();
+    const Field predicted = next[prev];
+    if (predicted != Field::none) {
+      const auto& names = simple ? kSimpleNames : kDefaultNames;
+      if (raw.unsafe_is_equal(names[static_cast<std::size_t>(predicted)])) return predicted;
+    }
+    ++stats.order_misses;
+    // The key's bytes run to the closing quote; the padded buffer guarantees one exists to read.
+    const char* p = raw.raw();
+    std::size_t len = 0;
+    bool escaped = false;
+    while (p[len] != '"') {
+      if (p[len] == '\\') {
+        escaped = true;
+        break;
+      }
+      ++len;
+    }
+    std::string_view key{p, len};
+    if (escaped) {
+      // Rare: a key written with escapes. Unescape it (into the parser's string buffer) and retry.
+      if (fld.unescaped_key().get(key) != simdjson::SUCCESS) return Field::none;
+    }
+    const auto* entry = kNameIndex.find(key);
+    if (entry == nullptr) return Field::none;
+    simple = entry->simple;
+    next[prev] = entry->field;  // learn: this field follows `prev`
+    return entry->field;
+  }
+
+  ObjectResult decode_object(od::object& obj, OrderEvent& e, DecoderStats& stats) noexcept {
+    // Clear everything the wire fills; seq and recv_ts belong to the producer.
+    constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
+    std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
+    e.kind = EventKind::order;
+    e.origin = EventOrigin::stream;
+
+    std::uint32_t seen = 0;
+    std::size_t prev = kStart;
+    for (auto result : obj) {
+      od::field fld;
+      if (const auto ec = std::move(result).get(fld)) {
+        return {fail(map_error(ec), Field::none), seen != 0};
+      }
+      const Field f = match_key(fld, prev, stats);
+      if (f == Field::none) {
+        ++stats.unknown_keys;  // skipped: On-Demand steps over the unread value
+        continue;
+      }
+      const std::uint32_t bit = field_bit(f);
+      if (seen & bit) return {fail(DecodeErrc::duplicate_field, f), true};
+      seen |= bit;
+      prev = static_cast<std::size_t>(f);
+      if (auto err = read_field(f, fld.value(), e)) return {err, true};
+    }
+    if (seen == 0) return {fail(DecodeErrc::unknown_frame, Field::none), false};
+    const std::uint32_t missing = kRequiredFields & ~e.present;
+    if (missing != 0) {
+      return {fail(DecodeErrc::missing_field, Field(std::countr_zero(missing))), true};
+    }
+    return {{}, true};
+  }
+
+  // --- frame-level --------------------------------------------------------------------------
+
+  static void read_status(od::value v, FrameResult& r) noexcept {
+    std::string_view s;
+    if (const auto ec = v.get_string().get(s)) {
+      r.error = fail(map_error(ec), Field::none);
+    } else if (!r.status.assign(s)) {
+      r.error = fail(DecodeErrc::too_long, Field::none);
+    }
+  }
+
+  // For display only (server error texts): keeps what fits and flags the cut.
+  template <std::size_t N>
+  static void copy_cut(std::string_view text, FixedString<N>& out, bool& truncated) noexcept {
+    const std::size_t n = std::min(text.size(), N);
+    std::memcpy(out.data, text.data(), n);
+    out.length = static_cast<std::uint8_t>(n);
+    if (n < text.size()) truncated = true;
+  }
+
+  static void read_server_error(od::value v, FrameResult& r) noexcept {
+    od::object err;
+    if (const auto ec = v.get_object().get(err)) {
+      r.error = fail(map_error(ec), Field::none);
+      return;
+    }
+    r.server_error.name.clear();
+    r.server_error.message.clear();
+    r.server_error.truncated = false;
+    for (auto result : err) {
+      od::field fld;
+      std::string_view key;
+      std::string_view value;
+      if (std::move(result).get(fld) || fld.unescaped_key().get(key)) {
+        r.error = fail(DecodeErrc::malformed_json, Field::none);
+        return;
+      }
+      if (key != "name" && key != "message") continue;
+      if (fld.value().get_string().get(value)) continue;  // non-string: leave empty
+      if (key == "name") {
+        copy_cut(value, r.server_error.name, r.server_error.truncated);
+      } else {
+        copy_cut(value, r.server_error.message, r.server_error.truncated);
+      }
+    }
+  }
+
+  // A status or error frame leads with its only key; anything else is decoded as an event.
+  FrameResult decode_top_object(od::object& obj, EventSink& sink, DecoderStats& stats) noexcept {
+    FrameResult r;
+    for (auto result : obj) {
+      // Peek at the first key only; decode_object() restarts from the first field.
+      od::field first;
+      if (const auto ec = std::move(result).get(first)) {
+        r.error = fail(map_error(ec), Field::none);
+        return r;
+      }
+      const auto key = first.key();
+      if (key.unsafe_is_equal("status")) {
+        r.kind = FrameKind::status;
+        read_status(first.value(), r);
+        ++stats.status_frames;
+        return r;
+      }
+      if (key.unsafe_is_equal("error")) {
+        r.kind = FrameKind::error;
+        read_server_error(first.value(), r);
+        ++stats.error_frames;
+        return r;
+      }
+      break;
+    }
+    if (const auto ec = obj.reset().error()) {
+      r.error = fail(map_error(ec), Field::none);
+      return r;
+    }
+    OrderEvent& e = sink.claim();
+    const auto res = decode_object(obj, e, stats);
+    r.kind = res.order_like ? FrameKind::order : FrameKind::other;
+    r.error = res.error;
+    if (!r.error) {
+      sink.publish();
+      r.events = 1;
+    }
+    return r;
+  }
+
+  // Each element is its own event; a bad element is reported and skipped, the others published.
+  FrameResult decode_list(od::array& arr, EventSink& sink, DecoderStats& stats) noexcept {
+    FrameResult r;
+    r.kind = FrameKind::order;
+    std::uint32_t index = 0;
+    for (auto element : arr) {
+      DecodeError err;
+      od::object obj;
+      if (const auto ec = element.get_object().get(obj)) {
+        err = fail(ec == simdjson::INCORRECT_TYPE ? DecodeErrc::not_an_object : map_error(ec),
+                   Field::none);
+      } else {
+        OrderEvent& e = sink.claim();
+        const auto res = decode_object(obj, e, stats);
+        err = res.error;
+        if (!err) {
+          sink.publish();
+          ++r.events;
+        }
+      }
+      if (err) {
+        err.element = index;
+        if (r.error.ok()) r.error = err;
+        ++r.rejected;
+        // Past a syntax error the rest of the frame cannot be trusted: stop there.
+        if (err.code == DecodeErrc::malformed_json || err.code == DecodeErrc::invalid_utf8) break;
+      }
+      ++index;
+    }
+    return r;
+  }
+
+  FrameResult decode(const char* data, std::size_t size, EventSink& sink, bool allow_list,
+                     std::size_t max_frame, DecoderStats& stats) noexcept {
+    FrameResult r;
+    if (size > max_frame) {
+      r.error = fail(DecodeErrc::frame_too_large, Field::none);
+      return r;
+    }
+    od::document doc;
+    od::json_type type{};
+    if (const auto ec = parser.iterate(data, size, size + kFramePadding).get(doc)) {
+      r.error = fail(map_error(ec), Field::none);
+      return r;
+    }
+    if (const auto ec = doc.type().get(type)) {
+      r.error = fail(map_error(ec), Field::none);
+      return r;
+    }
+    if (type == od::json_type::object) {
+      od::object obj;
+      if (const auto ec = doc.get_object().get(obj)) {
+        r.error = fail(map_error(ec), Field::none);
+        return r;
+      }
+      r = decode_top_object(obj, sink, stats);
+    } else if (type == od::json_type::array) {
+      if (!allow_list) {
+        r.error = fail(DecodeErrc::unexpected_list, Field::none);
+        return r;
+      }
+      od::array arr;
+      if (const auto ec = doc.get_array().get(arr)) {
+        r.error = fail(map_error(ec), Field::none);
+        return r;
+      }
+      r = decode_list(arr, sink, stats);
+    } else {
+      r.error = fail(DecodeErrc::not_an_object, Field::none);
+      return r;
+    }
+    // A frame that decoded cleanly must also end cleanly: `{...} trailing` is not one message.
+    if (r.error.ok() && r.kind != FrameKind::status && r.kind != FrameKind::error &&
+        doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+      r.error = fail(DecodeErrc::malformed_json, Field::none);
+    }
+    return r;
+  }
+};
+
+namespace {
+// Single-slot sink for the one-event overload.
+struct SlotSink {
+  OrderEvent* slot;
+  OrderEvent& claim() noexcept { return *slot; }
+  void publish() noexcept {}
+};
+}  // namespace
+
+Decoder::Decoder(std::size_t max_frame_bytes)
+    : max_frame_(max_frame_bytes) {
+  // On-Demand runs the kernel chosen at compile time (FILLWIRE_ISA): refuse a CPU that lacks it
+  // with a clear message instead of dying on an illegal instruction in the first frame.
+  const auto* builtin = simdjson::builtin_implementation();
+  if (!builtin->supported_by_runtime_system()) {
+    throw std::runtime_error(std::string("fillwire: this build needs a CPU with the '") +
+                             builtin->name() +
+                             "' instruction set; rebuild with -DFILLWIRE_ISA=generic or native");
+  }
+  impl_ = std::make_unique<Impl>(max_frame_bytes);
+  // Size every internal buffer now, so that decode() never allocates.
+  if (const auto ec = impl_->parser.allocate(max_frame_bytes)) {
+    throw std::runtime_error(std::string("fillwire: cannot allocate decoder: ") +
+                             simdjson::error_message(ec));
+  }
+}
+
+Decoder::~Decoder() = default;
+
+void Decoder::account(const FrameResult& r) noexcept {
+  ++stats_.frames;
+  stats_.events += r.events;
+  if (r.error) {
+    ++stats_.failed_frames;
+    ++stats_.by_error[static_cast<std::size_t>(r.error.code)];
+  }
+}
+
+FrameResult Decoder::decode(const char* data, std::size_t size, EventSink sink) noexcept {
+  const FrameResult r = impl_->decode(data, size, sink, /*allow_list=*/true, max_frame_, stats_);
+  account(r);
+  return r;
+}
+
+FrameResult Decoder::decode(const char* data, std::size_t size, OrderEvent& out) noexcept {
+  SlotSink slot{&out};
+  EventSink sink{slot};
+  const FrameResult r = impl_->decode(data, size, sink, /*allow_list=*/false, max_frame_, stats_);
+  account(r);
+  return r;
+}
+
+}  // namespace fillwire

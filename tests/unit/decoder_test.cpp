@@ -1,0 +1,432 @@
+#include "fillwire/decoder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../support/frames.hpp"
+
+namespace fillwire {
+namespace {
+
+using test::decode_one;
+using test::PaddedFrame;
+using test::read_file;
+using test::read_lines;
+
+// Checks every field of the seed frame (frames/myorder-trade-*.json), exact doubles included.
+void expect_seed_event(const OrderEvent& e) {
+  EXPECT_EQ(e.kind, EventKind::order);
+  EXPECT_EQ(e.type_known, 1);
+  EXPECT_EQ(e.code.view(), "KRW-BTC");
+  EXPECT_EQ(e.uuid.to_string(), "ac2dc2a3-fce9-40a2-a4f6-5987c25c438f");
+  EXPECT_EQ(e.ask_bid, Side::bid);
+  EXPECT_EQ(e.order_type, OrderType::limit);
+  EXPECT_EQ(e.state, OrderState::trade);
+  EXPECT_EQ(e.trade_uuid.to_string(), "68315169-fba4-4175-ade3-aff14a616657");
+  EXPECT_EQ(e.price, 0.001453);
+  EXPECT_EQ(e.avg_price, 0.00145372);
+  EXPECT_EQ(e.volume, 30925891.29839369);
+  EXPECT_EQ(e.remaining_volume, 29968038.09235948);
+  EXPECT_EQ(e.executed_volume, 30925891.29839369);
+  EXPECT_EQ(e.trades_count, 1u);
+  EXPECT_EQ(e.reserved_fee, 44.23943970238218);
+  EXPECT_EQ(e.remaining_fee, 21.77177967409916);
+  EXPECT_EQ(e.paid_fee, 22.467660028283017);
+  EXPECT_EQ(e.locked, 43565.33112787242);
+  EXPECT_EQ(e.executed_funds, 44935.32005656603);
+  EXPECT_FALSE(e.has(Field::time_in_force));  // null
+  EXPECT_EQ(e.trade_fee, 22.467660028283017);
+  EXPECT_EQ(e.is_maker, 1);
+  EXPECT_EQ(e.identifier.view(), "test-1");
+  EXPECT_EQ(e.smp_type, SmpType::cancel_maker);
+  EXPECT_EQ(e.prevented_volume, 1.174291929);
+  EXPECT_EQ(e.prevented_locked, 0.001706246173);
+  EXPECT_EQ(e.trade_timestamp, 1710751590421);
+  EXPECT_EQ(e.order_timestamp, 1710751590000);
+  EXPECT_EQ(e.timestamp, 1710751597500);
+  EXPECT_EQ(e.stream_type, StreamType::realtime);
+  // 29 fields, all present but the null time_in_force.
+  EXPECT_EQ(std::popcount(e.present), 28);
+}
+
+TEST(Decoder, DecodesSeedFrameDefaultNames) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(d, read_file("myorder-trade-default.json"), e);
+  ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+  EXPECT_EQ(r.kind, FrameKind::order);
+  EXPECT_EQ(r.events, 1u);
+  expect_seed_event(e);
+  EXPECT_EQ(d.stats().unknown_keys, 0u);
+}
+
+TEST(Decoder, DecodesSeedFrameSimpleNames) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(d, read_file("myorder-trade-simple.json"), e);
+  ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+  expect_seed_event(e);
+}
+
+TEST(Decoder, LeavesEngineFieldsToTheProducer) {
+  Decoder d;
+  OrderEvent e{};
+  e.seq = 77;
+  e.recv_ts = 123456;
+  ASSERT_TRUE(decode_one(d, read_file("myorder-trade-default.json"), e).error.ok());
+  EXPECT_EQ(e.seq, 77u);
+  EXPECT_EQ(e.recv_ts, 123456u);
+}
+
+TEST(Decoder, LifecycleFilesDecodeAlikeInBothForms) {
+  const auto full = read_lines("lifecycle-default.jsonl");
+  const auto simple = read_lines("lifecycle-simple.jsonl");
+  ASSERT_EQ(full.size(), 11u);
+  ASSERT_EQ(simple.size(), full.size());
+  Decoder d;
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    OrderEvent a{};
+    OrderEvent b{};
+    ASSERT_TRUE(decode_one(d, full[i], a).error.ok()) << "line " << i + 1;
+    ASSERT_TRUE(decode_one(d, simple[i], b).error.ok()) << "line " << i + 1;
+    EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "line " << i + 1;
+  }
+  // Line 11: the SMP-prevented order.
+  OrderEvent e{};
+  ASSERT_TRUE(decode_one(d, full[10], e).error.ok());
+  EXPECT_EQ(e.state, OrderState::prevented);
+  EXPECT_EQ(e.smp_type, SmpType::cancel_taker);
+  EXPECT_EQ(e.prevented_locked, 10005000.0);
+  EXPECT_FALSE(e.has(Field::identifier));
+  EXPECT_FALSE(e.has(Field::trade_uuid));
+  EXPECT_FALSE(e.has(Field::trade_timestamp));
+}
+
+TEST(Decoder, FieldOrderDoesNotMatter) {
+  // Decode the seed frame with its keys shuffled many ways: always the same event.
+  const std::string seed = read_file("myorder-trade-default.json");
+  Decoder reference_decoder;
+  OrderEvent reference{};
+  ASSERT_TRUE(decode_one(reference_decoder, seed, reference).error.ok());
+
+  // Split the flat object into "key":value members (no nested objects in this frame).
+  std::string body = seed.substr(seed.find('{') + 1, seed.rfind('}') - seed.find('{') - 1);
+  std::vector<std::string> members;
+  std::size_t start = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    if (body[i] == '"') in_string = !in_string;
+    if (body[i] == ',' && !in_string) {
+      members.push_back(body.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  members.push_back(body.substr(start));
+  ASSERT_EQ(members.size(), kFieldCount);
+
+  Decoder d;  // one decoder throughout: its learned order must never make it wrong
+  std::mt19937 rng(7);
+  for (int round = 0; round < 200; ++round) {
+    std::shuffle(members.begin(), members.end(), rng);
+    std::string json = "{";
+    for (std::size_t i = 0; i < members.size(); ++i) json += (i ? "," : "") + members[i];
+    json += "}";
+    OrderEvent e{};
+    const auto r = decode_one(d, json, e);
+    ASSERT_TRUE(r.error.ok()) << json;
+    ASSERT_EQ(std::memcmp(&e, &reference, sizeof e), 0) << json;
+  }
+  EXPECT_GT(d.stats().order_misses, 0u);
+}
+
+TEST(Decoder, MixedNamingFormsInOneObjectAreAccepted) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(
+      d,
+      R"({"ty":"myOrder","code":"KRW-ETH","uid":"ac2dc2a3-fce9-40a2-a4f6-5987c25c438f","ask_bid":"ASK",)"
+      R"("ot":"market","state":"wait","ev":0,"trades_count":0,"pf":0,"executed_funds":0,"tms":5})",
+      e);
+  ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+  EXPECT_EQ(e.code.view(), "KRW-ETH");
+  EXPECT_EQ(e.order_type, OrderType::market);
+  EXPECT_EQ(e.ask_bid, Side::ask);
+}
+
+constexpr const char* kMinimal =
+    R"("type":"myOrder","code":"KRW-BTC","uuid":"ac2dc2a3-fce9-40a2-a4f6-5987c25c438f",)"
+    R"("ask_bid":"BID","order_type":"limit","state":"wait","executed_volume":0,)"
+    R"("trades_count":0,"paid_fee":0,"executed_funds":0,"timestamp":1)";
+
+std::string with(const std::string& extra) { return std::string("{") + kMinimal + extra + "}"; }
+
+TEST(Decoder, AbsentOptionalFieldsAreNotPresent) {
+  Decoder d;
+  OrderEvent e{};
+  ASSERT_TRUE(decode_one(d, with(""), e).error.ok());
+  EXPECT_EQ(e.present, kRequiredFields);
+  EXPECT_EQ(e.price, 0.0);
+  EXPECT_FALSE(e.has(Field::price));
+}
+
+TEST(Decoder, NullIsAbsent) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(
+      d,
+      with(R"(,"price":null,"trade_uuid":null,"time_in_force":null,"trade_fee":null,)"
+           R"("is_maker":null,"identifier":null,"smp_type":null,"trade_timestamp":null)"),
+      e);
+  ASSERT_TRUE(r.error.ok());
+  EXPECT_EQ(e.present, kRequiredFields);
+}
+
+TEST(Decoder, UnknownKeysAreSkippedAndCounted) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(
+      d, with(R"(,"new_field":{"a":[1,2,{"b":null}]},"x":"y","another":1.5e3)"), e);
+  ASSERT_TRUE(r.error.ok());
+  EXPECT_EQ(d.stats().unknown_keys, 3u);
+  EXPECT_EQ(e.present, kRequiredFields);
+}
+
+TEST(Decoder, EveryEnumValueParses) {
+  Decoder d;
+  OrderEvent e{};
+  for (std::size_t i = 1; i < std::size(kStateNames); ++i) {
+    std::string json = std::string("{") + kMinimal + "}";
+    json.replace(json.find("\"wait\""), 6, "\"" + std::string(kStateNames[i]) + "\"");
+    ASSERT_TRUE(decode_one(d, json, e).error.ok()) << kStateNames[i];
+    EXPECT_EQ(static_cast<std::size_t>(e.state), i);
+  }
+  for (std::size_t i = 1; i < std::size(kOrderTypeNames); ++i) {
+    std::string json = std::string("{") + kMinimal + "}";
+    json.replace(json.find("\"limit\""), 7, "\"" + std::string(kOrderTypeNames[i]) + "\"");
+    ASSERT_TRUE(decode_one(d, json, e).error.ok()) << kOrderTypeNames[i];
+    EXPECT_EQ(static_cast<std::size_t>(e.order_type), i);
+  }
+  for (std::size_t i = 1; i < std::size(kTimeInForceNames); ++i) {
+    ASSERT_TRUE(decode_one(d, with(",\"time_in_force\":\"" + std::string(kTimeInForceNames[i]) + "\""), e)
+                    .error.ok());
+    EXPECT_EQ(static_cast<std::size_t>(e.time_in_force), i);
+  }
+  for (std::size_t i = 1; i < std::size(kSmpTypeNames); ++i) {
+    ASSERT_TRUE(
+        decode_one(d, with(",\"smp_type\":\"" + std::string(kSmpTypeNames[i]) + "\""), e).error.ok());
+    EXPECT_EQ(static_cast<std::size_t>(e.smp_type), i);
+  }
+  for (std::size_t i = 1; i < std::size(kStreamTypeNames); ++i) {
+    ASSERT_TRUE(
+        decode_one(d, with(",\"stream_type\":\"" + std::string(kStreamTypeNames[i]) + "\""), e)
+            .error.ok());
+    EXPECT_EQ(static_cast<std::size_t>(e.stream_type), i);
+  }
+  ASSERT_TRUE(decode_one(d, with(R"(,"is_maker":false)"), e).error.ok());
+  EXPECT_EQ(e.is_maker, 0);
+  EXPECT_TRUE(e.has(Field::is_maker));
+}
+
+struct BadCase {
+  const char* name;
+  std::string json;
+  DecodeErrc code;
+  Field field;
+};
+
+class DecoderBadInput : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(DecoderBadInput, GivesTypedErrorAndNoEvent) {
+  const BadCase& c = GetParam();
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(d, c.json, e);
+  EXPECT_EQ(r.error.code, c.code) << c.json << " -> " << to_string(r.error.code);
+  EXPECT_EQ(r.error.field, c.field) << c.json << " -> " << field_name(r.error.field);
+  EXPECT_EQ(r.events, 0u);
+  EXPECT_EQ(d.stats().failed_frames, 1u);
+  EXPECT_EQ(d.stats().by_error[static_cast<std::size_t>(c.code)], 1u);
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  s.replace(s.find(from), from.size(), to);
+  return s;
+}
+
+const std::string kGood = std::string("{") + kMinimal + "}";
+
+INSTANTIATE_TEST_SUITE_P(
+    Catalogue, DecoderBadInput,
+    ::testing::Values(
+        BadCase{"empty", "", DecodeErrc::empty_frame, Field::none},
+        BadCase{"whitespace", "   \n", DecodeErrc::empty_frame, Field::none},
+        BadCase{"truncated", kGood.substr(0, kGood.size() / 2), DecodeErrc::malformed_json,
+                Field::none},
+        BadCase{"missing_brace", kGood.substr(0, kGood.size() - 1), DecodeErrc::malformed_json,
+                Field::none},
+        BadCase{"trailing_garbage", kGood + " x", DecodeErrc::malformed_json, Field::none},
+        BadCase{"not_json", "hello", DecodeErrc::malformed_json, Field::none},
+        BadCase{"string_price", with(R"(,"price":"100")"), DecodeErrc::wrong_type, Field::price},
+        BadCase{"number_uuid", replace(kGood, R"("ac2dc2a3-fce9-40a2-a4f6-5987c25c438f")", "12345"),
+                DecodeErrc::wrong_type, Field::uuid},
+        BadCase{"bad_uuid", replace(kGood, "ac2dc2a3-fce9", "ac2dc2a3-xce9"), DecodeErrc::bad_uuid,
+                Field::uuid},
+        BadCase{"short_uuid", replace(kGood, "ac2dc2a3-fce9", "ac2dc2a3-fc9"), DecodeErrc::bad_uuid,
+                Field::uuid},
+        BadCase{"bool_as_string", with(R"(,"is_maker":"true")"), DecodeErrc::wrong_type,
+                Field::is_maker},
+        BadCase{"unknown_state", replace(kGood, R"("wait")", R"("waiting")"), DecodeErrc::bad_enum,
+                Field::state},
+        BadCase{"unknown_side", replace(kGood, R"("BID")", R"("bid")"), DecodeErrc::bad_enum,
+                Field::ask_bid},
+        BadCase{"long_code", replace(kGood, "KRW-BTC", "KRW-ABCDEFGHIJKLMNOP"),
+                DecodeErrc::too_long, Field::code},
+        BadCase{"long_identifier", with(",\"identifier\":\"" + std::string(46, 'x') + "\""),
+                DecodeErrc::too_long, Field::identifier},
+        BadCase{"empty_object", "{}", DecodeErrc::unknown_frame, Field::none},
+        BadCase{"array_of_one", "[" + kGood + "]", DecodeErrc::unexpected_list, Field::none},
+        BadCase{"scalar", "42", DecodeErrc::not_an_object, Field::none},
+        BadCase{"string_frame", R"("myOrder")", DecodeErrc::not_an_object, Field::none},
+        BadCase{"non_utf8", replace(kGood, "KRW-BTC", "KRW-\xff\xfe"), DecodeErrc::invalid_utf8,
+                Field::none},
+        BadCase{"huge_exponent", with(R"(,"price":1e999)"), DecodeErrc::out_of_range, Field::price},
+        BadCase{"negative_count", replace(kGood, R"("trades_count":0)", R"("trades_count":-1)"),
+                DecodeErrc::out_of_range, Field::trades_count},
+        BadCase{"oversized_count",
+                replace(kGood, R"("trades_count":0)", R"("trades_count":4294967296)"),
+                DecodeErrc::out_of_range, Field::trades_count},
+        BadCase{"fractional_count", replace(kGood, R"("trades_count":0)", R"("trades_count":1.5)"),
+                DecodeErrc::wrong_type, Field::trades_count},
+        BadCase{"bad_number", with(R"(,"price":1.2.3)"), DecodeErrc::malformed_json, Field::price},
+        BadCase{"duplicate_key", with(R"(,"state":"done")"), DecodeErrc::duplicate_field,
+                Field::state},
+        BadCase{"duplicate_via_both_names", with(R"(,"s":"done")"), DecodeErrc::duplicate_field,
+                Field::state},
+        BadCase{"missing_uuid", replace(kGood, R"("uuid":"ac2dc2a3-fce9-40a2-a4f6-5987c25c438f",)", ""),
+                DecodeErrc::missing_field, Field::uuid},
+        BadCase{"null_required", replace(kGood, R"("state":"wait")", R"("state":null)"),
+                DecodeErrc::missing_field, Field::state},
+        BadCase{"other_type", replace(kGood, "myOrder", "myAsset"), DecodeErrc::unsupported_type,
+                Field::type}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(Decoder, StatusFrame) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(d, read_file("status-up.json"), e);
+  EXPECT_TRUE(r.error.ok());
+  EXPECT_EQ(r.kind, FrameKind::status);
+  EXPECT_EQ(r.status.view(), "UP");
+  EXPECT_EQ(r.events, 0u);
+  EXPECT_EQ(d.stats().status_frames, 1u);
+}
+
+TEST(Decoder, ServerErrorFrame) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(d, read_file("error-invalid-auth.json"), e);
+  EXPECT_TRUE(r.error.ok());
+  EXPECT_EQ(r.kind, FrameKind::error);
+  EXPECT_EQ(r.server_error.name.view(), "INVALID_AUTH");
+  EXPECT_EQ(r.server_error.message.view(), "Jwt token is invalid.");
+  EXPECT_FALSE(r.server_error.truncated);
+}
+
+TEST(Decoder, OtherJsonObjectIsUnknownFrame) {
+  Decoder d;
+  OrderEvent e{};
+  const auto r = decode_one(
+      d, R"({"method":"LIST_SUBSCRIPTIONS","result":[{"type":"myOrder","codes":[]}],"ticket":"x"})",
+      e);
+  EXPECT_EQ(r.kind, FrameKind::other);
+  EXPECT_EQ(r.error.code, DecodeErrc::unknown_frame);
+}
+
+struct VectorSink {
+  std::vector<OrderEvent> events;
+  OrderEvent slot{};
+  OrderEvent& claim() noexcept { return slot; }
+  void publish() noexcept { events.push_back(slot); }
+};
+
+TEST(Decoder, ListFrameCarriesSeveralEvents) {
+  const auto lines = read_lines("lifecycle-simple.jsonl");
+  std::string json = "[";
+  for (std::size_t i = 0; i < lines.size(); ++i) json += (i ? "," : "") + lines[i];
+  json += "]";
+  Decoder d;
+  VectorSink sink;
+  PaddedFrame f(json);
+  const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+  ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+  EXPECT_EQ(r.kind, FrameKind::order);
+  EXPECT_EQ(r.events, lines.size());
+  ASSERT_EQ(sink.events.size(), lines.size());
+  EXPECT_EQ(sink.events[4].state, OrderState::done);
+}
+
+TEST(Decoder, ListFrameSkipsBadElementAndKeepsTheRest) {
+  const auto lines = read_lines("lifecycle-default.jsonl");
+  const std::string bad = replace(lines[1], R"("price":100000000.0)", R"("price":"oops")");
+  const std::string json = "[" + lines[0] + "," + bad + ",42," + lines[2] + "]";
+  Decoder d;
+  VectorSink sink;
+  PaddedFrame f(json);
+  const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+  EXPECT_EQ(r.events, 2u);
+  EXPECT_EQ(r.rejected, 2u);
+  EXPECT_EQ(r.error.code, DecodeErrc::wrong_type);
+  EXPECT_EQ(r.error.field, Field::price);
+  EXPECT_EQ(r.error.element, 1u);
+  ASSERT_EQ(sink.events.size(), 2u);
+  EXPECT_EQ(sink.events[1].trades_count, 2u);
+}
+
+TEST(Decoder, FrameOverTheConfiguredMaximumIsRejected) {
+  Decoder d(256);
+  OrderEvent e{};
+  const auto r = decode_one(d, read_file("myorder-trade-default.json"), e);
+  EXPECT_EQ(r.error.code, DecodeErrc::frame_too_large);
+}
+
+TEST(Decoder, EscapedKeysAndValuesAreUnderstood) {
+  Decoder d;
+  OrderEvent e{};
+  std::string json = replace(kGood, R"("state":"wait")", R"("st\u0061te":"w\u0061it")");
+  const auto r = decode_one(d, json, e);
+  ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+  EXPECT_EQ(e.state, OrderState::wait);
+}
+
+TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {
+  // Cheap in-suite robustness check; the libFuzzer target goes much further.
+  const std::string seed = read_file("myorder-trade-default.json");
+  Decoder d;
+  std::mt19937 rng(1234);
+  std::size_t ok = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = seed;
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits; ++k) {
+      const std::size_t pos = rng() % s.size();
+      switch (rng() % 3) {
+        case 0: s[pos] = static_cast<char>(rng()); break;
+        case 1: s.erase(pos, 1 + rng() % 8); break;
+        default: s.insert(pos, 1, "{}[]\",:0-e.n"[rng() % 12]); break;
+      }
+      if (s.empty()) s = "{";
+    }
+    OrderEvent e{};
+    const auto r = decode_one(d, s, e);
+    if (r.error.ok()) ++ok;
+  }
+  EXPECT_EQ(d.stats().frames, 20000u);
+  EXPECT_LT(ok, 20000u);
+}
+
+}  // namespace
+}  // namespace fillwire

@@ -1,0 +1,32 @@
+// fillwire: command-line front end of the engine.
+//   fillwire decode FILE     decode a file of frames, one JSON per line
+
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <exception>
+#include <vector>
+
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"fillwire: low-latency Upbit myOrder engine (decode, ring, account state)"};
+  app.require_subcommand(1);
+  std::vector<fillwire::cli::Command> commands;
+  commands.push_back(fillwire::cli::add_decode_command(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& c : commands) {
+      if (c.app->parsed()) return c.run();
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fillwire: error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
