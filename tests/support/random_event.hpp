@@ -20,25 +20,32 @@ inline OrderEvent random_event(std::mt19937_64& rng) {
   // Doubles over many magnitudes, including awkward ones (no exact decimal form).
   auto number = [&]() -> double {
     switch (rng() % 5) {
-      case 0: return 0.0;
-      case 1: return static_cast<double>(rng() % 100000000) / 1e8;  // 8 decimals, like volumes
-      case 2: return std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 80));
-      case 3: return static_cast<double>(rng() % 1000000) * 1000.0;  // KRW prices on a tick
+      case 0:
+        return 0.0;
+      case 1:
+        return static_cast<double>(rng() % 100000000) / 1e8;  // 8 decimals, like volumes
+      case 2:
+        return std::ldexp(static_cast<double>(rng() >> 11), -static_cast<int>(rng() % 80));
+      case 3:
+        return static_cast<double>(rng() % 1000000) * 1000.0;  // KRW prices on a tick
       default: {
-        const double x = std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 40) - 60);
+        const double x =
+            std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 40) - 60);
         return std::isfinite(x) ? x : 1.0;
       }
     }
   };
   auto uuid = [&] {
     Uuid u;
-    for (auto& b : u.bytes) b = static_cast<std::uint8_t>(rng());
+    for (auto& b : u.bytes)
+      b = static_cast<std::uint8_t>(rng());
     return u;
   };
   auto text = [&](std::size_t max) {
     std::string s;
     const std::size_t n = rng() % (max + 1);
-    for (std::size_t i = 0; i < n; ++i) s += "ABCxyz-_09\"\\/"[rng() % 13];
+    for (std::size_t i = 0; i < n; ++i)
+      s += "ABCxyz-_09\"\\/"[rng() % 13];
     return s;
   };
 
@@ -76,11 +83,14 @@ inline OrderEvent random_event(std::mt19937_64& rng) {
   maybe(Field::trade_fee, [&] { e.trade_fee = number(); });
   maybe(Field::is_maker, [&] { e.is_maker = coin() ? 1 : 0; });
   maybe(Field::identifier, [&] { (void)e.identifier.assign(text(ClientId::kCapacity)); });
-  maybe(Field::smp_type, [&] { e.smp_type = static_cast<SmpType>(pick(std::size(kSmpTypeNames))); });
+  maybe(Field::smp_type,
+        [&] { e.smp_type = static_cast<SmpType>(pick(std::size(kSmpTypeNames))); });
   maybe(Field::prevented_volume, [&] { e.prevented_volume = number(); });
   maybe(Field::prevented_locked, [&] { e.prevented_locked = number(); });
-  maybe(Field::trade_timestamp, [&] { e.trade_timestamp = static_cast<std::int64_t>(rng() % 4000000000000); });
-  maybe(Field::order_timestamp, [&] { e.order_timestamp = static_cast<std::int64_t>(rng() % 4000000000000); });
+  maybe(Field::trade_timestamp,
+        [&] { e.trade_timestamp = static_cast<std::int64_t>(rng() % 4000000000000); });
+  maybe(Field::order_timestamp,
+        [&] { e.order_timestamp = static_cast<std::int64_t>(rng() % 4000000000000); });
   maybe(Field::stream_type,
         [&] { e.stream_type = static_cast<StreamType>(pick(std::size(kStreamTypeNames))); });
   return e;

@@ -133,7 +133,8 @@ TEST(Decoder, FieldOrderDoesNotMatter) {
   for (int round = 0; round < 200; ++round) {
     std::shuffle(members.begin(), members.end(), rng);
     std::string json = "{";
-    for (std::size_t i = 0; i < members.size(); ++i) json += (i ? "," : "") + members[i];
+    for (std::size_t i = 0; i < members.size(); ++i)
+      json += (i ? "," : "") + members[i];
     json += "}";
     OrderEvent e{};
     const auto r = decode_one(d, json, e);
@@ -162,7 +163,9 @@ constexpr const char* kMinimal =
     R"("ask_bid":"BID","order_type":"limit","state":"wait","executed_volume":0,)"
     R"("trades_count":0,"paid_fee":0,"executed_funds":0,"timestamp":1)";
 
-std::string with(const std::string& extra) { return std::string("{") + kMinimal + extra + "}"; }
+std::string with(const std::string& extra) {
+  return std::string("{") + kMinimal + extra + "}";
+}
 
 TEST(Decoder, AbsentOptionalFieldsAreNotPresent) {
   Decoder d;
@@ -188,8 +191,8 @@ TEST(Decoder, NullIsAbsent) {
 TEST(Decoder, UnknownKeysAreSkippedAndCounted) {
   Decoder d;
   OrderEvent e{};
-  const auto r = decode_one(
-      d, with(R"(,"new_field":{"a":[1,2,{"b":null}]},"x":"y","another":1.5e3)"), e);
+  const auto r =
+      decode_one(d, with(R"(,"new_field":{"a":[1,2,{"b":null}]},"x":"y","another":1.5e3)"), e);
   ASSERT_TRUE(r.error.ok());
   EXPECT_EQ(d.stats().unknown_keys, 3u);
   EXPECT_EQ(e.present, kRequiredFields);
@@ -211,13 +214,14 @@ TEST(Decoder, EveryEnumValueParses) {
     EXPECT_EQ(static_cast<std::size_t>(e.order_type), i);
   }
   for (std::size_t i = 1; i < std::size(kTimeInForceNames); ++i) {
-    ASSERT_TRUE(decode_one(d, with(",\"time_in_force\":\"" + std::string(kTimeInForceNames[i]) + "\""), e)
-                    .error.ok());
+    ASSERT_TRUE(
+        decode_one(d, with(",\"time_in_force\":\"" + std::string(kTimeInForceNames[i]) + "\""), e)
+            .error.ok());
     EXPECT_EQ(static_cast<std::size_t>(e.time_in_force), i);
   }
   for (std::size_t i = 1; i < std::size(kSmpTypeNames); ++i) {
-    ASSERT_TRUE(
-        decode_one(d, with(",\"smp_type\":\"" + std::string(kSmpTypeNames[i]) + "\""), e).error.ok());
+    ASSERT_TRUE(decode_one(d, with(",\"smp_type\":\"" + std::string(kSmpTypeNames[i]) + "\""), e)
+                    .error.ok());
     EXPECT_EQ(static_cast<std::size_t>(e.smp_type), i);
   }
   for (std::size_t i = 1; i < std::size(kStreamTypeNames); ++i) {
@@ -306,7 +310,8 @@ INSTANTIATE_TEST_SUITE_P(
                 Field::state},
         BadCase{"duplicate_via_both_names", with(R"(,"s":"done")"), DecodeErrc::duplicate_field,
                 Field::state},
-        BadCase{"missing_uuid", replace(kGood, R"("uuid":"ac2dc2a3-fce9-40a2-a4f6-5987c25c438f",)", ""),
+        BadCase{"missing_uuid",
+                replace(kGood, R"("uuid":"ac2dc2a3-fce9-40a2-a4f6-5987c25c438f",)", ""),
                 DecodeErrc::missing_field, Field::uuid},
         BadCase{"null_required", replace(kGood, R"("state":"wait")", R"("state":null)"),
                 DecodeErrc::missing_field, Field::state},
@@ -356,7 +361,8 @@ struct VectorSink {
 TEST(Decoder, ListFrameCarriesSeveralEvents) {
   const auto lines = read_lines("lifecycle-simple.jsonl");
   std::string json = "[";
-  for (std::size_t i = 0; i < lines.size(); ++i) json += (i ? "," : "") + lines[i];
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    json += (i ? "," : "") + lines[i];
   json += "]";
   Decoder d;
   VectorSink sink;
@@ -414,9 +420,15 @@ TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {
     for (int k = 0; k < edits; ++k) {
       const std::size_t pos = rng() % s.size();
       switch (rng() % 3) {
-        case 0: s[pos] = static_cast<char>(rng()); break;
-        case 1: s.erase(pos, 1 + rng() % 8); break;
-        default: s.insert(pos, 1, "{}[]\",:0-e.n"[rng() % 12]); break;
+        case 0:
+          s[pos] = static_cast<char>(rng());
+          break;
+        case 1:
+          s.erase(pos, 1 + rng() % 8);
+          break;
+        default:
+          s.insert(pos, 1, "{}[]\",:0-e.n"[rng() % 12]);
+          break;
       }
       if (s.empty()) s = "{";
     }

@@ -20,7 +20,8 @@ void expect_same_wire_event(const OrderEvent& a, const OrderEvent& b) {
   EXPECT_EQ(std::memcmp(reinterpret_cast<const char*>(&a) + kWireBegin,
                         reinterpret_cast<const char*>(&b) + kWireBegin, sizeof a - kWireBegin),
             0)
-      << encode(a) << "\n" << encode(b);
+      << encode(a) << "\n"
+      << encode(b);
 }
 
 TEST(Encoder, SeedFrameRoundTripsInBothForms) {
@@ -58,7 +59,8 @@ TEST(Encoder, RoundTripsGeneratedEvents) {
         OrderEvent back{};
         const auto r = decode_one(d, json, back);
         ASSERT_TRUE(r.error.ok()) << "seed " << seed << ": " << to_string(r.error.code) << " "
-                                  << field_name(r.error.field) << "\n" << json;
+                                  << field_name(r.error.field) << "\n"
+                                  << json;
         expect_same_wire_event(e, back);
       }
     }

@@ -35,7 +35,8 @@ TEST(Uuid, RoundTripsRandomValues) {
   std::mt19937_64 rng(42);
   for (int i = 0; i < 1000; ++i) {
     Uuid a{};
-    for (auto& b : a.bytes) b = static_cast<std::uint8_t>(rng());
+    for (auto& b : a.bytes)
+      b = static_cast<std::uint8_t>(rng());
     Uuid b{};
     ASSERT_TRUE(Uuid::parse(a.to_string(), b));
     EXPECT_EQ(a, b);

@@ -1,6 +1,6 @@
 #pragma once
-// The fillwire CLI's subcommands. Each registers its options on the shared CLI11 app and returns the
-// process exit status when run.
+// The fillwire CLI's subcommands. Each registers its options on the shared CLI11 app and returns
+// the process exit status when run.
 
 #include <CLI/CLI.hpp>
 

@@ -24,11 +24,11 @@ struct DecodeOptions {
 };
 
 std::string describe(const OrderEvent& e) {
-  std::string s = fmt::format("{:<9} {} {:<6} {:<9} {} price={} vol={} exec={}/{} funds={} fee={} tc={}",
-                              e.code.view(), to_string(e.ask_bid), to_string(e.order_type),
-                              to_string(e.state), e.uuid.to_string(), e.price, e.volume,
-                              e.executed_volume, e.remaining_volume, e.executed_funds, e.paid_fee,
-                              e.trades_count);
+  std::string s =
+      fmt::format("{:<9} {} {:<6} {:<9} {} price={} vol={} exec={}/{} funds={} fee={} tc={}",
+                  e.code.view(), to_string(e.ask_bid), to_string(e.order_type), to_string(e.state),
+                  e.uuid.to_string(), e.price, e.volume, e.executed_volume, e.remaining_volume,
+                  e.executed_funds, e.paid_fee, e.trades_count);
   if (e.has(Field::trade_fee)) s += fmt::format(" trade_fee={}", e.trade_fee);
   if (e.has(Field::is_maker)) s += e.is_maker ? " maker" : " taker";
   if (e.has(Field::time_in_force)) s += fmt::format(" tif={}", to_string(e.time_in_force));
@@ -92,8 +92,10 @@ int run_decode(const DecodeOptions& opt) {
     }
     if (r.error) {
       std::string where;
-      if (r.error.field != Field::none) where = fmt::format(" (field '{}')", field_name(r.error.field));
-      if (r.rejected > 0 && r.events > 0) where += fmt::format(" (list element {})", r.error.element);
+      if (r.error.field != Field::none)
+        where = fmt::format(" (field '{}')", field_name(r.error.field));
+      if (r.rejected > 0 && r.events > 0)
+        where += fmt::format(" (list element {})", r.error.element);
       fmt::print("{:>6}: error: {}{}\n", lines, to_string(r.error.code), where);
     }
   }
@@ -102,9 +104,9 @@ int run_decode(const DecodeOptions& opt) {
     return 2;
   }
   const DecoderStats& s = decoder.stats();
-  fmt::print("{} lines: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys\n",
-             lines, s.frames, s.events, s.status_frames, s.error_frames, s.failed_frames,
-             s.unknown_keys);
+  fmt::print(
+      "{} lines: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys\n",
+      lines, s.frames, s.events, s.status_frames, s.error_frames, s.failed_frames, s.unknown_keys);
   return 0;
 }
 

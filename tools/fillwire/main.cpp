@@ -1,8 +1,8 @@
 // fillwire: command-line front end of the engine.
 //   fillwire decode FILE     decode a file of frames, one JSON per line
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+#include <CLI/CLI.hpp>
 
 #include <exception>
 #include <vector>

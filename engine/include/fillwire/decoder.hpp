@@ -14,7 +14,8 @@
 // Anything else is FrameKind::other with an error naming why.
 //
 // Rules (documented in README "Decoding"):
-//   - fields in any order; DEFAULT and SIMPLE names both accepted; unknown keys skipped and counted;
+//   - fields in any order; DEFAULT and SIMPLE names both accepted; unknown keys skipped and
+//   counted;
 //   - null and absent are the same: the field's presence bit stays clear;
 //   - a key given twice (or by both its names) is an error `duplicate_field`: an event that says
 //     two things about one field is not guessed at;
@@ -36,8 +37,8 @@ inline constexpr std::size_t kFramePadding = 64;
 
 enum class DecodeErrc : std::uint8_t {
   ok,
-  empty_frame,       // no bytes, or only white space
-  frame_too_large,   // longer than the decoder's configured maximum
+  empty_frame,      // no bytes, or only white space
+  frame_too_large,  // longer than the decoder's configured maximum
   invalid_utf8,
   malformed_json,    // not JSON, truncated, bad literal or bad escape
   not_an_object,     // a scalar, or a list element that is not an object
@@ -76,16 +77,17 @@ struct ServerError {
 
 struct FrameResult {
   FrameKind kind = FrameKind::other;
-  DecodeError error;            // first error in the frame (ok when none)
-  std::uint32_t events = 0;     // events published to the sink
-  std::uint32_t rejected = 0;   // list elements that failed to decode (the rest still published)
-  FixedString<15> status{};     // kind == status: the value of "status" ("UP")
-  ServerError server_error{};   // kind == error
+  DecodeError error;           // first error in the frame (ok when none)
+  std::uint32_t events = 0;    // events published to the sink
+  std::uint32_t rejected = 0;  // list elements that failed to decode (the rest still published)
+  FixedString<15> status{};    // kind == status: the value of "status" ("UP")
+  ServerError server_error{};  // kind == error
 };
 
 // Where decoded events go: claim() returns a slot to fill in place; publish() makes it visible.
-// A slot that was claimed but not published (decode failed) is handed out again by the next claim().
-// Any type with `OrderEvent& claim() noexcept` and `void publish() noexcept` binds; no virtual call.
+// A slot that was claimed but not published (decode failed) is handed out again by the next
+// claim(). Any type with `OrderEvent& claim() noexcept` and `void publish() noexcept` binds; no
+// virtual call.
 class EventSink {
  public:
   template <class S>
@@ -108,10 +110,10 @@ struct DecoderStats {
   std::uint64_t frames = 0;
   std::uint64_t events = 0;
   std::uint64_t status_frames = 0;
-  std::uint64_t error_frames = 0;    // server error frames ({"error":...})
-  std::uint64_t failed_frames = 0;   // frames with at least one decode error
-  std::uint64_t unknown_keys = 0;    // keys skipped because this build does not know them
-  std::uint64_t order_misses = 0;    // keys that did not follow the learned field order
+  std::uint64_t error_frames = 0;   // server error frames ({"error":...})
+  std::uint64_t failed_frames = 0;  // frames with at least one decode error
+  std::uint64_t unknown_keys = 0;   // keys skipped because this build does not know them
+  std::uint64_t order_misses = 0;   // keys that did not follow the learned field order
   std::uint64_t by_error[kDecodeErrcCount] = {};
 };
 

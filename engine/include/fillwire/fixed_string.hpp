@@ -1,7 +1,7 @@
 #pragma once
 // FixedString<N>: an inline, length-prefixed string of at most N bytes, for the short text fields
-// of OrderEvent (market code, client identifier). Trivially copyable; never heap-allocates. Assigning
-// a value longer than N fails explicitly (returns false): it is never silently truncated.
+// of OrderEvent (market code, client identifier). Trivially copyable; never heap-allocates.
+// Assigning a value longer than N fails explicitly (returns false): it is never silently truncated.
 
 #include <cstddef>
 #include <cstdint>

@@ -24,11 +24,36 @@ namespace fillwire {
 
 // The 29 fields, numbered in the order the exchange itself sends them (see frames/myorder-trade-*).
 enum class Field : std::uint8_t {
-  type, code, uuid, ask_bid, order_type, state, trade_uuid, price, avg_price, volume,
-  remaining_volume, executed_volume, trades_count, reserved_fee, remaining_fee, paid_fee, locked,
-  executed_funds, time_in_force, trade_fee, is_maker, identifier, smp_type, prevented_volume,
-  prevented_locked, trade_timestamp, order_timestamp, timestamp, stream_type,
-  count_,  // number of fields; not a field
+  type,
+  code,
+  uuid,
+  ask_bid,
+  order_type,
+  state,
+  trade_uuid,
+  price,
+  avg_price,
+  volume,
+  remaining_volume,
+  executed_volume,
+  trades_count,
+  reserved_fee,
+  remaining_fee,
+  paid_fee,
+  locked,
+  executed_funds,
+  time_in_force,
+  trade_fee,
+  is_maker,
+  identifier,
+  smp_type,
+  prevented_volume,
+  prevented_locked,
+  trade_timestamp,
+  order_timestamp,
+  timestamp,
+  stream_type,
+  count_,       // number of fields; not a field
   none = 0xFF,  // "no particular field", used by errors about the whole frame
 };
 inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count_);
@@ -39,15 +64,39 @@ static_assert(kFieldCount == 29, "PROTOCOL.md §4 lists 29 myOrder fields.");
 }
 
 // DEFAULT (full) and SIMPLE (abbreviated) names, indexed by Field.
-inline constexpr std::string_view kDefaultNames[kFieldCount] = {
-    "type", "code", "uuid", "ask_bid", "order_type", "state", "trade_uuid", "price", "avg_price",
-    "volume", "remaining_volume", "executed_volume", "trades_count", "reserved_fee",
-    "remaining_fee", "paid_fee", "locked", "executed_funds", "time_in_force", "trade_fee",
-    "is_maker", "identifier", "smp_type", "prevented_volume", "prevented_locked",
-    "trade_timestamp", "order_timestamp", "timestamp", "stream_type"};
+inline constexpr std::string_view kDefaultNames[kFieldCount] = {"type",
+                                                                "code",
+                                                                "uuid",
+                                                                "ask_bid",
+                                                                "order_type",
+                                                                "state",
+                                                                "trade_uuid",
+                                                                "price",
+                                                                "avg_price",
+                                                                "volume",
+                                                                "remaining_volume",
+                                                                "executed_volume",
+                                                                "trades_count",
+                                                                "reserved_fee",
+                                                                "remaining_fee",
+                                                                "paid_fee",
+                                                                "locked",
+                                                                "executed_funds",
+                                                                "time_in_force",
+                                                                "trade_fee",
+                                                                "is_maker",
+                                                                "identifier",
+                                                                "smp_type",
+                                                                "prevented_volume",
+                                                                "prevented_locked",
+                                                                "trade_timestamp",
+                                                                "order_timestamp",
+                                                                "timestamp",
+                                                                "stream_type"};
 inline constexpr std::string_view kSimpleNames[kFieldCount] = {
-    "ty", "cd", "uid", "ab", "ot", "s", "tuid", "p", "ap", "v", "rv", "ev", "tc", "rsf", "rmf",
-    "pf", "l", "ef", "tif", "tf", "im", "id", "smpt", "pv", "pl", "ttms", "otms", "tms", "st"};
+    "ty", "cd", "uid",  "ab",  "ot",  "s",    "tuid", "p",   "ap",  "v",
+    "rv", "ev", "tc",   "rsf", "rmf", "pf",   "l",    "ef",  "tif", "tf",
+    "im", "id", "smpt", "pv",  "pl",  "ttms", "otms", "tms", "st"};
 
 [[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
   return static_cast<std::size_t>(f) < kFieldCount ? kDefaultNames[static_cast<std::size_t>(f)]
@@ -83,11 +132,14 @@ inline constexpr std::string_view kSmpTypeNames[] = {"", "reduce", "cancel_maker
 inline constexpr std::string_view kStreamTypeNames[] = {"", "REALTIME", "SNAPSHOT"};
 
 template <class E, std::size_t N>
-[[nodiscard]] constexpr std::string_view enum_name(E e, const std::string_view (&names)[N]) noexcept {
+[[nodiscard]] constexpr std::string_view enum_name(E e,
+                                                   const std::string_view (&names)[N]) noexcept {
   const auto i = static_cast<std::size_t>(e);
   return i < N && i != 0 ? names[i] : std::string_view{"unknown"};
 }
-[[nodiscard]] constexpr std::string_view to_string(Side v) noexcept { return enum_name(v, kSideNames); }
+[[nodiscard]] constexpr std::string_view to_string(Side v) noexcept {
+  return enum_name(v, kSideNames);
+}
 [[nodiscard]] constexpr std::string_view to_string(OrderType v) noexcept {
   return enum_name(v, kOrderTypeNames);
 }
@@ -117,17 +169,17 @@ struct alignas(64) OrderEvent {
   std::uint64_t recv_ts;  // receive time: steady-clock ns or TSC ticks, set by the producer
 
   // --- numbers (PROTOCOL.md §4) ---
-  double price;             // order price; for state=trade, the trade price
+  double price;  // order price; for state=trade, the trade price
   double avg_price;
-  double volume;            // order volume; for state=trade, the trade volume
+  double volume;  // order volume; for state=trade, the trade volume
   double remaining_volume;
-  double executed_volume;   // cumulative
+  double executed_volume;  // cumulative
   double reserved_fee;
   double remaining_fee;
-  double paid_fee;          // cumulative
+  double paid_fee;  // cumulative
   double locked;
-  double executed_funds;    // cumulative, quote currency
-  double trade_fee;         // nullable: only for state=trade
+  double executed_funds;  // cumulative, quote currency
+  double trade_fee;       // nullable: only for state=trade
   double prevented_volume;
   double prevented_locked;
   std::int64_t trade_timestamp;  // ms since epoch, nullable
@@ -147,8 +199,8 @@ struct alignas(64) OrderEvent {
   TimeInForce time_in_force;  // nullable
   SmpType smp_type;           // nullable
   StreamType stream_type;
-  std::uint8_t is_maker;      // 0/1, nullable
-  std::uint8_t type_known;    // 1 when `type` was "myOrder"
+  std::uint8_t is_maker;    // 0/1, nullable
+  std::uint8_t type_known;  // 1 when `type` was "myOrder"
   EventKind kind;
   EventOrigin origin;
 
@@ -163,8 +215,9 @@ static_assert(std::is_trivially_copyable_v<OrderEvent>,
               "copyable.");
 static_assert(std::is_standard_layout_v<OrderEvent>,
               "OrderEvent must be standard layout so offsets are stable for journals and tools.");
-static_assert(alignof(OrderEvent) == 64, "OrderEvent starts on a cache line: no false sharing "
-                                         "between adjacent ring slots' headers.");
+static_assert(alignof(OrderEvent) == 64,
+              "OrderEvent starts on a cache line: no false sharing "
+              "between adjacent ring slots' headers.");
 static_assert(sizeof(OrderEvent) == 256, "OrderEvent is exactly four cache lines.");
 static_assert(std::is_trivially_default_constructible_v<OrderEvent>,
               "Ring slots are allocated once, uninitialised; the decoder fills every field.");

@@ -1,7 +1,7 @@
 #pragma once
 // Uuid: a 128-bit order or trade identifier stored as 16 bytes, parsed from and printed back to the
-// canonical 36-character form ("8-4-4-4-12" lower-case hex). Trivially copyable so it lives inline in
-// OrderEvent; parsing and printing never allocate.
+// canonical 36-character form ("8-4-4-4-12" lower-case hex). Trivially copyable so it lives inline
+// in OrderEvent; parsing and printing never allocate.
 
 #include <array>
 #include <cstddef>
@@ -25,12 +25,10 @@ struct Uuid {
   void format(char* out) const noexcept;
   [[nodiscard]] std::string to_string() const;
 
-  [[nodiscard]] bool is_nil() const noexcept {
-    return bytes == std::array<std::uint8_t, 16>{};
-  }
+  [[nodiscard]] bool is_nil() const noexcept { return bytes == std::array<std::uint8_t, 16>{}; }
 
-  // Fast 64-bit mix of the bytes for open-addressing tables. Order uuids are random (v4), so the xor
-  // of the halves is already well spread; the multiply breaks up structured (test) identifiers.
+  // Fast 64-bit mix of the bytes for open-addressing tables. Order uuids are random (v4), so the
+  // xor of the halves is already well spread; the multiply breaks up structured (test) identifiers.
   [[nodiscard]] std::uint64_t hash() const noexcept {
     std::uint64_t lo = 0;
     std::uint64_t hi = 0;

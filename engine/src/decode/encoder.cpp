@@ -47,7 +47,7 @@ class Writer {
     char buf[64];
     const double a = std::fabs(v);
     const auto fmt = (a == 0.0 || (a >= 1e-7 && a < 1e17)) ? std::chars_format::fixed
-                                                            : std::chars_format::scientific;
+                                                           : std::chars_format::scientific;
     const auto res = std::to_chars(buf, buf + sizeof buf, v, fmt);
     if (res.ec != std::errc{}) {
       ok_ = false;
@@ -93,8 +93,12 @@ std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
       continue;
     }
     switch (f) {
-      case Field::type: w.string("myOrder"); break;
-      case Field::code: w.string(e.code.view()); break;
+      case Field::type:
+        w.string("myOrder");
+        break;
+      case Field::code:
+        w.string(e.code.view());
+        break;
       case Field::uuid:
       case Field::trade_uuid: {
         char text[Uuid::kTextSize];
@@ -102,33 +106,84 @@ std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
         w.string({text, Uuid::kTextSize});
         break;
       }
-      case Field::ask_bid: w.string(to_string(e.ask_bid)); break;
-      case Field::order_type: w.string(to_string(e.order_type)); break;
-      case Field::state: w.string(to_string(e.state)); break;
-      case Field::price: w.number(e.price); break;
-      case Field::avg_price: w.number(e.avg_price); break;
-      case Field::volume: w.number(e.volume); break;
-      case Field::remaining_volume: w.number(e.remaining_volume); break;
-      case Field::executed_volume: w.number(e.executed_volume); break;
-      case Field::trades_count: w.integer(e.trades_count); break;
-      case Field::reserved_fee: w.number(e.reserved_fee); break;
-      case Field::remaining_fee: w.number(e.remaining_fee); break;
-      case Field::paid_fee: w.number(e.paid_fee); break;
-      case Field::locked: w.number(e.locked); break;
-      case Field::executed_funds: w.number(e.executed_funds); break;
-      case Field::time_in_force: w.string(to_string(e.time_in_force)); break;
-      case Field::trade_fee: w.number(e.trade_fee); break;
-      case Field::is_maker: w.raw(e.is_maker ? "true" : "false"); break;
-      case Field::identifier: w.string(e.identifier.view()); break;
-      case Field::smp_type: w.string(to_string(e.smp_type)); break;
-      case Field::prevented_volume: w.number(e.prevented_volume); break;
-      case Field::prevented_locked: w.number(e.prevented_locked); break;
-      case Field::trade_timestamp: w.integer(e.trade_timestamp); break;
-      case Field::order_timestamp: w.integer(e.order_timestamp); break;
-      case Field::timestamp: w.integer(e.timestamp); break;
-      case Field::stream_type: w.string(to_string(e.stream_type)); break;
+      case Field::ask_bid:
+        w.string(to_string(e.ask_bid));
+        break;
+      case Field::order_type:
+        w.string(to_string(e.order_type));
+        break;
+      case Field::state:
+        w.string(to_string(e.state));
+        break;
+      case Field::price:
+        w.number(e.price);
+        break;
+      case Field::avg_price:
+        w.number(e.avg_price);
+        break;
+      case Field::volume:
+        w.number(e.volume);
+        break;
+      case Field::remaining_volume:
+        w.number(e.remaining_volume);
+        break;
+      case Field::executed_volume:
+        w.number(e.executed_volume);
+        break;
+      case Field::trades_count:
+        w.integer(e.trades_count);
+        break;
+      case Field::reserved_fee:
+        w.number(e.reserved_fee);
+        break;
+      case Field::remaining_fee:
+        w.number(e.remaining_fee);
+        break;
+      case Field::paid_fee:
+        w.number(e.paid_fee);
+        break;
+      case Field::locked:
+        w.number(e.locked);
+        break;
+      case Field::executed_funds:
+        w.number(e.executed_funds);
+        break;
+      case Field::time_in_force:
+        w.string(to_string(e.time_in_force));
+        break;
+      case Field::trade_fee:
+        w.number(e.trade_fee);
+        break;
+      case Field::is_maker:
+        w.raw(e.is_maker ? "true" : "false");
+        break;
+      case Field::identifier:
+        w.string(e.identifier.view());
+        break;
+      case Field::smp_type:
+        w.string(to_string(e.smp_type));
+        break;
+      case Field::prevented_volume:
+        w.number(e.prevented_volume);
+        break;
+      case Field::prevented_locked:
+        w.number(e.prevented_locked);
+        break;
+      case Field::trade_timestamp:
+        w.integer(e.trade_timestamp);
+        break;
+      case Field::order_timestamp:
+        w.integer(e.order_timestamp);
+        break;
+      case Field::timestamp:
+        w.integer(e.timestamp);
+        break;
+      case Field::stream_type:
+        w.string(to_string(e.stream_type));
+        break;
       case Field::count_:
-      case Field::none: break;
+      case Field::none:
+        break;
     }
   }
   w.raw("}");

@@ -1,0 +1,410 @@
+// decode_bench: the same frames decoded into the same OrderEvent by
+//   (a) fillwire::Decoder (one pass, learned field order),
+//   (b) a straightforward simdjson On-Demand extraction (obj["field"] per field, as simdjson's
+//       documentation shows it),
+//   (c) RapidJSON DOM parse (full-precision doubles) + FindMember per field,
+//   (d) nlohmann::json parse + lookup per field.
+// Frames: the seed trade frame (DEFAULT and SIMPLE) and the 11-event lifecycle mix. At the end the
+// ratio of fillwire's median to each baseline's median is printed.
+
+#include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+#include <simdjson.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fillwire/decoder.hpp"
+
+namespace {
+
+using fillwire::Field;
+using fillwire::OrderEvent;
+
+std::string read_file(const std::string& name) {
+  std::ifstream in(std::string(FILLWIRE_TEST_DATA) + "/" + name, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + name);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Frames held with the decoder's read-ahead padding, parsed in place by every contender.
+struct Frames {
+  std::vector<std::string> storage;
+  std::vector<std::size_t> sizes;
+  bool simple = false;
+  void add(const std::string& json) {
+    std::string s = json;
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+      s.pop_back();
+    sizes.push_back(s.size());
+    s.resize(s.size() + fillwire::kFramePadding, '\0');
+    storage.push_back(std::move(s));
+  }
+  std::size_t bytes() const {
+    std::size_t n = 0;
+    for (auto s : sizes)
+      n += s;
+    return n;
+  }
+};
+
+Frames load(const std::string& name, bool simple) {
+  Frames f;
+  f.simple = simple;
+  std::istringstream in(read_file(name));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) f.add(line);
+  }
+  return f;
+}
+
+const Frames& seed_default() {
+  static const Frames f = load("myorder-trade-default.json", false);
+  return f;
+}
+const Frames& seed_simple() {
+  static const Frames f = load("myorder-trade-simple.json", true);
+  return f;
+}
+const Frames& lifecycle() {
+  static const Frames f = load("lifecycle-default.jsonl", false);
+  return f;
+}
+
+const std::string_view* names_for(const Frames& f) {
+  return f.simple ? fillwire::kSimpleNames : fillwire::kDefaultNames;
+}
+const char* name(const Frames& f, Field field) {
+  // The name tables are string_views over literals: NUL-terminated.
+  return names_for(f)[static_cast<std::size_t>(field)].data();
+}
+
+template <class E, std::size_t N>
+E enum_of(std::string_view s, const std::string_view (&names)[N]) {
+  for (std::size_t i = 1; i < N; ++i) {
+    if (names[i] == s) return static_cast<E>(i);
+  }
+  return E{};
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) fillwire
+
+void BM_fillwire(benchmark::State& state, const Frames* frames) {
+  fillwire::Decoder decoder;
+  OrderEvent event;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto r = decoder.decode(frames->storage[i].data(), frames->sizes[i], event);
+    if (!r.error.ok()) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(event);
+    if (++i == frames->sizes.size()) i = 0;
+  }
+  state.counters["key_misses/frame"] = benchmark::Counter(
+      static_cast<double>(decoder.stats().order_misses) / static_cast<double>(state.iterations()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<std::int64_t>(frames->bytes() / frames->sizes.size()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) straightforward simdjson On-Demand: obj["name"] per field, into the same struct.
+
+namespace od = simdjson::ondemand;
+
+bool sj_double(od::object& o, const char* key, double& out, std::uint32_t& present, Field f) {
+  auto v = o[key];
+  if (v.is_null()) return true;
+  if (v.get_double().get(out)) return true;
+  present |= fillwire::field_bit(f);
+  return true;
+}
+bool sj_int(od::object& o, const char* key, std::int64_t& out, std::uint32_t& present, Field f) {
+  auto v = o[key];
+  if (v.is_null()) return true;
+  if (v.get_int64().get(out)) return true;
+  present |= fillwire::field_bit(f);
+  return true;
+}
+std::string_view sj_string(od::object& o, const char* key) {
+  std::string_view s;
+  auto v = o[key];
+  if (v.is_null() || v.get_string().get(s)) return {};
+  return s;
+}
+
+bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, OrderEvent& e) {
+  od::document doc;
+  if (parser.iterate(fr.storage[i].data(), fr.sizes[i], fr.storage[i].size()).get(doc))
+    return false;
+  od::object o;
+  if (doc.get_object().get(o)) return false;
+  std::uint32_t p = 0;
+  if (sj_string(o, name(fr, Field::type)) != "myOrder") return false;
+  (void)e.code.assign(sj_string(o, name(fr, Field::code)));
+  (void)fillwire::Uuid::parse(sj_string(o, name(fr, Field::uuid)), e.uuid);
+  e.ask_bid = enum_of<fillwire::Side>(sj_string(o, name(fr, Field::ask_bid)), fillwire::kSideNames);
+  e.order_type = enum_of<fillwire::OrderType>(sj_string(o, name(fr, Field::order_type)),
+                                              fillwire::kOrderTypeNames);
+  e.state =
+      enum_of<fillwire::OrderState>(sj_string(o, name(fr, Field::state)), fillwire::kStateNames);
+  (void)fillwire::Uuid::parse(sj_string(o, name(fr, Field::trade_uuid)), e.trade_uuid);
+  sj_double(o, name(fr, Field::price), e.price, p, Field::price);
+  sj_double(o, name(fr, Field::avg_price), e.avg_price, p, Field::avg_price);
+  sj_double(o, name(fr, Field::volume), e.volume, p, Field::volume);
+  sj_double(o, name(fr, Field::remaining_volume), e.remaining_volume, p, Field::remaining_volume);
+  sj_double(o, name(fr, Field::executed_volume), e.executed_volume, p, Field::executed_volume);
+  std::int64_t tc = 0;
+  sj_int(o, name(fr, Field::trades_count), tc, p, Field::trades_count);
+  e.trades_count = static_cast<std::uint32_t>(tc);
+  sj_double(o, name(fr, Field::reserved_fee), e.reserved_fee, p, Field::reserved_fee);
+  sj_double(o, name(fr, Field::remaining_fee), e.remaining_fee, p, Field::remaining_fee);
+  sj_double(o, name(fr, Field::paid_fee), e.paid_fee, p, Field::paid_fee);
+  sj_double(o, name(fr, Field::locked), e.locked, p, Field::locked);
+  sj_double(o, name(fr, Field::executed_funds), e.executed_funds, p, Field::executed_funds);
+  e.time_in_force = enum_of<fillwire::TimeInForce>(sj_string(o, name(fr, Field::time_in_force)),
+                                                   fillwire::kTimeInForceNames);
+  sj_double(o, name(fr, Field::trade_fee), e.trade_fee, p, Field::trade_fee);
+  {
+    auto v = o[name(fr, Field::is_maker)];
+    bool b = false;
+    if (!v.is_null() && !v.get_bool().get(b)) e.is_maker = b ? 1 : 0;
+  }
+  (void)e.identifier.assign(sj_string(o, name(fr, Field::identifier)));
+  e.smp_type =
+      enum_of<fillwire::SmpType>(sj_string(o, name(fr, Field::smp_type)), fillwire::kSmpTypeNames);
+  sj_double(o, name(fr, Field::prevented_volume), e.prevented_volume, p, Field::prevented_volume);
+  sj_double(o, name(fr, Field::prevented_locked), e.prevented_locked, p, Field::prevented_locked);
+  sj_int(o, name(fr, Field::trade_timestamp), e.trade_timestamp, p, Field::trade_timestamp);
+  sj_int(o, name(fr, Field::order_timestamp), e.order_timestamp, p, Field::order_timestamp);
+  sj_int(o, name(fr, Field::timestamp), e.timestamp, p, Field::timestamp);
+  e.stream_type = enum_of<fillwire::StreamType>(sj_string(o, name(fr, Field::stream_type)),
+                                                fillwire::kStreamTypeNames);
+  e.present = p;
+  return true;
+}
+
+void BM_simdjson_find_field(benchmark::State& state, const Frames* frames) {
+  od::parser parser;
+  OrderEvent event;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    if (!simdjson_extract(parser, *frames, i, event)) state.SkipWithError("extract failed");
+    benchmark::DoNotOptimize(event);
+    if (++i == frames->sizes.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) RapidJSON DOM
+
+template <class Obj>
+void rj_double(const Obj& o, const char* key, double& out, std::uint32_t& p, Field f) {
+  auto it = o.FindMember(key);
+  if (it != o.MemberEnd() && it->value.IsNumber()) {
+    out = it->value.GetDouble();
+    p |= fillwire::field_bit(f);
+  }
+}
+template <class Obj>
+void rj_int(const Obj& o, const char* key, std::int64_t& out, std::uint32_t& p, Field f) {
+  auto it = o.FindMember(key);
+  if (it != o.MemberEnd() && it->value.IsInt64()) {
+    out = it->value.GetInt64();
+    p |= fillwire::field_bit(f);
+  }
+}
+template <class Obj>
+std::string_view rj_string(const Obj& o, const char* key) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsString()) return {};
+  return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+template <class Get, class GetD, class GetI>
+bool extract_with(Get str, GetD dbl, GetI integer, const Frames& fr, OrderEvent& e) {
+  std::uint32_t p = 0;
+  if (str(name(fr, Field::type)) != "myOrder") return false;
+  (void)e.code.assign(str(name(fr, Field::code)));
+  (void)fillwire::Uuid::parse(str(name(fr, Field::uuid)), e.uuid);
+  e.ask_bid = enum_of<fillwire::Side>(str(name(fr, Field::ask_bid)), fillwire::kSideNames);
+  e.order_type =
+      enum_of<fillwire::OrderType>(str(name(fr, Field::order_type)), fillwire::kOrderTypeNames);
+  e.state = enum_of<fillwire::OrderState>(str(name(fr, Field::state)), fillwire::kStateNames);
+  (void)fillwire::Uuid::parse(str(name(fr, Field::trade_uuid)), e.trade_uuid);
+  dbl(Field::price, e.price, p);
+  dbl(Field::avg_price, e.avg_price, p);
+  dbl(Field::volume, e.volume, p);
+  dbl(Field::remaining_volume, e.remaining_volume, p);
+  dbl(Field::executed_volume, e.executed_volume, p);
+  std::int64_t tc = 0;
+  integer(Field::trades_count, tc, p);
+  e.trades_count = static_cast<std::uint32_t>(tc);
+  dbl(Field::reserved_fee, e.reserved_fee, p);
+  dbl(Field::remaining_fee, e.remaining_fee, p);
+  dbl(Field::paid_fee, e.paid_fee, p);
+  dbl(Field::locked, e.locked, p);
+  dbl(Field::executed_funds, e.executed_funds, p);
+  e.time_in_force = enum_of<fillwire::TimeInForce>(str(name(fr, Field::time_in_force)),
+                                                   fillwire::kTimeInForceNames);
+  dbl(Field::trade_fee, e.trade_fee, p);
+  (void)e.identifier.assign(str(name(fr, Field::identifier)));
+  e.smp_type = enum_of<fillwire::SmpType>(str(name(fr, Field::smp_type)), fillwire::kSmpTypeNames);
+  dbl(Field::prevented_volume, e.prevented_volume, p);
+  dbl(Field::prevented_locked, e.prevented_locked, p);
+  integer(Field::trade_timestamp, e.trade_timestamp, p);
+  integer(Field::order_timestamp, e.order_timestamp, p);
+  integer(Field::timestamp, e.timestamp, p);
+  e.stream_type =
+      enum_of<fillwire::StreamType>(str(name(fr, Field::stream_type)), fillwire::kStreamTypeNames);
+  e.present = p;
+  return true;
+}
+
+void BM_rapidjson_dom(benchmark::State& state, const Frames* frames) {
+  rapidjson::Document doc;
+  OrderEvent event;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    doc.Parse<rapidjson::kParseFullPrecisionFlag>(frames->storage[i].data(), frames->sizes[i]);
+    if (doc.HasParseError() || !doc.IsObject()) state.SkipWithError("parse failed");
+    const auto& o = doc;
+    auto str = [&](const char* key) { return rj_string(o, key); };
+    auto dbl = [&](Field f, double& out, std::uint32_t& p) {
+      rj_double(o, name(*frames, f), out, p, f);
+    };
+    auto integer = [&](Field f, std::int64_t& out, std::uint32_t& p) {
+      rj_int(o, name(*frames, f), out, p, f);
+    };
+    {
+      auto it = o.FindMember(name(*frames, Field::is_maker));
+      if (it != o.MemberEnd() && it->value.IsBool()) event.is_maker = it->value.GetBool() ? 1 : 0;
+    }
+    extract_with(str, dbl, integer, *frames, event);
+    benchmark::DoNotOptimize(event);
+    if (++i == frames->sizes.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) nlohmann::json
+
+void BM_nlohmann(benchmark::State& state, const Frames* frames) {
+  OrderEvent event;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto j = nlohmann::json::parse(frames->storage[i].data(),
+                                         frames->storage[i].data() + frames->sizes[i]);
+    auto str = [&](const char* key) -> std::string_view {
+      auto it = j.find(key);
+      if (it == j.end() || !it->is_string()) return {};
+      return it->get_ref<const std::string&>();
+    };
+    auto dbl = [&](Field f, double& out, std::uint32_t& p) {
+      auto it = j.find(name(*frames, f));
+      if (it != j.end() && it->is_number()) {
+        out = it->get<double>();
+        p |= fillwire::field_bit(f);
+      }
+    };
+    auto integer = [&](Field f, std::int64_t& out, std::uint32_t& p) {
+      auto it = j.find(name(*frames, f));
+      if (it != j.end() && it->is_number_integer()) {
+        out = it->get<std::int64_t>();
+        p |= fillwire::field_bit(f);
+      }
+    };
+    {
+      auto it = j.find(name(*frames, Field::is_maker));
+      if (it != j.end() && it->is_boolean()) event.is_maker = it->get<bool>() ? 1 : 0;
+    }
+    extract_with(str, dbl, integer, *frames, event);
+    benchmark::DoNotOptimize(event);
+    if (++i == frames->sizes.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// Records each benchmark's median time so that ratios can be printed after the run.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& r : runs) {
+      if (r.aggregate_name == "median" ||
+          (r.run_type == Run::RT_Iteration && !medians_.count(r.run_name.function_name))) {
+        medians_[r.run_name.function_name] = r.GetAdjustedRealTime();
+      }
+    }
+  }
+  void print_ratios() const {
+    std::printf("\nfillwire speed-up over each baseline (median ns/frame, same binary):\n");
+    for (const char* frames : {"seed_default", "seed_simple", "lifecycle_mix"}) {
+      const auto ours = medians_.find(std::string("fillwire/") + frames);
+      if (ours == medians_.end()) continue;
+      std::printf("  %-14s fillwire %7.1f ns", frames, ours->second);
+      for (const char* base : {"simdjson_find_field", "rapidjson_dom", "nlohmann"}) {
+        const auto it = medians_.find(std::string(base) + "/" + frames);
+        if (it != medians_.end()) std::printf("  | %s %.2fx", base, it->second / ours->second);
+      }
+      std::printf("\n");
+    }
+  }
+
+ private:
+  std::map<std::string, double> medians_;
+};
+
+void register_all() {
+  struct Set {
+    const char* name;
+    const Frames* frames;
+  };
+  const Set sets[] = {{"seed_default", &seed_default()},
+                      {"seed_simple", &seed_simple()},
+                      {"lifecycle_mix", &lifecycle()}};
+  for (const auto& s : sets) {
+    benchmark::RegisterBenchmark((std::string("fillwire/") + s.name).c_str(), BM_fillwire, s.frames)
+        ->Repetitions(5)
+        ->DisplayAggregatesOnly(true)
+        ->MinTime(0.2);
+    benchmark::RegisterBenchmark((std::string("simdjson_find_field/") + s.name).c_str(),
+                                 BM_simdjson_find_field, s.frames)
+        ->Repetitions(5)
+        ->DisplayAggregatesOnly(true)
+        ->MinTime(0.2);
+    benchmark::RegisterBenchmark((std::string("rapidjson_dom/") + s.name).c_str(), BM_rapidjson_dom,
+                                 s.frames)
+        ->Repetitions(5)
+        ->DisplayAggregatesOnly(true)
+        ->MinTime(0.2);
+    benchmark::RegisterBenchmark((std::string("nlohmann/") + s.name).c_str(), BM_nlohmann, s.frames)
+        ->Repetitions(5)
+        ->DisplayAggregatesOnly(true)
+        ->MinTime(0.2);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  register_all();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratios();
+  benchmark::Shutdown();
+  return 0;
+}
