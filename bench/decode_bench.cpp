@@ -107,6 +107,8 @@ void BM_fillwire(benchmark::State& state, const Frames* frames) {
     benchmark::DoNotOptimize(event);
     if (++i == frames->sizes.size()) i = 0;
   }
+  state.counters["fast_share"] = benchmark::Counter(
+      static_cast<double>(decoder.stats().fast_frames) / static_cast<double>(state.iterations()));
   state.counters["key_misses/frame"] = benchmark::Counter(
       static_cast<double>(decoder.stats().order_misses) / static_cast<double>(state.iterations()));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

@@ -408,6 +408,62 @@ TEST(Decoder, EscapedKeysAndValuesAreUnderstood) {
   EXPECT_EQ(e.state, OrderState::wait);
 }
 
+// The fast path may only accept what the general path accepts, with the identical event; anything
+// else it must hand over. Checked on shuffled, renamed and mutated frames.
+void expect_paths_agree(Decoder& fast, Decoder& general, const std::string& json) {
+  OrderEvent a{};
+  OrderEvent b{};
+  const auto ra = decode_one(fast, json, a);
+  const auto rb = decode_one(general, json, b);
+  ASSERT_EQ(ra.error.code, rb.error.code) << json;
+  ASSERT_EQ(ra.error.field, rb.error.field) << json;
+  ASSERT_EQ(ra.kind, rb.kind) << json;
+  ASSERT_EQ(ra.events, rb.events) << json;
+  if (ra.error.ok() && ra.kind == FrameKind::order) {
+    ASSERT_EQ(std::memcmp(&a, &b, sizeof a), 0) << json;
+  }
+}
+
+TEST(Decoder, FastPathAgreesWithGeneralPath) {
+  Decoder fast;
+  Decoder general;
+  general.set_fast_path(false);
+  std::vector<std::string> seeds = read_lines("lifecycle-default.jsonl");
+  for (const auto& l : read_lines("lifecycle-simple.jsonl"))
+    seeds.push_back(l);
+  seeds.push_back(read_file("myorder-trade-default.json"));
+  seeds.push_back(read_file("myorder-trade-simple.json"));
+  seeds.push_back(with(R"(,"x":1e5,"y":"z","w":true,"v":null,"u":-0.5E-3)"));
+  seeds.push_back(with(R"(,"price":1234567890123456789012,"volume":1e-7,"locked":-0)"));
+  seeds.push_back(with(R"(,"price":0.30000000000000004,"volume":9007199254740993)"));
+  constexpr std::string_view kJsonish = "{}[]\",:0123456789-+.eEntfuxl \\\n";
+  std::mt19937 rng(99);
+  for (const auto& seed : seeds) {
+    expect_paths_agree(fast, general, seed);
+    for (int i = 0; i < 3000; ++i) {
+      std::string s = seed;
+      const std::size_t pos = rng() % s.size();
+      switch (rng() % 4) {
+        case 0:
+          s[pos] = kJsonish[rng() % kJsonish.size()];
+          break;
+        case 1:
+          s.erase(pos, 1 + rng() % 3);
+          break;
+        case 2:
+          s.insert(pos, 1, kJsonish[rng() % kJsonish.size()]);
+          break;
+        default:
+          s[pos] = static_cast<char>(rng());
+          break;
+      }
+      if (s.empty()) continue;
+      expect_paths_agree(fast, general, s);
+    }
+  }
+  EXPECT_GT(fast.stats().events, 0u);
+}
+
 TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {
   // Cheap in-suite robustness check; the libFuzzer target goes much further.
   const std::string seed = read_file("myorder-trade-default.json");

@@ -31,6 +31,20 @@ TEST(Uuid, RejectsMalformedText) {
   EXPECT_FALSE(Uuid::parse("ac2dc2a3fce940a2a4f65987c25c438f", u));       // no dashes
 }
 
+TEST(Uuid, RejectsEveryNonHexByteAtEveryPosition) {
+  const std::string good = "ac2dc2a3-fce9-40a2-a4f6-5987c25c438f";
+  for (std::size_t pos = 0; pos < good.size(); ++pos) {
+    if (good[pos] == '-') continue;
+    for (int c = 0; c < 256; ++c) {
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      std::string s = good;
+      s[pos] = static_cast<char>(c);
+      Uuid u{};
+      EXPECT_EQ(Uuid::parse(s, u), hex) << "position " << pos << " byte " << c;
+    }
+  }
+}
+
 TEST(Uuid, RoundTripsRandomValues) {
   std::mt19937_64 rng(42);
   for (int i = 0; i < 1000; ++i) {

@@ -114,6 +114,7 @@ struct DecoderStats {
   std::uint64_t failed_frames = 0;  // frames with at least one decode error
   std::uint64_t unknown_keys = 0;   // keys skipped because this build does not know them
   std::uint64_t order_misses = 0;   // keys that did not follow the learned field order
+  std::uint64_t fast_frames = 0;    // frames the fast path decoded (others took the general path)
   std::uint64_t by_error[kDecodeErrcCount] = {};
 };
 
@@ -133,6 +134,11 @@ class Decoder {
 
   // Single-event form for an object frame: fills `out` (kind == order and ok() when it is valid).
   FrameResult decode(const char* data, std::size_t size, OrderEvent& out) noexcept;
+
+  // The fast path reads flat exchange-shaped objects directly and hands anything else to the
+  // general On-Demand path; both give identical results. Off only for tests and benchmarks. Owning
+  // thread.
+  void set_fast_path(bool enabled) noexcept;
 
   [[nodiscard]] const DecoderStats& stats() const noexcept { return stats_; }
   [[nodiscard]] std::size_t max_frame_bytes() const noexcept { return max_frame_; }

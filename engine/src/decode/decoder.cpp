@@ -8,6 +8,8 @@
 
 #include "fillwire/decoder.hpp"
 
+#include "flat_scanner.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -167,11 +169,139 @@ DecodeErrc map_error(simdjson::error_code ec) noexcept {
 
 }  // namespace
 
+// --- fast path (flat_scanner.hpp) ---------------------------------------------------------------
+
+Field detail::FlatScanner::match(std::string_view k, std::size_t prev) noexcept {
+  const Field predicted = next_[prev];
+  if (predicted != Field::none) {
+    const auto& names = simple_ ? kSimpleNames : kDefaultNames;
+    if (names[static_cast<std::size_t>(predicted)] == k) return predicted;
+  }
+  ++misses;
+  const auto* entry = kNameIndex.find(k);
+  if (entry == nullptr) return Field::none;
+  simple_ = entry->simple;
+  next_[prev] = entry->field;
+  return entry->field;
+}
+
+bool detail::FlatScanner::read_value(Field f, const char*& p, const char* end,
+                                     OrderEvent& e) noexcept {
+  if (*p == 'n') return literal(p, end, "null");  // null == absent: presence bit stays clear
+  bool ok = false;
+  std::string_view s;
+  switch (f) {
+    case Field::type:
+      ok = read_string(p, end, s) && s == "myOrder";
+      e.type_known = 1;
+      break;
+    case Field::code:
+      ok = read_string(p, end, s) && e.code.assign(s);
+      break;
+    case Field::uuid:
+      ok = read_uuid(p, end, e.uuid);
+      break;
+    case Field::ask_bid:
+      ok = read_enum(p, end, detail::kPackedSide, e.ask_bid);
+      break;
+    case Field::order_type:
+      ok = read_enum(p, end, detail::kPackedOrderType, e.order_type);
+      break;
+    case Field::state:
+      ok = read_enum(p, end, detail::kPackedState, e.state);
+      break;
+    case Field::trade_uuid:
+      ok = read_uuid(p, end, e.trade_uuid);
+      break;
+    case Field::price:
+      ok = read_double(p, end, e.price);
+      break;
+    case Field::avg_price:
+      ok = read_double(p, end, e.avg_price);
+      break;
+    case Field::volume:
+      ok = read_double(p, end, e.volume);
+      break;
+    case Field::remaining_volume:
+      ok = read_double(p, end, e.remaining_volume);
+      break;
+    case Field::executed_volume:
+      ok = read_double(p, end, e.executed_volume);
+      break;
+    case Field::trades_count: {
+      std::int64_t n = 0;
+      ok = read_int(p, end, n) && n >= 0 && n <= std::numeric_limits<std::uint32_t>::max();
+      e.trades_count = static_cast<std::uint32_t>(n);
+      break;
+    }
+    case Field::reserved_fee:
+      ok = read_double(p, end, e.reserved_fee);
+      break;
+    case Field::remaining_fee:
+      ok = read_double(p, end, e.remaining_fee);
+      break;
+    case Field::paid_fee:
+      ok = read_double(p, end, e.paid_fee);
+      break;
+    case Field::locked:
+      ok = read_double(p, end, e.locked);
+      break;
+    case Field::executed_funds:
+      ok = read_double(p, end, e.executed_funds);
+      break;
+    case Field::time_in_force:
+      ok = read_enum(p, end, detail::kPackedTimeInForce, e.time_in_force);
+      break;
+    case Field::trade_fee:
+      ok = read_double(p, end, e.trade_fee);
+      break;
+    case Field::is_maker:
+      if (*p == 't') {
+        ok = literal(p, end, "true");
+        e.is_maker = 1;
+      } else {
+        ok = literal(p, end, "false");
+        e.is_maker = 0;
+      }
+      break;
+    case Field::identifier:
+      ok = read_string(p, end, s) && e.identifier.assign(s);
+      break;
+    case Field::smp_type:
+      ok = read_enum(p, end, detail::kPackedSmpType, e.smp_type);
+      break;
+    case Field::prevented_volume:
+      ok = read_double(p, end, e.prevented_volume);
+      break;
+    case Field::prevented_locked:
+      ok = read_double(p, end, e.prevented_locked);
+      break;
+    case Field::trade_timestamp:
+      ok = read_int(p, end, e.trade_timestamp);
+      break;
+    case Field::order_timestamp:
+      ok = read_int(p, end, e.order_timestamp);
+      break;
+    case Field::timestamp:
+      ok = read_int(p, end, e.timestamp);
+      break;
+    case Field::stream_type:
+      ok = read_enum(p, end, detail::kPackedStreamType, e.stream_type);
+      break;
+    case Field::count_:
+    case Field::none:
+      break;
+  }
+  if (ok) e.present |= field_bit(f);
+  return ok;
+}
+
 struct Decoder::Impl {
   od::parser parser;
   // next[f]: the field that followed f in the last object (next[kStart]: the first field).
   Field next[kFieldCount + 1];
-  bool simple = false;  // which name table the predictions use
+  bool simple = false;    // which name table the predictions use
+  bool fast_path = true;  // try FlatScanner before the general path
 
   explicit Impl(std::size_t max_frame) : parser(max_frame) {
     for (std::size_t f = 0; f <= kFieldCount; ++f) {
@@ -387,12 +517,33 @@ struct Decoder::Impl {
     return entry->field;
   }
 
-  ObjectResult decode_object(od::object& obj, OrderEvent& e, DecoderStats& stats) noexcept {
-    // Clear everything the wire fills; seq and recv_ts belong to the producer.
+  // Clears everything the wire fills; seq and recv_ts belong to the producer.
+  static void clear_wire_fields(OrderEvent& e) noexcept {
     constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
     std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
     e.kind = EventKind::order;
     e.origin = EventOrigin::stream;
+  }
+
+  // The fast path for a flat object frame; false hands the frame to the general path.
+  bool try_fast(const char* data, std::size_t size, EventSink& sink, DecoderStats& stats,
+                FrameResult& r) noexcept {
+    OrderEvent& e = sink.claim();
+    clear_wire_fields(e);
+    detail::FlatScanner scanner(next, simple);
+    if (!scanner.scan(data, data + size, e)) return false;
+    if (scanner.seen == 0 || (kRequiredFields & ~e.present) != 0) return false;
+    stats.unknown_keys += scanner.unknown_keys;
+    stats.order_misses += scanner.misses;
+    ++stats.fast_frames;
+    sink.publish();
+    r.kind = FrameKind::order;
+    r.events = 1;
+    return true;
+  }
+
+  ObjectResult decode_object(od::object& obj, OrderEvent& e, DecoderStats& stats) noexcept {
+    clear_wire_fields(e);
 
     std::uint32_t seen = 0;
     std::size_t prev = kStart;
@@ -546,6 +697,10 @@ struct Decoder::Impl {
       r.error = fail(DecodeErrc::frame_too_large, Field::none);
       return r;
     }
+    // Fast path: a frame of the exchange's flat shape needs no structural index.
+    if (fast_path && try_fast(data, size, sink, stats, r)) {
+      return r;
+    }
     od::document doc;
     od::json_type type{};
     if (const auto ec = parser.iterate(data, size, size + kFramePadding).get(doc)) {
@@ -622,6 +777,10 @@ void Decoder::account(const FrameResult& r) noexcept {
     ++stats_.failed_frames;
     ++stats_.by_error[static_cast<std::size_t>(r.error.code)];
   }
+}
+
+void Decoder::set_fast_path(bool enabled) noexcept {
+  impl_->fast_path = enabled;
 }
 
 FrameResult Decoder::decode(const char* data, std::size_t size, EventSink sink) noexcept {

@@ -1,5 +1,9 @@
 #include "fillwire/uuid.hpp"
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 namespace fillwire {
 namespace {
 
@@ -17,42 +21,60 @@ constexpr auto kHexTable = [] {
   return t;
 }();
 
-constexpr bool is_dash_position(std::size_t i) noexcept {
-  return i == 8 || i == 13 || i == 18 || i == 23;
-}
+// Where each byte's two hex digits stand in the 36-char form (dashes at 8, 13, 18, 23).
+constexpr std::uint8_t kPairAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
 
 }  // namespace
 
 bool Uuid::parse(std::string_view text, Uuid& out) noexcept {
   if (text.size() != kTextSize) return false;
-  std::size_t byte = 0;
-  for (std::size_t i = 0; i < kTextSize;) {
-    if (is_dash_position(i)) {
-      if (text[i] != '-') return false;
-      ++i;
-      continue;
-    }
-    const int hi = kHexTable[static_cast<unsigned char>(text[i])];
-    const int lo = kHexTable[static_cast<unsigned char>(text[i + 1])];
-    if ((hi | lo) < 0) return false;
-    out.bytes[byte++] = static_cast<std::uint8_t>((hi << 4) | lo);
-    i += 2;
-  }
+  const char* t = text.data();
+  if ((t[8] != '-') | (t[13] != '-') | (t[18] != '-') | (t[23] != '-')) return false;
+#if defined(__AVX2__)
+  // Gather the 32 hex digits (dashes dropped), check and convert them in one 32-byte register:
+  // ~20 instructions instead of 32 table lookups. This runs twice per trade event.
+  alignas(32) char hex[32];
+  std::memcpy(hex, t, 8);
+  std::memcpy(hex + 8, t + 9, 4);
+  std::memcpy(hex + 12, t + 14, 4);
+  std::memcpy(hex + 16, t + 19, 4);
+  std::memcpy(hex + 20, t + 24, 12);
+  const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(hex));
+  const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));  // 'A'-'F' -> 'a'-'f'
+  // Signed compares: bytes >= 0x80 are negative and so fail both ranges.
+  const __m256i is_digit = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
+                                            _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v));
+  const __m256i is_alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                            _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), lower));
+  if (_mm256_movemask_epi8(_mm256_or_si256(is_digit, is_alpha)) != -1) return false;
+  const __m256i nibble = _mm256_blendv_epi8(_mm256_sub_epi8(lower, _mm256_set1_epi8('a' - 10)),
+                                            _mm256_sub_epi8(v, _mm256_set1_epi8('0')), is_digit);
+  // Pairs of nibbles -> bytes: hi * 16 + lo in each 16-bit lane, then narrowed and reordered.
+  const __m256i pairs = _mm256_maddubs_epi16(nibble, _mm256_set1_epi16(0x0110));
+  const __m256i packed = _mm256_packus_epi16(pairs, pairs);  // per 128-bit lane: 8 bytes, twice
+  const __m256i ordered = _mm256_permute4x64_epi64(packed, 0b1000);  // lane0 low, lane1 low
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out.bytes.data()), _mm256_castsi256_si128(ordered));
   return true;
+#else
+  // Straight-line: the offsets of the 16 hex pairs are fixed, so there is no per-char branch
+  // on dash positions, and one OR of all digit values detects any non-hex byte at the end.
+  int bad = 0;
+  for (std::size_t i = 0; i < 16; ++i) {
+    const int hi = kHexTable[static_cast<unsigned char>(t[kPairAt[i]])];
+    const int lo = kHexTable[static_cast<unsigned char>(t[kPairAt[i] + 1])];
+    bad |= hi | lo;
+    out.bytes[i] = static_cast<std::uint8_t>((hi << 4) | (lo & 0x0F));
+  }
+  return bad >= 0;
+#endif
 }
 
 void Uuid::format(char* out) const noexcept {
   constexpr char kDigits[] = "0123456789abcdef";
-  std::size_t byte = 0;
-  for (std::size_t i = 0; i < kTextSize;) {
-    if (is_dash_position(i)) {
-      out[i++] = '-';
-      continue;
-    }
-    out[i] = kDigits[bytes[byte] >> 4];
-    out[i + 1] = kDigits[bytes[byte] & 0x0F];
-    ++byte;
-    i += 2;
+  out[8] = out[13] = out[18] = out[23] = '-';
+  for (std::size_t i = 0; i < 16; ++i) {
+    out[kPairAt[i]] = kDigits[bytes[i] >> 4];
+    out[kPairAt[i] + 1] = kDigits[bytes[i] & 0x0F];
   }
 }
 

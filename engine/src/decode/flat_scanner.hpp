@@ -1,0 +1,382 @@
+#pragma once
+// FlatScanner: the decoder's fast path for what the exchange actually sends — one flat JSON object
+// whose values are strings without escapes, plain numbers, true/false/null. It reads the bytes
+// directly (no structural index), matching each key against the learned field order first, and
+// checks UTF-8 only where free text can carry it (see valid_text).
+//
+// It is speculative: anything outside that shape (escapes, nested values, odd numbers, a status or
+// error frame, any syntax error) makes it give up, and the general On-Demand path decodes the frame
+// instead and names the precise error. So the fast path never decides an error; it only accepts
+// frames it fully understood, with exactly the result the general path gives (a test checks this
+// on shuffled and mutated frames).
+//
+// Numbers: a decimal with at most 19 significant digits and a mantissa below 2^53 converts exactly
+// by one IEEE multiplication or division by an exact power of ten (Clinger's fast path); anything
+// else goes to std::from_chars, which is also correctly rounded.
+
+#include <bit>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "fillwire/decoder.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace fillwire::detail {
+
+// A name of at most 16 bytes as two little-endian words and masks, so that "is the text at p this
+// name followed by a quote?" is two loads, two masked compares and one byte check — no loop, no
+// memcmp call. Reading 16 bytes at p is safe: frames carry kFramePadding readable bytes.
+struct PackedName {
+  std::uint64_t word[2]{};
+  std::uint64_t mask[2]{};
+  std::uint8_t length{};
+
+  constexpr PackedName() = default;
+  constexpr explicit PackedName(std::string_view name)
+      : length(static_cast<std::uint8_t>(name.size())) {
+    for (std::size_t i = 0; i < name.size() && i < 16; ++i) {
+      word[i / 8] |= std::uint64_t{static_cast<unsigned char>(name[i])} << (8 * (i % 8));
+      mask[i / 8] |= std::uint64_t{0xFF} << (8 * (i % 8));
+    }
+  }
+
+  // True if p holds exactly this name and then a closing quote.
+  [[gnu::always_inline]] bool at(const char* p) const noexcept {
+    std::uint64_t a;
+    std::uint64_t b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + 8, 8);
+    return ((a & mask[0]) == word[0]) & ((b & mask[1]) == word[1]) & (p[length] == '"');
+  }
+};
+static_assert(kFramePadding >= 16, "PackedName::at reads 16 bytes from inside the frame.");
+
+template <std::size_t N>
+constexpr auto pack_names(const std::string_view (&names)[N]) {
+  struct Table {
+    PackedName name[N];
+  } t{};
+  for (std::size_t i = 0; i < N; ++i)
+    t.name[i] = PackedName(names[i]);
+  return t;
+}
+inline constexpr auto kPackedDefault = pack_names(kDefaultNames);
+inline constexpr auto kPackedSimple = pack_names(kSimpleNames);
+inline constexpr auto kPackedSide = pack_names(kSideNames);
+inline constexpr auto kPackedOrderType = pack_names(kOrderTypeNames);
+inline constexpr auto kPackedState = pack_names(kStateNames);
+inline constexpr auto kPackedTimeInForce = pack_names(kTimeInForceNames);
+inline constexpr auto kPackedSmpType = pack_names(kSmpTypeNames);
+inline constexpr auto kPackedStreamType = pack_names(kStreamTypeNames);
+
+class FlatScanner {
+ public:
+  // `next` is the decoder's learned order table (next[f] follows f; next[count] is first), and
+  // `simple` which name table it predicts with. Both are updated as keys are matched.
+  FlatScanner(Field* next, bool& simple) noexcept : next_(next), simple_(simple) {}
+
+  // Decodes [p, end) into `e` (already cleared). Returns false to hand the frame to the general
+  // path. On success `seen`, `unknown_keys` and `misses` describe what was read.
+  [[gnu::always_inline]] inline bool scan(const char* p, const char* end, OrderEvent& e) noexcept {
+    p = skip_ws(p, end);
+    if (p == end || *p != '{') return false;
+    ++p;
+    std::size_t prev = kFieldCount;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}') return false;  // empty object: let the general path name it
+    for (;;) {
+      if (p >= end || *p != '"') return false;
+      const char* key = ++p;
+      Field f = next_[prev];
+      const auto& packed = simple_ ? kPackedSimple.name : kPackedDefault.name;
+      if (f != Field::none && packed[static_cast<std::size_t>(f)].at(key)) {
+        p += packed[static_cast<std::size_t>(f)].length + 1;  // the predicted key and its quote
+      } else {
+        // Same rule as any JSON string: no escapes here (general path), no raw control characters.
+        while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20)
+          ++p;
+        if (p >= end || *p != '"') return false;
+        const std::string_view name(key, static_cast<std::size_t>(p - key));
+        if (!valid_text(name)) return false;
+        f = match(name, prev);
+        ++p;
+      }
+      std::string_view k(key, static_cast<std::size_t>(p - 1 - key));
+      p = skip_ws(p, end);
+      if (p >= end || *p != ':') return false;
+      p = skip_ws(p + 1, end);
+      if (p >= end) return false;
+
+      if (f == Field::none) {
+        if (prev == kFieldCount && (k == "status" || k == "error")) return false;
+        ++unknown_keys;
+        if (!skip_scalar(p, end)) return false;
+      } else {
+        const std::uint32_t bit = field_bit(f);
+        if (seen & bit) return false;  // duplicate: the general path reports it
+        seen |= bit;
+        prev = static_cast<std::size_t>(f);
+        if (!read_value(f, p, end, e)) return false;
+      }
+      p = skip_ws(p, end);
+      if (p >= end) return false;
+      if (*p == ',') {
+        p = skip_ws(p + 1, end);
+        continue;
+      }
+      if (*p != '}') return false;
+      ++p;
+      break;
+    }
+    return skip_ws(p, end) == end;
+  }
+
+  std::uint32_t seen = 0;
+  std::uint64_t unknown_keys = 0;
+  std::uint64_t misses = 0;
+
+ private:
+  // The exchange sends no white space, so the common case is one compare: every JSON white-space
+  // byte is <= ' ', every byte that may follow it is above. *p is readable even at `end` (padding).
+  [[gnu::always_inline]] static const char* skip_ws(const char* p, const char* end) noexcept {
+    if (static_cast<unsigned char>(*p) > ' ') return p;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+      ++p;
+    return p;
+  }
+
+  Field match(std::string_view k, std::size_t prev) noexcept;  // defined in decoder.cpp
+
+  // A string without escapes or control characters; p is on the opening quote.
+  static bool read_string(const char*& p, const char* end, std::string_view& out) noexcept {
+    if (*p != '"') return false;
+    const char* s = ++p;
+    while (p < end && *p != '"') {
+      if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) return false;
+      ++p;
+    }
+    if (p >= end) return false;
+    out = {s, static_cast<std::size_t>(p - s)};
+    ++p;
+    return valid_text(out);
+  }
+
+  // Free text (strings, unknown keys) is the only place a non-ASCII byte can pass the fast path:
+  // everything else it accepts is ASCII by construction. So instead of validating the whole frame,
+  // it validates these, and only when they are not plain ASCII (the usual case).
+  static bool valid_text(std::string_view text) noexcept {
+    std::uint64_t high = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, text.data() + i, 8);
+      high |= w;
+    }
+    for (; i < text.size(); ++i)
+      high |= static_cast<unsigned char>(text[i]);
+    return (high & 0x8080808080808080ull) == 0 || simdjson::validate_utf8(text.data(), text.size());
+  }
+
+  static bool literal(const char*& p, const char* end, std::string_view word) noexcept {
+    if (static_cast<std::size_t>(end - p) < word.size() ||
+        std::memcmp(p, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p += word.size();
+    return true;
+  }
+
+  // Unknown key's value: only scalars are skipped here; nested values go to the general path.
+  static bool skip_scalar(const char*& p, const char* end) noexcept {
+    std::string_view s;
+    switch (*p) {
+      case '"':
+        return read_string(p, end, s);
+      case 't':
+        return literal(p, end, "true");
+      case 'f':
+        return literal(p, end, "false");
+      case 'n':
+        return literal(p, end, "null");
+      default: {
+        double d = 0;
+        return read_double(p, end, d);
+      }
+    }
+  }
+
+  // How many of the 8 bytes at p are ASCII digits before the first non-digit (0..8). Reading 8
+  // bytes is safe: frames carry kFramePadding readable bytes.
+  [[gnu::always_inline]] static unsigned leading_digits(const char* p) noexcept {
+#if defined(__SSE2__)
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    const __m128i below = _mm_cmplt_epi8(v, _mm_set1_epi8('0'));  // bytes >= 0x80 count as below
+    const __m128i above = _mm_cmpgt_epi8(v, _mm_set1_epi8('9'));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(below, above)));
+    return static_cast<unsigned>(std::countr_zero(mask | 0x100u));
+#else
+    unsigned n = 0;
+    while (n < 8 && p[n] >= '0' && p[n] <= '9')
+      ++n;
+    return n;
+#endif
+  }
+
+  // Value of the first n (1..8) ASCII digits at p: align them to the top of a word padded with
+  // '0's, then three multiply-shift steps (SWAR).
+  [[gnu::always_inline]] static std::uint64_t digits_value(const char* p, unsigned n) noexcept {
+    std::uint64_t chunk;
+    std::memcpy(&chunk, p, 8);
+    if (n < 8) chunk = (chunk << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n));
+    chunk = (chunk & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8;
+    chunk = (chunk & 0x00FF00FF00FF00FF) * 6553601 >> 16;
+    return (chunk & 0x0000FFFF0000FFFF) * 42949672960001 >> 32;
+  }
+
+  // A run of digits into `value`; `digits` counts them. Returns false past 19 digits (the caller
+  // then lets std::from_chars do the exact work). Stops before `end`.
+  [[gnu::always_inline]] static bool digits_into(const char*& p, const char* end,
+                                                 std::uint64_t& value, int& digits) noexcept {
+    std::uint64_t chunk;
+    while (digits + 8 <= 19 && end - p >= 8 && eight_digits(p, chunk)) {
+      value = value * 100000000 + digits_value(p, 8);
+      digits += 8;
+      p += 8;
+    }
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (digits == 19) return false;
+      value = value * 10 + static_cast<std::uint64_t>(*p - '0');
+      ++digits;
+      ++p;
+    }
+    return true;
+  }
+
+  [[gnu::always_inline]] static bool eight_digits(const char* p, std::uint64_t& chunk) noexcept {
+    std::memcpy(&chunk, p, 8);
+    return ((chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030) &&
+           (((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030);
+  }
+
+  // Skips a run of digits (after an overflow, or in an exponent).
+  static void skip_digits(const char*& p, const char* end) noexcept {
+    while (p < end && *p >= '0' && *p <= '9')
+      ++p;
+  }
+
+  // JSON number grammar, strictly: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  static bool read_double(const char*& p, const char* end, double& out) noexcept {
+    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const char* start = p;
+    const bool negative = *p == '-';
+    if (negative) ++p;
+    if (p >= end || *p < '0' || *p > '9') return false;
+    std::uint64_t mantissa = 0;
+    int digits = 0;
+    int fraction_digits = 0;
+    bool exact = true;  // false: more than 19 significant digits, or an exponent
+    if (*p == '0') {
+      ++p;
+    } else if (!digits_into(p, end, mantissa, digits)) {
+      exact = false;
+      skip_digits(p, end);
+    }
+    if (p < end && *p == '.') {
+      ++p;
+      if (p >= end || *p < '0' || *p > '9') return false;
+      const int before = digits;
+      if (exact && !digits_into(p, end, mantissa, digits)) exact = false;
+      fraction_digits = digits - before;
+      skip_digits(p, end);
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+      exact = false;
+      ++p;
+      if (p < end && (*p == '+' || *p == '-')) ++p;
+      if (p >= end || *p < '0' || *p > '9') return false;
+      skip_digits(p, end);
+    }
+    if (exact && mantissa < (std::uint64_t{1} << 53)) {
+      // Both operands are exact doubles (at most 19 fraction digits, so 10^k is exact), and one
+      // IEEE division rounds correctly (Clinger's fast path).
+      const double v = static_cast<double>(mantissa) / kPow10[fraction_digits];
+      out = negative ? -v : v;
+      return true;
+    }
+    if constexpr (std::numeric_limits<long double>::digits == 64) {
+      // 17-19 significant digits (e.g. 22.467660028283017): the x87 quotient is exact to 64 bits,
+      // and rounding it to 53 is then correct unless it sits exactly on a halfway point between two
+      // doubles (its 11 extra bits are 100 0000 0000), the one case where rounding twice can
+      // differ from rounding once. That rare case goes to from_chars.
+      if (exact) {
+        static constexpr long double kPow10L[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                                  1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                                  1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L};
+        const long double q = static_cast<long double>(mantissa) / kPow10L[fraction_digits];
+        std::uint64_t significand;
+        std::memcpy(&significand, &q, sizeof significand);  // x87: the low 8 bytes
+        if ((significand & 0x7FF) != 0x400) {
+          const double v = static_cast<double>(q);
+          out = negative ? -v : v;
+          return true;
+        }
+      }
+    }
+    // Exact, but slower: the standard library's correctly rounded conversion.
+    const auto r = std::from_chars(start, p, out);
+    return r.ec == std::errc{} && r.ptr == p;
+  }
+
+  static bool read_int(const char*& p, const char* end, std::int64_t& out) noexcept {
+    const bool negative = *p == '-';
+    if (negative) ++p;
+    if (p >= end || *p < '0' || *p > '9') return false;
+    if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') return false;  // leading zero
+    std::uint64_t v = 0;
+    int digits = 0;
+    // 19 digits may exceed int64: such values (and anything longer) go to the general path.
+    if (!digits_into(p, end, v, digits) || digits > 18) return false;
+    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;  // not an integer
+    out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+    return true;
+  }
+
+  template <class E, class Table>
+  static bool read_enum(const char*& p, const char* end, const Table& table, E& out) noexcept {
+    if (*p != '"' || end - p < 2) return false;
+    constexpr std::size_t n = sizeof(table.name) / sizeof(table.name[0]);
+    for (std::size_t i = 1; i < n; ++i) {
+      if (table.name[i].at(p + 1)) {
+        out = static_cast<E>(i);
+        p += table.name[i].length + 2;
+        return p <= end;
+      }
+    }
+    return false;
+  }
+
+  // The 36-char form between quotes; Uuid::parse rejects any quote or backslash inside.
+  static bool read_uuid(const char*& p, const char* end, Uuid& out) noexcept {
+    if (*p != '"' || end - p < 38 || p[37] != '"') return false;
+    if (!Uuid::parse(std::string_view(p + 1, 36), out)) return false;
+    p += 38;
+    return true;
+  }
+
+  bool read_value(Field f, const char*& p, const char* end, OrderEvent& e) noexcept;
+
+  Field* next_;
+  bool& simple_;
+};
+
+}  // namespace fillwire::detail
