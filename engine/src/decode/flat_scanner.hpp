@@ -16,6 +16,7 @@
 
 #include <bit>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -77,6 +78,42 @@ inline constexpr auto kPackedTimeInForce = pack_names(kTimeInForceNames);
 inline constexpr auto kPackedSmpType = pack_names(kSmpTypeNames);
 inline constexpr auto kPackedStreamType = pack_names(kStreamTypeNames);
 
+// Where each numeric field lives in OrderEvent, so the scanner reads numbers without a switch.
+struct NumberSlot {
+  enum Kind : std::uint8_t { other, real, millis };
+  Kind kind = other;
+  std::uint16_t offset = 0;
+};
+inline constexpr auto kNumberSlots = [] {
+  struct Table {
+    NumberSlot slot[kFieldCount];
+    constexpr const NumberSlot& operator[](std::size_t i) const { return slot[i]; }
+  } t{};
+  auto real = [&](Field f, std::size_t offset) {
+    t.slot[static_cast<std::size_t>(f)] = {NumberSlot::real, static_cast<std::uint16_t>(offset)};
+  };
+  auto millis = [&](Field f, std::size_t offset) {
+    t.slot[static_cast<std::size_t>(f)] = {NumberSlot::millis, static_cast<std::uint16_t>(offset)};
+  };
+  real(Field::price, offsetof(OrderEvent, price));
+  real(Field::avg_price, offsetof(OrderEvent, avg_price));
+  real(Field::volume, offsetof(OrderEvent, volume));
+  real(Field::remaining_volume, offsetof(OrderEvent, remaining_volume));
+  real(Field::executed_volume, offsetof(OrderEvent, executed_volume));
+  real(Field::reserved_fee, offsetof(OrderEvent, reserved_fee));
+  real(Field::remaining_fee, offsetof(OrderEvent, remaining_fee));
+  real(Field::paid_fee, offsetof(OrderEvent, paid_fee));
+  real(Field::locked, offsetof(OrderEvent, locked));
+  real(Field::executed_funds, offsetof(OrderEvent, executed_funds));
+  real(Field::trade_fee, offsetof(OrderEvent, trade_fee));
+  real(Field::prevented_volume, offsetof(OrderEvent, prevented_volume));
+  real(Field::prevented_locked, offsetof(OrderEvent, prevented_locked));
+  millis(Field::trade_timestamp, offsetof(OrderEvent, trade_timestamp));
+  millis(Field::order_timestamp, offsetof(OrderEvent, order_timestamp));
+  millis(Field::timestamp, offsetof(OrderEvent, timestamp));
+  return t;
+}();
+
 class FlatScanner {
  public:
   // `next` is the decoder's learned order table (next[f] follows f; next[count] is first), and
@@ -124,7 +161,22 @@ class FlatScanner {
         if (seen & bit) return false;  // duplicate: the general path reports it
         seen |= bit;
         prev = static_cast<std::size_t>(f);
-        if (!read_value(f, p, end, e)) return false;
+        // Most fields are numbers: read them here, inline, through the field's offset; the rest
+        // (strings, enums, uuids, bool, count) go through read_value's switch.
+        const auto slot = kNumberSlots[static_cast<std::size_t>(f)];
+        if (*p == 'n') {
+          if (!literal(p, end, "null")) return false;  // null == absent: no presence bit
+        } else if (slot.kind == NumberSlot::real) {
+          double* out = reinterpret_cast<double*>(reinterpret_cast<char*>(&e) + slot.offset);
+          if (!read_double(p, end, *out)) return false;
+          e.present |= bit;
+        } else if (slot.kind == NumberSlot::millis) {
+          auto* out = reinterpret_cast<std::int64_t*>(reinterpret_cast<char*>(&e) + slot.offset);
+          if (!read_int(p, end, *out)) return false;
+          e.present |= bit;
+        } else if (!read_value(f, p, end, e)) {
+          return false;
+        }
       }
       p = skip_ws(p, end);
       if (p >= end) return false;
@@ -273,7 +325,8 @@ class FlatScanner {
   }
 
   // JSON number grammar, strictly: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-  static bool read_double(const char*& p, const char* end, double& out) noexcept {
+  [[gnu::always_inline]] static bool read_double(const char*& p, const char* end,
+                                                 double& out) noexcept {
     static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -337,7 +390,8 @@ class FlatScanner {
     return r.ec == std::errc{} && r.ptr == p;
   }
 
-  static bool read_int(const char*& p, const char* end, std::int64_t& out) noexcept {
+  [[gnu::always_inline]] static bool read_int(const char*& p, const char* end,
+                                              std::int64_t& out) noexcept {
     const bool negative = *p == '-';
     if (negative) ++p;
     if (p >= end || *p < '0' || *p > '9') return false;
