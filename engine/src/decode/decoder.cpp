@@ -690,6 +690,23 @@ struct Decoder::Impl {
     return r;
   }
 
+  static bool valid_scalar(od::document& doc, od::json_type type) noexcept {
+    switch (type) {
+      case od::json_type::null: {
+        bool is_null = false;
+        return doc.is_null().get(is_null) == simdjson::SUCCESS && is_null;
+      }
+      case od::json_type::boolean:
+        return doc.get_bool().error() == simdjson::SUCCESS;
+      case od::json_type::number:
+        return doc.get_double().error() == simdjson::SUCCESS;
+      case od::json_type::string:
+        return doc.get_string().error() == simdjson::SUCCESS;
+      default:
+        return false;
+    }
+  }
+
   FrameResult decode(const char* data, std::size_t size, EventSink& sink, bool allow_list,
                      std::size_t max_frame, DecoderStats& stats) noexcept {
     FrameResult r;
@@ -730,7 +747,10 @@ struct Decoder::Impl {
       }
       r = decode_list(arr, sink, stats);
     } else {
-      r.error = fail(DecodeErrc::not_an_object, Field::none);
+      // A lone scalar: well-formed (`42`, `"x"`, `null`) is not_an_object; `nope` is not JSON.
+      r.error =
+          fail(valid_scalar(doc, type) ? DecodeErrc::not_an_object : DecodeErrc::malformed_json,
+               Field::none);
       return r;
     }
     // A frame that decoded cleanly must also end cleanly: `{...} trailing` is not one message.
