@@ -690,16 +690,22 @@ struct Decoder::Impl {
     return r;
   }
 
+  // Whether a lone top-level scalar is valid JSON, judged on its own text (simdjson's checks of
+  // root scalars vary with build options, and this is the cold path).
   static bool valid_scalar(od::document& doc, od::json_type type) noexcept {
+    std::string_view tok;
+    if (doc.raw_json_token().get(tok) != simdjson::SUCCESS) return false;
+    while (!tok.empty() &&
+           (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t')) {
+      tok.remove_suffix(1);
+    }
     switch (type) {
-      case od::json_type::null: {
-        bool is_null = false;
-        return doc.is_null().get(is_null) == simdjson::SUCCESS && is_null;
-      }
+      case od::json_type::null:
+        return tok == "null";
       case od::json_type::boolean:
-        return doc.get_bool().error() == simdjson::SUCCESS;
+        return tok == "true" || tok == "false";
       case od::json_type::number:
-        return doc.get_double().error() == simdjson::SUCCESS;
+        return looks_like_number(tok);
       case od::json_type::string:
         return doc.get_string().error() == simdjson::SUCCESS;
       default:
