@@ -1,0 +1,259 @@
+#include "fillwire/rest_orders.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace fillwire {
+namespace {
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) noexcept {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+std::int64_t days_from_civil(int y, int m, int d) noexcept {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
+}
+
+template <class E, std::size_t N>
+bool enum_from(std::string_view s, const std::string_view (&names)[N], E& out) noexcept {
+  for (std::size_t i = 1; i < N; ++i) {
+    if (names[i] == s) {
+      out = static_cast<E>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+class OrderReader {
+ public:
+  OrderReader(simdjson::dom::object obj, std::size_t index) : obj_(obj), index_(index) {}
+
+  // A decimal given as a string (or, tolerated, as a number). Absent/null leaves the bit clear.
+  bool decimal(const char* key, Field f, double& out, OrderEvent& e) {
+    simdjson::dom::element v;
+    if (obj_[key].get(v) != simdjson::SUCCESS || v.is_null()) return true;
+    if (v.is_string()) {
+      std::string_view s;
+      if (v.get_string().get(s) != simdjson::SUCCESS) return fail(key, "not a decimal");
+      const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+      if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return fail(key, "not a decimal");
+    } else if (v.get_double().get(out) != simdjson::SUCCESS) {
+      return fail(key, "not a decimal");
+    }
+    e.present |= field_bit(f);
+    return true;
+  }
+
+  bool text(const char* key, std::string_view& out, bool required) {
+    simdjson::dom::element v;
+    if (obj_[key].get(v) != simdjson::SUCCESS || v.is_null()) {
+      return required ? fail(key, "missing") : (out = {}, true);
+    }
+    if (v.get_string().get(out) != simdjson::SUCCESS) return fail(key, "not a string");
+    return true;
+  }
+
+  bool fail(const char* key, const char* why) {
+    error = "order " + std::to_string(index_) + ": field '" + key + "' " + why;
+    return false;
+  }
+
+  simdjson::dom::object obj() const { return obj_; }
+  std::string error;
+
+ private:
+  simdjson::dom::object obj_;
+  std::size_t index_;
+};
+
+bool read_order(simdjson::dom::object obj, std::size_t index, std::int64_t as_of_ms, OrderEvent& e,
+                std::string& error) {
+  std::memset(&e, 0, sizeof e);
+  e.kind = EventKind::order;
+  e.origin = EventOrigin::resync;
+  e.type_known = 1;
+  e.timestamp = as_of_ms;
+  e.present = field_bit(Field::type) | field_bit(Field::timestamp);
+  OrderReader r(obj, index);
+  std::string_view s;
+
+  const auto finish = [&](bool ok) {
+    if (!ok) error = r.error;
+    return ok;
+  };
+  if (!r.text("uuid", s, true)) return finish(false);
+  if (!Uuid::parse(s, e.uuid)) return finish(r.fail("uuid", "not a UUID"));
+  e.present |= field_bit(Field::uuid);
+  if (!r.text("market", s, true)) return finish(false);
+  if (!e.code.assign(s)) return finish(r.fail("market", "too long"));
+  e.present |= field_bit(Field::code);
+  if (!r.text("side", s, true)) return finish(false);
+  if (s == "bid") {
+    e.ask_bid = Side::bid;
+  } else if (s == "ask") {
+    e.ask_bid = Side::ask;
+  } else {
+    return finish(r.fail("side", "not bid/ask"));
+  }
+  e.present |= field_bit(Field::ask_bid);
+  if (!r.text("ord_type", s, true)) return finish(false);
+  if (!enum_from(s, kOrderTypeNames, e.order_type)) return finish(r.fail("ord_type", "unknown"));
+  e.present |= field_bit(Field::order_type);
+  if (!r.text("state", s, true)) return finish(false);
+  if (!enum_from(s, kStateNames, e.state)) return finish(r.fail("state", "unknown"));
+  e.present |= field_bit(Field::state);
+  if (!r.text("created_at", s, false)) return finish(false);
+  if (!s.empty()) {
+    if (!parse_iso8601_ms(s, e.order_timestamp))
+      return finish(r.fail("created_at", "not ISO 8601"));
+    e.present |= field_bit(Field::order_timestamp);
+  }
+  if (!r.text("time_in_force", s, false)) return finish(false);
+  if (!s.empty()) {
+    if (!enum_from(s, kTimeInForceNames, e.time_in_force)) {
+      return finish(r.fail("time_in_force", "unknown"));
+    }
+    e.present |= field_bit(Field::time_in_force);
+  }
+  if (!r.text("smp_type", s, false)) return finish(false);
+  if (!s.empty()) {
+    if (!enum_from(s, kSmpTypeNames, e.smp_type)) return finish(r.fail("smp_type", "unknown"));
+    e.present |= field_bit(Field::smp_type);
+  }
+  if (!r.text("identifier", s, false)) return finish(false);
+  if (!s.empty()) {
+    if (!e.identifier.assign(s)) return finish(r.fail("identifier", "too long"));
+    e.present |= field_bit(Field::identifier);
+  }
+
+  const bool numbers_ok =
+      r.decimal("price", Field::price, e.price, e) &&
+      r.decimal("volume", Field::volume, e.volume, e) &&
+      r.decimal("remaining_volume", Field::remaining_volume, e.remaining_volume, e) &&
+      r.decimal("reserved_fee", Field::reserved_fee, e.reserved_fee, e) &&
+      r.decimal("remaining_fee", Field::remaining_fee, e.remaining_fee, e) &&
+      r.decimal("paid_fee", Field::paid_fee, e.paid_fee, e) &&
+      r.decimal("locked", Field::locked, e.locked, e) &&
+      r.decimal("executed_volume", Field::executed_volume, e.executed_volume, e) &&
+      r.decimal("executed_funds", Field::executed_funds, e.executed_funds, e) &&
+      r.decimal("prevented_volume", Field::prevented_volume, e.prevented_volume, e) &&
+      r.decimal("prevented_locked", Field::prevented_locked, e.prevented_locked, e);
+  if (!numbers_ok) return finish(false);
+
+  simdjson::dom::element tc;
+  if (obj["trades_count"].get(tc) == simdjson::SUCCESS && !tc.is_null()) {
+    std::int64_t n = 0;
+    if (tc.get_int64().get(n) != simdjson::SUCCESS || n < 0 || n > UINT32_MAX) {
+      return finish(r.fail("trades_count", "not a count"));
+    }
+    e.trades_count = static_cast<std::uint32_t>(n);
+    e.present |= field_bit(Field::trades_count);
+  }
+  // A market order's REST object may omit executed figures before any fill: they are zero.
+  e.present |= field_bit(Field::executed_volume) | field_bit(Field::executed_funds) |
+               field_bit(Field::paid_fee) | field_bit(Field::trades_count);
+  return true;
+}
+
+}  // namespace
+
+bool parse_iso8601_ms(std::string_view s, std::int64_t& out) noexcept {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+      s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+    return false;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return false;
+  std::size_t pos = 19;
+  int ms = 0;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    int scale = 100;
+    const std::size_t start = pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      ms += (s[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return false;
+  }
+  int offset_min = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (!digits(s, pos + 1, 2, oh)) return false;
+    std::size_t next = pos + 3;
+    if (next < s.size() && s[next] == ':') ++next;
+    if (!digits(s, next, 2, om)) return false;
+    offset_min = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
+    pos = next + 2;
+  }
+  if (pos != s.size()) return false;
+  const std::int64_t days = days_from_civil(y, mo, d);
+  const std::int64_t seconds = days * 86400 + h * 3600 + mi * 60 + sec - offset_min * 60;
+  out = seconds * 1000 + ms;
+  return true;
+}
+
+RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms) {
+  RestParseResult result;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (const auto ec = parser.parse(body.data(), body.size()).get(root)) {
+    result.error = std::string("response is not JSON: ") + simdjson::error_message(ec);
+    return result;
+  }
+  // An error answer ({"error":{"name":...,"message":...}}) is reported as such, not as an order.
+  simdjson::dom::object err;
+  if (root["error"].get_object().get(err) == simdjson::SUCCESS) {
+    std::string_view name = "unknown";
+    std::string_view message;
+    if (err["name"].get_string().get(name) != simdjson::SUCCESS) name = "unknown";
+    if (err["message"].get_string().get(message) != simdjson::SUCCESS) message = {};
+    result.error = "server error " + std::string(name) + ": " + std::string(message);
+    return result;
+  }
+  const auto one = [&](simdjson::dom::element el, std::size_t index) {
+    simdjson::dom::object obj;
+    if (el.get_object().get(obj) != simdjson::SUCCESS) {
+      result.error = "order " + std::to_string(index) + ": not an object";
+      return false;
+    }
+    OrderEvent e;
+    if (!read_order(obj, index, as_of_ms, e, result.error)) return false;
+    result.orders.push_back(e);
+    return true;
+  };
+  simdjson::dom::array arr;
+  if (root.get_array().get(arr) == simdjson::SUCCESS) {
+    std::size_t index = 0;
+    for (simdjson::dom::element el : arr) {
+      if (!one(el, index++)) {
+        result.orders.clear();  // all or nothing: a resync never applies half an answer
+        return result;
+      }
+    }
+  } else if (!one(root, 0)) {
+    result.orders.clear();
+  }
+  return result;
+}
+
+}  // namespace fillwire
