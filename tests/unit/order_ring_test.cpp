@@ -231,7 +231,7 @@ TEST(OrderRingThreads, ClaimOnAFullRingWaitsAndCountsOneStall) {
 }
 
 #if defined(__SANITIZE_THREAD__)
-constexpr std::uint64_t kStressEvents = 200'000;  // ThreadSanitizer runs ~10-50x slower
+constexpr std::uint64_t kStressEvents = 500'000;  // ThreadSanitizer runs ~10-50x slower
 #else
 constexpr std::uint64_t kStressEvents = 2'000'000;
 #endif

@@ -1,6 +1,7 @@
 #include "fillwire/pipeline.hpp"
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <chrono>
 #include <string>
@@ -226,6 +227,22 @@ TEST(ThreadUtil, PinsToAnAllowedCpuAndRejectsOthers) {
     EXPECT_TRUE(s.ok() || s.code == ThreadSetupCode::bad_cpu) << s.message;
   });
   t.join();
+}
+
+// A thread started by a pinned thread inherits its single CPU; it must still be able to move to
+// another CPU of the process (the pipeline starts its threads from wherever the user is).
+TEST(ThreadUtil, AThreadStartedFromAPinnedThreadCanPinElsewhere) {
+  if (usable_cpus() < 2) GTEST_SKIP() << "needs two usable CPUs";
+  std::thread outer([] {
+    ASSERT_TRUE(pin_current_thread(0).ok());
+    std::thread inner([] {
+      const ThreadStatus s = pin_current_thread(1);
+      EXPECT_TRUE(s.ok()) << s.message;
+      EXPECT_EQ(sched_getcpu(), 1);
+    });
+    inner.join();
+  });
+  outer.join();
 }
 
 TEST(ThreadUtil, ThreadNamesAreSetAndLongOnesCutWithAWarning) {

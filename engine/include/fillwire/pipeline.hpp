@@ -219,11 +219,11 @@ class Pipeline {
   std::latch ready_{2};  // counted down by each thread once its set-up status is written
   bool started_ = false;
 
-  alignas(kCacheLine) std::atomic<bool> stop_{false};          // set by the controlling thread
+  alignas(kFalseSharingRange) std::atomic<bool> stop_{false};  // set by the controlling thread
   std::atomic<bool> producer_done_{false};                     // set once by the producer thread
-  alignas(kCacheLine) std::atomic<std::uint64_t> batches_{0};  // consumer thread writes
-  std::atomic<std::uint64_t> waits_{0};                        // consumer thread writes
-  std::atomic<bool> consumer_done_{false};                     // consumer thread writes
+  alignas(kFalseSharingRange) std::atomic<std::uint64_t> batches_{0};  // consumer thread writes
+  std::atomic<std::uint64_t> waits_{0};                                // consumer thread writes
+  std::atomic<bool> consumer_done_{false};                             // consumer thread writes
 };
 
 }  // namespace fillwire

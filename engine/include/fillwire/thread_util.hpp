@@ -36,7 +36,8 @@ struct ThreadStatus {
 // Kernel limit for thread names, not counting the terminator.
 inline constexpr std::size_t kMaxThreadName = 15;
 
-// Number of CPUs this process may run on (its affinity mask), at least 1. Any thread.
+// Number of CPUs this process may run on (its affinity mask when it started, so a thread pinned
+// since does not narrow it), at least 1. Any thread.
 [[nodiscard]] std::size_t usable_cpus() noexcept;
 
 // Whether `pinned_threads` threads can each have a core of their own among `cores`: ok, or

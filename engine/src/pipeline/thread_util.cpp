@@ -5,17 +5,30 @@
 #include <pthread.h>
 #include <sched.h>
 
-#include <cerrno>
 #include <cstring>
 #include <string>
 
 namespace fillwire {
+namespace {
 
-std::size_t usable_cpus() noexcept {
+// The CPUs the process was started on (taskset, cgroup cpuset), read before main() runs. Not the
+// calling thread's mask: a thread started by an already pinned thread inherits its single CPU,
+// and must still be allowed to move to another CPU of the process.
+cpu_set_t start_affinity() noexcept {
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
-  const int n = CPU_COUNT(&set);
+  if (sched_getaffinity(0, sizeof set, &set) != 0) {
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+  }
+  return set;
+}
+const cpu_set_t g_process_cpus = start_affinity();
+
+}  // namespace
+
+std::size_t usable_cpus() noexcept {
+  const int n = CPU_COUNT(&g_process_cpus);
   return n > 0 ? static_cast<std::size_t>(n) : 1;
 }
 
@@ -28,12 +41,7 @@ ThreadStatus check_pinning(std::size_t pinned_threads, std::size_t cores) {
 
 ThreadStatus pin_current_thread(int cpu) {
   if (cpu < 0) return {ThreadSetupCode::not_requested, {}};
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
-    return {ThreadSetupCode::failed, std::string("sched_getaffinity: ") + std::strerror(errno)};
-  }
-  if (cpu >= CPU_SETSIZE || !CPU_ISSET(static_cast<std::size_t>(cpu), &allowed)) {
+  if (cpu >= CPU_SETSIZE || !CPU_ISSET(static_cast<std::size_t>(cpu), &g_process_cpus)) {
     return {ThreadSetupCode::bad_cpu,
             "cpu " + std::to_string(cpu) + " is not in this process's allowed set"};
   }
