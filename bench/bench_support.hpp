@@ -1,0 +1,79 @@
+#pragma once
+// Shared by the benchmark programs: TSC calibration, CPU pinning of the two benchmark threads,
+// latency percentiles as Google Benchmark user counters.
+//
+// Thread contract: calibration() is set once in main() before any benchmark runs and only read
+// afterwards; the other helpers act on their arguments or on the calling thread.
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "fillwire/clock.hpp"
+#include "fillwire/thread_util.hpp"
+
+namespace fillwire::bench {
+
+// The consumer runs on the benchmark's own thread (pinned in main), the producer on another.
+inline constexpr int kConsumerCpu = 0;
+inline constexpr int kProducerCpu = 1;
+
+inline TscCalibration& calibration() {
+  static TscCalibration cal;
+  return cal;
+}
+
+// Pins the calling thread; on failure (e.g. a single-core machine) says so once and carries on.
+inline void pin_or_warn(int cpu, const char* role) {
+  if (check_pinning(2).ok()) {
+    const ThreadStatus s = pin_current_thread(cpu);
+    if (!s.ok())
+      std::fprintf(stderr, "warning: %s thread not pinned: %s\n", role, s.message.c_str());
+  } else {
+    static bool warned = false;
+    if (!warned) std::fprintf(stderr, "warning: %s\n", check_pinning(2).message.c_str());
+    warned = true;
+  }
+}
+
+struct Percentiles {
+  double p50 = 0;
+  double p99 = 0;
+  double p999 = 0;
+  double max = 0;
+};
+
+// Sorts `ticks` in place and returns nanosecond percentiles (nearest rank).
+inline Percentiles percentiles_ns(std::vector<std::uint64_t>& ticks) {
+  Percentiles p;
+  if (ticks.empty()) return p;
+  std::sort(ticks.begin(), ticks.end());
+  auto at = [&](double q) {
+    const auto i = static_cast<std::size_t>(q * static_cast<double>(ticks.size() - 1) + 0.5);
+    return calibration().to_ns(ticks[std::min(i, ticks.size() - 1)]);
+  };
+  p.p50 = at(0.50);
+  p.p99 = at(0.99);
+  p.p999 = at(0.999);
+  p.max = calibration().to_ns(ticks.back());
+  return p;
+}
+
+inline void report(benchmark::State& state, const Percentiles& p) {
+  state.counters["p50_ns"] = p.p50;
+  state.counters["p99_ns"] = p.p99;
+  state.counters["p99.9_ns"] = p.p999;
+  state.counters["max_ns"] = p.max;
+}
+
+// Busy-waits until the TSC reaches `deadline` (pacing without a system call).
+inline void spin_until(std::uint64_t deadline) noexcept {
+  while (now_ticks() < deadline) {
+  }
+}
+
+}  // namespace fillwire::bench

@@ -1,0 +1,123 @@
+// The hot path allocates nothing: claim -> decode a real frame into the slot -> publish -> drain,
+// one million events after a warm-up, on one thread and across the pipeline's two threads.
+// This executable replaces the global operator new/delete (tests/support/counting_allocator.cpp).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../support/counting_allocator.hpp"
+#include "../support/frames.hpp"
+#include "fillwire/order_ring.hpp"
+#include "fillwire/pipeline.hpp"
+#include "fillwire/replay_source.hpp"
+
+namespace fillwire {
+namespace {
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr std::uint64_t kEvents = 100'000;  // sanitizers slow every access down
+#else
+constexpr std::uint64_t kEvents = 1'000'000;
+#endif
+constexpr std::uint64_t kWarmup = 10'000;
+
+// Keeps the compiler from proving an allocation unused and removing it.
+void escape(void* p) {
+  asm volatile("" : : "g"(p) : "memory");
+}
+
+std::vector<std::string> scenario_with_a_bad_frame() {
+  auto frames = test::read_lines("lifecycle-default.jsonl");
+  frames.push_back(test::read_lines("bad-frames.jsonl").front());  // decode error path too
+  return frames;
+}
+
+TEST(CountingAllocator, CountsEveryForm) {
+  const test::AllocationScope scope;
+  auto* a = new int(1);
+  escape(a);
+  delete a;
+  auto* b = new int[4];
+  escape(b);
+  delete[] b;
+  auto* c = new OrderEvent;  // aligned form (alignas(64))
+  escape(c);
+  delete c;
+  auto* d = new (std::nothrow) double(2.0);
+  escape(d);
+  delete d;
+  {
+    std::string s(100, 'x');
+    escape(s.data());
+  }
+  EXPECT_EQ(scope.allocations(), 5u);
+}
+
+TEST(ZeroAllocation, ClaimDecodePublishDrainOnOneThread) {
+  OrderRing<> ring(1024);
+  const auto frames = scenario_with_a_bad_frame();
+  ReplaySource source(frames, ~std::uint64_t{0});
+  std::uint64_t drained = 0;
+  std::uint64_t seq_errors = 0;
+  auto handler = [&](const OrderEvent& e) noexcept {
+    if (e.seq != drained) ++seq_errors;
+    ++drained;
+  };
+  auto run = [&](std::uint64_t events) {
+    const std::uint64_t target = drained + events;
+    while (drained < target) {
+      for (int i = 0; i < 64; ++i)
+        (void)source.poll(ring);
+      while (ring.drain(handler, 256) != 0) {
+      }
+    }
+  };
+  run(kWarmup);
+  const std::uint64_t before = drained;
+  const test::AllocationScope scope;
+  run(kEvents);
+  EXPECT_EQ(scope.allocations(), 0u);
+  EXPECT_GE(drained - before, kEvents);
+  EXPECT_EQ(seq_errors, 0u);
+  EXPECT_GT(source.counters().failed_frames, 0u) << "the error path ran too";
+}
+
+// Records the allocation count when the warm-up ends and when the last event arrives.
+struct AllocationProbe {
+  std::uint64_t seen = 0;
+  std::uint64_t at_warmup = 0;
+  std::uint64_t at_end = 0;
+  std::uint64_t total = 0;
+  void on_event(const OrderEvent& /*e*/) noexcept {
+    ++seen;
+    if (seen == kWarmup) at_warmup = test::allocation_count();
+    if (seen == total) at_end = test::allocation_count();
+  }
+};
+
+TEST(ZeroAllocation, PipelineThreadsAllocateNothingInSteadyState) {
+  const auto frames = scenario_with_a_bad_frame();
+  const std::uint64_t good_per_round = frames.size() - 1;
+  const std::uint64_t rounds = (kWarmup + kEvents) / good_per_round + 1;
+  ReplaySource source(frames, rounds);
+  AllocationProbe probe;
+  probe.total = rounds * good_per_round;
+  PipelineConfig config;
+  config.ring_capacity = 1024;
+  Pipeline<AllocationProbe, BusySpin> pipeline(probe, config);
+  pipeline.start(source);
+  pipeline.join();
+  ASSERT_EQ(probe.seen, probe.total);
+  EXPECT_GT(probe.at_warmup, 0u) << "the program allocated before (ring, threads)";
+  EXPECT_EQ(probe.at_end, probe.at_warmup)
+      << (probe.at_end - probe.at_warmup) << " allocations while " << (probe.total - kWarmup)
+      << " events went through";
+}
+
+}  // namespace
+}  // namespace fillwire
