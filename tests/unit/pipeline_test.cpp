@@ -106,7 +106,9 @@ TYPED_TEST(PipelineReplay, LifecycleArrivesInOrderThroughRealThreads) {
 // Bad frames are counted and skipped; the good ones still arrive, numbered without gaps.
 TEST(Pipeline, BadFramesAreSkippedWithoutGapsInSequence) {
   auto lines = read_frame_lines(data_path("lifecycle-default.jsonl"));
-  const auto bad = read_frame_lines(data_path("bad-frames.jsonl"));
+  auto bad = read_frame_lines(data_path("bad-frames.jsonl"));
+  // Keep the frames that yield no event (the sample's list frame carries two good events).
+  std::erase_if(bad, [](const std::string& f) { return !f.empty() && f[0] == '['; });
   std::vector<std::string> mixed;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     mixed.push_back(lines[i]);
