@@ -2,8 +2,8 @@
 //   fillwire decode FILE     decode a file of frames, one JSON per line
 //   fillwire replay FILE     apply a file of frames to an account and print its summary
 
-#include <fmt/core.h>
 #include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
 #include <exception>
 #include <vector>
