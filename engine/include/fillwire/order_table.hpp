@@ -6,10 +6,10 @@
 //
 // Design:
 //   records    a pool of open_capacity + completed_capacity Order records with a free list.
-//   index      open addressing with linear probing over (Uuid, record) slots, power-of-two size at
-//              least twice the pool (load factor <= 1/2), hashed with Uuid::hash(). Deletion is by
-//              backward shift: the entries after the hole that may move are shifted back, so there
-//              are no tombstones and probe lengths never degrade with churn.
+//   index      open addressing with linear probing over (hash tag, record) slots, power-of-two size
+//              at least twice the pool (load factor <= 1/2), hashed with Uuid::hash(). Deletion is
+//              by backward shift: the entries after the hole that may move are shifted back, so
+//              there are no tombstones and probe lengths never degrade with churn.
 //   open list  dense array of the open records (iteration without scanning the pool); each record
 //              knows its position, removal swaps the last entry in.
 //   completed  ring of terminal records, oldest first. They stay in the index, so late and
@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "fillwire/order.hpp"
@@ -68,7 +69,8 @@ class OrderTable {
     return static_cast<std::size_t>(completed_tail_ - completed_head_);
   }
   [[nodiscard]] const Order& completed(std::size_t i) const noexcept {
-    return records_[completed_[static_cast<std::size_t>((completed_head_ + i) & completed_mask_)]];
+    return records_[completed_[static_cast<std::size_t>((completed_head_ + i) & completed_mask_)]
+                        .record];
   }
 
   [[nodiscard]] std::size_t open_capacity() const noexcept { return open_capacity_; }
@@ -78,29 +80,52 @@ class OrderTable {
   [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
 
  private:
+  // An index slot is 8 bytes: the low 32 bits of the key's hash (a tag that also gives the home
+  // bucket, since the index never has more than 2^32 slots) and the record number. The full key is
+  // confirmed in the record, which the caller reads next anyway; the tag makes that a near-certain
+  // hit, and the small slots keep the index in cache.
   struct Slot {
-    Uuid key;
+    std::uint32_t tag;
     std::uint32_t record;  // kNoRecord when the slot is empty
   };
+  // The ring keeps each order's tag next to its record number, so the next eviction's index slot
+  // and record can be prefetched without first reading the (cold) record.
+  struct Completed {
+    std::uint32_t tag;
+    std::uint32_t record;
+  };
 
+  [[nodiscard]] static std::uint32_t tag_of(const Uuid& id) noexcept {
+    return static_cast<std::uint32_t>(id.hash());
+  }
+  // Two 8-byte compares; Uuid's defaulted == compiles to a memcmp call.
+  [[nodiscard]] static bool same(const Uuid& a, const Uuid& b) noexcept {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
   [[nodiscard]] std::uint32_t lookup(const Uuid& id) const noexcept {
-    std::size_t i = static_cast<std::size_t>(id.hash()) & index_mask_;
+    const std::uint32_t tag = tag_of(id);
+    std::size_t i = tag & index_mask_;
     while (true) {
-      const Slot& s = index_[i];
+      const Slot s = index_[i];
       if (s.record == kNoRecord) return kNoRecord;
-      if (s.key == id) return s.record;
+      if (s.tag == tag && same(records_[s.record].uuid, id)) return s.record;
       i = (i + 1) & index_mask_;
     }
   }
-  void index_insert(const Uuid& id, std::uint32_t record) noexcept;
-  void index_erase(const Uuid& id) noexcept;
+  void index_insert(std::uint32_t tag, std::uint32_t record) noexcept;
+  void index_erase(std::uint32_t tag, std::uint32_t record) noexcept;
   void push_completed(std::uint32_t record) noexcept;
   void evict_oldest() noexcept;
 
   std::unique_ptr<Order[]> records_;
-  std::unique_ptr<std::uint32_t[]> free_;       // stack of free record numbers
-  std::unique_ptr<std::uint32_t[]> open_;       // dense list of open record numbers
-  std::unique_ptr<std::uint32_t[]> completed_;  // ring of completed record numbers
+  std::unique_ptr<std::uint32_t[]> free_;   // stack of free record numbers
+  std::unique_ptr<std::uint32_t[]> open_;   // dense list of open record numbers
+  std::unique_ptr<Completed[]> completed_;  // ring of completed orders, oldest at the head
   std::unique_ptr<Slot[]> index_;
 
   std::size_t open_capacity_ = 0;

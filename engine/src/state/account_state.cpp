@@ -287,7 +287,8 @@ void AccountState::take_terms(Order& o, const OrderEvent& e) noexcept {
   if (e.has(Field::remaining_volume)) o.remaining_volume = e.remaining_volume;
   if (e.has(Field::avg_price)) o.avg_price = e.avg_price;
   if (e.has(Field::locked)) o.locked = e.locked;
-  if (e.has(Field::identifier)) o.identifier = e.identifier;
+  // An order's identifier never changes: copy it once, not on every event.
+  if (o.identifier.empty() && e.has(Field::identifier)) o.identifier = e.identifier;
   if (e.has(Field::time_in_force)) o.time_in_force = e.time_in_force;
   if (e.has(Field::smp_type)) o.smp_type = e.smp_type;
   if (e.has(Field::order_timestamp)) o.order_ts = e.order_timestamp;

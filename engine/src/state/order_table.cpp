@@ -30,7 +30,7 @@ OrderTable::OrderTable(std::size_t open_capacity, std::size_t completed_capacity
   records_ = std::make_unique<Order[]>(pool);
   free_ = std::make_unique<std::uint32_t[]>(pool);
   open_ = std::make_unique<std::uint32_t[]>(open_capacity_);
-  completed_ = std::make_unique<std::uint32_t[]>(completed_capacity_);
+  completed_ = std::make_unique<Completed[]>(completed_capacity_);
   index_ = std::make_unique<Slot[]>(index_size);
   for (std::size_t i = 0; i < index_size; ++i)
     index_[i].record = kNoRecord;
@@ -55,7 +55,7 @@ Order* OrderTable::insert(const Uuid& id, bool terminal) noexcept {
   std::memset(&o, 0, sizeof o);
   o.uuid = id;
   o.terminal = terminal;
-  index_insert(id, r);
+  index_insert(tag_of(id), r);
   if (terminal) {
     push_completed(r);
   } else {
@@ -77,34 +77,42 @@ void OrderTable::complete(Order& order) noexcept {
 }
 
 void OrderTable::evict_oldest() noexcept {
-  const std::uint32_t oldest =
-      completed_[static_cast<std::size_t>(completed_head_ & completed_mask_)];
+  const Completed oldest = completed_[static_cast<std::size_t>(completed_head_ & completed_mask_)];
   ++completed_head_;
-  index_erase(records_[oldest].uuid);
-  free_[free_size_++] = oldest;
+  index_erase(oldest.tag, oldest.record);
+  free_[free_size_++] = oldest.record;
   ++evictions_;
+  // The next eviction touches the next-oldest order's index slot and record (which is then reused
+  // for a new order): both are long cold, so start loading them now.
+  if (completed_head_ != completed_tail_) {
+    const Completed& next = completed_[static_cast<std::size_t>(completed_head_ & completed_mask_)];
+    __builtin_prefetch(&index_[next.tag & index_mask_], 1);
+    const char* record = reinterpret_cast<const char*>(&records_[next.record]);
+    for (std::size_t line = 0; line < sizeof(Order); line += 64)
+      __builtin_prefetch(record + line, 1);
+  }
 }
 
 void OrderTable::push_completed(std::uint32_t record) noexcept {
   if (completed_size() == completed_capacity_) evict_oldest();
   records_[record].slot = static_cast<std::uint32_t>(completed_tail_ & completed_mask_);
-  completed_[static_cast<std::size_t>(completed_tail_ & completed_mask_)] = record;
+  completed_[static_cast<std::size_t>(completed_tail_ & completed_mask_)] = {
+      tag_of(records_[record].uuid), record};
   ++completed_tail_;
 }
 
-void OrderTable::index_insert(const Uuid& id, std::uint32_t record) noexcept {
-  std::size_t i = static_cast<std::size_t>(id.hash()) & index_mask_;
+void OrderTable::index_insert(std::uint32_t tag, std::uint32_t record) noexcept {
+  std::size_t i = tag & index_mask_;
   while (index_[i].record != kNoRecord)
     i = (i + 1) & index_mask_;
-  index_[i].key = id;
-  index_[i].record = record;
+  index_[i] = {tag, record};
 }
 
-void OrderTable::index_erase(const Uuid& id) noexcept {
-  std::size_t hole = static_cast<std::size_t>(id.hash()) & index_mask_;
+void OrderTable::index_erase(std::uint32_t tag, std::uint32_t record) noexcept {
+  std::size_t hole = tag & index_mask_;
   while (true) {
     if (index_[hole].record == kNoRecord) return;  // not present
-    if (index_[hole].key == id) break;
+    if (index_[hole].record == record) break;
     hole = (hole + 1) & index_mask_;
   }
   // Backward shift: walk the cluster after the hole; an entry may fill the hole when its home
@@ -113,7 +121,7 @@ void OrderTable::index_erase(const Uuid& id) noexcept {
   while (true) {
     j = (j + 1) & index_mask_;
     if (index_[j].record == kNoRecord) break;
-    const std::size_t home = static_cast<std::size_t>(index_[j].key.hash()) & index_mask_;
+    const std::size_t home = index_[j].tag & index_mask_;
     const std::size_t dist_home = (j - home) & index_mask_;
     const std::size_t dist_hole = (j - hole) & index_mask_;
     if (dist_home >= dist_hole) {
