@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/account.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/account_state.hpp"
 
@@ -58,12 +59,12 @@ TEST(AccountCapacity, FullOpenTableRefusesNewOrdersAndHealsThemLater) {
   for (const OrderEvent& e : orders[0])
     s.apply(e);
   EXPECT_EQ(s.open_order_count(), 3u);
-  const double bought_before = s.position("KRW-BTC")->bought_volume;
+  const double bought_before = test::position_of(s, "KRW-BTC").bought_volume;
   EXPECT_EQ(s.apply_event(late[2]), ApplyOutcome::applied);
   const Order* o = s.find_order(late[0].uuid);
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->executed_volume, late[2].executed_volume);
-  EXPECT_EQ(s.position("KRW-BTC")->bought_volume, bought_before + late[2].executed_volume);
+  EXPECT_EQ(test::position_of(s, "KRW-BTC").bought_volume, bought_before + late[2].executed_volume);
   EXPECT_EQ(s.counters().created_mid_life, 2u);
 }
 
@@ -113,7 +114,7 @@ TEST(AccountCapacity, UnknownMarketBeyondCapacityIsCountedNotTracked) {
        gen.make({.market = "KRW-ETH", .trades = 1, .ending = Ending::cancel})) {
     EXPECT_EQ(s.apply_event(e), ApplyOutcome::applied);
   }
-  EXPECT_EQ(s.stats("KRW-ETH")->completed, 2u);
+  EXPECT_EQ(test::stats_of(s, "KRW-ETH").completed, 2u);
 }
 
 TEST(AccountCapacity, ManyOrdersThroughSmallTablesStayConsistent) {
@@ -142,7 +143,8 @@ TEST(AccountCapacity, ManyOrdersThroughSmallTablesStayConsistent) {
   EXPECT_EQ(s.counters().table_full, 0u);
   EXPECT_EQ(s.total_stats().completed, completed);
   EXPECT_EQ(s.counters().duplicates + s.counters().stale, 0u);
-  const double held = s.position("KRW-BTC")->bought_volume + s.position("KRW-ETH")->bought_volume;
+  const double held =
+      test::position_of(s, "KRW-BTC").bought_volume + test::position_of(s, "KRW-ETH").bought_volume;
   EXPECT_EQ(held, bought);
 }
 

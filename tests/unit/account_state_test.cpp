@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/account.hpp"
 #include "../support/frames.hpp"
 #include "../support/order_lifecycle.hpp"
 
@@ -133,10 +134,10 @@ TEST(AccountStateLifecycle, ReplayingTheWholeFileAgainChangesNothing) {
   AccountState s;
   for (const OrderEvent& e : events)
     s.apply(e);
-  const Position before = *s.position("KRW-BTC");
+  const Position before = test::position_of(s, "KRW-BTC");
   for (const OrderEvent& e : events)
     EXPECT_NE(s.apply_event(e), ApplyOutcome::applied);
-  const Position& after = *s.position("KRW-BTC");
+  const Position& after = test::position_of(s, "KRW-BTC");
   EXPECT_EQ(after.base_volume, before.base_volume);
   EXPECT_EQ(after.realized_net, before.realized_net);
   EXPECT_EQ(after.fees_paid, before.fees_paid);
@@ -182,7 +183,7 @@ TEST_F(AccountStateRules, MissedTradeIsHealedAndItsLateArrivalIsStale) {
   state.apply(ev[3]);  // trades 1 and 2 missed
   EXPECT_EQ(state.counters().gaps_healed, 1u);
   EXPECT_EQ(state.counters().trades_healed, 2u);
-  const Position& p = *state.position("KRW-BTC");
+  const Position& p = test::position_of(state, "KRW-BTC");
   EXPECT_EQ(p.bought_volume, ev[3].executed_volume);
   EXPECT_EQ(p.bought_notional, ev[3].executed_funds);
   EXPECT_EQ(p.buy_fees, ev[3].paid_fee);
@@ -232,7 +233,7 @@ TEST_F(AccountStateRules, TerminalBehindAppliedProgressClosesWithoutTakingBack) 
   EXPECT_EQ(state.apply_event(cancel), ApplyOutcome::applied);
   EXPECT_EQ(state.counters().terminal_regressions, 1u);
   EXPECT_EQ(state.open_order_count(), 0u);
-  EXPECT_EQ(state.position("KRW-BTC")->bought_volume, ev[2].executed_volume);
+  EXPECT_EQ(test::position_of(state, "KRW-BTC").bought_volume, ev[2].executed_volume);
 }
 
 TEST_F(AccountStateRules, WatchThenWaitAtSameProgressTakesTheNewerState) {
@@ -244,7 +245,7 @@ TEST_F(AccountStateRules, WatchThenWaitAtSameProgressTakesTheNewerState) {
   EXPECT_EQ(state.apply_event(watch), ApplyOutcome::applied);
   EXPECT_EQ(state.apply_event(wait), ApplyOutcome::applied);
   EXPECT_EQ(state.apply_event(watch), ApplyOutcome::stale);
-  EXPECT_EQ(state.find_order(wait.uuid)->state, OrderState::wait);
+  EXPECT_EQ(test::order_of(state, wait.uuid).state, OrderState::wait);
 }
 
 TEST_F(AccountStateRules, TradeEventsNeverSetTheOrdersTerms) {

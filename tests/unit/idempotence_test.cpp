@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "../support/account.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/account_state.hpp"
 
@@ -45,7 +46,7 @@ Snapshot run(const std::vector<OrderEvent>& events) {
     s.apply(e);
   const Order* o = s.find_order(events.front().uuid);
   EXPECT_NE(o, nullptr);
-  return {o != nullptr ? *o : Order{}, *s.position("KRW-BTC"), s.total_stats()};
+  return {o != nullptr ? *o : Order{}, test::position_of(s, "KRW-BTC"), s.total_stats()};
 }
 
 // What must not depend on arrival order. (events_applied and the time statistics may: an order
@@ -144,7 +145,8 @@ TEST(Idempotence, DroppedTradeEventsHeal) {
       AccountState s(small_config());
       for (const OrderEvent& e : stream)
         s.apply(e);
-      const Snapshot got{*s.find_order(events[0].uuid), *s.position("KRW-BTC"), s.total_stats()};
+      const Snapshot got{test::order_of(s, events[0].uuid), test::position_of(s, "KRW-BTC"),
+                         s.total_stats()};
       EXPECT_EQ(got.order.executed_volume, expected.order.executed_volume);
       EXPECT_EQ(got.order.trades_count, expected.order.trades_count);
       EXPECT_EQ(got.position.base_volume, expected.position.base_volume);
@@ -170,7 +172,7 @@ TEST(Idempotence, OpenOrderHealsWithoutItsTerminalEvent) {
   ASSERT_NE(o, nullptr);
   EXPECT_TRUE(o->is_open());
   EXPECT_EQ(o->executed_volume, events[4].executed_volume);
-  EXPECT_EQ(s.position("KRW-BTC")->bought_volume, events[4].executed_volume);
+  EXPECT_EQ(test::position_of(s, "KRW-BTC").bought_volume, events[4].executed_volume);
   EXPECT_EQ(s.counters().trades_healed, 2u);
 }
 
@@ -203,13 +205,13 @@ TEST(Idempotence, InterleavedBuyOrdersInAnyOrderGiveTheSamePositions) {
     b.apply(e);
   for (const char* m : markets) {
     SCOPED_TRACE(m);
-    EXPECT_EQ(a.position(m)->bought_volume, b.position(m)->bought_volume);
-    EXPECT_EQ(a.position(m)->cost_gross, b.position(m)->cost_gross);
+    EXPECT_EQ(test::position_of(a, m).bought_volume, test::position_of(b, m).bought_volume);
+    EXPECT_EQ(test::position_of(a, m).cost_gross, test::position_of(b, m).cost_gross);
     // Net cost mixes magnitudes of 2^37 with fee steps of 2^-16: equal to rounding.
-    EXPECT_DOUBLE_EQ(a.position(m)->cost_net, b.position(m)->cost_net);
-    EXPECT_EQ(a.stats(m)->completed, b.stats(m)->completed);
-    EXPECT_EQ(a.stats(m)->trades, b.stats(m)->trades);
-    EXPECT_EQ(a.stats(m)->maker_trades, b.stats(m)->maker_trades);
+    EXPECT_DOUBLE_EQ(test::position_of(a, m).cost_net, test::position_of(b, m).cost_net);
+    EXPECT_EQ(test::stats_of(a, m).completed, test::stats_of(b, m).completed);
+    EXPECT_EQ(test::stats_of(a, m).trades, test::stats_of(b, m).trades);
+    EXPECT_EQ(test::stats_of(a, m).maker_trades, test::stats_of(b, m).maker_trades);
   }
   EXPECT_EQ(b.open_order_count(), 0u);
   EXPECT_GE(b.counters().duplicates + b.counters().stale, 300u);

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "../support/account.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/account_state.hpp"
 
@@ -85,7 +86,7 @@ TEST(AccountPositions, SellWithoutHoldingsReportsUnattributedVolumeAndNoPnl) {
   AccountState s;
   for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
     s.apply(e);
-  const Position& p = *s.position("KRW-BTC");
+  const Position& p = test::position_of(s, "KRW-BTC");
   EXPECT_EQ(p.sold_volume, 2.0);
   EXPECT_EQ(p.unattributed_volume, 2.0);
   EXPECT_EQ(p.unattributed_funds, 2000.0);
@@ -103,10 +104,10 @@ TEST(AccountPositions, StartingHoldingsGiveTheCostOfCoinsHeldBeforeStart) {
       {.market = "KRW-ETH", .volume = 1.0, .avg_cost = 100.0, .avg_cost_net = 101.0});
   AccountState s(c);
   ASSERT_EQ(s.market_count(), 2u);
-  EXPECT_EQ(s.position("KRW-ETH")->avg_cost_net(), 101.0);
+  EXPECT_EQ(test::position_of(s, "KRW-ETH").avg_cost_net(), 101.0);
   for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
     s.apply(e);
-  const Position& p = *s.position("KRW-BTC");
+  const Position& p = test::position_of(s, "KRW-BTC");
   EXPECT_EQ(p.starting_volume, 4.0);
   EXPECT_EQ(p.base_volume, 2.0);
   EXPECT_EQ(p.unattributed_volume, 0.0);
@@ -124,7 +125,7 @@ TEST(AccountPositions, StartingHoldingsSmallerThanTheSellSplitTheExcess) {
   AccountState s(c);
   for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
     s.apply(e);
-  const Position& p = *s.position("KRW-BTC");
+  const Position& p = test::position_of(s, "KRW-BTC");
   EXPECT_EQ(p.realized_gross, 500.0 - 400.0);
   EXPECT_EQ(p.unattributed_volume, 1.5);
   EXPECT_EQ(p.unattributed_funds, 1500.0);
