@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
+#include <type_traits>
 
 #include "fillwire/order_event.hpp"
 
@@ -127,5 +129,9 @@ struct SmpStats {
     return t;
   }
 };
+
+static_assert(std::is_trivially_copyable_v<ExecutionStats> &&
+                  std::is_trivially_copyable_v<SmpStats>,
+              "Statistics are plain counters the strategy may copy as snapshots.");
 
 }  // namespace fillwire

@@ -95,6 +95,11 @@ class OrderTable {
     std::uint32_t record;
   };
 
+  static_assert(sizeof(Slot) == 8,
+                "Index slots are 8 bytes: eight per cache line keeps probes short.");
+  static_assert(sizeof(Completed) == 8,
+                "Completed-ring entries are 8 bytes so the ring stays a small sequential array.");
+
   [[nodiscard]] static std::uint32_t tag_of(const Uuid& id) noexcept {
     return static_cast<std::uint32_t>(id.hash());
   }

@@ -17,7 +17,7 @@
 // invented against an unknown cost. Fees on that excess still count in fees_paid.
 
 #include <algorithm>
-#include <cmath>
+#include <type_traits>
 
 #include "fillwire/order_event.hpp"
 
@@ -130,5 +130,8 @@ struct Position {
     }
   }
 };
+
+static_assert(std::is_trivially_copyable_v<Position>,
+              "The strategy may copy a Position as a snapshot: it must be plain data.");
 
 }  // namespace fillwire
