@@ -90,6 +90,15 @@ TEST(AccountCapacity, CompletedRingEvictsTheOldestFirst) {
   EXPECT_EQ(s.apply_event(orders[3].back()), ApplyOutcome::duplicate);
   EXPECT_EQ(s.apply_event(orders[3][0]), ApplyOutcome::stale);
   EXPECT_EQ(s.total_stats().completed, 7u);
+  // A late event of an evicted order cannot be told from a new order: it is created again, but
+  // flagged because its order_timestamp is behind the eviction horizon.
+  EXPECT_EQ(s.counters().created_behind_eviction, 0u);
+  EXPECT_EQ(s.apply_event(orders[0].back()), ApplyOutcome::applied);
+  EXPECT_EQ(s.counters().created_behind_eviction, 1u);
+  const auto fresh =
+      gen.make({.trades = 1, .ending = Ending::done, .t0 = orders[6][0].order_timestamp + 1000});
+  EXPECT_EQ(s.apply_event(fresh[1]), ApplyOutcome::applied);  // mid-life, but newer: not flagged
+  EXPECT_EQ(s.counters().created_behind_eviction, 1u);
 }
 
 TEST(AccountCapacity, UnknownMarketBeyondCapacityIsCountedNotTracked) {

@@ -52,7 +52,10 @@ struct ApplyCounters {
   std::uint64_t terminal_regressions = 0;  // terminal events behind the applied progress: the order
                                            // is closed, no negative delta is applied
   std::uint64_t completed_evictions = 0;   // completed orders evicted (oldest first) for room
-  std::uint64_t old_trades_unknown = 0;    // trade events too far behind to tell seen from unseen
+  std::uint64_t created_behind_eviction = 0;  // orders created mid-life with an order_timestamp
+                                              // no later than an evicted order's: possibly a late
+                                              // event of an evicted order (counted, still applied)
+  std::uint64_t old_trades_unknown = 0;  // trade events too far behind to tell seen from unseen
 };
 
 }  // namespace fillwire

@@ -22,7 +22,8 @@
 // fields are applied in full, exactly as for an order first seen mid-life. A new order whose first
 // event is terminal goes straight to the completed ring and is never refused.
 // Limit: an event arriving after its completed order was evicted looks like a new order; size the
-// completed ring for the longest delay expected.
+// completed ring for the longest delay expected. eviction_horizon() (the latest order_ts among
+// evicted orders) lets the caller flag new orders that are older than that horizon as suspect.
 
 #include <cstddef>
 #include <cstdint>
@@ -77,6 +78,8 @@ class OrderTable {
   [[nodiscard]] std::size_t completed_capacity() const noexcept { return completed_capacity_; }
   [[nodiscard]] std::size_t index_capacity() const noexcept { return index_mask_ + 1; }
   [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_; }
+  // The latest Order::order_ts of any evicted order (0 before the first eviction).
+  [[nodiscard]] std::int64_t eviction_horizon() const noexcept { return eviction_horizon_; }
   [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
 
  private:
@@ -142,6 +145,7 @@ class OrderTable {
   std::uint64_t completed_head_ = 0;  // oldest completed
   std::uint64_t completed_tail_ = 0;  // one past the newest
   std::uint64_t evictions_ = 0;
+  std::int64_t eviction_horizon_ = 0;
   std::uint64_t refused_ = 0;
 };
 

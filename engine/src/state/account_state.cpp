@@ -173,7 +173,10 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
   o.state = OrderState::unknown;
   o.order_ts = e.has(Field::order_timestamp) ? e.order_timestamp : e.timestamp;
   ++counters_.orders_created;
-  if (e.state != OrderState::wait && e.state != OrderState::watch) ++counters_.created_mid_life;
+  if (e.state != OrderState::wait && e.state != OrderState::watch) {
+    ++counters_.created_mid_life;
+    if (o.order_ts <= orders_.eviction_horizon()) ++counters_.created_behind_eviction;
+  }
   if (e.state == OrderState::trade) (void)mark_trade(o, e);
   advance(o, e);
   if (terminal) {

@@ -1,5 +1,6 @@
 #include "fillwire/order_table.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <stdexcept>
@@ -82,6 +83,8 @@ void OrderTable::evict_oldest() noexcept {
   index_erase(oldest.tag, oldest.record);
   free_[free_size_++] = oldest.record;
   ++evictions_;
+  // The record was prefetched by the previous eviction (below).
+  eviction_horizon_ = std::max(eviction_horizon_, records_[oldest.record].order_ts);
   // The next eviction touches the next-oldest order's index slot and record (which is then reused
   // for a new order): both are long cold, so start loading them now.
   if (completed_head_ != completed_tail_) {

@@ -136,6 +136,7 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"after_terminal", c.after_terminal},
           {"terminal_regressions", c.terminal_regressions},
           {"completed_evictions", c.completed_evictions},
+          {"created_behind_eviction", c.created_behind_eviction},
           {"old_trades_unknown", c.old_trades_unknown}};
 }
 
