@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -302,6 +303,30 @@ TEST_F(AccountStateRules, SmpReduceOnAnOpenOrderIsCountedByDelta) {
   EXPECT_EQ(r.prevented_volume, 0.25);
   EXPECT_EQ(r.prevented_orders, 0u);
   EXPECT_EQ(state.open_order_count(), 1u);
+}
+
+TEST_F(AccountStateRules, OpenOrdersCanBeIterated) {
+  std::vector<Uuid> open;
+  for (int i = 0; i < 5; ++i) {
+    const auto ev = lifecycle({.trades = 1, .ending = Ending::done});
+    state.apply(ev[0]);
+    if (i % 2 == 0) {
+      open.push_back(ev[0].uuid);
+    } else {
+      state.apply(ev.back());
+    }
+  }
+  std::vector<Uuid> seen;
+  state.for_each_open_order([&](const Order& o) {
+    EXPECT_TRUE(o.is_open());
+    EXPECT_EQ(o.state, OrderState::wait);
+    seen.push_back(o.uuid);
+  });
+  ASSERT_EQ(seen.size(), open.size());
+  for (const Uuid& id : open)
+    EXPECT_NE(std::find(seen.begin(), seen.end(), id), seen.end());
+  EXPECT_EQ(state.open_order_count(), 3u);
+  EXPECT_EQ(state.orders().completed_size(), 2u);
 }
 
 TEST_F(AccountStateRules, HistoryKeepsTheLastEventsWithTheirOutcome) {
