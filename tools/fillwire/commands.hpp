@@ -15,5 +15,6 @@ struct Command {
 };
 
 Command add_decode_command(CLI::App& root);
+Command add_replay_command(CLI::App& root);
 
 }  // namespace fillwire::cli

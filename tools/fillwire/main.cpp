@@ -1,5 +1,6 @@
 // fillwire: command-line front end of the engine.
 //   fillwire decode FILE     decode a file of frames, one JSON per line
+//   fillwire replay FILE     apply a file of frames to an account and print its summary
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<fillwire::cli::Command> commands;
   commands.push_back(fillwire::cli::add_decode_command(app));
+  commands.push_back(fillwire::cli::add_replay_command(app));
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,199 @@
+// apply_bench: nanoseconds per event for AccountState::apply on a realistic mix.
+//
+// The stream: 256 orders in flight at a time across 4 markets, both sides; each order goes
+// wait -> 0..3 partial trades -> done (65 %), cancel (25 %) or prevented (5 %); 5 % of orders are
+// first seen mid-life (their wait is missing) and about 3 % of events are duplicates re-sent a
+// little later. The stream (64 Ki events, 16 MiB) is replayed in passes; before each pass (outside
+// the timing) the order ids are salted so every pass is new orders, and the state stays in its
+// steady state (completed ring full and evicting, open table about 256 orders).
+//
+// Run (short):  build/bench/bench/apply_bench --benchmark_min_time=0.2 --benchmark_repetitions=5
+// BM_Apply reports the mean ns/event of each run (time per iteration; one event per iteration);
+// take the median of the repetitions. BM_ApplyLatency times every apply() alone with the TSC
+// (lfence; rdtsc; lfence around it) and reports the per-event distribution: p50/p99/p99.9 in ns,
+// with the timer's own cost (median of empty measurements) subtracted and also shown.
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+#if defined(__x86_64__)
+#include <x86intrin.h>  // __rdtsc, _mm_lfence: per-event timing
+#endif
+
+#include "fillwire/account_state.hpp"
+#include "order_lifecycle.hpp"
+
+namespace {
+
+using fillwire::AccountConfig;
+using fillwire::AccountState;
+using fillwire::OrderEvent;
+using fillwire::test::Ending;
+using fillwire::test::LifecycleSpec;
+
+constexpr const char* kMarkets[] = {"KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL"};
+
+std::vector<OrderEvent> make_stream(std::size_t target) {
+  std::mt19937_64 rng{20261125};
+  struct Active {
+    std::vector<OrderEvent> events;
+    std::size_t next;
+  };
+  std::vector<Active> active;
+  std::vector<OrderEvent> stream;
+  stream.reserve(target + 4096);
+  std::int64_t t0 = 1764000000000;
+  while (stream.size() < target || !active.empty()) {
+    while (stream.size() < target && active.size() < 256) {
+      LifecycleSpec spec;
+      spec.market = kMarkets[rng() % 4];
+      spec.side = (rng() & 1) != 0 ? fillwire::Side::bid : fillwire::Side::ask;
+      spec.trades = static_cast<std::uint32_t>(rng() % 4);
+      const auto roll = rng() % 100;
+      spec.ending = roll < 65 ? Ending::done : roll < 95 ? Ending::cancel : Ending::prevented;
+      if (spec.ending == Ending::done && spec.trades == 0) spec.trades = 1;
+      spec.exact = false;
+      spec.t0 = (t0 += 7);
+      Active a{fillwire::test::make_lifecycle(rng, spec, fillwire::test::make_uuid(rng)), 0};
+      if (rng() % 100 < 5) a.next = 1;  // first seen mid-life
+      active.push_back(std::move(a));
+    }
+    const std::size_t i = static_cast<std::size_t>(rng() % active.size());
+    Active& a = active[i];
+    stream.push_back(a.events[a.next++]);
+    if (rng() % 100 < 3) stream.push_back(a.events[rng() % a.next]);  // a duplicate
+    if (a.next == a.events.size()) {
+      active[i] = std::move(active.back());
+      active.pop_back();
+    }
+  }
+  return stream;
+}
+
+void salt(std::vector<OrderEvent>& stream, std::uint64_t pass) {
+  for (OrderEvent& e : stream) {
+    std::uint64_t w;
+    std::memcpy(&w, e.uuid.bytes.data(), 8);
+    w ^= pass * 0x9E3779B97F4A7C15ull;
+    std::memcpy(e.uuid.bytes.data(), &w, 8);
+  }
+}
+
+AccountConfig bench_config(std::size_t history) {
+  AccountConfig c;
+  c.open_orders = 4096;
+  c.completed_orders = 8192;
+  c.markets = 64;
+  c.history = history;
+  for (const char* m : kMarkets) {
+    c.holdings.push_back({.market = m, .volume = 1e9, .avg_cost = 1000.0, .avg_cost_net = {}});
+  }
+  return c;
+}
+
+void run(benchmark::State& st, std::size_t history) {
+  auto stream = make_stream(static_cast<std::size_t>(st.range(0)));
+  AccountState account(bench_config(history));
+  std::uint64_t pass = 0;
+  std::size_t i = 0;
+  for (auto _ : st) {
+    if (i == stream.size()) {
+      st.PauseTiming();
+      salt(stream, ++pass);
+      i = 0;
+      st.ResumeTiming();
+    }
+    account.apply(stream[i++]);
+  }
+  benchmark::DoNotOptimize(account.counters().events);
+  st.SetItemsProcessed(st.iterations());
+  const auto& c = account.counters();
+  const double events = static_cast<double>(c.events);
+  st.counters["dup_share"] = static_cast<double>(c.duplicates) / events;
+  st.counters["stale_share"] = static_cast<double>(c.stale) / events;
+  st.counters["open_orders"] = static_cast<double>(account.open_order_count());
+  st.counters["table_full"] = static_cast<double>(c.table_full);
+}
+
+void BM_Apply(benchmark::State& st) {
+  run(st, 1024);
+}
+void BM_ApplyNoHistory(benchmark::State& st) {
+  run(st, 0);
+}
+
+#if defined(__x86_64__)
+// Serialised TSC read: the lfences keep apply()'s loads and stores on their side of the stamp.
+inline std::uint64_t ticks() noexcept {
+  _mm_lfence();
+  const std::uint64_t t = __rdtsc();
+  _mm_lfence();
+  return t;
+}
+
+double percentile(std::vector<std::uint32_t>& v, double q) {
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return static_cast<double>(v[k]);
+}
+
+void BM_ApplyLatency(benchmark::State& st) {
+  auto stream = make_stream(4096);
+  AccountState account(bench_config(1024));
+  std::vector<std::uint32_t> samples;
+  samples.reserve(std::size_t{1} << 22);
+  std::uint64_t pass = 0;
+  std::size_t i = 0;
+  const auto clock0 = std::chrono::steady_clock::now();
+  const std::uint64_t tsc0 = ticks();
+  for (auto _ : st) {
+    if (i == stream.size()) {
+      st.PauseTiming();
+      salt(stream, ++pass);
+      i = 0;
+      st.ResumeTiming();
+    }
+    const std::uint64_t a = ticks();
+    account.apply(stream[i++]);
+    const std::uint64_t b = ticks();
+    if (samples.size() < samples.capacity()) samples.push_back(static_cast<std::uint32_t>(b - a));
+  }
+  const std::uint64_t tsc1 = ticks();
+  const auto clock1 = std::chrono::steady_clock::now();
+  const double ns_per_tick =
+      static_cast<double>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(clock1 - clock0).count()) /
+      static_cast<double>(tsc1 - tsc0);
+  std::vector<std::uint32_t> empty(100000);
+  for (auto& e : empty) {
+    const std::uint64_t a = ticks();
+    const std::uint64_t b = ticks();
+    e = static_cast<std::uint32_t>(b - a);
+  }
+  const double overhead = percentile(empty, 0.5);
+  auto net_ns = [&](double q) {
+    return std::max(0.0, percentile(samples, q) - overhead) * ns_per_tick;
+  };
+  st.SetItemsProcessed(st.iterations());
+  st.counters["p50_ns"] = net_ns(0.5);
+  st.counters["p90_ns"] = net_ns(0.9);
+  st.counters["p99_ns"] = net_ns(0.99);
+  st.counters["p999_ns"] = net_ns(0.999);
+  st.counters["timer_ns"] = overhead * ns_per_tick;
+}
+BENCHMARK(BM_ApplyLatency);
+#endif
+
+// Argument: events per pass. 4 Ki events (1 MiB) is a ring's worth, warm in cache as events are
+// when the strategy thread drains them; 64 Ki (16 MiB) streams them from memory.
+BENCHMARK(BM_Apply)->Arg(4096)->Arg(65536);
+BENCHMARK(BM_ApplyNoHistory)->Arg(4096);
+
+}  // namespace
+
+BENCHMARK_MAIN();

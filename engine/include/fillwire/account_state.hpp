@@ -1,0 +1,120 @@
+#pragma once
+// AccountState: the account as the strategy sees it — open and recently completed orders,
+// positions and PnL per market, execution quality, SMP activity, the last N events — kept up to
+// date by apply(), one OrderEvent at a time.
+//
+// Thread contract: single-threaded. apply() / on_event() and every accessor are called on the
+// strategy thread only (the consumer of the order ring); nothing here is shared or synchronised.
+// Construction (cold path) allocates everything from AccountConfig and may throw; after that,
+// apply() never allocates, locks, throws or makes a system call.
+//
+// Application rules (DESIGN.md §5; vocabulary in apply_counters.hpp):
+//   - Positions and PnL move by the delta between an event's cumulative fields (executed_volume,
+//     executed_funds, paid_fee, trades_count) and what the order already applied, so duplicates
+//     change nothing and a missed trade event is healed by the next event of the order.
+//   - Progress is (trades_count, executed_volume, prevented_volume); an event behind the order's
+//     progress is stale and ignored; at equal progress a different state is taken only if its
+//     timestamp is newer. A repeated trade (its trades_count already seen) is a duplicate.
+//   - done / cancel / prevented are absorbing: later events of a terminal order change nothing.
+//     A terminal event always closes an open order (never with a negative delta).
+//   - An order first seen mid-life (a trade, or even its terminal event) is created and its
+//     cumulative fields are applied in full.
+//   - On `trade` events price and volume are the trade's (PROTOCOL.md §4): they never set the
+//     order's terms.
+// Each case is counted in counters(); what apply() did with each recent event is in history().
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "fillwire/account_config.hpp"
+#include "fillwire/apply_counters.hpp"
+#include "fillwire/execution_stats.hpp"
+#include "fillwire/history.hpp"
+#include "fillwire/market_table.hpp"
+#include "fillwire/order.hpp"
+#include "fillwire/order_event.hpp"
+#include "fillwire/order_table.hpp"
+#include "fillwire/position.hpp"
+
+namespace fillwire {
+
+class AccountState {
+ public:
+  static constexpr std::uint16_t kNoMarket = MarketTable::kNoMarket;
+
+  // Cold path: validates the config (std::invalid_argument) and allocates every table once.
+  explicit AccountState(const AccountConfig& config = {});
+  AccountState(const AccountState&) = delete;
+  AccountState& operator=(const AccountState&) = delete;
+
+  // Strategy thread only. Applies one event and says what it did with it.
+  ApplyOutcome apply_event(const OrderEvent& e) noexcept;
+  void apply(const OrderEvent& e) noexcept { (void)apply_event(e); }
+  // Pipeline consumer hook: the same as apply().
+  void on_event(const OrderEvent& e) noexcept { apply(e); }
+
+  // --- read API (strategy thread only; references stay valid until the next apply()) ---
+
+  // An open or kept completed order, or nullptr.
+  [[nodiscard]] const Order* find_order(const Uuid& id) const noexcept { return orders_.find(id); }
+  [[nodiscard]] std::size_t open_order_count() const noexcept { return orders_.open_size(); }
+  [[nodiscard]] const Order& open_order(std::size_t i) const noexcept { return orders_.open(i); }
+  template <class F>
+  void for_each_open_order(F&& f) const {
+    for (std::size_t i = 0; i < orders_.open_size(); ++i)
+      f(orders_.open(i));
+  }
+  [[nodiscard]] const OrderTable& orders() const noexcept { return orders_; }
+
+  // Markets are numbered 0..market_count()-1 in order of first appearance.
+  [[nodiscard]] std::size_t market_count() const noexcept { return markets_.size(); }
+  [[nodiscard]] std::string_view market_code(std::uint16_t m) const noexcept {
+    return markets_.code(m).view();
+  }
+  // The market's number, or kNoMarket.
+  [[nodiscard]] std::uint16_t market_index(std::string_view code) const noexcept;
+
+  [[nodiscard]] const Position& position_at(std::uint16_t m) const noexcept {
+    return positions_[m];
+  }
+  // nullptr for a market never seen (nor given a starting holding).
+  [[nodiscard]] const Position* position(std::string_view code) const noexcept {
+    const std::uint16_t m = market_index(code);
+    return m == kNoMarket ? nullptr : &positions_[m];
+  }
+  [[nodiscard]] const ExecutionStats& stats_at(std::uint16_t m) const noexcept { return stats_[m]; }
+  [[nodiscard]] const ExecutionStats* stats(std::string_view code) const noexcept {
+    const std::uint16_t m = market_index(code);
+    return m == kNoMarket ? nullptr : &stats_[m];
+  }
+  // All markets summed (maxima of maxima).
+  [[nodiscard]] ExecutionStats total_stats() const noexcept;
+  [[nodiscard]] const SmpStats& smp() const noexcept { return smp_; }
+  [[nodiscard]] const ApplyCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const History& history() const noexcept { return history_; }
+  [[nodiscard]] const AccountConfig& config() const noexcept { return config_; }
+
+ private:
+  enum class TradeMark : std::uint8_t { fresh, seen, unknown };
+
+  ApplyOutcome decide(const OrderEvent& e) noexcept;
+  ApplyOutcome create(const OrderEvent& e) noexcept;
+  ApplyOutcome after_terminal(Order& o, const OrderEvent& e) noexcept;
+  TradeMark mark_trade(Order& o, const OrderEvent& e) noexcept;
+  void advance(Order& o, const OrderEvent& e) noexcept;
+  void take_terms(Order& o, const OrderEvent& e) noexcept;
+  void record_outcome(const Order& o) noexcept;
+
+  AccountConfig config_;
+  OrderTable orders_;
+  MarketTable markets_;
+  std::unique_ptr<Position[]> positions_;
+  std::unique_ptr<ExecutionStats[]> stats_;
+  SmpStats smp_;
+  ApplyCounters counters_;
+  History history_;
+};
+
+}  // namespace fillwire

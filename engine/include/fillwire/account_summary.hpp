@@ -1,0 +1,57 @@
+#pragma once
+// Account summary (cold path): the whole AccountState as a readable text report or as JSON, for
+// the CLI (`fillwire replay`), logs and tests. Both allocate and may throw; call them on the
+// strategy thread (the state's owner), never from inside apply().
+//
+// JSON field names are stable (other tools parse them); all numbers are plain JSON numbers:
+//   {
+//     "positions":  [{"market", "base_volume", "avg_cost_gross", "avg_cost_net",
+//                     "realized_pnl_gross", "realized_pnl_net", "fees_paid", "buy_fees",
+//                     "sell_fees", "bought_volume", "sold_volume", "bought_notional",
+//                     "sold_notional", "starting_volume", "unattributed_volume",
+//                     "unattributed_funds", "unattributed_fees"}, ...],
+//     "execution":  {"total": S, "markets": {"KRW-BTC": S, ...}} where S is
+//                   {"completed", "done_full", "done_partial", "cancelled", "prevented",
+//                    "prevented_partial", "fill_rate", "partial_fill_rate", "cancel_rate",
+//                    "smp_rate", "trades", "maker_trades", "taker_trades", "maker_share",
+//                    "liquidity_unknown", "traded_notional", "traded_volume",
+//                    "avg_first_fill_ms", "max_first_fill_ms", "avg_final_ms", "max_final_ms"},
+//     "smp":        {"reduce"|"cancel_maker"|"cancel_taker"|"unknown"|"total":
+//                    {"orders", "prevented_orders", "prevented_volume", "prevented_locked"}},
+//     "orders":     {"open", "completed_kept", "open_capacity", "completed_capacity",
+//                    "evictions", "refused"},
+//     "open_orders": [{"uuid", "market", "side", "order_type", "state", "price", "volume",
+//                      "executed_volume", "executed_funds", "paid_fee", "trades_count",
+//                      "identifier"}, ...],
+//     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "not_order",
+//                    "table_full", "market_full", "orders_created", "created_mid_life",
+//                    "gaps_healed", "trades_healed", "after_terminal", "terminal_regressions",
+//                    "completed_evictions", "created_behind_eviction", "old_trades_unknown"}
+//   }
+// Rates are fractions (0.5 = 50 %); rates of zero completed orders are 0.
+
+#include <cstddef>
+#include <string>
+
+#include "fillwire/account_state.hpp"
+
+namespace fillwire {
+
+struct SummaryOptions {
+  std::size_t max_open_orders = 50;  // open orders listed (the count is always given)
+};
+
+// A readable report: positions and PnL, execution quality per market and total, SMP, open orders,
+// and the application counters (duplicates, stale, gaps healed, overflow, ...).
+[[nodiscard]] std::string format_summary(const AccountState& state,
+                                         const SummaryOptions& options = {});
+
+// The same content as JSON (field names above). indent < 0 gives one line.
+[[nodiscard]] std::string summary_json(const AccountState& state, int indent = 2,
+                                       const SummaryOptions& options = {});
+
+// A number for people: thousands separators, at most 8 decimals, trailing zeros dropped
+// (100050000 -> "100,050,000", 0.5 -> "0.5", -27500.25 -> "-27,500.25").
+[[nodiscard]] std::string format_amount(double value);
+
+}  // namespace fillwire

@@ -1,0 +1,61 @@
+#pragma once
+// ApplyOutcome / ApplyCounters: what AccountState::apply did with each event, and how often.
+//
+// Thread contract: owned by AccountState and written by apply() on the strategy thread only; read
+// on that thread. Plain counters, no allocation.
+//
+// Vocabulary (DESIGN.md §5), decided per order by cumulative progress (trades_count, then
+// executed_volume, then the event timestamp):
+//   duplicate  the event repeats a point the order already applied: the same trade again (same
+//              trades_count, already seen), or the same state at the same progress.
+//   stale      the event is behind what the order already applied (an older event arriving late),
+//              or arrives after the order's terminal state with something different.
+//   gap healed an event whose cumulative fields cover trades whose own events were not seen (yet):
+//              the deltas bring the position up to date at once.
+//   mid-life   an order first seen in a state other than wait/watch (e.g. a trade with no wait).
+
+#include <cstdint>
+#include <string_view>
+
+namespace fillwire {
+
+enum class ApplyOutcome : std::uint8_t {
+  applied,      // the order changed (new progress, or a newer state)
+  duplicate,    // nothing new: repeat of an applied point
+  stale,        // older than the order's applied progress, or after its terminal state
+  invalid,      // a required field missing, or an unknown side/state: ignored
+  not_order,    // a control event (EventKind::control): not account data
+  table_full,   // a new open order while the open-order table is full: not tracked
+  market_full,  // a new order in a market beyond the market table's capacity: not tracked
+};
+inline constexpr std::string_view kApplyOutcomeNames[] = {
+    "applied", "duplicate", "stale", "invalid", "not_order", "table_full", "market_full"};
+[[nodiscard]] constexpr std::string_view to_string(ApplyOutcome o) noexcept {
+  return kApplyOutcomeNames[static_cast<std::uint8_t>(o)];
+}
+
+struct ApplyCounters {
+  std::uint64_t events = 0;       // every event given to apply()
+  std::uint64_t applied = 0;      // ApplyOutcome::applied
+  std::uint64_t duplicates = 0;   // ApplyOutcome::duplicate
+  std::uint64_t stale = 0;        // ApplyOutcome::stale
+  std::uint64_t invalid = 0;      // ApplyOutcome::invalid
+  std::uint64_t not_order = 0;    // ApplyOutcome::not_order
+  std::uint64_t table_full = 0;   // ApplyOutcome::table_full (events refused)
+  std::uint64_t market_full = 0;  // ApplyOutcome::market_full (events refused)
+
+  std::uint64_t orders_created = 0;        // orders entered in the table
+  std::uint64_t created_mid_life = 0;      // ... of which first seen after wait/watch
+  std::uint64_t gaps_healed = 0;           // events that covered unseen trades
+  std::uint64_t trades_healed = 0;         // trades covered that way
+  std::uint64_t after_terminal = 0;        // events for an order already terminal (dup or stale)
+  std::uint64_t terminal_regressions = 0;  // terminal events behind the applied progress: the order
+                                           // is closed, no negative delta is applied
+  std::uint64_t completed_evictions = 0;   // completed orders evicted (oldest first) for room
+  std::uint64_t created_behind_eviction = 0;  // orders created mid-life with an order_timestamp
+                                              // no later than an evicted order's: possibly a late
+                                              // event of an evicted order (counted, still applied)
+  std::uint64_t old_trades_unknown = 0;  // trade events too far behind to tell seen from unseen
+};
+
+}  // namespace fillwire

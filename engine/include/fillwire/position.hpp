@@ -1,0 +1,137 @@
+#pragma once
+// Position: what one market's fills did to the account, by the average-cost method.
+//
+// Thread contract: owned by AccountState, mutated on the strategy thread only (inside apply());
+// the strategy reads it through AccountState's const accessors on that same thread. No allocation,
+// no locks, no exceptions.
+//
+// Method (DESIGN.md §5, tests/data/lifecycle.expected.md):
+//   buy  (volume v, funds f, fee c): cost_gross += f, cost_net += f + c, base_volume += v.
+//   sell (volume v, funds f, fee c): with avg_gross = cost_gross / base_volume (same for net),
+//        realized_gross += f - v * avg_gross, realized_net += (f - c) - v * avg_net, and the cost
+//        of the volume sold leaves the basis. Selling leaves the average cost unchanged.
+//   Quote amounts are the exchange's executed_funds and paid_fee deltas (quote currency).
+// A sell larger than the volume held (coins bought before the engine started and not given as a
+// starting holding) is split: the held part realizes PnL as above; the excess is added to
+// unattributed_volume / unattributed_funds / unattributed_fees and realizes nothing, so no PnL is
+// invented against an unknown cost. Fees on that excess still count in fees_paid.
+
+#include <algorithm>
+#include <type_traits>
+
+#include "fillwire/order_event.hpp"
+
+namespace fillwire {
+
+struct Position {
+  // A residue this small relative to the volumes involved is floating-point rounding, not coins:
+  // volumes have 8 decimals on the exchange, far above it.
+  static constexpr double kRelativeDust = 1e-10;
+  static constexpr double kAbsoluteDust = 1e-12;
+
+  MarketCode market;
+
+  double base_volume = 0.0;  // volume held that has a known cost (starting + bought - sold)
+  double cost_gross = 0.0;   // cost of base_volume, without fees
+  double cost_net = 0.0;     // cost of base_volume including the buy fees paid for it
+
+  double realized_gross = 0.0;
+  double realized_net = 0.0;
+
+  double fees_paid = 0.0;  // buy_fees + sell_fees
+  double buy_fees = 0.0;
+  double sell_fees = 0.0;
+
+  double bought_volume = 0.0;
+  double sold_volume = 0.0;
+  double bought_notional = 0.0;  // executed_funds of buys
+  double sold_notional = 0.0;    // executed_funds of sells
+
+  double starting_volume = 0.0;  // from AccountConfig::holdings
+
+  // Sold beyond what was held (see the header comment): no PnL was realized for these.
+  double unattributed_volume = 0.0;
+  double unattributed_funds = 0.0;
+  double unattributed_fees = 0.0;
+
+  [[nodiscard]] double avg_cost_gross() const noexcept {
+    return base_volume > 0.0 ? cost_gross / base_volume : 0.0;
+  }
+  [[nodiscard]] double avg_cost_net() const noexcept {
+    return base_volume > 0.0 ? cost_net / base_volume : 0.0;
+  }
+  // Mark-to-market of the held volume at `mark_price`, against the gross or net cost basis.
+  [[nodiscard]] double unrealized(double mark_price) const noexcept {
+    return base_volume * mark_price - cost_gross;
+  }
+  [[nodiscard]] double unrealized_net(double mark_price) const noexcept {
+    return base_volume * mark_price - cost_net;
+  }
+  [[nodiscard]] double traded_notional() const noexcept { return bought_notional + sold_notional; }
+
+  // Sets the coins held at start (cold path, before any event).
+  void set_starting(double volume, double avg_gross, double avg_net) noexcept {
+    starting_volume = volume;
+    base_volume = volume;
+    cost_gross = volume * avg_gross;
+    cost_net = volume * avg_net;
+  }
+
+  // Strategy thread only. Arguments are the non-negative deltas of one order's cumulative fields.
+  void buy(double volume, double funds, double fee) noexcept {
+    bought_volume += volume;
+    bought_notional += funds;
+    buy_fees += fee;
+    fees_paid += fee;
+    if (volume > 0.0 || base_volume > 0.0) {
+      base_volume += volume;
+      cost_gross += funds;
+      cost_net += funds + fee;
+    } else {
+      // A fee with no volume and nothing held has no basis to join: it is a realized cost.
+      realized_net -= fee;
+    }
+  }
+
+  void sell(double volume, double funds, double fee) noexcept {
+    sold_volume += volume;
+    sold_notional += funds;
+    sell_fees += fee;
+    fees_paid += fee;
+    if (volume <= 0.0) {
+      realized_net -= fee;
+      return;
+    }
+    const double dust = std::max(kAbsoluteDust, kRelativeDust * std::max(volume, base_volume));
+    double held = volume;
+    if (volume > base_volume + dust) held = std::max(base_volume, 0.0);
+    const double excess = volume - held;
+    const double share = held / volume;
+    if (held > 0.0) {
+      const double funds_held = excess > 0.0 ? funds * share : funds;
+      const double fee_held = excess > 0.0 ? fee * share : fee;
+      const double avg_gross = cost_gross / base_volume;
+      const double avg_net = cost_net / base_volume;
+      realized_gross += funds_held - held * avg_gross;
+      realized_net += (funds_held - fee_held) - held * avg_net;
+      base_volume -= held;
+      cost_gross -= held * avg_gross;
+      cost_net -= held * avg_net;
+      if (base_volume <= dust) {
+        base_volume = 0.0;
+        cost_gross = 0.0;
+        cost_net = 0.0;
+      }
+    }
+    if (excess > 0.0) {
+      unattributed_volume += excess;
+      unattributed_funds += funds - funds * share;
+      unattributed_fees += fee - fee * share;
+    }
+  }
+};
+
+static_assert(std::is_trivially_copyable_v<Position>,
+              "The strategy may copy a Position as a snapshot: it must be plain data.");
+
+}  // namespace fillwire

@@ -1,0 +1,55 @@
+#include "fillwire/account_config.hpp"
+
+#include <cmath>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "fillwire/market_table.hpp"
+#include "fillwire/order_event.hpp"
+
+namespace fillwire {
+namespace {
+
+void require_capacity(std::size_t value, const char* name) {
+  if (value == 0) throw std::invalid_argument(std::string("AccountConfig: ") + name + " is 0");
+}
+
+void require_number(double value, const std::string& what) {
+  if (!std::isfinite(value) || value < 0.0) {
+    throw std::invalid_argument("AccountConfig: " + what + " is " + std::to_string(value) +
+                                " (must be finite and >= 0)");
+  }
+}
+
+}  // namespace
+
+void AccountConfig::validate() const {
+  require_capacity(open_orders, "open_orders");
+  require_capacity(completed_orders, "completed_orders");
+  require_capacity(markets, "markets");
+  if (markets > MarketTable::kMaxCapacity) {
+    throw std::invalid_argument("AccountConfig: markets is " + std::to_string(markets) +
+                                " (at most " + std::to_string(MarketTable::kMaxCapacity) + ")");
+  }
+  require_number(fee_rate, "fee_rate");
+  if (holdings.size() > markets) {
+    throw std::invalid_argument("AccountConfig: " + std::to_string(holdings.size()) +
+                                " starting holdings for " + std::to_string(markets) + " markets");
+  }
+  std::set<std::string> seen;
+  for (const StartingHolding& h : holdings) {
+    if (h.market.empty() || h.market.size() > MarketCode::kCapacity) {
+      throw std::invalid_argument("AccountConfig: holding market '" + h.market + "' must be 1.." +
+                                  std::to_string(MarketCode::kCapacity) + " characters");
+    }
+    if (!seen.insert(h.market).second) {
+      throw std::invalid_argument("AccountConfig: holding market '" + h.market + "' given twice");
+    }
+    require_number(h.volume, "holding " + h.market + " volume");
+    require_number(h.avg_cost, "holding " + h.market + " avg_cost");
+    if (h.avg_cost_net) require_number(*h.avg_cost_net, "holding " + h.market + " avg_cost_net");
+  }
+}
+
+}  // namespace fillwire

@@ -1,0 +1,342 @@
+#include "fillwire/account_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace fillwire {
+namespace {
+
+const AccountConfig& validated(const AccountConfig& c) {
+  c.validate();
+  return c;
+}
+
+// -1, 0, +1: how the event's cumulative progress compares with what the order applied.
+int compare_progress(const OrderEvent& e, const Order& o) noexcept {
+  if (e.trades_count != o.trades_count) return e.trades_count < o.trades_count ? -1 : 1;
+  if (e.executed_volume != o.executed_volume) return e.executed_volume < o.executed_volume ? -1 : 1;
+  const double pv = e.has(Field::prevented_volume) ? e.prevented_volume : 0.0;
+  if (pv != o.prevented_volume) return pv < o.prevented_volume ? -1 : 1;
+  return 0;
+}
+
+bool same_progress(const OrderEvent& e, const Order& o) noexcept {
+  return compare_progress(e, o) == 0;
+}
+
+double positive_delta(double now, double applied) noexcept {
+  return now > applied ? now - applied : 0.0;
+}
+
+// The time of the fill an event reports: the trade's own time when it has one.
+std::int64_t fill_time(const OrderEvent& e) noexcept {
+  return e.has(Field::trade_timestamp) ? e.trade_timestamp : e.timestamp;
+}
+
+bool numbers_valid(const OrderEvent& e) noexcept {
+  // NaN fails every comparison, so `!(x >= 0)` rejects it as well as negatives.
+  return e.executed_volume >= 0.0 && e.executed_funds >= 0.0 && e.paid_fee >= 0.0 &&
+         std::isfinite(e.executed_volume) && std::isfinite(e.executed_funds) &&
+         std::isfinite(e.paid_fee);
+}
+
+}  // namespace
+
+AccountState::AccountState(const AccountConfig& config)
+    : config_(validated(config)),
+      orders_(config.open_orders, config.completed_orders),
+      markets_(config.markets),
+      positions_(std::make_unique<Position[]>(config.markets)),
+      stats_(std::make_unique<ExecutionStats[]>(config.markets)),
+      history_(config.history) {
+  for (const StartingHolding& h : config_.holdings) {
+    MarketCode code;
+    (void)code.assign(h.market);  // validate() checked the length
+    const std::uint16_t m = markets_.intern(code);
+    positions_[m].market = code;
+    positions_[m].set_starting(h.volume, h.avg_cost,
+                               h.avg_cost_net.value_or(h.avg_cost * (1.0 + config_.fee_rate)));
+  }
+}
+
+std::uint16_t AccountState::market_index(std::string_view code) const noexcept {
+  MarketCode c;
+  if (!c.assign(code)) return kNoMarket;
+  return markets_.find(c);
+}
+
+ExecutionStats AccountState::total_stats() const noexcept {
+  ExecutionStats total;
+  for (std::size_t m = 0; m < markets_.size(); ++m)
+    total += stats_[m];
+  return total;
+}
+
+ApplyOutcome AccountState::apply_event(const OrderEvent& e) noexcept {
+  ++counters_.events;
+  ApplyOutcome& kept = history_.push(e);
+  const ApplyOutcome outcome = decide(e);
+  kept = outcome;
+  counters_.completed_evictions = orders_.evictions();
+  switch (outcome) {
+    case ApplyOutcome::applied:
+      ++counters_.applied;
+      break;
+    case ApplyOutcome::duplicate:
+      ++counters_.duplicates;
+      break;
+    case ApplyOutcome::stale:
+      ++counters_.stale;
+      break;
+    case ApplyOutcome::invalid:
+      ++counters_.invalid;
+      break;
+    case ApplyOutcome::not_order:
+      ++counters_.not_order;
+      break;
+    case ApplyOutcome::table_full:
+      ++counters_.table_full;
+      break;
+    case ApplyOutcome::market_full:
+      ++counters_.market_full;
+      break;
+  }
+  return outcome;
+}
+
+ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
+  if (e.kind != EventKind::order) return ApplyOutcome::not_order;
+  if ((e.present & kRequiredFields) != kRequiredFields || e.ask_bid == Side::unknown ||
+      e.state == OrderState::unknown || !numbers_valid(e)) {
+    return ApplyOutcome::invalid;
+  }
+  Order* found = orders_.find(e.uuid);
+  if (found == nullptr) return create(e);
+  Order& o = *found;
+  if (o.terminal) return after_terminal(o, e);
+
+  const bool terminal = is_terminal(e.state);
+  if (e.state == OrderState::trade) {
+    // Per-trade bookkeeping (maker flag, first fill time) happens once per trade, whatever the
+    // event's fate for the position.
+    const TradeMark mark = mark_trade(o, e);
+    if (mark == TradeMark::seen) return ApplyOutcome::duplicate;
+  }
+  const int cmp = compare_progress(e, o);
+  if (cmp < 0) {
+    if (!terminal) return ApplyOutcome::stale;
+    // A terminal event carries the order's final figures, so this one contradicts what was applied:
+    // close the order (terminal states are absorbing) without taking anything back.
+    ++counters_.terminal_regressions;
+    o.state = e.state;
+    o.final_ts = e.timestamp;
+    o.last_ts = std::max(o.last_ts, e.timestamp);
+    ++o.events_applied;
+    orders_.complete(o);
+    record_outcome(o);
+    return ApplyOutcome::applied;
+  }
+  if (cmp == 0 && !terminal) {
+    if (e.state == o.state) return ApplyOutcome::duplicate;
+    if (e.timestamp <= o.last_ts) return ApplyOutcome::stale;
+    // A newer state at the same progress (e.g. watch -> wait): take the state and terms.
+    take_terms(o, e);
+    o.state = e.state;
+    o.last_ts = e.timestamp;
+    ++o.events_applied;
+    return ApplyOutcome::applied;
+  }
+  advance(o, e);
+  if (terminal) {
+    o.final_ts = e.timestamp;
+    orders_.complete(o);
+    record_outcome(o);
+  }
+  return ApplyOutcome::applied;
+}
+
+ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
+  const bool terminal = is_terminal(e.state);
+  const std::size_t known = markets_.size();
+  const std::uint16_t m = markets_.intern(e.code);
+  if (m == kNoMarket) return ApplyOutcome::market_full;
+  if (markets_.size() != known) positions_[m].market = e.code;
+
+  Order* created = orders_.insert(e.uuid, terminal);
+  if (created == nullptr) return ApplyOutcome::table_full;  // open orders at capacity
+  Order& o = *created;
+  o.code = e.code;
+  o.market = m;
+  o.side = e.ask_bid;
+  o.order_type = e.order_type;
+  o.state = OrderState::unknown;
+  o.order_ts = e.has(Field::order_timestamp) ? e.order_timestamp : e.timestamp;
+  ++counters_.orders_created;
+  if (e.state != OrderState::wait && e.state != OrderState::watch) {
+    ++counters_.created_mid_life;
+    if (o.order_ts <= orders_.eviction_horizon()) ++counters_.created_behind_eviction;
+  }
+  if (e.state == OrderState::trade) (void)mark_trade(o, e);
+  advance(o, e);
+  if (terminal) {
+    o.final_ts = e.timestamp;
+    record_outcome(o);
+  }
+  return ApplyOutcome::applied;
+}
+
+ApplyOutcome AccountState::after_terminal(Order& o, const OrderEvent& e) noexcept {
+  ++counters_.after_terminal;
+  if (e.state == OrderState::trade) {
+    // A trade never seen before is still counted for its maker flag, once.
+    return mark_trade(o, e) == TradeMark::seen ? ApplyOutcome::duplicate : ApplyOutcome::stale;
+  }
+  if (e.state == o.state && same_progress(e, o)) return ApplyOutcome::duplicate;
+  return ApplyOutcome::stale;
+}
+
+AccountState::TradeMark AccountState::mark_trade(Order& o, const OrderEvent& e) noexcept {
+  const std::uint32_t t = e.trades_count;
+  if (t == 0) return TradeMark::unknown;  // a trade event always counts itself
+  if (t > o.seen_top) {
+    const std::uint32_t shift = t - o.seen_top;
+    o.seen_trades = shift >= 64 ? 0 : o.seen_trades << shift;
+    o.seen_trades |= 1;
+    o.seen_top = t;
+  } else {
+    const std::uint32_t behind = o.seen_top - t;
+    if (behind >= 64) {
+      ++counters_.old_trades_unknown;
+      return TradeMark::unknown;
+    }
+    const std::uint64_t bit = std::uint64_t{1} << behind;
+    if ((o.seen_trades & bit) != 0) return TradeMark::seen;
+    o.seen_trades |= bit;
+  }
+  ExecutionStats& s = stats_[o.market];
+  if (e.has(Field::is_maker)) {
+    if (e.is_maker != 0) {
+      ++s.maker_trades;
+    } else {
+      ++s.taker_trades;
+    }
+  }
+  if (e.has(Field::trade_timestamp) &&
+      (o.first_fill_ts == 0 || e.trade_timestamp < o.first_fill_ts)) {
+    o.first_fill_ts = e.trade_timestamp;
+  }
+  return TradeMark::fresh;
+}
+
+void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
+  const std::uint32_t d_trades =
+      e.trades_count > o.trades_count ? e.trades_count - o.trades_count : 0;
+  const std::uint32_t announced = e.state == OrderState::trade ? 1 : 0;
+  if (d_trades > announced) {
+    ++counters_.gaps_healed;
+    counters_.trades_healed += d_trades - announced;
+  }
+  const double d_volume = positive_delta(e.executed_volume, o.executed_volume);
+  const double d_funds = positive_delta(e.executed_funds, o.executed_funds);
+  const double d_fee = positive_delta(e.paid_fee, o.paid_fee);
+  if (d_volume > 0.0 || d_funds > 0.0 || d_fee > 0.0) {
+    Position& p = positions_[o.market];
+    if (o.side == Side::bid) {
+      p.buy(d_volume, d_funds, d_fee);
+    } else {
+      p.sell(d_volume, d_funds, d_fee);
+    }
+  }
+  ExecutionStats& s = stats_[o.market];
+  s.trades += d_trades;
+  s.traded_notional += d_funds;
+  s.traded_volume += d_volume;
+  if (o.first_fill_ts == 0 && e.executed_volume > 0.0) o.first_fill_ts = fill_time(e);
+
+  o.trades_count = std::max(o.trades_count, e.trades_count);
+  o.executed_volume = std::max(o.executed_volume, e.executed_volume);
+  o.executed_funds = std::max(o.executed_funds, e.executed_funds);
+  o.paid_fee = std::max(o.paid_fee, e.paid_fee);
+
+  // Self-match prevention, by the same delta rule.
+  const double pv = e.has(Field::prevented_volume) ? e.prevented_volume : 0.0;
+  const double pl = e.has(Field::prevented_locked) ? e.prevented_locked : 0.0;
+  const double d_pv = positive_delta(pv, o.prevented_volume);
+  const double d_pl = positive_delta(pl, o.prevented_locked);
+  if (d_pv > 0.0 || d_pl > 0.0) {
+    SmpStats::PerType& smp = smp_.of(e.has(Field::smp_type) ? e.smp_type : o.smp_type);
+    if (o.prevented_volume == 0.0 && o.prevented_locked == 0.0) ++smp.orders;
+    smp.prevented_volume += d_pv;
+    smp.prevented_locked += d_pl;
+    o.prevented_volume = std::max(o.prevented_volume, pv);
+    o.prevented_locked = std::max(o.prevented_locked, pl);
+  }
+
+  take_terms(o, e);
+  o.state = e.state;
+  o.last_ts = std::max(o.last_ts, e.timestamp);
+  ++o.events_applied;
+}
+
+void AccountState::take_terms(Order& o, const OrderEvent& e) noexcept {
+  if (e.state != OrderState::trade) {
+    if (e.has(Field::price)) o.price = e.price;
+    if (e.has(Field::volume)) o.volume = e.volume;
+  } else if (o.volume == 0.0 && e.has(Field::remaining_volume)) {
+    // Only trades seen so far: the order's size is what has executed plus what remains.
+    o.volume = e.executed_volume + e.remaining_volume;
+  }
+  if (e.has(Field::remaining_volume)) o.remaining_volume = e.remaining_volume;
+  if (e.has(Field::avg_price)) o.avg_price = e.avg_price;
+  if (e.has(Field::locked)) o.locked = e.locked;
+  // An order's identifier never changes: copy it once, not on every event.
+  if (o.identifier.empty() && e.has(Field::identifier)) o.identifier = e.identifier;
+  if (e.has(Field::time_in_force)) o.time_in_force = e.time_in_force;
+  if (e.has(Field::smp_type)) o.smp_type = e.smp_type;
+  if (e.has(Field::order_timestamp)) o.order_ts = e.order_timestamp;
+  if (e.order_type != OrderType::unknown) o.order_type = e.order_type;
+}
+
+void AccountState::record_outcome(const Order& o) noexcept {
+  ExecutionStats& s = stats_[o.market];
+  ++s.completed;
+  const bool filled = o.executed_volume > 0.0;
+  switch (o.state) {
+    case OrderState::done:
+      ++s.done_full;
+      break;
+    case OrderState::cancel:
+      if (!filled) {
+        ++s.cancelled;
+      } else if (o.order_type == OrderType::price) {
+        ++s.done_full;  // market buy by amount: the refunded dust is cancelled (see header)
+      } else {
+        ++s.done_partial;
+      }
+      break;
+    case OrderState::prevented:
+      ++s.prevented;
+      if (filled) ++s.prevented_partial;
+      ++smp_.of(o.smp_type).prevented_orders;
+      break;
+    default:
+      break;  // unreachable: only terminal orders are recorded
+  }
+  if (o.order_ts > 0) {
+    const std::int64_t to_final = o.final_ts - o.order_ts;
+    if (to_final >= 0) {
+      ++s.final_samples;
+      s.final_ms_sum += to_final;
+      s.final_ms_max = std::max(s.final_ms_max, to_final);
+    }
+    const std::int64_t to_fill = o.first_fill_ts - o.order_ts;
+    if (o.first_fill_ts > 0 && to_fill >= 0) {
+      ++s.first_fill_samples;
+      s.first_fill_ms_sum += to_fill;
+      s.first_fill_ms_max = std::max(s.first_fill_ms_max, to_fill);
+    }
+  }
+}
+
+}  // namespace fillwire

@@ -1,0 +1,341 @@
+#include "fillwire/account_summary.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+namespace fillwire {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string percent(double fraction) {
+  return fmt::format("{:.1f} %", fraction * 100.0);
+}
+
+// One row of a figures-by-column table: a label, then one cell per column.
+struct Row {
+  std::string label;
+  std::vector<std::string> cells;
+};
+
+void print_table(std::string& out, const std::vector<std::string>& header,
+                 const std::vector<Row>& rows) {
+  std::size_t label_width = header.empty() ? 0 : header[0].size();
+  for (const Row& r : rows)
+    label_width = std::max(label_width, r.label.size());
+  std::vector<std::size_t> widths(header.size() > 0 ? header.size() - 1 : 0, 0);
+  for (std::size_t c = 0; c < widths.size(); ++c)
+    widths[c] = header[c + 1].size();
+  for (const Row& r : rows) {
+    for (std::size_t c = 0; c < widths.size() && c < r.cells.size(); ++c) {
+      widths[c] = std::max(widths[c], r.cells[c].size());
+    }
+  }
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<{}}", header.empty() ? "" : header[0], label_width);
+  for (std::size_t c = 0; c < widths.size(); ++c)
+    fmt::format_to(it, "  {:>{}}", header[c + 1], widths[c]);
+  out += '\n';
+  for (const Row& r : rows) {
+    fmt::format_to(it, "  {:<{}}", r.label, label_width);
+    for (std::size_t c = 0; c < widths.size(); ++c) {
+      fmt::format_to(it, "  {:>{}}", c < r.cells.size() ? r.cells[c] : "", widths[c]);
+    }
+    out += '\n';
+  }
+}
+
+std::string count(std::uint64_t n) {
+  return format_amount(static_cast<double>(n));
+}
+
+std::vector<Row> execution_rows(const std::vector<ExecutionStats>& columns) {
+  std::vector<Row> rows;
+  auto add = [&](std::string label, auto&& cell) {
+    Row r{std::move(label), {}};
+    for (const ExecutionStats& s : columns)
+      r.cells.push_back(cell(s));
+    rows.push_back(std::move(r));
+  };
+  add("completed orders", [](const ExecutionStats& s) { return count(s.completed); });
+  add("done full", [](const ExecutionStats& s) { return count(s.done_full); });
+  add("done partial", [](const ExecutionStats& s) { return count(s.done_partial); });
+  add("cancelled", [](const ExecutionStats& s) { return count(s.cancelled); });
+  add("prevented (SMP)", [](const ExecutionStats& s) { return count(s.prevented); });
+  add("fill rate", [](const ExecutionStats& s) { return percent(s.fill_rate()); });
+  add("partial-fill rate", [](const ExecutionStats& s) { return percent(s.partial_fill_rate()); });
+  add("cancel rate", [](const ExecutionStats& s) { return percent(s.cancel_rate()); });
+  add("SMP rate", [](const ExecutionStats& s) { return percent(s.smp_rate()); });
+  add("trades", [](const ExecutionStats& s) { return count(s.trades); });
+  add("maker trades", [](const ExecutionStats& s) {
+    return fmt::format("{} of {}", s.maker_trades, s.maker_trades + s.taker_trades);
+  });
+  add("maker share", [](const ExecutionStats& s) { return percent(s.maker_share()); });
+  add("liquidity unknown", [](const ExecutionStats& s) { return count(s.liquidity_unknown()); });
+  add("traded notional", [](const ExecutionStats& s) { return format_amount(s.traded_notional); });
+  add("wait->first fill avg/max ms", [](const ExecutionStats& s) {
+    return fmt::format("{:.1f} / {}", s.avg_first_fill_ms(), s.first_fill_ms_max);
+  });
+  add("wait->final avg/max ms", [](const ExecutionStats& s) {
+    return fmt::format("{:.1f} / {}", s.avg_final_ms(), s.final_ms_max);
+  });
+  return rows;
+}
+
+Json stats_json(const ExecutionStats& s) {
+  return Json{{"completed", s.completed},
+              {"done_full", s.done_full},
+              {"done_partial", s.done_partial},
+              {"cancelled", s.cancelled},
+              {"prevented", s.prevented},
+              {"prevented_partial", s.prevented_partial},
+              {"fill_rate", s.fill_rate()},
+              {"partial_fill_rate", s.partial_fill_rate()},
+              {"cancel_rate", s.cancel_rate()},
+              {"smp_rate", s.smp_rate()},
+              {"trades", s.trades},
+              {"maker_trades", s.maker_trades},
+              {"taker_trades", s.taker_trades},
+              {"maker_share", s.maker_share()},
+              {"liquidity_unknown", s.liquidity_unknown()},
+              {"traded_notional", s.traded_notional},
+              {"traded_volume", s.traded_volume},
+              {"avg_first_fill_ms", s.avg_first_fill_ms()},
+              {"max_first_fill_ms", s.first_fill_ms_max},
+              {"avg_final_ms", s.avg_final_ms()},
+              {"max_final_ms", s.final_ms_max}};
+}
+
+Json smp_json(const SmpStats::PerType& p) {
+  return Json{{"orders", p.orders},
+              {"prevented_orders", p.prevented_orders},
+              {"prevented_volume", p.prevented_volume},
+              {"prevented_locked", p.prevented_locked}};
+}
+
+// Counter name and value, in the order shown and written.
+std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const ApplyCounters& c) {
+  return {{"events", c.events},
+          {"applied", c.applied},
+          {"duplicates", c.duplicates},
+          {"stale", c.stale},
+          {"invalid", c.invalid},
+          {"not_order", c.not_order},
+          {"table_full", c.table_full},
+          {"market_full", c.market_full},
+          {"orders_created", c.orders_created},
+          {"created_mid_life", c.created_mid_life},
+          {"gaps_healed", c.gaps_healed},
+          {"trades_healed", c.trades_healed},
+          {"after_terminal", c.after_terminal},
+          {"terminal_regressions", c.terminal_regressions},
+          {"completed_evictions", c.completed_evictions},
+          {"created_behind_eviction", c.created_behind_eviction},
+          {"old_trades_unknown", c.old_trades_unknown}};
+}
+
+std::string_view smp_name(std::size_t i) {
+  return i == 0 ? std::string_view{"unknown"} : kSmpTypeNames[i];
+}
+
+}  // namespace
+
+std::string format_amount(double value) {
+  if (!std::isfinite(value)) return fmt::format("{}", value);
+  std::string digits = fmt::format("{:.8f}", std::fabs(value));
+  // Drop trailing zeros of the fraction, then the point itself.
+  if (const auto dot = digits.find('.'); dot != std::string::npos) {
+    const auto last = digits.find_last_not_of('0');
+    digits.erase(last == dot ? dot : last + 1);
+  }
+  const auto dot = std::min(digits.find('.'), digits.size());
+  std::string out;
+  for (std::size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  out.append(digits, dot, std::string::npos);
+  const bool negative = value < 0.0 && out.find_first_not_of("0,.") != std::string::npos;
+  return negative ? "-" + out : out;
+}
+
+std::string format_summary(const AccountState& state, const SummaryOptions& options) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  const std::size_t markets = state.market_count();
+
+  fmt::format_to(it, "Positions ({} market{})\n", markets, markets == 1 ? "" : "s");
+  if (markets > 0) {
+    std::vector<std::string> header{"figure"};
+    for (std::uint16_t m = 0; m < markets; ++m)
+      header.emplace_back(state.market_code(m));
+    std::vector<Row> rows;
+    auto add = [&](std::string label, double Position::*field) {
+      Row r{std::move(label), {}};
+      for (std::uint16_t m = 0; m < markets; ++m)
+        r.cells.push_back(format_amount(state.position_at(m).*field));
+      rows.push_back(std::move(r));
+    };
+    auto add_fn = [&](std::string label, double (Position::*fn)() const noexcept) {
+      Row r{std::move(label), {}};
+      for (std::uint16_t m = 0; m < markets; ++m)
+        r.cells.push_back(format_amount((state.position_at(m).*fn)()));
+      rows.push_back(std::move(r));
+    };
+    add("base volume", &Position::base_volume);
+    add_fn("average cost, gross", &Position::avg_cost_gross);
+    add_fn("average cost, net", &Position::avg_cost_net);
+    add("realized PnL, gross", &Position::realized_gross);
+    add("realized PnL, net", &Position::realized_net);
+    add("fees paid", &Position::fees_paid);
+    add("bought volume", &Position::bought_volume);
+    add("sold volume", &Position::sold_volume);
+    add("bought notional", &Position::bought_notional);
+    add("sold notional", &Position::sold_notional);
+    add("starting volume", &Position::starting_volume);
+    add("unattributed volume", &Position::unattributed_volume);
+    add("unattributed funds", &Position::unattributed_funds);
+    print_table(out, header, rows);
+  }
+
+  out += "\nExecution quality (completed orders)\n";
+  {
+    std::vector<std::string> header{"figure"};
+    std::vector<ExecutionStats> columns;
+    for (std::uint16_t m = 0; m < markets; ++m) {
+      header.emplace_back(state.market_code(m));
+      columns.push_back(state.stats_at(m));
+    }
+    header.emplace_back("total");
+    columns.push_back(state.total_stats());
+    print_table(out, header, execution_rows(columns));
+  }
+
+  out += "\nSelf-match prevention\n";
+  {
+    std::vector<std::string> header{"SMP type", "orders", "prevented orders", "prevented volume",
+                                    "prevented locked"};
+    std::vector<Row> rows;
+    auto add = [&](std::string label, const SmpStats::PerType& p) {
+      rows.push_back(Row{std::move(label),
+                         {count(p.orders), count(p.prevented_orders),
+                          format_amount(p.prevented_volume), format_amount(p.prevented_locked)}});
+    };
+    for (std::size_t i = 1; i < SmpStats::kTypes; ++i)
+      add(std::string(smp_name(i)), state.smp().by_type[i]);
+    if (state.smp().by_type[0].orders > 0 || state.smp().by_type[0].prevented_orders > 0) {
+      add("unknown", state.smp().by_type[0]);
+    }
+    add("total", state.smp().total());
+    print_table(out, header, rows);
+  }
+
+  const OrderTable& orders = state.orders();
+  fmt::format_to(it, "\nOpen orders: {} (completed kept: {}, evicted: {}, refused: {})\n",
+                 orders.open_size(), orders.completed_size(), orders.evictions(), orders.refused());
+  if (orders.open_size() > 0) {
+    std::vector<std::string> header{"uuid",  "market", "side",     "type",      "state",
+                                    "price", "volume", "executed", "identifier"};
+    std::vector<Row> rows;
+    const std::size_t shown = std::min(orders.open_size(), options.max_open_orders);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const Order& o = orders.open(i);
+      rows.push_back(Row{o.uuid.to_string(),
+                         {std::string(o.code.view()), std::string(to_string(o.side)),
+                          std::string(to_string(o.order_type)), std::string(to_string(o.state)),
+                          format_amount(o.price), format_amount(o.volume),
+                          format_amount(o.executed_volume), std::string(o.identifier.view())}});
+    }
+    print_table(out, header, rows);
+    if (shown < orders.open_size())
+      fmt::format_to(it, "  ... {} more\n", orders.open_size() - shown);
+  }
+
+  out += "\nEvents\n";
+  {
+    std::vector<Row> rows;
+    for (const auto& [name, value] : counter_list(state.counters())) {
+      rows.push_back(Row{std::string(name), {count(value)}});
+    }
+    print_table(out, {"counter", "count"}, rows);
+  }
+  return out;
+}
+
+std::string summary_json(const AccountState& state, int indent, const SummaryOptions& options) {
+  Json j;
+  Json positions = Json::array();
+  Json markets = Json::object();
+  for (std::uint16_t m = 0; m < state.market_count(); ++m) {
+    const Position& p = state.position_at(m);
+    positions.push_back(Json{{"market", std::string(state.market_code(m))},
+                             {"base_volume", p.base_volume},
+                             {"avg_cost_gross", p.avg_cost_gross()},
+                             {"avg_cost_net", p.avg_cost_net()},
+                             {"realized_pnl_gross", p.realized_gross},
+                             {"realized_pnl_net", p.realized_net},
+                             {"fees_paid", p.fees_paid},
+                             {"buy_fees", p.buy_fees},
+                             {"sell_fees", p.sell_fees},
+                             {"bought_volume", p.bought_volume},
+                             {"sold_volume", p.sold_volume},
+                             {"bought_notional", p.bought_notional},
+                             {"sold_notional", p.sold_notional},
+                             {"starting_volume", p.starting_volume},
+                             {"unattributed_volume", p.unattributed_volume},
+                             {"unattributed_funds", p.unattributed_funds},
+                             {"unattributed_fees", p.unattributed_fees}});
+    markets[std::string(state.market_code(m))] = stats_json(state.stats_at(m));
+  }
+  j["positions"] = std::move(positions);
+  j["execution"] =
+      Json{{"total", stats_json(state.total_stats())}, {"markets", std::move(markets)}};
+
+  Json smp = Json::object();
+  for (std::size_t i = 1; i < SmpStats::kTypes; ++i) {
+    smp[std::string(smp_name(i))] = smp_json(state.smp().by_type[i]);
+  }
+  smp["unknown"] = smp_json(state.smp().by_type[0]);
+  smp["total"] = smp_json(state.smp().total());
+  j["smp"] = std::move(smp);
+
+  const OrderTable& orders = state.orders();
+  j["orders"] = Json{{"open", orders.open_size()},
+                     {"completed_kept", orders.completed_size()},
+                     {"open_capacity", orders.open_capacity()},
+                     {"completed_capacity", orders.completed_capacity()},
+                     {"evictions", orders.evictions()},
+                     {"refused", orders.refused()}};
+  Json open = Json::array();
+  const std::size_t shown = std::min(orders.open_size(), options.max_open_orders);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const Order& o = orders.open(i);
+    open.push_back(Json{{"uuid", o.uuid.to_string()},
+                        {"market", std::string(o.code.view())},
+                        {"side", std::string(to_string(o.side))},
+                        {"order_type", std::string(to_string(o.order_type))},
+                        {"state", std::string(to_string(o.state))},
+                        {"price", o.price},
+                        {"volume", o.volume},
+                        {"executed_volume", o.executed_volume},
+                        {"executed_funds", o.executed_funds},
+                        {"paid_fee", o.paid_fee},
+                        {"trades_count", o.trades_count},
+                        {"identifier", std::string(o.identifier.view())}});
+  }
+  j["open_orders"] = std::move(open);
+
+  Json counters = Json::object();
+  for (const auto& [name, value] : counter_list(state.counters()))
+    counters[std::string(name)] = value;
+  j["counters"] = std::move(counters);
+  return j.dump(indent);
+}
+
+}  // namespace fillwire

@@ -1,0 +1,161 @@
+// Position arithmetic (average cost, gross and net) and the treatment of coins sold without a
+// known cost: starting holdings from the config, or unattributed volume with no PnL invented.
+
+#include "fillwire/position.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "../support/account.hpp"
+#include "../support/order_lifecycle.hpp"
+#include "fillwire/account_state.hpp"
+
+namespace fillwire {
+namespace {
+
+TEST(Position, AverageCostGrossAndNet) {
+  Position p;
+  p.buy(1.0, 100.0, 1.0);
+  p.buy(1.0, 300.0, 3.0);
+  EXPECT_EQ(p.base_volume, 2.0);
+  EXPECT_EQ(p.avg_cost_gross(), 200.0);
+  EXPECT_EQ(p.avg_cost_net(), 202.0);
+  p.sell(0.5, 150.0, 1.5);
+  EXPECT_EQ(p.realized_gross, 150.0 - 0.5 * 200.0);
+  EXPECT_EQ(p.realized_net, (150.0 - 1.5) - 0.5 * 202.0);
+  EXPECT_EQ(p.avg_cost_gross(), 200.0);  // selling leaves the average unchanged
+  EXPECT_EQ(p.avg_cost_net(), 202.0);
+  EXPECT_EQ(p.fees_paid, 5.5);
+  EXPECT_EQ(p.unrealized(300.0), 1.5 * 300.0 - 300.0);
+  EXPECT_EQ(p.traded_notional(), 550.0);
+}
+
+TEST(Position, SellingEverythingLeavesNoCostResidue) {
+  Position p;
+  p.buy(0.1, 10.0, 0.005);
+  p.buy(0.2, 20.0, 0.01);
+  p.sell(0.3, 33.0, 0.0165);  // 0.1 + 0.2 != 0.3 in binary: the residue must not survive
+  EXPECT_EQ(p.base_volume, 0.0);
+  EXPECT_EQ(p.cost_gross, 0.0);
+  EXPECT_EQ(p.cost_net, 0.0);
+  EXPECT_EQ(p.unattributed_volume, 0.0);
+  EXPECT_NEAR(p.realized_gross, 3.0, 1e-9);
+}
+
+TEST(Position, SellBeyondHoldingsIsUnattributed) {
+  Position p;
+  p.buy(1.0, 100.0, 0.0);
+  p.sell(3.0, 450.0, 3.0);  // 1 held at 100, 2 of unknown cost
+  EXPECT_EQ(p.base_volume, 0.0);
+  EXPECT_EQ(p.realized_gross, 150.0 - 100.0);  // only the held third realizes
+  EXPECT_EQ(p.realized_net, (150.0 - 1.0) - 100.0);
+  EXPECT_EQ(p.unattributed_volume, 2.0);
+  EXPECT_EQ(p.unattributed_funds, 300.0);
+  EXPECT_EQ(p.unattributed_fees, 2.0);
+  EXPECT_EQ(p.fees_paid, 3.0);
+  // Buying back starts a fresh basis; nothing is netted against the unattributed volume.
+  p.buy(1.0, 120.0, 0.0);
+  EXPECT_EQ(p.avg_cost_gross(), 120.0);
+  EXPECT_EQ(p.realized_gross, 50.0);
+}
+
+std::vector<OrderEvent> sell_order(std::mt19937_64& rng, double volume, double price) {
+  test::LifecycleSpec spec;
+  spec.side = Side::ask;
+  spec.trades = 0;
+  auto ev = test::make_lifecycle(rng, spec, test::make_uuid(rng));
+  // One fill of `volume` at `price`, then done.
+  OrderEvent trade = ev[1];
+  trade.state = OrderState::trade;
+  trade.trades_count = 1;
+  trade.executed_volume = volume;
+  trade.executed_funds = volume * price;
+  trade.paid_fee = volume * price / 2048.0;
+  trade.timestamp = ev[1].timestamp - 1;
+  OrderEvent done = trade;
+  done.state = OrderState::done;
+  done.timestamp = trade.timestamp + 1;
+  return {ev[0], trade, done};
+}
+
+TEST(AccountPositions, SellWithoutHoldingsReportsUnattributedVolumeAndNoPnl) {
+  std::mt19937_64 rng{7};
+  AccountState s;
+  for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
+    s.apply(e);
+  const Position& p = test::position_of(s, "KRW-BTC");
+  EXPECT_EQ(p.sold_volume, 2.0);
+  EXPECT_EQ(p.unattributed_volume, 2.0);
+  EXPECT_EQ(p.unattributed_funds, 2000.0);
+  EXPECT_EQ(p.realized_gross, 0.0);
+  EXPECT_EQ(p.realized_net, 0.0);
+  EXPECT_EQ(p.base_volume, 0.0);
+  EXPECT_EQ(p.fees_paid, 2000.0 / 2048.0);
+}
+
+TEST(AccountPositions, StartingHoldingsGiveTheCostOfCoinsHeldBeforeStart) {
+  std::mt19937_64 rng{7};
+  AccountConfig c;
+  c.holdings.push_back({.market = "KRW-BTC", .volume = 4.0, .avg_cost = 800.0, .avg_cost_net = {}});
+  c.holdings.push_back(
+      {.market = "KRW-ETH", .volume = 1.0, .avg_cost = 100.0, .avg_cost_net = 101.0});
+  AccountState s(c);
+  ASSERT_EQ(s.market_count(), 2u);
+  EXPECT_EQ(test::position_of(s, "KRW-ETH").avg_cost_net(), 101.0);
+  for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
+    s.apply(e);
+  const Position& p = test::position_of(s, "KRW-BTC");
+  EXPECT_EQ(p.starting_volume, 4.0);
+  EXPECT_EQ(p.base_volume, 2.0);
+  EXPECT_EQ(p.unattributed_volume, 0.0);
+  EXPECT_EQ(p.realized_gross, 2000.0 - 2.0 * 800.0);
+  // Net cost estimated from the fee rate: 800 * 1.0005.
+  EXPECT_DOUBLE_EQ(p.realized_net, (2000.0 - 2000.0 / 2048.0) - 2.0 * 800.0 * 1.0005);
+  EXPECT_EQ(p.avg_cost_gross(), 800.0);
+}
+
+TEST(AccountPositions, StartingHoldingsSmallerThanTheSellSplitTheExcess) {
+  std::mt19937_64 rng{9};
+  AccountConfig c;
+  c.holdings.push_back(
+      {.market = "KRW-BTC", .volume = 0.5, .avg_cost = 800.0, .avg_cost_net = 800.0});
+  AccountState s(c);
+  for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
+    s.apply(e);
+  const Position& p = test::position_of(s, "KRW-BTC");
+  EXPECT_EQ(p.realized_gross, 500.0 - 400.0);
+  EXPECT_EQ(p.unattributed_volume, 1.5);
+  EXPECT_EQ(p.unattributed_funds, 1500.0);
+  EXPECT_EQ(p.base_volume, 0.0);
+}
+
+TEST(AccountConfigValidation, RejectsBadValuesWithTheirName) {
+  AccountConfig c;
+  c.open_orders = 0;
+  EXPECT_THROW(AccountState{c}, std::invalid_argument);
+  c = {};
+  c.holdings.push_back(
+      {.market = "KRW-A-NAME-TOO-LONG", .volume = 1.0, .avg_cost = 1.0, .avg_cost_net = {}});
+  EXPECT_THROW(AccountState{c}, std::invalid_argument);
+  c = {};
+  c.holdings.push_back({.market = "KRW-BTC", .volume = -1.0, .avg_cost = 1.0, .avg_cost_net = {}});
+  try {
+    c.validate();
+    FAIL() << "negative volume accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("KRW-BTC volume"), std::string::npos) << e.what();
+  }
+  c = {};
+  c.holdings.push_back({.market = "KRW-BTC", .volume = 1.0, .avg_cost = 1.0, .avg_cost_net = {}});
+  c.holdings.push_back({.market = "KRW-BTC", .volume = 1.0, .avg_cost = 1.0, .avg_cost_net = {}});
+  EXPECT_THROW(c.validate(), std::invalid_argument);
+  c.markets = 1;
+  c.holdings.pop_back();
+  EXPECT_NO_THROW(c.validate());
+}
+
+}  // namespace
+}  // namespace fillwire
