@@ -1,0 +1,67 @@
+#pragma once
+// Control events: connection notices (connected, disconnected, resynced, auth failed, ...) travel
+// through the same ring as order events, in order with the data, so a strategy sees exactly when
+// the stream it is reading was interrupted and when the account was made whole again.
+//
+// A control event is an OrderEvent with kind == EventKind::control. Its order fields are unused;
+// the notice is carried in fields chosen so that nothing is added to the 256-byte event:
+//   control_code(e)   the ControlCode (stored in `trades_count`)
+//   e.timestamp       wall-clock ms when it happened
+//   e.executed_volume a count that goes with the code (e.g. orders applied by a resync)
+//   e.identifier      a short reason text ("connect refused", server error name, ...), cut to fit
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "fillwire/order_event.hpp"
+
+namespace fillwire {
+
+enum class ControlCode : std::uint8_t {
+  connected,      // WebSocket up and subscribed
+  disconnected,   // the connection ended; reconnect follows
+  resync_begin,   // REST resynchronisation started
+  resynced,       // resynchronisation done: the state equals the exchange's (count: orders)
+  resync_failed,  // resynchronisation failed: the state may miss changes until the next one
+  auth_failed,    // the exchange refused the credentials; retried slowly
+  server_error,   // an error frame from the exchange (reason: its name)
+};
+
+[[nodiscard]] constexpr std::string_view to_string(ControlCode c) noexcept {
+  switch (c) {
+    case ControlCode::connected:
+      return "connected";
+    case ControlCode::disconnected:
+      return "disconnected";
+    case ControlCode::resync_begin:
+      return "resync_begin";
+    case ControlCode::resynced:
+      return "resynced";
+    case ControlCode::resync_failed:
+      return "resync_failed";
+    case ControlCode::auth_failed:
+      return "auth_failed";
+    case ControlCode::server_error:
+      return "server_error";
+  }
+  return "unknown";
+}
+
+// Fills `e` as a control event. Any thread; no allocation.
+inline void make_control(OrderEvent& e, ControlCode code, std::int64_t wall_ms,
+                         std::string_view reason = {}, double count = 0) noexcept {
+  constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
+  std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
+  e.kind = EventKind::control;
+  e.trades_count = static_cast<std::uint32_t>(code);
+  e.timestamp = wall_ms;
+  e.executed_volume = count;
+  (void)e.identifier.assign(reason.substr(0, ClientId::kCapacity));
+}
+
+[[nodiscard]] inline ControlCode control_code(const OrderEvent& e) noexcept {
+  return static_cast<ControlCode>(e.trades_count);
+}
+
+}  // namespace fillwire

@@ -1,0 +1,740 @@
+// LiveSource: Boost.Beast WebSocket client (wss:// over OpenSSL, or ws://) on a single-threaded
+// io_context, the network thread of the pipeline. The only engine translation unit with Beast.
+//
+//   resolve -> connect -> tls -> websocket handshake -> subscribe -> resync (REST) -> read loop
+//
+// Each step returns early through fail(stage, error); every failure closes the connection and
+// schedules a reconnect through the same chain after an exponential backoff with full jitter.
+
+#include "fillwire/live_source.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <optional>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "fillwire/clock.hpp"
+#include "fillwire/control_event.hpp"
+#include "fillwire/journal.hpp"
+#include "fillwire/rest_orders.hpp"
+
+namespace fillwire {
+
+namespace asio = boost::asio;            // from <boost/asio.hpp>
+namespace beast = boost::beast;          // from <boost/beast.hpp>
+namespace http = beast::http;            // from <boost/beast/http.hpp>
+namespace websocket = beast::websocket;  // from <boost/beast/websocket.hpp>
+namespace ssl = asio::ssl;               // from <boost/asio/ssl.hpp>
+using tcp = asio::ip::tcp;
+
+namespace {
+
+//------------------------------------------------------------------------------------------------
+// URL and subscription
+
+struct Url {
+  bool tls = true;
+  std::string host;
+  std::string port;
+  std::string path;
+};
+
+Url parse_url(const std::string& url) {
+  Url u;
+  std::string rest;
+  if (url.rfind("wss://", 0) == 0 || url.rfind("https://", 0) == 0) {
+    u.tls = true;
+    rest = url.substr(url.find("://") + 3);
+  } else if (url.rfind("ws://", 0) == 0 || url.rfind("http://", 0) == 0) {
+    u.tls = false;
+    rest = url.substr(url.find("://") + 3);
+  } else {
+    throw std::invalid_argument("URL '" + url +
+                                "' must start with wss://, ws://, https:// or http://");
+  }
+  const auto slash = rest.find('/');
+  const std::string authority = rest.substr(0, slash);
+  u.path = slash == std::string::npos ? "/" : rest.substr(slash);
+  const auto colon = authority.rfind(':');
+  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+    u.host = authority.substr(0, colon);
+    u.port = authority.substr(colon + 1);
+  } else {
+    u.host = authority;
+    u.port = u.tls ? "443" : "80";
+  }
+  if (u.host.empty()) throw std::invalid_argument("URL '" + url + "' has no host");
+  return u;
+}
+
+// Market codes are QUOTE-BASE in upper case (PROTOCOL.md §3); anything else is refused here,
+// before the exchange would answer with an error frame.
+std::string checked_code(std::string code) {
+  std::transform(code.begin(), code.end(), code.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  const auto dash = code.find('-');
+  const bool ok = dash != std::string::npos && dash > 0 && dash + 1 < code.size() &&
+                  code.size() <= MarketCode::kCapacity &&
+                  std::all_of(code.begin(), code.end(), [](char c) {
+                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+                  });
+  if (!ok) throw std::invalid_argument("market code '" + code + "' is not of the form KRW-BTC");
+  return code;
+}
+
+std::string subscribe_message(const LiveConfig& c, std::string_view ticket) {
+  std::string m = "[{\"ticket\":\"" + std::string(ticket) + "\"},{\"type\":\"myOrder\"";
+  if (!c.codes.empty()) {
+    m += ",\"codes\":[";
+    for (std::size_t i = 0; i < c.codes.size(); ++i) {
+      m += (i ? ",\"" : "\"") + c.codes[i] + "\"";
+    }
+    m += "]";
+  }
+  m += "}";
+  if (c.simple_format) m += ",{\"format\":\"SIMPLE\"}";
+  m += "]";
+  return m;
+}
+
+// SNI: OpenSSL's SSL_set_tlsext_host_name is a macro with a C cast; this is the call it makes.
+bool set_sni(SSL* ssl, const std::string& host) {
+  return SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                  const_cast<char*>(host.c_str())) == 1;
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+//------------------------------------------------------------------------------------------------
+// Orders seen open, for the resync's per-uuid query: a fixed open-addressing set, no allocation
+// after start, deletion by backward shift (no tombstones).
+
+class UuidSet {
+ public:
+  explicit UuidSet(std::size_t capacity) {
+    std::size_t n = 16;
+    while (n < capacity * 2)
+      n <<= 1;
+    slots_.assign(n, Uuid{});
+    used_.assign(n, 0);
+    mask_ = n - 1;
+    limit_ = capacity;
+  }
+  void insert(const Uuid& u) noexcept {
+    if (size_ >= limit_) return;  // full: the closed-orders query still covers these
+    std::size_t i = u.hash() & mask_;
+    while (used_[i]) {
+      if (slots_[i] == u) return;
+      i = (i + 1) & mask_;
+    }
+    slots_[i] = u;
+    used_[i] = 1;
+    ++size_;
+  }
+  void erase(const Uuid& u) noexcept {
+    std::size_t i = u.hash() & mask_;
+    while (used_[i]) {
+      if (slots_[i] == u) break;
+      i = (i + 1) & mask_;
+    }
+    if (!used_[i]) return;
+    used_[i] = 0;
+    --size_;
+    for (std::size_t j = (i + 1) & mask_; used_[j]; j = (j + 1) & mask_) {
+      const std::size_t home = slots_[j].hash() & mask_;
+      // Move j back into the hole at i if its home is not in (i, j] (cyclically).
+      if (((j - home) & mask_) >= ((j - i) & mask_)) {
+        slots_[i] = slots_[j];
+        used_[i] = 1;
+        used_[j] = 0;
+        i = j;
+      }
+    }
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (used_[i]) f(slots_[i]);
+    }
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::vector<Uuid> slots_;
+  std::vector<std::uint8_t> used_;
+  std::size_t mask_ = 0;
+  std::size_t limit_ = 0;
+  std::size_t size_ = 0;
+};
+
+// Relaxed single-writer counter: the network thread writes, any thread reads.
+struct Counter {
+  std::atomic<std::uint64_t> v{0};
+  void add(std::uint64_t n = 1) noexcept {
+    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  [[nodiscard]] std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+
+}  // namespace
+
+//------------------------------------------------------------------------------------------------
+
+struct LiveSource::Impl {
+  using PlainWs = websocket::stream<beast::tcp_stream>;
+  using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+  LiveConfig cfg;
+  Credentials creds;
+  JournalProducer* journal;
+  NoticeFn notice;
+  Url ws_url;
+  Url rest_url;
+
+  asio::io_context ioc{1};
+  ssl::context tls_ctx{ssl::context::tls_client};
+  tcp::resolver resolver{ioc};
+  asio::steady_timer retry_timer{ioc};
+  std::optional<PlainWs> plain;
+  std::optional<TlsWs> secure;
+  http::response<http::string_body> handshake_response;
+
+  Decoder decoder;
+  std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
+  std::size_t filled = 0;
+  std::string subscribe_text;
+
+  std::optional<EventSink> sink;
+  std::uint64_t next_seq = 0;
+  std::uint64_t recv_ts = 0;
+
+  UuidSet open_orders;
+  std::int64_t last_event_ms = -1;
+  bool first_connect = true;
+  unsigned attempt = 0;
+  bool auth_refused = false;
+  bool live = false;  // subscribed and reading
+  std::atomic<bool> connected_flag{false};
+  std::mt19937_64 rng;
+
+  struct {
+    Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
+        resync_failures, rest_requests, rest_throttled, decode_errors, oversized, server_errors,
+        status_frames;
+  } n;
+
+  Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
+      : cfg(std::move(c)),
+        creds(std::move(cr)),
+        journal(j),
+        notice(std::move(nf)),
+        decoder(cfg.max_frame_bytes),
+        buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
+        open_orders(cfg.open_tracking_capacity),
+        rng(cfg.seed != 0 ? cfg.seed
+                          : static_cast<std::uint64_t>(
+                                std::chrono::steady_clock::now().time_since_epoch().count())) {
+    ws_url = parse_url(cfg.url);
+    if (cfg.rest_url.empty()) {
+      cfg.rest_url = std::string(ws_url.tls ? "https://" : "http://") + ws_url.host + ":" +
+                     ws_url.port + "/v1";
+    }
+    rest_url = parse_url(cfg.rest_url);
+    for (auto& code : cfg.codes)
+      code = checked_code(code);
+    setup_tls();
+  }
+
+  // One place for TLS policy: peer verification on by default, against the system CAs plus the
+  // given CA file; --insecure only when asked, and said out loud.
+  void setup_tls() {
+    tls_ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (cfg.insecure) {
+      tls_ctx.set_verify_mode(ssl::verify_none);
+      say("WARNING: TLS peer verification is OFF (--insecure): the connection can be intercepted");
+      return;
+    }
+    tls_ctx.set_default_verify_paths();
+    if (!cfg.ca_file.empty()) tls_ctx.load_verify_file(cfg.ca_file);
+    tls_ctx.set_verify_mode(ssl::verify_peer);
+  }
+
+  void say(const std::string& text) {
+    if (notice) notice(text);
+    if (journal != nullptr) {
+      (void)journal->record(JournalKind::notice, text.data(), text.size(), now_steady_ns());
+    }
+  }
+
+  // Publishes a control event into the ring, in order with the data.
+  void control(ControlCode code, std::string_view reason = {}, double count = 0) noexcept {
+    OrderEvent& e = sink->claim();
+    make_control(e, code, wall_ms(), reason, count);
+    e.seq = next_seq++;
+    e.recv_ts = now_ticks();
+    sink->publish();
+  }
+
+  template <class F>
+  void with_ws(F&& f) {
+    if (secure) {
+      f(*secure);
+    } else if (plain) {
+      f(*plain);
+    }
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Connect chain
+
+  void start_connect() {
+    n.attempts.add();
+    filled = 0;
+    plain.reset();
+    secure.reset();
+    if (ws_url.tls) {
+      secure.emplace(ioc, tls_ctx);
+    } else {
+      plain.emplace(ioc);
+    }
+    resolver.async_resolve(ws_url.host, ws_url.port,
+                           [this](beast::error_code ec, tcp::resolver::results_type results) {
+                             on_resolve(ec, std::move(results));
+                           });
+  }
+
+  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec) return fail("resolve", ec.message());
+    with_ws([&](auto& ws) {
+      auto& layer = beast::get_lowest_layer(ws);
+      layer.expires_after(cfg.connect_timeout);
+      layer.async_connect(results,
+                          [this](beast::error_code e, const tcp::endpoint&) { on_connect(e); });
+    });
+  }
+
+  void on_connect(beast::error_code ec) {
+    if (ec) return fail("connect", ec.message());
+    // Small frames, latency first: no Nagle delay on our subscribe and pongs.
+    with_ws([](auto& ws) { beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true)); });
+    if (!secure) return on_tls({});
+    // SNI: the server picks its certificate by name; verification checks that name too.
+    if (!set_sni(secure->next_layer().native_handle(), ws_url.host)) {
+      return fail("tls", "cannot set the server name (SNI)");
+    }
+    if (!cfg.insecure)
+      secure->next_layer().set_verify_callback(ssl::host_name_verification(ws_url.host));
+    secure->next_layer().async_handshake(ssl::stream_base::client,
+                                         [this](beast::error_code e) { on_tls(e); });
+  }
+
+  void on_tls(beast::error_code ec) {
+    if (ec) return fail("tls", ec.message());
+    with_ws([&](auto& ws) {
+      // The WebSocket has its own timeouts from here on: drop the TCP one.
+      beast::get_lowest_layer(ws).expires_never();
+      websocket::stream_base::timeout t{};
+      t.handshake_timeout = cfg.connect_timeout;
+      t.idle_timeout = 2 * cfg.ping_interval;  // a ping goes out at half of it; dead at all of it
+      t.keep_alive_pings = true;
+      ws.set_option(t);
+      ws.read_message_max(cfg.max_frame_bytes);
+      ws.auto_fragment(false);
+      // A fresh token per connection (new nonce); it goes only into this header.
+      const std::string bearer = "Bearer " + make_token(creds);
+      ws.set_option(websocket::stream_base::decorator([bearer](websocket::request_type& req) {
+        req.set(http::field::authorization, bearer);
+        req.set(http::field::user_agent, "fillwire");
+      }));
+      const std::string host = ws_url.host + ":" + ws_url.port;
+      handshake_response = {};
+      ws.async_handshake(handshake_response, host, ws_url.path,
+                         [this](beast::error_code e) { on_ws_handshake(e); });
+    });
+  }
+
+  void on_ws_handshake(beast::error_code ec) {
+    if (ec) {
+      const auto status = handshake_response.result_int();
+      if (status == 401 || status == 403) {
+        return auth_failed("handshake refused with HTTP " + std::to_string(status));
+      }
+      return fail("websocket handshake", ec.message());
+    }
+    subscribe_text = subscribe_message(cfg, "fillwire-" + new_nonce());
+    with_ws([&](auto& ws) {
+      ws.text(true);
+      ws.async_write(asio::buffer(subscribe_text),
+                     [this](beast::error_code e, std::size_t) { on_subscribe(e); });
+    });
+  }
+
+  void on_subscribe(beast::error_code ec) {
+    if (ec) return fail("subscribe", ec.message());
+    live = true;
+    connected_flag.store(true, std::memory_order_relaxed);
+    n.connects.add();
+    attempt = 0;
+    auth_refused = false;
+    say("connected to " + cfg.url + (cfg.simple_format ? " (SIMPLE format)" : ""));
+    control(ControlCode::connected);
+    if (cfg.resync) resync();
+    read_more();
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Read loop: the hot path. One fixed buffer; each frame decoded where it landed.
+
+  void read_more() {
+    with_ws([&](auto& ws) {
+      ws.async_read_some(asio::buffer(buffer.get() + filled, cfg.max_frame_bytes - filled),
+                         [this](beast::error_code ec, std::size_t bytes) { on_read(ec, bytes); });
+    });
+  }
+
+  void on_read(beast::error_code ec, std::size_t bytes) {
+    if (ec) {
+      if (ec == websocket::error::message_too_big || ec == websocket::error::buffer_overflow) {
+        n.oversized.add();
+        return fail("read", "frame over " + std::to_string(cfg.max_frame_bytes) + " bytes");
+      }
+      return fail("read", ec.message());
+    }
+    filled += bytes;
+    bool done = true;
+    with_ws([&](auto& ws) { done = ws.is_message_done(); });
+    if (!done) {
+      if (filled == cfg.max_frame_bytes) {
+        n.oversized.add();
+        return fail("read", "frame over " + std::to_string(cfg.max_frame_bytes) + " bytes");
+      }
+      return read_more();
+    }
+    const std::size_t size = filled;
+    filled = 0;
+    on_frame(size);
+    if (live) read_more();
+  }
+
+  void on_frame(std::size_t size) {
+    recv_ts = now_ticks();
+    n.frames.add();
+    const char* data = buffer.get();
+    if (journal != nullptr) (void)journal->record(JournalKind::frame, data, size, recv_ts);
+    struct Stamp {
+      Impl* self;
+      OrderEvent* slot = nullptr;
+      OrderEvent& claim() noexcept {
+        slot = &self->sink->claim();
+        slot->seq = self->next_seq;
+        slot->recv_ts = self->recv_ts;
+        return *slot;
+      }
+      void publish() noexcept {
+        self->track(*slot);
+        ++self->next_seq;
+        self->sink->publish();
+        self->n.events.add();
+      }
+    } stamp{this};
+    const FrameResult r = decoder.decode(data, size, EventSink{stamp});
+    if (r.error) n.decode_errors.add();
+    if (r.kind == FrameKind::status) {
+      n.status_frames.add();
+    } else if (r.kind == FrameKind::error) {
+      on_server_error(r.server_error);
+    }
+  }
+
+  // Remembers what the resync must ask about: orders seen open, and the newest event time.
+  void track(const OrderEvent& e) noexcept {
+    if (e.timestamp > last_event_ms) last_event_ms = e.timestamp;
+    if (is_terminal(e.state)) {
+      open_orders.erase(e.uuid);
+    } else {
+      open_orders.insert(e.uuid);
+    }
+  }
+
+  void on_server_error(const ServerError& err) {
+    n.server_errors.add();
+    control(ControlCode::server_error, err.name.view());
+    if (err.name.view() == "INVALID_AUTH") {
+      auth_failed("the exchange sent INVALID_AUTH");
+    }
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Failure and reconnect
+
+  void close_stream() {
+    live = false;
+    connected_flag.store(false, std::memory_order_relaxed);
+    beast::error_code ignored;
+    with_ws([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
+  }
+
+  void fail(const char* stage, const std::string& what) {
+    const bool was_live = live;
+    close_stream();
+    if (was_live) {
+      n.disconnects.add();
+      control(ControlCode::disconnected, stage);
+    }
+    say(std::string("disconnected at ") + stage + ": " + what);
+    schedule_reconnect(false);
+  }
+
+  void auth_failed(const std::string& why) {
+    const bool was_live = live;
+    close_stream();
+    if (was_live) n.disconnects.add();
+    n.auth_failures.add();
+    auth_refused = true;
+    control(ControlCode::auth_failed, "credentials refused");
+    say("AUTHENTICATION FAILED: " + why +
+        "; check the access/secret keys and their permissions "
+        "(retrying every " +
+        std::to_string(cfg.auth_backoff.count() / 1000) + " s)");
+    schedule_reconnect(true);
+  }
+
+  // Exponential backoff with full jitter (a uniform wait in [0, min(cap, base * 2^attempt)]):
+  // many clients that failed together do not come back together.
+  void schedule_reconnect(bool slow) {
+    std::chrono::milliseconds wait = cfg.auth_backoff;
+    if (!slow) {
+      const unsigned shift = std::min(attempt, 20u);
+      const auto ceiling =
+          std::min<std::int64_t>(cfg.backoff_max.count(), cfg.backoff_initial.count() << shift);
+      std::uniform_int_distribution<std::int64_t> pick(0, std::max<std::int64_t>(ceiling, 1));
+      wait = std::chrono::milliseconds(pick(rng));
+    }
+    ++attempt;
+    retry_timer.expires_after(wait);
+    retry_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) start_connect();
+    });
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Resync over REST: synchronous, on the network thread, between subscribe and the first read
+  // (events meanwhile wait in the socket; the idempotent apply makes the order irrelevant).
+
+  struct RestAnswer {
+    unsigned status = 0;
+    std::string body;
+  };
+
+  RestAnswer rest_get(const std::string& endpoint, const std::string& query) {
+    const std::string target = rest_url.path + endpoint + (query.empty() ? "" : "?" + query);
+    http::request<http::empty_body> req{http::verb::get, target, 11};
+    req.set(http::field::host, rest_url.host + ":" + rest_url.port);
+    req.set(http::field::user_agent, "fillwire");
+    req.set(http::field::accept, "application/json");
+    req.set(http::field::authorization, "Bearer " + make_token(creds, query));
+    asio::io_context io;
+    tcp::resolver r(io);
+    const auto endpoints = r.resolve(rest_url.host, rest_url.port);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    n.rest_requests.add();
+    if (rest_url.tls) {
+      beast::ssl_stream<beast::tcp_stream> s(io, tls_ctx);
+      if (!set_sni(s.native_handle(), rest_url.host)) {
+        throw std::runtime_error("cannot set the server name (SNI)");
+      }
+      if (!cfg.insecure) s.set_verify_callback(ssl::host_name_verification(rest_url.host));
+      beast::get_lowest_layer(s).expires_after(cfg.connect_timeout);
+      beast::get_lowest_layer(s).connect(endpoints);
+      s.handshake(ssl::stream_base::client);
+      http::write(s, req);
+      http::read(s, buf, res);
+      beast::error_code ignored;
+      s.shutdown(ignored);
+    } else {
+      beast::tcp_stream s(io);
+      s.expires_after(cfg.connect_timeout);
+      s.connect(endpoints);
+      http::write(s, req);
+      http::read(s, buf, res);
+      beast::error_code ignored;
+      s.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
+    return {res.result_int(), std::move(res.body())};
+  }
+
+  // One endpoint, paced under the exchange's 30 requests/s and retried on 429.
+  std::vector<OrderEvent> rest_orders(const std::string& endpoint, const std::string& query,
+                                      std::int64_t as_of) {
+    for (int tries = 0;; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      RestAnswer a = rest_get(endpoint, query);
+      if (a.status == 429 && tries < 10) {
+        n.rest_throttled.add();
+        std::this_thread::sleep_for(std::chrono::milliseconds(250 * (tries + 1)));
+        continue;
+      }
+      RestParseResult parsed = parse_rest_orders(a.body, as_of);
+      if (a.status != 200 || !parsed.ok()) {
+        throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
+                                 (parsed.ok() ? "" : ": " + parsed.error));
+      }
+      return std::move(parsed.orders);
+    }
+  }
+
+  void resync() {
+    control(ControlCode::resync_begin);
+    const std::int64_t as_of = wall_ms();
+    std::size_t applied = 0;
+    try {
+      std::vector<OrderEvent> orders;
+      // Open orders, every page.
+      for (int page = 1;; ++page) {
+        auto batch = rest_orders(
+            "/orders/open",
+            "states[]=wait&states[]=watch&page=" + std::to_string(page) + "&limit=100&order_by=asc",
+            as_of);
+        const std::size_t got = batch.size();
+        orders.insert(orders.end(), batch.begin(), batch.end());
+        if (got < 100) break;
+      }
+      // Orders closed since the last event seen (minus a margin), or since the configured start.
+      std::int64_t since = -1;
+      if (last_event_ms >= 0) {
+        since = last_event_ms - cfg.closed_margin.count();
+      } else if (first_connect && cfg.first_closed_since_ms >= 0) {
+        since = cfg.first_closed_since_ms;
+      }
+      if (since >= 0) {
+        for (std::int64_t start = since;;) {
+          auto batch = rest_orders(
+              "/orders/closed", "start_time=" + std::to_string(start) + "&limit=1000&order_by=asc",
+              as_of);
+          const std::size_t got = batch.size();
+          std::int64_t newest = start;
+          for (const auto& o : batch)
+            newest = std::max(newest, o.order_timestamp);
+          orders.insert(orders.end(), batch.begin(), batch.end());
+          if (got < 1000 || newest <= start) break;
+          start = newest;
+        }
+      }
+      // Every order this connection saw open: closed ones the time window might have missed.
+      std::vector<Uuid> tracked;
+      open_orders.for_each([&](const Uuid& u) { tracked.push_back(u); });
+      for (std::size_t i = 0; i < tracked.size(); i += 100) {
+        std::string q;
+        for (std::size_t k = i; k < std::min(tracked.size(), i + 100); ++k) {
+          q += (q.empty() ? "uuids[]=" : "&uuids[]=") + tracked[k].to_string();
+        }
+        auto batch = rest_orders("/orders/uuids", q, as_of);
+        orders.insert(orders.end(), batch.begin(), batch.end());
+      }
+      for (const OrderEvent& o : orders) {
+        OrderEvent& slot = sink->claim();
+        slot = o;
+        slot.seq = next_seq++;
+        slot.recv_ts = now_ticks();
+        track(slot);
+        sink->publish();
+        n.events.add();
+        n.resync_events.add();
+        ++applied;
+      }
+      first_connect = false;
+      n.resyncs.add();
+      control(ControlCode::resynced, {}, static_cast<double>(applied));
+      say("resynced: " + std::to_string(applied) + " orders from REST");
+    } catch (const std::exception& e) {
+      n.resync_failures.add();
+      control(ControlCode::resync_failed, "rest");
+      say(std::string("RESYNC FAILED: ") + e.what() + "; the next reconnect retries it");
+    }
+  }
+};
+
+//------------------------------------------------------------------------------------------------
+
+LiveSource::LiveSource(LiveConfig config, Credentials credentials, JournalProducer* journal,
+                       NoticeFn notice)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(credentials), journal,
+                                   std::move(notice))) {}
+
+LiveSource::~LiveSource() = default;
+
+void LiveSource::bind(EventSink sink) noexcept {
+  impl_->sink.emplace(sink);
+  // The first connection starts with the first poll, on the network thread.
+  try {
+    impl_->start_connect();
+  } catch (const std::exception& e) {
+    impl_->say(std::string("cannot start connecting: ") + e.what());
+  }
+}
+
+SourceStatus LiveSource::poll_once() noexcept {
+  try {
+    const std::size_t handled = impl_->cfg.blocking
+                                    ? impl_->ioc.run_one_for(std::chrono::milliseconds(50))
+                                    : impl_->ioc.poll();
+    if (impl_->ioc.stopped()) impl_->ioc.restart();
+    return handled > 0 ? SourceStatus::produced : SourceStatus::idle;
+  } catch (const std::exception& e) {
+    // Handlers report through fail(); anything escaping is a bug in a cold step: reconnect.
+    impl_->say(std::string("network step failed: ") + e.what());
+    impl_->fail("internal", e.what());
+    return SourceStatus::idle;
+  }
+}
+
+LiveCounters LiveSource::counters() const noexcept {
+  const auto& n = impl_->n;
+  LiveCounters c;
+  c.connects = n.connects.get();
+  c.attempts = n.attempts.get();
+  c.disconnects = n.disconnects.get();
+  c.auth_failures = n.auth_failures.get();
+  c.frames = n.frames.get();
+  c.events = n.events.get();
+  c.resync_events = n.resync_events.get();
+  c.resyncs = n.resyncs.get();
+  c.resync_failures = n.resync_failures.get();
+  c.rest_requests = n.rest_requests.get();
+  c.rest_throttled = n.rest_throttled.get();
+  c.decode_errors = n.decode_errors.get();
+  c.oversized = n.oversized.get();
+  c.server_errors = n.server_errors.get();
+  c.status_frames = n.status_frames.get();
+  return c;
+}
+
+bool LiveSource::connected() const noexcept {
+  return impl_->connected_flag.load(std::memory_order_relaxed);
+}
+
+const DecoderStats& LiveSource::decoder_stats() const noexcept {
+  return impl_->decoder.stats();
+}
+
+}  // namespace fillwire
