@@ -57,6 +57,7 @@ class Generator {
     if (now_ms > now_ms_) now_ms_ = now_ms;
   }
 
+  [[nodiscard]] std::int64_t now_ms() const noexcept { return now_ms_; }
   [[nodiscard]] const GeneratorStats& stats() const noexcept { return stats_; }
   [[nodiscard]] Fx mid(std::size_t market) const noexcept { return mid_[market]; }
 
