@@ -1,0 +1,572 @@
+// upbit-sim over real loopback sockets: the server runs in this process on its own thread (port 0);
+// the test talks to it with a Beast WebSocket client and plain HTTP, and checks what arrives with
+// the project's Decoder.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "fillwire/decoder.hpp"
+#include "jwt.hpp"
+#include "server.hpp"
+#include "sim_client.hpp"
+
+namespace fillwire::sim {
+namespace {
+
+using nlohmann::json;
+using test::Message;
+using test::WsClient;
+using test::WssClient;
+
+constexpr const char* kAccess = "test-access";
+constexpr const char* kSecret = "test-secret";
+constexpr const char* kPrivate = "/websocket/v1/private";
+constexpr const char* kSubscribeAll = R"([{"ticket":"t"},{"type":"myOrder"}])";
+
+std::string bearer(HmacAlg alg = HmacAlg::sha256, std::string_view query = {},
+                   std::string_view access = kAccess, std::string_view secret = kSecret) {
+  static int n = 0;
+  return "Bearer " +
+         JwtVerifier::sign(access, secret,
+                           "nonce-" + std::to_string(++n) + "-" + std::to_string(::getpid()), alg,
+                           query);
+}
+
+ServerConfig base_config() {
+  ServerConfig c;
+  c.access_key = kAccess;
+  c.secret_key = kSecret;
+  c.rate = 0;  // as fast as the client reads
+  c.total = 0;
+  c.simulation.generator.seed = 5;
+  return c;
+}
+
+// The simulator on its own thread for the duration of a test.
+class SimServer {
+ public:
+  explicit SimServer(ServerConfig config) : server_(std::move(config)) {
+    server_.start();
+    thread_ = std::thread([this] { server_.run(); });
+  }
+  ~SimServer() {
+    server_.stop();
+    thread_.join();
+  }
+  Server& operator*() { return server_; }
+  Server* operator->() { return &server_; }
+  std::uint16_t port() const { return server_.port(); }
+
+ private:
+  Server server_;
+  std::thread thread_;
+};
+
+// Decodes one frame; the decoder needs padding after the bytes.
+struct Decoded {
+  FrameResult result;
+  std::vector<OrderEvent> events;
+};
+Decoded decode(Decoder& d, const std::string& frame) {
+  struct Sink {
+    std::vector<OrderEvent>* out;
+    OrderEvent slot;
+    OrderEvent& claim() noexcept { return slot; }
+    void publish() noexcept { out->push_back(slot); }
+  };
+  Decoded r;
+  std::string buf = frame;
+  buf.resize(frame.size() + kFramePadding, '\0');
+  Sink sink{&r.events, {}};
+  r.result = d.decode(buf.data(), frame.size(), EventSink(sink));
+  return r;
+}
+
+std::string error_name(const std::string& body) {
+  return json::parse(body)["error"]["name"];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handshake
+
+TEST(SimHandshake, AcceptsHs256AndHs512OnBothPaths) {
+  SimServer sim(base_config());
+  for (auto alg : {HmacAlg::sha256, HmacAlg::sha512}) {
+    for (const char* path : {kPrivate, "/websocket/v1"}) {
+      WsClient c(sim.port(), path, bearer(alg));
+      EXPECT_TRUE(c.ok()) << path << " " << c.response().result_int();
+      EXPECT_EQ(c.response().result_int(), 101u);
+    }
+  }
+}
+
+TEST(SimHandshake, RefusesBadTokensWithHttp401AndUpbitError) {
+  SimServer sim(base_config());
+  struct Case {
+    std::optional<std::string> auth;
+    const char* name;
+  };
+  const Case cases[] = {
+      {std::nullopt, "no_authorization_token"},
+      {bearer(HmacAlg::sha256, {}, kAccess, "wrong-secret"), "jwt_verification"},
+      {bearer(HmacAlg::sha512, {}, kAccess, "wrong-secret"), "jwt_verification"},
+      {bearer(HmacAlg::sha256, {}, "someone-else", kSecret), "invalid_access_key"},
+      {std::string("Bearer garbage"), "jwt_verification"},
+  };
+  for (const auto& c : cases) {
+    WsClient client(sim.port(), kPrivate, c.auth);
+    EXPECT_FALSE(client.ok());
+    EXPECT_EQ(client.response().result_int(), 401u);
+    EXPECT_EQ(error_name(client.response().body()), c.name);
+  }
+  EXPECT_EQ(sim->stats().auth_failures, std::size(cases));
+}
+
+TEST(SimHandshake, ErrorFrameModeUpgradesThenSendsInvalidAuth) {
+  auto cfg = base_config();
+  cfg.auth_error_frame = true;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer(HmacAlg::sha256, {}, kAccess, "wrong"));
+  ASSERT_TRUE(c.ok());
+  const Message m = c.read();
+  EXPECT_EQ(error_name(m.data), "INVALID_AUTH");
+  test::beast::error_code ec;
+  EXPECT_FALSE(c.try_read(ec).has_value());
+  EXPECT_EQ(ec, test::websocket::error::closed);
+}
+
+TEST(SimHandshake, NonceReuseRejectedOnlyWhenAsked) {
+  const std::string token = bearer();
+  {
+    SimServer sim(base_config());
+    EXPECT_TRUE(WsClient(sim.port(), kPrivate, token).ok());
+    EXPECT_TRUE(WsClient(sim.port(), kPrivate, token).ok());  // reconnect with the same token
+  }
+  auto cfg = base_config();
+  cfg.ws_nonce_check = true;
+  SimServer sim(cfg);
+  EXPECT_TRUE(WsClient(sim.port(), kPrivate, token).ok());
+  WsClient again(sim.port(), kPrivate, token);
+  EXPECT_FALSE(again.ok());
+  EXPECT_EQ(error_name(again.response().body()), "nonce_used");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscription
+
+TEST(SimSubscribe, ErrorFramesCarryUpbitNames) {
+  SimServer sim(base_config());
+  WsClient c(sim.port(), kPrivate, bearer());
+  ASSERT_TRUE(c.ok());
+  const std::pair<const char*, const char*> cases[] = {
+      {R"([{"type":"myOrder"}])", "NO_TICKET"},
+      {R"([{"ticket":"t"}])", "NO_TYPE"},
+      {R"({"ticket":"t"})", "WRONG_FORMAT"},
+      {R"([{"ticket":"t"},{"type":"myOrder","codes":["krw-btc"]}])", "INVALID_PARAM"},
+      {R"([{"ticket":"t"},{"type":"myAsset","codes":["KRW-BTC"]}])", "WRONG_FORMAT"},
+  };
+  Decoder d;
+  for (const auto& [request, name] : cases) {
+    c.send(request);
+    const Message m = c.read();
+    EXPECT_EQ(error_name(m.data), name) << request;
+    const Decoded r = decode(d, m.data);
+    EXPECT_EQ(r.result.kind, FrameKind::error);
+    EXPECT_EQ(r.result.server_error.name.view(), name);
+  }
+  // The sixth message within a second is over Upbit's 5/s limit.
+  c.send(kSubscribeAll);
+  c.send(kSubscribeAll);
+  bool limited = false;
+  for (int i = 0; i < 200 && !limited; ++i) {
+    const Message m = c.read();
+    limited = m.data.find("TOO_MANY_REQ") != std::string::npos;
+  }
+  EXPECT_TRUE(limited);
+}
+
+TEST(SimSubscribe, ListSubscriptions) {
+  SimServer sim(base_config());
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(R"([{"method":"LIST_SUBSCRIPTIONS"},{"ticket":"x"}])");
+  EXPECT_EQ(json::parse(c.read().data)["result"].size(), 0u);
+  c.send(R"([{"ticket":"t"},{"type":"myOrder","codes":["KRW-BTC"]}])");
+  c.send(R"([{"method":"LIST_SUBSCRIPTIONS"},{"ticket":"x"}])");
+  for (int i = 0; i < 100000; ++i) {
+    const Message m = c.read();
+    if (m.data.find("LIST_SUBSCRIPTIONS") == std::string::npos) continue;
+    const json j = json::parse(m.data);
+    EXPECT_EQ(j["ticket"], "x");
+    EXPECT_EQ(j["result"][0]["codes"][0], "KRW-BTC");
+    return;
+  }
+  FAIL() << "no LIST_SUBSCRIPTIONS answer";
+}
+
+TEST(SimSubscribe, CodesFilterInSimpleFormatBinaryFrames) {
+  SimServer sim(base_config());
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(
+      R"([{"ticket":"t"},{"type":"myOrder","codes":["KRW-BTC","KRW-XRP"]},{"format":"SIMPLE"}])");
+  Decoder d;
+  std::set<std::string> codes;
+  for (int i = 0; i < 2000; ++i) {
+    const Message m = c.read();
+    ASSERT_TRUE(m.binary);
+    ASSERT_EQ(m.data.rfind(R"({"ty":"myOrder")", 0), 0u) << m.data;
+    const Decoded r = decode(d, m.data);
+    ASSERT_EQ(r.result.kind, FrameKind::order);
+    ASSERT_TRUE(r.result.error.ok());
+    ASSERT_EQ(r.events.size(), 1u);
+    codes.insert(std::string(r.events[0].code.view()));
+  }
+  EXPECT_EQ(codes, (std::set<std::string>{"KRW-BTC", "KRW-XRP"}));
+}
+
+TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
+  for (const char* format : {"JSON_LIST", "SIMPLE_LIST"}) {
+    SimServer sim(base_config());
+    WsClient c(sim.port(), kPrivate, bearer());
+    c.send(std::string(R"([{"ticket":"t"},{"type":"myOrder"},{"format":")") + format + R"("}])");
+    Decoder d;
+    std::size_t events = 0;
+    std::size_t frames = 0;
+    std::size_t multi = 0;
+    while (events < 5000) {
+      const Message m = c.read();
+      ASSERT_EQ(m.data.front(), '[');
+      const Decoded r = decode(d, m.data);
+      ASSERT_TRUE(r.result.error.ok()) << format << ": " << to_string(r.result.error.code);
+      ASSERT_EQ(r.result.kind, FrameKind::order) << format;
+      ASSERT_EQ(r.result.rejected, 0u);
+      events += r.events.size();
+      multi += r.events.size() > 1 ? 1u : 0u;
+      ++frames;
+    }
+    EXPECT_GT(multi, 0u) << format;
+    EXPECT_LT(frames, events) << format;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keep-alive
+
+TEST(SimKeepAlive, PingTextGetsStatusAndPingFrameGetsPong) {
+  auto cfg = base_config();
+  cfg.status_interval_s = 0.2;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send("PING");
+  Decoder d;
+  const Message m = c.read();
+  EXPECT_EQ(m.data, R"({"status":"UP"})");
+  EXPECT_EQ(decode(d, m.data).result.kind, FrameKind::status);
+  // Then every status interval while connected, unasked.
+  EXPECT_EQ(c.read().data, R"({"status":"UP"})");
+  c.ping("hello");
+  // The pong arrives while the next message is read.
+  const Message again = c.read();
+  EXPECT_EQ(again.data, R"({"status":"UP"})");
+  ASSERT_TRUE(c.last_pong().has_value());
+  EXPECT_EQ(*c.last_pong(), "hello");
+}
+
+TEST(SimKeepAlive, IdleConnectionIsClosed) {
+  auto cfg = base_config();
+  cfg.idle_timeout_s = 0.3;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  const auto start = std::chrono::steady_clock::now();
+  test::beast::error_code ec;
+  EXPECT_FALSE(c.try_read(ec).has_value());
+  EXPECT_EQ(ec, test::websocket::error::closed);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(250));
+  EXPECT_LT(waited, std::chrono::seconds(3));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Determinism, consistency, truth
+
+struct Received {
+  std::vector<OrderEvent> events;
+  std::uint64_t digest = 0xcbf29ce484222325ull;  // the simulator's digest, over what arrived
+};
+
+Received receive_all(std::uint16_t port, std::size_t total) {
+  WsClient c(port, kPrivate, bearer());
+  c.send(kSubscribeAll);
+  Decoder d;
+  Received r;
+  while (r.events.size() < total) {
+    const Message m = c.read();
+    const Decoded dec = decode(d, m.data);
+    if (dec.result.kind != FrameKind::order) continue;
+    EXPECT_TRUE(dec.result.error.ok());
+    r.events.insert(r.events.end(), dec.events.begin(), dec.events.end());
+    std::uint64_t h = r.digest;
+    std::size_t i = 0;
+    for (; i + 8 <= m.data.size(); i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, m.data.data() + i, 8);
+      h = (h ^ w) * 0x100000001b3ull;
+    }
+    std::uint64_t w = 0;
+    std::memcpy(&w, m.data.data() + i, m.data.size() - i);
+    h = (h ^ w) * 0x100000001b3ull;
+    r.digest = (h ^ m.data.size()) * 0x100000001b3ull;
+  }
+  return r;
+}
+
+std::uint64_t truth_digest(const json& truth) {
+  return std::stoull(truth["digest"].get<std::string>(), nullptr, 16);
+}
+
+TEST(SimStream, SameSeedSameDigest) {
+  auto cfg = base_config();
+  cfg.total = 3000;
+  cfg.simulation.generator.seed = 99;
+  std::uint64_t digests[3] = {};
+  for (int run = 0; run < 3; ++run) {
+    if (run == 2) cfg.simulation.generator.seed = 100;
+    SimServer sim(cfg);
+    const Received r = receive_all(sim.port(), cfg.total);
+    const json truth = json::parse(sim->truth_json(false));
+    EXPECT_EQ(truth["events"], cfg.total);
+    // The client saw exactly the stream the simulator recorded.
+    EXPECT_EQ(r.digest, truth_digest(truth));
+    digests[run] = r.digest;
+  }
+  EXPECT_EQ(digests[0], digests[1]);
+  EXPECT_NE(digests[0], digests[2]);
+}
+
+TEST(SimStream, EveryOrdersEventsAreConsistentAndSumToTheTruth) {
+  auto cfg = base_config();
+  cfg.total = 20000;
+  SimServer sim(cfg);
+  const Received r = receive_all(sim.port(), cfg.total);
+  ASSERT_EQ(r.events.size(), cfg.total);
+
+  struct Last {
+    OrderEvent e;
+    bool terminal = false;
+  };
+  std::unordered_map<std::string, Last> orders;
+  std::map<std::string, double> position;
+  std::map<std::string, double> fees;
+  std::size_t trades = 0;
+  std::size_t maker = 0;
+  for (const auto& e : r.events) {
+    auto [it, first] = orders.try_emplace(e.uuid.to_string());
+    Last& last = it->second;
+    ASSERT_FALSE(last.terminal) << "event after the final state of " << it->first;
+    if (!first) {
+      EXPECT_GE(e.executed_volume, last.e.executed_volume);
+      EXPECT_GE(e.executed_funds, last.e.executed_funds);
+      EXPECT_GE(e.paid_fee, last.e.paid_fee);
+      EXPECT_GE(e.trades_count, last.e.trades_count);
+      EXPECT_GE(e.timestamp, last.e.timestamp);
+    }
+    if (e.state == OrderState::trade) {
+      ++trades;
+      maker += e.is_maker != 0 ? 1u : 0u;
+      const std::string code(e.code.view());
+      position[code] += e.ask_bid == Side::bid ? e.volume : -e.volume;
+      fees[code] += e.trade_fee;
+      const double before = first ? 0.0 : last.e.executed_volume;
+      EXPECT_NEAR(e.executed_volume - before, e.volume, 1e-9 * std::max(1.0, e.volume));
+    }
+    last.e = e;
+    last.terminal = is_terminal(e.state);
+  }
+  const json truth = json::parse(sim->truth_json(true));
+  EXPECT_EQ(truth["trades"], trades);
+  EXPECT_EQ(truth["maker_trades"], maker);
+  EXPECT_EQ(truth["orders"].size(), orders.size());
+  for (const auto& m : truth["markets"]) {
+    const std::string code = m["market"];
+    EXPECT_NEAR(std::stod(m["position"].get<std::string>()), position[code], 1e-6) << code;
+    EXPECT_NEAR(std::stod(m["fees"].get<std::string>()), fees[code], 1e-4) << code;
+  }
+  // Each order's last event agrees with the order's final record.
+  for (const auto& o : truth["orders"]) {
+    const Last& last = orders.at(o["uuid"].get<std::string>());
+    EXPECT_EQ(o["state"],
+              last.e.state == OrderState::trade ? "wait" : std::string(to_string(last.e.state)));
+    EXPECT_EQ(o["trades_count"], last.e.trades_count);
+    EXPECT_DOUBLE_EQ(std::stod(o["executed_volume"].get<std::string>()), last.e.executed_volume);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST
+
+TEST(SimRest, QueryHashAndNonceChecks) {
+  auto cfg = base_config();
+  cfg.rate = 5000;
+  cfg.start_on_subscribe = false;
+  SimServer sim(cfg);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const std::string q = "states[]=wait&states[]=watch&limit=100";
+  auto res = test::http_get(sim.port(), "/v1/orders/open?" + q, bearer(HmacAlg::sha256, q));
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_FALSE(res["Remaining-Req"].empty());
+  const json open = json::parse(res.body());
+  ASSERT_TRUE(open.is_array());
+  ASSERT_FALSE(open.empty());
+  const std::string uuid = open[0]["uuid"];
+
+  const std::string q1 = "uuid=" + uuid;
+  res = test::http_get(sim.port(), "/v1/order?" + q1, bearer(HmacAlg::sha512, q1));
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_EQ(json::parse(res.body())["uuid"], uuid);
+
+  // Hash of a different query.
+  res = test::http_get(sim.port(), "/v1/order?" + q1, bearer(HmacAlg::sha256, "uuid=x"));
+  EXPECT_EQ(res.result_int(), 401u);
+  EXPECT_EQ(error_name(res.body()), "invalid_query_payload");
+
+  // The same token twice: the nonce is spent.
+  const std::string token = bearer(HmacAlg::sha256, q1);
+  EXPECT_EQ(test::http_get(sim.port(), "/v1/order?" + q1, token).result_int(), 200u);
+  res = test::http_get(sim.port(), "/v1/order?" + q1, token);
+  EXPECT_EQ(res.result_int(), 401u);
+  EXPECT_EQ(error_name(res.body()), "nonce_used");
+
+  res = test::http_get(sim.port(), "/v1/accounts", bearer());
+  ASSERT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(json::parse(res.body())[0]["currency"], "KRW");
+  res = test::http_get(sim.port(), "/sim/truth?orders=false");
+  ASSERT_EQ(res.result_int(), 200u);
+  EXPECT_GT(json::parse(res.body())["events"].get<std::uint64_t>(), 0u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+TEST(SimFaults, DisconnectAfterNEventsAndNoReplay) {
+  auto cfg = base_config();
+  cfg.faults.disconnect_after = 150;
+  SimServer sim(cfg);
+  Decoder d;
+  std::set<std::string> seen;
+  for (int conn = 0; conn < 2; ++conn) {
+    WsClient c(sim.port(), kPrivate, bearer());
+    c.send(kSubscribeAll);
+    std::size_t events = 0;
+    test::beast::error_code ec;
+    while (auto m = c.try_read(ec)) {
+      const Decoded r = decode(d, m->data);
+      for (const auto& e : r.events) {
+        // Nothing is replayed: the second connection starts with new events.
+        EXPECT_TRUE(seen.insert(e.uuid.to_string() + std::to_string(e.timestamp) +
+                                std::string(to_string(e.state)) + std::to_string(e.trades_count))
+                        .second);
+      }
+      events += r.events.size();
+    }
+    EXPECT_EQ(events, 150u);
+    EXPECT_NE(ec, test::beast::error_code{});
+  }
+  EXPECT_EQ(sim->stats().fault_disconnects, 2u);
+}
+
+TEST(SimFaults, RefusedHandshakesThenAccepted) {
+  auto cfg = base_config();
+  cfg.faults.refuse_handshakes = 2;
+  SimServer sim(cfg);
+  for (int i = 0; i < 2; ++i) {
+    WsClient c(sim.port(), kPrivate, bearer());
+    EXPECT_FALSE(c.ok());
+    EXPECT_EQ(c.response().result_int(), 429u);
+  }
+  EXPECT_TRUE(WsClient(sim.port(), kPrivate, bearer()).ok());
+}
+
+TEST(SimFaults, DuplicatesReorderAndMalformedFramesAreReproducible) {
+  auto cfg = base_config();
+  cfg.total = 4000;
+  cfg.faults.duplicate_prob = 0.05;
+  cfg.faults.reorder_window = 4;
+  cfg.faults.malformed_prob = 0.02;
+  std::vector<std::string> runs[2];
+  for (auto& frames : runs) {
+    SimServer sim(cfg);
+    WsClient c(sim.port(), kPrivate, bearer());
+    c.send(kSubscribeAll);
+    Decoder d;
+    std::size_t bad = 0;
+    std::size_t events = 0;
+    std::set<std::string> unique;
+    while (unique.size() < cfg.total) {
+      const Message m = c.read();
+      frames.push_back(m.data);
+      const Decoded r = decode(d, m.data);
+      if (!r.result.error.ok()) {
+        ++bad;
+        continue;
+      }
+      unique.insert(m.data);
+      events += r.events.size();
+    }
+    const auto stats = sim->stats();
+    EXPECT_GT(stats.duplicates, 0u);
+    EXPECT_GT(stats.malformed, 0u);
+    EXPECT_EQ(bad, stats.malformed);
+    EXPECT_EQ(events, cfg.total + stats.duplicates);
+    const json truth = json::parse(sim->truth_json(false));
+    EXPECT_EQ(truth["events"], cfg.total);
+  }
+  EXPECT_EQ(runs[0], runs[1]);
+}
+
+TEST(SimFaults, StallGoesSilent) {
+  auto cfg = base_config();
+  cfg.faults.stall_after = 50;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
+  c.send(kSubscribeAll);
+  for (int i = 0; i < 50; ++i)
+    c.read();
+  c.send("PING");
+  test::beast::error_code ec;
+  EXPECT_FALSE(c.try_read(ec).has_value());  // no status, no events: the read times out
+  EXPECT_NE(ec, test::beast::error_code{});
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS
+
+TEST(SimTls, WssWithTheGeneratedCertificateVerified) {
+  SimServer sim(base_config());
+  ASSERT_FALSE(sim->cert_path().empty());
+  test::ssl::context ctx(test::ssl::context::tls_client);
+  ctx.load_verify_file(sim->cert_path());
+  ctx.set_verify_mode(test::ssl::verify_peer);
+  WssClient c(sim.port(), kPrivate, bearer(), &ctx);
+  ASSERT_TRUE(c.ok());
+  c.send(R"([{"ticket":"t"},{"type":"myOrder"},{"format":"SIMPLE"}])");
+  Decoder d;
+  for (int i = 0; i < 500; ++i) {
+    const Decoded r = decode(d, c.read().data);
+    ASSERT_EQ(r.result.kind, FrameKind::order);
+    ASSERT_EQ(r.events.size(), 1u);
+  }
+  // Without the certificate as trust anchor the handshake fails.
+  test::ssl::context untrusted(test::ssl::context::tls_client);
+  untrusted.set_verify_mode(test::ssl::verify_peer);
+  EXPECT_THROW(WssClient(sim.port(), kPrivate, bearer(), &untrusted), std::exception);
+}
+
+}  // namespace
+}  // namespace fillwire::sim

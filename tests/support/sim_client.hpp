@@ -1,0 +1,187 @@
+#pragma once
+// Test client for upbit-sim over real loopback sockets: a Beast WebSocket client (ws:// or wss://)
+// and a one-shot HTTP GET. Every read is bounded by a socket receive timeout, so a test that waits
+// for something that never comes fails instead of hanging.
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace fillwire::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+inline void set_receive_timeout(tcp::socket& s, std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+struct Message {
+  std::string data;
+  bool binary = false;
+};
+
+// One WebSocket connection. `Next` is tcp::socket or ssl::stream<tcp::socket>. Operations run
+// asynchronously on the client's own io_context for at most `timeout`; a timed-out read cancels
+// the socket (the connection is then unusable, which a test reports as a failure).
+template <class Next>
+class BasicWsClient {
+ public:
+  // Connects and upgrades. On a refused upgrade, `response()` holds the server's HTTP response and
+  // ok() is false. Throws if TCP or TLS fails.
+  BasicWsClient(std::uint16_t port, std::string path, std::optional<std::string> authorization,
+                ssl::context* tls = nullptr,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5))
+      : ws_(make_stream(ioc_, tls)), timeout_(timeout) {
+    auto& sock = beast::get_lowest_layer(ws_);
+    sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    if constexpr (!std::is_same_v<Next, tcp::socket>) {
+      ws_.next_layer().set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+      beast::error_code ec;
+      run([&](auto done) { ws_.next_layer().async_handshake(ssl::stream_base::client, done); }, ec);
+      if (ec) throw std::runtime_error("TLS handshake: " + ec.message());
+    }
+    ws_.set_option(websocket::stream_base::decorator(
+        [auth = std::move(authorization)](websocket::request_type& req) {
+          if (auth) req.set(http::field::authorization, *auth);
+        }));
+    beast::error_code ec;
+    run(
+        [&](auto done) {
+          ws_.async_handshake(response_, "127.0.0.1:" + std::to_string(port), path,
+                              [done](beast::error_code e) { done(e); });
+        },
+        ec);
+    ok_ = !ec;
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
+      if (kind == websocket::frame_type::pong) last_pong_ = std::string(payload);
+    });
+  }
+
+  [[nodiscard]] bool ok() const noexcept { return ok_; }
+  [[nodiscard]] const websocket::response_type& response() const noexcept { return response_; }
+
+  void send(const std::string& text) {
+    ws_.text(true);
+    beast::error_code ec;
+    run(
+        [&](auto done) {
+          ws_.async_write(asio::buffer(text),
+                          [done](beast::error_code e, std::size_t) { done(e); });
+        },
+        ec);
+    if (ec) throw std::runtime_error("write: " + ec.message());
+  }
+
+  // Next message; throws on timeout or close.
+  Message read() {
+    beast::error_code ec;
+    auto m = try_read(ec);
+    if (!m) throw std::runtime_error("read: " + ec.message());
+    return *m;
+  }
+
+  // Next message, or nullopt with `ec` set (close, timeout = operation_aborted).
+  std::optional<Message> try_read(beast::error_code& ec) {
+    buffer_.clear();
+    run(
+        [&](auto done) {
+          ws_.async_read(buffer_, [done](beast::error_code e, std::size_t) { done(e); });
+        },
+        ec);
+    if (ec) return std::nullopt;
+    return Message{beast::buffers_to_string(buffer_.data()), ws_.got_binary()};
+  }
+
+  void ping(const std::string& payload) {
+    beast::error_code ec;
+    run([&](auto done) { ws_.async_ping(websocket::ping_data(payload.c_str()), done); }, ec);
+  }
+  [[nodiscard]] const std::optional<std::string>& last_pong() const noexcept { return last_pong_; }
+
+ private:
+  static websocket::stream<Next> make_stream(asio::io_context& ioc, ssl::context* tls) {
+    if constexpr (std::is_same_v<Next, tcp::socket>) {
+      return websocket::stream<Next>(ioc);
+    } else {
+      return websocket::stream<Next>(ioc, *tls);
+    }
+  }
+
+  // Starts `op(done)` and runs the io_context until done or the timeout (then cancels).
+  template <class Op>
+  void run(Op&& op, beast::error_code& ec) {
+    bool finished = false;
+    op([&](beast::error_code e) {
+      ec = e;
+      finished = true;
+    });
+    ioc_.restart();
+    ioc_.run_for(timeout_);
+    if (!finished) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).cancel(ignored);
+      ioc_.restart();
+      ioc_.run_for(std::chrono::seconds(1));
+      ec = asio::error::timed_out;
+    }
+  }
+
+  asio::io_context ioc_;
+  websocket::stream<Next> ws_;
+  std::chrono::milliseconds timeout_;
+  websocket::response_type response_;
+  beast::flat_buffer buffer_;
+  bool ok_ = false;
+  std::optional<std::string> last_pong_;
+};
+
+using WsClient = BasicWsClient<tcp::socket>;
+using WssClient = BasicWsClient<ssl::stream<tcp::socket>>;
+
+// GET over plain HTTP/1.1 on loopback, bounded to 5 s; returns the whole response.
+inline http::response<http::string_body> http_get(std::uint16_t port, const std::string& target,
+                                                  const std::string& authorization = {}) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::empty_body> req(http::verb::get, target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  beast::error_code result = asio::error::timed_out;
+  stream.expires_after(std::chrono::seconds(5));
+  http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+    if (ec) {
+      result = ec;
+      return;
+    }
+    http::async_read(stream, buf, res, [&](beast::error_code rec, std::size_t) { result = rec; });
+  });
+  ioc.run();
+  if (result) throw std::runtime_error("HTTP GET " + target + ": " + result.message());
+  return res;
+}
+
+}  // namespace fillwire::test

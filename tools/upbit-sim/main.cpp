@@ -1,0 +1,193 @@
+// upbit-sim: an Upbit-compatible exchange simulator for tests, demos and benchmarks.
+//
+//   upbit-sim --port 0 --rate 1000 --seed 7 --truth truth.json
+// prints one line with its URLs, serves until SIGINT/SIGTERM (or, with --exit-when-done, until
+// --total events went out), then writes the ground truth.
+
+#include <CLI/CLI.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "server.hpp"
+
+int main(int argc, char** argv) {
+  using fillwire::sim::Server;
+  using fillwire::sim::ServerConfig;
+  ServerConfig c;
+  std::string truth_file;
+  bool no_tls = false;
+  bool no_rest_limit = false;
+  bool no_ws_limit = false;
+  std::size_t max_resting = c.simulation.generator.max_resting;
+
+  CLI::App app{
+      "upbit-sim: an Upbit-compatible exchange simulator (private myOrder WebSocket, REST order "
+      "queries, JWT, deterministic order flow, faults, ground truth)."};
+  app.footer(
+      "Example:\n  upbit-sim --port 0 --rate 2000 --seed 7 --truth /tmp/truth.json\n"
+      "  prints: upbit-sim ws://127.0.0.1:PORT/websocket/v1/private wss://... http://.../v1 "
+      "https://.../v1 "
+      "cert=/tmp/upbit-sim-....pem\n"
+      "Connect with Authorization: Bearer <JWT signed with --secret-key over {access_key, "
+      "nonce}>.");
+
+  auto* net = "Network";
+  app.add_option("--bind", c.bind, "Address to listen on (loopback by default)")->group(net);
+  app.add_option("--port", c.port, "TCP port; 0 picks a free one (printed at start)")->group(net);
+  app.add_flag("--no-tls", no_tls,
+               "Serve ws:// and http:// only (TLS is otherwise detected per connection)")
+      ->group(net);
+  app.add_option("--cert", c.cert_file,
+                 "PEM certificate chain for wss:// (default: self-signed at start)")
+      ->group(net);
+  app.add_option("--key", c.key_file, "PEM private key for --cert")->group(net);
+  app.add_option("--cert-out", c.cert_out,
+                 "Where to write the self-signed certificate for clients to trust (default: "
+                 "/tmp/upbit-sim-PID-PORT.pem)")
+      ->group(net);
+
+  auto* auth = "Authentication";
+  app.add_option("--access-key", c.access_key, "Access key the JWT must name")->group(auth);
+  app.add_option("--secret-key", c.secret_key, "Secret key the JWT is signed with (HS256 or HS512)")
+      ->group(auth);
+  app.add_flag("--auth-error-frame", c.auth_error_frame,
+               "Bad handshake token: upgrade, send INVALID_AUTH and close (default: HTTP 401 with "
+               "a JSON error)")
+      ->group(auth);
+  app.add_flag("--ws-nonce-check", c.ws_nonce_check,
+               "Reject a WebSocket handshake whose JWT nonce was used before")
+      ->group(auth);
+
+  auto* flow = "Order flow";
+  app.add_option("--seed", c.simulation.generator.seed, "Seed of the order flow and of every fault")
+      ->group(flow);
+  app.add_option("--rate", c.rate, "Events per second; 0 = as fast as the clients read")
+      ->group(flow);
+  app.add_option("--burst", c.burst, "Send events in bursts of N at --rate (0 = smooth)")
+      ->group(flow);
+  app.add_option("--total", c.total, "Stop generating after N events (0 = never)")->group(flow);
+  app.add_option("--epoch-ms", c.simulation.generator.epoch_ms,
+                 "Simulated clock start, ms since epoch")
+      ->group(flow);
+  app.add_flag("--wall-clock", c.wall_clock,
+               "Stamp events with the real time (runs are then not reproducible)")
+      ->group(flow);
+  app.add_flag("!--start-now", c.start_on_subscribe,
+               "Start the order flow at once (default: at the first myOrder subscription)")
+      ->group(flow);
+  app.add_option("--max-open", max_resting, "Open orders the account keeps at most")->group(flow);
+  app.add_option("--keep-closed", c.simulation.max_closed_orders,
+                 "Closed orders kept for REST and the truth")
+      ->group(flow);
+  app.add_flag("--exit-when-done", c.exit_when_done,
+               "Exit once --total events are generated and written")
+      ->group(flow);
+  app.add_option("--truth", truth_file, "Write the ground truth JSON to FILE at exit")->group(flow);
+
+  auto* ws = "WebSocket";
+  app.add_flag("--text-frames", c.text_frames,
+               "Send events in text frames (default: binary, as Upbit)")
+      ->group(ws);
+  app.add_flag("--no-ws-rate-limit", no_ws_limit,
+               "Disable the 5 messages/s, 100/min per-connection limit")
+      ->group(ws);
+  app.add_flag("--close-on-error", c.close_on_error,
+               "Close the connection after a subscription error frame")
+      ->group(ws);
+  app.add_option("--idle-timeout", c.idle_timeout_s,
+                 "Close connections silent for this many seconds")
+      ->group(ws);
+  app.add_option("--status-interval", c.status_interval_s,
+                 "Seconds between {\"status\":\"UP\"} frames after a client's first PING")
+      ->group(ws);
+  app.add_option("--slow-consumer-bytes", c.slow_consumer_bytes,
+                 "Disconnect a client with more than this many unsent bytes")
+      ->group(ws);
+
+  auto* rest = "REST";
+  app.add_flag("--no-rest-rate-limit", no_rest_limit, "Disable the 30 requests/s limit (HTTP 429)")
+      ->group(rest);
+
+  auto* faults = "Faults (reproducible from --seed)";
+  auto& f = c.faults;
+  app.add_option("--disconnect-after", f.disconnect_after, "Drop each connection after N events")
+      ->group(faults);
+  app.add_option("--disconnect-every", f.disconnect_every_s,
+                 "Drop each connection T seconds after it subscribed")
+      ->group(faults);
+  app.add_option("--duplicate-prob", f.duplicate_prob, "Probability of sending an event twice")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--reorder-window", f.reorder_window,
+                 "Release events in random order within windows of N")
+      ->group(faults);
+  app.add_option("--malformed-prob", f.malformed_prob,
+                 "Probability of a garbled extra frame before an event")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--stall-after", f.stall_after,
+                 "After N events go silent: no events, pongs or status (see --stall-seconds)")
+      ->group(faults);
+  app.add_option("--stall-seconds", f.stall_s, "Length of a stall (0 = until the client leaves)")
+      ->group(faults);
+  app.add_option("--refuse-handshakes", f.refuse_handshakes,
+                 "Answer the next K WebSocket handshakes with HTTP 429")
+      ->group(faults);
+
+  CLI11_PARSE(app, argc, argv);
+  c.tls = !no_tls;
+  c.rest.rate_limit = !no_rest_limit;
+  c.ws_rate_limit = !no_ws_limit;
+  c.simulation.generator.max_resting = max_resting;
+
+  try {
+    Server server(c);
+    server.start();
+    std::string line = "upbit-sim " + server.urls();
+    if (!server.cert_path().empty()) line += " cert=" + server.cert_path();
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+
+    // Signals are watched on their own io_context so the server thread stays single-purpose.
+    boost::asio::io_context signals_ioc;
+    boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (!ec) server.stop();
+    });
+    std::thread signal_thread([&] { signals_ioc.run(); });
+    server.run();
+    signals_ioc.stop();
+    signal_thread.join();
+
+    const auto s = server.stats();
+    std::fprintf(
+        stderr,
+        "upbit-sim: %llu events generated, %llu event frames, %llu bytes sent, %llu connections, "
+        "%llu slow-consumer and %llu fault disconnects\n",
+        static_cast<unsigned long long>(s.events_generated),
+        static_cast<unsigned long long>(s.event_frames),
+        static_cast<unsigned long long>(s.bytes_sent),
+        static_cast<unsigned long long>(s.connections),
+        static_cast<unsigned long long>(s.slow_consumer_disconnects),
+        static_cast<unsigned long long>(s.fault_disconnects));
+    if (!truth_file.empty()) {
+      std::ofstream out(truth_file, std::ios::binary | std::ios::trunc);
+      out << server.truth_json(true) << '\n';
+      if (!out) {
+        std::fprintf(stderr, "upbit-sim: cannot write %s\n", truth_file.c_str());
+        return 1;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "upbit-sim: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

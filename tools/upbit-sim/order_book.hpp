@@ -1,0 +1,50 @@
+#pragma once
+// OrderBook: the exchange's authoritative record of every order of the account, as published on
+// the stream (updated from each emitted event, never ahead of it). REST queries read it.
+//
+// Memory is bounded: closed orders beyond `max_closed` are forgotten oldest-closed first (the REST
+// window for closed orders is bounded on Upbit too). Open orders are always kept.
+// Not thread-safe: one owner thread.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "order.hpp"
+
+namespace fillwire::sim {
+
+struct OrderRecord {
+  OrderCore core;
+  std::vector<TradeRecord> trades;
+};
+
+class OrderBook {
+ public:
+  explicit OrderBook(std::size_t max_closed = 200'000) : max_closed_(max_closed) {}
+
+  void apply(const Emission& e);
+
+  [[nodiscard]] const OrderRecord* find(const Uuid& uuid) const;
+  [[nodiscard]] const OrderRecord* find_identifier(std::string_view identifier) const;
+
+  // Open orders (wait / watch) and retained closed orders, in creation order.
+  [[nodiscard]] std::vector<const OrderRecord*> open_orders() const;
+  [[nodiscard]] std::vector<const OrderRecord*> closed_orders() const;
+  [[nodiscard]] std::vector<const OrderRecord*> all_orders() const;
+
+  [[nodiscard]] std::size_t size() const noexcept { return orders_.size(); }
+  [[nodiscard]] std::uint64_t forgotten() const noexcept { return forgotten_; }
+
+ private:
+  std::size_t max_closed_;
+  std::unordered_map<Uuid, OrderRecord, UuidHash> orders_;
+  std::unordered_map<std::string, Uuid> by_identifier_;
+  std::deque<Uuid> closed_;  // in the order they closed
+  std::uint64_t forgotten_ = 0;
+};
+
+}  // namespace fillwire::sim

@@ -1,0 +1,88 @@
+#pragma once
+// REST: Upbit's order query endpoints over the simulator's order book (PROTOCOL.md §7), and the
+// simulator's own /sim/truth. Transport-free: the server hands in method, target and the
+// Authorization header and writes back the reply. Not thread-safe: one owner thread.
+//
+//   GET /v1/order          uuid= | identifier=                  one order with trades[]
+//   GET /v1/orders/open    market, state | states[] (wait, watch; default wait), page, limit
+//   (<=100),
+//                          order_by (desc | asc)
+//   GET /v1/orders/closed  market, state | states[] (done, cancel, prevented; default all three),
+//                          start_time / end_time (ms or ISO 8601, window <= 7 days), limit
+//                          (<=1000), order_by
+//   GET /v1/orders/uuids   uuids[] | identifiers[] (<=100), market, order_by
+//   GET /v1/accounts       balances
+//   GET /sim/truth         ground truth (no auth); ?orders=false leaves out the order list
+// Auth: JWT with query_hash when there is a query; bad hash -> 401 invalid_query_payload; a nonce
+// seen before -> 401 nonce_used. Rate: 30 requests per rolling second, `Remaining-Req` on every
+// /v1 reply, 429 beyond.
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jwt.hpp"
+#include "order_book.hpp"
+
+namespace fillwire::sim {
+
+class Simulation;
+
+struct RestReply {
+  unsigned status = 200;
+  std::string body;
+  std::string remaining_req;  // value of the Remaining-Req header, empty for none
+};
+
+struct RestConfig {
+  bool rate_limit = true;
+  unsigned per_second = 30;
+};
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+// Splits "a=1&b[]=2&b[]=3" (percent-decoding keys and values, "%5B%5D" becomes "[]").
+[[nodiscard]] QueryParams parse_query(std::string_view query);
+
+// Upbit's REST order object; `with_trades` adds trades[] (GET /v1/order).
+[[nodiscard]] nlohmann::ordered_json order_json(const OrderRecord& r, bool with_trades);
+// "2025-11-25T01:02:03+09:00" (KST, as Upbit writes it).
+[[nodiscard]] std::string iso_kst(std::int64_t ms);
+// Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither.
+[[nodiscard]] bool parse_time(std::string_view text, std::int64_t& ms);
+
+class RestApi {
+ public:
+  RestApi(const JwtVerifier& verifier, NonceRegistry& nonces, const Simulation& sim,
+          RestConfig config)
+      : verifier_(verifier), nonces_(nonces), sim_(sim), config_(config) {}
+
+  // `now_ms` (steady clock) drives the rate limit; `sim_now_ms` is the exchange's current time
+  // (default end of the closed-orders window).
+  RestReply handle(std::string_view method, std::string_view target, std::string_view authorization,
+                   std::int64_t now_ms, std::int64_t sim_now_ms);
+
+ private:
+  RestReply route(std::string_view path, std::string_view query, const QueryParams& params,
+                  std::int64_t sim_now_ms);
+  RestReply get_order(const QueryParams& p);
+  RestReply orders_open(const QueryParams& p);
+  RestReply orders_closed(const QueryParams& p, std::int64_t sim_now_ms);
+  RestReply orders_uuids(const QueryParams& p);
+  RestReply accounts();
+
+  const JwtVerifier& verifier_;
+  NonceRegistry& nonces_;
+  const Simulation& sim_;
+  RestConfig config_;
+  std::deque<std::int64_t> recent_;  // request times in the last second
+};
+
+[[nodiscard]] RestReply rest_error(unsigned status, std::string_view name,
+                                   std::string_view message);
+
+}  // namespace fillwire::sim

@@ -1,0 +1,915 @@
+// upbit-sim server: Beast HTTP parsing, TLS detection and handshake, the private WebSocket (framed
+// here, see ws_frame.hpp), REST, fault injection and the event pump.
+//
+// One io_context, one thread: the Hub (simulation, REST, subscribers) and every Connection run on
+// it, so nothing is locked. Events are encoded once per format and appended as ready-made frames to
+// each subscriber's output buffer; one socket write carries everything queued since the last one.
+
+#include "server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include <unistd.h>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <future>
+#include <optional>
+#include <vector>
+
+#include "crypto.hpp"
+#include "jwt.hpp"
+#include "subscription.hpp"
+#include "tls_cert.hpp"
+#include "ws_frame.hpp"
+
+namespace fillwire::sim {
+
+namespace asio = boost::asio;    // <boost/asio/*.hpp>
+namespace beast = boost::beast;  // <boost/beast/core/*.hpp>
+namespace http = beast::http;    // <boost/beast/http.hpp>
+namespace ssl = asio::ssl;       // <boost/asio/ssl.hpp>
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using error_code = boost::system::error_code;
+
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+Clock::duration seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+}
+
+// One event, encoded lazily per format: DEFAULT comes from the simulation, SIMPLE on first use.
+class EncodedEvent {
+ public:
+  EncodedEvent(const Emission& em, std::string_view full) : em_(em), full_(full) {}
+  std::string_view get(bool simple) {
+    if (!simple) return full_;
+    if (simple_size_ == 0)
+      simple_size_ = encode(em_.event, WireFormat::simple, simple_, sizeof simple_);
+    return {simple_, simple_size_};
+  }
+  [[nodiscard]] std::string_view market() const noexcept { return em_.event.code.view(); }
+
+ private:
+  const Emission& em_;
+  std::string_view full_;
+  char simple_[kMaxEncodedEvent];
+  std::size_t simple_size_ = 0;
+};
+
+// What the hub sees of a WebSocket connection.
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual void deliver(EncodedEvent& event) = 0;
+  virtual void flush() = 0;  // end of a batch: release held events, start the socket write
+  [[nodiscard]] virtual std::size_t backlog() const noexcept = 0;
+  virtual void shut(const char* why) = 0;
+};
+
+}  // namespace
+
+// =================================================================================================
+// Hub: the simulation, its clock, and the subscribers.
+
+class Hub {
+ public:
+  Hub(asio::io_context& ioc, const ServerConfig& config)
+      : ioc_(ioc),
+        config_(config),
+        sim_(config.simulation),
+        verifier_(config.access_key, config.secret_key),
+        rest_(verifier_, nonces_, sim_, config.rest),
+        tick_(ioc),
+        refuse_left_(config.faults.refuse_handshakes) {}
+
+  const ServerConfig& config() const noexcept { return config_; }
+  ServerStats& stats() noexcept { return stats_; }
+  Simulation& sim() noexcept { return sim_; }
+  const JwtVerifier& verifier() const noexcept { return verifier_; }
+  NonceRegistry& nonces() noexcept { return nonces_; }
+
+  RestReply rest(std::string_view method, std::string_view target, std::string_view auth) {
+    ++stats_.rest_requests;
+    return rest_.handle(method, target, auth, steady_ms(), sim_clock_ms());
+  }
+
+  std::uint64_t next_connection_number() noexcept { return ++connections_; }
+
+  bool refuse_handshake() noexcept {
+    if (refuse_left_ == 0) return false;
+    --refuse_left_;
+    ++stats_.refused_handshakes;
+    return true;
+  }
+
+  void start_clock() {
+    if (started_) return;
+    started_ = true;
+    start_time_ = Clock::now();
+    if (config_.rate > 0) {
+      schedule_tick();
+    } else {
+      schedule_pump();
+    }
+  }
+
+  void add(const std::shared_ptr<Subscriber>& s) {
+    if (std::find(subscribers_.begin(), subscribers_.end(), s) == subscribers_.end())
+      subscribers_.push_back(s);
+    start_clock();
+    if (config_.rate <= 0) schedule_pump();
+  }
+
+  void remove(Subscriber* s) {
+    std::erase_if(subscribers_, [s](const auto& p) { return p.get() == s; });
+    if (config_.rate <= 0) schedule_pump();
+  }
+
+  // A subscriber's write completed: the as-fast-as-possible pump may go on.
+  void on_drained() {
+    if (waiting_drain_ && max_backlog() <= kLowWater) {
+      waiting_drain_ = false;
+      schedule_pump();
+    }
+    if (finished() && config_.exit_when_done && max_backlog() == 0) ioc_.stop();
+  }
+
+  void stop() {
+    tick_.cancel();
+    auto subs = subscribers_;
+    for (auto& s : subs)
+      s->shut("server stopping");
+    subscribers_.clear();
+  }
+
+  [[nodiscard]] bool finished() const noexcept {
+    return config_.total != 0 && sim_.events() >= config_.total;
+  }
+
+ private:
+  static constexpr std::size_t kBatch = 256;
+  static constexpr std::size_t kLowWater = 256u << 10;
+
+  std::size_t high_water() const noexcept {
+    return std::min<std::size_t>(1u << 20, config_.slow_consumer_bytes / 2);
+  }
+
+  std::size_t max_backlog() const noexcept {
+    std::size_t m = 0;
+    for (const auto& s : subscribers_)
+      m = std::max(m, s->backlog());
+    return m;
+  }
+
+  std::int64_t sim_clock_ms() noexcept {
+    if (config_.wall_clock) sim_.generator().sync_clock(wall_ms());
+    return sim_.generator().now_ms();
+  }
+
+  void generate(std::uint64_t n) {
+    if (config_.wall_clock) sim_.generator().sync_clock(wall_ms());
+    for (std::uint64_t i = 0; i < n && !finished(); ++i) {
+      const Emission& em = sim_.next();
+      ++stats_.events_generated;
+      EncodedEvent enc(em, sim_.last_full());
+      // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
+      for (std::size_t k = 0; k < subscribers_.size(); ++k) {
+        auto keep = subscribers_[k];
+        keep->deliver(enc);
+        if (k < subscribers_.size() && subscribers_[k] != keep) --k;
+      }
+    }
+    auto subs = subscribers_;
+    for (auto& s : subs)
+      s->flush();
+    if (finished() && config_.exit_when_done && max_backlog() == 0) ioc_.stop();
+  }
+
+  void schedule_pump() {
+    if (pump_scheduled_ || !started_) return;
+    pump_scheduled_ = true;
+    asio::post(ioc_, [this] { pump(); });
+  }
+
+  // As fast as possible: batches while every subscriber keeps up; pauses without subscribers.
+  void pump() {
+    pump_scheduled_ = false;
+    if (finished() || subscribers_.empty()) return;
+    if (max_backlog() > high_water()) {
+      waiting_drain_ = true;
+      return;
+    }
+    generate(kBatch);
+    schedule_pump();
+  }
+
+  void schedule_tick() {
+    const double period =
+        config_.burst > 0 ? static_cast<double>(config_.burst) / config_.rate : 0.001;
+    tick_.expires_at(start_time_ + seconds(period * static_cast<double>(++ticks_)));
+    tick_.async_wait([this](error_code ec) {
+      if (ec) return;
+      on_tick();
+    });
+  }
+
+  // Paced: the number of events due by now, at `rate`, in bursts when asked.
+  void on_tick() {
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_time_).count();
+    auto due = static_cast<std::uint64_t>(elapsed * config_.rate);
+    if (config_.burst > 0) due = due / config_.burst * config_.burst;
+    if (due > generated_paced_) {
+      generate(due - generated_paced_);
+      generated_paced_ = due;
+    }
+    if (!finished()) schedule_tick();
+  }
+
+  asio::io_context& ioc_;
+  const ServerConfig& config_;
+  Simulation sim_;
+  JwtVerifier verifier_;
+  NonceRegistry nonces_;
+  RestApi rest_;
+  asio::steady_timer tick_;
+  std::vector<std::shared_ptr<Subscriber>> subscribers_;
+  ServerStats stats_;
+  std::uint32_t refuse_left_;
+  std::uint64_t connections_ = 0;
+  bool started_ = false;
+  bool pump_scheduled_ = false;
+  bool waiting_drain_ = false;
+  Clock::time_point start_time_{};
+  std::uint64_t ticks_ = 0;
+  std::uint64_t generated_paced_ = 0;
+};
+
+// =================================================================================================
+// Connection: HTTP (REST or upgrade), then the WebSocket session. Stream is tcp::socket or
+// ssl::stream<tcp::socket>.
+
+template <class Stream>
+class Connection : public Subscriber, public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  Connection(Stream stream, beast::flat_buffer buffer, Hub& hub)
+      : stream_(std::move(stream)),
+        buf_(std::move(buffer)),
+        hub_(hub),
+        cfg_(hub.config()),
+        number_(hub.next_connection_number()),
+        rng_(cfg_.simulation.generator.seed * 0x9E3779B97F4A7C15ull + number_),
+        timer_(stream_.get_executor()) {}
+
+  void run() {
+    arm_handshake_deadline();
+    read_request();
+  }
+
+  // ---- Subscriber ------------------------------------------------------------------------------
+
+  void deliver(EncodedEvent& ev) override {
+    if (closed_ || close_after_write_ || !sub_.wants_order(ev.market())) return;
+    if (stalled_) {
+      ++stall_dropped_;
+      return;
+    }
+    const bool simple = is_simple(sub_.format);
+    const std::string_view json = ev.get(simple);
+    const auto& f = cfg_.faults;
+    if (f.malformed_prob > 0 && rng_.chance(f.malformed_prob)) {
+      ++hub_.stats().malformed;
+      // A frame cut short in the middle of the object: invalid JSON the client must survive.
+      const std::size_t cut = 1 + static_cast<std::size_t>(rng_.below(json.size() - 1));
+      append_frame(out_, event_opcode(), json.data(), cut);
+    }
+    const int copies = f.duplicate_prob > 0 && rng_.chance(f.duplicate_prob) ? 2 : 1;
+    if (copies == 2) ++hub_.stats().duplicates;
+    for (int c = 0; c < copies; ++c) {
+      if (f.reorder_window > 1) {
+        held_.emplace_back(json);
+        if (held_.size() >= f.reorder_window) release_one();
+      } else {
+        put_event(json);
+      }
+    }
+    ++events_;
+    if (out_.size() > cfg_.slow_consumer_bytes) {
+      ++hub_.stats().slow_consumer_disconnects;
+      shut("slow consumer");
+      return;
+    }
+    if (f.disconnect_after > 0 && events_ >= f.disconnect_after) {
+      ++hub_.stats().fault_disconnects;
+      flush();
+      close_after_write_ = true;
+      abrupt_ = true;
+      subscribed_ = false;
+      hub_.remove(this);
+      if (!writing_) shut("fault: disconnect after N events");
+      return;
+    }
+    if (f.stall_after > 0 && events_ == f.stall_after) {
+      flush();
+      stalled_ = true;
+      stall_until_ = f.stall_s > 0 ? Clock::now() + seconds(f.stall_s) : Clock::time_point::max();
+    }
+  }
+
+  void flush() override {
+    while (!held_.empty())
+      release_one();
+    close_list();
+    start_write();
+  }
+
+  // A list frame carries the events of one batch, at most kMaxListEvents of them (a client's
+  // frame buffer is bounded; Upbit's list frames are small).
+  static constexpr std::size_t kMaxListEvents = 16;
+  void close_list() {
+    if (list_.empty()) return;
+    list_ += ']';
+    append_frame(out_, event_opcode(), list_);
+    list_.clear();
+    list_events_ = 0;
+  }
+
+  std::size_t backlog() const noexcept override { return out_.size() + inflight_.size(); }
+
+  void shut(const char* /*why*/) override {
+    if (closed_) return;
+    closed_ = true;
+    timer_.cancel();
+    error_code ec;
+    beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream_).close(ec);
+    if (subscribed_) {
+      subscribed_ = false;
+      hub_.remove(this);
+    }
+  }
+
+ private:
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  void arm_handshake_deadline() {
+    timer_.expires_after(std::chrono::seconds(30));
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (!ec && !self->websocket_) self->shut("no request");
+    });
+  }
+
+  void read_request() {
+    parser_.emplace();
+    parser_->body_limit(64 * 1024);
+    http::async_read(
+        stream_, buf_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
+  }
+
+  void on_request(error_code ec) {
+    if (ec || closed_) return shut("read");
+    auto& req = parser_->get();
+    if (beast::websocket::is_upgrade(req)) return on_upgrade(req);
+    const auto auth = req[http::field::authorization];
+    RestReply r = hub_.rest(std::string_view(req.method_string()), std::string_view(req.target()),
+                            std::string_view(auth));
+    res_ = {};
+    res_.version(req.version());
+    res_.result(r.status);
+    res_.set(http::field::server, "upbit-sim");
+    res_.set(http::field::content_type, "application/json; charset=utf-8");
+    if (!r.remaining_req.empty()) res_.set("Remaining-Req", r.remaining_req);
+    res_.body() = std::move(r.body);
+    res_.keep_alive(req.keep_alive());
+    res_.prepare_payload();
+    http::async_write(stream_, res_,
+                      [self = this->shared_from_this()](error_code wec, std::size_t) {
+                        if (wec) return self->shut("write");
+                        if (!self->res_.keep_alive()) return self->shut("done");
+                        self->read_request();
+                      });
+  }
+
+  void reply_error(unsigned status, std::string body) {
+    res_ = {};
+    res_.version(11);
+    res_.result(status);
+    res_.set(http::field::server, "upbit-sim");
+    res_.set(http::field::content_type, "application/json; charset=utf-8");
+    res_.body() = std::move(body);
+    res_.keep_alive(false);
+    res_.prepare_payload();
+    http::async_write(stream_, res_, [self = this->shared_from_this()](error_code, std::size_t) {
+      self->shut("refused");
+    });
+  }
+
+  template <class Request>
+  void on_upgrade(Request& req) {
+    const std::string_view target(req.target());
+    const std::string_view path = target.substr(0, target.find('?'));
+    if (path != "/websocket/v1/private" && path != "/websocket/v1") {
+      return reply_error(404, error_frame("NOT_FOUND", "Unknown WebSocket path."));
+    }
+    if (hub_.refuse_handshake()) {
+      return reply_error(429, error_frame("TOO_MANY_REQ", "Too many connection attempts."));
+    }
+    AuthResult auth =
+        hub_.verifier().verify_header(std::string_view(req[http::field::authorization]));
+    if (auth.ok() && cfg_.ws_nonce_check && !hub_.nonces().insert(auth.claims.nonce)) {
+      auth.error = AuthErrc::nonce_used;
+    }
+    if (!auth.ok()) {
+      ++hub_.stats().auth_failures;
+      if (!cfg_.auth_error_frame) {
+        return reply_error(401, error_frame(to_string(auth.error), auth_message(auth.error)));
+      }
+    }
+    res_ = {};
+    res_.version(11);
+    res_.result(http::status::switching_protocols);
+    res_.set(http::field::server, "upbit-sim");
+    res_.set(http::field::upgrade, "websocket");
+    res_.set(http::field::connection, "Upgrade");
+    res_.set(http::field::sec_websocket_accept,
+             websocket_accept_key(std::string_view(req[http::field::sec_websocket_key])));
+    const bool auth_ok = auth.ok();
+    http::async_write(stream_, res_,
+                      [self = this->shared_from_this(), auth_ok](error_code ec, std::size_t) {
+                        if (ec) return self->shut("handshake write");
+                        self->on_upgraded(auth_ok);
+                      });
+  }
+
+  // ---- WebSocket -------------------------------------------------------------------------------
+
+  void on_upgraded(bool auth_ok) {
+    websocket_ = true;
+    ++hub_.stats().websocket_sessions;
+    rbuf_ = beast::buffers_to_string(buf_.data());  // bytes the client sent after its request
+    buf_.consume(buf_.size());
+    last_activity_ = Clock::now();
+    if (!auth_ok) {
+      append_frame(out_, WsOpcode::text, error_frame("INVALID_AUTH", "Jwt token is invalid."));
+      send_close(1008);
+      read_frames();
+      return;
+    }
+    timer_.cancel();
+    arm_housekeeping();
+    parse_frames();
+    read_frames();
+  }
+
+  void read_frames() {
+    stream_.async_read_some(asio::buffer(chunk_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                              if (ec || self->closed_) return self->shut("read");
+                              self->rbuf_.append(self->chunk_.data(), n);
+                              self->parse_frames();
+                              if (!self->closed_) self->read_frames();
+                            });
+  }
+
+  // Handles every complete frame in rbuf_. Once a close frame is queued, further input is read
+  // (to see the client's close and its end of stream) but ignored.
+  void parse_frames() {
+    if (close_after_write_) {
+      rbuf_.clear();
+      return;
+    }
+    std::size_t pos = 0;
+    while (true) {
+      WsFrame frame;
+      std::size_t used = 0;
+      const WsParse r = parse_client_frame(rbuf_.data() + pos, rbuf_.size() - pos,
+                                           cfg_.max_message_bytes, frame, used);
+      if (r == WsParse::need_more) break;
+      if (r != WsParse::frame) {
+        send_close(r == WsParse::too_big ? 1009 : 1002);
+        rbuf_.clear();
+        return;
+      }
+      pos += used;
+      last_activity_ = Clock::now();
+      if (!on_frame(frame)) {
+        rbuf_.clear();
+        return;
+      }
+    }
+    rbuf_.erase(0, pos);
+  }
+
+  bool on_frame(WsFrame& f) {
+    switch (f.opcode) {
+      case WsOpcode::ping:
+        if (!stalled_) {
+          append_frame(out_, WsOpcode::pong, f.payload);
+          start_write();
+        }
+        return true;
+      case WsOpcode::pong:
+        return true;
+      case WsOpcode::close: {
+        std::uint16_t code = 1000;
+        if (f.payload.size() >= 2) {
+          code = static_cast<std::uint16_t>(static_cast<unsigned char>(f.payload[0]) << 8 |
+                                            static_cast<unsigned char>(f.payload[1]));
+        }
+        send_close(code);
+        return false;
+      }
+      case WsOpcode::continuation:
+        if (message_.empty() && !in_message_) {
+          send_close(1002);
+          return false;
+        }
+        message_ += f.payload;
+        break;
+      case WsOpcode::text:
+      case WsOpcode::binary:
+        if (in_message_) {
+          send_close(1002);
+          return false;
+        }
+        message_ = std::move(f.payload);
+        break;
+    }
+    in_message_ = !f.fin;
+    if (message_.size() > cfg_.max_message_bytes) {
+      send_close(1009);
+      return false;
+    }
+    if (f.fin) {
+      std::string msg = std::move(message_);
+      message_.clear();
+      return on_message(msg);
+    }
+    return true;
+  }
+
+  bool on_message(const std::string& msg) {
+    if (msg == "PING") {
+      if (!stalled_) {
+        append_frame(out_, WsOpcode::text, std::string(R"({"status":"UP"})"));
+        start_write();
+      }
+      status_on_ = true;
+      last_status_ = Clock::now();
+      return true;
+    }
+    if (cfg_.ws_rate_limit && !within_message_rate()) {
+      return send_error("TOO_MANY_REQ", "Too many requests: 5 per second and 100 per minute.");
+    }
+    ParsedRequest req = parse_request(msg);
+    switch (req.kind) {
+      case ParsedRequest::Kind::error:
+        return send_error(to_string(req.error), req.message);
+      case ParsedRequest::Kind::list_subscriptions:
+        append_frame(out_, WsOpcode::text,
+                     list_subscriptions_frame(subscribed_ ? &sub_ : nullptr, req.ticket));
+        start_write();
+        return true;
+      case ParsedRequest::Kind::subscribe:
+        break;
+    }
+    flush();  // a format change applies from the next event on
+    sub_ = std::move(req.subscription);
+    if (!subscribed_) {
+      subscribed_ = true;
+      subscribed_at_ = Clock::now();
+    }
+    hub_.add(this->shared_from_this());
+    return true;
+  }
+
+  bool within_message_rate() {
+    const std::int64_t now = steady_ms();
+    while (!message_times_.empty() && message_times_.front() <= now - 60'000)
+      message_times_.pop_front();
+    const auto last_second = std::count_if(message_times_.begin(), message_times_.end(),
+                                           [now](std::int64_t t) { return t > now - 1000; });
+    if (last_second >= 5 || message_times_.size() >= 100) return false;
+    message_times_.push_back(now);
+    return true;
+  }
+
+  bool send_error(std::string_view name, std::string_view message) {
+    append_frame(out_, WsOpcode::text, error_frame(name, message));
+    if (cfg_.close_on_error) {
+      send_close(1008);
+      return false;
+    }
+    start_write();
+    return true;
+  }
+
+  void send_close(std::uint16_t code) {
+    if (close_after_write_ || closed_) return;
+    const char payload[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xFF)};
+    append_frame(out_, WsOpcode::close, payload, 2);
+    close_after_write_ = true;
+    if (subscribed_) {
+      subscribed_ = false;
+      hub_.remove(this);
+    }
+    start_write();
+  }
+
+  WsOpcode event_opcode() const noexcept {
+    return cfg_.text_frames ? WsOpcode::text : WsOpcode::binary;
+  }
+
+  void put_event(std::string_view json) {
+    ++hub_.stats().event_frames;
+    if (is_list(sub_.format)) {
+      list_ += list_.empty() ? '[' : ',';
+      list_.append(json);
+      if (++list_events_ == kMaxListEvents) close_list();
+      return;
+    }
+    append_frame_header(out_, event_opcode(), json.size());
+    out_.append(json);
+  }
+
+  void release_one() {
+    const std::size_t i = static_cast<std::size_t>(rng_.below(held_.size()));
+    put_event(held_[i]);
+    held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
+  void start_write() {
+    if (writing_ || closed_) return;
+    if (out_.empty()) {
+      if (close_after_write_) finish_close();
+      return;
+    }
+    writing_ = true;
+    inflight_.swap(out_);
+    out_.clear();
+    asio::async_write(
+        stream_, asio::buffer(inflight_),
+        [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });
+  }
+
+  void on_write(error_code ec, std::size_t n) {
+    writing_ = false;
+    inflight_.clear();
+    if (ec) return shut("write");
+    hub_.stats().bytes_sent += n;
+    if (close_after_write_ && abrupt_) return shut("dropped");
+    start_write();
+    hub_.on_drained();
+  }
+
+  // The close frame is out: end our side of the stream and give the client a moment to answer
+  // with its own close and end of stream (RFC 6455 §7.1.1), then drop the socket.
+  void finish_close() {
+    if (half_closed_) return;
+    half_closed_ = true;
+    error_code ec;
+    beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_send, ec);
+    timer_.cancel();
+    timer_.expires_after(std::chrono::seconds(2));
+    timer_.async_wait([self = this->shared_from_this()](error_code tec) {
+      if (!tec) self->shut("close timeout");
+    });
+  }
+
+  // Idle close, periodic status, scheduled disconnects, end of a stall.
+  void arm_housekeeping() {
+    timer_.expires_after(std::chrono::milliseconds(100));
+    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->closed_ || self->half_closed_) return;
+      self->housekeeping();
+    });
+  }
+
+  void housekeeping() {
+    const auto now = Clock::now();
+    if (now - last_activity_ > seconds(cfg_.idle_timeout_s)) {
+      send_close(1000);
+      return;
+    }
+    if (stalled_ && now >= stall_until_) stalled_ = false;
+    if (status_on_ && !stalled_ && now - last_status_ >= seconds(cfg_.status_interval_s)) {
+      last_status_ = now;
+      append_frame(out_, WsOpcode::text, std::string(R"({"status":"UP"})"));
+      start_write();
+    }
+    if (cfg_.faults.disconnect_every_s > 0 && subscribed_ &&
+        now - subscribed_at_ >= seconds(cfg_.faults.disconnect_every_s)) {
+      ++hub_.stats().fault_disconnects;
+      return shut("fault: disconnect every T seconds");
+    }
+    arm_housekeeping();
+  }
+
+  Stream stream_;
+  beast::flat_buffer buf_;
+  Hub& hub_;
+  const ServerConfig& cfg_;
+  std::uint64_t number_;
+  Rng rng_;
+  asio::steady_timer timer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+
+  bool websocket_ = false;
+  bool closed_ = false;
+  bool writing_ = false;
+  bool close_after_write_ = false;
+  bool abrupt_ = false;
+  bool half_closed_ = false;
+  std::array<char, 16 * 1024> chunk_{};
+  std::string rbuf_;
+  std::string message_;
+  bool in_message_ = false;
+  std::string out_;
+  std::string inflight_;
+  std::string list_;
+  std::size_t list_events_ = 0;
+  std::vector<std::string> held_;
+
+  Subscription sub_;
+  bool subscribed_ = false;
+  Clock::time_point subscribed_at_{};
+  Clock::time_point last_activity_{};
+  bool status_on_ = false;
+  Clock::time_point last_status_{};
+  std::deque<std::int64_t> message_times_;
+  std::uint64_t events_ = 0;
+  bool stalled_ = false;
+  Clock::time_point stall_until_{};
+  std::uint64_t stall_dropped_ = 0;
+};
+
+// =================================================================================================
+// Server
+
+struct Server::Impl {
+  explicit Impl(ServerConfig c)
+      : config(std::move(c)), acceptor(ioc), tls(ssl::context::tls_server), hub(ioc, config) {}
+
+  void accept() {
+    acceptor.async_accept([this](error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+        accept();
+        return;
+      }
+      ++hub.stats().connections;
+      error_code opt;
+      socket.set_option(tcp::no_delay(true), opt);
+      if (config.tls) {
+        detect(std::move(socket));
+      } else {
+        std::make_shared<Connection<tcp::socket>>(std::move(socket), beast::flat_buffer{}, hub)
+            ->run();
+      }
+      accept();
+    });
+  }
+
+  // Plain or TLS is decided from the first bytes (a TLS ClientHello starts with 0x16).
+  void detect(tcp::socket socket) {
+    auto sock = std::make_shared<tcp::socket>(std::move(socket));
+    auto buffer = std::make_shared<beast::flat_buffer>();
+    beast::async_detect_ssl(*sock, *buffer, [this, sock, buffer](error_code ec, bool is_tls) {
+      if (ec) return;
+      if (!is_tls) {
+        std::make_shared<Connection<tcp::socket>>(std::move(*sock), std::move(*buffer), hub)->run();
+        return;
+      }
+      auto stream = std::make_shared<ssl::stream<tcp::socket>>(std::move(*sock), tls);
+      stream->async_handshake(ssl::stream_base::server, buffer->data(),
+                              [this, stream, buffer](error_code hec, std::size_t used) {
+                                if (hec) return;
+                                buffer->consume(used);
+                                std::make_shared<Connection<ssl::stream<tcp::socket>>>(
+                                    std::move(*stream), std::move(*buffer), hub)
+                                    ->run();
+                              });
+    });
+  }
+
+  void setup_tls() {
+    tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                    ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    if (!config.cert_file.empty()) {
+      tls.use_certificate_chain_file(config.cert_file);
+      tls.use_private_key_file(config.key_file.empty() ? config.cert_file : config.key_file,
+                               ssl::context::pem);
+      cert_path = config.cert_file;
+      return;
+    }
+    const PemPair pem = make_self_signed_certificate();
+    tls.use_certificate_chain(asio::buffer(pem.certificate));
+    tls.use_private_key(asio::buffer(pem.private_key), ssl::context::pem);
+    cert_path = config.cert_out.empty() ? "/tmp/upbit-sim-" + std::to_string(::getpid()) + "-" +
+                                              std::to_string(port) + ".pem"
+                                        : config.cert_out;
+    std::ofstream out(cert_path, std::ios::binary | std::ios::trunc);
+    out << pem.certificate;
+    if (!out) throw std::runtime_error("cannot write the certificate to " + cert_path);
+  }
+
+  ServerConfig config;
+  asio::io_context ioc{1};
+  tcp::acceptor acceptor;
+  ssl::context tls;
+  Hub hub;
+  std::uint16_t port = 0;
+  std::string cert_path;
+  std::atomic<bool> running{false};
+};
+
+Server::Server(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Server::~Server() = default;
+
+void Server::start() {
+  auto& i = *impl_;
+  const tcp::endpoint ep(asio::ip::make_address(i.config.bind), i.config.port);
+  i.acceptor.open(ep.protocol());
+  i.acceptor.set_option(tcp::acceptor::reuse_address(true));
+  i.acceptor.bind(ep);
+  i.acceptor.listen(asio::socket_base::max_listen_connections);
+  i.port = i.acceptor.local_endpoint().port();
+  if (i.config.tls) i.setup_tls();
+  if (!i.config.start_on_subscribe) i.hub.start_clock();
+  i.accept();
+}
+
+void Server::run() {
+  impl_->running = true;
+  impl_->ioc.run();
+  impl_->running = false;
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] {
+    error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->hub.stop();
+    impl_->ioc.stop();
+  });
+}
+
+std::uint16_t Server::port() const noexcept {
+  return impl_->port;
+}
+const std::string& Server::cert_path() const noexcept {
+  return impl_->cert_path;
+}
+
+std::string Server::urls() const {
+  const std::string host = impl_->config.bind + ":" + std::to_string(impl_->port);
+  std::string s = "ws://" + host + "/websocket/v1/private";
+  if (impl_->config.tls) s += " wss://" + host + "/websocket/v1/private";
+  s += " http://" + host + "/v1";
+  if (impl_->config.tls) s += " https://" + host + "/v1";
+  return s;
+}
+
+std::string Server::truth_json(bool with_orders) {
+  if (!impl_->running) return impl_->hub.sim().truth_json(with_orders);
+  std::promise<std::string> p;
+  auto f = p.get_future();
+  asio::post(impl_->ioc, [&] { p.set_value(impl_->hub.sim().truth_json(with_orders)); });
+  return f.get();
+}
+
+ServerStats Server::stats() {
+  if (!impl_->running) return impl_->hub.stats();
+  std::promise<ServerStats> p;
+  auto f = p.get_future();
+  asio::post(impl_->ioc, [&] { p.set_value(impl_->hub.stats()); });
+  return f.get();
+}
+
+}  // namespace fillwire::sim

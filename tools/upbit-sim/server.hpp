@@ -1,0 +1,108 @@
+#pragma once
+// Server: upbit-sim's network side on Boost.Beast — one port serving ws:// and wss:// (TLS is
+// detected from the first bytes), the private WebSocket at /websocket/v1/private and /websocket/v1,
+// the REST order queries under /v1 and the ground truth at /sim/truth.
+//
+// Thread contract: everything runs on the one thread that calls run() (a single io_context; no
+// locks). stop() and truth_json() may be called from any thread.
+// This header does not include Beast: tools and tests that only drive the server stay light.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "rest.hpp"
+#include "simulation.hpp"
+
+namespace fillwire::sim {
+
+// Fault injection; every random choice comes from the seed (per connection: seed and the
+// connection's number in accept order), so a run with the same clients is reproducible.
+struct FaultConfig {
+  std::uint64_t disconnect_after = 0;   // close each connection after this many events (0: never)
+  double disconnect_every_s = 0;        // close each connection this long after it subscribed
+  double duplicate_prob = 0;            // send an event twice
+  std::size_t reorder_window = 0;       // hold up to N events and release them in random order
+  double malformed_prob = 0;            // send a garbled extra frame before an event
+  std::uint64_t stall_after = 0;        // after N events go silent (no events, no pong, no status)
+  double stall_s = 0;                   // how long a stall lasts (0: until the client leaves)
+  std::uint32_t refuse_handshakes = 0;  // answer the next K WebSocket handshakes with HTTP 429
+};
+
+struct ServerConfig {
+  std::string bind = "127.0.0.1";
+  std::uint16_t port = 0;  // 0: any free port
+  std::string access_key = "sim-access-key";
+  std::string secret_key = "sim-secret-key";
+
+  bool tls = true;        // also accept TLS (wss://, https://) on the same port
+  std::string cert_file;  // PEM certificate chain; empty: self-signed, made at start
+  std::string key_file;   // PEM private key for cert_file
+  std::string cert_out;   // where the self-signed certificate is written (empty: a temp file)
+
+  double rate = 1000;              // events per second; 0: as fast as the clients read
+  std::uint64_t burst = 0;         // events per burst at `rate` (0: smooth, 1 ms ticks)
+  std::uint64_t total = 0;         // stop generating after this many events (0: never)
+  bool start_on_subscribe = true;  // the clock starts at the first myOrder subscription
+  bool wall_clock = false;         // event timestamps from the real clock (not reproducible)
+  bool exit_when_done = false;     // stop once `total` events went out and were written
+
+  bool text_frames = false;       // events as text frames instead of binary
+  bool auth_error_frame = false;  // bad token: upgrade, send INVALID_AUTH, close (not HTTP 401)
+  bool ws_nonce_check = false;    // reject a handshake token whose nonce was seen before
+  bool ws_rate_limit = true;      // 5 messages/s and 100/min per connection
+  bool close_on_error = false;    // close the connection after a subscription error frame
+  double idle_timeout_s = 120;    // close connections that send nothing for this long
+  double status_interval_s = 10;  // {"status":"UP"} period after a client's first PING
+  std::size_t slow_consumer_bytes = 16u << 20;  // unsent bytes that disconnect a connection
+  std::size_t max_message_bytes = 64u << 10;    // largest client message accepted
+
+  SimulationConfig simulation;
+  RestConfig rest;
+  FaultConfig faults;
+};
+
+struct ServerStats {
+  std::uint64_t connections = 0;
+  std::uint64_t websocket_sessions = 0;
+  std::uint64_t refused_handshakes = 0;
+  std::uint64_t auth_failures = 0;
+  std::uint64_t rest_requests = 0;
+  std::uint64_t events_generated = 0;
+  std::uint64_t event_frames = 0;  // frames carrying events, over all connections
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t slow_consumer_disconnects = 0;
+  std::uint64_t fault_disconnects = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t malformed = 0;
+};
+
+class Server {
+ public:
+  explicit Server(ServerConfig config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens (port() is known afterwards), prepares TLS. Throws on failure.
+  void start();
+  // Serves until stop() or, with exit_when_done, until all events are out. Calling thread only.
+  void run();
+  // Any thread.
+  void stop();
+
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  // "ws://127.0.0.1:P/websocket/v1/private wss://... http://127.0.0.1:P/v1 https://..."
+  [[nodiscard]] std::string urls() const;
+  [[nodiscard]] const std::string& cert_path() const noexcept;
+  // Ground truth JSON. Any thread while running (waits for the server thread); after run()
+  // returned, from the caller's thread.
+  [[nodiscard]] std::string truth_json(bool with_orders = true);
+  [[nodiscard]] ServerStats stats();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fillwire::sim

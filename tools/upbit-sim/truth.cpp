@@ -1,0 +1,169 @@
+#include "truth.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "order_book.hpp"
+#include "rest.hpp"
+
+namespace fillwire::sim {
+
+std::string int128_to_fx_string(I128 v) {
+  const bool neg = v < 0;
+  auto mag = neg ? -static_cast<U128>(v) : static_cast<U128>(v);
+  const auto frac = static_cast<Fx>(mag % kFxOne);
+  mag /= kFxOne;
+  std::string whole;
+  do {
+    whole.insert(whole.begin(), static_cast<char>('0' + static_cast<int>(mag % 10)));
+    mag /= 10;
+  } while (mag != 0);
+  std::string f = fx_to_string(frac);  // "0.xxx"
+  return (neg ? "-" : "") + whole + f.substr(1);
+}
+
+void Truth::apply(const Emission& e) {
+  if (!krw_init_) {
+    krw_ = initial_krw_;
+    krw_init_ = true;
+  }
+  ++events_;
+  ++by_state_[static_cast<std::size_t>(e.event.state)];
+  const OrderCore& o = e.order;
+  if (e.has_trade) {
+    MarketTruth& m = markets_[o.market];
+    const TradeRecord& t = e.trade;
+    ++m.trades;
+    if (t.maker) ++m.maker_trades;
+    m.fees += t.fee;
+    if (o.side == Side::bid) {
+      m.position += t.volume;
+      m.bought_volume += t.volume;
+      m.bought_funds += t.funds;
+      m.cost_gross += static_cast<long double>(t.funds);
+      m.cost_net += static_cast<long double>(t.funds + t.fee);
+      krw_ -= t.funds + t.fee;
+    } else {
+      const long double v = static_cast<long double>(t.volume);
+      const long double pos = static_cast<long double>(m.position);
+      const long double avg_gross = pos > 0 ? m.cost_gross / pos : 0;
+      const long double avg_net = pos > 0 ? m.cost_net / pos : 0;
+      m.realized_gross += static_cast<long double>(t.funds) - v * avg_gross;
+      m.realized_net += static_cast<long double>(t.funds - t.fee) - v * avg_net;
+      m.cost_gross -= v * avg_gross;
+      m.cost_net -= v * avg_net;
+      m.position -= t.volume;
+      m.sold_volume += t.volume;
+      m.sold_funds += t.funds;
+      krw_ += t.funds - t.fee;
+      if (m.position == 0) {
+        m.cost_gross = 0;
+        m.cost_net = 0;
+      }
+    }
+  }
+  // An order is new when first seen; it leaves the open set at its final event.
+  const bool first = open_.find(o.uuid) == open_.end();
+  if (first) ++orders_;
+  if (is_terminal(e.event.state)) {
+    if (!first) open_.erase(o.uuid);
+    switch (e.event.state) {
+      case OrderState::done:
+        ++outcomes_.done;
+        break;
+      case OrderState::cancel:
+        ++(o.executed > 0 ? outcomes_.cancel_partial : outcomes_.cancel_unfilled);
+        break;
+      case OrderState::prevented:
+        ++outcomes_.prevented;
+        if (o.executed > 0) ++outcomes_.prevented_partial;
+        break;
+      default:
+        break;
+    }
+  } else if (first) {
+    open_.insert(o.uuid);
+  }
+}
+
+std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool with_orders) const {
+  using J = nlohmann::ordered_json;
+  J j;
+  char hex[17];
+  for (int i = 0; i < 16; ++i)
+    hex[i] = "0123456789abcdef"[(digest >> (60 - 4 * i)) & 15];
+  hex[16] = 0;
+  j["digest"] = hex;
+  j["events"] = events_;
+  j["orders"] = orders_;
+  J by_state = J::object();
+  for (std::size_t s = 1; s < by_state_.size(); ++s)
+    by_state[std::string(kStateNames[s])] = by_state_[s];
+  j["events_by_state"] = by_state;
+  j["outcomes"] = {{"done", outcomes_.done},
+                   {"cancel_unfilled", outcomes_.cancel_unfilled},
+                   {"cancel_partial", outcomes_.cancel_partial},
+                   {"prevented", outcomes_.prevented},
+                   {"prevented_partial", outcomes_.prevented_partial},
+                   {"open", open_.size()}};
+
+  Fx krw_locked = 0;
+  std::array<Fx, kMarketCount> base_locked{};
+  for (const auto* r : book.open_orders()) {
+    if (r->core.side == Side::bid)
+      krw_locked += r->core.locked;
+    else
+      base_locked[r->core.market] += r->core.locked;
+  }
+  J accounts = J::array();
+  accounts.push_back({{"currency", "KRW"},
+                      {"balance", int128_to_fx_string(krw_ - krw_locked)},
+                      {"locked", fx_to_string(krw_locked)}});
+  std::uint64_t trades = 0;
+  std::uint64_t maker = 0;
+  I128 fees = 0;
+  long double gross = 0;
+  long double net = 0;
+  J markets = J::array();
+  for (std::size_t i = 0; i < kMarketCount; ++i) {
+    const MarketTruth& m = markets_[i];
+    trades += m.trades;
+    maker += m.maker_trades;
+    fees += m.fees;
+    gross += m.realized_gross;
+    net += m.realized_net;
+    const long double pos = static_cast<long double>(m.position);
+    accounts.push_back({{"currency", kMarkets[i].currency},
+                        {"balance", fx_to_string(m.position - base_locked[i])},
+                        {"locked", fx_to_string(base_locked[i])}});
+    markets.push_back({{"market", kMarkets[i].code},
+                       {"position", fx_to_string(m.position)},
+                       {"bought_volume", int128_to_fx_string(m.bought_volume)},
+                       {"sold_volume", int128_to_fx_string(m.sold_volume)},
+                       {"bought_funds", int128_to_fx_string(m.bought_funds)},
+                       {"sold_funds", int128_to_fx_string(m.sold_funds)},
+                       {"fees", int128_to_fx_string(m.fees)},
+                       {"avg_cost_gross", pos > 0 ? static_cast<double>(m.cost_gross / pos) : 0.0},
+                       {"avg_cost_net", pos > 0 ? static_cast<double>(m.cost_net / pos) : 0.0},
+                       {"realized_pnl_gross", static_cast<double>(m.realized_gross / kFxOne)},
+                       {"realized_pnl_net", static_cast<double>(m.realized_net / kFxOne)},
+                       {"trades", m.trades},
+                       {"maker_trades", m.maker_trades}});
+  }
+  j["trades"] = trades;
+  j["maker_trades"] = maker;
+  j["fees"] = int128_to_fx_string(fees);
+  j["realized_pnl_gross"] = static_cast<double>(gross / kFxOne);
+  j["realized_pnl_net"] = static_cast<double>(net / kFxOne);
+  j["accounts"] = accounts;
+  j["markets"] = markets;
+  if (with_orders) {
+    J orders = J::array();
+    for (const auto* r : book.all_orders())
+      orders.push_back(order_json(*r, true));
+    j["orders"] = orders;
+    j["orders_forgotten"] = book.forgotten();
+  }
+  return j.dump();
+}
+
+}  // namespace fillwire::sim

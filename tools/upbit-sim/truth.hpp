@@ -1,0 +1,84 @@
+#pragma once
+// Truth: the simulator's own accounting of the account, from the events it published — the
+// independent answer a client's state must match. It shares no code with the engine's state: it
+// works from the exact trade amounts (Fx) each emission carries, not from decoded events.
+//
+// Per market: base position, bought / sold volume and notional, fees, average cost gross and net
+// of buy fees, realized PnL gross and net (average-cost method: a sale realizes
+// proceeds - volume × average cost; net uses proceeds after fee and cost including buy fees).
+// Account: KRW and base balances with amounts locked in open orders; outcome counts by final
+// state; trades and maker trades; events by state.
+// Not thread-safe: one owner thread.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+
+#include "market.hpp"
+#include "order.hpp"
+
+namespace fillwire::sim {
+
+class OrderBook;
+
+struct MarketTruth {
+  Fx position = 0;         // base volume held (including volume locked in asks)
+  I128 bought_volume = 0;  // Fx units
+  I128 sold_volume = 0;
+  I128 bought_funds = 0;  // KRW, Fx units
+  I128 sold_funds = 0;
+  I128 fees = 0;
+  long double cost_gross = 0;  // cost basis of `position`, Fx units
+  long double cost_net = 0;    // including buy fees
+  long double realized_gross = 0;
+  long double realized_net = 0;
+  std::uint64_t trades = 0;
+  std::uint64_t maker_trades = 0;
+};
+
+struct Outcomes {
+  std::uint64_t done = 0;
+  std::uint64_t cancel_unfilled = 0;
+  std::uint64_t cancel_partial = 0;  // cancelled after at least one trade
+  std::uint64_t prevented = 0;
+  std::uint64_t prevented_partial = 0;  // of which partly filled first
+};
+
+class Truth {
+ public:
+  explicit Truth(Fx initial_krw = fx_from_int(1'000'000'000)) : initial_krw_(initial_krw) {}
+
+  void apply(const Emission& e);
+
+  [[nodiscard]] const MarketTruth& market(std::size_t i) const noexcept { return markets_[i]; }
+  [[nodiscard]] const Outcomes& outcomes() const noexcept { return outcomes_; }
+  [[nodiscard]] std::uint64_t events() const noexcept { return events_; }
+  [[nodiscard]] std::uint64_t events_in(OrderState s) const noexcept {
+    return by_state_[static_cast<std::size_t>(s)];
+  }
+  [[nodiscard]] std::uint64_t orders() const noexcept { return orders_; }
+  // KRW held, including KRW locked in open bids (initial - buys - fees + sells).
+  [[nodiscard]] I128 krw_total() const noexcept { return krw_; }
+  [[nodiscard]] Fx initial_krw() const noexcept { return initial_krw_; }
+
+  // The whole truth as JSON; `book` adds balances with locked amounts and, when `with_orders`,
+  // the final state of every retained order. `digest` is the stream digest.
+  [[nodiscard]] std::string to_json(const OrderBook& book, std::uint64_t digest,
+                                    bool with_orders) const;
+
+ private:
+  Fx initial_krw_;
+  I128 krw_ = 0;
+  bool krw_init_ = false;
+  std::array<MarketTruth, kMarketCount> markets_{};
+  Outcomes outcomes_;
+  std::uint64_t events_ = 0;
+  std::uint64_t orders_ = 0;
+  std::array<std::uint64_t, 7> by_state_{};
+  std::unordered_set<Uuid, UuidHash> open_;
+};
+
+[[nodiscard]] std::string int128_to_fx_string(I128 v);
+
+}  // namespace fillwire::sim
