@@ -249,6 +249,22 @@ TEST_F(AccountStateRules, WatchThenWaitAtSameProgressTakesTheNewerState) {
   EXPECT_EQ(test::order_of(state, wait.uuid).state, OrderState::wait);
 }
 
+TEST_F(AccountStateRules, PartlyFilledRestingOrderFirstSeenIsMidLife) {
+  const auto ev = lifecycle({.trades = 2, .ending = Ending::open});
+  OrderEvent resynced = ev[2];  // as a REST resync reports it: state wait, cumulative fields
+  resynced.state = OrderState::wait;
+  resynced.price = ev[0].price;
+  resynced.volume = ev[0].volume;
+  EXPECT_EQ(state.apply_event(resynced), ApplyOutcome::applied);
+  EXPECT_EQ(state.counters().created_mid_life, 1u);
+  EXPECT_EQ(state.counters().trades_healed, 2u);
+  EXPECT_EQ(test::position_of(state, "KRW-BTC").bought_volume, ev[2].executed_volume);
+  // The trade that the resync already covered arrives late: same progress, not newer: stale.
+  EXPECT_EQ(state.apply_event(ev[2]), ApplyOutcome::stale);
+  EXPECT_EQ(test::position_of(state, "KRW-BTC").bought_volume, ev[2].executed_volume);
+  EXPECT_EQ(test::order_of(state, ev[0].uuid).volume, ev[0].volume);
+}
+
 TEST_F(AccountStateRules, TradeEventsNeverSetTheOrdersTerms) {
   const auto ev = lifecycle({.trades = 2, .ending = Ending::open});
   state.apply(ev[1]);  // first seen mid-life: volume from executed + remaining

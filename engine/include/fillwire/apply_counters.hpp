@@ -9,10 +9,12 @@
 //   duplicate  the event repeats a point the order already applied: the same trade again (same
 //              trades_count, already seen), or the same state at the same progress.
 //   stale      the event is behind what the order already applied (an older event arriving late),
-//              or arrives after the order's terminal state with something different.
+//              or at the same progress in another state without a newer timestamp, or arrives
+//              after the order's terminal state with something different.
 //   gap healed an event whose cumulative fields cover trades whose own events were not seen (yet):
 //              the deltas bring the position up to date at once.
-//   mid-life   an order first seen in a state other than wait/watch (e.g. a trade with no wait).
+//   mid-life   an order first seen in a state other than wait/watch (e.g. a trade with no wait),
+//              or resting but already partly filled (e.g. from a REST resync).
 
 #include <cstdint>
 #include <string_view>

@@ -15,7 +15,9 @@
 //   prevented     ended `prevented` (SMP), filled or not; `prevented_partial` counts those that had
 //                 traded before SMP cancelled the rest.
 // Times are the exchange's milliseconds, from the order's order_timestamp ("wait") to its first
-// fill (trade_timestamp of the earliest trade seen) and to its final event.
+// fill (the earliest trade_timestamp seen; when the first fill was known only from a later event's
+// cumulative fields, that event's time) and to its final event. They are taken when the order
+// completes, so a trade event arriving after the order's terminal event no longer changes them.
 
 #include <algorithm>
 #include <cstddef>

@@ -173,7 +173,9 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
   o.state = OrderState::unknown;
   o.order_ts = e.has(Field::order_timestamp) ? e.order_timestamp : e.timestamp;
   ++counters_.orders_created;
-  if (e.state != OrderState::wait && e.state != OrderState::watch) {
+  // Mid-life: past wait/watch, or a resting order that has already traded (e.g. from a resync).
+  const bool resting = e.state == OrderState::wait || e.state == OrderState::watch;
+  if (!resting || e.trades_count > 0 || e.executed_volume > 0.0) {
     ++counters_.created_mid_life;
     if (o.order_ts <= orders_.eviction_horizon()) ++counters_.created_behind_eviction;
   }
