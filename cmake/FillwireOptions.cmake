@@ -33,6 +33,7 @@ endif()
 
 add_library(fillwire_warnings INTERFACE)
 add_library(fillwire::warnings ALIAS fillwire_warnings)
+set_target_properties(fillwire_warnings PROPERTIES EXPORT_NAME warnings)
 target_compile_options(fillwire_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
   -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion
@@ -41,6 +42,7 @@ target_compile_options(fillwire_warnings INTERFACE
 
 add_library(fillwire_options INTERFACE)
 add_library(fillwire::options ALIAS fillwire_options)
+set_target_properties(fillwire_options PROPERTIES EXPORT_NAME options)
 if(FILLWIRE_SANITIZE)
   target_compile_options(fillwire_options INTERFACE
     -fsanitize=${FILLWIRE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
