@@ -1,11 +1,10 @@
-// fillwire replay FILE [--json]: decodes a file of frames (one JSON per line) and applies each
-// event to an AccountState, then prints the account summary (positions, PnL, fees, open orders,
-// execution quality, SMP, event counters) as a readable report or, with --json, as JSON (field
-// names in account_summary.hpp).
-//
-// For now the events are applied on this thread, straight after decoding; the threaded pipeline
-// (decoder -> ring -> strategy thread) will take over this loop. Lines that are not order events
-// (status, server errors, malformed frames) are counted and reported on stderr, never fatal.
+// fillwire replay FILE [--json]: runs a file of frames through the full pipeline — decoded on the
+// network thread straight into ring slots, applied to an AccountState on the strategy thread —
+// then prints the account summary (positions, PnL, fees, open orders, execution quality, SMP,
+// event counters) as a readable report or, with --json, as JSON (field names in
+// account_summary.hpp). FILE is either one JSON frame per line or a fillwire journal (the raw
+// frames of a live run, so a replay reproduces its final state). Lines that are not order events
+// (status, server errors, malformed frames) are counted and reported, never fatal.
 
 #include <fmt/core.h>
 
@@ -14,11 +13,15 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/account_summary.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/journal.hpp"
+#include "fillwire/pipeline.hpp"
+#include "fillwire/replay_source.hpp"
 
 namespace fillwire::cli {
 namespace {
@@ -31,61 +34,61 @@ struct ReplayOptions {
   std::size_t markets = 64;
 };
 
-// Applies each decoded event as soon as the decoder publishes it (list frames carry several).
-struct ApplySink {
-  AccountState* state;
-  std::uint64_t seq = 0;
-  OrderEvent slot;
-  OrderEvent& claim() noexcept { return slot; }
-  void publish() noexcept {
-    slot.seq = ++seq;
-    slot.origin = EventOrigin::replay;
-    state->apply(slot);
+// A journal starts with its magic; anything else is read as one JSON frame per line.
+bool is_journal(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::memcmp(magic, kJournalMagic, 4) == 0;
+}
+
+std::vector<std::string> journal_frames(const std::string& path) {
+  JournalReader reader(path);
+  std::vector<std::string> frames;
+  JournalRecordHeader h{};
+  std::string payload;
+  while (reader.next(h, payload)) {
+    if (h.kind == JournalKind::frame) frames.push_back(payload);
   }
-};
+  if (!reader.error().empty()) {
+    fmt::print(stderr, "fillwire replay: {}: {} (replaying the {} records before it)\n", path,
+               reader.error(), reader.records());
+  }
+  return frames;
+}
 
 int run_replay(const ReplayOptions& opt) {
-  std::ifstream in(opt.file, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "fillwire replay: cannot open '{}': {}\n", opt.file, std::strerror(errno));
-    return 2;
+  {
+    std::ifstream probe(opt.file, std::ios::binary);
+    if (!probe) {
+      fmt::print(stderr, "fillwire replay: cannot open '{}': {}\n", opt.file, std::strerror(errno));
+      return 2;
+    }
   }
+  const bool journal = is_journal(opt.file);
+  const std::vector<std::string> frames =
+      journal ? journal_frames(opt.file) : read_frame_lines(opt.file);
+
   AccountConfig config;
   config.open_orders = opt.open_orders;
   config.completed_orders = opt.completed_orders;
   config.markets = opt.markets;
   auto state = std::make_unique<AccountState>(config);
-  Decoder decoder;
-  auto sink = std::make_unique<ApplySink>();
-  sink->state = state.get();
+  ReplaySource source(frames);
+  Pipeline<AccountState> pipeline(*state, PipelineConfig{});
+  pipeline.start(source);
+  pipeline.join();  // the source ends after the last frame; every published event is applied
 
-  std::string line;
-  std::string buffer;
-  std::size_t lines = 0;
-  while (std::getline(in, line)) {
-    ++lines;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    // The decoder parses in place and reads up to kFramePadding bytes past the frame.
-    buffer.assign(line);
-    buffer.resize(line.size() + kFramePadding, '\0');
-    const FrameResult r = decoder.decode(buffer.data(), line.size(), EventSink{*sink});
-    if (r.error) {
-      fmt::print(stderr, "fillwire replay: line {}: {}{}\n", lines, to_string(r.error.code),
-                 r.error.field != Field::none
-                     ? fmt::format(" (field '{}')", field_name(r.error.field))
-                     : std::string{});
-    }
-  }
-  if (in.bad()) {
-    fmt::print(stderr, "fillwire replay: read error on '{}': {}\n", opt.file, std::strerror(errno));
-    return 2;
+  const ReplayCounters& c = source.counters();
+  if (c.failed_frames > 0) {
+    fmt::print(stderr, "fillwire replay: {} of {} frames had decode errors (see fillwire decode)\n",
+               c.failed_frames, c.frames);
   }
   if (opt.json) {
     fmt::print("{}\n", summary_json(*state));
   } else {
-    const DecoderStats& s = decoder.stats();
-    fmt::print("Replayed {}: {} lines, {} frames, {} events, {} failed frames\n\n", opt.file, lines,
-               s.frames, s.events, s.failed_frames);
+    fmt::print("Replayed {}{}: {} frames, {} events, {} failed frames\n\n", opt.file,
+               journal ? " (journal)" : "", c.frames, c.events, c.failed_frames);
     fmt::print("{}", format_summary(*state));
   }
   return 0;
