@@ -489,7 +489,7 @@ TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {
           s.insert(pos, 1, "{}[]\",:0-e.n"[rng() % 12]);
           break;
       }
-      if (s.empty()) s = "{";
+      if (s.empty()) s.assign(1, '{');
     }
     OrderEvent e{};
     const auto r = decode_one(d, s, e);
