@@ -13,6 +13,9 @@
 // event (a keyed table update and a few multiplies, ~10-20 ns) until AccountState exists; then
 // register full_path<AccountStateConsumer> the same way.
 //
+// same_thread/<Consumer> runs the same decode -> slot -> drain -> consumer on one thread, for the
+// part of the latency that is work rather than the hand-off between cores.
+//
 // JSON for the README table and plots: --benchmark_out=full_path.json --benchmark_out_format=json
 
 #include <benchmark/benchmark.h>
@@ -186,7 +189,26 @@ void full_path(benchmark::State& state) {
   benchmark::DoNotOptimize(consumer.checksum());
 }
 
+// The same work on one thread (decode into the slot, publish, drain, consumer), no hand-off: the
+// cost the two-thread latency adds to. Reported per event.
+template <EventConsumer Consumer>
+void same_thread(benchmark::State& state) {
+  OrderRing<BusySpin> ring(4096);
+  ReplaySource source(frames(), ~std::uint64_t{0});
+  Consumer consumer;
+  auto handler = [&consumer](const OrderEvent& e) noexcept { consumer.on_event(e); };
+  for (auto _ : state) {
+    (void)source.poll(ring);
+    ring.drain(handler, 1);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (source.counters().failed_frames != 0) state.SkipWithError("frames failed to decode");
+  benchmark::DoNotOptimize(consumer.checksum());
+}
+
 void register_consumer_runs() {
+  benchmark::RegisterBenchmark("same_thread/StandInConsumer", &same_thread<StandInConsumer>)
+      ->MinTime(0.2);
   // {offered rate, events}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
   const std::vector<std::vector<std::int64_t>> runs = {
       {100'000, 50'000}, {1'000'000, 500'000}, {0, 2'000'000}};
