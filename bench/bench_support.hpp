@@ -6,6 +6,7 @@
 // afterwards; the other helpers act on their arguments or on the calling thread.
 
 #include <benchmark/benchmark.h>
+#include <time.h>  // clock_gettime(CLOCK_THREAD_CPUTIME_ID)
 
 #include <algorithm>
 #include <cstdint>
@@ -69,6 +70,36 @@ inline void report(benchmark::State& state, const Percentiles& p) {
   state.counters["p99.9_ns"] = p.p999;
   state.counters["max_ns"] = p.max;
 }
+
+// CPU time the calling thread has run, in ns (a system call: cold path only).
+inline std::uint64_t thread_cpu_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u +
+         static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// How much of a span of wall time a thread was actually on a CPU: on a shared VM, other tenants
+// take cores away from even a busy-spinning pinned thread. Call begin() and end() on that thread.
+class OnCpuShare {
+ public:
+  void begin() noexcept {
+    cpu0_ = thread_cpu_ns();
+    wall0_ = now_steady_ns();
+  }
+  void end() noexcept {
+    cpu1_ = thread_cpu_ns();
+    wall1_ = now_steady_ns();
+  }
+  [[nodiscard]] double share() const noexcept {
+    return wall1_ > wall0_
+               ? static_cast<double>(cpu1_ - cpu0_) / static_cast<double>(wall1_ - wall0_)
+               : 0.0;
+  }
+
+ private:
+  std::uint64_t cpu0_ = 0, wall0_ = 0, cpu1_ = 0, wall1_ = 0;
+};
 
 // Busy-waits until the TSC reaches `deadline` (pacing without a system call).
 inline void spin_until(std::uint64_t deadline) noexcept {

@@ -13,6 +13,9 @@
 // event (a keyed table update and a few multiplies, ~10-20 ns) until AccountState exists; then
 // register full_path<AccountStateConsumer> the same way.
 //
+// same_thread/<Consumer> runs the same decode -> slot -> drain -> consumer on one thread, for the
+// part of the latency that is work rather than the hand-off between cores.
+//
 // JSON for the README table and plots: --benchmark_out=full_path.json --benchmark_out_format=json
 
 #include <benchmark/benchmark.h>
@@ -84,13 +87,16 @@ class Timed {
   Timed(Inner& inner, std::vector<std::uint64_t>& samples, std::vector<std::uint64_t>& chunk_end)
       : inner_(&inner), samples_(&samples), chunk_end_(&chunk_end) {}
   void on_event(const OrderEvent& e) noexcept {
+    if (n_ == 0) on_cpu_.begin();
     inner_->on_event(e);
     const std::uint64_t now = now_ticks();
     if (n_ < samples_->size()) (*samples_)[n_++] = now >= e.recv_ts ? now - e.recv_ts : 0;
     if (n_ % kChunk == 1 && chunks_ < chunk_end_->size()) (*chunk_end_)[chunks_++] = now;
+    if (n_ == samples_->size()) on_cpu_.end();
   }
   [[nodiscard]] std::size_t recorded() const noexcept { return n_; }
   [[nodiscard]] std::size_t chunks() const noexcept { return chunks_; }
+  [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
 
  private:
   Inner* inner_;
@@ -98,6 +104,7 @@ class Timed {
   std::vector<std::uint64_t>* chunk_end_;
   std::size_t n_ = 0;
   std::size_t chunks_ = 0;
+  OnCpuShare on_cpu_;
 };
 
 // ReplaySource paced on the TSC: frame k is due at start + k * interval (0: no pacing).
@@ -108,19 +115,28 @@ class PacedSource {
 
   template <class Sink>
   SourceStatus poll(Sink& sink) noexcept {
+    if (!started_) {
+      started_ = true;
+      on_cpu_.begin();
+    }
     if (interval_ != 0) {
       if (due_ == 0) due_ = now_ticks();
       spin_until(due_);
       due_ += interval_;
     }
-    return replay_.poll(sink);
+    const SourceStatus status = replay_.poll(sink);
+    if (status == SourceStatus::done) on_cpu_.end();
+    return status;
   }
   [[nodiscard]] const ReplayCounters& counters() const noexcept { return replay_.counters(); }
+  [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
 
  private:
   ReplaySource replay_;
   std::uint64_t interval_;
   std::uint64_t due_ = 0;
+  bool started_ = false;
+  OnCpuShare on_cpu_;
 };
 
 const std::vector<std::string>& frames() {
@@ -146,6 +162,8 @@ void full_path(benchmark::State& state) {
   Consumer consumer;
   PipelineCounters counters;
   std::uint64_t failed = 0;
+  double producer_on_cpu = 0;
+  double consumer_on_cpu = 0;
   for (auto _ : state) {
     Timed<Consumer> timed(consumer, samples, chunk_end);
     PacedSource source(frames(), rounds, interval);
@@ -163,6 +181,8 @@ void full_path(benchmark::State& state) {
     for (const auto& w : pipeline.warnings())
       std::fprintf(stderr, "warning: %s\n", w.c_str());
     counters = pipeline.counters();
+    producer_on_cpu = source.on_cpu();
+    consumer_on_cpu = timed.on_cpu();
     failed += source.counters().failed_frames;
     if (timed.recorded() != events) state.SkipWithError("events lost");
     chunks = timed.chunks();
@@ -181,12 +201,34 @@ void full_path(benchmark::State& state) {
   state.counters["chunk_median_per_s"] =
       median_ns > 0 ? static_cast<double>(kChunk) * 1e9 / median_ns : 0.0;
   state.counters["offered_per_s"] = static_cast<double>(rate);
+  // Fraction of the run each busy-spinning thread was really on its CPU (1.0 on a quiet machine).
+  state.counters["producer_on_cpu"] = producer_on_cpu;
+  state.counters["consumer_on_cpu"] = consumer_on_cpu;
   state.counters["stalls"] = static_cast<double>(counters.ring.stalls);
   state.counters["batches"] = static_cast<double>(counters.batches);
   benchmark::DoNotOptimize(consumer.checksum());
 }
 
+// The same work on one thread (decode into the slot, publish, drain, consumer), no hand-off: the
+// cost the two-thread latency adds to. Reported per event.
+template <EventConsumer Consumer>
+void same_thread(benchmark::State& state) {
+  OrderRing<BusySpin> ring(4096);
+  ReplaySource source(frames(), ~std::uint64_t{0});
+  Consumer consumer;
+  auto handler = [&consumer](const OrderEvent& e) noexcept { consumer.on_event(e); };
+  for (auto _ : state) {
+    (void)source.poll(ring);
+    ring.drain(handler, 1);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (source.counters().failed_frames != 0) state.SkipWithError("frames failed to decode");
+  benchmark::DoNotOptimize(consumer.checksum());
+}
+
 void register_consumer_runs() {
+  benchmark::RegisterBenchmark("same_thread/StandInConsumer", &same_thread<StandInConsumer>)
+      ->MinTime(0.2);
   // {offered rate, events}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
   const std::vector<std::vector<std::int64_t>> runs = {
       {100'000, 50'000}, {1'000'000, 500'000}, {0, 2'000'000}};

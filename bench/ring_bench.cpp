@@ -10,12 +10,16 @@
 //   latency/<queue>     one event in flight at a time: the producer stamps recv_ts (TSC), pushes,
 //                       and sends the next one 500 ns after the consumer has seen it; the consumer
 //                       stamps on arrival. One-way latency p50/p99/p99.9/max as user counters.
+//   latency_after_idle/ the same with 50 us between events, for the waiting consumers: Blocking
+//                       has gone to sleep by then, so this is its futex wake-up cost.
 //   floor/cache_line    round trip of one cache line between the two cores / 2 (pure spin).
 //
 // Every queue moves whole 256-byte events: the producer copies its event into the queue, the
 // consumer reads it where the queue's API allows (OrderRing::drain, ReaderWriterQueue::peek,
-// spsc_queue::consume_one) and copies it out where it does not (ConcurrentQueue). Consumer on
-// CPU 0 (the benchmark thread), producer on CPU 1. A full run takes a few seconds.
+// spsc_queue::consume_one) and copies it out where it does not (ConcurrentQueue). Consumers poll
+// with a pause between empty polls (BusySpin), except OrderRing<SpinThenYield> / <Blocking>, whose
+// consumer waits with that strategy: their latency is the strategy's wake-up cost. Consumer on
+// CPU 0 (the benchmark thread), producer on CPU 1. A full run takes about ten seconds.
 
 #include <benchmark/benchmark.h>
 // GCC's -Wnull-dereference fires inside ConcurrentQueue's producer-list walk once inlined at -O3
@@ -51,8 +55,10 @@ constexpr std::size_t kCapacity = 1024;
 constexpr std::size_t kBatch = 64;
 constexpr std::uint64_t kThroughputItems = 2'097'152;
 constexpr std::uint64_t kChunk = 16'384;  // throughput is also measured per chunk of events
-constexpr std::uint64_t kLatencySamples = 200'000;
-constexpr double kLatencyGapNs = 500;
+constexpr std::int64_t kLatencySamples = 200'000;
+constexpr std::int64_t kLatencyGapNs = 500;
+constexpr std::int64_t kIdleSamples = 10'000;  // latency_after_idle: the consumer has gone to sleep
+constexpr std::int64_t kIdleGapNs = 50'000;
 constexpr std::uint64_t kFloorRounds = 200'000;
 
 OrderEvent make_event() {
@@ -89,6 +95,42 @@ class FillwireRing {
 
  private:
   OrderRing<BusySpin> ring_{kCapacity};
+};
+
+// The same ring with a consumer that waits with the ring's wait strategy when it finds nothing,
+// to measure what each strategy's wake-up costs (the producer side is unchanged).
+template <class Wait>
+struct WaitName;
+template <>
+struct WaitName<SpinThenYield> {
+  static constexpr const char* kName = "fillwire::OrderRing<SpinThenYield>";
+};
+template <>
+struct WaitName<Blocking> {
+  static constexpr const char* kName = "fillwire::OrderRing<Blocking>";
+};
+
+template <class Wait>
+class WaitingRing {
+ public:
+  static constexpr const char* kName = WaitName<Wait>::kName;
+  bool try_push(const OrderEvent& e) noexcept {
+    OrderEvent* slot = ring_.try_claim();
+    if (slot == nullptr) return false;
+    *slot = e;
+    ring_.publish();
+    return true;
+  }
+  template <class F>
+  std::size_t poll(F& f) noexcept {
+    if (const std::size_t n = ring_.drain(f, kBatch); n != 0) return n;
+    // The benchmark only polls while it expects more events, so no stop condition is needed.
+    ring_.wait_readable([]() noexcept { return false; });
+    return ring_.drain(f, kBatch);
+  }
+
+ private:
+  OrderRing<Wait> ring_{kCapacity};
 };
 
 class ReaderWriterQueue {
@@ -151,6 +193,10 @@ struct QueueResult {
   Percentiles latency;
 };
 std::map<std::string, QueueResult>& results() {
+  static std::map<std::string, QueueResult> r;
+  return r;
+}
+std::map<std::string, QueueResult>& idle_results() {
   static std::map<std::string, QueueResult> r;
   return r;
 }
@@ -219,9 +265,11 @@ void throughput(benchmark::State& state) {
 
 template <class Q>
 void latency(benchmark::State& state) {
+  const auto gap_ns = static_cast<double>(state.range(0));
+  const auto count = static_cast<std::uint64_t>(state.range(1));
   auto q = std::make_unique<Q>();
   const OrderEvent event = make_event();
-  std::vector<std::uint64_t> samples(kLatencySamples);
+  std::vector<std::uint64_t> samples(count);
   struct alignas(kFalseSharingRange) Ack {
     std::atomic<std::uint64_t> seen{0};
   };
@@ -231,8 +279,8 @@ void latency(benchmark::State& state) {
     std::thread producer([&] {
       pin_or_warn(kProducerCpu, "producer");
       OrderEvent e = event;
-      const std::uint64_t gap = calibration().from_ns(kLatencyGapNs);
-      for (std::uint64_t i = 0; i < kLatencySamples; ++i) {
+      const std::uint64_t gap = calibration().from_ns(gap_ns);
+      for (std::uint64_t i = 0; i < count; ++i) {
         // acquire: pairs with the consumer's release store; the previous event was seen.
         while (ack.seen.load(std::memory_order_acquire) != i)
           cpu_relax();
@@ -252,17 +300,17 @@ void latency(benchmark::State& state) {
       ack.seen.store(received, std::memory_order_release);  // release: pairs with the producer
     };
     const auto t0 = std::chrono::steady_clock::now();
-    while (received < kLatencySamples) {
+    while (received < count) {
       if (q->poll(on_event) == 0) cpu_relax();
     }
     state.SetIterationTime(seconds_since(t0));
     producer.join();
   }
-  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(kLatencySamples));
+  state.SetItemsProcessed(state.iterations() * state.range(1));
   state.counters["clock_skew"] = static_cast<double>(clock_skew);
   const Percentiles p = percentiles_ns(samples);
   report(state, p);
-  results()[Q::kName].latency = p;
+  (state.range(0) == kLatencyGapNs ? results() : idle_results())[Q::kName].latency = p;
 }
 
 void cache_line_floor(benchmark::State& state) {
@@ -314,7 +362,7 @@ void print_summary() {
   std::printf("\nSummary on %s, %u CPUs (consumer CPU %d, producer CPU %d)\n", cpu_model().c_str(),
               std::thread::hardware_concurrency(), kConsumerCpu, kProducerCpu);
   std::printf("  floor: cache-line one-way p50 %.0f ns, p99 %.0f ns\n", fl.p50, fl.p99);
-  std::printf("  %-30s %12s %9s %9s %10s %12s %12s\n", "queue", "M/s (median)", "p50 ns", "p99 ns",
+  std::printf("  %-36s %12s %9s %9s %10s %12s %12s\n", "queue", "M/s (median)", "p50 ns", "p99 ns",
               "p50/floor", "fw thr x", "fw p50 x");
   for (const auto& [name, q] : r) {
     const double thr_ratio = mine != r.end() && q.items_per_second > 0
@@ -323,9 +371,14 @@ void print_summary() {
     const double lat_ratio = mine != r.end() && mine->second.latency.p50 > 0
                                  ? q.latency.p50 / mine->second.latency.p50
                                  : 0.0;
-    std::printf("  %-30s %12.2f %9.0f %9.0f %10.2f %12.2f %12.2f\n", name.c_str(),
+    std::printf("  %-36s %12.2f %9.0f %9.0f %10.2f %12.2f %12.2f\n", name.c_str(),
                 q.items_per_second / 1e6, q.latency.p50, q.latency.p99,
                 fl.p50 > 0 ? q.latency.p50 / fl.p50 : 0.0, thr_ratio, lat_ratio);
+  }
+  for (const auto& [name, q] : idle_results()) {
+    std::printf("  %-36s after %.0f us idle: p50 %.0f ns, p99 %.0f ns, max %.0f ns\n", name.c_str(),
+                static_cast<double>(kIdleGapNs) / 1000.0, q.latency.p50, q.latency.p99,
+                q.latency.max);
   }
   std::printf(
       "  fw thr x: fillwire throughput / this queue's (>1: fillwire faster).\n"
@@ -333,15 +386,26 @@ void print_summary() {
 }
 
 template <class Q>
-void register_queue() {
+void register_queue(bool after_idle = false) {
   benchmark::RegisterBenchmark((std::string("throughput/") + Q::kName).c_str(), &throughput<Q>)
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark((std::string("latency/") + Q::kName).c_str(), &latency<Q>)
+      ->ArgNames({"gap_ns", "samples"})
+      ->Args({kLatencyGapNs, kLatencySamples})
       ->Iterations(1)
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
+  if (after_idle) {
+    benchmark::RegisterBenchmark((std::string("latency_after_idle/") + Q::kName).c_str(),
+                                 &latency<Q>)
+        ->ArgNames({"gap_ns", "samples"})
+        ->Args({kIdleGapNs, kIdleSamples})
+        ->Iterations(1)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
 }
 
 }  // namespace
@@ -356,6 +420,8 @@ int main(int argc, char** argv) {
       ->UseManualTime()
       ->Unit(benchmark::kMillisecond);
   register_queue<FillwireRing>();
+  register_queue<WaitingRing<fillwire::SpinThenYield>>(true);
+  register_queue<WaitingRing<fillwire::Blocking>>(true);
   register_queue<ReaderWriterQueue>();
   register_queue<ConcurrentQueue>();
   register_queue<BoostSpscQueue>();

@@ -2,6 +2,12 @@
 
 include(CMakePackageConfigHelpers)
 
+# Exported under the same names as the in-tree ALIAS targets: fillwire::engine, fillwire::decode...
+foreach(_target IN LISTS FILLWIRE_EXPORTED_TARGETS ITEMS fillwire_warnings fillwire_options)
+  string(REGEX REPLACE "^fillwire_" "" _export_name "${_target}")
+  set_target_properties(${_target} PROPERTIES EXPORT_NAME ${_export_name})
+endforeach()
+
 install(TARGETS ${FILLWIRE_EXPORTED_TARGETS} fillwire_warnings fillwire_options
   EXPORT fillwireTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -199,9 +199,19 @@ TEST(ReplaySource, RepeatsAndEnds) {
   EXPECT_EQ(empty.poll(ring), SourceStatus::done);
 }
 
+TEST(ReplaySource, ReadsAFileOfFrames) {
+  OrderRing<> ring(16);
+  ReplaySource source = ReplaySource::from_file(data_path("lifecycle-simple.jsonl"));
+  EXPECT_EQ(source.frame_count(), 11u);
+  while (source.poll(ring) == SourceStatus::produced) {
+  }
+  EXPECT_EQ(ring.size_approx(), 11u);
+  EXPECT_EQ(source.counters().failed_frames, 0u);
+}
+
 TEST(ReplaySource, MissingFileIsAnErrorNamingIt) {
   try {
-    (void)read_frame_lines("/nonexistent/frames.jsonl");
+    (void)ReplaySource::from_file("/nonexistent/frames.jsonl");
     FAIL() << "no exception";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/frames.jsonl"), std::string::npos);

@@ -17,16 +17,16 @@
 // Design (as rigtorp/SPSCQueue): the indices are 64-bit and only ever increase (they cannot wrap in
 // practice), a slot is `index & mask`. The producer owns `tail_` (next slot to publish), the
 // consumer owns `head_` (next slot to read); each side only reads the other's. Both sit on their
-// own cache lines, and each side keeps a private cached copy of the other's index on yet another
-// line, refreshed only when the cached value says the ring is full (producer) or cannot fill the
-// batch (consumer): each side touches the other's line at most once per wrap or per batch, not per
-// event. The indices double as the published/drained counters; stalls has its own relaxed counter.
+// own cache-line pairs (see kFalseSharingRange), and each side keeps a private cached copy of the
+// other's index on yet another pair, refreshed only when the cached value says the ring is full
+// (producer) or cannot fill the batch (consumer): each side touches the other's line at most once
+// per wrap or per batch, not per event. The indices double as the published/drained counters;
+// stalls has its own relaxed counter.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <new>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -222,9 +222,10 @@ class OrderRing {
   // Any thread. Each value is exact at the moment it is read.
   [[nodiscard]] RingCounters counters() const noexcept {
     RingCounters c;
-    // relaxed (all three): counters for display; nothing is read through them.
-    c.drained = head_.load(std::memory_order_relaxed);
-    c.published = tail_.load(std::memory_order_relaxed);
+    // acquire (both), head first: as in size_approx(), so published is never below drained.
+    c.drained = head_.load(std::memory_order_acquire);
+    c.published = tail_.load(std::memory_order_acquire);
+    // relaxed: a display counter; nothing is read through it.
     c.stalls = producer_.stalls.load(std::memory_order_relaxed);
     return c;
   }

@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "fillwire/clock.hpp"
@@ -158,10 +159,18 @@ class Pipeline {
   [[nodiscard]] Ring& ring() noexcept { return ring_; }
 
  private:
-  static void setup(const std::string& name, int cpu, ThreadStatus& out) {
-    ThreadStatus pinned = pin_current_thread(cpu);
-    ThreadStatus named = set_thread_name(name);
-    out = !pinned.ok() ? std::move(pinned) : std::move(named);
+  // Runs first on each pipeline thread; reports rather than throws (an exception here would
+  // terminate the program).
+  static void setup(const std::string& name, int cpu, ThreadStatus& out) noexcept {
+    try {
+      ThreadStatus pinned = pin_current_thread(cpu);
+      ThreadStatus named = set_thread_name(name);
+      if (!pinned.ok() && !named.ok()) pinned.message += "; " + named.message;
+      out = !pinned.ok() ? std::move(pinned) : std::move(named);
+    } catch (...) {
+      out.code = ThreadSetupCode::failed;  // out of memory while formatting a message
+      out.message = "set-up failed";       // fits the small-string buffer: no allocation
+    }
   }
 
   template <class S>

@@ -76,6 +76,11 @@ class ReplaySource {
   // builds the decoder for the longest of them. Replays them `repeat` times in order. Cold path.
   explicit ReplaySource(const std::vector<std::string>& frames, std::uint64_t repeat = 1);
 
+  // Frames from a file, one per line (see read_frame_lines). Cold path; throws naming the file.
+  [[nodiscard]] static ReplaySource from_file(const std::string& path, std::uint64_t repeat = 1) {
+    return ReplaySource(read_frame_lines(path), repeat);  // guaranteed elision: no move needed
+  }
+
   ReplaySource(const ReplaySource&) = delete;
   ReplaySource& operator=(const ReplaySource&) = delete;
 
