@@ -35,7 +35,6 @@ endif()
 # headers, e.g. moodycamel::ConcurrentQueue, where the paths it imagines cannot happen.)
 add_library(fillwire_warnings INTERFACE)
 add_library(fillwire::warnings ALIAS fillwire_warnings)
-set_target_properties(fillwire_warnings PROPERTIES EXPORT_NAME warnings)
 target_compile_options(fillwire_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
   -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wdouble-promotion
@@ -44,7 +43,6 @@ target_compile_options(fillwire_warnings INTERFACE
 
 add_library(fillwire_options INTERFACE)
 add_library(fillwire::options ALIAS fillwire_options)
-set_target_properties(fillwire_options PROPERTIES EXPORT_NAME options)
 if(FILLWIRE_SANITIZE)
   target_compile_options(fillwire_options INTERFACE
     -fsanitize=${FILLWIRE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
