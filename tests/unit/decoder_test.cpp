@@ -361,6 +361,16 @@ struct VectorSink {
   void publish() noexcept { events.push_back(slot); }
 };
 
+TEST(Decoder, CopiedEventSinkStillReachesTheOriginalSink) {
+  VectorSink target;
+  EventSink outer{target};
+  EventSink copy = outer;  // a copy, not a sink wrapping the (possibly temporary) outer sink
+  copy.claim().seq = 5;
+  copy.publish();
+  ASSERT_EQ(target.events.size(), 1u);
+  EXPECT_EQ(target.events[0].seq, 5u);
+}
+
 TEST(Decoder, ListFrameCarriesSeveralEvents) {
   const auto lines = read_lines("lifecycle-simple.jsonl");
   std::string json = "[";

@@ -48,7 +48,7 @@ std::vector<std::string> journal_frames(const std::string& path) {
   JournalRecordHeader h{};
   std::string payload;
   while (reader.next(h, payload)) {
-    if (h.kind == JournalKind::frame) frames.push_back(payload);
+    if (h.kind == JournalKind::frame || h.kind == JournalKind::resync) frames.push_back(payload);
   }
   if (!reader.error().empty()) {
     fmt::print(stderr, "fillwire replay: {}: {} (replaying the {} records before it)\n", path,

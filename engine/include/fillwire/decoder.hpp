@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 
 #include "fillwire/fixed_string.hpp"
 #include "fillwire/order_event.hpp"
@@ -91,7 +92,8 @@ struct FrameResult {
 class EventSink {
  public:
   template <class S>
-  explicit EventSink(S& sink) noexcept
+  requires(!std::is_same_v<std::remove_cvref_t<S>, EventSink>)  // copying an EventSink copies it
+      explicit EventSink(S& sink) noexcept
       : ctx_(&sink),
         claim_([](void* c) noexcept -> OrderEvent& { return static_cast<S*>(c)->claim(); }),
         publish_([](void* c) noexcept { static_cast<S*>(c)->publish(); }) {}

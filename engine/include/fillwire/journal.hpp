@@ -35,7 +35,9 @@
 
 namespace fillwire {
 
-enum class JournalKind : std::uint8_t { frame = 1, notice = 2, summary = 3 };
+// frame: a WebSocket frame as received. resync: an order from a REST resync, written as the
+// equivalent myOrder JSON, so that replaying frames and resyncs in order rebuilds the live state.
+enum class JournalKind : std::uint8_t { frame = 1, notice = 2, summary = 3, resync = 4 };
 
 struct JournalRecordHeader {
   std::uint32_t length;

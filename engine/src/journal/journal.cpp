@@ -229,7 +229,7 @@ bool JournalReader::next(JournalRecordHeader& header, std::string& payload) {
     return false;
   }
   if (header.kind != JournalKind::frame && header.kind != JournalKind::notice &&
-      header.kind != JournalKind::summary) {
+      header.kind != JournalKind::summary && header.kind != JournalKind::resync) {
     error_ = "record " + std::to_string(records_ + 1) + ": unknown kind " +
              std::to_string(static_cast<unsigned>(header.kind));
     return false;

@@ -29,6 +29,7 @@
 
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/encoder.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/rest_orders.hpp"
 
@@ -656,6 +657,11 @@ struct LiveSource::Impl {
         slot = o;
         slot.seq = next_seq++;
         slot.recv_ts = now_ticks();
+        if (journal != nullptr) {
+          char json[kMaxEncodedEvent];
+          const std::size_t size = encode(o, WireFormat::full, json, sizeof json);
+          (void)journal->record(JournalKind::resync, json, size, slot.recv_ts);
+        }
         track(slot);
         sink->publish();
         n.events.add();
