@@ -56,7 +56,7 @@ TEST(Generator, EveryEventIsConsistentWithItsOrdersHistory) {
     const Emission& em = sim.next();
     const OrderEvent& e = em.event;
     const OrderCore& o = em.order;
-    SCOPED_TRACE(::testing::Message() << "event " << i << ": " << sim.last_full());
+    SCOPED_TRACE(::testing::Message() << "event " << i << ": " << encode(em.event));
     ASSERT_EQ(e.uuid, o.uuid);
     ASSERT_GE(e.timestamp, last_ts) << "event time goes backwards";
     last_ts = e.timestamp;

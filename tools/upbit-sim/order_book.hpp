@@ -6,6 +6,7 @@
 // window for closed orders is bounded on Upbit too). Open orders are always kept.
 // Not thread-safe: one owner thread.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -24,7 +25,9 @@ struct OrderRecord {
 
 class OrderBook {
  public:
-  explicit OrderBook(std::size_t max_closed = 200'000) : max_closed_(max_closed) {}
+  explicit OrderBook(std::size_t max_closed = 200'000) : max_closed_(max_closed) {
+    orders_.reserve(std::min<std::size_t>(max_closed_, 1u << 20) + 1024);
+  }
 
   void apply(const Emission& e);
 

@@ -62,23 +62,24 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// One event, encoded lazily per format: DEFAULT comes from the simulation, SIMPLE on first use.
+// One event, encoded lazily: each format at most once, and only if a subscriber wants it.
 class EncodedEvent {
  public:
-  EncodedEvent(const Emission& em, std::string_view full) : em_(em), full_(full) {}
+  explicit EncodedEvent(const Emission& em) : em_(em) {}
   std::string_view get(bool simple) {
-    if (!simple) return full_;
-    if (simple_size_ == 0)
-      simple_size_ = encode(em_.event, WireFormat::simple, simple_, sizeof simple_);
-    return {simple_, simple_size_};
+    const auto i = simple ? 1u : 0u;
+    if (size_[i] == 0) {
+      size_[i] = encode(em_.event, simple ? WireFormat::simple : WireFormat::full, text_[i],
+                        kMaxEncodedEvent);
+    }
+    return {text_[i], size_[i]};
   }
   [[nodiscard]] std::string_view market() const noexcept { return em_.event.code.view(); }
 
  private:
   const Emission& em_;
-  std::string_view full_;
-  char simple_[kMaxEncodedEvent];
-  std::size_t simple_size_ = 0;
+  char text_[2][kMaxEncodedEvent];
+  std::size_t size_[2] = {0, 0};
 };
 
 // What the hub sees of a WebSocket connection.
@@ -160,6 +161,7 @@ class Hub {
   }
 
   void stop() {
+    stopped_ = true;
     tick_.cancel();
     auto subs = subscribers_;
     for (auto& s : subs)
@@ -174,6 +176,7 @@ class Hub {
  private:
   static constexpr std::size_t kBatch = 256;
   static constexpr std::size_t kLowWater = 256u << 10;
+  static constexpr std::uint64_t kMaxPerTick = 4096;
 
   std::size_t high_water() const noexcept {
     return std::min<std::size_t>(1u << 20, config_.slow_consumer_bytes / 2);
@@ -196,7 +199,7 @@ class Hub {
     for (std::uint64_t i = 0; i < n && !finished(); ++i) {
       const Emission& em = sim_.next();
       ++stats_.events_generated;
-      EncodedEvent enc(em, sim_.last_full());
+      EncodedEvent enc(em);
       // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
       for (std::size_t k = 0; k < subscribers_.size(); ++k) {
         auto keep = subscribers_[k];
@@ -219,7 +222,7 @@ class Hub {
   // As fast as possible: batches while every subscriber keeps up; pauses without subscribers.
   void pump() {
     pump_scheduled_ = false;
-    if (finished() || subscribers_.empty()) return;
+    if (finished() || subscribers_.empty() || stopped_) return;
     if (max_backlog() > high_water()) {
       waiting_drain_ = true;
       return;
@@ -238,16 +241,25 @@ class Hub {
     });
   }
 
-  // Paced: the number of events due by now, at `rate`, in bursts when asked.
+  // Paced: the number of events due by now, at `rate`, in bursts when asked. A server that fell
+  // behind catches up in slices, so sockets, REST and stop() are served meanwhile.
   void on_tick() {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_time_).count();
     auto due = static_cast<std::uint64_t>(elapsed * config_.rate);
     if (config_.burst > 0) due = due / config_.burst * config_.burst;
     if (due > generated_paced_) {
-      generate(due - generated_paced_);
-      generated_paced_ = due;
+      const std::uint64_t n = std::min<std::uint64_t>(due - generated_paced_, kMaxPerTick);
+      generate(n);
+      generated_paced_ += n;
     }
-    if (!finished()) schedule_tick();
+    if (finished() || stopped_) return;
+    if (generated_paced_ < due) {
+      asio::post(ioc_, [this] {
+        if (!stopped_) on_tick();
+      });
+      return;
+    }
+    schedule_tick();
   }
 
   asio::io_context& ioc_;
@@ -264,6 +276,7 @@ class Hub {
   bool started_ = false;
   bool pump_scheduled_ = false;
   bool waiting_drain_ = false;
+  bool stopped_ = false;
   Clock::time_point start_time_{};
   std::uint64_t ticks_ = 0;
   std::uint64_t generated_paced_ = 0;
