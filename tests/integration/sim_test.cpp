@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "jwt.hpp"
 #include "server.hpp"
 #include "sim_client.hpp"
+#include "tls_cert.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -588,6 +590,29 @@ TEST(SimFaults, SlowConsumerIsDisconnected) {
   EXPECT_NE(ec, test::asio::error::timed_out);
 }
 
+TEST(SimFaults, DelayHoldsEventsBack) {
+  auto cfg = base_config();
+  cfg.rate = 1000;
+  cfg.faults.delay_ms = 300;
+  cfg.faults.jitter_ms = 50;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  const auto start = std::chrono::steady_clock::now();
+  c.send(kSubscribeAll);
+  Decoder d;
+  const Decoded first = decode(d, c.read().data);
+  EXPECT_EQ(first.result.kind, FrameKind::order);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(280));
+  // Order is kept: event times never go backwards.
+  std::int64_t last = first.events.at(0).timestamp;
+  for (int i = 0; i < 200; ++i) {
+    const Decoded r = decode(d, c.read().data);
+    ASSERT_EQ(r.events.size(), 1u);
+    EXPECT_GE(r.events[0].timestamp, last);
+    last = r.events[0].timestamp;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // TLS
 
@@ -610,6 +635,27 @@ TEST(SimTls, WssWithTheGeneratedCertificateVerified) {
   test::ssl::context untrusted(test::ssl::context::tls_client);
   untrusted.set_verify_mode(test::ssl::verify_peer);
   EXPECT_THROW(WssClient(sim.port(), kPrivate, bearer(), &untrusted), std::exception);
+}
+
+TEST(SimTls, GivenCertificateAndKey) {
+  const PemPair pem = make_self_signed_certificate();
+  const std::string dir = ::testing::TempDir();
+  const std::string cert = dir + "/sim-given-cert.pem";
+  const std::string key = dir + "/sim-given-key.pem";
+  std::ofstream(cert) << pem.certificate;
+  std::ofstream(key) << pem.private_key;
+  auto cfg = base_config();
+  cfg.cert_file = cert;
+  cfg.key_file = key;
+  SimServer sim(cfg);
+  EXPECT_EQ(sim->cert_path(), cert);
+  test::ssl::context ctx(test::ssl::context::tls_client);
+  ctx.load_verify_file(cert);
+  ctx.set_verify_mode(test::ssl::verify_peer);
+  WssClient c(sim.port(), kPrivate, bearer(), &ctx);
+  ASSERT_TRUE(c.ok());
+  c.send("PING");
+  EXPECT_EQ(c.read().data, R"({"status":"UP"})");
 }
 
 }  // namespace

@@ -296,7 +296,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
         cfg_(hub.config()),
         number_(hub.next_connection_number()),
         rng_(cfg_.simulation.generator.seed * 0x9E3779B97F4A7C15ull + number_),
-        timer_(stream_.get_executor()) {}
+        timer_(stream_.get_executor()),
+        delay_timer_(stream_.get_executor()) {}
 
   void run() {
     arm_handshake_deadline();
@@ -318,7 +319,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       ++hub_.stats().malformed;
       // A frame cut short in the middle of the object: invalid JSON the client must survive.
       const std::size_t cut = 1 + static_cast<std::size_t>(rng_.below(json.size() - 1));
-      append_frame(out_, event_opcode(), json.data(), cut);
+      append_frame(events_out(), event_opcode(), json.data(), cut);
     }
     const int copies = f.duplicate_prob > 0 && rng_.chance(f.duplicate_prob) ? 2 : 1;
     if (copies == 2) ++hub_.stats().duplicates;
@@ -331,7 +332,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       }
     }
     ++events_;
-    if (out_.size() > cfg_.slow_consumer_bytes) {
+    if (out_.size() + delayed_bytes_ + delay_buf_.size() > cfg_.slow_consumer_bytes) {
       ++hub_.stats().slow_consumer_disconnects;
       shut("slow consumer");
       return;
@@ -357,7 +358,43 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     while (!held_.empty())
       release_one();
     close_list();
+    if (!delay_buf_.empty()) schedule_delayed();
     start_write();
+  }
+
+  // Delay fault: event frames of a batch go out `delay` (+ up to `jitter`) later, in order.
+  [[nodiscard]] bool delaying() const noexcept {
+    return cfg_.faults.delay_ms > 0 || cfg_.faults.jitter_ms > 0;
+  }
+  std::string& events_out() noexcept { return delaying() ? delay_buf_ : out_; }
+
+  void schedule_delayed() {
+    const double ms = cfg_.faults.delay_ms + cfg_.faults.jitter_ms * rng_.unit();
+    auto at = Clock::now() + seconds(ms / 1000.0);
+    if (!delayed_.empty()) at = std::max(at, delayed_.back().first);  // never overtakes
+    delayed_bytes_ += delay_buf_.size();
+    delayed_.emplace_back(at, std::move(delay_buf_));
+    delay_buf_.clear();
+    if (delayed_.size() == 1) arm_delay();
+  }
+
+  void arm_delay() {
+    delay_timer_.expires_at(delayed_.front().first);
+    delay_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->closed_) return;
+      self->release_delayed();
+    });
+  }
+
+  void release_delayed() {
+    const auto now = Clock::now();
+    while (!delayed_.empty() && delayed_.front().first <= now) {
+      delayed_bytes_ -= delayed_.front().second.size();
+      if (!close_after_write_) out_ += delayed_.front().second;
+      delayed_.pop_front();
+    }
+    start_write();
+    if (!delayed_.empty()) arm_delay();
   }
 
   // A list frame carries the events of one batch, at most kMaxListEvents of them (a client's
@@ -366,17 +403,20 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   void close_list() {
     if (list_.empty()) return;
     list_ += ']';
-    append_frame(out_, event_opcode(), list_);
+    append_frame(events_out(), event_opcode(), list_);
     list_.clear();
     list_events_ = 0;
   }
 
-  std::size_t backlog() const noexcept override { return out_.size() + inflight_.size(); }
+  std::size_t backlog() const noexcept override {
+    return out_.size() + inflight_.size() + delayed_bytes_ + delay_buf_.size();
+  }
 
   void shut(const char* /*why*/) override {
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
+    delay_timer_.cancel();
     error_code ec;
     beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(stream_).close(ec);
@@ -666,8 +706,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       if (++list_events_ == kMaxListEvents) close_list();
       return;
     }
-    append_frame_header(out_, event_opcode(), json.size());
-    out_.append(json);
+    std::string& out = events_out();
+    append_frame_header(out, event_opcode(), json.size());
+    out.append(json);
   }
 
   void release_one() {
@@ -750,6 +791,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   std::uint64_t number_;
   Rng rng_;
   asio::steady_timer timer_;
+  asio::steady_timer delay_timer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
 
@@ -764,6 +806,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   std::string message_;
   bool in_message_ = false;
   std::string out_;
+  std::string delay_buf_;
+  std::deque<std::pair<Clock::time_point, std::string>> delayed_;
+  std::size_t delayed_bytes_ = 0;
   std::string inflight_;
   std::string list_;
   std::size_t list_events_ = 0;
