@@ -6,11 +6,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <pthread.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -156,6 +157,12 @@ int main(int argc, char** argv) {
   c.simulation.generator.max_resting = max_resting;
 
   try {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
     Server server(c);
     server.start();
     std::string line = "upbit-sim " + server.urls();
@@ -163,16 +170,26 @@ int main(int argc, char** argv) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
 
-    // Signals are watched on their own io_context so the server thread stays single-purpose.
-    boost::asio::io_context signals_ioc;
-    boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int) {
-      if (!ec) server.stop();
+    // SIGINT/SIGTERM are blocked in every thread (the mask is inherited) and taken by one
+    // watcher thread with sigtimedwait, which asks the server to stop: no handler runs
+    // asynchronously, and a signal that arrives early is kept pending rather than lost.
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      const timespec tick{0, 200'000'000};
+      while (!done.load(std::memory_order_relaxed)) {  // relaxed: only a loop exit hint
+        if (sigtimedwait(&set, nullptr, &tick) > 0) {
+          server.stop();
+          return;
+        }
+      }
     });
-    std::thread signal_thread([&] { signals_ioc.run(); });
     server.run();
-    signals_ioc.stop();
-    signal_thread.join();
+    done.store(true, std::memory_order_relaxed);
+    watcher.join();
 
     const auto s = server.stats();
     std::fprintf(

@@ -219,10 +219,12 @@ class Hub {
     asio::post(ioc_, [this] { pump(); });
   }
 
-  // As fast as possible: batches while every subscriber keeps up; pauses without subscribers.
+  // As fast as possible: batches while every subscriber keeps up.
   void pump() {
     pump_scheduled_ = false;
-    if (finished() || subscribers_.empty() || stopped_) return;
+    // Started by a subscription, the flow waits for subscribers; started at once (--start-now),
+    // it runs regardless.
+    if (finished() || stopped_ || (subscribers_.empty() && config_.start_on_subscribe)) return;
     if (max_backlog() > high_water()) {
       waiting_drain_ = true;
       return;
