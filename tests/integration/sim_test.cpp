@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -230,6 +231,61 @@ TEST(SimSubscribe, CodesFilterInSimpleFormatBinaryFrames) {
     codes.insert(std::string(r.events[0].code.view()));
   }
   EXPECT_EQ(codes, (std::set<std::string>{"KRW-BTC", "KRW-XRP"}));
+}
+
+TEST(SimSubscribe, ManyClientsEachWithItsOwnFilter) {
+  auto cfg = base_config();
+  cfg.rate = 20000;
+  SimServer sim(cfg);
+  WsClient all(sim.port(), kPrivate, bearer());
+  WsClient btc(sim.port(), "/websocket/v1", bearer());
+  WsClient eth(sim.port(), kPrivate, bearer());
+  all.send(kSubscribeAll);
+  btc.send(R"([{"ticket":"b"},{"type":"myOrder","codes":["KRW-BTC"]},{"format":"SIMPLE"}])");
+  eth.send(R"([{"ticket":"e"},{"type":"myOrder","codes":["KRW-ETH"]}])");
+  Decoder d;
+  auto events_of = [&](WsClient& c, std::size_t n) {
+    std::vector<OrderEvent> out;
+    while (out.size() < n) {
+      const Decoded r = decode(d, c.read().data);
+      out.insert(out.end(), r.events.begin(), r.events.end());
+    }
+    return out;
+  };
+  const auto b = events_of(btc, 100);
+  const auto e = events_of(eth, 100);
+  const auto a = events_of(all, 1500);
+  for (const auto& ev : b)
+    ASSERT_EQ(ev.code.view(), "KRW-BTC");
+  for (const auto& ev : e)
+    ASSERT_EQ(ev.code.view(), "KRW-ETH");
+  // The filtered streams are the full stream's events of that market, in the same order (the
+  // three subscribed within moments of each other, so compare from the first common event).
+  std::vector<OrderEvent> a_btc;
+  for (const auto& ev : a) {
+    if (ev.code.view() == "KRW-BTC") a_btc.push_back(ev);
+  }
+  auto same = [](const OrderEvent& x, const OrderEvent& y) {
+    return x.uuid == y.uuid && x.state == y.state && x.trades_count == y.trades_count &&
+           x.timestamp == y.timestamp;
+  };
+  auto from = [&](const std::vector<OrderEvent>& x, const std::vector<OrderEvent>& y) {
+    // Where y's first event is in x, or x.end().
+    return std::find_if(x.begin(), x.end(),
+                        [&](const OrderEvent& ev) { return same(ev, y.front()); });
+  };
+  auto compare = [&](const std::vector<OrderEvent>& longer,
+                     const std::vector<OrderEvent>& shorter) {
+    const auto at = from(longer, shorter);
+    if (at == longer.end()) return false;
+    std::size_t matched = 0;
+    for (auto i = at, j = shorter.begin(); i != longer.end() && j != shorter.end();
+         ++i, ++j, ++matched) {
+      EXPECT_TRUE(same(*i, *j));
+    }
+    return matched >= 50;
+  };
+  EXPECT_TRUE(compare(a_btc, b) || compare(b, a_btc));
 }
 
 TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
