@@ -288,6 +288,43 @@ TEST(SimSubscribe, ManyClientsEachWithItsOwnFilter) {
   EXPECT_TRUE(compare(a_btc, b) || compare(b, a_btc));
 }
 
+TEST(SimSubscribe, MyAssetBalancesFollowEveryOrderEventAndEndAtTheTruth) {
+  auto cfg = base_config();
+  cfg.total = 2000;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(
+      R"([{"ticket":"a"},{"type":"myAsset"},{"type":"myOrder","codes":["KRW-BTC"]},{"format":"SIMPLE"}])");
+  std::size_t assets = 0;
+  std::size_t orders = 0;
+  json last;
+  while (assets < cfg.total) {
+    const json j = json::parse(c.read().data);
+    if (j["ty"] == "myAsset") {
+      ++assets;
+      ASSERT_EQ(j["ast"].size(), 2u);
+      EXPECT_EQ(j["ast"][0]["cu"], "KRW");
+      EXPECT_EQ(j["st"], "REALTIME");
+      EXPECT_EQ(j["astuid"].get<std::string>().size(), 36u);
+      for (const auto& a : j["ast"]) {
+        EXPECT_GE(a["b"].get<double>(), 0.0);
+        EXPECT_GE(a["l"].get<double>(), 0.0);
+      }
+      last = j;
+    } else {
+      ASSERT_EQ(j["ty"], "myOrder");
+      EXPECT_EQ(j["cd"], "KRW-BTC");
+      ++orders;
+    }
+  }
+  EXPECT_GT(orders, 0u);
+  const json truth = json::parse(sim->truth_json(false));
+  const auto& krw = truth["accounts"][0];
+  EXPECT_NEAR(last["ast"][0]["b"].get<double>(), std::stod(krw["balance"].get<std::string>()),
+              1e-6);
+  EXPECT_NEAR(last["ast"][0]["l"].get<double>(), std::stod(krw["locked"].get<std::string>()), 1e-6);
+}
+
 TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
   for (const char* format : {"JSON_LIST", "SIMPLE_LIST"}) {
     SimServer sim(base_config());

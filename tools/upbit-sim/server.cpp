@@ -31,6 +31,7 @@
 #include <optional>
 #include <vector>
 
+#include "asset.hpp"
 #include "crypto.hpp"
 #include "jwt.hpp"
 #include "subscription.hpp"
@@ -62,10 +63,11 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// One event, encoded lazily: each format at most once, and only if a subscriber wants it.
+// One event, encoded lazily: each format at most once, and only if a subscriber wants it; the
+// same for the myAsset event that follows it.
 class EncodedEvent {
  public:
-  explicit EncodedEvent(const Emission& em) : em_(em) {}
+  EncodedEvent(const Emission& em, const Simulation& sim) : em_(em), sim_(sim) {}
   std::string_view get(bool simple) {
     const auto i = simple ? 1u : 0u;
     if (size_[i] == 0) {
@@ -74,12 +76,23 @@ class EncodedEvent {
     }
     return {text_[i], size_[i]};
   }
+  std::string_view asset(bool simple) {
+    std::string& a = asset_[simple ? 1 : 0];
+    if (a.empty()) {
+      // The asset event's id is derived from the event's position, so runs stay reproducible.
+      Rng rng(sim_.events() * 0x9E3779B97F4A7C15ull ^ 0xA55E7ull);
+      a = asset_event_json(sim_, em_.order.market, rng.uuid(), em_.event.timestamp, simple);
+    }
+    return a;
+  }
   [[nodiscard]] std::string_view market() const noexcept { return em_.event.code.view(); }
 
  private:
   const Emission& em_;
+  const Simulation& sim_;
   char text_[2][kMaxEncodedEvent];
   std::size_t size_[2] = {0, 0};
+  std::string asset_[2];
 };
 
 // What the hub sees of a WebSocket connection.
@@ -199,7 +212,7 @@ class Hub {
     for (std::uint64_t i = 0; i < n && !finished(); ++i) {
       const Emission& em = sim_.next();
       ++stats_.events_generated;
-      EncodedEvent enc(em);
+      EncodedEvent enc(em, sim_);
       // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
       for (std::size_t k = 0; k < subscribers_.size(); ++k) {
         auto keep = subscribers_[k];
@@ -309,11 +322,13 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   // ---- Subscriber ------------------------------------------------------------------------------
 
   void deliver(EncodedEvent& ev) override {
-    if (closed_ || close_after_write_ || !sub_.wants_order(ev.market())) return;
+    if (closed_ || close_after_write_) return;
     if (stalled_) {
       ++stall_dropped_;
       return;
     }
+    if (wants_asset_) put_event(ev.asset(is_simple(sub_.format)));
+    if (!sub_.wants_order(ev.market())) return;
     const bool simple = is_simple(sub_.format);
     const std::string_view json = ev.get(simple);
     const auto& f = cfg_.faults;
@@ -655,6 +670,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     }
     flush();  // a format change applies from the next event on
     sub_ = std::move(req.subscription);
+    wants_asset_ = sub_.wants_asset();
     if (!subscribed_) {
       subscribed_ = true;
       subscribed_at_ = Clock::now();
@@ -817,6 +833,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   std::vector<std::string> held_;
 
   Subscription sub_;
+  bool wants_asset_ = false;
   bool subscribed_ = false;
   Clock::time_point subscribed_at_{};
   Clock::time_point last_activity_{};
