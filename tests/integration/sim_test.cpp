@@ -508,6 +508,27 @@ TEST(SimStream, RateIsPaced) {
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
+TEST(SimStream, BurstsArriveTogether) {
+  auto cfg = base_config();
+  cfg.rate = 1000;
+  cfg.burst = 100;  // 100 events every 100 ms
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  c.read();
+  auto last = std::chrono::steady_clock::now();
+  std::size_t gaps = 0;
+  for (int i = 1; i < 400; ++i) {
+    c.read();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last > std::chrono::milliseconds(40)) ++gaps;
+    last = now;
+  }
+  // About one pause per burst (three or four in 400 events), not one per event.
+  EXPECT_GE(gaps, 2u);
+  EXPECT_LE(gaps, 8u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // REST
 
