@@ -529,6 +529,21 @@ TEST(SimStream, BurstsArriveTogether) {
   EXPECT_LE(gaps, 8u);
 }
 
+TEST(SimStream, WallClockStampsEventsWithTheRealTime) {
+  auto cfg = base_config();
+  cfg.wall_clock = true;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  Decoder d;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const Decoded r = decode(d, c.read().data);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(r.events[0].timestamp), static_cast<double>(now_ms), 5000.0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // REST
 
@@ -745,6 +760,12 @@ TEST(SimTls, WssWithTheGeneratedCertificateVerified) {
     ASSERT_EQ(r.result.kind, FrameKind::order);
     ASSERT_EQ(r.events.size(), 1u);
   }
+  // REST resync over https on the same port.
+  const std::string q = "states[]=wait&states[]=watch";
+  const auto res =
+      test::https_get(sim.port(), "/v1/orders/open?" + q, ctx, bearer(HmacAlg::sha256, q));
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_TRUE(json::parse(res.body()).is_array());
   // Without the certificate as trust anchor the handshake fails.
   test::ssl::context untrusted(test::ssl::context::tls_client);
   untrusted.set_verify_mode(test::ssl::verify_peer);
