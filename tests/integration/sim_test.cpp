@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "jwt.hpp"
 #include "server.hpp"
 #include "sim_client.hpp"
+#include "tls_cert.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -230,6 +233,98 @@ TEST(SimSubscribe, CodesFilterInSimpleFormatBinaryFrames) {
   EXPECT_EQ(codes, (std::set<std::string>{"KRW-BTC", "KRW-XRP"}));
 }
 
+TEST(SimSubscribe, ManyClientsEachWithItsOwnFilter) {
+  auto cfg = base_config();
+  cfg.rate = 20000;
+  SimServer sim(cfg);
+  WsClient all(sim.port(), kPrivate, bearer());
+  WsClient btc(sim.port(), "/websocket/v1", bearer());
+  WsClient eth(sim.port(), kPrivate, bearer());
+  all.send(kSubscribeAll);
+  btc.send(R"([{"ticket":"b"},{"type":"myOrder","codes":["KRW-BTC"]},{"format":"SIMPLE"}])");
+  eth.send(R"([{"ticket":"e"},{"type":"myOrder","codes":["KRW-ETH"]}])");
+  Decoder d;
+  auto events_of = [&](WsClient& c, std::size_t n) {
+    std::vector<OrderEvent> out;
+    while (out.size() < n) {
+      const Decoded r = decode(d, c.read().data);
+      out.insert(out.end(), r.events.begin(), r.events.end());
+    }
+    return out;
+  };
+  const auto b = events_of(btc, 100);
+  const auto e = events_of(eth, 100);
+  const auto a = events_of(all, 1500);
+  for (const auto& ev : b)
+    ASSERT_EQ(ev.code.view(), "KRW-BTC");
+  for (const auto& ev : e)
+    ASSERT_EQ(ev.code.view(), "KRW-ETH");
+  // The filtered streams are the full stream's events of that market, in the same order (the
+  // three subscribed within moments of each other, so compare from the first common event).
+  std::vector<OrderEvent> a_btc;
+  for (const auto& ev : a) {
+    if (ev.code.view() == "KRW-BTC") a_btc.push_back(ev);
+  }
+  auto same = [](const OrderEvent& x, const OrderEvent& y) {
+    return x.uuid == y.uuid && x.state == y.state && x.trades_count == y.trades_count &&
+           x.timestamp == y.timestamp;
+  };
+  auto from = [&](const std::vector<OrderEvent>& x, const std::vector<OrderEvent>& y) {
+    // Where y's first event is in x, or x.end().
+    return std::find_if(x.begin(), x.end(),
+                        [&](const OrderEvent& ev) { return same(ev, y.front()); });
+  };
+  auto compare = [&](const std::vector<OrderEvent>& longer,
+                     const std::vector<OrderEvent>& shorter) {
+    const auto at = from(longer, shorter);
+    if (at == longer.end()) return false;
+    std::size_t matched = 0;
+    for (auto i = at, j = shorter.begin(); i != longer.end() && j != shorter.end();
+         ++i, ++j, ++matched) {
+      EXPECT_TRUE(same(*i, *j));
+    }
+    return matched >= 50;
+  };
+  EXPECT_TRUE(compare(a_btc, b) || compare(b, a_btc));
+}
+
+TEST(SimSubscribe, MyAssetBalancesFollowEveryOrderEventAndEndAtTheTruth) {
+  auto cfg = base_config();
+  cfg.total = 2000;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(
+      R"([{"ticket":"a"},{"type":"myAsset"},{"type":"myOrder","codes":["KRW-BTC"]},{"format":"SIMPLE"}])");
+  std::size_t assets = 0;
+  std::size_t orders = 0;
+  json last;
+  while (assets < cfg.total) {
+    const json j = json::parse(c.read().data);
+    if (j["ty"] == "myAsset") {
+      ++assets;
+      ASSERT_EQ(j["ast"].size(), 2u);
+      EXPECT_EQ(j["ast"][0]["cu"], "KRW");
+      EXPECT_EQ(j["st"], "REALTIME");
+      EXPECT_EQ(j["astuid"].get<std::string>().size(), 36u);
+      for (const auto& a : j["ast"]) {
+        EXPECT_GE(a["b"].get<double>(), 0.0);
+        EXPECT_GE(a["l"].get<double>(), 0.0);
+      }
+      last = j;
+    } else {
+      ASSERT_EQ(j["ty"], "myOrder");
+      EXPECT_EQ(j["cd"], "KRW-BTC");
+      ++orders;
+    }
+  }
+  EXPECT_GT(orders, 0u);
+  const json truth = json::parse(sim->truth_json(false));
+  const auto& krw = truth["accounts"][0];
+  EXPECT_NEAR(last["ast"][0]["b"].get<double>(), std::stod(krw["balance"].get<std::string>()),
+              1e-6);
+  EXPECT_NEAR(last["ast"][0]["l"].get<double>(), std::stod(krw["locked"].get<std::string>()), 1e-6);
+}
+
 TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
   for (const char* format : {"JSON_LIST", "SIMPLE_LIST"}) {
     SimServer sim(base_config());
@@ -297,7 +392,7 @@ TEST(SimKeepAlive, IdleConnectionIsClosed) {
 
 struct Received {
   std::vector<OrderEvent> events;
-  std::uint64_t digest = 0xcbf29ce484222325ull;  // the simulator's digest, over what arrived
+  std::vector<std::string> frames;
 };
 
 Received receive_all(std::uint16_t port, std::size_t total) {
@@ -311,39 +406,29 @@ Received receive_all(std::uint16_t port, std::size_t total) {
     if (dec.result.kind != FrameKind::order) continue;
     EXPECT_TRUE(dec.result.error.ok());
     r.events.insert(r.events.end(), dec.events.begin(), dec.events.end());
-    std::uint64_t h = r.digest;
-    std::size_t i = 0;
-    for (; i + 8 <= m.data.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, m.data.data() + i, 8);
-      h = (h ^ w) * 0x100000001b3ull;
-    }
-    std::uint64_t w = 0;
-    std::memcpy(&w, m.data.data() + i, m.data.size() - i);
-    h = (h ^ w) * 0x100000001b3ull;
-    r.digest = (h ^ m.data.size()) * 0x100000001b3ull;
+    r.frames.push_back(m.data);
   }
   return r;
 }
 
-std::uint64_t truth_digest(const json& truth) {
-  return std::stoull(truth["digest"].get<std::string>(), nullptr, 16);
-}
-
-TEST(SimStream, SameSeedSameDigest) {
+TEST(SimStream, SameSeedSameDigestAndTheBytesOfTheSeededFlow) {
   auto cfg = base_config();
   cfg.total = 3000;
   cfg.simulation.generator.seed = 99;
-  std::uint64_t digests[3] = {};
+  std::string digests[3];
   for (int run = 0; run < 3; ++run) {
     if (run == 2) cfg.simulation.generator.seed = 100;
     SimServer sim(cfg);
     const Received r = receive_all(sim.port(), cfg.total);
     const json truth = json::parse(sim->truth_json(false));
     EXPECT_EQ(truth["events"], cfg.total);
-    // The client saw exactly the stream the simulator recorded.
-    EXPECT_EQ(r.digest, truth_digest(truth));
-    digests[run] = r.digest;
+    digests[run] = truth["digest"];
+    // The client received exactly the seeded flow, byte for byte, and nothing else.
+    Simulation local(cfg.simulation);
+    ASSERT_EQ(r.frames.size(), cfg.total);
+    for (const auto& frame : r.frames)
+      ASSERT_EQ(frame, encode(local.next().event));
+    EXPECT_EQ(truth["digest"], json::parse(local.truth_json(false))["digest"]);
   }
   EXPECT_EQ(digests[0], digests[1]);
   EXPECT_NE(digests[0], digests[2]);
@@ -405,6 +490,58 @@ TEST(SimStream, EveryOrdersEventsAreConsistentAndSumToTheTruth) {
     EXPECT_EQ(o["trades_count"], last.e.trades_count);
     EXPECT_DOUBLE_EQ(std::stod(o["executed_volume"].get<std::string>()), last.e.executed_volume);
   }
+}
+
+TEST(SimStream, RateIsPaced) {
+  auto cfg = base_config();
+  cfg.rate = 2000;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  c.read();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 999; ++i)
+    c.read();
+  const auto took = std::chrono::steady_clock::now() - start;
+  // 1,000 events at 2,000/s cannot arrive in much less than half a second.
+  EXPECT_GE(took, std::chrono::milliseconds(400));
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(SimStream, BurstsArriveTogether) {
+  auto cfg = base_config();
+  cfg.rate = 1000;
+  cfg.burst = 100;  // 100 events every 100 ms
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  c.read();
+  auto last = std::chrono::steady_clock::now();
+  std::size_t gaps = 0;
+  for (int i = 1; i < 400; ++i) {
+    c.read();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last > std::chrono::milliseconds(40)) ++gaps;
+    last = now;
+  }
+  // About one pause per burst (three or four in 400 events), not one per event.
+  EXPECT_GE(gaps, 2u);
+  EXPECT_LE(gaps, 8u);
+}
+
+TEST(SimStream, WallClockStampsEventsWithTheRealTime) {
+  auto cfg = base_config();
+  cfg.wall_clock = true;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  Decoder d;
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const Decoded r = decode(d, c.read().data);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(r.events[0].timestamp), static_cast<double>(now_ms), 5000.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,6 +681,67 @@ TEST(SimFaults, StallGoesSilent) {
   EXPECT_NE(ec, test::beast::error_code{});
 }
 
+TEST(SimFaults, DisconnectEveryTSeconds) {
+  auto cfg = base_config();
+  cfg.rate = 1000;
+  cfg.faults.disconnect_every_s = 0.3;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  const auto start = std::chrono::steady_clock::now();
+  test::beast::error_code ec;
+  std::size_t events = 0;
+  while (c.try_read(ec))
+    ++events;
+  const auto lasted = std::chrono::steady_clock::now() - start;
+  EXPECT_NE(ec, test::beast::error_code{});
+  EXPECT_NE(ec, test::asio::error::timed_out);
+  EXPECT_GT(events, 0u);
+  EXPECT_GE(lasted, std::chrono::milliseconds(250));
+  EXPECT_LT(lasted, std::chrono::seconds(3));
+}
+
+TEST(SimFaults, SlowConsumerIsDisconnected) {
+  auto cfg = base_config();
+  cfg.rate = 200000;
+  cfg.slow_consumer_bytes = 256u << 10;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  // Not reading: the kernel buffers fill, then the server's queue passes the limit.
+  for (int i = 0; i < 100 && sim->stats().slow_consumer_disconnects == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(sim->stats().slow_consumer_disconnects, 1u);
+  test::beast::error_code ec;
+  while (c.try_read(ec)) {
+  }
+  EXPECT_NE(ec, test::asio::error::timed_out);
+}
+
+TEST(SimFaults, DelayHoldsEventsBack) {
+  auto cfg = base_config();
+  cfg.rate = 1000;
+  cfg.faults.delay_ms = 300;
+  cfg.faults.jitter_ms = 50;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  const auto start = std::chrono::steady_clock::now();
+  c.send(kSubscribeAll);
+  Decoder d;
+  const Decoded first = decode(d, c.read().data);
+  EXPECT_EQ(first.result.kind, FrameKind::order);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(280));
+  // Order is kept: event times never go backwards.
+  std::int64_t last = first.events.at(0).timestamp;
+  for (int i = 0; i < 200; ++i) {
+    const Decoded r = decode(d, c.read().data);
+    ASSERT_EQ(r.events.size(), 1u);
+    EXPECT_GE(r.events[0].timestamp, last);
+    last = r.events[0].timestamp;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // TLS
 
@@ -562,10 +760,37 @@ TEST(SimTls, WssWithTheGeneratedCertificateVerified) {
     ASSERT_EQ(r.result.kind, FrameKind::order);
     ASSERT_EQ(r.events.size(), 1u);
   }
+  // REST resync over https on the same port.
+  const std::string q = "states[]=wait&states[]=watch";
+  const auto res =
+      test::https_get(sim.port(), "/v1/orders/open?" + q, ctx, bearer(HmacAlg::sha256, q));
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_TRUE(json::parse(res.body()).is_array());
   // Without the certificate as trust anchor the handshake fails.
   test::ssl::context untrusted(test::ssl::context::tls_client);
   untrusted.set_verify_mode(test::ssl::verify_peer);
   EXPECT_THROW(WssClient(sim.port(), kPrivate, bearer(), &untrusted), std::exception);
+}
+
+TEST(SimTls, GivenCertificateAndKey) {
+  const PemPair pem = make_self_signed_certificate();
+  const std::string dir = ::testing::TempDir();
+  const std::string cert = dir + "/sim-given-cert.pem";
+  const std::string key = dir + "/sim-given-key.pem";
+  std::ofstream(cert) << pem.certificate;
+  std::ofstream(key) << pem.private_key;
+  auto cfg = base_config();
+  cfg.cert_file = cert;
+  cfg.key_file = key;
+  SimServer sim(cfg);
+  EXPECT_EQ(sim->cert_path(), cert);
+  test::ssl::context ctx(test::ssl::context::tls_client);
+  ctx.load_verify_file(cert);
+  ctx.set_verify_mode(test::ssl::verify_peer);
+  WssClient c(sim.port(), kPrivate, bearer(), &ctx);
+  ASSERT_TRUE(c.ok());
+  c.send("PING");
+  EXPECT_EQ(c.read().data, R"({"status":"UP"})");
 }
 
 }  // namespace

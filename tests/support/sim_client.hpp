@@ -184,4 +184,37 @@ inline http::response<http::string_body> http_get(std::uint16_t port, const std:
   return res;
 }
 
+// GET over HTTPS (TLS with peer verification against `tls`), bounded to 5 s.
+inline http::response<http::string_body> https_get(std::uint16_t port, const std::string& target,
+                                                   ssl::context& tls,
+                                                   const std::string& authorization = {}) {
+  asio::io_context ioc;
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, tls);
+  beast::get_lowest_layer(stream).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  stream.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+  http::request<http::empty_body> req(http::verb::get, target, 11);
+  req.set(http::field::host, "127.0.0.1");
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  beast::error_code result = asio::error::timed_out;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+  stream.async_handshake(ssl::stream_base::client, [&](beast::error_code hec) {
+    if (hec) {
+      result = hec;
+      return;
+    }
+    http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
+      if (wec) {
+        result = wec;
+        return;
+      }
+      http::async_read(stream, buf, res, [&](beast::error_code rec, std::size_t) { result = rec; });
+    });
+  });
+  ioc.run();
+  if (result) throw std::runtime_error("HTTPS GET " + target + ": " + result.message());
+  return res;
+}
+
 }  // namespace fillwire::test

@@ -56,7 +56,7 @@ TEST(Generator, EveryEventIsConsistentWithItsOrdersHistory) {
     const Emission& em = sim.next();
     const OrderEvent& e = em.event;
     const OrderCore& o = em.order;
-    SCOPED_TRACE(::testing::Message() << "event " << i << ": " << sim.last_full());
+    SCOPED_TRACE(::testing::Message() << "event " << i << ": " << encode(em.event));
     ASSERT_EQ(e.uuid, o.uuid);
     ASSERT_GE(e.timestamp, last_ts) << "event time goes backwards";
     last_ts = e.timestamp;
@@ -179,6 +179,15 @@ TEST(Generator, EveryEventIsConsistentWithItsOrdersHistory) {
   for (const auto& [id, s] : orders)
     open += s.terminal ? 0 : 1;
   EXPECT_EQ(sim.book().open_orders().size(), open);
+  // Its running locked sums equal a fresh count over the open orders.
+  Fx krw = 0;
+  std::array<Fx, kMarketCount> base{};
+  for (const auto* r : sim.book().open_orders()) {
+    (r->core.side == Side::bid ? krw : base[r->core.market]) += r->core.locked;
+  }
+  EXPECT_EQ(sim.book().locked_krw(), krw);
+  for (std::size_t m = 0; m < kMarketCount; ++m)
+    EXPECT_EQ(sim.book().locked_base(m), base[m]);
 }
 
 TEST(Generator, WireJsonDecodesBackToTheSameEvent) {

@@ -25,12 +25,14 @@ Generator::Generator(const GeneratorConfig& config)
 }
 
 const Emission& Generator::next() {
+  // The previous event stays at the front until now, so it is returned without a copy (deque
+  // references survive push_back).
+  if (handed_out_) pending_.pop_front();
   while (pending_.empty())
     step();
-  current_ = pending_.front();
-  pending_.pop_front();
+  handed_out_ = true;
   ++stats_.events;
-  return current_;
+  return pending_.front();
 }
 
 void Generator::step() {

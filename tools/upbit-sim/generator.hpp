@@ -49,7 +49,8 @@ class Generator {
  public:
   explicit Generator(const GeneratorConfig& config);
 
-  // Produces the next event with the order's state after it. Never runs out.
+  // Produces the next event with the order's state after it. Never runs out. The reference is
+  // valid until the next call.
   const Emission& next();
 
   // Moves the simulated clock forward to `now_ms` (never backwards).
@@ -104,7 +105,7 @@ class Generator {
   Fx free_base_[kMarketCount] = {};  // base volume held and not locked by open asks
   std::vector<OrderCore> resting_;   // the account's open orders (wait / watch)
   std::deque<Emission> pending_;
-  Emission current_;
+  bool handed_out_ = false;  // pending_.front() was returned by next()
   GeneratorStats stats_;
 };
 

@@ -6,11 +6,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
+#include <pthread.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -25,11 +26,13 @@ int main(int argc, char** argv) {
   bool no_tls = false;
   bool no_rest_limit = false;
   bool no_ws_limit = false;
+  bool start_now = false;
   std::size_t max_resting = c.simulation.generator.max_resting;
 
   CLI::App app{
       "upbit-sim: an Upbit-compatible exchange simulator (private myOrder WebSocket, REST order "
       "queries, JWT, deterministic order flow, faults, ground truth)."};
+  app.option_defaults()->always_capture_default();
   app.footer(
       "Example:\n  upbit-sim --port 0 --rate 2000 --seed 7 --truth /tmp/truth.json\n"
       "  prints: upbit-sim ws://127.0.0.1:PORT/websocket/v1/private wss://... http://.../v1 "
@@ -79,7 +82,7 @@ int main(int argc, char** argv) {
   app.add_flag("--wall-clock", c.wall_clock,
                "Stamp events with the real time (runs are then not reproducible)")
       ->group(flow);
-  app.add_flag("!--start-now", c.start_on_subscribe,
+  app.add_flag("--start-now", start_now,
                "Start the order flow at once (default: at the first myOrder subscription)")
       ->group(flow);
   app.add_option("--max-open", max_resting, "Open orders the account keeps at most")->group(flow);
@@ -137,17 +140,29 @@ int main(int argc, char** argv) {
       ->group(faults);
   app.add_option("--stall-seconds", f.stall_s, "Length of a stall (0 = until the client leaves)")
       ->group(faults);
+  app.add_option("--delay-ms", f.delay_ms, "Hold each batch of events this many ms before sending")
+      ->group(faults);
+  app.add_option("--jitter-ms", f.jitter_ms,
+                 "Plus a random extra delay up to this many ms (order is kept)")
+      ->group(faults);
   app.add_option("--refuse-handshakes", f.refuse_handshakes,
                  "Answer the next K WebSocket handshakes with HTTP 429")
       ->group(faults);
 
   CLI11_PARSE(app, argc, argv);
   c.tls = !no_tls;
+  c.start_on_subscribe = !start_now;
   c.rest.rate_limit = !no_rest_limit;
   c.ws_rate_limit = !no_ws_limit;
   c.simulation.generator.max_resting = max_resting;
 
   try {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
     Server server(c);
     server.start();
     std::string line = "upbit-sim " + server.urls();
@@ -155,16 +170,26 @@ int main(int argc, char** argv) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
 
-    // Signals are watched on their own io_context so the server thread stays single-purpose.
-    boost::asio::io_context signals_ioc;
-    boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int) {
-      if (!ec) server.stop();
+    // SIGINT/SIGTERM are blocked in every thread (the mask is inherited) and taken by one
+    // watcher thread with sigtimedwait, which asks the server to stop: no handler runs
+    // asynchronously, and a signal that arrives early is kept pending rather than lost.
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      const timespec tick{0, 200'000'000};
+      while (!done.load(std::memory_order_relaxed)) {  // relaxed: only a loop exit hint
+        if (sigtimedwait(&set, nullptr, &tick) > 0) {
+          server.stop();
+          return;
+        }
+      }
     });
-    std::thread signal_thread([&] { signals_ioc.run(); });
     server.run();
-    signals_ioc.stop();
-    signal_thread.join();
+    done.store(true, std::memory_order_relaxed);
+    watcher.join();
 
     const auto s = server.stats();
     std::fprintf(

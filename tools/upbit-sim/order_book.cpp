@@ -8,6 +8,9 @@ void OrderBook::apply(const Emission& e) {
   auto [it, inserted] = orders_.try_emplace(e.order.uuid);
   OrderRecord& r = it->second;
   const bool was_open = !inserted && !is_terminal(r.core.state);
+  Fx& locked = e.order.side == Side::bid ? locked_krw_ : locked_base_[e.order.market];
+  if (!inserted) locked -= r.core.locked;  // a final order's locked is 0
+  locked += e.order.locked;
   r.core = e.order;
   if (inserted && !r.core.identifier.empty()) {
     by_identifier_.emplace(std::string(r.core.identifier.view()), r.core.uuid);

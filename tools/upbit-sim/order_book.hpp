@@ -6,6 +6,8 @@
 // window for closed orders is bounded on Upbit too). Open orders are always kept.
 // Not thread-safe: one owner thread.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -13,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "market.hpp"
 #include "order.hpp"
 
 namespace fillwire::sim {
@@ -24,7 +27,9 @@ struct OrderRecord {
 
 class OrderBook {
  public:
-  explicit OrderBook(std::size_t max_closed = 200'000) : max_closed_(max_closed) {}
+  explicit OrderBook(std::size_t max_closed = 200'000) : max_closed_(max_closed) {
+    orders_.reserve(std::min<std::size_t>(max_closed_, 1u << 20) + 1024);
+  }
 
   void apply(const Emission& e);
 
@@ -36,6 +41,10 @@ class OrderBook {
   [[nodiscard]] std::vector<const OrderRecord*> closed_orders() const;
   [[nodiscard]] std::vector<const OrderRecord*> all_orders() const;
 
+  // Amounts locked in open orders: KRW by bids, base volume of market `m` by asks.
+  [[nodiscard]] Fx locked_krw() const noexcept { return locked_krw_; }
+  [[nodiscard]] Fx locked_base(std::size_t m) const noexcept { return locked_base_[m]; }
+
   [[nodiscard]] std::size_t size() const noexcept { return orders_.size(); }
   [[nodiscard]] std::uint64_t forgotten() const noexcept { return forgotten_; }
 
@@ -45,6 +54,8 @@ class OrderBook {
   std::unordered_map<std::string, Uuid> by_identifier_;
   std::deque<Uuid> closed_;  // in the order they closed
   std::uint64_t forgotten_ = 0;
+  Fx locked_krw_ = 0;
+  std::array<Fx, kMarketCount> locked_base_{};
 };
 
 }  // namespace fillwire::sim

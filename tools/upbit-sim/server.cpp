@@ -31,6 +31,7 @@
 #include <optional>
 #include <vector>
 
+#include "asset.hpp"
 #include "crypto.hpp"
 #include "jwt.hpp"
 #include "subscription.hpp"
@@ -62,23 +63,36 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// One event, encoded lazily per format: DEFAULT comes from the simulation, SIMPLE on first use.
+// One event, encoded lazily: each format at most once, and only if a subscriber wants it; the
+// same for the myAsset event that follows it.
 class EncodedEvent {
  public:
-  EncodedEvent(const Emission& em, std::string_view full) : em_(em), full_(full) {}
+  EncodedEvent(const Emission& em, const Simulation& sim) : em_(em), sim_(sim) {}
   std::string_view get(bool simple) {
-    if (!simple) return full_;
-    if (simple_size_ == 0)
-      simple_size_ = encode(em_.event, WireFormat::simple, simple_, sizeof simple_);
-    return {simple_, simple_size_};
+    const auto i = simple ? 1u : 0u;
+    if (size_[i] == 0) {
+      size_[i] = encode(em_.event, simple ? WireFormat::simple : WireFormat::full, text_[i],
+                        kMaxEncodedEvent);
+    }
+    return {text_[i], size_[i]};
+  }
+  std::string_view asset(bool simple) {
+    std::string& a = asset_[simple ? 1 : 0];
+    if (a.empty()) {
+      // The asset event's id is derived from the event's position, so runs stay reproducible.
+      Rng rng(sim_.events() * 0x9E3779B97F4A7C15ull ^ 0xA55E7ull);
+      a = asset_event_json(sim_, em_.order.market, rng.uuid(), em_.event.timestamp, simple);
+    }
+    return a;
   }
   [[nodiscard]] std::string_view market() const noexcept { return em_.event.code.view(); }
 
  private:
   const Emission& em_;
-  std::string_view full_;
-  char simple_[kMaxEncodedEvent];
-  std::size_t simple_size_ = 0;
+  const Simulation& sim_;
+  char text_[2][kMaxEncodedEvent];
+  std::size_t size_[2] = {0, 0};
+  std::string asset_[2];
 };
 
 // What the hub sees of a WebSocket connection.
@@ -160,6 +174,7 @@ class Hub {
   }
 
   void stop() {
+    stopped_ = true;
     tick_.cancel();
     auto subs = subscribers_;
     for (auto& s : subs)
@@ -174,6 +189,7 @@ class Hub {
  private:
   static constexpr std::size_t kBatch = 256;
   static constexpr std::size_t kLowWater = 256u << 10;
+  static constexpr std::uint64_t kMaxPerTick = 4096;
 
   std::size_t high_water() const noexcept {
     return std::min<std::size_t>(1u << 20, config_.slow_consumer_bytes / 2);
@@ -196,7 +212,7 @@ class Hub {
     for (std::uint64_t i = 0; i < n && !finished(); ++i) {
       const Emission& em = sim_.next();
       ++stats_.events_generated;
-      EncodedEvent enc(em, sim_.last_full());
+      EncodedEvent enc(em, sim_);
       // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
       for (std::size_t k = 0; k < subscribers_.size(); ++k) {
         auto keep = subscribers_[k];
@@ -216,10 +232,12 @@ class Hub {
     asio::post(ioc_, [this] { pump(); });
   }
 
-  // As fast as possible: batches while every subscriber keeps up; pauses without subscribers.
+  // As fast as possible: batches while every subscriber keeps up.
   void pump() {
     pump_scheduled_ = false;
-    if (finished() || subscribers_.empty()) return;
+    // Started by a subscription, the flow waits for subscribers; started at once (--start-now),
+    // it runs regardless.
+    if (finished() || stopped_ || (subscribers_.empty() && config_.start_on_subscribe)) return;
     if (max_backlog() > high_water()) {
       waiting_drain_ = true;
       return;
@@ -238,16 +256,25 @@ class Hub {
     });
   }
 
-  // Paced: the number of events due by now, at `rate`, in bursts when asked.
+  // Paced: the number of events due by now, at `rate`, in bursts when asked. A server that fell
+  // behind catches up in slices, so sockets, REST and stop() are served meanwhile.
   void on_tick() {
     const double elapsed = std::chrono::duration<double>(Clock::now() - start_time_).count();
     auto due = static_cast<std::uint64_t>(elapsed * config_.rate);
     if (config_.burst > 0) due = due / config_.burst * config_.burst;
     if (due > generated_paced_) {
-      generate(due - generated_paced_);
-      generated_paced_ = due;
+      const std::uint64_t n = std::min<std::uint64_t>(due - generated_paced_, kMaxPerTick);
+      generate(n);
+      generated_paced_ += n;
     }
-    if (!finished()) schedule_tick();
+    if (finished() || stopped_) return;
+    if (generated_paced_ < due) {
+      asio::post(ioc_, [this] {
+        if (!stopped_) on_tick();
+      });
+      return;
+    }
+    schedule_tick();
   }
 
   asio::io_context& ioc_;
@@ -264,6 +291,7 @@ class Hub {
   bool started_ = false;
   bool pump_scheduled_ = false;
   bool waiting_drain_ = false;
+  bool stopped_ = false;
   Clock::time_point start_time_{};
   std::uint64_t ticks_ = 0;
   std::uint64_t generated_paced_ = 0;
@@ -283,7 +311,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
         cfg_(hub.config()),
         number_(hub.next_connection_number()),
         rng_(cfg_.simulation.generator.seed * 0x9E3779B97F4A7C15ull + number_),
-        timer_(stream_.get_executor()) {}
+        timer_(stream_.get_executor()),
+        delay_timer_(stream_.get_executor()) {}
 
   void run() {
     arm_handshake_deadline();
@@ -293,11 +322,13 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   // ---- Subscriber ------------------------------------------------------------------------------
 
   void deliver(EncodedEvent& ev) override {
-    if (closed_ || close_after_write_ || !sub_.wants_order(ev.market())) return;
+    if (closed_ || close_after_write_) return;
     if (stalled_) {
       ++stall_dropped_;
       return;
     }
+    if (wants_asset_) put_event(ev.asset(is_simple(sub_.format)));
+    if (!sub_.wants_order(ev.market())) return;
     const bool simple = is_simple(sub_.format);
     const std::string_view json = ev.get(simple);
     const auto& f = cfg_.faults;
@@ -305,7 +336,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       ++hub_.stats().malformed;
       // A frame cut short in the middle of the object: invalid JSON the client must survive.
       const std::size_t cut = 1 + static_cast<std::size_t>(rng_.below(json.size() - 1));
-      append_frame(out_, event_opcode(), json.data(), cut);
+      append_frame(events_out(), event_opcode(), json.data(), cut);
     }
     const int copies = f.duplicate_prob > 0 && rng_.chance(f.duplicate_prob) ? 2 : 1;
     if (copies == 2) ++hub_.stats().duplicates;
@@ -318,7 +349,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       }
     }
     ++events_;
-    if (out_.size() > cfg_.slow_consumer_bytes) {
+    if (out_.size() + delayed_bytes_ + delay_buf_.size() > cfg_.slow_consumer_bytes) {
       ++hub_.stats().slow_consumer_disconnects;
       shut("slow consumer");
       return;
@@ -344,7 +375,43 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     while (!held_.empty())
       release_one();
     close_list();
+    if (!delay_buf_.empty()) schedule_delayed();
     start_write();
+  }
+
+  // Delay fault: event frames of a batch go out `delay` (+ up to `jitter`) later, in order.
+  [[nodiscard]] bool delaying() const noexcept {
+    return cfg_.faults.delay_ms > 0 || cfg_.faults.jitter_ms > 0;
+  }
+  std::string& events_out() noexcept { return delaying() ? delay_buf_ : out_; }
+
+  void schedule_delayed() {
+    const double ms = cfg_.faults.delay_ms + cfg_.faults.jitter_ms * rng_.unit();
+    auto at = Clock::now() + seconds(ms / 1000.0);
+    if (!delayed_.empty()) at = std::max(at, delayed_.back().first);  // never overtakes
+    delayed_bytes_ += delay_buf_.size();
+    delayed_.emplace_back(at, std::move(delay_buf_));
+    delay_buf_.clear();
+    if (delayed_.size() == 1) arm_delay();
+  }
+
+  void arm_delay() {
+    delay_timer_.expires_at(delayed_.front().first);
+    delay_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      if (ec || self->closed_) return;
+      self->release_delayed();
+    });
+  }
+
+  void release_delayed() {
+    const auto now = Clock::now();
+    while (!delayed_.empty() && delayed_.front().first <= now) {
+      delayed_bytes_ -= delayed_.front().second.size();
+      if (!close_after_write_) out_ += delayed_.front().second;
+      delayed_.pop_front();
+    }
+    start_write();
+    if (!delayed_.empty()) arm_delay();
   }
 
   // A list frame carries the events of one batch, at most kMaxListEvents of them (a client's
@@ -353,17 +420,20 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   void close_list() {
     if (list_.empty()) return;
     list_ += ']';
-    append_frame(out_, event_opcode(), list_);
+    append_frame(events_out(), event_opcode(), list_);
     list_.clear();
     list_events_ = 0;
   }
 
-  std::size_t backlog() const noexcept override { return out_.size() + inflight_.size(); }
+  std::size_t backlog() const noexcept override {
+    return out_.size() + inflight_.size() + delayed_bytes_ + delay_buf_.size();
+  }
 
   void shut(const char* /*why*/) override {
     if (closed_) return;
     closed_ = true;
     timer_.cancel();
+    delay_timer_.cancel();
     error_code ec;
     beast::get_lowest_layer(stream_).shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(stream_).close(ec);
@@ -600,6 +670,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     }
     flush();  // a format change applies from the next event on
     sub_ = std::move(req.subscription);
+    wants_asset_ = sub_.wants_asset();
     if (!subscribed_) {
       subscribed_ = true;
       subscribed_at_ = Clock::now();
@@ -653,8 +724,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       if (++list_events_ == kMaxListEvents) close_list();
       return;
     }
-    append_frame_header(out_, event_opcode(), json.size());
-    out_.append(json);
+    std::string& out = events_out();
+    append_frame_header(out, event_opcode(), json.size());
+    out.append(json);
   }
 
   void release_one() {
@@ -737,6 +809,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   std::uint64_t number_;
   Rng rng_;
   asio::steady_timer timer_;
+  asio::steady_timer delay_timer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
 
@@ -751,12 +824,16 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   std::string message_;
   bool in_message_ = false;
   std::string out_;
+  std::string delay_buf_;
+  std::deque<std::pair<Clock::time_point, std::string>> delayed_;
+  std::size_t delayed_bytes_ = 0;
   std::string inflight_;
   std::string list_;
   std::size_t list_events_ = 0;
   std::vector<std::string> held_;
 
   Subscription sub_;
+  bool wants_asset_ = false;
   bool subscribed_ = false;
   Clock::time_point subscribed_at_{};
   Clock::time_point last_activity_{};

@@ -67,6 +67,13 @@ bool Subscription::wants_order(std::string_view market) const noexcept {
   return false;
 }
 
+bool Subscription::wants_asset() const noexcept {
+  for (const auto& t : types) {
+    if (t.type == "myAsset" && !t.only_snapshot) return true;
+  }
+  return false;
+}
+
 ParsedRequest parse_request(std::string_view text) {
   const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) return fail(SubErrc::WRONG_FORMAT, "Invalid JSON request.");

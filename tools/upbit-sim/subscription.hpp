@@ -36,6 +36,8 @@ struct Subscription {
 
   // True when myOrder events of `market` go to this subscriber.
   [[nodiscard]] bool wants_order(std::string_view market) const noexcept;
+  // True when myAsset events go to this subscriber.
+  [[nodiscard]] bool wants_asset() const noexcept;
 };
 
 enum class SubErrc : std::uint8_t { ok, WRONG_FORMAT, NO_TICKET, NO_TYPE, NO_CODES, INVALID_PARAM };

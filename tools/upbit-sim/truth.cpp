@@ -94,7 +94,7 @@ std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool wit
   hex[16] = 0;
   j["digest"] = hex;
   j["events"] = events_;
-  j["orders"] = orders_;
+  j["order_count"] = orders_;
   J by_state = J::object();
   for (std::size_t s = 1; s < by_state_.size(); ++s)
     by_state[std::string(kStateNames[s])] = by_state_[s];
