@@ -188,8 +188,7 @@ std::string differences(const std::string& truth_json, const AccountState& state
     check("bought notional", p->bought_notional, std::stod(m["bought_funds"].get<std::string>()));
     check("sold notional", p->sold_notional, std::stod(m["sold_funds"].get<std::string>()));
     check("bought volume", p->bought_volume, std::stod(m["bought_volume"].get<std::string>()));
-    check("sold volume", p->sold_volume + p->unattributed_volume,
-          std::stod(m["sold_volume"].get<std::string>()));
+    check("sold volume", p->sold_volume, std::stod(m["sold_volume"].get<std::string>()));
     if (check_pnl) {
       check("realized gross", p->realized_gross, m["realized_pnl_gross"].get<double>());
       check("realized net", p->realized_net, m["realized_pnl_net"].get<double>());
@@ -261,7 +260,7 @@ class FaultyRun : public ::testing::TestWithParam<bool> {};
 // 7000 events, about 2.5 % of the orders (those living entirely inside a disconnection) are not
 // recovered by the closed-orders resync yet, so the positions fall short of the truth.
 // Enable once the resync pagination over /v1/orders/closed is fixed.
-TEST_P(FaultyRun, DISABLED_EqualsTruthAndJournalReplaysToTheSameState) {
+TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   const bool tls = GetParam();
   const std::uint64_t total = 100000;
   ServerConfig c = sim_config(total);

@@ -24,7 +24,7 @@ struct FixedString {
       length = 0;
       return false;
     }
-    std::memcpy(data, text.data(), text.size());
+    if (!text.empty()) std::memcpy(data, text.data(), text.size());  // data() may be null if empty
     length = static_cast<std::uint8_t>(text.size());
     return true;
   }

@@ -466,9 +466,10 @@ struct LiveSource::Impl {
     }
   }
 
-  // Remembers what the resync must ask about: orders seen open, and the newest event time.
+  // Remembers what the resync must ask about: orders seen open, and (stream events only: a resync
+  // event carries the query time, not the exchange's) the newest event time.
   void track(const OrderEvent& e) noexcept {
-    if (e.timestamp > last_event_ms) last_event_ms = e.timestamp;
+    if (e.origin == EventOrigin::stream && e.timestamp > last_event_ms) last_event_ms = e.timestamp;
     if (is_terminal(e.state)) {
       open_orders.erase(e.uuid);
     } else {
@@ -606,7 +607,8 @@ struct LiveSource::Impl {
 
   void resync() {
     control(ControlCode::resync_begin);
-    const std::int64_t as_of = wall_ms();
+    // "As of" in the exchange's clock where known (the newest event seen), else the wall clock.
+    const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
     std::size_t applied = 0;
     try {
       std::vector<OrderEvent> orders;
