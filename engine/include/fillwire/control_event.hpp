@@ -11,7 +11,6 @@
 //   e.identifier      a short reason text ("connect refused", server error name, ...), cut to fit
 
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 #include "fillwire/order_event.hpp"
@@ -51,8 +50,7 @@ enum class ControlCode : std::uint8_t {
 // Fills `e` as a control event. Any thread; no allocation.
 inline void make_control(OrderEvent& e, ControlCode code, std::int64_t wall_ms,
                          std::string_view reason = {}, double count = 0) noexcept {
-  constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
-  std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
+  clear_wire_fields(e);
   e.kind = EventKind::control;
   e.trades_count = static_cast<std::uint32_t>(code);
   e.timestamp = wall_ms;

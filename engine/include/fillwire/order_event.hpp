@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <type_traits>
 
@@ -137,6 +138,19 @@ template <class E, std::size_t N>
   const auto i = static_cast<std::size_t>(e);
   return i < N && i != 0 ? names[i] : std::string_view{"unknown"};
 }
+// The enum value whose wire spelling is `text`; false (and `out` untouched) when there is none.
+template <class E, std::size_t N>
+[[nodiscard]] constexpr bool enum_from(std::string_view text, const std::string_view (&names)[N],
+                                       E& out) noexcept {
+  for (std::size_t i = 1; i < N; ++i) {
+    if (names[i] == text) {
+      out = static_cast<E>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 [[nodiscard]] constexpr std::string_view to_string(Side v) noexcept {
   return enum_name(v, kSideNames);
 }
@@ -209,6 +223,12 @@ struct alignas(64) OrderEvent {
 
   [[nodiscard]] bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
 };
+
+// Zeroes everything the wire fills (from `price` on), leaving the producer's `seq` and `recv_ts`.
+inline void clear_wire_fields(OrderEvent& e) noexcept {
+  constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
+  std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
+}
 
 static_assert(std::is_trivially_copyable_v<OrderEvent>,
               "OrderEvent is copied with memcpy into ring slots and journals: it must be trivially "

@@ -108,17 +108,6 @@ struct NameIndex {
 };
 constexpr NameIndex kNameIndex{};
 
-template <class E, std::size_t N>
-bool parse_enum(std::string_view text, const std::string_view (&names)[N], E& out) noexcept {
-  for (std::size_t i = 1; i < N; ++i) {
-    if (names[i] == text) {
-      out = static_cast<E>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
 // True if `tok` is lexically a JSON number: then a NUMBER_ERROR means "does not fit", not
 // "garbage".
 bool looks_like_number(std::string_view tok) noexcept {
@@ -346,7 +335,7 @@ struct Decoder::Impl {
                                                E& out) noexcept {
     std::string_view s;
     if (auto e = read_string(v, f, s)) return e;
-    return parse_enum(s, names, out) ? DecodeError{} : fail(DecodeErrc::bad_enum, f);
+    return enum_from(s, names, out) ? DecodeError{} : fail(DecodeErrc::bad_enum, f);
   }
 
   FILLWIRE_INLINE static DecodeError read_uuid(od::value& v, Field f, Uuid& out) noexcept {
@@ -519,8 +508,7 @@ struct Decoder::Impl {
 
   // Clears everything the wire fills; seq and recv_ts belong to the producer.
   static void clear_wire_fields(OrderEvent& e) noexcept {
-    constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
-    std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
+    fillwire::clear_wire_fields(e);
     e.kind = EventKind::order;
     e.origin = EventOrigin::stream;
   }

@@ -1,5 +1,7 @@
 #include "fillwire/auth.hpp"
 
+#include "fillwire/uuid.hpp"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -112,21 +114,13 @@ Credentials credentials_from_file(const std::string& path) {
 }
 
 std::string new_nonce() {
-  std::array<unsigned char, 16> b{};
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
+  Uuid u;
+  if (RAND_bytes(u.bytes.data(), static_cast<int>(u.bytes.size())) != 1) {
     throw std::runtime_error("fillwire: the system random generator failed");
   }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
-    s += kHex[b[i] >> 4];
-    s += kHex[b[i] & 0x0F];
-  }
-  return s;
+  u.bytes[6] = static_cast<std::uint8_t>((u.bytes[6] & 0x0F) | 0x40);  // version 4
+  u.bytes[8] = static_cast<std::uint8_t>((u.bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  return u.to_string();
 }
 
 std::string sha512_hex(std::string_view text) {

@@ -28,17 +28,6 @@ std::int64_t days_from_civil(int y, int m, int d) noexcept {
   return static_cast<std::int64_t>(era) * 146097 + doe - 719468;
 }
 
-template <class E, std::size_t N>
-bool enum_from(std::string_view s, const std::string_view (&names)[N], E& out) noexcept {
-  for (std::size_t i = 1; i < N; ++i) {
-    if (names[i] == s) {
-      out = static_cast<E>(i);
-      return true;
-    }
-  }
-  return false;
-}
-
 class OrderReader {
  public:
   OrderReader(simdjson::dom::object obj, std::size_t index) : obj_(obj), index_(index) {}
