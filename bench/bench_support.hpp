@@ -42,9 +42,14 @@ inline void pin_or_warn(int cpu, const char* role) {
 }
 
 struct Percentiles {
+  double p10 = 0;
+  double p25 = 0;
   double p50 = 0;
+  double p75 = 0;
+  double p90 = 0;
   double p99 = 0;
   double p999 = 0;
+  double p9999 = 0;
   double max = 0;
 };
 
@@ -57,18 +62,30 @@ inline Percentiles percentiles_ns(std::vector<std::uint64_t>& ticks) {
     const auto i = static_cast<std::size_t>(q * static_cast<double>(ticks.size() - 1) + 0.5);
     return calibration().to_ns(ticks[std::min(i, ticks.size() - 1)]);
   };
+  p.p10 = at(0.10);
+  p.p25 = at(0.25);
   p.p50 = at(0.50);
+  p.p75 = at(0.75);
+  p.p90 = at(0.90);
   p.p99 = at(0.99);
   p.p999 = at(0.999);
+  p.p9999 = at(0.9999);
   p.max = calibration().to_ns(ticks.back());
   return p;
 }
 
+// The four the console shows, plus the rest of the distribution for tools/plot (JSON output only
+// needs them; the console columns stay readable).
 inline void report(benchmark::State& state, const Percentiles& p) {
   state.counters["p50_ns"] = p.p50;
   state.counters["p99_ns"] = p.p99;
   state.counters["p99.9_ns"] = p.p999;
   state.counters["max_ns"] = p.max;
+  state.counters["p10_ns"] = p.p10;
+  state.counters["p25_ns"] = p.p25;
+  state.counters["p75_ns"] = p.p75;
+  state.counters["p90_ns"] = p.p90;
+  state.counters["p99.99_ns"] = p.p9999;
 }
 
 // CPU time the calling thread has run, in ns (a system call: cold path only).
