@@ -1,0 +1,224 @@
+#pragma once
+// AccountSnapshot: a fixed-size copy of what a person (or a monitor) wants to see of the account —
+// positions and PnL per market, execution quality, open orders (the first N), the most recent
+// fills, the application's anomaly counters, connection notices seen in the stream and the
+// strategy thread's latency histogram — made on the strategy thread and read on another.
+//
+// SnapshotExchange hands snapshots from the strategy thread to ONE reader thread without a lock
+// and without allocation, as a triple buffer (three preallocated snapshots):
+//   - the writer (strategy thread) owns `back`, fills it, then swaps it with the shared middle slot
+//     and marks it fresh;
+//   - the reader owns `front`; when the middle slot is fresh it swaps `front` with it.
+// Neither side ever touches a buffer the other owns, so there is nothing to retry (unlike a
+// seqlock, whose reader copies bytes the writer may be changing — a data race in the C++ memory
+// model that ThreadSanitizer reports), and a slow reader never holds the writer up.
+//
+// Thread contract: fill_snapshot() and SnapshotExchange::publish() on the strategy thread only (the
+// AccountState's owner); SnapshotExchange::take() on one reader thread only; request() /
+// requested() from any thread. No allocation, no lock, no exception in any of them.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "fillwire/account_state.hpp"
+#include "fillwire/apply_counters.hpp"
+#include "fillwire/control_event.hpp"
+#include "fillwire/execution_stats.hpp"
+#include "fillwire/order_event.hpp"
+#include "fillwire/position.hpp"
+
+namespace fillwire {
+
+// Latency from a frame's receipt (network thread) to the end of the strategy callback, in a
+// log-linear histogram: 8 sub-buckets per power of two of nanoseconds (about 9 % wide each).
+struct LatencyHistogram {
+  static constexpr std::size_t kSubBits = 3;
+  static constexpr std::size_t kSub = std::size_t{1} << kSubBits;
+  static constexpr std::size_t kBuckets = 64 * kSub;
+  std::uint64_t counts[kBuckets];
+  std::uint64_t samples;
+  std::uint64_t max_ns;
+
+  static constexpr std::size_t bucket(std::uint64_t ns) noexcept {
+    if (ns < kSub) return static_cast<std::size_t>(ns);
+    const auto top = static_cast<std::size_t>(63 - __builtin_clzll(ns));  // ns >= kSub > 0
+    const auto sub = static_cast<std::size_t>((ns >> (top - kSubBits)) & (kSub - 1));
+    return (top - kSubBits + 1) * kSub + sub;
+  }
+  // The upper bound (ns) of bucket i: percentiles are reported at most one bucket high.
+  static constexpr std::uint64_t upper(std::size_t i) noexcept {
+    if (i < kSub) return i;
+    const std::size_t top = i / kSub + kSubBits - 1;
+    const std::uint64_t sub = i % kSub;
+    return ((kSub + sub + 1) << (top - kSubBits)) - 1;
+  }
+  // Strategy thread.
+  void add(std::uint64_t ns) noexcept {
+    ++counts[bucket(ns)];
+    ++samples;
+    if (ns > max_ns) max_ns = ns;
+  }
+  // Any thread holding the value: the q-quantile (0 < q <= 1) in ns, 0 without samples.
+  [[nodiscard]] std::uint64_t percentile(double q) const noexcept {
+    if (samples == 0) return 0;
+    auto rank = static_cast<std::uint64_t>(q * static_cast<double>(samples));
+    if (rank == 0) rank = 1;
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < kBuckets; ++i) {
+      seen += counts[i];
+      if (seen >= rank) return upper(i) < max_ns ? upper(i) : max_ns;
+    }
+    return max_ns;
+  }
+};
+
+// One market: its position and execution statistics.
+struct SnapshotMarket {
+  Position position;  // position.market names it
+  ExecutionStats stats;
+};
+
+struct SnapshotOrder {
+  Uuid uuid;
+  MarketCode code;
+  Side side;
+  OrderType order_type;
+  OrderState state;
+  double price;
+  double volume;
+  double executed_volume;
+  std::int64_t order_ts;  // ms
+};
+
+// A fill as its trade event reported it (only trades whose own event was seen).
+struct SnapshotFill {
+  Uuid order;
+  MarketCode code;
+  Side side;
+  bool maker;
+  double price;
+  double volume;
+  double fee;
+  std::int64_t trade_ts;  // ms
+};
+
+// What the strategy thread saw of the connection, from the control events in the ring.
+struct SnapshotConnection {
+  bool connected;
+  std::uint64_t connects;
+  std::uint64_t disconnects;
+  std::uint64_t resyncs;  // resynchronisations completed
+  std::uint64_t resync_failures;
+  std::uint64_t auth_failures;
+  std::uint64_t server_errors;
+  ControlCode last_code;
+  std::int64_t last_ms;  // wall-clock ms of the last control event, 0 before any
+};
+
+struct AccountSnapshot {
+  static constexpr std::size_t kMaxMarkets = 32;
+  static constexpr std::size_t kMaxOpenOrders = 16;
+  static constexpr std::size_t kMaxFills = 12;
+
+  std::uint64_t version;       // 1 for the first snapshot published, then 2, 3, ...
+  std::uint64_t taken_ns;      // steady-clock ns when it was filled
+  std::uint64_t order_events;  // order events applied (ApplyCounters::events minus control)
+  ApplyCounters counters;
+  ExecutionStats total;  // all markets
+  SmpStats smp;
+  SnapshotConnection connection;
+  LatencyHistogram latency;
+
+  std::size_t market_count;  // markets in the account (markets[] holds the first kMaxMarkets)
+  SnapshotMarket markets[kMaxMarkets];
+  std::size_t open_orders;  // open orders in the account (open[] holds the first kMaxOpenOrders)
+  SnapshotOrder open[kMaxOpenOrders];
+  std::size_t fill_count;  // entries in fills[], newest first
+  SnapshotFill fills[kMaxFills];
+
+  [[nodiscard]] std::size_t markets_shown() const noexcept {
+    return market_count < kMaxMarkets ? market_count : kMaxMarkets;
+  }
+  [[nodiscard]] std::size_t open_shown() const noexcept {
+    return open_orders < kMaxOpenOrders ? open_orders : kMaxOpenOrders;
+  }
+};
+static_assert(std::is_trivially_copyable_v<AccountSnapshot>,
+              "Snapshots are filled in place and copied as plain bytes: no owned memory.");
+
+// Strategy thread: the parts of a snapshot that only the strategy thread can see, kept between
+// snapshots (connection notices, fills and latencies arrive one event at a time). The recent fills
+// are kept here rather than read from the account's History, which a resync can fill with order
+// snapshots.
+struct SnapshotTracker {
+  SnapshotConnection connection{};
+  LatencyHistogram latency{};
+  SnapshotFill fills[AccountSnapshot::kMaxFills]{};  // ring; fill_total % kMaxFills is next
+  std::uint64_t fill_total = 0;
+
+  // Strategy thread, for each control event. No allocation.
+  void on_control(const OrderEvent& e) noexcept;
+  // Strategy thread, for each trade event that apply() took (ApplyOutcome::applied).
+  void on_fill(const OrderEvent& e) noexcept;
+};
+
+// Strategy thread: fills `out` from the account (and the tracker). No allocation; copies a few
+// tens of kilobytes.
+void fill_snapshot(const AccountState& account, const SnapshotTracker& tracker,
+                   std::uint64_t version, AccountSnapshot& out) noexcept;
+
+class SnapshotExchange {
+ public:
+  SnapshotExchange() = default;
+  SnapshotExchange(const SnapshotExchange&) = delete;
+  SnapshotExchange& operator=(const SnapshotExchange&) = delete;
+
+  // Any thread: asks the writer for a fresh snapshot at its next event.
+  void request() noexcept {
+    // relaxed: a hint; the snapshot itself is handed over by the acq_rel exchanges below.
+    requested_.store(true, std::memory_order_relaxed);
+  }
+  // Writer: true (once) when a snapshot was asked for since the last call.
+  [[nodiscard]] bool requested() noexcept {
+    // relaxed (both): the usual case is one plain load of a flag nobody is writing.
+    if (!requested_.load(std::memory_order_relaxed)) return false;
+    requested_.store(false, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Writer: the buffer to fill next (owned by the writer until publish()).
+  [[nodiscard]] AccountSnapshot& back() noexcept { return buffers_[back_]; }
+  // Writer: hands back() to the reader; the writer gets the previous middle buffer.
+  void publish() noexcept {
+    // acq_rel: release publishes the filled buffer to take(); acquire makes the reader's last
+    // reads of the buffer we get back happen before we overwrite it.
+    const std::uint32_t old = middle_.exchange(back_ | kFresh, std::memory_order_acq_rel);
+    back_ = old & kIndex;
+  }
+
+  // Reader: the newest snapshot, or nullptr when none was published since the last take(). The
+  // pointer stays valid (and unchanged) until this reader's next take().
+  [[nodiscard]] const AccountSnapshot* take() noexcept {
+    // relaxed: only a quick check; the exchange below carries the ordering.
+    if ((middle_.load(std::memory_order_relaxed) & kFresh) == 0) return nullptr;
+    // acq_rel: acquire pairs with the release in publish() (the buffer's contents); release
+    // hands our old front buffer back to the writer.
+    const std::uint32_t old = middle_.exchange(front_, std::memory_order_acq_rel);
+    front_ = old & kIndex;
+    return &buffers_[front_];
+  }
+
+ private:
+  static constexpr std::uint32_t kFresh = 4;
+  static constexpr std::uint32_t kIndex = 3;
+
+  AccountSnapshot buffers_[3]{};
+  std::uint32_t back_ = 0;   // writer only
+  std::uint32_t front_ = 1;  // reader only
+  alignas(64) std::atomic<std::uint32_t> middle_{2};
+  alignas(64) std::atomic<bool> requested_{false};
+};
+
+}  // namespace fillwire

@@ -1,0 +1,230 @@
+#pragma once
+// Engine<Strategy>: fillwire in one object, for embedding in a trading process. It owns the live
+// connection (LiveSource), the two hot threads (Pipeline), the account (AccountState), the call
+// into the user's strategy (StrategyConsumer), the journal when one is configured, and one cold
+// housekeeping thread for snapshots, the human log and periodic summaries.
+//
+//     struct MyStrategy {
+//       void on_order(const fillwire::OrderEvent& e, const fillwire::AccountState& a) noexcept;
+//     };
+//     fillwire::EngineConfig config;
+//     config.live.url = "wss://api.upbit.com/websocket/v1/private";
+//     fillwire::Engine<MyStrategy> engine(config, fillwire::credentials_from_env());
+//     engine.start();
+//     fillwire::AccountSnapshot snap;             // ~16 KB: keep it off small stacks
+//     if (engine.snapshot(snap)) { ... }          // from a UI thread, any time
+//     engine.stop();                              // from any thread
+//
+// Threads and who may call what:
+//   network thread   (hot, "fw-network")  LiveSource: socket, decode into the ring, reconnect,
+//   resync. strategy thread  (hot, "fw-strategy") AccountState::apply, then Strategy::on_order /
+//   on_control;
+//                    when asked (a relaxed flag, at most every snapshot_interval) it also fills an
+//                    AccountSnapshot in place into a preallocated triple buffer
+//                    (account_snapshot.hpp): no lock, no allocation, no system call on this thread.
+//   housekeeping     (cold, "fw-engine") asks for snapshots, keeps the latest for readers, writes
+//                    connection notices to the human log (spdlog) and, every summary_interval, an
+//                    account summary into the journal (JournalKind::summary) and the log.
+//   journal thread   (cold) writes the journal file (journal.hpp).
+// Calls: start() once, from the thread that constructed the engine. stop(), counters(),
+// connected(), snapshot() and running() from any thread. account() and strategy() only after stop()
+// returned (before that they belong to the strategy thread). The destructor stops the engine.
+// Secrets: the credentials go to the signer only; no notice, log line or journal record holds a key
+// or a token.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fillwire/account_config.hpp"
+#include "fillwire/account_snapshot.hpp"
+#include "fillwire/account_state.hpp"
+#include "fillwire/auth.hpp"
+#include "fillwire/clock.hpp"
+#include "fillwire/journal.hpp"
+#include "fillwire/live_source.hpp"
+#include "fillwire/pipeline.hpp"
+#include "fillwire/strategy.hpp"
+#include "fillwire/wait_strategy.hpp"
+
+namespace fillwire {
+
+struct EngineConfig {
+  LiveConfig live;
+  PipelineConfig pipeline;
+  AccountConfig account;
+  std::optional<JournalConfig> journal;  // raw frames, notices and summaries; none when empty
+  std::string log_path;                  // human log file (appended); empty: no file
+  bool log_to_stderr = false;            // also write the human log to stderr
+  std::chrono::milliseconds snapshot_interval{250};   // how often a fresh snapshot is asked for
+  std::chrono::milliseconds summary_interval{10000};  // summaries to the journal and the log
+};
+
+struct EngineCounters {
+  LiveCounters live;
+  PipelineCounters pipeline;
+  JournalCounters journal;      // zero without a journal
+  std::uint64_t snapshots = 0;  // snapshots received from the strategy thread
+  bool connected = false;
+};
+
+namespace detail {
+
+// The cold, non-template half of the engine (engine/src/runtime/engine.cpp): the live source,
+// the journal, the human log, the snapshot exchange and the housekeeping thread.
+class EngineRuntime {
+ public:
+  EngineRuntime(const EngineConfig& config, Credentials credentials);
+  ~EngineRuntime();
+  EngineRuntime(const EngineRuntime&) = delete;
+  EngineRuntime& operator=(const EngineRuntime&) = delete;
+
+  LiveSource& source() noexcept { return *source_; }
+  SnapshotExchange& exchange() noexcept { return exchange_; }
+
+  void start_housekeeping(const std::vector<std::string>& warnings);
+  // After the hot threads were joined and the final snapshot was published: takes it, writes the
+  // final summary, stops the housekeeping thread and flushes the journal and the log.
+  void finish();
+
+  bool snapshot(AccountSnapshot& out) const;
+  EngineCounters counters() const;
+  void log(std::string_view line);  // cold; any thread
+
+ private:
+  struct Impl;
+  void run() noexcept;
+  void take_latest();
+
+  EngineConfig config_;
+  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Journal> journal_;
+  JournalProducer* network_journal_ = nullptr;
+  JournalProducer* cold_journal_ = nullptr;
+  std::unique_ptr<LiveSource> source_;
+  SnapshotExchange exchange_;
+};
+
+// The strategy thread's consumer: apply, call the strategy (as StrategyConsumer does), record the
+// latency and the fill, and fill a snapshot when one was asked for.
+template <Strategy S>
+class EngineConsumer {
+ public:
+  EngineConsumer(AccountState& account, S& strategy, SnapshotExchange& exchange,
+                 TscCalibration calibration) noexcept
+      : account_(&account), strategy_(&strategy), exchange_(&exchange), calibration_(calibration) {}
+
+  // Strategy thread only.
+  void on_event(const OrderEvent& e) noexcept {
+    const ApplyOutcome outcome = account_->apply_event(e);
+    if (e.kind == EventKind::control) {
+      if constexpr (ControlAware<S>) strategy_->on_control(e, *account_);
+      tracker_.on_control(e);
+    } else {
+      strategy_->on_order(e, *account_);
+      if (outcome == ApplyOutcome::applied && e.state == OrderState::trade) tracker_.on_fill(e);
+      const std::uint64_t now = now_ticks();
+      const std::uint64_t ticks = now > e.recv_ts ? now - e.recv_ts : 0;
+      tracker_.latency.add(static_cast<std::uint64_t>(calibration_.to_ns(ticks)));
+    }
+    if (exchange_->requested()) publish();
+  }
+
+  // Strategy thread, or the controlling thread once the strategy thread was joined.
+  void publish() noexcept {
+    fill_snapshot(*account_, tracker_, ++version_, exchange_->back());
+    exchange_->publish();
+  }
+
+ private:
+  AccountState* account_;
+  S* strategy_;
+  SnapshotExchange* exchange_;
+  TscCalibration calibration_;
+  SnapshotTracker tracker_{};
+  std::uint64_t version_ = 0;
+};
+
+}  // namespace detail
+
+template <Strategy S, WaitStrategy Wait = SpinThenYield>
+class Engine {
+ public:
+  // Cold: validates the configuration, allocates the ring, the account and the journal, opens the
+  // log; throws std::invalid_argument / std::runtime_error saying what is wrong. Connects nothing.
+  Engine(EngineConfig config, Credentials credentials, S strategy = S{})
+      : runtime_(std::make_unique<detail::EngineRuntime>(config, std::move(credentials))),
+        account_(std::make_unique<AccountState>(config.account)),
+        strategy_(std::move(strategy)),
+        consumer_(*account_, strategy_, runtime_->exchange(), TscCalibration::calibrate()),
+        pipeline_(consumer_, config.pipeline) {}
+
+  ~Engine() { stop(); }
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The constructing thread, once: starts the hot threads (they connect at once) and the
+  // housekeeping thread. Pinning problems are warnings (logged), never fatal.
+  void start() {
+    pipeline_.start(runtime_->source());
+    runtime_->start_housekeeping(pipeline_.warnings());
+    running_.store(true, std::memory_order_release);  // release: pairs with running()
+  }
+
+  // Any thread; idempotent. The network thread stops after its current frame, the strategy thread
+  // applies every event already in the ring, a final snapshot and summary are written, and the
+  // journal is flushed. Returns when all of that is done.
+  void stop() {
+    std::lock_guard lock(stop_mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    pipeline_.stop();
+    consumer_.publish();  // the strategy thread was joined: this thread may write the snapshot
+    runtime_->finish();
+    running_.store(false, std::memory_order_release);  // release: pairs with running()
+  }
+
+  // Any thread: true between start() and stop().
+  [[nodiscard]] bool running() const noexcept {
+    return running_.load(std::memory_order_acquire);  // acquire: pairs with start()/stop()
+  }
+  // Any thread: true while subscribed and reading.
+  [[nodiscard]] bool connected() const noexcept { return runtime_->source().connected(); }
+  // Any thread.
+  [[nodiscard]] EngineCounters counters() const {
+    EngineCounters c = runtime_->counters();
+    c.pipeline = pipeline_.counters();
+    return c;
+  }
+  // Any thread (cold: copies under a lock the strategy thread never takes). The newest snapshot;
+  // false before the first one. After stop() it is the final state.
+  bool snapshot(AccountSnapshot& out) const { return runtime_->snapshot(out); }
+
+  // After stop() only.
+  [[nodiscard]] const AccountState& account() const noexcept { return *account_; }
+  [[nodiscard]] S& strategy() noexcept { return strategy_; }
+  // The constructing thread, after start(): pinning skipped, names cut, affinity errors.
+  [[nodiscard]] const std::vector<std::string>& warnings() const noexcept {
+    return pipeline_.warnings();
+  }
+
+ private:
+  using Consumer = detail::EngineConsumer<S>;
+
+  std::unique_ptr<detail::EngineRuntime> runtime_;
+  std::unique_ptr<AccountState> account_;
+  S strategy_;
+  Consumer consumer_;
+  Pipeline<Consumer, Wait> pipeline_;
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace fillwire

@@ -1,0 +1,224 @@
+// The cold half of Engine<Strategy> (engine.hpp): journal, human log, live source, and the
+// housekeeping thread that asks the strategy thread for snapshots, keeps the newest for readers,
+// logs connection notices and writes periodic summaries.
+
+#include "fillwire/engine.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "fillwire/snapshot_view.hpp"
+#include "fillwire/thread_util.hpp"
+
+namespace fillwire::detail {
+
+struct EngineRuntime::Impl {
+  std::shared_ptr<spdlog::logger> logger;
+
+  mutable std::mutex mutex;  // guards everything below (cold threads only)
+  std::condition_variable wake;
+  bool stop = false;
+  std::vector<std::string> notices;         // from the network thread's connection steps
+  std::unique_ptr<AccountSnapshot> latest;  // newest snapshot taken from the exchange
+  bool have_latest = false;
+  std::uint64_t snapshots = 0;
+
+  std::thread thread;
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point last_summary;
+  std::uint64_t last_summary_events = 0;
+};
+
+namespace {
+
+std::shared_ptr<spdlog::logger> make_logger(const EngineConfig& config) {
+  std::vector<spdlog::sink_ptr> sinks;
+  if (!config.log_path.empty()) {
+    try {
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.log_path));
+    } catch (const spdlog::spdlog_ex& e) {
+      throw std::runtime_error("cannot open the log file " + config.log_path + ": " + e.what() +
+                               " (check the directory exists and is writable, or change log_path)");
+    }
+  }
+  if (config.log_to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  // Not registered in spdlog's global registry: two engines in one process never collide.
+  auto logger = std::make_shared<spdlog::logger>("fillwire", sinks.begin(), sinks.end());
+  logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+  logger->flush_on(spdlog::level::warn);
+  return logger;
+}
+
+}  // namespace
+
+EngineRuntime::EngineRuntime(const EngineConfig& config, Credentials credentials)
+    : config_(config), impl_(std::make_unique<Impl>()) {
+  config_.account.validate();
+  if (config_.snapshot_interval.count() <= 0)
+    throw std::invalid_argument("snapshot_interval must be positive");
+  impl_->latest = std::make_unique<AccountSnapshot>();
+  impl_->logger = make_logger(config_);
+  if (config_.journal) {
+    journal_ = std::make_unique<Journal>(*config_.journal);
+    network_journal_ = &journal_->make_producer();
+    cold_journal_ = &journal_->make_producer();
+  }
+  // Notices come from the network thread's (cold) connection steps; they are queued here and
+  // written by the housekeeping thread, so no hot thread ever formats or writes a log line.
+  Impl* impl = impl_.get();
+  source_ = std::make_unique<LiveSource>(config_.live, std::move(credentials), network_journal_,
+                                         [impl](std::string_view text) {
+                                           std::lock_guard lock(impl->mutex);
+                                           impl->notices.emplace_back(text);
+                                         });
+}
+
+EngineRuntime::~EngineRuntime() {
+  if (impl_->thread.joinable()) {
+    {
+      std::lock_guard lock(impl_->mutex);
+      impl_->stop = true;
+    }
+    impl_->wake.notify_all();
+    impl_->thread.join();
+  }
+}
+
+void EngineRuntime::log(std::string_view line) {
+  impl_->logger->info("{}", line);
+}
+
+void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings)
+    impl_->logger->warn("{}", w);
+  impl_->logger->info("engine started: {}{}", config_.live.url,
+                      config_.journal ? ", journal " + config_.journal->path : std::string());
+  impl_->started = std::chrono::steady_clock::now();
+  impl_->last_summary = impl_->started;
+  impl_->thread = std::thread([this] { run(); });
+}
+
+void EngineRuntime::take_latest() {
+  const AccountSnapshot* s = exchange_.take();
+  if (s == nullptr) return;
+  std::lock_guard lock(impl_->mutex);
+  *impl_->latest = *s;
+  impl_->have_latest = true;
+  ++impl_->snapshots;
+}
+
+bool EngineRuntime::snapshot(AccountSnapshot& out) const {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->have_latest) return false;
+  out = *impl_->latest;
+  return true;
+}
+
+EngineCounters EngineRuntime::counters() const {
+  EngineCounters c;
+  c.live = source_->counters();
+  c.connected = source_->connected();
+  if (journal_) c.journal = journal_->counters();
+  std::lock_guard lock(impl_->mutex);
+  c.snapshots = impl_->snapshots;
+  return c;
+}
+
+void EngineRuntime::run() noexcept {
+  (void)set_thread_name("fw-engine");
+  auto write_notices = [this] {
+    std::vector<std::string> notices;
+    {
+      std::lock_guard lock(impl_->mutex);
+      notices.swap(impl_->notices);
+    }
+    for (const std::string& n : notices)
+      impl_->logger->info("{}", n);
+  };
+  auto summary = std::make_unique<AccountSnapshot>();
+  for (;;) {
+    {
+      std::unique_lock lock(impl_->mutex);
+      if (impl_->wake.wait_for(lock, config_.snapshot_interval, [this] { return impl_->stop; }))
+        break;
+    }
+    try {
+      write_notices();
+      take_latest();
+      exchange_.request();  // answered at the strategy thread's next event
+      const auto now = std::chrono::steady_clock::now();
+      if (config_.summary_interval.count() > 0 &&
+          now - impl_->last_summary >= config_.summary_interval && snapshot(*summary)) {
+        const double seconds = std::chrono::duration<double>(now - impl_->last_summary).count();
+        const double rate =
+            static_cast<double>(summary->order_events - impl_->last_summary_events) / seconds;
+        impl_->last_summary = now;
+        impl_->last_summary_events = summary->order_events;
+        const EngineCounters c = counters();
+        impl_->logger->info("{}", format_line(*summary, c, rate));
+        if (cold_journal_ != nullptr) {
+          ViewContext context;
+          context.title = "summary";
+          context.elapsed_s = std::chrono::duration<double>(now - impl_->started).count();
+          context.events_per_s = rate;
+          const std::string text = format_view(*summary, c, context);
+          (void)cold_journal_->record(JournalKind::summary, text.data(), text.size(),
+                                      now_steady_ns());
+        }
+      }
+    } catch (const std::exception& e) {
+      // Out of memory while formatting: the summary is skipped, the engine goes on.
+      impl_->logger->error("housekeeping: {}", e.what());
+    }
+  }
+  write_notices();
+}
+
+void EngineRuntime::finish() {
+  if (impl_->thread.joinable()) {
+    {
+      std::lock_guard lock(impl_->mutex);
+      impl_->stop = true;
+    }
+    impl_->wake.notify_all();
+    impl_->thread.join();
+  }
+  // The housekeeping thread is gone: this thread is now the exchange's only reader.
+  take_latest();
+  {
+    std::vector<std::string> notices;
+    {
+      std::lock_guard lock(impl_->mutex);
+      notices.swap(impl_->notices);
+    }
+    for (const std::string& n : notices)
+      impl_->logger->info("{}", n);
+  }
+  auto final_snapshot = std::make_unique<AccountSnapshot>();
+  if (snapshot(*final_snapshot)) {
+    const EngineCounters c = counters();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - impl_->started).count();
+    const double rate =
+        seconds > 0 ? static_cast<double>(final_snapshot->order_events) / seconds : 0.0;
+    impl_->logger->info("final: {}", format_line(*final_snapshot, c, rate));
+    if (cold_journal_ != nullptr) {
+      ViewContext context;
+      context.title = "final summary";
+      context.elapsed_s = seconds;
+      context.events_per_s = rate;
+      const std::string text = format_view(*final_snapshot, c, context);
+      (void)cold_journal_->record(JournalKind::summary, text.data(), text.size(), now_steady_ns());
+    }
+  }
+  impl_->logger->info("engine stopped");
+  if (journal_) journal_->flush();
+  impl_->logger->flush();
+}
+
+}  // namespace fillwire::detail

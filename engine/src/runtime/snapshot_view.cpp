@@ -1,0 +1,145 @@
+#include "fillwire/snapshot_view.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <string_view>
+
+#include "fillwire/account_summary.hpp"
+#include "fillwire/control_event.hpp"
+
+namespace fillwire {
+namespace {
+
+std::string pct(double fraction) {
+  return fmt::format("{:.1f} %", fraction * 100.0);
+}
+
+std::string count(std::uint64_t n) {
+  return format_amount(static_cast<double>(n));
+}
+
+// Quote amounts (KRW) are shown to the unit, volumes with up to 8 decimals.
+std::string krw(double v) {
+  return format_amount(static_cast<double>(static_cast<long long>(v < 0 ? v - 0.5 : v + 0.5)));
+}
+
+std::string hms(std::int64_t ms) {
+  if (ms <= 0) return "--:--:--.---";
+  const std::int64_t day_ms = ms % 86'400'000;
+  return fmt::format("{:02}:{:02}:{:02}.{:03}", day_ms / 3'600'000, day_ms / 60'000 % 60,
+                     day_ms / 1000 % 60, day_ms % 1000);
+}
+
+std::string latency(const LatencyHistogram& h) {
+  if (h.samples == 0) return "no samples yet";
+  return fmt::format("p50 {}  p99 {}  p99.9 {}  max {}", format_ns(h.percentile(0.5)),
+                     format_ns(h.percentile(0.99)), format_ns(h.percentile(0.999)),
+                     format_ns(h.max_ns));
+}
+
+}  // namespace
+
+std::string format_ns(std::uint64_t ns) {
+  const auto v = static_cast<double>(ns);
+  if (ns < 1000) return fmt::format("{} ns", ns);
+  if (ns < 1'000'000) return fmt::format("{:.1f} us", v / 1e3);
+  if (ns < 1'000'000'000) return fmt::format("{:.2f} ms", v / 1e6);
+  return fmt::format("{:.2f} s", v / 1e9);
+}
+
+std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
+                        const ViewContext& context) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  const ApplyCounters& a = s.counters;
+  const LiveCounters& l = c.live;
+  if (!context.title.empty()) fmt::format_to(it, "{}\n", context.title);
+  fmt::format_to(it, "elapsed {:.1f} s   snapshot #{}\n\n", context.elapsed_s, s.version);
+
+  fmt::format_to(it, "connection   {}   connects {}  disconnects {}  attempts {}  resyncs {}",
+                 c.connected ? "CONNECTED" : "disconnected", l.connects, l.disconnects, l.attempts,
+                 l.resyncs);
+  fmt::format_to(it, "  resync failures {}  auth failures {}  REST requests {}\n",
+                 l.resync_failures, l.auth_failures, l.rest_requests);
+  fmt::format_to(it, "events       {} applied  {:.0f}/s   frames {}   resync events {}\n",
+                 count(s.order_events), context.events_per_s, count(l.frames),
+                 count(l.resync_events));
+  fmt::format_to(it, "latency      {}  (frame received -> strategy called)\n", latency(s.latency));
+  fmt::format_to(it,
+                 "anomalies    duplicates {}  stale {}  malformed {}  gaps healed {}  invalid {}  "
+                 "server errors {}  ring stalls {}\n\n",
+                 a.duplicates, a.stale, l.decode_errors + l.oversized, a.gaps_healed, a.invalid,
+                 l.server_errors, c.pipeline.ring.stalls);
+
+  fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12} {:>16} {:>16}\n", "market",
+                 "position", "avg cost", "realized gross", "realized net", "fees", "bought",
+                 "sold");
+  double gross = 0;
+  double net = 0;
+  double fees = 0;
+  for (std::size_t m = 0; m < s.markets_shown(); ++m) {
+    const Position& p = s.markets[m].position;
+    gross += p.realized_gross;
+    net += p.realized_net;
+    fees += p.fees_paid;
+    fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12} {:>16} {:>16}\n",
+                   p.market.view(), format_amount(p.base_volume), krw(p.avg_cost_gross()),
+                   krw(p.realized_gross), krw(p.realized_net), krw(p.fees_paid),
+                   krw(p.bought_notional), krw(p.sold_notional));
+  }
+  if (s.market_count > s.markets_shown())
+    fmt::format_to(it, "  ... {} more markets\n", s.market_count - s.markets_shown());
+  fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12}\n\n", "total", "", "", krw(gross),
+                 krw(net), krw(fees));
+
+  const ExecutionStats& t = s.total;
+  fmt::format_to(it,
+                 "execution    completed {}  fill {}  partial {}  cancel {}  SMP {}  maker share {}"
+                 "\n             trades {}  time to first fill avg {:.0f} ms (max {} ms)  to final "
+                 "avg {:.0f} ms\n\n",
+                 count(t.completed), pct(t.fill_rate()), pct(t.partial_fill_rate()),
+                 pct(t.cancel_rate()), pct(t.smp_rate()), pct(t.maker_share()), count(t.trades),
+                 t.avg_first_fill_ms(), t.first_fill_ms_max, t.avg_final_ms());
+
+  const std::size_t open_rows = std::min(s.open_shown(), context.max_open_orders);
+  fmt::format_to(it, "open orders  {}{}\n", s.open_orders,
+                 open_rows < s.open_orders ? fmt::format(" (first {})", open_rows) : "");
+  for (std::size_t i = 0; i < open_rows; ++i) {
+    const SnapshotOrder& o = s.open[i];
+    fmt::format_to(it, "  {:<10} {:<3} {:<6} {:<5} price {:>14}  volume {:>14}  executed {:>14}\n",
+                   o.code.view(), to_string(o.side), to_string(o.order_type), to_string(o.state),
+                   format_amount(o.price), format_amount(o.volume),
+                   format_amount(o.executed_volume));
+  }
+  const std::size_t fill_rows = std::min(s.fill_count, context.max_fills);
+  fmt::format_to(it, "recent fills\n");
+  for (std::size_t i = 0; i < fill_rows; ++i) {
+    const SnapshotFill& f = s.fills[i];
+    fmt::format_to(it, "  {}  {:<10} {:<3} {:>14} x {:<14} fee {:>10}  {}\n", hms(f.trade_ts),
+                   f.code.view(), to_string(f.side), format_amount(f.price),
+                   format_amount(f.volume), format_amount(f.fee), f.maker ? "maker" : "taker");
+  }
+  return out;
+}
+
+std::string format_line(const AccountSnapshot& s, const EngineCounters& c, double events_per_s) {
+  double net = 0;
+  double gross = 0;
+  double fees = 0;
+  for (std::size_t m = 0; m < s.markets_shown(); ++m) {
+    net += s.markets[m].position.realized_net;
+    gross += s.markets[m].position.realized_gross;
+    fees += s.markets[m].position.fees_paid;
+  }
+  return fmt::format(
+      "{} events {} ({:.0f}/s) connects {} disconnects {} resyncs {} | dup {} stale {} malformed "
+      "{} | open {} completed {} fill {} | pnl gross {} net {} fees {} | latency p50 {} p99 {}",
+      c.connected ? "connected" : "disconnected", s.order_events, events_per_s, c.live.connects,
+      c.live.disconnects, c.live.resyncs, s.counters.duplicates, s.counters.stale,
+      c.live.decode_errors + c.live.oversized, s.open_orders, s.total.completed,
+      pct(s.total.fill_rate()), krw(gross), krw(net), krw(fees),
+      format_ns(s.latency.percentile(0.5)), format_ns(s.latency.percentile(0.99)));
+}
+
+}  // namespace fillwire
