@@ -16,5 +16,7 @@ struct Command {
 
 Command add_decode_command(CLI::App& root);
 Command add_replay_command(CLI::App& root);
+Command add_monitor_command(CLI::App& root);
+Command add_demo_command(CLI::App& root);
 
 }  // namespace fillwire::cli

@@ -1,6 +1,9 @@
 // fillwire: command-line front end of the engine.
 //   fillwire decode FILE     decode a file of frames, one JSON per line
 //   fillwire replay FILE     apply a file of frames to an account and print its summary
+//   fillwire monitor         connect to the private stream and show the account live
+//   fillwire demo            upbit-sim in-process with faults, the live client, a live view and
+//                            the ground-truth verdict
 
 #include <fmt/core.h>
 #include <CLI/CLI.hpp>
@@ -16,6 +19,8 @@ int main(int argc, char** argv) {
   std::vector<fillwire::cli::Command> commands;
   commands.push_back(fillwire::cli::add_decode_command(app));
   commands.push_back(fillwire::cli::add_replay_command(app));
+  commands.push_back(fillwire::cli::add_monitor_command(app));
+  commands.push_back(fillwire::cli::add_demo_command(app));
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,162 @@
+#include "live_view.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <memory>
+#include <thread>
+
+namespace fillwire::cli {
+namespace {
+
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "Set from a signal handler: lock-free only.");
+
+extern "C" void on_stop_signal(int sig) {
+  g_signal.store(sig, std::memory_order_relaxed);  // relaxed: polled by the main loop
+}
+
+struct sigaction g_old_int {};
+struct sigaction g_old_term {};
+
+// Events per second over the last second or so, from consecutive snapshots.
+class Rate {
+ public:
+  double update(const AccountSnapshot& s) {
+    if (have_ && s.taken_ns > last_ns_) {
+      const double dt = static_cast<double>(s.taken_ns - last_ns_) / 1e9;
+      const double now = static_cast<double>(s.order_events - last_events_) / dt;
+      rate_ = first_ ? now : rate_ + (now - rate_) * std::min(1.0, dt);
+      first_ = false;
+    }
+    if (!have_ || s.taken_ns > last_ns_) {
+      last_ns_ = s.taken_ns;
+      last_events_ = s.order_events;
+      have_ = true;
+    }
+    return rate_;
+  }
+
+ private:
+  bool have_ = false;
+  bool first_ = true;
+  std::uint64_t last_ns_ = 0;
+  std::uint64_t last_events_ = 0;
+  double rate_ = 0;
+};
+
+// "\x1b[K" after each line: the previous frame's longer lines leave no tail.
+std::string in_place(const std::string& text) {
+  std::string out = "\x1b[H";
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl;
+    out.append(text, start, end - start);
+    out += "\x1b[K\n";
+    start = end + 1;
+  }
+  out += "\x1b[J";
+  return out;
+}
+
+}  // namespace
+
+void install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, &g_old_int);
+  sigaction(SIGTERM, &sa, &g_old_term);
+}
+
+void restore_stop_signals() {
+  sigaction(SIGINT, &g_old_int, nullptr);
+  sigaction(SIGTERM, &g_old_term, nullptr);
+}
+
+bool stop_signalled() noexcept {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
+
+int stop_signal() noexcept {
+  return g_signal.load(std::memory_order_relaxed);
+}
+
+bool stdout_is_terminal() noexcept {
+  return ::isatty(STDOUT_FILENO) == 1;
+}
+
+LoopEnd run_view(const ViewSource& source, const ViewLoop& loop) {
+  using clock = std::chrono::steady_clock;
+  const bool tty = stdout_is_terminal();
+  const auto start = clock::now();
+  auto next_plain = start + std::chrono::milliseconds(loop.plain_every_ms);
+  auto snap = std::make_unique<AccountSnapshot>();
+  Rate rate;
+  if (tty) fmt::print("\x1b[?25l\x1b[2J");  // hide the cursor, clear once
+  LoopEnd end = LoopEnd::duration;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(loop.refresh_ms));
+    const auto now = clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    if (stop_signalled()) {
+      end = LoopEnd::signal;
+      break;
+    }
+    const bool have = source.snapshot(*snap);
+    const double per_s = have ? rate.update(*snap) : 0.0;
+    const EngineCounters counters = source.counters();
+    if (tty) {
+      ViewContext context;
+      context.title = loop.title;
+      if (loop.status) context.title += "\n" + loop.status();
+      context.elapsed_s = elapsed;
+      context.events_per_s = per_s;
+      const std::string body =
+          have ? format_view(*snap, counters, context)
+               : context.title + "\nwaiting for the first event...   (" +
+                     fmt::format("connects {}, attempts {})", counters.live.connects,
+                                 counters.live.attempts);
+      fmt::print("{}", in_place(body));
+      std::fflush(stdout);
+    } else if (now >= next_plain) {
+      next_plain = now + std::chrono::milliseconds(loop.plain_every_ms);
+      if (have) {
+        fmt::print("[{:6.1f} s] {}\n", elapsed, format_line(*snap, counters, per_s));
+      } else {
+        fmt::print("[{:6.1f} s] waiting for the first event (connects {}, attempts {})\n", elapsed,
+                   counters.live.connects, counters.live.attempts);
+      }
+      std::fflush(stdout);
+    }
+    if (loop.finished && loop.finished()) {
+      end = LoopEnd::finished;
+      break;
+    }
+    if (loop.duration_s > 0 && elapsed >= loop.duration_s) {
+      end = LoopEnd::duration;
+      break;
+    }
+  }
+  if (tty) fmt::print("\x1b[?25h\n");  // cursor back
+  return end;
+}
+
+std::string final_view(const ViewSource& source, const std::string& title, double elapsed_s) {
+  auto snap = std::make_unique<AccountSnapshot>();
+  if (!source.snapshot(*snap)) return title + "\nno events were received\n";
+  ViewContext context;
+  context.title = title;
+  context.elapsed_s = elapsed_s;
+  context.events_per_s = elapsed_s > 0 ? static_cast<double>(snap->order_events) / elapsed_s : 0.0;
+  context.max_open_orders = AccountSnapshot::kMaxOpenOrders;
+  context.max_fills = AccountSnapshot::kMaxFills;
+  return format_view(*snap, source.counters(), context);
+}
+
+}  // namespace fillwire::cli

@@ -1,0 +1,53 @@
+#pragma once
+// The live terminal view shared by `fillwire monitor` and `fillwire demo`, and their Ctrl-C.
+//
+// On a terminal the panel (snapshot_view.hpp) is redrawn in place a few times per second with ANSI
+// escape sequences: cursor home, each line followed by "erase to end of line", then "erase below".
+// ANSI rather than ncurses: the view only writes (no keys, no windows), every terminal in use
+// understands these three sequences, and the output stays ordinary text, so the final summary
+// printed after the loop remains in the scrollback (ncurses' endwin() would restore the screen and
+// hide the last view). Without a terminal (a pipe, a file, CI) it prints one plain line per period.
+//
+// Thread contract: main thread only; the engine's snapshot() and counters() are safe from it.
+
+#include <functional>
+#include <string>
+
+#include "fillwire/engine.hpp"
+#include "fillwire/snapshot_view.hpp"
+
+namespace fillwire::cli {
+
+// SIGINT and SIGTERM set a flag (and do nothing else) until restore_stop_signals().
+void install_stop_signals();
+void restore_stop_signals();
+[[nodiscard]] bool stop_signalled() noexcept;
+[[nodiscard]] int stop_signal() noexcept;  // the signal that arrived, 0 if none
+
+struct ViewLoop {
+  std::string title;
+  double duration_s = 0;  // 0: no limit
+  int refresh_ms = 250;
+  int plain_every_ms = 2000;            // without a terminal: one line this often
+  std::function<bool()> finished;       // optional: ends the loop early when true
+  std::function<std::string()> status;  // optional: an extra line under the title
+};
+
+enum class LoopEnd { duration, finished, signal };
+
+struct ViewSource {
+  std::function<bool(AccountSnapshot&)> snapshot;
+  std::function<EngineCounters()> counters;
+};
+
+// Runs until the duration passes, `finished` says so, or a stop signal arrives.
+LoopEnd run_view(const ViewSource& source, const ViewLoop& loop);
+
+// The final panel (no escapes), for after the loop.
+[[nodiscard]] std::string final_view(const ViewSource& source, const std::string& title,
+                                     double elapsed_s);
+
+// True when standard output is a terminal.
+[[nodiscard]] bool stdout_is_terminal() noexcept;
+
+}  // namespace fillwire::cli

@@ -1,0 +1,273 @@
+#include "run_config.hpp"
+
+#include <fmt/core.h>
+#include <toml++/toml.h>
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+namespace fillwire::cli {
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const toml::node& node, const std::string& key,
+                       std::string_view expected) {
+  throw std::runtime_error(fmt::format("{}:{}: `{}` must be {} (fix the value or remove the line)",
+                                       path, node.source().begin.line, key, expected));
+}
+
+struct Reader {
+  const std::string& path;
+
+  std::string string(const toml::node& n, const std::string& key) const {
+    if (const auto* v = n.as_string()) return v->get();
+    fail(path, n, key, "a string in quotes");
+  }
+  bool boolean(const toml::node& n, const std::string& key) const {
+    if (const auto* v = n.as_boolean()) return v->get();
+    fail(path, n, key, "true or false");
+  }
+  std::int64_t integer(const toml::node& n, const std::string& key, std::int64_t min,
+                       std::int64_t max) const {
+    const auto* v = n.as_integer();
+    if (v == nullptr || v->get() < min || v->get() > max)
+      fail(path, n, key, fmt::format("a whole number from {} to {}", min, max));
+    return v->get();
+  }
+  double number(const toml::node& n, const std::string& key, double min) const {
+    double x = 0;
+    if (const auto* i = n.as_integer()) {
+      x = static_cast<double>(i->get());
+    } else if (const auto* f = n.as_floating_point()) {
+      x = f->get();
+    } else {
+      fail(path, n, key, "a number");
+    }
+    if (!(x >= min)) fail(path, n, key, fmt::format("a number of at least {}", min));
+    return x;
+  }
+  std::vector<std::string> strings(const toml::node& n, const std::string& key) const {
+    const auto* a = n.as_array();
+    if (a == nullptr) fail(path, n, key, R"(a list of strings, e.g. ["KRW-BTC", "KRW-ETH"])");
+    std::vector<std::string> out;
+    for (const toml::node& e : *a)
+      out.push_back(string(e, key));
+    return out;
+  }
+};
+
+using Setter = std::function<void(const Reader&, const toml::node&, RunSettings&)>;
+
+std::map<std::string, Setter> setters(bool demo) {
+  constexpr std::int64_t kMaxCount = std::int64_t{1} << 40;
+  std::map<std::string, Setter> m;
+  auto size = [](const char* key, std::size_t RunSettings::*field, std::int64_t min) {
+    return [key, field, min](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.*field = static_cast<std::size_t>(r.integer(n, key, min, kMaxCount));
+    };
+  };
+  m["url"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.url = r.string(n, "url");
+  };
+  m["codes"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.codes = r.strings(n, "codes");
+  };
+  m["format"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.format = r.string(n, "format");
+    if (s.format != "default" && s.format != "simple")
+      fail(r.path, n, "format", R"("default" or "simple")");
+  };
+  m["ca_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.ca_file = r.string(n, "ca_file");
+  };
+  m["insecure"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.insecure = r.boolean(n, "insecure");
+  };
+  m["key_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.key_file = r.string(n, "key_file");
+  };
+  m["duration"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.duration_s = r.number(n, "duration", 0);
+  };
+  m["refresh_ms"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.refresh_ms = static_cast<int>(r.integer(n, "refresh_ms", 50, 60000));
+  };
+  m["busy_poll"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.busy_poll = r.boolean(n, "busy_poll");
+  };
+  m["cpu.network"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.network_cpu = static_cast<int>(r.integer(n, "cpu.network", -1, 4095));
+  };
+  m["cpu.strategy"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.strategy_cpu = static_cast<int>(r.integer(n, "cpu.strategy", -1, 4095));
+  };
+  m["ring.capacity"] = size("ring.capacity", &RunSettings::ring_capacity, 2);
+  m["account.open_orders"] = size("account.open_orders", &RunSettings::open_orders, 1);
+  m["account.completed_orders"] =
+      size("account.completed_orders", &RunSettings::completed_orders, 1);
+  m["account.markets"] = size("account.markets", &RunSettings::markets, 1);
+  m["account.history"] = size("account.history", &RunSettings::history, 0);
+  m["journal.path"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.journal_path = r.string(n, "journal.path");
+  };
+  m["journal.max_file_mb"] = size("journal.max_file_mb", &RunSettings::journal_max_file_mb, 1);
+  m["journal.keep_files"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.journal_keep_files = static_cast<unsigned>(r.integer(n, "journal.keep_files", 0, 1000));
+  };
+  m["log.path"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.log_path = r.string(n, "log.path");
+  };
+  if (demo) {
+    m["demo.rate"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.demo_rate = r.number(n, "demo.rate", 1);
+    };
+    m["demo.seed"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.demo_seed = static_cast<std::uint64_t>(r.integer(n, "demo.seed", 0, kMaxCount));
+    };
+    m["demo.faults"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.demo_faults = r.string(n, "demo.faults");
+      if (s.demo_faults != "all" && s.demo_faults != "stream" && s.demo_faults != "none")
+        fail(r.path, n, "demo.faults", R"("all", "stream" or "none")");
+    };
+  }
+  return m;
+}
+
+std::string known_keys(const std::map<std::string, Setter>& m) {
+  std::string out;
+  for (const auto& [k, v] : m)
+    out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+}  // namespace
+
+void load_toml(const std::string& path, RunSettings& s, bool demo) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    if (e.source().begin.line == 0) {
+      throw std::runtime_error(
+          fmt::format("cannot read the config file {}: {}", path, e.description()));
+    }
+    throw std::runtime_error(fmt::format("{}:{}:{}: not valid TOML: {}", path,
+                                         e.source().begin.line, e.source().begin.column,
+                                         e.description()));
+  }
+  const auto table = setters(demo);
+  const Reader reader{path};
+  std::function<void(const toml::table&, const std::string&)> walk =
+      [&](const toml::table& t, const std::string& prefix) {
+        for (const auto& [k, node] : t) {
+          const std::string key = prefix + std::string(k.str());
+          if (const auto* sub = node.as_table(); sub != nullptr && prefix.empty()) {
+            walk(*sub, key + ".");
+            continue;
+          }
+          const auto it = table.find(key);
+          if (it == table.end()) {
+            throw std::runtime_error(fmt::format("{}:{}: unknown key `{}`; known keys: {}", path,
+                                                 node.source().begin.line, key, known_keys(table)));
+          }
+          it->second(reader, node, s);
+        }
+      };
+  walk(root, "");
+}
+
+RunFlags::RunFlags(CLI::App& app, bool demo) : app_(&app), demo_(demo) {
+  app.add_option("--config", config_file_, "TOML settings file (flags given here override it)")
+      ->check(CLI::ExistingFile);
+  if (!demo) {
+    app.add_option("--url", flags_.url, "private WebSocket URL (wss://... or ws://...)");
+    app.add_option("--codes", flags_.codes,
+                   "markets to subscribe, e.g. KRW-BTC KRW-ETH (default: all)");
+    app.add_option("--format", flags_.format, "stream format: default or simple")
+        ->check(CLI::IsMember({"default", "simple"}));
+    app.add_option("--ca-file", flags_.ca_file, "extra trusted CA certificate (PEM)");
+    app.add_flag("--insecure", flags_.insecure, "do not verify the server certificate (unsafe)");
+    app.add_option("--key-file", flags_.key_file,
+                   "file with UPBIT_ACCESS_KEY= and UPBIT_SECRET_KEY= lines, mode 0600 "
+                   "(default: those environment variables)");
+  } else {
+    app.add_option("--rate", flags_.demo_rate, "simulated events per second")
+        ->check(CLI::Range(1.0, 1e6));
+    app.add_option("--seed", flags_.demo_seed, "order-flow seed (same seed, same flow)");
+    app.add_option("--faults", flags_.demo_faults,
+                   "all (default): disconnects, duplicates, reordering, garbled frames, a refused "
+                   "handshake; stream: duplicates, garbled frames and a refused handshake; none")
+        ->check(CLI::IsMember({"all", "stream", "none"}));
+  }
+  app.add_option(
+         "--duration", flags_.duration_s,
+         demo ? "seconds of order flow (default 25)" : "seconds to run (default: until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--refresh-ms", flags_.refresh_ms, "view refresh period in milliseconds")
+      ->check(CLI::Range(50, 60000));
+  app.add_flag(
+      "--busy-poll", flags_.busy_poll,
+      "network and strategy threads spin instead of sleeping (lowest latency, two full cores)");
+  app.add_option("--network-cpu", flags_.network_cpu, "pin the network thread to this CPU");
+  app.add_option("--strategy-cpu", flags_.strategy_cpu, "pin the strategy thread to this CPU");
+  app.add_option("--ring-capacity", flags_.ring_capacity, "events in the ring (power of two)");
+  app.add_option("--journal", flags_.journal_path, "append raw frames, notices and summaries here");
+  app.add_option("--log", flags_.log_path, "human log file (connection notices, summaries)");
+}
+
+RunSettings RunFlags::resolve() const {
+  RunSettings s;
+  if (demo_) s.duration_s = 25;
+  if (!config_file_.empty()) load_toml(config_file_, s, demo_);
+  const auto given = [this](const char* flag) { return app_->count(flag) > 0; };
+  if (!demo_) {
+    if (given("--url")) s.url = flags_.url;
+    if (given("--codes")) s.codes = flags_.codes;
+    if (given("--format")) s.format = flags_.format;
+    if (given("--ca-file")) s.ca_file = flags_.ca_file;
+    if (given("--insecure")) s.insecure = flags_.insecure;
+    if (given("--key-file")) s.key_file = flags_.key_file;
+  } else {
+    if (given("--rate")) s.demo_rate = flags_.demo_rate;
+    if (given("--seed")) s.demo_seed = flags_.demo_seed;
+    if (given("--faults")) s.demo_faults = flags_.demo_faults;
+  }
+  if (given("--duration")) s.duration_s = flags_.duration_s;
+  if (given("--refresh-ms")) s.refresh_ms = flags_.refresh_ms;
+  if (given("--busy-poll")) s.busy_poll = flags_.busy_poll;
+  if (given("--network-cpu")) s.network_cpu = flags_.network_cpu;
+  if (given("--strategy-cpu")) s.strategy_cpu = flags_.strategy_cpu;
+  if (given("--ring-capacity")) s.ring_capacity = flags_.ring_capacity;
+  if (given("--journal")) s.journal_path = flags_.journal_path;
+  if (given("--log")) s.log_path = flags_.log_path;
+  return s;
+}
+
+EngineConfig engine_config(const RunSettings& s) {
+  EngineConfig c;
+  c.live.url = s.url;
+  c.live.codes = s.codes;
+  c.live.simple_format = s.format == "simple";
+  c.live.ca_file = s.ca_file;
+  c.live.insecure = s.insecure;
+  c.live.blocking = !s.busy_poll;
+  c.pipeline.ring_capacity = s.ring_capacity;
+  c.pipeline.producer_cpu = s.network_cpu;
+  c.pipeline.consumer_cpu = s.strategy_cpu;
+  c.account.open_orders = s.open_orders;
+  c.account.completed_orders = s.completed_orders;
+  c.account.markets = s.markets;
+  c.account.history = s.history;
+  if (!s.journal_path.empty()) {
+    JournalConfig j;
+    j.path = s.journal_path;
+    j.max_file_bytes = s.journal_max_file_mb << 20;
+    j.keep_files = s.journal_keep_files;
+    c.journal = j;
+  }
+  c.log_path = s.log_path;
+  c.snapshot_interval = std::chrono::milliseconds(s.refresh_ms);
+  return c;
+}
+
+}  // namespace fillwire::cli

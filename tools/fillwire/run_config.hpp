@@ -1,0 +1,81 @@
+#pragma once
+// Settings shared by `fillwire monitor` and `fillwire demo`: one struct, filled in three layers —
+// built-in defaults, then a TOML file (--config FILE, read with toml++), then the command-line
+// flags that were actually given. Unknown keys and wrong types in the file are errors that name
+// the key, the line and what is expected.
+//
+// TOML keys (all optional):
+//   url = "wss://..."          codes = ["KRW-BTC"]      format = "default" | "simple"
+//   ca_file = "cert.pem"       insecure = false         key_file = "keys.env"   (monitor)
+//   duration = 25.0            refresh_ms = 250         busy_poll = false
+//   [cpu]     network = -1, strategy = -1               (-1: not pinned)
+//   [ring]    capacity = 4096                            (power of two)
+//   [account] open_orders, completed_orders, markets, history
+//   [journal] path = "run.fwj", max_file_mb = 256, keep_files = 4
+//   [log]     path = "fillwire.log"
+//   [demo]    rate = 1000, seed = 7, faults = "all"      (demo only: all, stream or none)
+// Thread contract: cold path, main thread.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fillwire/engine.hpp"
+
+namespace fillwire::cli {
+
+struct RunSettings {
+  std::string url;
+  std::vector<std::string> codes;
+  std::string format = "default";
+  std::string ca_file;
+  bool insecure = false;
+  std::string key_file;
+  double duration_s = 0;  // 0: until Ctrl-C
+  int refresh_ms = 250;
+  bool busy_poll = false;
+  int network_cpu = -1;
+  int strategy_cpu = -1;
+  std::size_t ring_capacity = 4096;
+  std::size_t open_orders = 4096;
+  std::size_t completed_orders = 8192;
+  std::size_t markets = 64;
+  std::size_t history = 1024;
+  std::string journal_path;
+  std::size_t journal_max_file_mb = 256;
+  unsigned journal_keep_files = 4;
+  std::string log_path;
+  double demo_rate = 1000;
+  std::uint64_t demo_seed = 7;
+  // all: disconnects, duplicates, reordering, garbled frames, a refused handshake; stream:
+  // duplicates, garbled frames and a refused handshake only (nothing that changes the order in
+  // which fills are applied); none.
+  std::string demo_faults = "all";
+};
+
+// Registers the shared flags on `app`, bound to a private copy; call apply() after parsing.
+class RunFlags {
+ public:
+  // `demo`: adds the demo's flags instead of the connection flags the demo sets itself.
+  RunFlags(CLI::App& app, bool demo);
+  // Defaults, then the --config file, then the given flags. Throws std::runtime_error on a bad
+  // file, saying what to change.
+  [[nodiscard]] RunSettings resolve() const;
+
+ private:
+  CLI::App* app_;
+  bool demo_;
+  std::string config_file_;
+  RunSettings flags_;
+};
+
+// Reads a TOML file over `s` (only the keys it sets). Throws std::runtime_error.
+void load_toml(const std::string& path, RunSettings& s, bool demo);
+
+// The engine configuration for these settings (url, codes, format, TLS, pinning, capacities,
+// journal, log). Credentials are separate.
+[[nodiscard]] EngineConfig engine_config(const RunSettings& s);
+
+}  // namespace fillwire::cli
