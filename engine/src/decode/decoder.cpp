@@ -181,7 +181,9 @@ bool detail::FlatScanner::read_value(Field f, const char*& p, const char* end,
   std::string_view s;
   switch (f) {
     case Field::type:
-      ok = read_string(p, end, s) && s == "myOrder";
+      // The only accepted value, compared whole (quotes included); any other, or an escaped
+      // spelling, goes to the general path, which names it.
+      ok = literal(p, end, "\"myOrder\"");
       e.type_known = 1;
       break;
     case Field::code:
