@@ -174,8 +174,9 @@ Field detail::FlatScanner::match(std::string_view k, std::size_t prev) noexcept 
   return entry->field;
 }
 
-bool detail::FlatScanner::read_value(Field f, const char*& p, const char* end,
-                                     OrderEvent& e) noexcept {
+[[gnu::always_inline]] inline bool detail::FlatScanner::read_value(Field f, const char*& p,
+                                                                   const char* end,
+                                                                   OrderEvent& e) noexcept {
   if (*p == 'n') return literal(p, end, "null");  // null == absent: presence bit stays clear
   bool ok = false;
   std::string_view s;
