@@ -26,62 +26,22 @@
 #endif
 
 #include "fillwire/account_state.hpp"
-#include "order_lifecycle.hpp"
+#include "order_stream.hpp"
 
 namespace {
 
 using fillwire::AccountConfig;
 using fillwire::AccountState;
 using fillwire::OrderEvent;
-using fillwire::test::Ending;
-using fillwire::test::LifecycleSpec;
 
-constexpr const char* kMarkets[] = {"KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL"};
+constexpr std::string_view kMarkets[] = {"KRW-BTC", "KRW-ETH", "KRW-XRP", "KRW-SOL"};
 
 std::vector<OrderEvent> make_stream(std::size_t target) {
-  std::mt19937_64 rng{20261125};
-  struct Active {
-    std::vector<OrderEvent> events;
-    std::size_t next;
-  };
-  std::vector<Active> active;
-  std::vector<OrderEvent> stream;
-  stream.reserve(target + 4096);
-  std::int64_t t0 = 1764000000000;
-  while (stream.size() < target || !active.empty()) {
-    while (stream.size() < target && active.size() < 256) {
-      LifecycleSpec spec;
-      spec.market = kMarkets[rng() % 4];
-      spec.side = (rng() & 1) != 0 ? fillwire::Side::bid : fillwire::Side::ask;
-      spec.trades = static_cast<std::uint32_t>(rng() % 4);
-      const auto roll = rng() % 100;
-      spec.ending = roll < 65 ? Ending::done : roll < 95 ? Ending::cancel : Ending::prevented;
-      if (spec.ending == Ending::done && spec.trades == 0) spec.trades = 1;
-      spec.exact = false;
-      spec.t0 = (t0 += 7);
-      Active a{fillwire::test::make_lifecycle(rng, spec, fillwire::test::make_uuid(rng)), 0};
-      if (rng() % 100 < 5) a.next = 1;  // first seen mid-life
-      active.push_back(std::move(a));
-    }
-    const std::size_t i = static_cast<std::size_t>(rng() % active.size());
-    Active& a = active[i];
-    stream.push_back(a.events[a.next++]);
-    if (rng() % 100 < 3) stream.push_back(a.events[rng() % a.next]);  // a duplicate
-    if (a.next == a.events.size()) {
-      active[i] = std::move(active.back());
-      active.pop_back();
-    }
-  }
-  return stream;
+  return fillwire::test::make_order_stream({.events = target, .markets = kMarkets});
 }
 
 void salt(std::vector<OrderEvent>& stream, std::uint64_t pass) {
-  for (OrderEvent& e : stream) {
-    std::uint64_t w;
-    std::memcpy(&w, e.uuid.bytes.data(), 8);
-    w ^= pass * 0x9E3779B97F4A7C15ull;
-    std::memcpy(e.uuid.bytes.data(), &w, 8);
-  }
+  fillwire::test::salt_uuids(stream, pass);
 }
 
 AccountConfig bench_config(std::size_t history) {
@@ -90,8 +50,9 @@ AccountConfig bench_config(std::size_t history) {
   c.completed_orders = 8192;
   c.markets = 64;
   c.history = history;
-  for (const char* m : kMarkets) {
-    c.holdings.push_back({.market = m, .volume = 1e9, .avg_cost = 1000.0, .avg_cost_net = {}});
+  for (const std::string_view m : kMarkets) {
+    c.holdings.push_back(
+        {.market = std::string(m), .volume = 1e9, .avg_cost = 1000.0, .avg_cost_net = {}});
   }
   return c;
 }

@@ -2,237 +2,372 @@
 //
 //   producer thread (CPU 1): frame bytes in a buffer -> stamp recv_ts (TSC) -> decode (simdjson
 //                            On-Demand) straight into the claimed OrderRing slot -> publish
-//   consumer thread (CPU 0): drain -> Consumer::on_event -> stamp (TSC) -> latency sample
+//   consumer thread (CPU 0): drain -> StrategyConsumer: AccountState::apply, then the strategy's
+//                            on_order, which reads the account and stamps (TSC) -> latency sample
 //
-// Latency is measured from just before the decode to just after the consumer callback returns.
-// Offered rates: 100k events/s, 1M events/s (the producer paces itself on the TSC, open loop: a
-// late frame is sent at once, stamped when actually sent) and max (no pacing). Frames are the
-// shared lifecycle scenario (tests/data/lifecycle-default.jsonl), replayed in a loop.
+// Latency is measured from just before the decode to the end of the strategy callback. Offered
+// rates: 100k events/s, 1M events/s (the producer paces itself on the TSC, open loop: a late frame
+// is sent at once, stamped when actually sent) and max (no pacing).
 //
-// The consumer is a template parameter: StandInConsumer does a small fixed amount of work per
-// event (a keyed table update and a few multiplies, ~10-20 ns) until AccountState exists; then
-// register full_path<AccountStateConsumer> the same way.
+// The stream is realistic rather than one frame repeated (which AccountState would see as cheap
+// duplicates): 8 Ki events of 256 orders in flight across 8 markets, full lifecycles (wait, partial
+// trades, done / cancel / prevented), 5 % of orders first seen mid-life, ~3 % duplicate events
+// (tests/support/order_stream.hpp), encoded once with DEFAULT names as the exchange sends them.
+// Replayed in passes, each pass is new orders: before a frame is decoded, the first 8 hex digits of
+// its order id are rewritten with the pass's salt (a few ns on the producer, outside the latency).
+// Before timing, a warm-up of 32 Ki events runs through the same source and account, so the decoder
+// has learned the field order and the account is in its steady state (completed-order ring full
+// and evicting, ~256 open orders).
 //
-// same_thread/<Consumer> runs the same decode -> slot -> drain -> consumer on one thread, for the
+// same_thread runs the same decode -> slot -> drain -> apply -> strategy on one thread, for the
 // part of the latency that is work rather than the hand-off between cores.
 //
+// Run: build/bench/bench/full_path_bench
 // JSON for the README table and plots: --benchmark_out=full_path.json --benchmark_out_format=json
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <span>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench_support.hpp"
+#include "fillwire/account_state.hpp"
+#include "fillwire/decoder.hpp"
+#include "fillwire/encoder.hpp"
 #include "fillwire/order_event.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
+#include "fillwire/strategy.hpp"
 #include "fillwire/wait_strategy.hpp"
+#include "order_stream.hpp"
 
 namespace fillwire::bench {
 namespace {
 
-// A stand-in for AccountState + strategy: per-order cumulative fields in a small open-addressing
-// table, and running notional / fee totals. No allocation, bounded work.
-class StandInConsumer {
- public:
-  void on_event(const OrderEvent& e) noexcept {
-    std::size_t i = e.uuid.hash() & (kSlots - 1);
-    while (slots_[i].used && !(slots_[i].uuid == e.uuid))
-      i = (i + 1) & (kSlots - 1);
-    Slot& s = slots_[i];
-    s.used = true;
-    s.uuid = e.uuid;
-    const double delta_volume = e.executed_volume - s.executed_volume;
-    const double delta_funds = e.executed_funds - s.executed_funds;
-    if (delta_volume > 0) {
-      position_ += e.ask_bid == Side::bid ? delta_volume : -delta_volume;
-      notional_ += delta_funds;
-      fees_ += e.paid_fee - s.paid_fee;
-    }
-    s.executed_volume = e.executed_volume;
-    s.executed_funds = e.executed_funds;
-    s.paid_fee = e.paid_fee;
-    ++events_;
-  }
-  [[nodiscard]] double checksum() const noexcept { return position_ + notional_ + fees_; }
-  [[nodiscard]] std::uint64_t events() const noexcept { return events_; }
-
- private:
-  static constexpr std::size_t kSlots = 64;
-  struct Slot {
-    Uuid uuid{};
-    double executed_volume = 0;
-    double executed_funds = 0;
-    double paid_fee = 0;
-    bool used = false;
-  };
-  Slot slots_[kSlots];
-  double position_ = 0;
-  double notional_ = 0;
-  double fees_ = 0;
-  std::uint64_t events_ = 0;
-};
-
+constexpr std::string_view kMarkets[] = {"KRW-BTC", "KRW-ETH",  "KRW-XRP", "KRW-SOL",
+                                         "KRW-ADA", "KRW-DOGE", "BTC-ETH", "USDT-BTC"};
+constexpr std::size_t kStreamEvents = 8192;
+constexpr std::size_t kInFlight = 256;
+constexpr std::uint64_t kWarmupEvents = 32'768;
 constexpr std::size_t kChunk = 16'384;  // throughput is also measured per chunk of events
 
-// Wraps the consumer: calls it, then records now - recv_ts into a preallocated array, and the
-// time at the end of every chunk of kChunk events.
-template <EventConsumer Inner>
-class Timed {
- public:
-  Timed(Inner& inner, std::vector<std::uint64_t>& samples, std::vector<std::uint64_t>& chunk_end)
-      : inner_(&inner), samples_(&samples), chunk_end_(&chunk_end) {}
-  void on_event(const OrderEvent& e) noexcept {
-    if (n_ == 0) on_cpu_.begin();
-    inner_->on_event(e);
-    const std::uint64_t now = now_ticks();
-    if (n_ < samples_->size()) (*samples_)[n_++] = now >= e.recv_ts ? now - e.recv_ts : 0;
-    if (n_ % kChunk == 1 && chunks_ < chunk_end_->size()) (*chunk_end_)[chunks_++] = now;
-    if (n_ == samples_->size()) on_cpu_.end();
+// Sized for the stream: 256 orders in flight (plus those first seen mid-life), the last 4 Ki
+// completed orders kept to recognise late duplicates, the markets of the stream, and a History of
+// the last 1 Ki events as a deployment would keep. Starting holdings so that sells realize PnL.
+AccountConfig stream_config() {
+  AccountConfig c;
+  c.open_orders = 1024;
+  c.completed_orders = 4096;
+  c.markets = 16;
+  c.history = 1024;
+  for (const std::string_view m : kMarkets) {
+    c.holdings.push_back(
+        {.market = std::string(m), .volume = 1e9, .avg_cost = 1000.0, .avg_cost_net = {}});
   }
-  [[nodiscard]] std::size_t recorded() const noexcept { return n_; }
-  [[nodiscard]] std::size_t chunks() const noexcept { return chunks_; }
-  [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
+  return c;
+}
 
- private:
-  Inner* inner_;
-  std::vector<std::uint64_t>* samples_;
-  std::vector<std::uint64_t>* chunk_end_;
-  std::size_t n_ = 0;
-  std::size_t chunks_ = 0;
-  OnCpuShare on_cpu_;
+// The stream's frames, encoded once: one buffer with the decoder's read-ahead padding after each
+// frame, and where each frame's order id starts.
+struct StreamFrames {
+  struct Frame {
+    std::size_t offset;   // of the frame in `text`
+    std::size_t size;     // of the frame
+    std::size_t uuid_at;  // offset of the order id's text within the frame
+    std::uint32_t head;   // the id's first 4 bytes (its first 8 hex digits) as generated
+  };
+  std::string text;
+  std::vector<Frame> frames;
+  std::size_t longest = 0;
 };
 
-// ReplaySource paced on the TSC: frame k is due at start + k * interval (0: no pacing).
-class PacedSource {
+const StreamFrames& stream_frames() {
+  static const StreamFrames s = [] {
+    const std::vector<OrderEvent> events = test::make_order_stream(
+        {.events = kStreamEvents, .markets = kMarkets, .in_flight = kInFlight});
+    StreamFrames out;
+    for (const OrderEvent& e : events) {
+      const std::string frame = encode(e, WireFormat::full);
+      const std::size_t key = frame.find("\"uuid\":\"");
+      Uuid check{};
+      if (key == std::string::npos ||
+          !Uuid::parse(std::string_view(frame).substr(key + 8, Uuid::kTextSize), check) ||
+          !(check == e.uuid)) {
+        throw std::runtime_error("encoded frame without its order id: " + frame);
+      }
+      const std::uint32_t head = (std::uint32_t{e.uuid.bytes[0]} << 24) |
+                                 (std::uint32_t{e.uuid.bytes[1]} << 16) |
+                                 (std::uint32_t{e.uuid.bytes[2]} << 8) | e.uuid.bytes[3];
+      out.frames.push_back({out.text.size(), frame.size(), key + 8, head});
+      out.text += frame;
+      out.text.append(kFramePadding, ' ');
+      out.longest = std::max(out.longest, frame.size());
+    }
+    return out;
+  }();
+  return s;
+}
+
+// Replays the stream's frames in passes (each pass new order ids), paced on the TSC: frame k of a
+// run is due at start + k * interval (0: no pacing). Producer thread only between begin_run() and
+// the end of the run; counters afterwards.
+class StreamSource {
  public:
-  PacedSource(const std::vector<std::string>& frames, std::uint64_t repeat, std::uint64_t interval)
-      : replay_(frames, repeat), interval_(interval) {}
+  StreamSource()
+      : frames_(stream_frames()),
+        text_(frames_.text),
+        decoder_(std::max(frames_.longest, Decoder::kDefaultMaxFrame)) {}
+
+  // Controlling thread, before the producer starts: the next run sends `events` frames.
+  void begin_run(std::uint64_t events, std::uint64_t interval) noexcept {
+    run_events_ = events;
+    sent_ = 0;
+    interval_ = interval;
+    due_ = 0;
+    failed_ = 0;
+  }
 
   template <class Sink>
   SourceStatus poll(Sink& sink) noexcept {
-    if (!started_) {
-      started_ = true;
-      on_cpu_.begin();
+    if (sent_ == run_events_) {
+      on_cpu_.end();
+      return SourceStatus::done;
     }
+    if (sent_ == 0) on_cpu_.begin();
     if (interval_ != 0) {
       if (due_ == 0) due_ = now_ticks();
       spin_until(due_);
       due_ += interval_;
     }
-    const SourceStatus status = replay_.poll(sink);
-    if (status == SourceStatus::done) on_cpu_.end();
-    return status;
+    const StreamFrames::Frame& f = frames_.frames[next_];
+    char* frame = text_.data() + f.offset;
+    write_hex8(frame + f.uuid_at, f.head ^ salt_);
+    if (++next_ == frames_.frames.size()) {
+      next_ = 0;
+      salt_ = static_cast<std::uint32_t>(test::uuid_salt(++pass_));
+    }
+    ++sent_;
+    StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
+    const FrameResult r = decoder_.decode(frame, f.size, EventSink(stamped));
+    if (!r.error.ok() || r.events != 1) ++failed_;
+    return SourceStatus::produced;
   }
-  [[nodiscard]] const ReplayCounters& counters() const noexcept { return replay_.counters(); }
+
+  [[nodiscard]] std::uint64_t failed() const noexcept { return failed_; }
   [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
 
  private:
-  ReplaySource replay_;
-  std::uint64_t interval_;
+  static void write_hex8(char* out, std::uint32_t v) noexcept {
+    constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 7; i >= 0; --i, v >>= 4)
+      out[i] = kHex[v & 0xf];
+  }
+
+  const StreamFrames& frames_;
+  std::string text_;  // this source's copy: the ids are rewritten in place
+  Decoder decoder_;
+  std::size_t next_ = 0;
+  std::uint64_t pass_ = 0;
+  std::uint32_t salt_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t run_events_ = 0;
+  std::uint64_t sent_ = 0;
+  std::uint64_t interval_ = 0;
   std::uint64_t due_ = 0;
-  bool started_ = false;
+  std::uint64_t failed_ = 0;
   OnCpuShare on_cpu_;
 };
 
-const std::vector<std::string>& frames() {
-  static const std::vector<std::string> f =
-      read_frame_lines(std::string(FILLWIRE_BENCH_DATA) + "/lifecycle-default.jsonl");
-  return f;
+// The benchmark's strategy: looks at what apply() just did to the event's order and its market's
+// position (as a strategy sizing its next quote would), folds it into a running sum so none of it
+// is optimised away, then stamps the end of the path and records now - recv_ts. Sample k goes to
+// samples[k & mask] (a power-of-two buffer; the full-path runs size it to hold every event), and
+// the time at the start of every chunk of kChunk events to chunk_end.
+class LatencyStrategy {
+ public:
+  // Controlling thread, between runs. `expected`: events of the run (0: open-ended).
+  void reset(std::span<std::uint64_t> samples, std::span<std::uint64_t> chunk_end,
+             std::uint64_t expected) noexcept {
+    samples_ = samples;
+    mask_ = samples.size() - 1;
+    chunk_end_ = chunk_end;
+    expected_ = expected;
+    n_ = 0;
+    chunks_ = 0;
+  }
+
+  void on_order(const OrderEvent& e, const AccountState& account) noexcept {
+    if (n_ == 0) on_cpu_.begin();
+    if (const Order* o = account.find_order(e.uuid)) {
+      const Position& p = account.position_at(o->market);
+      const double side = o->side == Side::bid ? 1.0 : -1.0;
+      sum_ += side * o->unfilled_volume() * o->price + p.base_volume * o->avg_price -
+              p.realized_net + static_cast<double>(o->trades_count);
+    } else {
+      ++missing_;
+    }
+    const std::uint64_t now = now_ticks();
+    const std::uint64_t k = n_++;
+    samples_[k & mask_] = now >= e.recv_ts ? now - e.recv_ts : 0;
+    if (k % kChunk == 0 && chunks_ < chunk_end_.size()) chunk_end_[chunks_++] = now;
+    if (n_ == expected_) on_cpu_.end();
+  }
+
+  [[nodiscard]] std::uint64_t recorded() const noexcept { return n_; }
+  [[nodiscard]] std::size_t chunks() const noexcept { return chunks_; }
+  [[nodiscard]] std::uint64_t missing() const noexcept { return missing_; }
+  [[nodiscard]] double checksum() const noexcept { return sum_; }
+  [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
+
+ private:
+  std::span<std::uint64_t> samples_;
+  std::size_t mask_ = 0;
+  std::span<std::uint64_t> chunk_end_;
+  std::uint64_t expected_ = 0;
+  std::uint64_t n_ = 0;
+  std::size_t chunks_ = 0;
+  std::uint64_t missing_ = 0;
+  double sum_ = 0;
+  OnCpuShare on_cpu_;
+};
+static_assert(Strategy<LatencyStrategy>);
+
+using Consumer = StrategyConsumer<LatencyStrategy>;
+
+std::size_t pow2_at_least(std::uint64_t n) {
+  std::size_t p = 1;
+  while (p < n)
+    p <<= 1;
+  return p;
+}
+
+struct RunResult {
+  PipelineCounters counters;
+  double producer_on_cpu = 0;
+  double consumer_on_cpu = 0;
+  double seconds = 0;
+};
+
+// One pipeline run of `events` frames; the consumer's strategy must have been reset for it.
+RunResult run_pipeline(Consumer& consumer, StreamSource& source, std::uint64_t events,
+                       std::uint64_t interval) {
+  source.begin_run(events, interval);
+  PipelineConfig config;
+  config.ring_capacity = 4096;
+  config.drain_batch = 256;
+  config.producer_cpu = kProducerCpu;
+  config.consumer_cpu = kConsumerCpu;
+  Pipeline<Consumer, BusySpin> pipeline(consumer, config);
+  const auto t0 = std::chrono::steady_clock::now();
+  pipeline.start(source);
+  pipeline.join();
+  RunResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& w : pipeline.warnings())
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+  r.counters = pipeline.counters();
+  r.producer_on_cpu = source.on_cpu();
+  r.consumer_on_cpu = consumer.strategy().on_cpu();
+  return r;
 }
 
 // state.range(0): offered events/s (0 = max); state.range(1): events in the run.
-template <EventConsumer Consumer>
 void full_path(benchmark::State& state) {
   const auto rate = static_cast<std::uint64_t>(state.range(0));
-  const auto wanted = static_cast<std::uint64_t>(state.range(1));
-  const std::uint64_t per_round = frames().size();
-  const std::uint64_t rounds = (wanted + per_round - 1) / per_round;
-  const std::uint64_t events = rounds * per_round;
+  const auto events = static_cast<std::uint64_t>(state.range(1));
   const std::uint64_t interval =
       rate == 0 ? 0 : calibration().from_ns(1e9 / static_cast<double>(rate));
 
-  std::vector<std::uint64_t> samples(events);
+  AccountState account(stream_config());
+  LatencyStrategy strategy;
+  Consumer consumer(account, strategy);
+  StreamSource source;
+  std::vector<std::uint64_t> samples(pow2_at_least(std::max(events, kWarmupEvents)));
   std::vector<std::uint64_t> chunk_end(events / kChunk + 2);
-  std::size_t chunks = 0;
-  Consumer consumer;
-  PipelineCounters counters;
-  std::uint64_t failed = 0;
-  double producer_on_cpu = 0;
-  double consumer_on_cpu = 0;
+
+  strategy.reset(samples, {}, kWarmupEvents);
+  (void)run_pipeline(consumer, source, kWarmupEvents, 0);
+  std::uint64_t failed = source.failed();
+  if (strategy.recorded() != kWarmupEvents) state.SkipWithError("warm-up events lost");
+  const ApplyCounters before = account.counters();
+
+  RunResult r;
   for (auto _ : state) {
-    Timed<Consumer> timed(consumer, samples, chunk_end);
-    PacedSource source(frames(), rounds, interval);
-    PipelineConfig config;
-    config.ring_capacity = 4096;
-    config.drain_batch = 256;
-    config.producer_cpu = kProducerCpu;
-    config.consumer_cpu = kConsumerCpu;
-    Pipeline<Timed<Consumer>, BusySpin> pipeline(timed, config);
-    const auto t0 = std::chrono::steady_clock::now();
-    pipeline.start(source);
-    pipeline.join();
-    state.SetIterationTime(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    for (const auto& w : pipeline.warnings())
-      std::fprintf(stderr, "warning: %s\n", w.c_str());
-    counters = pipeline.counters();
-    producer_on_cpu = source.on_cpu();
-    consumer_on_cpu = timed.on_cpu();
-    failed += source.counters().failed_frames;
-    if (timed.recorded() != events) state.SkipWithError("events lost");
-    chunks = timed.chunks();
+    strategy.reset(samples, chunk_end, events);
+    r = run_pipeline(consumer, source, events, interval);
+    state.SetIterationTime(r.seconds);
+    failed += source.failed();
+    if (strategy.recorded() != events) state.SkipWithError("events lost");
   }
   if (failed != 0) state.SkipWithError("frames failed to decode");
-  // The first 1% of samples (cold caches, threads settling) are left out of the percentiles.
+  samples.resize(events);
+  // The first 1% of samples (threads settling) are left out of the percentiles.
   samples.erase(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(events / 100));
   report(state, percentiles_ns(samples));
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(events));
   // Rate of the median chunk of 16k events: what the path sustains when no other tenant of the
   // VM takes a core away (items_per_second counts every such pause in full).
   std::vector<std::uint64_t> chunk_ticks;
-  for (std::size_t i = 1; i < chunks; ++i)
+  for (std::size_t i = 1; i < strategy.chunks(); ++i)
     chunk_ticks.push_back(chunk_end[i] - chunk_end[i - 1]);
   const double median_ns = percentiles_ns(chunk_ticks).p50;
   state.counters["chunk_median_per_s"] =
       median_ns > 0 ? static_cast<double>(kChunk) * 1e9 / median_ns : 0.0;
   state.counters["offered_per_s"] = static_cast<double>(rate);
   // Fraction of the run each busy-spinning thread was really on its CPU (1.0 on a quiet machine).
-  state.counters["producer_on_cpu"] = producer_on_cpu;
-  state.counters["consumer_on_cpu"] = consumer_on_cpu;
-  state.counters["stalls"] = static_cast<double>(counters.ring.stalls);
-  state.counters["batches"] = static_cast<double>(counters.batches);
-  benchmark::DoNotOptimize(consumer.checksum());
+  state.counters["producer_on_cpu"] = r.producer_on_cpu;
+  state.counters["consumer_on_cpu"] = r.consumer_on_cpu;
+  state.counters["stalls"] = static_cast<double>(r.counters.ring.stalls);
+  state.counters["batches"] = static_cast<double>(r.counters.batches);
+  // What the account saw in the timed run: duplicates and stale events are part of the mix; an
+  // order the strategy could not find would mean the tables are too small for the stream.
+  const ApplyCounters& after = account.counters();
+  state.counters["dup_share"] = static_cast<double>(after.duplicates - before.duplicates) /
+                                static_cast<double>(after.events - before.events);
+  state.counters["open_orders"] = static_cast<double>(account.open_order_count());
+  state.counters["missing_orders"] = static_cast<double>(strategy.missing());
+  benchmark::DoNotOptimize(strategy.checksum());
 }
 
-// The same work on one thread (decode into the slot, publish, drain, consumer), no hand-off: the
-// cost the two-thread latency adds to. Reported per event.
-template <EventConsumer Consumer>
+// The same work on one thread (decode into the slot, publish, drain, apply, strategy), no
+// hand-off: the cost the two-thread latency adds to. Reported per event; includes the source's id
+// rewrite (a few ns).
 void same_thread(benchmark::State& state) {
   OrderRing<BusySpin> ring(4096);
-  ReplaySource source(frames(), ~std::uint64_t{0});
-  Consumer consumer;
-  auto handler = [&consumer](const OrderEvent& e) noexcept { consumer.on_event(e); };
+  StreamSource source;
+  source.begin_run(~std::uint64_t{0}, 0);
+  AccountState account(stream_config());
+  LatencyStrategy strategy;
+  std::vector<std::uint64_t> samples(4096);
+  strategy.reset(samples, {}, 0);
+  Consumer consumer(account, strategy);
+  for (std::uint64_t i = 0; i < kWarmupEvents; ++i) {
+    (void)source.poll(ring);
+    (void)drain_to(ring, consumer, 1);
+  }
   for (auto _ : state) {
     (void)source.poll(ring);
-    ring.drain(handler, 1);
+    (void)drain_to(ring, consumer, 1);
   }
   state.SetItemsProcessed(state.iterations());
-  if (source.counters().failed_frames != 0) state.SkipWithError("frames failed to decode");
-  benchmark::DoNotOptimize(consumer.checksum());
+  if (source.failed() != 0) state.SkipWithError("frames failed to decode");
+  state.counters["missing_orders"] = static_cast<double>(strategy.missing());
+  benchmark::DoNotOptimize(strategy.checksum());
 }
 
-void register_consumer_runs() {
-  benchmark::RegisterBenchmark("same_thread/StandInConsumer", &same_thread<StandInConsumer>)
-      ->MinTime(0.2);
+void register_runs() {
+  benchmark::RegisterBenchmark("same_thread/AccountState", &same_thread)->MinTime(0.2);
   // {offered rate, events}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
   const std::vector<std::vector<std::int64_t>> runs = {
       {100'000, 50'000}, {1'000'000, 500'000}, {0, 2'000'000}};
-  auto* b = benchmark::RegisterBenchmark("full_path/StandInConsumer", &full_path<StandInConsumer>);
+  auto* b = benchmark::RegisterBenchmark("full_path/AccountState", &full_path);
   b->ArgNames({"rate", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
   for (const auto& r : runs)
     b->Args(r);
@@ -244,7 +379,7 @@ void register_consumer_runs() {
 int main(int argc, char** argv) {
   using namespace fillwire::bench;
   calibration() = fillwire::TscCalibration::calibrate(std::chrono::milliseconds(50));
-  register_consumer_runs();
+  register_runs();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("tsc_ns_per_tick", std::to_string(calibration().ns_per_tick()));

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -475,6 +479,106 @@ TEST(Decoder, FastPathAgreesWithGeneralPath) {
     }
   }
   EXPECT_GT(fast.stats().events, 0u);
+}
+
+// Numbers the fast path converts itself (up to 19 significant digits, no exponent) must come out
+// bit for bit as simdjson's general path and std::from_chars give them: random decimals of every
+// length and scale, shortest forms of random doubles, exact halfway points between two doubles
+// (ties to even) and their neighbours, and the edges of the digit limits.
+TEST(Decoder, FastPathNumbersAreCorrectlyRounded) {
+  Decoder fast;
+  Decoder general;
+  general.set_fast_path(false);
+  std::vector<std::string> numbers = {"0",
+                                      "-0",
+                                      "0.0",
+                                      "-0.0",
+                                      "1",
+                                      "-1",
+                                      "0.1",
+                                      "0.3",
+                                      "22.467660028283017",
+                                      "0.0000000000000000001",
+                                      "0.1234567890123456789",
+                                      "9999999999999999999",
+                                      "999999999999999999.9",
+                                      "9007199254740992",
+                                      "9007199254740993",
+                                      "9007199254740993.0",
+                                      "9007199254740995",
+                                      "900719925474099.25",
+                                      "18014398509481985",
+                                      "18014398509481986",
+                                      "18014398509481987",
+                                      "18014398509481990",
+                                      "1844674407370955161",
+                                      "4503599627370496.5",
+                                      "4503599627370497.5",
+                                      "0.30000000000000004",
+                                      "123456789012345678.9",
+                                      "1.7976931348623157",
+                                      "2.2250738585072014",
+                                      "0.00000000000000000000000000001",
+                                      "12345678901234567890",
+                                      "1234567890123456789012",
+                                      "1e5",
+                                      "-2.5E-3",
+                                      "1.5e+300"};
+  std::mt19937_64 rng(20261125);
+  auto decimal = [&](std::uint64_t mantissa, int fraction_digits, bool negative) {
+    std::string digits = std::to_string(mantissa);
+    if (fraction_digits > 0) {
+      if (static_cast<int>(digits.size()) <= fraction_digits) {
+        digits.insert(0, static_cast<std::size_t>(fraction_digits) + 1 - digits.size(), '0');
+      }
+      digits.insert(digits.size() - static_cast<std::size_t>(fraction_digits), ".");
+    }
+    return (negative ? "-" : "") + digits;
+  };
+  for (int i = 0; i < 40000; ++i) {
+    // 1 to 19 significant digits, 0 to 19 of them after the point.
+    const int length = 1 + static_cast<int>(rng() % 19);
+    std::uint64_t limit = 1;
+    for (int k = 0; k < length; ++k)
+      limit *= 10;
+    const std::uint64_t m = rng() % limit;
+    numbers.push_back(decimal(m, static_cast<int>(rng() % 20), (rng() & 1) != 0));
+  }
+  for (int i = 0; i < 20000; ++i) {
+    // Shortest round-trip forms of doubles of every magnitude the exchange could send.
+    const double d =
+        std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 80) - 100);
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, d);
+    numbers.emplace_back(buf, r.ptr);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    // Halfway between two doubles above 2^53 (an odd multiple of half their spacing), and its
+    // neighbours, written with 0-2 trailing fraction zeros while they fit 19 digits.
+    const int scale = 1 + static_cast<int>(rng() % 8);  // spacing 2^scale
+    const std::uint64_t base = (std::uint64_t{1} << 52 | (rng() >> 12)) << scale;
+    const std::uint64_t mid = base + (std::uint64_t{1} << (scale - 1));
+    for (const std::uint64_t m : {mid - 1, mid, mid + 1}) {
+      const std::size_t zeros = rng() % 3;
+      const std::string text = std::to_string(m);
+      if (text.size() + zeros > 19) continue;
+      numbers.push_back(zeros == 0 ? text : text + "." + std::string(zeros, '0'));
+    }
+  }
+  const std::uint64_t fast_before = fast.stats().fast_frames;
+  for (const auto& n : numbers) {
+    const std::string json = with(R"(,"price":)" + n);
+    OrderEvent a{};
+    OrderEvent b{};
+    ASSERT_TRUE(decode_one(fast, json, a).error.ok()) << n;
+    ASSERT_TRUE(decode_one(general, json, b).error.ok()) << n;
+    double expected = 0;
+    const auto r = std::from_chars(n.data(), n.data() + n.size(), expected);
+    ASSERT_EQ(r.ptr, n.data() + n.size()) << n;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(a.price), std::bit_cast<std::uint64_t>(b.price)) << n;
+    ASSERT_EQ(std::bit_cast<std::uint64_t>(a.price), std::bit_cast<std::uint64_t>(expected)) << n;
+  }
+  EXPECT_EQ(fast.stats().fast_frames - fast_before, numbers.size());  // none left to simdjson
 }
 
 TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {

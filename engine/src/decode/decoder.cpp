@@ -174,14 +174,17 @@ Field detail::FlatScanner::match(std::string_view k, std::size_t prev) noexcept 
   return entry->field;
 }
 
-bool detail::FlatScanner::read_value(Field f, const char*& p, const char* end,
-                                     OrderEvent& e) noexcept {
+[[gnu::always_inline]] inline bool detail::FlatScanner::read_value(Field f, const char*& p,
+                                                                   const char* end,
+                                                                   OrderEvent& e) noexcept {
   if (*p == 'n') return literal(p, end, "null");  // null == absent: presence bit stays clear
   bool ok = false;
   std::string_view s;
   switch (f) {
     case Field::type:
-      ok = read_string(p, end, s) && s == "myOrder";
+      // The only accepted value, compared whole (quotes included); any other, or an escaped
+      // spelling, goes to the general path, which names it.
+      ok = literal(p, end, "\"myOrder\"");
       e.type_known = 1;
       break;
     case Field::code:

@@ -10,25 +10,17 @@
 // frames it fully understood, with exactly the result the general path gives (a test checks this
 // on shuffled and mutated frames).
 //
-// Numbers: a decimal with at most 19 significant digits and a mantissa below 2^53 converts exactly
-// by one IEEE multiplication or division by an exact power of ten (Clinger's fast path); anything
-// else goes to std::from_chars, which is also correctly rounded.
+// Numbers: flat_number.hpp (exact, correctly rounded doubles).
 
-#include <bit>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <limits>
 #include <string_view>
 
 #include <simdjson.h>
 
 #include "fillwire/decoder.hpp"
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include "flat_number.hpp"
 
 namespace fillwire::detail {
 
@@ -263,146 +255,6 @@ class FlatScanner {
         return read_double(p, end, d);
       }
     }
-  }
-
-  // How many of the 8 bytes at p are ASCII digits before the first non-digit (0..8). Reading 8
-  // bytes is safe: frames carry kFramePadding readable bytes.
-  [[gnu::always_inline]] static unsigned leading_digits(const char* p) noexcept {
-#if defined(__SSE2__)
-    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
-    const __m128i below = _mm_cmplt_epi8(v, _mm_set1_epi8('0'));  // bytes >= 0x80 count as below
-    const __m128i above = _mm_cmpgt_epi8(v, _mm_set1_epi8('9'));
-    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(below, above)));
-    return static_cast<unsigned>(std::countr_zero(mask | 0x100u));
-#else
-    unsigned n = 0;
-    while (n < 8 && p[n] >= '0' && p[n] <= '9')
-      ++n;
-    return n;
-#endif
-  }
-
-  // Value of the first n (1..8) ASCII digits at p: align them to the top of a word padded with
-  // '0's, then three multiply-shift steps (SWAR).
-  [[gnu::always_inline]] static std::uint64_t digits_value(const char* p, unsigned n) noexcept {
-    std::uint64_t chunk;
-    std::memcpy(&chunk, p, 8);
-    if (n < 8) chunk = (chunk << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n));
-    chunk = (chunk & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8;
-    chunk = (chunk & 0x00FF00FF00FF00FF) * 6553601 >> 16;
-    return (chunk & 0x0000FFFF0000FFFF) * 42949672960001 >> 32;
-  }
-
-  // A run of digits into `value`; `digits` counts them. Returns false past 19 digits (the caller
-  // then lets std::from_chars do the exact work). Stops before `end`.
-  [[gnu::always_inline]] static bool digits_into(const char*& p, const char* end,
-                                                 std::uint64_t& value, int& digits) noexcept {
-    std::uint64_t chunk;
-    while (digits + 8 <= 19 && end - p >= 8 && eight_digits(p, chunk)) {
-      value = value * 100000000 + digits_value(p, 8);
-      digits += 8;
-      p += 8;
-    }
-    while (p < end && *p >= '0' && *p <= '9') {
-      if (digits == 19) return false;
-      value = value * 10 + static_cast<std::uint64_t>(*p - '0');
-      ++digits;
-      ++p;
-    }
-    return true;
-  }
-
-  [[gnu::always_inline]] static bool eight_digits(const char* p, std::uint64_t& chunk) noexcept {
-    std::memcpy(&chunk, p, 8);
-    return ((chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030) &&
-           (((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030);
-  }
-
-  // Skips a run of digits (after an overflow, or in an exponent).
-  static void skip_digits(const char*& p, const char* end) noexcept {
-    while (p < end && *p >= '0' && *p <= '9')
-      ++p;
-  }
-
-  // JSON number grammar, strictly: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-  [[gnu::always_inline]] static bool read_double(const char*& p, const char* end,
-                                                 double& out) noexcept {
-    static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-    const char* start = p;
-    const bool negative = *p == '-';
-    if (negative) ++p;
-    if (p >= end || *p < '0' || *p > '9') return false;
-    std::uint64_t mantissa = 0;
-    int digits = 0;
-    int fraction_digits = 0;
-    bool exact = true;  // false: more than 19 significant digits, or an exponent
-    if (*p == '0') {
-      ++p;
-    } else if (!digits_into(p, end, mantissa, digits)) {
-      exact = false;
-      skip_digits(p, end);
-    }
-    if (p < end && *p == '.') {
-      ++p;
-      if (p >= end || *p < '0' || *p > '9') return false;
-      const int before = digits;
-      if (exact && !digits_into(p, end, mantissa, digits)) exact = false;
-      fraction_digits = digits - before;
-      skip_digits(p, end);
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-      exact = false;
-      ++p;
-      if (p < end && (*p == '+' || *p == '-')) ++p;
-      if (p >= end || *p < '0' || *p > '9') return false;
-      skip_digits(p, end);
-    }
-    if (exact && mantissa < (std::uint64_t{1} << 53)) {
-      // Both operands are exact doubles (at most 19 fraction digits, so 10^k is exact), and one
-      // IEEE division rounds correctly (Clinger's fast path).
-      const double v = static_cast<double>(mantissa) / kPow10[fraction_digits];
-      out = negative ? -v : v;
-      return true;
-    }
-    if constexpr (std::numeric_limits<long double>::digits == 64) {
-      // 17-19 significant digits (e.g. 22.467660028283017): the x87 quotient is exact to 64 bits,
-      // and rounding it to 53 is then correct unless it sits exactly on a halfway point between two
-      // doubles (its 11 extra bits are 100 0000 0000), the one case where rounding twice can
-      // differ from rounding once. That rare case goes to from_chars.
-      if (exact) {
-        static constexpr long double kPow10L[] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
-                                                  1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
-                                                  1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L};
-        const long double q = static_cast<long double>(mantissa) / kPow10L[fraction_digits];
-        std::uint64_t significand;
-        std::memcpy(&significand, &q, sizeof significand);  // x87: the low 8 bytes
-        if ((significand & 0x7FF) != 0x400) {
-          const double v = static_cast<double>(q);
-          out = negative ? -v : v;
-          return true;
-        }
-      }
-    }
-    // Exact, but slower: the standard library's correctly rounded conversion.
-    const auto r = std::from_chars(start, p, out);
-    return r.ec == std::errc{} && r.ptr == p;
-  }
-
-  [[gnu::always_inline]] static bool read_int(const char*& p, const char* end,
-                                              std::int64_t& out) noexcept {
-    const bool negative = *p == '-';
-    if (negative) ++p;
-    if (p >= end || *p < '0' || *p > '9') return false;
-    if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') return false;  // leading zero
-    std::uint64_t v = 0;
-    int digits = 0;
-    // 19 digits may exceed int64: such values (and anything longer) go to the general path.
-    if (!digits_into(p, end, v, digits) || digits > 18) return false;
-    if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;  // not an integer
-    out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
-    return true;
   }
 
   template <class E, class Table>

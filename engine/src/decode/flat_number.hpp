@@ -1,0 +1,213 @@
+#pragma once
+// JSON numbers for the decoder's fast path (flat_scanner.hpp): strict grammar, exact results.
+//
+//   read_double  -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?  -> the correctly rounded double
+//   read_int     -?(0|[1-9][0-9]{0,17})                           -> int64 (no fraction, no
+//   exponent)
+//
+// Both return false on anything else; the scanner then hands the frame to the general path, which
+// names the error. They may read 8 bytes past `end`: frames carry kFramePadding readable bytes.
+//
+// How a double is made. The digits (at most 19 significant, no exponent: every amount the exchange
+// sends) are read into an integer mantissa, 8 at a time with SWAR multiply-shift steps, then the
+// value mantissa / 10^k (k = fraction digits) is rounded once:
+//   - mantissa < 2^53: both operands are exact doubles, and one IEEE division rounds correctly
+//     (Clinger's fast path);
+//   - otherwise (17-19 digits, e.g. 22.467660028283017): one 128-by-64-bit integer division gives
+//     the quotient's leading 63-64 bits and whether anything remains, which is all that rounding to
+//     53 bits (to nearest, ties to even) needs. (This replaced an x87 long-double division, whose
+//     result has to leave the FPU through memory: about 4x slower in a frame.)
+// More digits, or an exponent, go to std::from_chars, also correctly rounded. Any thread; no
+// allocation, no exception.
+
+#include <bit>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace fillwire::detail {
+
+inline constexpr std::uint64_t kPow10Int[] = {1ull,
+                                              10ull,
+                                              100ull,
+                                              1000ull,
+                                              10000ull,
+                                              100000ull,
+                                              1000000ull,
+                                              10000000ull,
+                                              100000000ull,
+                                              1000000000ull,
+                                              10000000000ull,
+                                              100000000000ull,
+                                              1000000000000ull,
+                                              10000000000000ull,
+                                              100000000000000ull,
+                                              1000000000000000ull,
+                                              10000000000000000ull,
+                                              100000000000000000ull,
+                                              1000000000000000000ull,
+                                              10000000000000000000ull};
+inline constexpr double kPow10Double[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                          1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                          1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// True if the 8 bytes at p are all ASCII digits; `chunk` gets them.
+[[gnu::always_inline]] inline bool eight_digits(const char* p, std::uint64_t& chunk) noexcept {
+  std::memcpy(&chunk, p, 8);
+  return ((chunk & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030) &&
+         (((chunk + 0x0606060606060606) & 0xF0F0F0F0F0F0F0F0) == 0x3030303030303030);
+}
+
+// Value of eight ASCII digits (little-endian word): three multiply-shift steps (SWAR).
+[[gnu::always_inline]] inline std::uint64_t eight_digits_value(std::uint64_t chunk) noexcept {
+  chunk = (chunk & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8;
+  chunk = (chunk & 0x00FF00FF00FF00FF) * 6553601 >> 16;
+  return (chunk & 0x0000FFFF0000FFFF) * 42949672960001 >> 32;
+}
+
+// True if the 4 bytes at p are all ASCII digits; `chunk` gets them.
+[[gnu::always_inline]] inline bool four_digits(const char* p, std::uint32_t& chunk) noexcept {
+  std::memcpy(&chunk, p, 4);
+  return ((chunk & 0xF0F0F0F0) == 0x30303030) &&
+         (((chunk + 0x06060606) & 0xF0F0F0F0) == 0x30303030);
+}
+
+// Value of four ASCII digits (little-endian word): two multiply-add steps.
+[[gnu::always_inline]] inline std::uint32_t four_digits_value(std::uint32_t chunk) noexcept {
+  chunk &= 0x0F0F0F0F;
+  chunk = (chunk * 10 + (chunk >> 8)) & 0x00FF00FF;  // two 2-digit values, bytes 0 and 2
+  return (chunk * 100 + (chunk >> 16)) & 0xFFFF;
+}
+
+[[gnu::always_inline]] inline bool is_digit(char c) noexcept {
+  return static_cast<unsigned char>(c - '0') <= 9;
+}
+
+// A run of digits into `value`; `digits` counts them. Returns false past 19 digits (the caller
+// then lets std::from_chars do the exact work, from the start of the number). Stops before `end`.
+// Steps of 8, then one of 4, 2 and 1 as they fit: a few predictable branches per run, not one per
+// digit.
+[[gnu::always_inline]] inline bool digits_into(const char*& p, const char* end,
+                                               std::uint64_t& value, int& digits) noexcept {
+  std::uint64_t eight;
+  while (end - p >= 8 && eight_digits(p, eight)) {
+    value = value * 100000000 + eight_digits_value(eight);
+    digits += 8;
+    p += 8;
+  }
+  std::uint32_t four;
+  if (end - p >= 4 && four_digits(p, four)) {
+    value = value * 10000 + four_digits_value(four);
+    digits += 4;
+    p += 4;
+  }
+  if (end - p >= 2 && is_digit(p[0]) && is_digit(p[1])) {
+    value = value * 100 + static_cast<std::uint64_t>((p[0] - '0') * 10 + (p[1] - '0'));
+    digits += 2;
+    p += 2;
+  }
+  if (p < end && is_digit(*p)) {
+    value = value * 10 + static_cast<std::uint64_t>(*p - '0');
+    ++digits;
+    ++p;
+  }
+  return digits <= 19;  // the run is consumed: fewer than 8 digits were left after the steps of 8
+}
+
+// Skips a run of digits (after an overflow, or in an exponent).
+inline void skip_digits(const char*& p, const char* end) noexcept {
+  while (p < end && *p >= '0' && *p <= '9')
+    ++p;
+}
+
+// mantissa / 10^k rounded to nearest (ties to even), for 2^53 <= mantissa < 2^64 and 0 <= k <= 19.
+inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
+  const std::uint64_t divisor = kPow10Int[k];
+  const int shift_m = std::countl_zero(mantissa);
+  const int shift_d = std::countl_zero(divisor);
+  const std::uint64_t m = mantissa << shift_m;  // both in [2^63, 2^64)
+  const std::uint64_t d = divisor << shift_d;
+  // q = floor(m * 2^63 / d), r its remainder. m / d is in (1/2, 2), so q is in [2^62, 2^64): 63 or
+  // 64 significant bits, 10 or 11 more than a double keeps. The dividend's high word m >> 1 is
+  // below d, so the quotient fits the instruction.
+  std::uint64_t q;
+  std::uint64_t r;
+#if defined(__x86_64__)
+  asm("divq %[d]" : "=a"(q), "=d"(r) : [d] "r"(d), "a"(m << 63), "d"(m >> 1) : "cc");
+#else
+  const unsigned __int128 n = static_cast<unsigned __int128>(m) << 63;
+  q = static_cast<std::uint64_t>(n / d);
+  r = static_cast<std::uint64_t>(n % d);
+#endif
+  const int drop = 11 - std::countl_zero(q);  // bits below the 53 kept
+  std::uint64_t kept = q >> drop;
+  const std::uint64_t rest = q & ((std::uint64_t{1} << drop) - 1);
+  const std::uint64_t half = std::uint64_t{1} << (drop - 1);
+  if (rest > half || (rest == half && (r != 0 || (kept & 1) != 0))) ++kept;  // may reach 2^53
+  // mantissa / 10^k = (q + r/d) * 2^(shift_d - shift_m - 63) and kept ~ q / 2^drop. The scale is a
+  // power of two well inside the normal range, so the product is exact.
+  const int exponent = drop + shift_d - shift_m - 63;
+  const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(1023 + exponent) << 52);
+  return static_cast<double>(kept) * scale;
+}
+
+[[gnu::always_inline]] inline bool read_double(const char*& p, const char* end,
+                                               double& out) noexcept {
+  const char* start = p;
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  if (p >= end || *p < '0' || *p > '9') return false;
+  std::uint64_t mantissa = 0;
+  int digits = 0;
+  int fraction_digits = 0;
+  bool exact = true;  // false: more than 19 significant digits, or an exponent
+  if (*p == '0') {
+    ++p;
+  } else if (!digits_into(p, end, mantissa, digits)) {
+    exact = false;
+    skip_digits(p, end);
+  }
+  if (p < end && *p == '.') {
+    ++p;
+    if (p >= end || *p < '0' || *p > '9') return false;
+    const int before = digits;
+    if (exact && !digits_into(p, end, mantissa, digits)) exact = false;
+    fraction_digits = digits - before;
+    skip_digits(p, end);
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    exact = false;
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    if (p >= end || *p < '0' || *p > '9') return false;
+    skip_digits(p, end);
+  }
+  if (exact) {
+    const auto k = static_cast<unsigned>(fraction_digits);  // 0..19
+    const double v = mantissa < (std::uint64_t{1} << 53)
+                         ? static_cast<double>(mantissa) / kPow10Double[k]
+                         : exact_quotient(mantissa, k);
+    out = negative ? -v : v;
+    return true;
+  }
+  const auto r = std::from_chars(start, p, out);
+  return r.ec == std::errc{} && r.ptr == p;
+}
+
+[[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
+                                            std::int64_t& out) noexcept {
+  const bool negative = *p == '-';
+  if (negative) ++p;
+  if (p >= end || *p < '0' || *p > '9') return false;
+  if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') return false;  // leading zero
+  std::uint64_t v = 0;
+  int digits = 0;
+  // 19 digits may exceed int64: such values (and anything longer) go to the general path.
+  if (!digits_into(p, end, v, digits) || digits > 18) return false;
+  if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;  // not an integer
+  out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
+  return true;
+}
+
+}  // namespace fillwire::detail
