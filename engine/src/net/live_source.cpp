@@ -761,9 +761,16 @@ void LiveSource::bind(EventSink sink) noexcept {
 
 SourceStatus LiveSource::poll_once() noexcept {
   try {
-    const std::size_t handled = impl_->cfg.blocking
-                                    ? impl_->ioc.run_one_for(std::chrono::milliseconds(50))
-                                    : impl_->ioc.poll();
+    std::size_t handled = 0;
+    if (impl_->cfg.blocking) {
+      // Sleep until something is ready, then run everything else that is ready without sleeping:
+      // the frames of one socket read complete one handler each, and each run_one_for() call
+      // costs a scheduler round trip of its own.
+      handled = impl_->ioc.run_one_for(std::chrono::milliseconds(50));
+      if (handled > 0) handled += impl_->ioc.poll();
+    } else {
+      handled = impl_->ioc.poll();
+    }
     if (impl_->ioc.stopped()) impl_->ioc.restart();
     return handled > 0 ? SourceStatus::produced : SourceStatus::idle;
   } catch (const std::exception& e) {
