@@ -323,6 +323,55 @@ TEST(LiveAgainstSim, KeepAliveOutlastsTheIdleLimit) {
   EXPECT_EQ(source.counters().disconnects, 0u) << notices.all();
 }
 
+// The exchange counts only what the client sends as activity: pings go out while events flow too.
+TEST(LiveAgainstSim, KeepAlivePingsWhileEventsFlow) {
+  ServerConfig c = sim_config(0);
+  c.rate = 500;
+  c.idle_timeout_s = 1.0;
+  SimThread sim(c);
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(false);
+  lc.ping_interval = 300ms;
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  std::this_thread::sleep_for(3500ms);
+  const bool connected = source.connected();
+  pipeline.stop();
+  EXPECT_TRUE(connected) << notices.all();
+  EXPECT_EQ(source.counters().connects, 1u) << notices.all();
+  EXPECT_EQ(source.counters().disconnects, 0u) << notices.all();
+  EXPECT_GT(probe->stream_events, 1000u);
+}
+
+// A connection that goes silent (no events, no pong) is declared dead after two ping intervals
+// and replaced.
+TEST(LiveAgainstSim, SilentConnectionIsDeclaredDeadAndReplaced) {
+  ServerConfig c = sim_config(0);
+  c.rate = 1000;
+  c.faults.stall_after = 50;  // per connection: then silence until the client leaves
+  SimThread sim(c);
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(false);
+  lc.ping_interval = 200ms;
+  lc.backoff_initial = 10ms;
+  lc.backoff_max = 50ms;
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (source.counters().connects < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  pipeline.stop();
+  EXPECT_GE(source.counters().disconnects, 1u) << notices.all();
+  EXPECT_GE(source.counters().connects, 2u) << notices.all();
+  EXPECT_NE(notices.all().find("disconnected at keep-alive"), std::string::npos) << notices.all();
+}
+
 TEST(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {
   SimThread sim(sim_config(5000));
   auto probe = std::make_unique<Probe>();

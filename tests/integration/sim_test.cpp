@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "fillwire/clock.hpp"
 #include "fillwire/decoder.hpp"
 #include "jwt.hpp"
 #include "server.hpp"
@@ -542,6 +543,44 @@ TEST(SimStream, WallClockStampsEventsWithTheRealTime) {
   const Decoded r = decode(d, c.read().data);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_NEAR(static_cast<double>(r.events[0].timestamp), static_cast<double>(now_ms), 5000.0);
+}
+
+// Send stamps (measurement option): entry k is the k-th event received, stamped before it
+// arrived, in order; events past the capacity are not stamped; the bytes sent do not change.
+TEST(SimStream, SendStampsFollowTheEventsAndChangeNothingSent) {
+  constexpr std::size_t kEvents = 300;
+  constexpr std::size_t kCapacity = 200;
+  const auto receive = [](SendStamps* stamps, std::vector<std::uint64_t>* arrived) {
+    auto cfg = base_config();
+    cfg.total = kEvents;
+    cfg.send_stamps = stamps;
+    SimServer sim(cfg);
+    WsClient c(sim.port(), kPrivate, bearer());
+    c.send(kSubscribeAll);
+    std::vector<std::string> frames;
+    for (std::size_t i = 0; i < kEvents; ++i) {
+      frames.push_back(c.read().data);
+      if (arrived != nullptr) arrived->push_back(now_ticks());
+    }
+    return frames;
+  };
+  SendStamps stamps(kCapacity);
+  std::vector<std::uint64_t> arrived;
+  const std::vector<std::string> stamped_run = receive(&stamps, &arrived);
+  EXPECT_EQ(receive(nullptr, nullptr), stamped_run) << "stamping must not change the stream";
+
+  ASSERT_EQ(stamps.stamped(), kCapacity);
+  Decoder d;
+  std::uint64_t previous = 0;
+  for (std::size_t k = 0; k < kCapacity; ++k) {
+    const Decoded r = decode(d, stamped_run[k]);
+    ASSERT_EQ(r.events.size(), 1u) << k;
+    EXPECT_EQ(stamps[k].uuid, r.events[0].uuid) << "entry " << k << " is not the k-th event";
+    EXPECT_NE(stamps[k].ticks, 0u) << k;
+    EXPECT_LE(stamps[k].ticks, arrived[k]) << "event " << k << " arrived before it was sent";
+    EXPECT_GE(stamps[k].ticks, previous) << k;
+    previous = stamps[k].ticks;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 
 #include "asset.hpp"
 #include "crypto.hpp"
+#include "fillwire/clock.hpp"
 #include "jwt.hpp"
 #include "subscription.hpp"
 #include "tls_cert.hpp"
@@ -212,6 +213,8 @@ class Hub {
     for (std::uint64_t i = 0; i < n && !finished(); ++i) {
       const Emission& em = sim_.next();
       ++stats_.events_generated;
+      if (config_.send_stamps != nullptr)
+        config_.send_stamps->generated(sim_.events(), em.event.uuid);
       EncodedEvent enc(em, sim_);
       // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
       for (std::size_t k = 0; k < subscribers_.size(); ++k) {
@@ -744,6 +747,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     writing_ = true;
     inflight_.swap(out_);
     out_.clear();
+    // Measurement (off by default): the events this write carries leave now.
+    if (subscribed_ && cfg_.send_stamps != nullptr) cfg_.send_stamps->stamp_pending(now_ticks());
     asio::async_write(
         stream_, asio::buffer(inflight_),
         [self = this->shared_from_this()](error_code ec, std::size_t n) { self->on_write(ec, n); });

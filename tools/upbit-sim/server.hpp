@@ -12,6 +12,7 @@
 #include <string>
 
 #include "rest.hpp"
+#include "send_stamps.hpp"
 #include "simulation.hpp"
 
 namespace fillwire::sim {
@@ -58,6 +59,10 @@ struct ServerConfig {
   double status_interval_s = 10;  // {"status":"UP"} period after a client's first PING
   std::size_t slow_consumer_bytes = 16u << 20;  // unsent bytes that disconnect a connection
   std::size_t max_message_bytes = 64u << 10;    // largest client message accepted
+
+  // Measurement only, off by default: when set, each event's send time is recorded here (see
+  // send_stamps.hpp); what is sent does not change. Owned by the caller; must outlive the server.
+  SendStamps* send_stamps = nullptr;
 
   SimulationConfig simulation;
   RestConfig rest;

@@ -40,7 +40,7 @@ struct LiveConfig {
   bool simple_format = false;      // ask for the SIMPLE (abbreviated) format
   std::string ca_file;             // extra trust anchor, e.g. the simulator's certificate
   bool insecure = false;           // skip peer verification (loudly reported); never default
-  std::chrono::milliseconds ping_interval{30000};  // keep-alive; dead after 2x with no data
+  std::chrono::milliseconds ping_interval{30000};  // ping period; dead after 2x receiving nothing
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{10000};

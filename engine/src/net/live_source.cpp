@@ -200,8 +200,13 @@ struct Counter {
 //------------------------------------------------------------------------------------------------
 
 struct LiveSource::Impl {
-  using PlainWs = websocket::stream<beast::tcp_stream>;
-  using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+  // The io_context's own executor type, not the type-erased any_io_executor of beast::tcp_stream:
+  // completing a read through any_io_executor wraps the handler in a heap-allocated function
+  // object on every read; with the concrete type the handler is invoked directly.
+  using TcpStream =
+      beast::basic_stream<tcp, asio::io_context::executor_type, beast::unlimited_rate_policy>;
+  using PlainWs = websocket::stream<TcpStream>;
+  using TlsWs = websocket::stream<beast::ssl_stream<TcpStream>>;
 
   LiveConfig cfg;
   Credentials creds;
@@ -214,6 +219,7 @@ struct LiveSource::Impl {
   ssl::context tls_ctx{ssl::context::tls_client};
   tcp::resolver resolver{ioc};
   asio::steady_timer retry_timer{ioc};
+  asio::steady_timer keepalive_timer{ioc};
   std::optional<PlainWs> plain;
   std::optional<TlsWs> secure;
   http::response<http::string_body> handshake_response;
@@ -232,7 +238,12 @@ struct LiveSource::Impl {
   bool first_connect = true;
   unsigned attempt = 0;
   bool auth_refused = false;
-  bool live = false;  // subscribed and reading
+  bool live = false;                // subscribed and reading
+  std::uint64_t connection = 0;     // which connection a timer was armed for
+  std::uint64_t activity = 0;       // reads and control frames received
+  std::uint64_t activity_seen = 0;  // `activity` at the last keep-alive tick
+  unsigned silent_ticks = 0;        // keep-alive ticks in a row with no activity
+  unsigned ticks_since_ping = 0;
   std::atomic<bool> connected_flag{false};
   std::mt19937_64 rng;
 
@@ -309,6 +320,7 @@ struct LiveSource::Impl {
 
   void start_connect() {
     n.attempts.add();
+    ++connection;
     filled = 0;
     plain.reset();
     secure.reset();
@@ -344,6 +356,11 @@ struct LiveSource::Impl {
     }
     if (!cfg.insecure)
       secure->next_layer().set_verify_callback(ssl::host_name_verification(ws_url.host));
+    // Asio turns on SSL_MODE_RELEASE_BUFFERS, which frees OpenSSL's record buffers whenever they
+    // empty and allocates them again for the next record: an allocation per read on the hot path.
+    // The buffers (~34 KB per connection) are kept instead.
+    SSL_ctrl(secure->next_layer().native_handle(), SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS,
+             nullptr);
     secure->next_layer().async_handshake(ssl::stream_base::client,
                                          [this](beast::error_code e) { on_tls(e); });
   }
@@ -353,11 +370,15 @@ struct LiveSource::Impl {
     with_ws([&](auto& ws) {
       // The WebSocket has its own timeouts from here on: drop the TCP one.
       beast::get_lowest_layer(ws).expires_never();
+      // Keep-alive is ours (arm_keepalive), not Beast's idle timeout: Beast re-arms that timer on
+      // every read, which allocates on the hot path (a timer wait and the cancelled one's
+      // completion per frame).
       websocket::stream_base::timeout t{};
       t.handshake_timeout = cfg.connect_timeout;
-      t.idle_timeout = 2 * cfg.ping_interval;  // a ping goes out at half of it; dead at all of it
-      t.keep_alive_pings = true;
+      t.idle_timeout = websocket::stream_base::none();
+      t.keep_alive_pings = false;
       ws.set_option(t);
+      ws.control_callback([this](websocket::frame_type, beast::string_view) { ++activity; });
       ws.read_message_max(cfg.max_frame_bytes);
       ws.auto_fragment(false);
       // A fresh token per connection (new nonce); it goes only into this header.
@@ -399,7 +420,42 @@ struct LiveSource::Impl {
     say("connected to " + cfg.url + (cfg.simple_format ? " (SIMPLE format)" : ""));
     control(ControlCode::connected);
     if (cfg.resync) resync();
+    activity_seen = activity;
+    silent_ticks = 0;
+    ticks_since_ping = 0;
+    arm_keepalive();
     read_more();
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Keep-alive (cold: one timer wait per half ping interval, one ping per interval): a ping every
+  // ping_interval whatever arrives (the exchange counts only what the client sends as activity),
+  // and a connection that received nothing (data, pong or ping) for two intervals is dead.
+
+  void arm_keepalive() {
+    keepalive_timer.expires_after(cfg.ping_interval / 2);
+    keepalive_timer.async_wait([this, id = connection](beast::error_code ec) {
+      if (!ec && id == connection && live) on_keepalive();
+    });
+  }
+
+  void on_keepalive() {
+    if (activity != activity_seen) {
+      activity_seen = activity;
+      silent_ticks = 0;
+    } else if (++silent_ticks >= 4) {
+      return fail("keep-alive",
+                  "nothing received for " + std::to_string(2 * cfg.ping_interval.count()) + " ms");
+    }
+    if (++ticks_since_ping >= 2) {
+      ticks_since_ping = 0;
+      with_ws([&](auto& ws) {
+        ws.async_ping({}, [this, id = connection](beast::error_code ec) {
+          if (ec && id == connection && live) fail("ping", ec.message());
+        });
+      });
+    }
+    arm_keepalive();
   }
 
   //----------------------------------------------------------------------------------------------
@@ -421,6 +477,7 @@ struct LiveSource::Impl {
       return fail("read", ec.message());
     }
     filled += bytes;
+    ++activity;
     bool done = true;
     with_ws([&](auto& ws) { done = ws.is_message_done(); });
     if (!done) {
@@ -491,6 +548,7 @@ struct LiveSource::Impl {
   void close_stream() {
     live = false;
     connected_flag.store(false, std::memory_order_relaxed);
+    keepalive_timer.cancel();
     beast::error_code ignored;
     with_ws([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
   }
@@ -703,9 +761,16 @@ void LiveSource::bind(EventSink sink) noexcept {
 
 SourceStatus LiveSource::poll_once() noexcept {
   try {
-    const std::size_t handled = impl_->cfg.blocking
-                                    ? impl_->ioc.run_one_for(std::chrono::milliseconds(50))
-                                    : impl_->ioc.poll();
+    std::size_t handled = 0;
+    if (impl_->cfg.blocking) {
+      // Sleep until something is ready, then run everything else that is ready without sleeping:
+      // the frames of one socket read complete one handler each, and each run_one_for() call
+      // costs a scheduler round trip of its own.
+      handled = impl_->ioc.run_one_for(std::chrono::milliseconds(50));
+      if (handled > 0) handled += impl_->ioc.poll();
+    } else {
+      handled = impl_->ioc.poll();
+    }
     if (impl_->ioc.stopped()) impl_->ioc.restart();
     return handled > 0 ? SourceStatus::produced : SourceStatus::idle;
   } catch (const std::exception& e) {
