@@ -3,9 +3,16 @@
 // The stream: 256 orders in flight at a time across 4 markets, both sides; each order goes
 // wait -> 0..3 partial trades -> done (65 %), cancel (25 %) or prevented (5 %); 5 % of orders are
 // first seen mid-life (their wait is missing) and about 3 % of events are duplicates re-sent a
-// little later. The stream (64 Ki events, 16 MiB) is replayed in passes; before each pass (outside
-// the timing) the order ids are salted so every pass is new orders, and the state stays in its
-// steady state (completed ring full and evicting, open table about 256 orders).
+// little later. Event and trade times rise with the stream, as the exchange sends them (a
+// duplicate keeps its original's times), so fills arrive in trade-time order. The stream (64 Ki
+// events, 16 MiB) is replayed in passes; before each pass (outside the timing) the order ids are
+// salted and the times moved past the previous pass, so every pass is new, later orders, and the
+// state stays in its steady state (completed ring full and evicting, open table about 256 orders).
+//
+// BM_ApplyNoWindow runs the same stream with AccountConfig::fill_window = 0 (fills applied as they
+// come, no trade-time ordering): the baseline for the window's cost. BM_ApplyReordered swaps 5 %
+// of the events with the next one (as the simulator's reorder fault does), so some fills arrive
+// late and are put at their place.
 //
 // Run (short):  build/bench/bench/apply_bench --benchmark_min_time=0.2 --benchmark_repetitions=5
 // BM_Apply reports the mean ns/event of each run (time per iteration; one event per iteration);
@@ -48,6 +55,7 @@ std::vector<OrderEvent> make_stream(std::size_t target) {
   std::vector<OrderEvent> stream;
   stream.reserve(target + 4096);
   std::int64_t t0 = 1764000000000;
+  std::int64_t clock = t0;
   while (stream.size() < target || !active.empty()) {
     while (stream.size() < target && active.size() < 256) {
       LifecycleSpec spec;
@@ -65,7 +73,10 @@ std::vector<OrderEvent> make_stream(std::size_t target) {
     }
     const std::size_t i = static_cast<std::size_t>(rng() % active.size());
     Active& a = active[i];
-    stream.push_back(a.events[a.next++]);
+    OrderEvent& next = a.events[a.next++];
+    next.timestamp = (clock += 3);
+    if (next.has(fillwire::Field::trade_timestamp)) next.trade_timestamp = clock - 1;
+    stream.push_back(next);
     if (rng() % 100 < 3) stream.push_back(a.events[rng() % a.next]);  // a duplicate
     if (a.next == a.events.size()) {
       active[i] = std::move(active.back());
@@ -75,17 +86,31 @@ std::vector<OrderEvent> make_stream(std::size_t target) {
   return stream;
 }
 
+// Five events in a hundred swapped with the next one: late fills, as with reordering faults.
+void reorder(std::vector<OrderEvent>& stream) {
+  std::mt19937_64 rng{7};
+  for (std::size_t i = 0; i + 1 < stream.size(); ++i) {
+    if (rng() % 100 < 5) std::swap(stream[i], stream[i + 1]);
+  }
+}
+
 void salt(std::vector<OrderEvent>& stream, std::uint64_t pass) {
+  // Times move on by the span of a pass (about 3 ms an event), so a pass is later than the last.
+  const auto shift = static_cast<std::int64_t>(stream.size()) * 4;
   for (OrderEvent& e : stream) {
     std::uint64_t w;
     std::memcpy(&w, e.uuid.bytes.data(), 8);
     w ^= pass * 0x9E3779B97F4A7C15ull;
     std::memcpy(e.uuid.bytes.data(), &w, 8);
+    e.timestamp += shift;
+    e.order_timestamp += shift;
+    if (e.has(fillwire::Field::trade_timestamp)) e.trade_timestamp += shift;
   }
 }
 
-AccountConfig bench_config(std::size_t history) {
+AccountConfig bench_config(std::size_t history, std::size_t fill_window = 64) {
   AccountConfig c;
+  c.fill_window = fill_window;
   c.open_orders = 4096;
   c.completed_orders = 8192;
   c.markets = 64;
@@ -96,9 +121,11 @@ AccountConfig bench_config(std::size_t history) {
   return c;
 }
 
-void run(benchmark::State& st, std::size_t history) {
+void run(benchmark::State& st, std::size_t history, std::size_t fill_window = 64,
+         bool reordered = false) {
   auto stream = make_stream(static_cast<std::size_t>(st.range(0)));
-  AccountState account(bench_config(history));
+  if (reordered) reorder(stream);
+  AccountState account(bench_config(history, fill_window));
   std::uint64_t pass = 0;
   std::size_t i = 0;
   for (auto _ : st) {
@@ -118,6 +145,7 @@ void run(benchmark::State& st, std::size_t history) {
   st.counters["stale_share"] = static_cast<double>(c.stale) / events;
   st.counters["open_orders"] = static_cast<double>(account.open_order_count());
   st.counters["table_full"] = static_cast<double>(c.table_full);
+  st.counters["late_share"] = static_cast<double>(c.fills_late + c.fills_out_of_place) / events;
 }
 
 void BM_Apply(benchmark::State& st) {
@@ -125,6 +153,12 @@ void BM_Apply(benchmark::State& st) {
 }
 void BM_ApplyNoHistory(benchmark::State& st) {
   run(st, 0);
+}
+void BM_ApplyNoWindow(benchmark::State& st) {
+  run(st, 1024, 0);
+}
+void BM_ApplyReordered(benchmark::State& st) {
+  run(st, 1024, 64, true);
 }
 
 #if defined(__x86_64__)
@@ -193,6 +227,8 @@ BENCHMARK(BM_ApplyLatency);
 // when the strategy thread drains them; 64 Ki (16 MiB) streams them from memory.
 BENCHMARK(BM_Apply)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_ApplyNoHistory)->Arg(4096);
+BENCHMARK(BM_ApplyNoWindow)->Arg(4096);
+BENCHMARK(BM_ApplyReordered)->Arg(4096);
 
 }  // namespace
 

@@ -46,7 +46,8 @@ struct FillKey {
   return a.trade < b.trade;
 }
 
-struct Fill {
+// What a fill is: the part AccountState hands in (one cache line).
+struct FillHead {
   std::int64_t time;
   Uuid order;
   std::uint32_t trade;        // last trade number covered (the key's)
@@ -56,16 +57,21 @@ struct Fill {
   double volume;
   double funds;
   double fee;
-  PositionBasis before;  // the position's basis just before this fill
 
   [[nodiscard]] FillKey key() const noexcept { return {time, order, trade}; }
 };
 
+// A fill kept in the window, with the basis it was applied to.
+struct Fill : FillHead {
+  PositionBasis before;  // the position's basis just before this fill
+};
+
 static_assert(std::is_trivially_copyable_v<Fill>, "Fills are moved inside a preallocated ring.");
-static_assert(sizeof(Fill) == 128, "A fill with its basis snapshot is two cache lines.");
+static_assert(sizeof(FillHead) == 64 && sizeof(Fill) == 128,
+              "A fill is one cache line, two with its basis snapshot.");
 
 // Applies a fill's basis part (the totals are counted once, when the fill first arrives).
-inline void apply_basis(Position& p, const Fill& f) noexcept {
+inline void apply_basis(Position& p, const FillHead& f) noexcept {
   if (f.side == Side::bid) {
     p.buy_basis(f.volume, f.funds, f.fee);
   } else {
@@ -85,8 +91,8 @@ class FillWindow {
   // `capacity` fills (rounded up to a power of two); 0: no window, fills applied as they come.
   explicit FillWindow(std::size_t capacity = 0);
 
-  // Strategy thread. Applies `f`'s basis to `p` at its place (f.before is set here).
-  Placed add(Position& p, const Fill& f) noexcept {
+  // Strategy thread. Applies `f`'s basis to `p` at its place in canonical order.
+  Placed add(Position& p, const FillHead& f) noexcept {
     if (mask_ == 0) {
       apply_basis(p, f);
       return Placed::in_order;
@@ -94,9 +100,9 @@ class FillWindow {
     if (size_ != 0 && f.key() < at(size_ - 1).key()) return insert(p, f);
     if (size_ == mask_ + 1) drop_oldest();
     Fill& slot = at(size_++);
-    slot = f;
+    static_cast<FillHead&>(slot) = f;
     slot.before = p.basis();
-    apply_basis(p, slot);
+    apply_basis(p, f);
     return Placed::in_order;
   }
 
@@ -121,14 +127,14 @@ class FillWindow {
   }
   // Index of the first fill kept whose key is greater than `k` (size_ when none).
   [[nodiscard]] std::size_t upper_bound(const FillKey& k) noexcept;
-  void insert_at(std::size_t i, const Fill& f) noexcept;
+  void insert_at(std::size_t i, const FillHead& f) noexcept;
   void remove_at(std::size_t i) noexcept;
   // Sets p's basis to `from` and applies fills i.. again, refreshing their snapshots.
   void replay(Position& p, std::size_t i, const PositionBasis& from) noexcept;
-  Placed insert(Position& p, const Fill& f) noexcept;
+  Placed insert(Position& p, const FillHead& f) noexcept;
   // `f` older than every fill kept: applies it on `from` (the basis before the window) and the
   // window again after it; f is not kept.
-  void fold_before(Position& p, const PositionBasis& from, const Fill& f) noexcept;
+  void fold_before(Position& p, const PositionBasis& from, const FillHead& f) noexcept;
 
   std::unique_ptr<Fill[]> ring_;
   std::size_t mask_ = 0;  // capacity - 1; 0 when there is no window

@@ -295,7 +295,7 @@ void AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
   // Called before the order takes the event's figures: o.trades_count is what was applied.
   const std::uint32_t d_trades =
       e.trades_count > o.trades_count ? e.trades_count - o.trades_count : 0;
-  Fill f;
+  FillHead f;
   f.time = fill_time(e);
   f.order = o.uuid;
   f.trade = e.trades_count;
@@ -314,7 +314,7 @@ void AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
   if (d_trades > 1 && e.has(Field::volume) && e.has(Field::price)) {
     // A trade event that also heals a gap: its own trade (the event's price and volume) at its
     // time, the trades it did not announce as a gap fill just before it.
-    Fill own = f;
+    FillHead own = f;
     own.first_trade = e.trades_count;
     own.volume = std::min(e.volume, volume);
     own.funds = std::min(e.price * e.volume, funds);

@@ -21,10 +21,10 @@ std::size_t FillWindow::upper_bound(const FillKey& k) noexcept {
   return i;
 }
 
-void FillWindow::insert_at(std::size_t i, const Fill& f) noexcept {
+void FillWindow::insert_at(std::size_t i, const FillHead& f) noexcept {
   for (std::size_t j = size_; j > i; --j)
     at(j) = at(j - 1);
-  at(i) = f;
+  static_cast<FillHead&>(at(i)) = f;  // `before` is set by the replay that follows
   ++size_;
 }
 
@@ -43,13 +43,13 @@ void FillWindow::replay(Position& p, std::size_t i, const PositionBasis& from) n
   }
 }
 
-void FillWindow::fold_before(Position& p, const PositionBasis& from, const Fill& f) noexcept {
+void FillWindow::fold_before(Position& p, const PositionBasis& from, const FillHead& f) noexcept {
   p.set_basis(from);
   apply_basis(p, f);
   replay(p, 0, p.basis());
 }
 
-FillWindow::Placed FillWindow::insert(Position& p, const Fill& f) noexcept {
+FillWindow::Placed FillWindow::insert(Position& p, const FillHead& f) noexcept {
   std::size_t i = upper_bound(f.key());  // < size_: f is older than the newest fill
   // Exact unless f is older than every fill kept and some have left (f may be older than those).
   const bool exact = i > 0 || !dropped_;
@@ -84,7 +84,7 @@ FillWindow::Placed FillWindow::split(Position& p, const FillKey& key, double vol
   if (g == size_) return Placed::not_found;
 
   Fill& gap = at(g);
-  Fill t = gap;
+  FillHead t = gap;
   t.time = key.time;
   t.trade = key.trade;
   t.first_trade = key.trade;
