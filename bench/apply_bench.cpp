@@ -3,9 +3,16 @@
 // The stream: 256 orders in flight at a time across 4 markets, both sides; each order goes
 // wait -> 0..3 partial trades -> done (65 %), cancel (25 %) or prevented (5 %); 5 % of orders are
 // first seen mid-life (their wait is missing) and about 3 % of events are duplicates re-sent a
-// little later. The stream (64 Ki events, 16 MiB) is replayed in passes; before each pass (outside
-// the timing) the order ids are salted so every pass is new orders, and the state stays in its
-// steady state (completed ring full and evicting, open table about 256 orders).
+// little later. Event and trade times rise with the stream, as the exchange sends them (a
+// duplicate keeps its original's times), so fills arrive in trade-time order. The stream (64 Ki
+// events, 16 MiB) is replayed in passes; before each pass (outside the timing) the order ids are
+// salted and the times moved past the previous pass, so every pass is new, later orders, and the
+// state stays in its steady state (completed ring full and evicting, open table about 256 orders).
+//
+// BM_ApplyNoWindow runs the same stream with AccountConfig::fill_window = 0 (fills applied as they
+// come, no trade-time ordering): the baseline for the window's cost. BM_ApplyReordered swaps 5 %
+// of the events with the next one (as the simulator's reorder fault does), so some fills arrive
+// late and are put at their place.
 //
 // Run (short):  build/bench/bench/apply_bench --benchmark_min_time=0.2 --benchmark_repetitions=5
 // BM_Apply reports the mean ns/event of each run (time per iteration; one event per iteration);
@@ -40,12 +47,21 @@ std::vector<OrderEvent> make_stream(std::size_t target) {
   return fillwire::test::make_order_stream({.events = target, .markets = kMarkets});
 }
 
+// Five events in a hundred swapped with the next one: late fills, as with reordering faults.
+void reorder(std::vector<OrderEvent>& stream) {
+  std::mt19937_64 rng{7};
+  for (std::size_t i = 0; i + 1 < stream.size(); ++i) {
+    if (rng() % 100 < 5) std::swap(stream[i], stream[i + 1]);
+  }
+}
+
 void salt(std::vector<OrderEvent>& stream, std::uint64_t pass) {
   fillwire::test::salt_uuids(stream, pass);
 }
 
-AccountConfig bench_config(std::size_t history) {
+AccountConfig bench_config(std::size_t history, std::size_t fill_window = 64) {
   AccountConfig c;
+  c.fill_window = fill_window;
   c.open_orders = 4096;
   c.completed_orders = 8192;
   c.markets = 64;
@@ -57,9 +73,11 @@ AccountConfig bench_config(std::size_t history) {
   return c;
 }
 
-void run(benchmark::State& st, std::size_t history) {
+void run(benchmark::State& st, std::size_t history, std::size_t fill_window = 64,
+         bool reordered = false) {
   auto stream = make_stream(static_cast<std::size_t>(st.range(0)));
-  AccountState account(bench_config(history));
+  if (reordered) reorder(stream);
+  AccountState account(bench_config(history, fill_window));
   std::uint64_t pass = 0;
   std::size_t i = 0;
   for (auto _ : st) {
@@ -79,6 +97,7 @@ void run(benchmark::State& st, std::size_t history) {
   st.counters["stale_share"] = static_cast<double>(c.stale) / events;
   st.counters["open_orders"] = static_cast<double>(account.open_order_count());
   st.counters["table_full"] = static_cast<double>(c.table_full);
+  st.counters["late_share"] = static_cast<double>(c.fills_late + c.fills_out_of_place) / events;
 }
 
 void BM_Apply(benchmark::State& st) {
@@ -86,6 +105,12 @@ void BM_Apply(benchmark::State& st) {
 }
 void BM_ApplyNoHistory(benchmark::State& st) {
   run(st, 0);
+}
+void BM_ApplyNoWindow(benchmark::State& st) {
+  run(st, 1024, 0);
+}
+void BM_ApplyReordered(benchmark::State& st) {
+  run(st, 1024, 64, true);
 }
 
 #if defined(__x86_64__)
@@ -154,6 +179,8 @@ BENCHMARK(BM_ApplyLatency);
 // when the strategy thread drains them; 64 Ki (16 MiB) streams them from memory.
 BENCHMARK(BM_Apply)->Arg(4096)->Arg(65536);
 BENCHMARK(BM_ApplyNoHistory)->Arg(4096);
+BENCHMARK(BM_ApplyNoWindow)->Arg(4096);
+BENCHMARK(BM_ApplyReordered)->Arg(4096);
 
 }  // namespace
 

@@ -5,8 +5,10 @@
 // about 3 % of events are duplicates re-sent a little later. Amounts are decimal, like the
 // exchange's (order_lifecycle.hpp with exact = false).
 //
-// salt_uuids() gives every order of a stream new ids, so a stream replayed in passes is new
-// orders each pass rather than duplicates of the last one.
+// Times rise as the exchange sends them: every event is a few ms after the one before it, and a
+// trade's time is just before its event's. salt_uuids() gives every order of a stream new ids and
+// moves its times past the previous pass, so a stream replayed in passes is new, later orders each
+// pass rather than duplicates (or late fills) of the last one.
 
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +41,7 @@ inline std::vector<OrderEvent> make_order_stream(const StreamSpec& spec) {
   std::vector<OrderEvent> stream;
   stream.reserve(spec.events + 4096);
   std::int64_t t0 = 1764000000000;
+  std::int64_t clock = t0;
   while (stream.size() < spec.events || !active.empty()) {
     while (stream.size() < spec.events && active.size() < spec.in_flight) {
       LifecycleSpec life;
@@ -56,7 +59,10 @@ inline std::vector<OrderEvent> make_order_stream(const StreamSpec& spec) {
     }
     const std::size_t i = static_cast<std::size_t>(rng() % active.size());
     Active& a = active[i];
-    stream.push_back(a.events[a.next++]);
+    OrderEvent& next = a.events[a.next++];
+    next.timestamp = (clock += 3);
+    if (next.has(Field::trade_timestamp)) next.trade_timestamp = clock - 1;
+    stream.push_back(next);
     if (rng() % 100 < 3) stream.push_back(a.events[rng() % a.next]);  // a duplicate
     if (a.next == a.events.size()) {
       active[i] = std::move(active.back());
@@ -71,12 +77,24 @@ inline std::vector<OrderEvent> make_order_stream(const StreamSpec& spec) {
   return pass * 0x9E3779B97F4A7C15ull;
 }
 
+// How far pass `pass` moves a stream's times (ms): past every time of the pass before.
+[[nodiscard]] inline std::int64_t pass_shift_ms(std::size_t stream_events,
+                                                std::uint64_t pass) noexcept {
+  return static_cast<std::int64_t>(stream_events) * 4 * static_cast<std::int64_t>(pass);
+}
+
+// Pass `pass` of `stream`, made from pass 0 (call it on the original for each pass, or on the
+// previous pass with pass = 1: salts and shifts compose).
 inline void salt_uuids(std::vector<OrderEvent>& stream, std::uint64_t pass) noexcept {
+  const std::int64_t shift = pass_shift_ms(stream.size(), pass);
   for (OrderEvent& e : stream) {
     std::uint64_t w;
     std::memcpy(&w, e.uuid.bytes.data(), 8);
     w ^= uuid_salt(pass);
     std::memcpy(e.uuid.bytes.data(), &w, 8);
+    e.timestamp += shift;
+    e.order_timestamp += shift;
+    if (e.has(Field::trade_timestamp)) e.trade_timestamp += shift;
   }
 }
 

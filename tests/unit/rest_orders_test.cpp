@@ -87,5 +87,94 @@ TEST(RestOrders, Iso8601Times) {
   EXPECT_FALSE(parse_iso8601_ms("2019-01-04T13:48:09+09:00x", ms));
 }
 
+// GET /v1/order: a bid that traded three times (funds 100, 300, 600; paid_fee 0.5 in all), trade
+// times with milliseconds as upbit-sim writes them, one without (as Upbit documents it).
+constexpr const char* kOrderWithTrades = R"({
+  "uuid":"0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9","side":"bid","ord_type":"limit","price":"100",
+  "state":"wait","market":"KRW-ETH","created_at":"2026-01-01T09:00:00+09:00","volume":"12",
+  "remaining_volume":"2","reserved_fee":"0.6","remaining_fee":"0.1","paid_fee":"0.5",
+  "locked":"200.1","executed_volume":"10","executed_funds":"1000","trades_count":3,
+  "trades":[
+    {"market":"KRW-ETH","uuid":"00000000-0000-4000-8000-000000000001","price":"100","volume":"1",
+     "funds":"100","trend":null,"created_at":"2026-01-01T09:00:00.123+09:00","side":"bid"},
+    {"market":"KRW-ETH","uuid":"00000000-0000-4000-8000-000000000002","price":"100","volume":"3",
+     "funds":"300","created_at":"2026-01-01T09:00:01.007+09:00","side":"bid"},
+    {"market":"KRW-ETH","uuid":"00000000-0000-4000-8000-000000000003","price":"100","volume":"6",
+     "funds":"600","created_at":"2026-01-01T09:00:02+09:00","side":"bid"}]})";
+
+TEST(RestOrders, ParsesAnOrderWithItsTrades) {
+  const auto r = parse_rest_order_trades(kOrderWithTrades, 5);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.order.uuid.to_string(), "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
+  EXPECT_EQ(r.order.trades_count, 3u);
+  EXPECT_EQ(r.order.timestamp, 5);
+  ASSERT_EQ(r.trades.size(), 3u);
+  // 2026-01-01T00:00:00Z is 1767225600 s.
+  EXPECT_EQ(r.trades[0].time_ms, 1767225600123);
+  EXPECT_EQ(r.trades[1].time_ms, 1767225601007);
+  EXPECT_EQ(r.trades[2].time_ms, 1767225602000);
+  EXPECT_EQ(r.trades[1].uuid.to_string(), "00000000-0000-4000-8000-000000000002");
+  EXPECT_EQ(r.trades[1].volume, 3.0);
+  EXPECT_EQ(r.trades[1].funds, 300.0);
+  EXPECT_EQ(r.trades[1].price, 100.0);
+  EXPECT_EQ(r.trades[1].side, Side::bid);
+}
+
+TEST(RestOrders, TradesBecomeSteppedTradeEvents) {
+  const auto r = parse_rest_order_trades(kOrderWithTrades, 5);
+  ASSERT_TRUE(r.ok()) << r.error;
+  const auto t = trade_events(r);
+  ASSERT_TRUE(t.ok()) << t.error;
+  ASSERT_EQ(t.events.size(), 3u);
+  const double cum_volume[] = {1, 4, 10};
+  const double cum_funds[] = {100, 400, 1000};
+  const double cum_fee[] = {0.05, 0.2, 0.5};
+  double fees = 0.0;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const OrderEvent& e = t.events[k];
+    SCOPED_TRACE(k);
+    EXPECT_EQ(e.state, OrderState::trade);
+    EXPECT_EQ(e.origin, EventOrigin::resync);
+    EXPECT_EQ(e.uuid, r.order.uuid);
+    EXPECT_EQ(e.trades_count, k + 1);
+    EXPECT_EQ(e.executed_volume, cum_volume[k]);
+    EXPECT_EQ(e.executed_funds, cum_funds[k]);
+    EXPECT_NEAR(e.paid_fee, cum_fee[k], 1e-15);
+    EXPECT_EQ(e.trade_timestamp, r.trades[k].time_ms);
+    EXPECT_EQ(e.timestamp, r.trades[k].time_ms);
+    EXPECT_EQ(e.trade_uuid, r.trades[k].uuid);
+    EXPECT_EQ(e.volume, r.trades[k].volume);
+    EXPECT_EQ(e.price, 100.0);
+    EXPECT_TRUE(e.has(Field::trade_fee));
+    EXPECT_FALSE(e.has(Field::remaining_volume));
+    EXPECT_EQ(e.present & kRequiredFields, kRequiredFields);
+    fees += e.trade_fee;
+  }
+  EXPECT_EQ(t.events[2].paid_fee, 0.5);  // the last step is the order's own total
+  EXPECT_NEAR(fees, 0.5, 1e-15);
+}
+
+TEST(RestOrders, TradesMustBeComplete) {
+  std::string body = kOrderWithTrades;
+  body.replace(body.find("\"trades_count\":3"), 16, "\"trades_count\":4");
+  auto r = parse_rest_order_trades(body, 0);
+  ASSERT_TRUE(r.ok()) << r.error;
+  const auto t = trade_events(r);
+  EXPECT_FALSE(t.ok());
+  EXPECT_NE(t.error.find("trades_count is 4"), std::string::npos) << t.error;
+
+  body = kOrderWithTrades;
+  body.replace(body.find("2026-01-01T09:00:01.007"), 23, "yesterday");
+  r = parse_rest_order_trades(body, 0);
+  EXPECT_NE(r.error.find("trade 1: field 'created_at'"), std::string::npos) << r.error;
+
+  body = kOrderWithTrades;
+  body.replace(body.find("\"trades\":["), 10, "\"tradez\":[");
+  EXPECT_EQ(parse_rest_order_trades(body, 0).error, "order has no trades[]");
+  EXPECT_EQ(
+      parse_rest_order_trades(R"({"error":{"name":"order_not_found","message":"x"}})", 0).error,
+      "server error order_not_found: x");
+}
+
 }  // namespace
 }  // namespace fillwire

@@ -243,5 +243,32 @@ TEST(Truth, AverageCostPnlMatchesTheWorkedExample) {
   EXPECT_DOUBLE_EQ(static_cast<double>(m.cost_net / m.position), 100'050'000.0);
 }
 
+TEST(Truth, FillsComeInTradeTimeOrder) {
+  // The truth's PnL is the trade-time order's (truth.hpp): the generator must emit fills in it.
+  Simulation sim(config(21));
+  for (int i = 0; i < 50'000; ++i)
+    sim.next();
+  EXPECT_GT(sim.truth().market(0).trades, 100u);
+  EXPECT_EQ(sim.truth().fills_out_of_trade_order(), 0u);
+  EXPECT_NE(sim.truth_json(false).find("\"fills_out_of_trade_order\":0"), std::string::npos);
+
+  // And the check sees a fill that comes too early: a second trade one millisecond older.
+  Truth truth;
+  Emission e{};
+  e.event.state = OrderState::trade;
+  e.order.side = Side::bid;
+  e.has_trade = true;
+  e.trade.price = fx_from_int(100);
+  e.trade.volume = kFxOne;
+  e.trade.funds = fx_from_int(100);
+  e.trade.timestamp = 2'000;
+  e.order.trades_count = 1;
+  truth.apply(e);
+  e.trade.timestamp = 1'999;
+  e.order.uuid.bytes[0] = 1;
+  truth.apply(e);
+  EXPECT_EQ(truth.fills_out_of_trade_order(), 1u);
+}
+
 }  // namespace
 }  // namespace fillwire::sim

@@ -58,6 +58,8 @@ TEST(RestQuery, TimesInKstAndIso) {
   EXPECT_EQ(ms, 1'546'609'689'000);
   ASSERT_TRUE(parse_time("2019-01-04T13:48:09Z", ms));
   EXPECT_EQ(ms, 1'546'609'689'000);
+  EXPECT_EQ(iso_kst_ms(1'546'609'689'045), "2019-01-04T22:48:09.045+09:00");
+  EXPECT_EQ(iso_kst_ms(1'546'609'689'000), "2019-01-04T22:48:09.000+09:00");
   ASSERT_TRUE(parse_time("1546609689000", ms));
   EXPECT_FALSE(parse_time("yesterday", ms));
 }
@@ -94,6 +96,21 @@ TEST_F(RestTest, OneOrderWithTradesByUuidAndIdentifier) {
   EXPECT_EQ(j["uuid"], uuid);
   EXPECT_EQ(j["trades"].size(), traded->trades.size());
   EXPECT_EQ(j["trades_count"], traded->core.trades_count);
+  // Each trade with its own figures and its time to the millisecond, in trade order.
+  for (std::size_t k = 0; k < traded->trades.size(); ++k) {
+    const TradeRecord& t = traded->trades[k];
+    const json& jt = j["trades"][k];
+    EXPECT_EQ(jt["uuid"], t.uuid.to_string());
+    EXPECT_EQ(jt["market"], j["market"]);
+    EXPECT_EQ(jt["side"], j["side"]);
+    EXPECT_EQ(jt["price"], fx_to_string(t.price));
+    EXPECT_EQ(jt["volume"], fx_to_string(t.volume));
+    EXPECT_EQ(jt["funds"], fx_to_string(t.funds));
+    EXPECT_EQ(jt["created_at"], iso_kst_ms(t.timestamp));
+    if (k > 0) {
+      EXPECT_GE(t.timestamp, traded->trades[k - 1].timestamp);
+    }
+  }
   r = get("/v1/order", "identifier=" + std::string(traded->core.identifier.view()));
   ASSERT_EQ(r.status, 200u);
   EXPECT_EQ(json::parse(r.body)["uuid"], uuid);

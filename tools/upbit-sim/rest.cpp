@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <ctime>
 
 #include "market.hpp"
@@ -107,6 +108,14 @@ std::string iso_kst(std::int64_t ms) {
   return buf;
 }
 
+std::string iso_kst_ms(std::int64_t ms) {
+  const std::string s = iso_kst(ms);  // ...T01:02:03+09:00
+  const auto millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
+  char frac[5];
+  std::snprintf(frac, sizeof frac, ".%03d", millis);
+  return s.substr(0, 19) + frac + s.substr(19);
+}
+
 bool parse_time(std::string_view text, std::int64_t& ms) {
   if (parse_int(text, ms)) return true;
   std::tm tm{};
@@ -177,7 +186,7 @@ J order_json(const OrderRecord& r, bool with_trades) {
                         {"volume", fx_to_string(t.volume)},
                         {"funds", fx_to_string(t.funds)},
                         {"trend", nullptr},
-                        {"created_at", iso_kst(t.timestamp)},
+                        {"created_at", iso_kst_ms(t.timestamp)},
                         {"side", o.side == Side::bid ? "bid" : "ask"}});
     }
     j["trades"] = trades;

@@ -3,7 +3,8 @@
 // simulator's own /sim/truth. Transport-free: the server hands in method, target and the
 // Authorization header and writes back the reply. Not thread-safe: one owner thread.
 //
-//   GET /v1/order          uuid= | identifier=                  one order with trades[]
+//   GET /v1/order          uuid= | identifier=                  one order with trades[] (trade
+//                          times with milliseconds)
 //   GET /v1/orders/open    market, state | states[] (wait, watch; default wait), page, limit
 //   (<=100),
 //                          order_by (desc | asc)
@@ -52,6 +53,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] nlohmann::ordered_json order_json(const OrderRecord& r, bool with_trades);
 // "2025-11-25T01:02:03+09:00" (KST, as Upbit writes it).
 [[nodiscard]] std::string iso_kst(std::int64_t ms);
+// "2025-11-25T01:02:03.045+09:00": with milliseconds, for trades[] (the fill's place in trade-time
+// order needs them).
+[[nodiscard]] std::string iso_kst_ms(std::int64_t ms);
 // Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither.
 [[nodiscard]] bool parse_time(std::string_view text, std::int64_t& ms);
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstring>
+
 #include "order_book.hpp"
 #include "rest.hpp"
 
@@ -32,6 +34,17 @@ void Truth::apply(const Emission& e) {
   if (e.has_trade) {
     MarketTruth& m = markets_[o.market];
     const TradeRecord& t = e.trade;
+    if (m.trades > 0) {
+      const int by_order =
+          std::memcmp(o.uuid.bytes.data(), m.last_fill_order.bytes.data(), o.uuid.bytes.size());
+      const bool after = t.timestamp != m.last_fill_ms
+                             ? t.timestamp > m.last_fill_ms
+                             : (by_order != 0 ? by_order > 0 : o.trades_count > m.last_fill_trade);
+      if (!after) ++fills_out_of_order_;
+    }
+    m.last_fill_ms = t.timestamp;
+    m.last_fill_order = o.uuid;
+    m.last_fill_trade = o.trades_count;
     ++m.trades;
     if (t.maker) ++m.maker_trades;
     m.fees += t.fee;
@@ -151,6 +164,7 @@ std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool wit
   }
   j["trades"] = trades;
   j["maker_trades"] = maker;
+  j["fills_out_of_trade_order"] = fills_out_of_order_;
   j["fees"] = int128_to_fx_string(fees);
   j["realized_pnl_gross"] = static_cast<double>(gross / kFxOne);
   j["realized_pnl_net"] = static_cast<double>(net / kFxOne);

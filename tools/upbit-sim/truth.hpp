@@ -6,6 +6,11 @@
 // Per market: base position, bought / sold volume and notional, fees, average cost gross and net
 // of buy fees, realized PnL gross and net (average-cost method: a sale realizes
 // proceeds - volume × average cost; net uses proceeds after fee and cost including buy fees).
+// Average cost depends on the order of the fills: the truth applies them in trade-time order —
+// trade time (ms), then order uuid (its bytes, i.e. its text), then the order's trade number —
+// the order a client can rebuild from the trades' own fields. The generator emits fills in that
+// order (each step trades at most one order and the clock moves on by at least 1 ms per step);
+// apply() checks it and counts any fill that would break it (`fills_out_of_trade_order`, 0).
 // Account: KRW and base balances with amounts locked in open orders; outcome counts by final
 // state; trades and maker trades; events by state.
 // Not thread-safe: one owner thread.
@@ -35,6 +40,10 @@ struct MarketTruth {
   long double realized_net = 0;
   std::uint64_t trades = 0;
   std::uint64_t maker_trades = 0;
+  // The last fill applied, in trade-time order (see the header comment).
+  std::int64_t last_fill_ms = 0;
+  Uuid last_fill_order{};
+  std::uint32_t last_fill_trade = 0;
 };
 
 struct Outcomes {
@@ -58,6 +67,10 @@ class Truth {
     return by_state_[static_cast<std::size_t>(s)];
   }
   [[nodiscard]] std::uint64_t orders() const noexcept { return orders_; }
+  // Fills that came before the previous fill of their market in trade-time order (expected 0).
+  [[nodiscard]] std::uint64_t fills_out_of_trade_order() const noexcept {
+    return fills_out_of_order_;
+  }
   // KRW held, including KRW locked in open bids (initial - buys - fees + sells).
   [[nodiscard]] I128 krw_total() const noexcept { return krw_; }
   [[nodiscard]] Fx initial_krw() const noexcept { return initial_krw_; }
@@ -75,6 +88,7 @@ class Truth {
   Outcomes outcomes_;
   std::uint64_t events_ = 0;
   std::uint64_t orders_ = 0;
+  std::uint64_t fills_out_of_order_ = 0;
   std::array<std::uint64_t, 7> by_state_{};
   std::unordered_set<Uuid, UuidHash> open_;
 };

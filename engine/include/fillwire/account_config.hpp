@@ -34,6 +34,9 @@ struct AccountConfig {
   std::size_t markets = 64;
   // Last N events kept as copies in the History ring. Rounded up to a power of two; 0 disables it.
   std::size_t history = 1024;
+  // Most recent fills kept per market (FillWindow, rounded up to a power of two) so that a fill
+  // arriving late is applied at its place in trade-time order; 0 applies fills as they come.
+  std::size_t fill_window = 64;
   // Exchange fee rate (0.05 % on KRW markets, PROTOCOL.md §9). Used only to estimate the net cost
   // of starting holdings that do not give one: actual fees always come from the events' paid_fee.
   double fee_rate = 0.0005;

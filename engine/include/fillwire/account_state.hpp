@@ -21,6 +21,11 @@
 //     cumulative fields are applied in full.
 //   - On `trade` events price and volume are the trade's (PROTOCOL.md §4): they never set the
 //     order's terms.
+//   - Fills are applied to positions in trade-time order (FillKey: trade time, order uuid, trade
+//     number), whatever order they arrive in: each market keeps its recent fills with the basis
+//     before each (FillWindow); a late fill is put at its place and the fills after it applied
+//     again. A gap healed by a later event is placed at that event's time; when the missed trade
+//     event arrives after all, its trade is taken out of the gap and put at its own time.
 // Each case is counted in counters(); what apply() did with each recent event is in history().
 
 #include <cstddef>
@@ -31,6 +36,7 @@
 #include "fillwire/account_config.hpp"
 #include "fillwire/apply_counters.hpp"
 #include "fillwire/execution_stats.hpp"
+#include "fillwire/fill_window.hpp"
 #include "fillwire/history.hpp"
 #include "fillwire/market_table.hpp"
 #include "fillwire/order.hpp"
@@ -84,6 +90,8 @@ class AccountState {
     const std::uint16_t m = market_index(code);
     return m == kNoMarket ? nullptr : &positions_[m];
   }
+  // The market's recent fills in trade-time order (FillWindow), oldest first.
+  [[nodiscard]] const FillWindow& fills_at(std::uint16_t m) const noexcept { return windows_[m]; }
   [[nodiscard]] const ExecutionStats& stats_at(std::uint16_t m) const noexcept { return stats_[m]; }
   [[nodiscard]] const ExecutionStats* stats(std::string_view code) const noexcept {
     const std::uint16_t m = market_index(code);
@@ -104,6 +112,10 @@ class AccountState {
   ApplyOutcome after_terminal(Order& o, const OrderEvent& e) noexcept;
   TradeMark mark_trade(Order& o, const OrderEvent& e) noexcept;
   void advance(Order& o, const OrderEvent& e) noexcept;
+  void add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
+                double fee) noexcept;
+  void place_late_trade(const Order& o, const OrderEvent& e) noexcept;
+  void count_placed(FillWindow::Placed placed) noexcept;
   void take_terms(Order& o, const OrderEvent& e) noexcept;
   void record_outcome(const Order& o) noexcept;
 
@@ -112,6 +124,7 @@ class AccountState {
   MarketTable markets_;
   std::unique_ptr<Position[]> positions_;
   std::unique_ptr<ExecutionStats[]> stats_;
+  std::unique_ptr<FillWindow[]> windows_;
   SmpStats smp_;
   ApplyCounters counters_;
   History history_;

@@ -26,7 +26,8 @@
 //     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "not_order",
 //                    "table_full", "market_full", "orders_created", "created_mid_life",
 //                    "gaps_healed", "trades_healed", "after_terminal", "terminal_regressions",
-//                    "completed_evictions", "created_behind_eviction", "old_trades_unknown"}
+//                    "completed_evictions", "created_behind_eviction", "old_trades_unknown",
+//                    "fills_late", "trades_split", "fills_out_of_place"}
 //   }
 // Rates are fractions (0.5 = 50 %); rates of zero completed orders are 0.
 

@@ -58,6 +58,12 @@ struct ApplyCounters {
                                               // no later than an evicted order's: possibly a late
                                               // event of an evicted order (counted, still applied)
   std::uint64_t old_trades_unknown = 0;  // trade events too far behind to tell seen from unseen
+  std::uint64_t fills_late = 0;          // fills older than their market's newest: put at their
+                                         // place in trade-time order, the newer ones re-applied
+  std::uint64_t trades_split = 0;        // late trade events taken out of a healed gap and put
+                                         // at their own time
+  std::uint64_t fills_out_of_place = 0;  // fills older than the fill window (applied at its
+                                         // start), or late trades whose gap had left it
 };
 
 }  // namespace fillwire

@@ -15,6 +15,12 @@
 // starting holding) is split: the held part realizes PnL as above; the excess is added to
 // unattributed_volume / unattributed_funds / unattributed_fees and realizes nothing, so no PnL is
 // invented against an unknown cost. Fees on that excess still count in fees_paid.
+//
+// Path dependence: the totals (fees, bought / sold volume and notional) are sums and do not depend
+// on the order of the fills; base_volume, the cost basis, realized PnL and the unattributed figures
+// do (average cost). Those eight are the PositionBasis: AccountState keeps a snapshot of it before
+// each recent fill, so a fill that arrives late is put at its place and the fills after it are
+// applied again (fill_window.hpp).
 
 #include <algorithm>
 #include <type_traits>
@@ -22,6 +28,18 @@
 #include "fillwire/order_event.hpp"
 
 namespace fillwire {
+
+// The path-dependent part of a Position (see the header comment), as one copyable value.
+struct PositionBasis {
+  double base_volume;
+  double cost_gross;
+  double cost_net;
+  double realized_gross;
+  double realized_net;
+  double unattributed_volume;
+  double unattributed_funds;
+  double unattributed_fees;
+};
 
 struct Position {
   // A residue this small relative to the volumes involved is floating-point rounding, not coins:
@@ -77,12 +95,46 @@ struct Position {
     cost_net = volume * avg_net;
   }
 
+  [[nodiscard]] PositionBasis basis() const noexcept {
+    return {base_volume,  cost_gross,          cost_net,           realized_gross,
+            realized_net, unattributed_volume, unattributed_funds, unattributed_fees};
+  }
+  void set_basis(const PositionBasis& b) noexcept {
+    base_volume = b.base_volume;
+    cost_gross = b.cost_gross;
+    cost_net = b.cost_net;
+    realized_gross = b.realized_gross;
+    realized_net = b.realized_net;
+    unattributed_volume = b.unattributed_volume;
+    unattributed_funds = b.unattributed_funds;
+    unattributed_fees = b.unattributed_fees;
+  }
+
   // Strategy thread only. Arguments are the non-negative deltas of one order's cumulative fields.
   void buy(double volume, double funds, double fee) noexcept {
+    count_buy(volume, funds, fee);
+    buy_basis(volume, funds, fee);
+  }
+  void sell(double volume, double funds, double fee) noexcept {
+    count_sell(volume, funds, fee);
+    sell_basis(volume, funds, fee);
+  }
+
+  // The two halves of buy() and sell(): the order-independent totals, then the basis.
+  void count_buy(double volume, double funds, double fee) noexcept {
     bought_volume += volume;
     bought_notional += funds;
     buy_fees += fee;
     fees_paid += fee;
+  }
+  void count_sell(double volume, double funds, double fee) noexcept {
+    sold_volume += volume;
+    sold_notional += funds;
+    sell_fees += fee;
+    fees_paid += fee;
+  }
+
+  void buy_basis(double volume, double funds, double fee) noexcept {
     if (volume > 0.0 || base_volume > 0.0) {
       base_volume += volume;
       cost_gross += funds;
@@ -93,11 +145,7 @@ struct Position {
     }
   }
 
-  void sell(double volume, double funds, double fee) noexcept {
-    sold_volume += volume;
-    sold_notional += funds;
-    sell_fees += fee;
-    fees_paid += fee;
+  void sell_basis(double volume, double funds, double fee) noexcept {
     if (volume <= 0.0) {
       realized_net -= fee;
       return;
@@ -131,6 +179,8 @@ struct Position {
   }
 };
 
+static_assert(std::is_trivially_copyable_v<PositionBasis>,
+              "Basis snapshots live in a preallocated window: they must be plain data.");
 static_assert(std::is_trivially_copyable_v<Position>,
               "The strategy may copy a Position as a snapshot: it must be plain data.");
 

@@ -8,6 +8,9 @@
 // and are converted exactly; `timestamp` is the caller's "as of" time (the query's). REST has no
 // `trade` state: fills show as cumulative fields.
 //
+// GET /v1/order also gives the order's trades[]: trade_events() turns them into the `trade` events
+// the stream would have sent, so a resync can apply missed fills one by one in trade-time order.
+//
 // Cold path (it allocates); any thread. Bad input gives an error naming the order and field.
 
 #include <cstdint>
@@ -27,6 +30,43 @@ struct RestParseResult {
 
 // `body` is one order object or an array of them. `as_of_ms` becomes each event's timestamp.
 [[nodiscard]] RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms);
+
+// One element of trades[] in GET /v1/order (PROTOCOL.md §7): market, uuid, price, volume, funds,
+// side, created_at (ISO 8601; milliseconds when given).
+struct RestTrade {
+  Uuid uuid;
+  double price = 0.0;
+  double volume = 0.0;
+  double funds = 0.0;
+  std::int64_t time_ms = 0;
+  Side side = Side::unknown;
+};
+
+struct RestOrderTrades {
+  OrderEvent order{};  // the order, as parse_rest_orders maps it
+  std::vector<RestTrade> trades;
+  std::string error;  // empty when the order and every trade parsed
+  [[nodiscard]] bool ok() const noexcept { return error.empty(); }
+};
+
+// The answer of GET /v1/order?uuid=: the order and its trades[] (absent trades[] is an error: the
+// caller asked for them).
+[[nodiscard]] RestOrderTrades parse_rest_order_trades(std::string_view body, std::int64_t as_of_ms);
+
+// The order's trades as the stream would have announced them: one `trade` event per trade, in
+// trade order, with the cumulative fields stepped trade by trade (trades_count k, executed volume
+// and funds summed up to trade k; the last step takes the order's own totals exactly), the
+// trade's price, volume, time (trade_timestamp and timestamp) and uuid, origin `resync`. REST
+// gives no fee per trade: paid_fee is shared out in proportion to the funds (the last trade takes
+// the rest), so each trade_fee is within rounding of the exchange's.
+// Needs every trade: an error when trades.size() differs from the order's trades_count, or a trade
+// belongs to another market or side.
+struct TradeEventsResult {
+  std::vector<OrderEvent> events;
+  std::string error;
+  [[nodiscard]] bool ok() const noexcept { return error.empty(); }
+};
+[[nodiscard]] TradeEventsResult trade_events(const RestOrderTrades& order);
 
 // "2019-01-04T13:48:09+09:00" (also "Z", fractional seconds) -> ms since the epoch; false if the
 // text is not such a time.

@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace fillwire {
@@ -201,6 +203,157 @@ bool parse_iso8601_ms(std::string_view s, std::int64_t& out) noexcept {
   return true;
 }
 
+namespace {
+
+// An {"error":{...}} answer as text, or empty.
+std::string server_error(simdjson::dom::element root) {
+  simdjson::dom::object err;
+  if (root["error"].get_object().get(err) != simdjson::SUCCESS) return {};
+  std::string_view name = "unknown";
+  std::string_view message;
+  if (err["name"].get_string().get(name) != simdjson::SUCCESS) name = "unknown";
+  if (err["message"].get_string().get(message) != simdjson::SUCCESS) message = {};
+  return "server error " + std::string(name) + ": " + std::string(message);
+}
+
+bool read_trade(simdjson::dom::object obj, std::size_t index, RestTrade& t, std::string& error) {
+  const auto fail = [&](const char* key, const char* why) {
+    error = "trade " + std::to_string(index) + ": field '" + key + "' " + why;
+    return false;
+  };
+  const auto text = [&](const char* key, std::string_view& out) {
+    return obj[key].get_string().get(out) == simdjson::SUCCESS;
+  };
+  const auto decimal = [&](const char* key, double& out) {
+    simdjson::dom::element v;
+    if (obj[key].get(v) != simdjson::SUCCESS || v.is_null()) return fail(key, "missing");
+    std::string_view s;
+    if (v.get_string().get(s) == simdjson::SUCCESS) {
+      const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+      if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return fail(key, "not a decimal");
+    } else if (v.get_double().get(out) != simdjson::SUCCESS) {
+      return fail(key, "not a decimal");
+    }
+    if (!(out >= 0.0) || !std::isfinite(out)) return fail(key, "not a decimal");
+    return true;
+  };
+  std::string_view s;
+  if (!text("uuid", s)) return fail("uuid", "missing");
+  if (!Uuid::parse(s, t.uuid)) return fail("uuid", "not a UUID");
+  if (!text("side", s)) return fail("side", "missing");
+  if (s == "bid") {
+    t.side = Side::bid;
+  } else if (s == "ask") {
+    t.side = Side::ask;
+  } else {
+    return fail("side", "not bid/ask");
+  }
+  if (!text("created_at", s)) return fail("created_at", "missing");
+  if (!parse_iso8601_ms(s, t.time_ms)) return fail("created_at", "not ISO 8601");
+  return decimal("price", t.price) && decimal("volume", t.volume) && decimal("funds", t.funds);
+}
+
+}  // namespace
+
+RestOrderTrades parse_rest_order_trades(std::string_view body, std::int64_t as_of_ms) {
+  RestOrderTrades result;
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (const auto ec = parser.parse(body.data(), body.size()).get(root)) {
+    result.error = std::string("response is not JSON: ") + simdjson::error_message(ec);
+    return result;
+  }
+  result.error = server_error(root);
+  if (!result.ok()) return result;
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    result.error = "not an order object";
+    return result;
+  }
+  if (!read_order(obj, 0, as_of_ms, result.order, result.error)) return result;
+  simdjson::dom::array trades;
+  if (obj["trades"].get_array().get(trades) != simdjson::SUCCESS) {
+    result.error = "order has no trades[]";
+    return result;
+  }
+  std::size_t index = 0;
+  for (simdjson::dom::element el : trades) {
+    simdjson::dom::object t;
+    RestTrade trade;
+    if (el.get_object().get(t) != simdjson::SUCCESS) {
+      result.error = "trade " + std::to_string(index) + ": not an object";
+    } else if (read_trade(t, index, trade, result.error)) {
+      std::string_view market;
+      if (t["market"].get_string().get(market) == simdjson::SUCCESS &&
+          market != result.order.code.view()) {
+        result.error = "trade " + std::to_string(index) + ": field 'market' is not the order's";
+      }
+    }
+    if (!result.ok()) {
+      result.trades.clear();
+      return result;
+    }
+    result.trades.push_back(trade);
+    ++index;
+  }
+  return result;
+}
+
+TradeEventsResult trade_events(const RestOrderTrades& r) {
+  TradeEventsResult out;
+  const OrderEvent& o = r.order;
+  if (r.trades.size() != o.trades_count) {
+    out.error = "trades[] holds " + std::to_string(r.trades.size()) + " trades, trades_count is " +
+                std::to_string(o.trades_count);
+    return out;
+  }
+  double total_funds = 0.0;
+  for (const RestTrade& t : r.trades) {
+    if (t.side != o.ask_bid) {
+      out.error = "trade " + t.uuid.to_string() + " is on the other side";
+      return out;
+    }
+    total_funds += t.funds;
+  }
+  // The order's own fields that stay true trade by trade; the terms that change with each trade
+  // (remaining, locked, fees reserved, average price) are left out.
+  constexpr std::uint32_t kKept = kRequiredFields | field_bit(Field::identifier) |
+                                  field_bit(Field::time_in_force) | field_bit(Field::smp_type) |
+                                  field_bit(Field::order_timestamp);
+  double volume = 0.0;
+  double funds = 0.0;
+  double fee = 0.0;
+  for (std::size_t k = 0; k < r.trades.size(); ++k) {
+    const RestTrade& t = r.trades[k];
+    const bool last = k + 1 == r.trades.size();
+    OrderEvent e = o;
+    e.present = (o.present & kKept) | field_bit(Field::price) | field_bit(Field::volume) |
+                field_bit(Field::trade_uuid) | field_bit(Field::trade_fee) |
+                field_bit(Field::trade_timestamp);
+    e.state = OrderState::trade;
+    e.stream_type = StreamType::unknown;
+    e.price = t.price;
+    e.volume = t.volume;
+    e.trade_uuid = t.uuid;
+    e.trade_timestamp = t.time_ms;
+    e.timestamp = t.time_ms;
+    e.trades_count = static_cast<std::uint32_t>(k + 1);
+    volume += t.volume;
+    funds += t.funds;
+    const double fee_after =
+        last ? o.paid_fee : (total_funds > 0.0 ? o.paid_fee * (funds / total_funds) : 0.0);
+    e.executed_volume = last ? o.executed_volume : std::min(volume, o.executed_volume);
+    e.executed_funds = last ? o.executed_funds : std::min(funds, o.executed_funds);
+    e.paid_fee = std::max(fee, std::min(fee_after, o.paid_fee));
+    e.trade_fee = e.paid_fee - fee;
+    fee = e.paid_fee;
+    e.reserved_fee = e.remaining_fee = e.remaining_volume = e.avg_price = e.locked = 0.0;
+    e.prevented_volume = e.prevented_locked = 0.0;
+    out.events.push_back(e);
+  }
+  return out;
+}
+
 RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms) {
   RestParseResult result;
   simdjson::dom::parser parser;
@@ -210,15 +363,8 @@ RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms) 
     return result;
   }
   // An error answer ({"error":{"name":...,"message":...}}) is reported as such, not as an order.
-  simdjson::dom::object err;
-  if (root["error"].get_object().get(err) == simdjson::SUCCESS) {
-    std::string_view name = "unknown";
-    std::string_view message;
-    if (err["name"].get_string().get(name) != simdjson::SUCCESS) name = "unknown";
-    if (err["message"].get_string().get(message) != simdjson::SUCCESS) message = {};
-    result.error = "server error " + std::string(name) + ": " + std::string(message);
-    return result;
-  }
+  result.error = server_error(root);
+  if (!result.ok()) return result;
   const auto one = [&](simdjson::dom::element el, std::size_t index) {
     simdjson::dom::object obj;
     if (el.get_object().get(obj) != simdjson::SUCCESS) {

@@ -49,7 +49,10 @@ AccountState::AccountState(const AccountConfig& config)
       markets_(config.markets),
       positions_(std::make_unique<Position[]>(config.markets)),
       stats_(std::make_unique<ExecutionStats[]>(config.markets)),
+      windows_(std::make_unique<FillWindow[]>(config.markets)),
       history_(config.history) {
+  for (std::size_t m = 0; m < config_.markets; ++m)
+    windows_[m] = FillWindow(config_.fill_window);
   for (const StartingHolding& h : config_.holdings) {
     MarketCode code;
     (void)code.assign(h.market);  // validate() checked the length
@@ -117,13 +120,17 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
   if (o.terminal) return after_terminal(o, e);
 
   const bool terminal = is_terminal(e.state);
+  TradeMark mark = TradeMark::unknown;
   if (e.state == OrderState::trade) {
     // Per-trade bookkeeping (maker flag, first fill time) happens once per trade, whatever the
     // event's fate for the position.
-    const TradeMark mark = mark_trade(o, e);
+    mark = mark_trade(o, e);
     if (mark == TradeMark::seen) return ApplyOutcome::duplicate;
   }
   const int cmp = compare_progress(e, o);
+  // A trade not seen before, yet already covered by the order's progress: it was applied inside
+  // a healed gap. Put it at its own time.
+  if (cmp <= 0 && mark == TradeMark::fresh) place_late_trade(o, e);
   if (cmp < 0) {
     if (!terminal) return ApplyOutcome::stale;
     // A terminal event carries the order's final figures, so this one contradicts what was applied:
@@ -191,8 +198,11 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
 ApplyOutcome AccountState::after_terminal(Order& o, const OrderEvent& e) noexcept {
   ++counters_.after_terminal;
   if (e.state == OrderState::trade) {
-    // A trade never seen before is still counted for its maker flag, once.
-    return mark_trade(o, e) == TradeMark::seen ? ApplyOutcome::duplicate : ApplyOutcome::stale;
+    // A trade never seen before is still counted for its maker flag, once, and put at its time.
+    const TradeMark mark = mark_trade(o, e);
+    if (mark == TradeMark::seen) return ApplyOutcome::duplicate;
+    if (mark == TradeMark::fresh) place_late_trade(o, e);
+    return ApplyOutcome::stale;
   }
   if (e.state == o.state && same_progress(e, o)) return ApplyOutcome::duplicate;
   return ApplyOutcome::stale;
@@ -242,14 +252,7 @@ void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
   const double d_volume = positive_delta(e.executed_volume, o.executed_volume);
   const double d_funds = positive_delta(e.executed_funds, o.executed_funds);
   const double d_fee = positive_delta(e.paid_fee, o.paid_fee);
-  if (d_volume > 0.0 || d_funds > 0.0 || d_fee > 0.0) {
-    Position& p = positions_[o.market];
-    if (o.side == Side::bid) {
-      p.buy(d_volume, d_funds, d_fee);
-    } else {
-      p.sell(d_volume, d_funds, d_fee);
-    }
-  }
+  if (d_volume > 0.0 || d_funds > 0.0 || d_fee > 0.0) add_fill(o, e, d_volume, d_funds, d_fee);
   ExecutionStats& s = stats_[o.market];
   s.trades += d_trades;
   s.traded_notional += d_funds;
@@ -279,6 +282,77 @@ void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
   o.state = e.state;
   o.last_ts = std::max(o.last_ts, e.timestamp);
   ++o.events_applied;
+}
+
+void AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
+                            double fee) noexcept {
+  Position& p = positions_[o.market];
+  if (o.side == Side::bid) {
+    p.count_buy(volume, funds, fee);
+  } else {
+    p.count_sell(volume, funds, fee);
+  }
+  // Called before the order takes the event's figures: o.trades_count is what was applied.
+  const std::uint32_t d_trades =
+      e.trades_count > o.trades_count ? e.trades_count - o.trades_count : 0;
+  FillHead f;
+  f.time = fill_time(e);
+  f.order = o.uuid;
+  f.trade = e.trades_count;
+  f.first_trade = d_trades > 0 ? o.trades_count + 1 : e.trades_count;
+  f.side = o.side;
+  f.volume = volume;
+  f.funds = funds;
+  f.fee = fee;
+  FillWindow& w = windows_[o.market];
+  if (e.state != OrderState::trade) {
+    f.unknown = d_trades;  // none of the trades covered announced itself
+    count_placed(w.add(p, f));
+    return;
+  }
+  f.unknown = 0;
+  if (d_trades > 1 && e.has(Field::volume) && e.has(Field::price)) {
+    // A trade event that also heals a gap: its own trade (the event's price and volume) at its
+    // time, the trades it did not announce as a gap fill just before it.
+    FillHead own = f;
+    own.first_trade = e.trades_count;
+    own.volume = std::min(e.volume, volume);
+    own.funds = std::min(e.price * e.volume, funds);
+    own.fee = std::min(e.has(Field::trade_fee) ? e.trade_fee : 0.0, fee);
+    f.trade = e.trades_count - 1;
+    f.unknown = d_trades - 1;
+    f.volume = volume - own.volume;
+    f.funds = funds - own.funds;
+    f.fee = fee - own.fee;
+    count_placed(w.add(p, f));
+    count_placed(w.add(p, own));
+    return;
+  }
+  count_placed(w.add(p, f));
+}
+
+void AccountState::place_late_trade(const Order& o, const OrderEvent& e) noexcept {
+  const FillKey key{fill_time(e), o.uuid, e.trades_count};
+  const double volume = e.has(Field::volume) ? e.volume : 0.0;
+  const double funds = e.has(Field::price) ? e.price * volume : 0.0;
+  const double fee = e.has(Field::trade_fee) ? e.trade_fee : 0.0;
+  const FillWindow::Placed placed =
+      windows_[o.market].split(positions_[o.market], key, volume, funds, fee);
+  if (placed == FillWindow::Placed::not_found) {
+    // Its gap left the window (or the fill had no window): the trade stays where it was applied.
+    ++counters_.fills_out_of_place;
+    return;
+  }
+  ++counters_.trades_split;
+  count_placed(placed);
+}
+
+void AccountState::count_placed(FillWindow::Placed placed) noexcept {
+  if (placed == FillWindow::Placed::late) {
+    ++counters_.fills_late;
+  } else if (placed == FillWindow::Placed::out_of_place) {
+    ++counters_.fills_out_of_place;
+  }
 }
 
 void AccountState::take_terms(Order& o, const OrderEvent& e) noexcept {

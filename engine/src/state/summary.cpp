@@ -137,7 +137,10 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"terminal_regressions", c.terminal_regressions},
           {"completed_evictions", c.completed_evictions},
           {"created_behind_eviction", c.created_behind_eviction},
-          {"old_trades_unknown", c.old_trades_unknown}};
+          {"old_trades_unknown", c.old_trades_unknown},
+          {"fills_late", c.fills_late},
+          {"trades_split", c.trades_split},
+          {"fills_out_of_place", c.fills_out_of_place}};
 }
 
 std::string_view smp_name(std::size_t i) {
