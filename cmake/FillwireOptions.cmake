@@ -10,6 +10,7 @@ option(FILLWIRE_BUILD_TESTS "Build the GoogleTest suites" ${PROJECT_IS_TOP_LEVEL
 option(FILLWIRE_BUILD_BENCH "Build the Google Benchmark suites" ${PROJECT_IS_TOP_LEVEL})
 option(FILLWIRE_BUILD_TOOLS "Build the fillwire CLI and upbit-sim" ${PROJECT_IS_TOP_LEVEL})
 option(FILLWIRE_WARNINGS_AS_ERRORS "Treat warnings as errors (CI)" OFF)
+option(FILLWIRE_FUZZ "Build the libFuzzer targets in tests/fuzz (clang; the fuzz preset)" OFF)
 set(FILLWIRE_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address,undefined' or 'thread'")
 # simdjson's On-Demand API is compiled for the instruction set the compiler targets: with plain
 # x86-64 flags it falls back to its scalar kernel (several times slower). The ISA floor is therefore
@@ -52,6 +53,13 @@ if(FILLWIRE_SANITIZE)
     # journal). Our own code uses no standalone fences; the journal tests run under TSan anyway.
     target_compile_options(fillwire_options INTERFACE -Wno-tsan)
   endif()
+endif()
+if(FILLWIRE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "FILLWIRE_FUZZ needs clang (libFuzzer); use the fuzz preset")
+  endif()
+  # Coverage hooks in every fillwire library; the fuzz targets link libFuzzer itself.
+  target_compile_options(fillwire_options INTERFACE -fsanitize=fuzzer-no-link)
 endif()
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   if(FILLWIRE_ISA STREQUAL "native")

@@ -132,6 +132,7 @@ struct Notices {
 
 struct RunResult {
   LiveCounters counters;
+  DecoderStats decoder;  // copied once the network thread has stopped
   std::string notices;
   std::string diff;
 };
@@ -162,12 +163,16 @@ RunResult run_against_sim(SimThread& sim, bool tls, std::uint64_t total, Probe& 
       quiet_since = std::chrono::steady_clock::now();
     }
     const bool done = sim->stats().events_generated >= total;
-    if (done && source.connected() && std::chrono::steady_clock::now() - quiet_since > 1500ms)
+    // The current connection's resync has finished (a failed one drops the connection).
+    const bool settled = !lc.resync || c.resyncs + c.resync_failures >= c.connects;
+    if (done && settled && source.connected() &&
+        std::chrono::steady_clock::now() - quiet_since > 1500ms)
       break;
   }
   pipeline.stop();
   RunResult r;
   r.counters = source.counters();
+  r.decoder = source.decoder_stats();
   r.notices = notices.all();
   r.diff = differences(sim->truth_json(true), probe.state, check_pnl);
   return r;
@@ -371,6 +376,132 @@ TEST(LiveAgainstSim, SilentConnectionIsDeclaredDeadAndReplaced) {
   EXPECT_GE(source.counters().connects, 2u) << notices.all();
   EXPECT_NE(notices.all().find("disconnected at keep-alive"), std::string::npos) << notices.all();
 }
+
+TEST(LiveAgainstSim, GarbledInvalidUtf8AndDeflatedFramesAreCountedAndNothingIsLost) {
+  ServerConfig c = sim_config(6000);
+  c.faults.malformed_prob = 0.01;
+  c.faults.invalid_utf8_prob = 0.01;
+  c.faults.compressed_prob = 0.01;
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  LiveConfig lc;
+  lc.resync = false;  // the connection never breaks: the stream alone must carry every event
+  const RunResult r = run_against_sim(sim, false, 6000, *probe, nullptr, lc);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_EQ(r.counters.connects, 1u) << r.notices;
+  EXPECT_GT(sim->stats().malformed, 60u);
+  EXPECT_EQ(r.counters.decode_errors, sim->stats().malformed);
+  EXPECT_GT(r.decoder.by_error[static_cast<std::size_t>(DecodeErrc::invalid_utf8)], 30u);
+  EXPECT_GT(r.decoder.by_error[static_cast<std::size_t>(DecodeErrc::malformed_json)], 0u);
+}
+
+TEST(LiveAgainstSim, OversizedFramesResetTheConnectionAndResyncRecoversEverything) {
+  ServerConfig c = sim_config(8000);
+  c.simulation.generator.seed = 21;
+  c.faults.oversized_prob = 0.001;
+  c.faults.oversized_bytes = 256u << 10;
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  const RunResult r = run_against_sim(sim, true, 8000, *probe, nullptr, {}, /*check_pnl=*/false);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_GT(r.counters.oversized, 0u) << r.notices;
+  EXPECT_GE(r.counters.disconnects, r.counters.oversized);
+  EXPECT_GE(r.counters.resyncs, r.counters.connects);
+  EXPECT_NE(r.notices.find("frame over 65536 bytes"), std::string::npos) << r.notices;
+}
+
+TEST(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
+  ServerConfig c = sim_config(12000);
+  c.simulation.generator.seed = 31;
+  c.faults.disconnect_after = 3000;
+  c.faults.rest_error_prob = 0.25;
+  c.rest.per_second = 2;  // the client paces itself for 30/s: it meets HTTP 429
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  const RunResult r = run_against_sim(sim, false, 12000, *probe, nullptr, {}, false);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_GE(r.counters.disconnects, 3u);
+  EXPECT_GT(sim->stats().rest_errors, 0u);
+  EXPECT_GT(r.counters.resync_failures, 0u) << r.notices;
+  EXPECT_GT(r.counters.rest_throttled, 0u) << r.notices;
+  // Every connection ran one resync: those that failed were dropped and made again.
+  EXPECT_EQ(r.counters.resyncs + r.counters.resync_failures, r.counters.connects);
+  EXPECT_GE(r.counters.resyncs, 2u);
+  EXPECT_NE(r.notices.find("RESYNC FAILED: /orders/"), std::string::npos) << r.notices;
+  EXPECT_NE(r.notices.find("HTTP 503"), std::string::npos) << r.notices;
+}
+
+TEST(LiveAgainstSim, UnresolvableHostIsReportedAndRetriedWithBackoff) {
+  Notices notices;
+  LiveConfig lc;
+  lc.url = "wss://fillwire-no-such-host.invalid/websocket/v1/private";
+  lc.backoff_initial = 50ms;
+  lc.backoff_max = 400ms;
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  std::this_thread::sleep_for(1500ms);
+  pipeline.stop();
+  const auto c = source.counters();
+  EXPECT_EQ(c.connects, 0u);
+  EXPECT_GE(c.attempts, 2u) << notices.all();
+  EXPECT_LE(c.attempts, 40u) << "retries must back off";
+  EXPECT_NE(notices.all().find("disconnected at resolve"), std::string::npos) << notices.all();
+}
+
+TEST(LiveAgainstSim, SilentServerIsDetectedLeftAndResynced) {
+  // A half-open connection: after 3000 events the server sends nothing, not even pongs.
+  ServerConfig c = sim_config(5000);
+  c.faults.stall_after = 3000;
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  LiveConfig lc;
+  lc.ping_interval = 200ms;
+  const RunResult r = run_against_sim(sim, false, 5000, *probe, nullptr, lc, false);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_GE(r.counters.disconnects, 1u) << r.notices;
+  EXPECT_GE(r.counters.connects, 2u) << r.notices;
+  EXPECT_NE(r.notices.find("disconnected at keep-alive"), std::string::npos) << r.notices;
+}
+
+// The exchange may refuse a bad token after the upgrade, with an INVALID_AUTH error frame; a
+// resync's REST query then meets HTTP 401 too. Either way: an auth failure, slowly retried.
+class AuthErrorFrame : public ::testing::TestWithParam<bool> {};
+
+TEST_P(AuthErrorFrame, IsAnAuthFailureNotRetriedInATightLoop) {
+  ServerConfig c = sim_config(0);
+  c.auth_error_frame = true;  // upgrade, then {"error":{"name":"INVALID_AUTH",...}}, then close
+  SimThread sim(c);
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(false);
+  lc.auth_backoff = 500ms;
+  lc.resync = GetParam();
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret("wrong-secret-xyz")}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  std::this_thread::sleep_for(1200ms);
+  pipeline.stop();
+  const auto counters = source.counters();
+  EXPECT_GE(counters.auth_failures, 1u) << notices.all();
+  EXPECT_LE(counters.attempts, 4u) << "auth failures must back off slowly";
+  EXPECT_GE(probe->auth_failed, 1u);
+  EXPECT_NE(notices.all().find("AUTHENTICATION FAILED"), std::string::npos) << notices.all();
+  if (lc.resync) {
+    EXPECT_NE(notices.all().find("HTTP 401"), std::string::npos) << notices.all();
+  } else {
+    EXPECT_GE(counters.server_errors, 1u) << notices.all();
+    EXPECT_NE(notices.all().find("INVALID_AUTH"), std::string::npos) << notices.all();
+  }
+  EXPECT_EQ(notices.all().find("wrong-secret-xyz"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutResync, AuthErrorFrame, ::testing::Values(false, true),
+                         [](const auto& p) {
+                           return p.param ? std::string("resync") : std::string("stream");
+                         });
 
 TEST(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {
   SimThread sim(sim_config(5000));

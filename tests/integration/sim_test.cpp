@@ -782,6 +782,105 @@ TEST(SimFaults, DelayHoldsEventsBack) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Limits on what a client may send
+
+TEST(SimLimits, OversizedWebSocketMessageIsClosedWith1009) {
+  auto cfg = base_config();
+  cfg.max_message_bytes = 4096;
+  SimServer sim(cfg);
+  // One frame over the limit: refused from its header, before the payload is buffered.
+  WsClient one(sim.port(), kPrivate, bearer());
+  ASSERT_TRUE(one.ok());
+  one.send_fragmented(std::string(5000, ' ') + kSubscribeAll, 0);
+  test::beast::error_code ec;
+  EXPECT_FALSE(one.try_read(ec).has_value());
+  EXPECT_EQ(ec, test::websocket::error::closed);
+  EXPECT_EQ(one.close_code(), 1009);
+  // Fragments each under the limit whose message is not: refused once the sum passes it.
+  WsClient fragments(sim.port(), kPrivate, bearer());
+  ASSERT_TRUE(fragments.ok());
+  fragments.send_fragmented(std::string(5000, ' ') + kSubscribeAll, 1000);
+  EXPECT_FALSE(fragments.try_read(ec).has_value());
+  EXPECT_EQ(ec, test::websocket::error::closed);
+  EXPECT_EQ(fragments.close_code(), 1009);
+  // A message at the limit is still read (and answered).
+  WsClient fits(sim.port(), kPrivate, bearer());
+  const std::string request = R"([{"method":"LIST_SUBSCRIPTIONS"},{"ticket":"x"}])";
+  fits.send(std::string(4096 - request.size(), ' ') + request);
+  EXPECT_EQ(json::parse(fits.read().data)["ticket"], "x");
+}
+
+TEST(SimLimits, OversizedHttpHeadersAndBodiesGetAClearAnswer) {
+  SimServer sim(base_config());
+  const auto big_headers =
+      test::http_raw(sim.port(), "GET /v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " +
+                                     std::string(10000, 'x') + "\r\n\r\n");
+  EXPECT_EQ(big_headers.result_int(), 431u);
+  EXPECT_EQ(error_name(big_headers.body()), "request_header_too_large");
+  const auto big_body = test::http_raw(
+      sim.port(), "POST /v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n");
+  EXPECT_EQ(big_body.result_int(), 413u);
+  EXPECT_EQ(error_name(big_body.body()), "payload_too_large");
+  // The server carries on.
+  EXPECT_EQ(test::http_get(sim.port(), "/sim/truth?orders=false").result_int(), 200u);
+}
+
+TEST(SimFaults, InvalidUtf8CompressedAndOversizedFramesAreSentAsConfigured) {
+  auto cfg = base_config();
+  cfg.faults.invalid_utf8_prob = 0.05;
+  cfg.faults.compressed_prob = 0.05;
+  cfg.faults.oversized_prob = 0.01;
+  cfg.faults.oversized_bytes = 100u << 10;
+  SimServer sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(kSubscribeAll);
+  Decoder d(256u << 10);
+  std::size_t events = 0;
+  std::size_t bad_utf8 = 0;
+  std::size_t garbage = 0;
+  std::size_t oversized = 0;
+  while (events < 1000) {
+    const Message m = c.read();
+    const Decoded r = decode(d, m.data);
+    if (r.result.error.ok() && r.result.kind == FrameKind::order) {
+      events += r.events.size();
+    } else if (m.data.size() > (100u << 10)) {
+      ++oversized;
+    } else if (m.data.front() == '{') {
+      ASSERT_EQ(r.result.error.code, DecodeErrc::invalid_utf8) << m.data;
+      ++bad_utf8;
+    } else {
+      ASSERT_FALSE(r.result.error.ok());  // deflated bytes: neither JSON nor, mostly, UTF-8
+      ++garbage;
+    }
+  }
+  EXPECT_GT(bad_utf8, 10u);
+  EXPECT_GT(garbage, 10u);
+  EXPECT_GT(oversized, 0u);
+  EXPECT_LE(bad_utf8 + garbage + oversized, sim->stats().malformed);
+}
+
+TEST(SimFaults, RestErrorsAnswer503) {
+  auto cfg = base_config();
+  cfg.faults.rest_error_prob = 0.5;
+  cfg.rest.rate_limit = false;
+  SimServer sim(cfg);
+  unsigned failed = 0;
+  for (int i = 0; i < 40; ++i) {
+    const auto r = test::http_get(sim.port(), "/v1/accounts", bearer());
+    if (r.result_int() == 503) {
+      ++failed;
+      EXPECT_EQ(error_name(r.body()), "server_error");
+    } else {
+      EXPECT_EQ(r.result_int(), 200u);
+    }
+  }
+  EXPECT_GT(failed, 5u);
+  EXPECT_LT(failed, 35u);
+  EXPECT_EQ(failed, sim->stats().rest_errors);
+}
+
+// ---------------------------------------------------------------------------------------------
 // TLS
 
 TEST(SimTls, WssWithTheGeneratedCertificateVerified) {

@@ -113,6 +113,17 @@ class BasicWsClient {
     return Message{beast::buffers_to_string(buffer_.data()), ws_.got_binary()};
   }
 
+  // Sends one text message in frames of at most `fragment` payload bytes (0: one frame).
+  void send_fragmented(const std::string& text, std::size_t fragment) {
+    ws_.auto_fragment(fragment > 0);
+    if (fragment > 0) ws_.write_buffer_bytes(fragment);
+    send(text);
+    ws_.auto_fragment(false);
+  }
+
+  // The close code the server sent (after a read ended with websocket::error::closed).
+  [[nodiscard]] std::uint16_t close_code() const { return ws_.reason().code; }
+
   void ping(const std::string& payload) {
     beast::error_code ec;
     run([&](auto done) { ws_.async_ping(websocket::ping_data(payload.c_str()), done); }, ec);
@@ -181,6 +192,28 @@ inline http::response<http::string_body> http_get(std::uint16_t port, const std:
   });
   ioc.run();
   if (result) throw std::runtime_error("HTTP GET " + target + ": " + result.message());
+  return res;
+}
+
+// Sends `request` (raw bytes: request line, headers, body) over plain HTTP on loopback and reads
+// the response, bounded to 5 s.
+inline http::response<http::string_body> http_raw(std::uint16_t port, const std::string& request) {
+  asio::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  beast::error_code result = asio::error::timed_out;
+  stream.expires_after(std::chrono::seconds(5));
+  asio::async_write(stream, asio::buffer(request), [&](beast::error_code ec, std::size_t) {
+    if (ec) {
+      result = ec;
+      return;
+    }
+    http::async_read(stream, buf, res, [&](beast::error_code rec, std::size_t) { result = rec; });
+  });
+  ioc.run();
+  if (result) throw std::runtime_error("raw HTTP request: " + result.message());
   return res;
 }
 

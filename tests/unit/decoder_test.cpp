@@ -409,6 +409,37 @@ TEST(Decoder, ListFrameSkipsBadElementAndKeepsTheRest) {
   EXPECT_EQ(sink.events[1].trades_count, 2u);
 }
 
+TEST(Decoder, JunkAfterAnObjectPublishesNothing) {
+  // Found by tests/fuzz/decoder_fuzz: `{...}}` published its event and then reported the frame
+  // as malformed, so the sink form delivered an event the single-event form called an error.
+  const auto lines = read_lines("lifecycle-default.jsonl");
+  for (const bool fast : {true, false}) {
+    Decoder d;
+    d.set_fast_path(fast);
+    for (const std::string junk : {"}", "]", " }", "{}", " x", "\x03"}) {
+      const std::string json = lines[0] + junk;
+      VectorSink sink;
+      PaddedFrame f(json);
+      const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+      EXPECT_EQ(r.error.code, DecodeErrc::malformed_json) << json;
+      EXPECT_EQ(r.events, 0u) << json;
+      EXPECT_TRUE(sink.events.empty()) << json;
+      OrderEvent e{};
+      EXPECT_EQ(decode_one(d, json, e).error.code, DecodeErrc::malformed_json) << json;
+    }
+    // In a list frame the elements before the junk are kept; the junk is one rejected part.
+    const std::string list = "[" + lines[0] + "," + lines[1] + "]]";
+    VectorSink sink;
+    PaddedFrame f(list);
+    const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+    EXPECT_EQ(r.error.code, DecodeErrc::malformed_json);
+    EXPECT_EQ(r.events, 2u);
+    EXPECT_EQ(r.rejected, 1u);
+    EXPECT_EQ(r.error.element, 2u);
+    EXPECT_EQ(sink.events.size(), 2u);
+  }
+}
+
 TEST(Decoder, FrameOverTheConfiguredMaximumIsRejected) {
   Decoder d(256);
   OrderEvent e{};

@@ -152,6 +152,34 @@ TEST_F(JournalTest, ReaderReportsACutShortTail) {
   EXPECT_NE(error.find("record 3: payload cut short"), std::string::npos) << error;
 }
 
+TEST_F(JournalTest, DamagedLengthIsReportedWithoutAllocatingIt) {
+  // Found by tests/fuzz/journal_fuzz: a record header whose length field was damaged made the
+  // reader allocate (and zero) up to 4 GiB before finding that the file is far shorter.
+  {
+    Journal journal(JournalConfig{file(), 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& p = journal.make_producer();
+    const std::string s = frame_text(0, 0);
+    ASSERT_TRUE(p.record(JournalKind::frame, s.data(), s.size(), 7));
+    journal.flush();
+  }
+  const JournalRecordHeader damaged{0xF0000000u, JournalKind::frame, {0, 0, 0}, 8};
+  std::FILE* f = std::fopen(file().c_str(), "ab");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(std::fwrite(&damaged, sizeof damaged, 1, f), 1u);
+  std::fputs("{\"short\":1}", f);
+  std::fclose(f);
+
+  JournalReader reader(file());
+  JournalRecordHeader h{};
+  std::string payload;
+  ASSERT_TRUE(reader.next(h, payload));
+  EXPECT_EQ(payload, frame_text(0, 0));
+  EXPECT_FALSE(reader.next(h, payload));
+  EXPECT_EQ(reader.error(), "record 2: payload cut short (11 of 4026531840 bytes)");
+  EXPECT_LT(payload.capacity(), 1u << 20);
+  EXPECT_EQ(reader.records(), 1u);
+}
+
 TEST_F(JournalTest, ReaderRefusesOtherFiles) {
   std::FILE* f = std::fopen(file().c_str(), "wb");
   std::fputs("{\"not\":\"a journal\"}\n", f);

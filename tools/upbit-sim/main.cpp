@@ -135,6 +135,24 @@ int main(int argc, char** argv) {
                  "Probability of a garbled extra frame before an event")
       ->check(CLI::Range(0.0, 1.0))
       ->group(faults);
+  app.add_option("--invalid-utf8-prob", f.invalid_utf8_prob,
+                 "Probability of an extra copy of an event with invalid UTF-8 in it")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--compressed-prob", f.compressed_prob,
+                 "Probability of an extra copy of an event deflated (never negotiated)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--oversized-prob", f.oversized_prob,
+                 "Probability of an extra frame of --oversized-bytes before an event")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
+  app.add_option("--oversized-bytes", f.oversized_bytes, "Size of an oversized frame")
+      ->group(faults);
+  app.add_option("--rest-error-prob", f.rest_error_prob,
+                 "Probability of answering a /v1 REST request with HTTP 503")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
   app.add_option("--stall-after", f.stall_after,
                  "After N events go silent: no events, pongs or status (see --stall-seconds)")
       ->group(faults);

@@ -18,6 +18,7 @@
 #include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/zlib/deflate_stream.hpp>
 
 #include <unistd.h>
 #include <algorithm>
@@ -120,7 +121,8 @@ class Hub {
         verifier_(config.access_key, config.secret_key),
         rest_(verifier_, nonces_, sim_, config.rest),
         tick_(ioc),
-        refuse_left_(config.faults.refuse_handshakes) {}
+        refuse_left_(config.faults.refuse_handshakes),
+        rest_fault_rng_(config.simulation.generator.seed ^ 0x5E5770FAu) {}
 
   const ServerConfig& config() const noexcept { return config_; }
   ServerStats& stats() noexcept { return stats_; }
@@ -130,6 +132,11 @@ class Hub {
 
   RestReply rest(std::string_view method, std::string_view target, std::string_view auth) {
     ++stats_.rest_requests;
+    const double p = config_.faults.rest_error_prob;
+    if (p > 0 && target.substr(0, 4) == "/v1/" && rest_fault_rng_.chance(p)) {
+      ++stats_.rest_errors;
+      return rest_error(503, "server_error", "Service temporarily unavailable (fault).");
+    }
     return rest_.handle(method, target, auth, steady_ms(), sim_clock_ms());
   }
 
@@ -290,6 +297,7 @@ class Hub {
   std::vector<std::shared_ptr<Subscriber>> subscribers_;
   ServerStats stats_;
   std::uint32_t refuse_left_;
+  Rng rest_fault_rng_;  // REST fault draws, apart from the connections' draws
   std::uint64_t connections_ = 0;
   bool started_ = false;
   bool pump_scheduled_ = false;
@@ -340,6 +348,28 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       // A frame cut short in the middle of the object: invalid JSON the client must survive.
       const std::size_t cut = 1 + static_cast<std::size_t>(rng_.below(json.size() - 1));
       append_frame(events_out(), event_opcode(), json.data(), cut);
+    }
+    if (f.invalid_utf8_prob > 0 && rng_.chance(f.invalid_utf8_prob)) {
+      ++hub_.stats().malformed;
+      // The event again with the first letter of its market code replaced by a byte that can
+      // never appear in UTF-8.
+      std::string bad(json);
+      const std::size_t at = bad.find("KRW-");
+      bad[at == std::string::npos ? bad.size() / 2 : at] = '\xFF';
+      append_frame(events_out(), event_opcode(), bad);
+    }
+    if (f.compressed_prob > 0 && rng_.chance(f.compressed_prob)) {
+      ++hub_.stats().malformed;
+      // The event deflated as permessage-deflate would, though the client never negotiated it.
+      append_frame(events_out(), event_opcode(), deflated(json));
+    }
+    if (f.oversized_prob > 0 && rng_.chance(f.oversized_prob)) {
+      ++hub_.stats().malformed;
+      // Valid JSON, but larger than any event: a client must refuse it rather than grow.
+      std::string giant = R"({"type":"myOrder","padding":")";
+      giant.append(f.oversized_bytes, 'x');
+      giant += "\"}";
+      append_frame(events_out(), event_opcode(), giant);
     }
     const int copies = f.duplicate_prob > 0 && rng_.chance(f.duplicate_prob) ? 2 : 1;
     if (copies == 2) ++hub_.stats().duplicates;
@@ -449,6 +479,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
  private:
   // ---- HTTP ------------------------------------------------------------------------------------
 
+  static constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;  // request line and headers
+  static constexpr std::uint64_t kMaxBodyBytes = 64 * 1024;   // REST queries carry no body
+
   void arm_handshake_deadline() {
     timer_.expires_after(std::chrono::seconds(30));
     timer_.async_wait([self = this->shared_from_this()](error_code ec) {
@@ -458,14 +491,27 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
 
   void read_request() {
     parser_.emplace();
-    parser_->body_limit(64 * 1024);
+    parser_->header_limit(kMaxHeaderBytes);
+    parser_->body_limit(kMaxBodyBytes);
     http::async_read(
         stream_, buf_, *parser_,
         [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
   }
 
   void on_request(error_code ec) {
-    if (ec || closed_) return shut("read");
+    if (closed_) return;
+    // Requests over the limits get a clear answer before the connection closes.
+    if (ec == http::error::header_limit) {
+      return reply_error(
+          431, error_frame("request_header_too_large",
+                           "Request headers over " + std::to_string(kMaxHeaderBytes) + " bytes."));
+    }
+    if (ec == http::error::body_limit) {
+      return reply_error(
+          413, error_frame("payload_too_large",
+                           "Request body over " + std::to_string(kMaxBodyBytes) + " bytes."));
+    }
+    if (ec) return shut("read");
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return on_upgrade(req);
     const auto auth = req[http::field::authorization];
@@ -713,6 +759,21 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       hub_.remove(this);
     }
     start_write();
+  }
+
+  static std::string deflated(std::string_view json) {
+    beast::zlib::deflate_stream ds;
+    ds.reset(6, 15, 8, beast::zlib::Strategy::normal);
+    std::string out(json.size() + 64, '\0');
+    beast::zlib::z_params zs;
+    zs.next_in = json.data();
+    zs.avail_in = json.size();
+    zs.next_out = out.data();
+    zs.avail_out = out.size();
+    error_code ec;
+    ds.write(zs, beast::zlib::Flush::sync, ec);
+    out.resize(zs.total_out);
+    return out;
   }
 
   WsOpcode event_opcode() const noexcept {

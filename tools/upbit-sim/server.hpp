@@ -20,11 +20,16 @@ namespace fillwire::sim {
 // Fault injection; every random choice comes from the seed (per connection: seed and the
 // connection's number in accept order), so a run with the same clients is reproducible.
 struct FaultConfig {
-  std::uint64_t disconnect_after = 0;   // close each connection after this many events (0: never)
-  double disconnect_every_s = 0;        // close each connection this long after it subscribed
-  double duplicate_prob = 0;            // send an event twice
-  std::size_t reorder_window = 0;       // hold up to N events and release them in random order
-  double malformed_prob = 0;            // send a garbled extra frame before an event
+  std::uint64_t disconnect_after = 0;  // close each connection after this many events (0: never)
+  double disconnect_every_s = 0;       // close each connection this long after it subscribed
+  double duplicate_prob = 0;           // send an event twice
+  std::size_t reorder_window = 0;      // hold up to N events and release them in random order
+  double malformed_prob = 0;           // send a garbled extra frame before an event
+  double invalid_utf8_prob = 0;        // send an extra copy of an event with invalid UTF-8 in it
+  double compressed_prob = 0;          // send an extra copy of an event deflated (never negotiated)
+  double oversized_prob = 0;           // send an extra frame of oversized_bytes before an event
+  std::size_t oversized_bytes = 256u << 10;
+  double rest_error_prob = 0;           // answer a /v1 REST request with HTTP 503
   std::uint64_t stall_after = 0;        // after N events go silent (no events, no pong, no status)
   double stall_s = 0;                   // how long a stall lasts (0: until the client leaves)
   std::uint32_t refuse_handshakes = 0;  // answer the next K WebSocket handshakes with HTTP 429
@@ -81,7 +86,8 @@ struct ServerStats {
   std::uint64_t slow_consumer_disconnects = 0;
   std::uint64_t fault_disconnects = 0;
   std::uint64_t duplicates = 0;
-  std::uint64_t malformed = 0;
+  std::uint64_t malformed = 0;  // garbled, invalid UTF-8, deflated and oversized extra frames
+  std::uint64_t rest_errors = 0;
 };
 
 class Server {

@@ -139,13 +139,15 @@ class Journal {
   std::thread thread_;
 };
 
-// Reads a journal file record by record (cold path; replay and tools).
+// Reads a journal file record by record (cold path; replay and tools). The file is read as it
+// was when opened: records appended later are not seen.
 class JournalReader {
  public:
   explicit JournalReader(const std::string& path);  // throws if unreadable or not a journal
 
   // The next record; false at the end of the file or at a damaged record (then error() says
-  // which, e.g. a record cut short by a crash: everything before it was read).
+  // which, e.g. a record cut short by a crash: everything before it was read). A record whose
+  // length runs past the end of the file is reported without allocating that length.
   bool next(JournalRecordHeader& header, std::string& payload);
   [[nodiscard]] const std::string& error() const noexcept { return error_; }
   [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
@@ -155,6 +157,7 @@ class JournalReader {
   std::string path_;
   std::string error_;
   std::uint64_t records_ = 0;
+  std::uint64_t size_ = 0;  // bytes in the file when opened
 };
 
 }  // namespace fillwire

@@ -609,8 +609,10 @@ struct Decoder::Impl {
     }
   }
 
-  // A status or error frame leads with its only key; anything else is decoded as an event.
-  FrameResult decode_top_object(od::object& obj, EventSink& sink, DecoderStats& stats) noexcept {
+  // A status or error frame leads with its only key; anything else is decoded as an event into a
+  // claimed slot, which the caller publishes (`decoded`) once the frame is known to end cleanly.
+  FrameResult decode_top_object(od::object& obj, EventSink& sink, DecoderStats& stats,
+                                bool& decoded) noexcept {
     FrameResult r;
     for (auto result : obj) {
       // Peek at the first key only; decode_object() restarts from the first field.
@@ -642,10 +644,7 @@ struct Decoder::Impl {
     const auto res = decode_object(obj, e, stats);
     r.kind = res.order_like ? FrameKind::order : FrameKind::other;
     r.error = res.error;
-    if (!r.error) {
-      sink.publish();
-      r.events = 1;
-    }
+    decoded = !r.error;
     return r;
   }
 
@@ -725,13 +724,14 @@ struct Decoder::Impl {
       r.error = fail(map_error(ec), Field::none);
       return r;
     }
+    bool decoded = false;  // an object frame's event, claimed and filled, not yet published
     if (type == od::json_type::object) {
       od::object obj;
       if (const auto ec = doc.get_object().get(obj)) {
         r.error = fail(map_error(ec), Field::none);
         return r;
       }
-      r = decode_top_object(obj, sink, stats);
+      r = decode_top_object(obj, sink, stats, decoded);
     } else if (type == od::json_type::array) {
       if (!allow_list) {
         r.error = fail(DecodeErrc::unexpected_list, Field::none);
@@ -750,10 +750,21 @@ struct Decoder::Impl {
                Field::none);
       return r;
     }
-    // A frame that decoded cleanly must also end cleanly: `{...} trailing` is not one message.
+    // A frame that decoded cleanly must also end cleanly: `{...} trailing` is not one message,
+    // and its event is not published. In a list frame the elements before the junk were
+    // published (as before any syntax error); the junk counts as one rejected part.
     if (r.error.ok() && r.kind != FrameKind::status && r.kind != FrameKind::error &&
         doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
       r.error = fail(DecodeErrc::malformed_json, Field::none);
+      if (type == od::json_type::array) {
+        r.error.element = r.events + r.rejected;
+        ++r.rejected;
+      }
+      decoded = false;
+    }
+    if (decoded) {
+      sink.publish();
+      r.events = 1;
     }
     return r;
   }

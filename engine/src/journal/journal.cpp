@@ -219,6 +219,10 @@ JournalReader::JournalReader(const std::string& path) : in_(path, std::ios::bina
     throw std::runtime_error("journal '" + path + "' has version " + std::to_string(version) +
                              ", this build reads version " + std::to_string(kJournalVersion));
   }
+  // The file's size bounds every record: a damaged length is found before anything is allocated.
+  in_.seekg(0, std::ios::end);
+  size_ = static_cast<std::uint64_t>(in_.tellg());
+  in_.seekg(8);
 }
 
 bool JournalReader::next(JournalRecordHeader& header, std::string& payload) {
@@ -232,6 +236,13 @@ bool JournalReader::next(JournalRecordHeader& header, std::string& payload) {
       header.kind != JournalKind::summary && header.kind != JournalKind::resync) {
     error_ = "record " + std::to_string(records_ + 1) + ": unknown kind " +
              std::to_string(static_cast<unsigned>(header.kind));
+    return false;
+  }
+  const auto at = static_cast<std::uint64_t>(in_.tellg());
+  const std::uint64_t left = size_ > at ? size_ - at : 0;
+  if (header.length > left) {
+    error_ = "record " + std::to_string(records_ + 1) + ": payload cut short (" +
+             std::to_string(left) + " of " + std::to_string(header.length) + " bytes)";
     return false;
   }
   payload.resize(header.length);

@@ -226,6 +226,7 @@ struct LiveSource::Impl {
 
   Decoder decoder;
   std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
+  std::string last_resync_error;   // why the REST side refused the credentials
   std::size_t filled = 0;
   std::string subscribe_text;
 
@@ -379,7 +380,10 @@ struct LiveSource::Impl {
       t.keep_alive_pings = false;
       ws.set_option(t);
       ws.control_callback([this](websocket::frame_type, beast::string_view) { ++activity; });
-      ws.read_message_max(cfg.max_frame_bytes);
+      // The frame size is bounded by the read buffer itself: on_read counts a message that does
+      // not fit as oversized and drops the connection. Beast's own limit would instead start a
+      // close handshake whose outcome (over TLS, often a close_notify error) hides the reason.
+      ws.read_message_max(0);
       ws.auto_fragment(false);
       // A fresh token per connection (new nonce); it goes only into this header.
       const std::string bearer = "Bearer " + make_token(creds);
@@ -415,11 +419,23 @@ struct LiveSource::Impl {
     live = true;
     connected_flag.store(true, std::memory_order_relaxed);
     n.connects.add();
-    attempt = 0;
     auth_refused = false;
     say("connected to " + cfg.url + (cfg.simple_format ? " (SIMPLE format)" : ""));
     control(ControlCode::connected);
-    if (cfg.resync) resync();
+    // A failed resync (REST down, 5xx, throttled past its retries) must not leave a gap until some
+    // later disconnect: the connection is dropped and the whole chain, resync included, runs again
+    // after the backoff, which keeps growing (`attempt` is reset only once the state is whole).
+    if (cfg.resync) {
+      switch (resync()) {
+        case ResyncResult::ok:
+          break;
+        case ResyncResult::failed:
+          return fail("resync", "REST resynchronisation failed");
+        case ResyncResult::auth_refused:
+          return auth_failed("REST resync refused: " + last_resync_error);
+      }
+    }
+    attempt = 0;
     activity_seen = activity;
     silent_ticks = 0;
     ticks_since_ping = 0;
@@ -604,6 +620,11 @@ struct LiveSource::Impl {
     unsigned status = 0;
     std::string body;
   };
+  // The REST side refused the credentials (HTTP 401 or 403).
+  struct RestAuthRefused : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
+  enum class ResyncResult : std::uint8_t { ok, failed, auth_refused };
 
   RestAnswer rest_get(const std::string& endpoint, const std::string& query) {
     const std::string target = rest_url.path + endpoint + (query.empty() ? "" : "?" + query);
@@ -654,6 +675,9 @@ struct LiveSource::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(250 * (tries + 1)));
         continue;
       }
+      if (a.status == 401 || a.status == 403) {
+        throw RestAuthRefused(endpoint + " answered HTTP " + std::to_string(a.status));
+      }
       RestParseResult parsed = parse_rest_orders(a.body, as_of);
       if (a.status != 200 || !parsed.ok()) {
         throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
@@ -663,7 +687,8 @@ struct LiveSource::Impl {
     }
   }
 
-  void resync() {
+  // ok when every order the exchange reported was published.
+  ResyncResult resync() {
     control(ControlCode::resync_begin);
     // "As of" in the exchange's clock where known (the newest event seen), else the wall clock.
     const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
@@ -732,10 +757,17 @@ struct LiveSource::Impl {
       n.resyncs.add();
       control(ControlCode::resynced, {}, static_cast<double>(applied));
       say("resynced: " + std::to_string(applied) + " orders from REST");
+      return ResyncResult::ok;
+    } catch (const RestAuthRefused& e) {
+      n.resync_failures.add();
+      control(ControlCode::resync_failed, "rest auth");
+      last_resync_error = e.what();
+      return ResyncResult::auth_refused;
     } catch (const std::exception& e) {
       n.resync_failures.add();
       control(ControlCode::resync_failed, "rest");
-      say(std::string("RESYNC FAILED: ") + e.what() + "; the next reconnect retries it");
+      say(std::string("RESYNC FAILED: ") + e.what() + "; reconnecting to retry it");
+      return ResyncResult::failed;
     }
   }
 };
