@@ -2,21 +2,20 @@
 // JSON numbers for the decoder's fast path (flat_scanner.hpp): strict grammar, exact results.
 //
 //   read_double  -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?  -> the correctly rounded double
-//   read_int     -?(0|[1-9][0-9]{0,17})                           -> int64 (no fraction, no
-//   exponent)
+//   read_int     -?(0|[1-9][0-9]{0,17})                           -> int64 (no fraction/exponent)
 //
 // Both return false on anything else; the scanner then hands the frame to the general path, which
 // names the error. They may read 8 bytes past `end`: frames carry kFramePadding readable bytes.
 //
 // How a double is made. The digits (at most 19 significant, no exponent: every amount the exchange
-// sends) are read into an integer mantissa, 8 at a time with SWAR multiply-shift steps, then the
+// sends) are read into an integer mantissa in SWAR steps of 8, 4, 2 and 1 digits, then the
 // value mantissa / 10^k (k = fraction digits) is rounded once:
 //   - mantissa < 2^53: both operands are exact doubles, and one IEEE division rounds correctly
 //     (Clinger's fast path);
 //   - otherwise (17-19 digits, e.g. 22.467660028283017): one 128-by-64-bit integer division gives
 //     the quotient's leading 63-64 bits and whether anything remains, which is all that rounding to
-//     53 bits (to nearest, ties to even) needs. (This replaced an x87 long-double division, whose
-//     result has to leave the FPU through memory: about 4x slower in a frame.)
+//     53 bits (to nearest, ties to even) needs. (No x87 long-double division: its result has to
+//     leave the FPU through memory, which stalls the frame around it.)
 // More digits, or an exponent, go to std::from_chars, also correctly rounded. Any thread; no
 // allocation, no exception.
 
