@@ -28,6 +28,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -54,6 +55,7 @@ namespace {
 constexpr std::string_view kMarkets[] = {"KRW-BTC", "KRW-ETH",  "KRW-XRP", "KRW-SOL",
                                          "KRW-ADA", "KRW-DOGE", "BTC-ETH", "USDT-BTC"};
 constexpr std::size_t kStreamEvents = 8192;
+constexpr std::size_t kTimeDigits = 13;  // ms since the epoch, until the year 2286
 constexpr std::size_t kInFlight = 256;
 constexpr std::uint64_t kWarmupEvents = 32'768;
 constexpr std::size_t kChunk = 16'384;  // throughput is also measured per chunk of events
@@ -82,6 +84,10 @@ struct StreamFrames {
     std::size_t size;     // of the frame
     std::size_t uuid_at;  // offset of the order id's text within the frame
     std::uint32_t head;   // the id's first 4 bytes (its first 8 hex digits) as generated
+    // The frame's millisecond times (timestamp, order_timestamp, trade_timestamp): where their
+    // 13 digits start within the frame (0: absent) and their values as generated.
+    std::array<std::size_t, 3> time_at;
+    std::array<std::int64_t, 3> time;
   };
   std::string text;
   std::vector<Frame> frames;
@@ -105,7 +111,22 @@ const StreamFrames& stream_frames() {
       const std::uint32_t head = (std::uint32_t{e.uuid.bytes[0]} << 24) |
                                  (std::uint32_t{e.uuid.bytes[1]} << 16) |
                                  (std::uint32_t{e.uuid.bytes[2]} << 8) | e.uuid.bytes[3];
-      out.frames.push_back({out.text.size(), frame.size(), key + 8, head});
+      StreamFrames::Frame f{out.text.size(), frame.size(), key + 8, head, {}, {}};
+      constexpr std::string_view kTimeKeys[] = {
+          "\"timestamp\":", "\"order_timestamp\":", "\"trade_timestamp\":"};
+      for (std::size_t t = 0; t < 3; ++t) {
+        const std::size_t at = frame.find(kTimeKeys[t]);
+        if (at == std::string::npos) continue;
+        const std::size_t digits = at + kTimeKeys[t].size();
+        std::int64_t v = 0;
+        std::size_t n = 0;
+        while (digits + n < frame.size() && frame[digits + n] >= '0' && frame[digits + n] <= '9')
+          v = v * 10 + (frame[digits + n++] - '0');
+        if (n != kTimeDigits) throw std::runtime_error("time not of 13 digits in: " + frame);
+        f.time_at[t] = digits;
+        f.time[t] = v;
+      }
+      out.frames.push_back(f);
       out.text += frame;
       out.text.append(kFramePadding, ' ');
       out.longest = std::max(out.longest, frame.size());
@@ -149,9 +170,15 @@ class StreamSource {
     const StreamFrames::Frame& f = frames_.frames[next_];
     char* frame = text_.data() + f.offset;
     write_hex8(frame + f.uuid_at, f.head ^ salt_);
+    // Each pass is later than the one before, as a live stream is: the account's fill window
+    // sees fills in time order, not a pass of late fills.
+    for (std::size_t t = 0; t < 3; ++t) {
+      if (f.time_at[t] != 0) write_dec13(frame + f.time_at[t], f.time[t] + shift_);
+    }
     if (++next_ == frames_.frames.size()) {
       next_ = 0;
       salt_ = static_cast<std::uint32_t>(test::uuid_salt(++pass_));
+      shift_ = test::pass_shift_ms(frames_.frames.size(), pass_);
     }
     ++sent_;
     StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
@@ -164,6 +191,10 @@ class StreamSource {
   [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
 
  private:
+  static void write_dec13(char* out, std::int64_t v) noexcept {
+    for (int i = static_cast<int>(kTimeDigits) - 1; i >= 0; --i, v /= 10)
+      out[i] = static_cast<char>('0' + v % 10);
+  }
   static void write_hex8(char* out, std::uint32_t v) noexcept {
     constexpr char kHex[] = "0123456789abcdef";
     for (int i = 7; i >= 0; --i, v >>= 4)
@@ -176,6 +207,7 @@ class StreamSource {
   std::size_t next_ = 0;
   std::uint64_t pass_ = 0;
   std::uint32_t salt_ = 0;
+  std::int64_t shift_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t run_events_ = 0;
   std::uint64_t sent_ = 0;
@@ -333,6 +365,9 @@ void full_path(benchmark::State& state) {
                                 static_cast<double>(after.events - before.events);
   state.counters["open_orders"] = static_cast<double>(account.open_order_count());
   state.counters["missing_orders"] = static_cast<double>(strategy.missing());
+  // Fills put back in time order by the fill window: the stream is in order, so about none.
+  state.counters["late_fills"] = static_cast<double>(after.fills_late + after.fills_out_of_place -
+                                                     before.fills_late - before.fills_out_of_place);
   benchmark::DoNotOptimize(strategy.checksum());
 }
 

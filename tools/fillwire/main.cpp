@@ -2,6 +2,7 @@
 //   fillwire decode FILE     decode a file of frames, one JSON per line
 //   fillwire replay FILE     apply a file of frames to an account and print its summary
 //   fillwire monitor         connect to the private stream and show the account live
+//   fillwire record          like monitor, into a replayable journal
 //   fillwire demo            upbit-sim in-process with faults, the live client, a live view and
 //                            the ground-truth verdict
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   commands.push_back(fillwire::cli::add_replay_command(app));
   commands.push_back(fillwire::cli::add_monitor_command(app));
   commands.push_back(fillwire::cli::add_demo_command(app));
+  commands.push_back(fillwire::cli::add_record_command(app));
 
   try {
     app.parse(argc, argv);

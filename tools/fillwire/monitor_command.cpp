@@ -21,15 +21,7 @@ namespace {
 
 template <class Wait>
 int run_monitor(const RunSettings& s) {
-  Credentials credentials;
-  try {
-    credentials = s.key_file.empty() ? credentials_from_env() : credentials_from_file(s.key_file);
-  } catch (const std::runtime_error& e) {
-    throw std::runtime_error(std::string(e.what()) +
-                             ". Keys come from --key-file FILE (lines UPBIT_ACCESS_KEY=... and "
-                             "UPBIT_SECRET_KEY=..., mode 0600) or from the environment variables "
-                             "UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY");
-  }
+  Credentials credentials = load_credentials(s);
   EngineConfig config = engine_config(s);
   Engine<NoStrategy, Wait> engine(config, std::move(credentials));
   const ViewSource source{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },

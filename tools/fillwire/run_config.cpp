@@ -7,6 +7,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "fillwire/auth.hpp"
+
 namespace fillwire::cli {
 namespace {
 
@@ -268,6 +270,17 @@ EngineConfig engine_config(const RunSettings& s) {
   c.log_path = s.log_path;
   c.snapshot_interval = std::chrono::milliseconds(s.refresh_ms);
   return c;
+}
+
+Credentials load_credentials(const RunSettings& s) {
+  try {
+    return s.key_file.empty() ? credentials_from_env() : credentials_from_file(s.key_file);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string(e.what()) +
+                             ". Keys come from --key-file FILE (lines UPBIT_ACCESS_KEY=... and "
+                             "UPBIT_SECRET_KEY=..., mode 0600) or from the environment variables "
+                             "UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY");
+  }
 }
 
 }  // namespace fillwire::cli

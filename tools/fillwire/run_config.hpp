@@ -74,6 +74,10 @@ class RunFlags {
 // Reads a TOML file over `s` (only the keys it sets). Throws std::runtime_error.
 void load_toml(const std::string& path, RunSettings& s, bool demo);
 
+// The keys for these settings: --key-file (mode 0600) or UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY.
+// Throws std::runtime_error saying where keys come from; never prints a key.
+[[nodiscard]] Credentials load_credentials(const RunSettings& s);
+
 // The engine configuration for these settings (url, codes, format, TLS, pinning, capacities,
 // journal, log). Credentials are separate.
 [[nodiscard]] EngineConfig engine_config(const RunSettings& s);

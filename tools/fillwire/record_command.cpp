@@ -1,0 +1,89 @@
+// fillwire record: connects like `monitor` (same Engine facade, same flags and --config keys) and
+// records the account's private stream into a journal: every raw frame with its receive time, the
+// REST resync answers, connection notices and periodic summaries. It prints one plain progress
+// line a second, and at the end where the journal is and how to replay it:
+//     fillwire replay JOURNAL        (the same final state as the live run)
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "commands.hpp"
+#include "fillwire/engine.hpp"
+#include "live_view.hpp"
+#include "run_config.hpp"
+
+namespace fillwire::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int run_record(const RunSettings& s) {
+  Engine<NoStrategy, Blocking> engine(engine_config(s), load_credentials(s));
+  install_stop_signals();
+  const auto start = Clock::now();
+  engine.start();
+  for (const std::string& w : engine.warnings())
+    fmt::print(stderr, "fillwire record: warning: {}\n", w);
+
+  auto next_line = start + std::chrono::seconds(1);
+  while (!stop_signalled()) {
+    const auto now = Clock::now();
+    if (s.duration_s > 0 && now - start >= std::chrono::duration<double>(s.duration_s)) break;
+    if (now >= next_line) {
+      const EngineCounters c = engine.counters();
+      fmt::print(
+          "{:6.1f} s  {}  events {}  frames {}  journaled {} ({} dropped)  connects {}  "
+          "resyncs {}\n",
+          std::chrono::duration<double>(now - start).count(),
+          c.connected ? "connected   " : "disconnected", c.live.events, c.live.frames,
+          c.journal.records, c.journal.dropped, c.live.connects, c.live.resyncs);
+      std::fflush(stdout);
+      next_line += std::chrono::seconds(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  engine.stop();
+  restore_stop_signals();
+
+  const EngineCounters c = engine.counters();
+  fmt::print(
+      "recorded {} events ({} frames) in {}: {} records, {} bytes, {} not journaled, {} "
+      "rotations\nreplay: fillwire replay {}\n",
+      c.live.events, c.live.frames, s.journal_path, c.journal.records, c.journal.bytes,
+      c.journal.dropped + c.journal.too_large, c.journal.rotations, s.journal_path);
+  if (c.live.connects == 0) {
+    fmt::print(stderr,
+               "fillwire record: never connected ({} attempts, {} refused credentials): check the "
+               "URL, the keys and --ca-file; --log FILE keeps the connection notices\n",
+               c.live.attempts, c.live.auth_failures);
+    return 1;
+  }
+  return c.journal.write_errors == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+Command add_record_command(CLI::App& root) {
+  CLI::App* app = root.add_subcommand(
+      "record", "Record the private myOrder stream into a replayable journal (Ctrl-C ends)");
+  auto flags = std::make_shared<RunFlags>(*app, /*demo=*/false);
+  app->footer(
+      "Needs --journal FILE (or [journal] path in --config). Keys as for monitor.\n"
+      "Example: fillwire record --url wss://127.0.0.1:PORT/websocket/v1/private --ca-file sim.pem "
+      "--journal run.fwj --duration 60\n"
+      "Then:    fillwire replay run.fwj");
+  return {app, [flags]() -> int {
+            RunSettings s = flags->resolve();
+            if (s.url.empty()) s.url = LiveConfig{}.url;
+            if (s.journal_path.empty())
+              throw std::runtime_error(
+                  "record needs a journal to write: give --journal FILE (or [journal] path in the "
+                  "--config file)");
+            return run_record(s);
+          }};
+}
+
+}  // namespace fillwire::cli
