@@ -52,7 +52,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] nlohmann::ordered_json order_json(const OrderRecord& r, bool with_trades);
 // "2025-11-25T01:02:03+09:00" (KST, as Upbit writes it).
 [[nodiscard]] std::string iso_kst(std::int64_t ms);
-// Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither.
+// Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither, or if the time is outside
+// 1970-01-01 .. 9999-12-31 (so that window arithmetic on it cannot overflow).
 [[nodiscard]] bool parse_time(std::string_view text, std::int64_t& ms);
 
 class RestApi {
