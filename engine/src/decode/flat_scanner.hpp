@@ -357,7 +357,11 @@ class FlatScanner {
       ++p;
       if (p < end && (*p == '+' || *p == '-')) ++p;
       if (p >= end || *p < '0' || *p > '9') return false;
+      const char* exponent = p;
       skip_digits(p, end);
+      // Exponents of more than three digits (`0e6666...`) are the general path's to judge:
+      // from_chars and simdjson differ on them, and the two paths must agree.
+      if (p - exponent > 3) return false;
     }
     if (exact && mantissa < (std::uint64_t{1} << 53)) {
       // Both operands are exact doubles (at most 19 fraction digits, so 10^k is exact), and one
