@@ -520,6 +520,25 @@ TEST(Decoder, LongExponentsGetTheSameAnswerFromBothPaths) {
   }
 }
 
+TEST(Decoder, LongDecimalsAreCorrectlyRounded) {
+  // Found by tests/fuzz/decoder_fuzz: simdjson 3.0 read this 60-digit decimal as 1.7e-41 on the
+  // general path; the fast path (from_chars) read it right.
+  const std::string number = "0.544444444444444444444444444444444444444444444444444444444444";
+  for (const bool fast : {true, false}) {
+    Decoder d;
+    d.set_fast_path(fast);
+    OrderEvent e{};
+    const auto r = decode_one(d, with(R"(,"volume":)" + number), e);
+    ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+    EXPECT_EQ(e.volume, 0.5444444444444444) << (fast ? "fast" : "general");
+  }
+  Decoder fast;
+  Decoder general;
+  general.set_fast_path(false);
+  expect_paths_agree(fast, general, with(R"(,"volume":)" + number + " "));
+  expect_paths_agree(fast, general, with(R"(,"volume":-)" + number + "e-3"));
+}
+
 TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {
   // Cheap in-suite robustness check; the libFuzzer target goes much further.
   const std::string seed = read_file("myorder-trade-default.json");
