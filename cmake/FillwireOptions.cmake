@@ -10,6 +10,7 @@ option(FILLWIRE_BUILD_TESTS "Build the GoogleTest suites" ${PROJECT_IS_TOP_LEVEL
 option(FILLWIRE_BUILD_BENCH "Build the Google Benchmark suites" ${PROJECT_IS_TOP_LEVEL})
 option(FILLWIRE_BUILD_TOOLS "Build the fillwire CLI and upbit-sim" ${PROJECT_IS_TOP_LEVEL})
 option(FILLWIRE_WARNINGS_AS_ERRORS "Treat warnings as errors (CI)" OFF)
+option(FILLWIRE_HARDENING "Optimised builds: fortified libc calls, stack protector, full RELRO, PIE" ON)
 option(FILLWIRE_FUZZ "Build the libFuzzer targets in tests/fuzz (clang; the fuzz preset)" OFF)
 set(FILLWIRE_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address,undefined' or 'thread'")
 # simdjson's On-Demand API is compiled for the instruction set the compiler targets: with plain
@@ -53,6 +54,22 @@ if(FILLWIRE_SANITIZE)
     # journal). Our own code uses no standalone fences; the journal tests run under TSan anyway.
     target_compile_options(fillwire_options INTERFACE -Wno-tsan)
   endif()
+endif()
+# Hardening of the optimised builds (release and bench presets, and the library they install):
+# fortified libc calls (_FORTIFY_SOURCE=2 needs optimisation, and is meaningless under the
+# sanitizers, which check the same calls themselves), stack canaries in functions with arrays,
+# position-independent executables, and full RELRO (GOT read-only after start-up, no lazy
+# binding). tests/hardening checks the built executables for each of them.
+string(TOUPPER "${CMAKE_BUILD_TYPE}" _fillwire_build_type)
+if(FILLWIRE_HARDENING AND NOT FILLWIRE_SANITIZE AND _fillwire_build_type MATCHES "^(RELEASE|RELWITHDEBINFO|MINSIZEREL)$")
+  set(FILLWIRE_HARDENED ON)
+else()
+  set(FILLWIRE_HARDENED OFF)
+endif()
+if(FILLWIRE_HARDENED)
+  target_compile_options(fillwire_options INTERFACE
+    -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE)
+  target_link_options(fillwire_options INTERFACE -pie -Wl,-z,relro,-z,now)
 endif()
 if(FILLWIRE_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -612,6 +612,37 @@ TEST(Decoder, FastPathNumbersAreCorrectlyRounded) {
   EXPECT_EQ(fast.stats().fast_frames - fast_before, numbers.size());  // none left to simdjson
 }
 
+TEST(Decoder, LongExponentsGetTheSameAnswerFromBothPaths) {
+  // Found by tests/fuzz/decoder_fuzz: "v":0e666...662 decoded as 0 on the fast path (from_chars)
+  // and as an error on the general path (simdjson).
+  Decoder fast;
+  Decoder general;
+  general.set_fast_path(false);
+  for (const char* number : {"0e666666666666666666666666666666666666666666662", "0e-99999",
+                             "1e0000000000000000001", "5e-0324", "0.5e0009"}) {
+    expect_paths_agree(fast, general, with(std::string(R"(,"volume":)") + number));
+  }
+}
+
+TEST(Decoder, LongDecimalsAreCorrectlyRounded) {
+  // Found by tests/fuzz/decoder_fuzz: simdjson 3.0 read this 60-digit decimal as 1.7e-41 on the
+  // general path; the fast path (from_chars) read it right.
+  const std::string number = "0.544444444444444444444444444444444444444444444444444444444444";
+  for (const bool fast : {true, false}) {
+    Decoder d;
+    d.set_fast_path(fast);
+    OrderEvent e{};
+    const auto r = decode_one(d, with(R"(,"volume":)" + number), e);
+    ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+    EXPECT_EQ(e.volume, 0.5444444444444444) << (fast ? "fast" : "general");
+  }
+  Decoder fast;
+  Decoder general;
+  general.set_fast_path(false);
+  expect_paths_agree(fast, general, with(R"(,"volume":)" + number + " "));
+  expect_paths_agree(fast, general, with(R"(,"volume":-)" + number + "e-3"));
+}
+
 TEST(Decoder, SurvivesRandomMutationsWithoutCrashing) {
   // Cheap in-suite robustness check; the libFuzzer target goes much further.
   const std::string seed = read_file("myorder-trade-default.json");

@@ -64,6 +64,26 @@ TEST(RestQuery, TimesInKstAndIso) {
   EXPECT_FALSE(parse_time("yesterday", ms));
 }
 
+TEST(RestQuery, TimesOutsideTheCalendarAreRefused) {
+  std::int64_t ms = 0;
+  EXPECT_FALSE(parse_time("9223372036854775807", ms));
+  EXPECT_FALSE(parse_time("-1", ms));
+  EXPECT_FALSE(parse_time("-999-01-01T00:00:00Z", ms));
+  EXPECT_TRUE(parse_time("9999-12-31T23:59:59Z", ms));
+  EXPECT_TRUE(parse_time("0", ms));
+}
+
+TEST_F(RestTest, ExtremeTimeWindowsAreValidationErrors) {
+  // Under UBSan (tests/fuzz/sim_rest_fuzz given these targets): start + 7 days, end - 7 days and
+  // end - start overflowed int64 for times near its limits.
+  for (const char* q : {"start_time=9223372036854775807", "end_time=-9223372036854775807",
+                        "start_time=-9223372036854775807&end_time=9223372036854775807"}) {
+    const RestReply r = get("/v1/orders/closed", q);
+    EXPECT_EQ(r.status, 400u) << q;
+    EXPECT_EQ(json::parse(r.body)["error"]["name"], "validation_error") << q;
+  }
+}
+
 TEST_F(RestTest, OpenOrdersMatchTheBook) {
   const auto r = get("/v1/orders/open", "states[]=wait&states[]=watch&limit=100");
   ASSERT_EQ(r.status, 200u) << r.body;

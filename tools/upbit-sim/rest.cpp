@@ -117,7 +117,10 @@ std::string iso_kst_ms(std::int64_t ms) {
 }
 
 bool parse_time(std::string_view text, std::int64_t& ms) {
-  if (parse_int(text, ms)) return true;
+  // 9999-12-31T23:59:59.999Z: far from int64 limits, so start + 7 days and end - start are safe.
+  constexpr std::int64_t kLastMs = 253'402'300'799'999;
+  const auto in_range = [&ms] { return ms >= 0 && ms <= kLastMs; };
+  if (parse_int(text, ms)) return in_range();
   std::tm tm{};
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
   char rest[16] = {};
@@ -142,7 +145,7 @@ bool parse_time(std::string_view text, std::int64_t& ms) {
     secs -= offset;
   }
   ms = secs * 1000;
-  return true;
+  return in_range();
 }
 
 RestReply rest_error(unsigned status, std::string_view name, std::string_view message) {

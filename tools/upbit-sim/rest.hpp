@@ -56,7 +56,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // "2025-11-25T01:02:03.045+09:00": with milliseconds, for trades[] (the fill's place in trade-time
 // order needs them).
 [[nodiscard]] std::string iso_kst_ms(std::int64_t ms);
-// Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither.
+// Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither, or if the time is outside
+// 1970-01-01 .. 9999-12-31 (so that window arithmetic on it cannot overflow).
 [[nodiscard]] bool parse_time(std::string_view text, std::int64_t& ms);
 
 class RestApi {

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cstddef>
 #include <cstring>
 #include <limits>
@@ -321,9 +322,30 @@ struct Decoder::Impl {
     return fail(map_error(ec), f);
   }
 
+  // simdjson 3.0 (Debian 12) misreads some decimals of more than 19 significant digits: a
+  // 60-digit 0.5444...4 came back as 1.7e-41. Such numbers (never sent by the exchange, whose
+  // amounts have at most 8 decimals) are converted again with from_chars, which rounds correctly.
+  static bool reread_long_decimal(std::string_view tok, double& out) noexcept {
+    while (!tok.empty() &&
+           (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' || tok.back() == '\t')) {
+      tok.remove_suffix(1);
+    }
+    int digits = 0;
+    for (const char c : tok) {
+      if (c == 'e' || c == 'E') break;
+      digits += c >= '0' && c <= '9';
+    }
+    if (digits <= 19) return true;
+    const auto r = std::from_chars(tok.data(), tok.data() + tok.size(), out);
+    return r.ec == std::errc{} && r.ptr == tok.data() + tok.size();
+  }
+
   FILLWIRE_INLINE static DecodeError read_double(od::value& v, Field f, double& out) noexcept {
     const auto ec = v.get_double().get(out);
-    return ec ? number_error(v, ec, f) : DecodeError{};
+    if (ec) return number_error(v, ec, f);
+    const std::string_view tok = v.raw_json_token();
+    if (tok.size() > 20 && !reread_long_decimal(tok, out)) return fail(DecodeErrc::out_of_range, f);
+    return DecodeError{};
   }
 
   FILLWIRE_INLINE static DecodeError read_string(od::value& v, Field f,

@@ -180,7 +180,11 @@ inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
     ++p;
     if (p < end && (*p == '+' || *p == '-')) ++p;
     if (p >= end || *p < '0' || *p > '9') return false;
+    const char* exponent = p;
     skip_digits(p, end);
+    // Exponents of more than three digits (`0e6666...`) are the general path's to judge:
+    // from_chars and simdjson differ on them, and the two paths must agree.
+    if (p - exponent > 3) return false;
   }
   if (exact) {
     const auto k = static_cast<unsigned>(fraction_digits);  // 0..19

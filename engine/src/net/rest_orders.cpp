@@ -43,6 +43,8 @@ class OrderReader {
       if (v.get_string().get(s) != simdjson::SUCCESS) return fail(key, "not a decimal");
       const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
       if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return fail(key, "not a decimal");
+      // from_chars also reads "nan" and "inf", which no amount is (and the stream cannot carry).
+      if (!std::isfinite(out)) return fail(key, "not a finite decimal");
     } else if (v.get_double().get(out) != simdjson::SUCCESS) {
       return fail(key, "not a decimal");
     }
