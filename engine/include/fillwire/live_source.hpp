@@ -7,8 +7,10 @@
 // Frames are read into one fixed buffer that keeps the decoder's padding after every frame, and are
 // decoded in place straight into claimed ring slots. On any failure it closes, backs off
 // exponentially with full jitter, reconnects, resubscribes and resynchronises over REST (orders
-// open, orders closed since the last event seen minus a margin, and every order it saw open), so
-// the account state equals the exchange's after every reconnect. Connection notices are published
+// open, orders closed since the last event seen minus a margin, and every order it saw open; for
+// each order with a trade it did not see as an event, the order's trades[], fed as one trade event
+// per missed trade in trade-time order before the order snapshots), so the account state equals
+// the exchange's after every reconnect, PnL included. Connection notices are published
 // into the ring as control events (control_event.hpp), in order with the data.
 //
 // Thread contract: poll() and everything it calls run on the network thread only (the Pipeline's
@@ -48,6 +50,10 @@ struct LiveConfig {
   std::size_t max_frame_bytes = 64 * 1024;        // a larger frame resets the connection
   bool blocking = false;  // run() the io_context (sleeps) instead of busy poll()
   bool resync = true;     // REST resynchronisation after every (re)connect
+  // The resync runs when the first frame after subscribing arrives (its time tells which missed
+  // trades the stream will not bring), or after this long on a quiet stream.
+  std::chrono::milliseconds resync_wait{500};
+  std::size_t rest_per_second = 30;  // REST requests allowed in any second (exchange's limit)
   std::chrono::milliseconds closed_margin{60000};  // closed orders since last event minus this
   std::int64_t first_closed_since_ms = -1;  // first connect: closed orders since (ms); -1 none
   std::size_t open_tracking_capacity = 1u << 16;  // orders remembered as open, for resync
@@ -64,6 +70,10 @@ struct LiveCounters {
   std::uint64_t resync_events = 0;
   std::uint64_t resyncs = 0;
   std::uint64_t resync_failures = 0;
+  std::uint64_t resync_trade_queries = 0;       // orders whose trades were fetched (GET /order)
+  std::uint64_t resync_trades = 0;              // missed trades applied one by one from them
+  std::uint64_t resync_trades_unavailable = 0;  // orders whose trades could not be fetched: their
+                                                // fills applied from the order's totals instead
   std::uint64_t rest_requests = 0;
   std::uint64_t rest_throttled = 0;  // HTTP 429 answers
   std::uint64_t decode_errors = 0;   // frames with a decode error (journaled raw)

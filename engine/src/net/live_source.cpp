@@ -21,7 +21,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cstring>
+#include <deque>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -30,6 +33,7 @@
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/encoder.hpp"
+#include "fillwire/fill_window.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/rest_orders.hpp"
 
@@ -125,64 +129,118 @@ std::int64_t wall_ms() {
 }
 
 //------------------------------------------------------------------------------------------------
-// Orders seen open, for the resync's per-uuid query: a fixed open-addressing set, no allocation
-// after start, deletion by backward shift (no tombstones).
+// Orders this client saw, for the resync: whether each is open (the per-uuid query asks about
+// those) and which of its trades arrived as their own events (an order with a trade missing has
+// its trades fetched). A fixed open-addressing table, no allocation after start; when it is full
+// the order entered first is forgotten (a forgotten order only costs an extra query). Deletion by
+// backward shift (no tombstones).
 
-class UuidSet {
+class OrderTracker {
  public:
-  explicit UuidSet(std::size_t capacity) {
+  explicit OrderTracker(std::size_t capacity) {
     std::size_t n = 16;
     while (n < capacity * 2)
       n <<= 1;
-    slots_.assign(n, Uuid{});
-    used_.assign(n, 0);
+    slots_.assign(n, Entry{});
     mask_ = n - 1;
-    limit_ = capacity;
+    fifo_.assign(std::max<std::size_t>(capacity, 1), Uuid{});
   }
-  void insert(const Uuid& u) noexcept {
-    if (size_ >= limit_) return;  // full: the closed-orders query still covers these
-    std::size_t i = u.hash() & mask_;
-    while (used_[i]) {
-      if (slots_[i] == u) return;
-      i = (i + 1) & mask_;
+
+  // Network thread, every event published (stream and resync).
+  void on_event(const OrderEvent& e) noexcept {
+    Entry& t = upsert(e.uuid);
+    if (is_terminal(e.state)) t.closed = true;  // absorbing: a late event does not reopen it
+    if (e.state != OrderState::trade || e.trades_count == 0) return;
+    const std::uint32_t k = e.trades_count;
+    if (k > t.top) {
+      const std::uint32_t shift = k - t.top;
+      t.seen = shift >= 64 ? 0 : t.seen << shift;
+      t.seen |= 1;
+      t.top = k;
+    } else if (t.top - k < 64) {
+      t.seen |= std::uint64_t{1} << (t.top - k);
     }
-    slots_[i] = u;
-    used_[i] = 1;
-    ++size_;
   }
+
+  // Trade `k` of the order came as its own event (trades 64 or more behind the newest seen are
+  // taken as seen).
+  [[nodiscard]] bool trade_seen(const Uuid& id, std::uint32_t k) const noexcept {
+    const Entry* t = find(id);
+    if (t == nullptr || k > t->top) return false;
+    return t->top - k >= 64 || ((t->seen >> (t->top - k)) & 1) != 0;
+  }
+  [[nodiscard]] bool all_trades_seen(const Uuid& id, std::uint32_t trades_count) const noexcept {
+    for (std::uint32_t k = trades_count; k > 0 && trades_count - k < 64; --k) {
+      if (!trade_seen(id, k)) return false;
+    }
+    return true;
+  }
+
+  template <class F>
+  void for_each_open(F&& f) const {
+    for (const Entry& t : slots_) {
+      if (t.used && !t.closed) f(t.id);
+    }
+  }
+
+ private:
+  struct Entry {
+    Uuid id{};
+    std::uint64_t seen = 0;  // bit i: trade number top - i arrived
+    std::uint32_t top = 0;   // highest trade number seen
+    bool used = false;
+    bool closed = false;
+  };
+
+  [[nodiscard]] const Entry* find(const Uuid& u) const noexcept {
+    for (std::size_t i = u.hash() & mask_; slots_[i].used; i = (i + 1) & mask_) {
+      if (slots_[i].id == u) return &slots_[i];
+    }
+    return nullptr;
+  }
+
+  Entry& upsert(const Uuid& u) noexcept {
+    std::size_t i = u.hash() & mask_;
+    for (; slots_[i].used; i = (i + 1) & mask_) {
+      if (slots_[i].id == u) return slots_[i];
+    }
+    if (size_ == fifo_.size()) {
+      erase(fifo_[fifo_head_]);  // forget the order entered first
+      i = u.hash() & mask_;
+      while (slots_[i].used)
+        i = (i + 1) & mask_;
+    }
+    fifo_[(fifo_head_ + size_) % fifo_.size()] = u;
+    if (size_ == fifo_.size()) {
+      fifo_head_ = (fifo_head_ + 1) % fifo_.size();
+    } else {
+      ++size_;
+    }
+    slots_[i] = Entry{u, 0, 0, true, false};
+    return slots_[i];
+  }
+
   void erase(const Uuid& u) noexcept {
     std::size_t i = u.hash() & mask_;
-    while (used_[i]) {
-      if (slots_[i] == u) break;
+    while (slots_[i].used && !(slots_[i].id == u))
       i = (i + 1) & mask_;
-    }
-    if (!used_[i]) return;
-    used_[i] = 0;
-    --size_;
-    for (std::size_t j = (i + 1) & mask_; used_[j]; j = (j + 1) & mask_) {
-      const std::size_t home = slots_[j].hash() & mask_;
+    if (!slots_[i].used) return;
+    slots_[i].used = false;
+    for (std::size_t j = (i + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
+      const std::size_t home = slots_[j].id.hash() & mask_;
       // Move j back into the hole at i if its home is not in (i, j] (cyclically).
       if (((j - home) & mask_) >= ((j - i) & mask_)) {
         slots_[i] = slots_[j];
-        used_[i] = 1;
-        used_[j] = 0;
+        slots_[j].used = false;
         i = j;
       }
     }
   }
-  template <class F>
-  void for_each(F&& f) const {
-    for (std::size_t i = 0; i < slots_.size(); ++i) {
-      if (used_[i]) f(slots_[i]);
-    }
-  }
-  [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
- private:
-  std::vector<Uuid> slots_;
-  std::vector<std::uint8_t> used_;
+  std::vector<Entry> slots_;
   std::size_t mask_ = 0;
-  std::size_t limit_ = 0;
+  std::vector<Uuid> fifo_;  // orders in the order they were entered, oldest at fifo_head_
+  std::size_t fifo_head_ = 0;
   std::size_t size_ = 0;
 };
 
@@ -220,6 +278,9 @@ struct LiveSource::Impl {
   tcp::resolver resolver{ioc};
   asio::steady_timer retry_timer{ioc};
   asio::steady_timer keepalive_timer{ioc};
+  asio::steady_timer resync_timer{ioc};
+  bool resync_pending = false;   // subscribed; the resync waits for the first frame (or a timeout)
+  std::vector<OrderEvent> held;  // the first frame's events, published after the resync
   std::optional<PlainWs> plain;
   std::optional<TlsWs> secure;
   http::response<http::string_body> handshake_response;
@@ -234,7 +295,7 @@ struct LiveSource::Impl {
   std::uint64_t next_seq = 0;
   std::uint64_t recv_ts = 0;
 
-  UuidSet open_orders;
+  OrderTracker orders_seen;
   std::int64_t last_event_ms = -1;
   bool first_connect = true;
   unsigned attempt = 0;
@@ -250,8 +311,8 @@ struct LiveSource::Impl {
 
   struct {
     Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
-        resync_failures, rest_requests, rest_throttled, decode_errors, oversized, server_errors,
-        status_frames;
+        resync_failures, resync_trade_queries, resync_trades, resync_trades_unavailable,
+        rest_requests, rest_throttled, decode_errors, oversized, server_errors, status_frames;
   } n;
 
   Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
@@ -261,7 +322,7 @@ struct LiveSource::Impl {
         notice(std::move(nf)),
         decoder(cfg.max_frame_bytes),
         buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
-        open_orders(cfg.open_tracking_capacity),
+        orders_seen(cfg.open_tracking_capacity),
         rng(cfg.seed != 0 ? cfg.seed
                           : static_cast<std::uint64_t>(
                                 std::chrono::steady_clock::now().time_since_epoch().count())) {
@@ -422,20 +483,19 @@ struct LiveSource::Impl {
     auth_refused = false;
     say("connected to " + cfg.url + (cfg.simple_format ? " (SIMPLE format)" : ""));
     control(ControlCode::connected);
-    // A failed resync (REST down, 5xx, throttled past its retries) must not leave a gap until some
-    // later disconnect: the connection is dropped and the whole chain, resync included, runs again
-    // after the backoff, which keeps growing (`attempt` is reset only once the state is whole).
     if (cfg.resync) {
-      switch (resync()) {
-        case ResyncResult::ok:
-          break;
-        case ResyncResult::failed:
-          return fail("resync", "REST resynchronisation failed");
-        case ResyncResult::auth_refused:
-          return auth_failed("REST resync refused: " + last_resync_error);
-      }
+      // The resync runs when the first frame arrives: its exchange time says which missed trades
+      // the stream will not bring (those before it). A quiet stream resyncs after resync_wait.
+      resync_pending = true;
+      resync_timer.expires_after(cfg.resync_wait);
+      resync_timer.async_wait([this](beast::error_code e) {
+        if (e || !resync_pending || !live) return;
+        resync_pending = false;
+        (void)run_resync(-1);
+      });
+    } else {
+      attempt = 0;  // no resync to wait for: the connection is whole
     }
-    attempt = 0;
     activity_seen = activity;
     silent_ticks = 0;
     ticks_since_ping = 0;
@@ -513,6 +573,7 @@ struct LiveSource::Impl {
     recv_ts = now_ticks();
     n.frames.add();
     const char* data = buffer.get();
+    if (resync_pending) return on_first_frame(data, size);
     if (journal != nullptr) (void)journal->record(JournalKind::frame, data, size, recv_ts);
     struct Stamp {
       Impl* self;
@@ -539,15 +600,60 @@ struct LiveSource::Impl {
     }
   }
 
-  // Remembers what the resync must ask about: orders seen open, and (stream events only: a resync
-  // event carries the query time, not the exchange's) the newest event time.
+  // Cold: the first frame after subscribing. Its events are decoded aside; the earliest exchange
+  // time among them bounds what the resync must bring (older missed trades), then they are
+  // published after the resync's events, in order.
+  void on_first_frame(const char* data, std::size_t size) {
+    held.clear();
+    held.reserve(cfg.max_frame_bytes / 32 + 1);  // no event in a frame is shorter than 32 bytes
+    struct Hold {
+      std::vector<OrderEvent>* v;
+      std::size_t published = 0;
+      OrderEvent& claim() noexcept {
+        // A claim not published (a bad element) is reused, like a ring slot.
+        if (v->size() == published && v->size() < v->capacity()) v->emplace_back();
+        return (*v)[std::min(published, v->size() - 1)];
+      }
+      void publish() noexcept { published = std::min(published + 1, v->size()); }
+    } hold{&held};
+    const FrameResult r = decoder.decode(data, size, EventSink{hold});
+    held.resize(hold.published);
+    std::int64_t first_ms = -1;
+    for (const OrderEvent& e : held) {
+      if (e.kind == EventKind::order && (first_ms < 0 || e.timestamp < first_ms))
+        first_ms = e.timestamp;
+    }
+    if (first_ms >= 0) {
+      resync_pending = false;
+      resync_timer.cancel();
+      // On failure the connection is closed (a reconnect follows); the held events are still
+      // published below: nothing the exchange sent is dropped, and applying them is idempotent.
+      (void)run_resync(first_ms);
+    }
+    // Journaled after the resync's records: a replay applies them in the same order.
+    if (journal != nullptr) (void)journal->record(JournalKind::frame, data, size, recv_ts);
+    for (const OrderEvent& e : held) {
+      OrderEvent& slot = sink->claim();
+      slot = e;
+      slot.seq = next_seq++;
+      slot.recv_ts = recv_ts;
+      track(slot);
+      sink->publish();
+      n.events.add();
+    }
+    if (r.error) n.decode_errors.add();
+    if (r.kind == FrameKind::status) {
+      n.status_frames.add();
+    } else if (r.kind == FrameKind::error) {
+      on_server_error(r.server_error);
+    }
+  }
+
+  // Remembers what the resync must ask about: orders seen open and the trades seen, and (stream
+  // events only: a resync event carries the query time, not the exchange's) the newest event time.
   void track(const OrderEvent& e) noexcept {
     if (e.origin == EventOrigin::stream && e.timestamp > last_event_ms) last_event_ms = e.timestamp;
-    if (is_terminal(e.state)) {
-      open_orders.erase(e.uuid);
-    } else {
-      open_orders.insert(e.uuid);
-    }
+    orders_seen.on_event(e);
   }
 
   void on_server_error(const ServerError& err) {
@@ -563,6 +669,8 @@ struct LiveSource::Impl {
 
   void close_stream() {
     live = false;
+    resync_pending = false;
+    resync_timer.cancel();
     connected_flag.store(false, std::memory_order_relaxed);
     keepalive_timer.cancel();
     beast::error_code ignored;
@@ -619,6 +727,7 @@ struct LiveSource::Impl {
   struct RestAnswer {
     unsigned status = 0;
     std::string body;
+    std::string remaining_req;  // the Remaining-Req header ("group=default; min=1800; sec=29")
   };
   // The REST side refused the credentials (HTTP 401 or 403).
   struct RestAuthRefused : std::runtime_error {
@@ -661,15 +770,38 @@ struct LiveSource::Impl {
       beast::error_code ignored;
       s.socket().shutdown(tcp::socket::shutdown_both, ignored);
     }
-    return {res.result_int(), std::move(res.body())};
+    return {res.result_int(), std::move(res.body()), std::string(res["Remaining-Req"])};
   }
 
-  // One endpoint, paced under the exchange's 30 requests/s and retried on 429.
-  std::vector<OrderEvent> rest_orders(const std::string& endpoint, const std::string& query,
-                                      std::int64_t as_of) {
+  // REST pacing: the exchange allows rest_per_second requests in any second (PROTOCOL.md §7).
+  // Requests go out at once while there is room; when our own record of the last second, or the
+  // exchange's Remaining-Req header, says there is none, the next waits until the oldest leaves.
+  std::deque<std::chrono::steady_clock::time_point> rest_sent;
+  int rest_left_this_second = -1;  // from the last Remaining-Req header; -1 unknown
+
+  void pace_rest() {
+    using clock = std::chrono::steady_clock;
+    const auto second = std::chrono::milliseconds(1000);
+    auto now = clock::now();
+    while (!rest_sent.empty() && now - rest_sent.front() >= second)
+      rest_sent.pop_front();
+    const bool full = rest_sent.size() >= cfg.rest_per_second || rest_left_this_second == 0;
+    if (full) {
+      const auto until = rest_sent.empty() ? now + second : rest_sent.front() + second;
+      std::this_thread::sleep_until(until + std::chrono::milliseconds(10));
+      now = clock::now();
+      while (!rest_sent.empty() && now - rest_sent.front() >= second)
+        rest_sent.pop_front();
+    }
+    rest_sent.push_back(now);
+  }
+
+  // One request, paced (pace_rest) and retried on 429.
+  RestAnswer rest_call(const std::string& endpoint, const std::string& query) {
     for (int tries = 0;; ++tries) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      pace_rest();
       RestAnswer a = rest_get(endpoint, query);
+      rest_left_this_second = remaining_in_second(a.remaining_req);
       if (a.status == 429 && tries < 10) {
         n.rest_throttled.add();
         std::this_thread::sleep_for(std::chrono::milliseconds(250 * (tries + 1)));
@@ -678,17 +810,87 @@ struct LiveSource::Impl {
       if (a.status == 401 || a.status == 403) {
         throw RestAuthRefused(endpoint + " answered HTTP " + std::to_string(a.status));
       }
-      RestParseResult parsed = parse_rest_orders(a.body, as_of);
-      if (a.status != 200 || !parsed.ok()) {
-        throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
-                                 (parsed.ok() ? "" : ": " + parsed.error));
-      }
-      return std::move(parsed.orders);
+      return a;
     }
   }
 
+  // "group=default; min=1800; sec=29" -> 29; -1 when absent or unreadable.
+  static int remaining_in_second(std::string_view header) {
+    const auto at = header.find("sec=");
+    if (at == std::string_view::npos) return -1;
+    int v = -1;
+    const char* first = header.data() + at + 4;
+    const auto r = std::from_chars(first, header.data() + header.size(), v);
+    return r.ec == std::errc{} ? v : -1;
+  }
+
+  std::vector<OrderEvent> rest_orders(const std::string& endpoint, const std::string& query,
+                                      std::int64_t as_of) {
+    RestAnswer a = rest_call(endpoint, query);
+    RestParseResult parsed = parse_rest_orders(a.body, as_of);
+    if (a.status != 200 || !parsed.ok()) {
+      throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
+                               (parsed.ok() ? "" : ": " + parsed.error));
+    }
+    return std::move(parsed.orders);
+  }
+
+  // The order's trades as stream events (GET /v1/order), or an error saying why there are none.
+  TradeEventsResult fetch_trades(OrderEvent& order, std::int64_t as_of) {
+    n.resync_trade_queries.add();
+    RestAnswer a = rest_call("/order", "uuid=" + order.uuid.to_string());
+    RestOrderTrades r = parse_rest_order_trades(a.body, as_of);
+    TradeEventsResult t;
+    if (a.status != 200 || !r.ok()) {
+      t.error = "HTTP " + std::to_string(a.status) + (r.ok() ? "" : ": " + r.error);
+      return t;
+    }
+    t = trade_events(r);
+    if (t.ok() && r.order.trades_count >= order.trades_count) order = r.order;  // the fresher
+    return t;
+  }
+
+  // Publishes one resync event (journaled as JSON, like the frames).
+  void feed(const OrderEvent& o) {
+    OrderEvent& slot = sink->claim();
+    slot = o;
+    slot.seq = next_seq++;
+    slot.recv_ts = now_ticks();
+    if (journal != nullptr) {
+      char json[kMaxEncodedEvent];
+      const std::size_t size = encode(o, WireFormat::full, json, sizeof json);
+      (void)journal->record(JournalKind::resync, json, size, slot.recv_ts);
+    }
+    track(slot);
+    sink->publish();
+    n.events.add();
+    n.resync_events.add();
+  }
+
+  // `stream_from_ms`: the exchange time of the first event the new connection delivered, or -1
+  // when none came yet. Trades after it come on the stream: only older missed trades are fetched
+  // and fed, and an order snapshot that would bring fills after it is left to the stream.
+  // Runs the resync and acts on its outcome. A failed resync (REST down, 5xx, throttled past its
+  // retries) must not leave a gap until some later disconnect: the connection is dropped and the
+  // whole chain, resync included, runs again after the backoff, which keeps growing (`attempt` is
+  // reset only once the state is whole). Returns true when the state is whole.
+  bool run_resync(std::int64_t stream_from_ms) {
+    switch (resync(stream_from_ms)) {
+      case ResyncResult::ok:
+        attempt = 0;
+        return true;
+      case ResyncResult::failed:
+        fail("resync", "REST resynchronisation failed");
+        return false;
+      case ResyncResult::auth_refused:
+        auth_failed("REST resync refused: " + last_resync_error);
+        return false;
+    }
+    return false;
+  }
+
   // ok when every order the exchange reported was published.
-  ResyncResult resync() {
+  ResyncResult resync(std::int64_t stream_from_ms) {
     control(ControlCode::resync_begin);
     // "As of" in the exchange's clock where known (the newest event seen), else the wall clock.
     const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
@@ -728,7 +930,7 @@ struct LiveSource::Impl {
       }
       // Every order this connection saw open: closed ones the time window might have missed.
       std::vector<Uuid> tracked;
-      open_orders.for_each([&](const Uuid& u) { tracked.push_back(u); });
+      orders_seen.for_each_open([&](const Uuid& u) { tracked.push_back(u); });
       for (std::size_t i = 0; i < tracked.size(); i += 100) {
         std::string q;
         for (std::size_t k = i; k < std::min(tracked.size(), i + 100); ++k) {
@@ -737,26 +939,71 @@ struct LiveSource::Impl {
         auto batch = rest_orders("/orders/uuids", q, as_of);
         orders.insert(orders.end(), batch.begin(), batch.end());
       }
+      // One snapshot per order: the one with the most progress.
+      const auto by_uuid = [](const OrderEvent& a, const OrderEvent& b) {
+        return std::memcmp(a.uuid.bytes.data(), b.uuid.bytes.data(), a.uuid.bytes.size()) < 0;
+      };
+      std::stable_sort(orders.begin(), orders.end(), by_uuid);
+      std::vector<OrderEvent> snapshots;
       for (const OrderEvent& o : orders) {
-        OrderEvent& slot = sink->claim();
-        slot = o;
-        slot.seq = next_seq++;
-        slot.recv_ts = now_ticks();
-        if (journal != nullptr) {
-          char json[kMaxEncodedEvent];
-          const std::size_t size = encode(o, WireFormat::full, json, sizeof json);
-          (void)journal->record(JournalKind::resync, json, size, slot.recv_ts);
+        if (!snapshots.empty() && snapshots.back().uuid == o.uuid) {
+          if (o.trades_count > snapshots.back().trades_count ||
+              o.executed_volume > snapshots.back().executed_volume) {
+            snapshots.back() = o;
+          }
+        } else {
+          snapshots.push_back(o);
         }
-        track(slot);
-        sink->publish();
-        n.events.add();
-        n.resync_events.add();
+      }
+      // Trades this client did not see as events: fetched per order, applied one by one in
+      // trade-time order (the order the fill windows apply them in), before the snapshots.
+      std::vector<OrderEvent> missed;
+      std::vector<OrderEvent> feed_snapshots;
+      for (OrderEvent& o : snapshots) {
+        if (o.trades_count == 0 || orders_seen.all_trades_seen(o.uuid, o.trades_count)) {
+          feed_snapshots.push_back(o);  // no fill the client lacks: state and terms only
+          continue;
+        }
+        // created_at (whole seconds) after the stream's first event: every event of the order
+        // is on the stream.
+        if (stream_from_ms >= 0 && o.order_timestamp > stream_from_ms) continue;
+        TradeEventsResult t = fetch_trades(o, as_of);
+        if (!t.ok()) {
+          // The snapshot still brings the order's totals; its fills land at one time.
+          n.resync_trades_unavailable.add();
+          say("resync: trades of order " + o.uuid.to_string() + " unavailable (" + t.error +
+              "); its fills are applied from the order's totals");
+          feed_snapshots.push_back(o);
+          continue;
+        }
+        bool later_trades = false;
+        for (const OrderEvent& e : t.events) {
+          if (stream_from_ms >= 0 && e.trade_timestamp > stream_from_ms) {
+            later_trades = true;  // on the stream
+          } else if (!orders_seen.trade_seen(e.uuid, e.trades_count)) {
+            missed.push_back(e);
+          }
+        }
+        if (!later_trades) feed_snapshots.push_back(o);
+      }
+      std::sort(missed.begin(), missed.end(), [](const OrderEvent& a, const OrderEvent& b) {
+        return FillKey{a.trade_timestamp, a.uuid, a.trades_count} <
+               FillKey{b.trade_timestamp, b.uuid, b.trades_count};
+      });
+      for (const OrderEvent& e : missed) {
+        feed(e);
+        n.resync_trades.add();
+        ++applied;
+      }
+      for (const OrderEvent& o : feed_snapshots) {
+        feed(o);
         ++applied;
       }
       first_connect = false;
       n.resyncs.add();
       control(ControlCode::resynced, {}, static_cast<double>(applied));
-      say("resynced: " + std::to_string(applied) + " orders from REST");
+      say("resynced: " + std::to_string(feed_snapshots.size()) + " orders and " +
+          std::to_string(missed.size()) + " missed trades from REST");
       return ResyncResult::ok;
     } catch (const RestAuthRefused& e) {
       n.resync_failures.add();
@@ -825,6 +1072,9 @@ LiveCounters LiveSource::counters() const noexcept {
   c.resync_events = n.resync_events.get();
   c.resyncs = n.resyncs.get();
   c.resync_failures = n.resync_failures.get();
+  c.resync_trade_queries = n.resync_trade_queries.get();
+  c.resync_trades = n.resync_trades.get();
+  c.resync_trades_unavailable = n.resync_trades_unavailable.get();
   c.rest_requests = n.rest_requests.get();
   c.rest_throttled = n.rest_throttled.get();
   c.decode_errors = n.decode_errors.get();
