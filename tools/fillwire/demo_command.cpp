@@ -76,7 +76,8 @@ int run_demo(const RunSettings& s) {
   const auto total = static_cast<std::uint64_t>(s.demo_rate * s.duration_s);
   // Keys made for this run only: the simulator checks them, the client signs with them, nothing
   // prints them.
-  Credentials keys{"demo-" + new_nonce(), Secret(new_nonce() + new_nonce())};
+  Credentials keys{fmt::format("demo-{}", new_nonce()),
+                   Secret(fmt::format("{}{}", new_nonce(), new_nonce()))};
   auto sim = std::make_unique<SimulatorThread>(simulator_config(s, total, keys));
   sim::Server& server = sim->server();
 

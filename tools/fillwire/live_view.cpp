@@ -114,7 +114,10 @@ LoopEnd run_view(const ViewSource& source, const ViewLoop& loop) {
     if (tty) {
       ViewContext context;
       context.title = loop.title;
-      if (loop.status) context.title += "\n" + loop.status();
+      if (loop.status) {
+        context.title += '\n';
+        context.title += loop.status();
+      }
       context.elapsed_s = elapsed;
       context.events_per_s = per_s;
       const std::string body =

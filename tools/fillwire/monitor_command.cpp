@@ -29,7 +29,7 @@ int run_monitor(const RunSettings& s) {
   ViewLoop loop;
   loop.title = fmt::format(
       "fillwire monitor  {}{}", s.url,
-      s.codes.empty() ? std::string() : "  codes " + fmt::format("{}", fmt::join(s.codes, ",")));
+      s.codes.empty() ? std::string() : fmt::format("  codes {}", fmt::join(s.codes, ",")));
   loop.duration_s = s.duration_s;
   loop.refresh_ms = s.refresh_ms;
   install_stop_signals();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iterator>
 #include <string_view>
 
@@ -21,7 +22,7 @@ std::string count(std::uint64_t n) {
 
 // Quote amounts (KRW) are shown to the unit, volumes with up to 8 decimals.
 std::string krw(double v) {
-  return format_amount(static_cast<double>(static_cast<long long>(v < 0 ? v - 0.5 : v + 0.5)));
+  return format_amount(std::isfinite(v) ? std::round(v) : v);
 }
 
 std::string hms(std::int64_t ms) {
