@@ -6,14 +6,14 @@
 // Simulation::events()): its uuid, recorded at generation, and the fillwire::now_ticks() value (TSC
 // ticks on x86-64, steady-clock ns elsewhere; see fillwire/clock.hpp) read right before the first
 // socket write of a subscribed WebSocket connection that carries it. The server appends events to
-// a connection's output buffer and writes everything queued since the last write in one go (a
-// batch of up to 256 events when running as fast as possible, the events of one 1 ms tick when
-// paced), so an event's stamp is the start of the write of its batch: it includes neither the
-// generation nor the encoding of the event, and it includes, for wss://, the encryption of the
-// batch. With one subscriber receiving every market in order, the k-th myOrder event a client
-// receives is entry k-1 (the uuid lets it check); with the delay fault, events held back are
-// stamped too early, and the reorder and duplicate faults break that one-to-one order.
-// Events past capacity() are not stamped.
+// a connection's output buffer and writes everything queued since the last write in one go (as
+// fast as possible, batches of 256 events plus whatever queued behind a write in flight; paced,
+// the events of one 1 ms tick), so an event's stamp is the start of the write of its batch: it
+// includes neither the generation nor the encoding of the event, and it includes, for wss://,
+// the encryption of the batch. With one subscriber receiving every market in order, the k-th
+// myOrder event a client receives is entry k-1 (the uuid lets it check); with the delay fault,
+// events held back are stamped too early, and the reorder and duplicate faults break that
+// one-to-one order. Events past capacity() are not stamped.
 //
 // Thread contract: the server thread calls generated() and stamp_pending(); any thread may call
 // stamped() and then read entries below it. Preallocated: the server never allocates for it.
