@@ -236,19 +236,12 @@ TEST_P(EngineRun, DuplicatesAndGarbledFramesEqualTruthIncludingPnl) {
   EXPECT_EQ(r.diff, "");
 }
 
-// Every fault: reordering and a disconnect every 9,000 events (REST resync after each) too. Every
-// order, position, volume, fee and notional must equal the truth.
-TEST_P(EngineRun, AllFaultsKeepOrdersPositionsAndFeesExact) {
+// Every fault (disconnects, reordering, duplicates, garbled frames, refused handshakes): every
+// order, position, volume, fee and notional, and realized PnL too, must equal the truth: fills are
+// applied in trade-time order, and a resync feeds the trades it recovers one by one.
+TEST_P(EngineRun, AllFaultsEqualTruthIncludingPnl) {
   const RunOutcome r = run_engine(GetParam(), /*disconnects=*/true, /*reordering=*/true);
   EXPECT_EQ(r.diff_no_pnl, "");
-}
-
-// Realized PnL under reordering and resyncs: fills of different orders of one market applied out
-// of trade-time order change average-cost PnL. Both faults do that today: reordered frames are
-// applied in arrival order, and a resync applies the fills it recovers in snapshot order (README,
-// Status and limits). Enable once fills are applied in trade-time order.
-TEST_P(EngineRun, DISABLED_AllFaultsEqualTruthIncludingPnl) {
-  const RunOutcome r = run_engine(GetParam(), /*disconnects=*/true, /*reordering=*/true);
   EXPECT_EQ(r.diff, "");
 }
 

@@ -91,8 +91,8 @@ int run_demo(const RunSettings& s) {
   // The simulator's clock is the exchange's, so the closed-orders window after a reconnect only
   // has to reach back over the gap itself, not over clock skew.
   config.live.closed_margin = std::chrono::milliseconds(2000);
-  // Without disconnects the stream carries every event: no resync at the first connect either,
-  // whose order snapshots would be applied out of trade-time order (README, Status and limits).
+  // Without disconnects the stream carries every event: no resync is needed, not even at the
+  // first connect.
   if (s.demo_faults != "all") config.live.resync = false;
   // Every order of the run stays in the table, so the comparison with the truth is complete.
   config.account.completed_orders =
@@ -163,8 +163,8 @@ int run_demo(const RunSettings& s) {
   if (sim::differences(server.truth_json(true), engine.account(), /*check_pnl=*/false).empty()) {
     fmt::print(
         "(every order, position, volume, fee and notional equals the truth; only realized PnL "
-        "differs: reordered frames and REST resyncs apply fills of different orders out of "
-        "trade-time order, which moves average-cost PnL; see README, Status and limits)\n");
+        "differs: a fill arrived older than the fill window could put in place, see "
+        "fills_out_of_place)\n");
   }
   if (end == LoopEnd::duration)
     fmt::print("(the client had not caught up with the simulator when the time limit passed)\n");
