@@ -122,6 +122,7 @@ const StreamFrames& stream_frames() {
         std::size_t n = 0;
         while (digits + n < frame.size() && frame[digits + n] >= '0' && frame[digits + n] <= '9')
           v = v * 10 + (frame[digits + n++] - '0');
+        if (n == 0) continue;  // null: not in this event
         if (n != kTimeDigits) throw std::runtime_error("time not of 13 digits in: " + frame);
         f.time_at[t] = digits;
         f.time[t] = v;

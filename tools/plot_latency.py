@@ -6,6 +6,7 @@ a gnuplot data file and script: one percentile curve per benchmark, x on a "nine
 import argparse
 import json
 import math
+import re
 import sys
 
 # counter name -> percentile
@@ -23,6 +24,7 @@ def main():
     ap.add_argument("--script", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--title", default="fillwire latency distribution")
+    ap.add_argument("--match", default="", help="plot only benchmarks whose name matches (regex)")
     ap.add_argument("inputs", nargs="+")
     args = ap.parse_args()
 
@@ -39,9 +41,11 @@ def main():
                 continue
             if not all(k in b for k, _ in QUANTILES):
                 continue
+            if args.match and not re.search(args.match, b["name"]):
+                continue
             points = [(nines(q), float(b[k])) for k, q in QUANTILES]
-            # "latency/fillwire::OrderRing/gap_ns:500/..." -> "latency fillwire::OrderRing"
-            label = " ".join(b["name"].split("/")[:2])
+            # "full_path/AccountState/rate:100000/..." -> "full_path AccountState rate:100000"
+            label = " ".join(b["name"].split("/")[:3])
             series.append((label, points))
     if not series:
         sys.exit("plot_latency: no benchmark with the p10_ns..p99.99_ns counters in the inputs")
