@@ -19,5 +19,6 @@ Command add_replay_command(CLI::App& root);
 Command add_monitor_command(CLI::App& root);
 Command add_demo_command(CLI::App& root);
 Command add_record_command(CLI::App& root);
+Command add_bench_command(CLI::App& root);
 
 }  // namespace fillwire::cli

@@ -20,32 +20,13 @@
 #include "live_view.hpp"
 #include "run_config.hpp"
 #include "server.hpp"
+#include "sim_thread.hpp"
 #include "verify.hpp"
 
 namespace fillwire::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// upbit-sim on its own thread, stopped and joined on scope exit.
-class SimulatorThread {
- public:
-  explicit SimulatorThread(sim::ServerConfig config) : server_(std::move(config)) {
-    server_.start();
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~SimulatorThread() {
-    server_.stop();
-    thread_.join();
-  }
-  SimulatorThread(const SimulatorThread&) = delete;
-  SimulatorThread& operator=(const SimulatorThread&) = delete;
-  sim::Server& server() noexcept { return server_; }
-
- private:
-  sim::Server server_;
-  std::thread thread_;
-};
 
 sim::ServerConfig simulator_config(const RunSettings& s, std::uint64_t total,
                                    const Credentials& keys) {

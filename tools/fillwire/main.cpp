@@ -3,6 +3,7 @@
 //   fillwire replay FILE     apply a file of frames to an account and print its summary
 //   fillwire monitor         connect to the private stream and show the account live
 //   fillwire record          like monitor, into a replayable journal
+//   fillwire bench           in-process upbit-sim -> loopback -> engine: events/s, latency
 //   fillwire demo            upbit-sim in-process with faults, the live client, a live view and
 //                            the ground-truth verdict
 
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   commands.push_back(fillwire::cli::add_monitor_command(app));
   commands.push_back(fillwire::cli::add_demo_command(app));
   commands.push_back(fillwire::cli::add_record_command(app));
+  commands.push_back(fillwire::cli::add_bench_command(app));
 
   try {
     app.parse(argc, argv);
