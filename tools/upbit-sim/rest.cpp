@@ -218,7 +218,11 @@ RestReply RestApi::handle(std::string_view method, std::string_view target,
     recent_.pop_front();
   const bool limited = config_.rate_limit && recent_.size() >= config_.per_second;
   if (!limited) recent_.push_back(now_ms);
-  const auto left = config_.per_second > recent_.size() ? config_.per_second - recent_.size() : 0;
+  // Without the limit the whole allowance is always left: a client pacing itself by the header
+  // must not be slowed by a limit that is off.
+  const auto left = !config_.rate_limit                   ? config_.per_second
+                    : config_.per_second > recent_.size() ? config_.per_second - recent_.size()
+                                                          : 0;
   const std::string remaining = "group=default; min=1800; sec=" + std::to_string(left);
   if (limited) {
     RestReply r = rest_error(429, "too_many_requests", "Too many API requests.");

@@ -44,6 +44,7 @@ struct LiveConfig {
   bool insecure = false;           // skip peer verification (loudly reported); never default
   std::chrono::milliseconds ping_interval{30000};  // ping period; dead after 2x receiving nothing
   std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds rest_timeout{10000};  // each step of a REST request (resync)
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{10000};
   std::chrono::milliseconds auth_backoff{30000};  // after the exchange refused the credentials
@@ -75,10 +76,11 @@ struct LiveCounters {
   std::uint64_t resync_trades_unavailable = 0;  // orders whose trades could not be fetched: their
                                                 // fills applied from the order's totals instead
   std::uint64_t rest_requests = 0;
-  std::uint64_t rest_throttled = 0;  // HTTP 429 answers
-  std::uint64_t decode_errors = 0;   // frames with a decode error (journaled raw)
-  std::uint64_t oversized = 0;       // frames over max_frame_bytes
-  std::uint64_t server_errors = 0;   // {"error":...} frames
+  std::uint64_t rest_throttled = 0;      // HTTP 429 answers
+  std::uint64_t rest_server_errors = 0;  // HTTP 5xx answers (each retried twice)
+  std::uint64_t decode_errors = 0;       // frames with a decode error (journaled raw)
+  std::uint64_t oversized = 0;           // frames over max_frame_bytes
+  std::uint64_t server_errors = 0;       // {"error":...} frames
   std::uint64_t status_frames = 0;
 };
 

@@ -244,6 +244,123 @@ class OrderTracker {
   std::size_t size_ = 0;
 };
 
+//------------------------------------------------------------------------------------------------
+// REST client: one HTTP/1.1 connection, kept alive across the requests of a resync (a TLS
+// handshake per request would cost more than the request). Every operation is asynchronous on a
+// private io_context so that the deadline applies to each step: a REST host that stops answering
+// fails the request after `timeout` instead of holding the network thread. Errors throw.
+
+class RestClient {
+ public:
+  using Response = http::response<http::string_body>;
+
+  RestClient(const Url& url, ssl::context& tls, bool verify_host, std::chrono::milliseconds timeout)
+      : url_(url), tls_(tls), verify_host_(verify_host), timeout_(timeout) {}
+
+  // Sends `req` on the open connection, or on a new one. A kept-alive connection the server has
+  // closed meanwhile fails on first use: the request is sent once more on a fresh connection
+  // (GET only, so a repeat is harmless).
+  Response get(http::request<http::empty_body>& req) {
+    for (int tries = 0;; ++tries) {
+      const bool fresh = !open();
+      try {
+        if (fresh) connect();
+        Response res = exchange(req);
+        if (!res.keep_alive()) close();
+        return res;
+      } catch (const std::exception&) {
+        close();
+        if (fresh || tries > 0) throw;
+      }
+    }
+  }
+
+  void close() noexcept {
+    beast::error_code ignored;
+    if (secure_) {
+      beast::get_lowest_layer(*secure_).socket().close(ignored);
+      secure_.reset();
+    }
+    if (plain_) {
+      plain_->socket().close(ignored);
+      plain_.reset();
+    }
+    buffer_.clear();
+  }
+
+ private:
+  // A body larger than this is refused: /orders/closed answers at most 1000 orders (~1 MB).
+  static constexpr std::uint64_t kMaxBody = 16u << 20;
+
+  [[nodiscard]] bool open() const noexcept { return plain_.has_value() || secure_.has_value(); }
+
+  beast::tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
+
+  // Runs the operations started so far to completion; throws the first error.
+  void run(const char* step, beast::error_code& ec) {
+    io_.restart();
+    io_.run();
+    if (ec) throw std::runtime_error(std::string("REST ") + step + ": " + ec.message());
+  }
+
+  void connect() {
+    beast::error_code ec;
+    tcp::resolver resolver(io_);
+    tcp::resolver::results_type endpoints;
+    resolver.async_resolve(url_.host, url_.port,
+                           [&](beast::error_code e, tcp::resolver::results_type r) {
+                             ec = e;
+                             endpoints = std::move(r);
+                           });
+    run("resolve", ec);
+    if (url_.tls) {
+      secure_.emplace(io_, tls_);
+      if (!set_sni(secure_->native_handle(), url_.host)) {
+        throw std::runtime_error("REST: cannot set the server name (SNI)");
+      }
+      if (verify_host_) secure_->set_verify_callback(ssl::host_name_verification(url_.host));
+    } else {
+      plain_.emplace(io_);
+    }
+    lowest().expires_after(timeout_);
+    lowest().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+    run("connect", ec);
+    if (secure_) {
+      lowest().expires_after(timeout_);
+      secure_->async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+      run("tls", ec);
+    }
+  }
+
+  Response exchange(http::request<http::empty_body>& req) {
+    beast::error_code ec;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxBody);
+    lowest().expires_after(timeout_);
+    const auto on_done = [&](beast::error_code e, std::size_t) { ec = e; };
+    if (secure_) {
+      http::async_write(*secure_, req, on_done);
+      run("write", ec);
+      http::async_read(*secure_, buffer_, parser, on_done);
+    } else {
+      http::async_write(*plain_, req, on_done);
+      run("write", ec);
+      http::async_read(*plain_, buffer_, parser, on_done);
+    }
+    run("read", ec);
+    return parser.release();
+  }
+
+  Url url_;
+  ssl::context& tls_;
+  bool verify_host_;
+  std::chrono::milliseconds timeout_;
+  asio::io_context io_{1};
+  std::optional<beast::tcp_stream> plain_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
+  beast::flat_buffer buffer_;
+};
+
 // Relaxed single-writer counter: the network thread writes, any thread reads.
 struct Counter {
   std::atomic<std::uint64_t> v{0};
@@ -284,6 +401,7 @@ struct LiveSource::Impl {
   std::optional<PlainWs> plain;
   std::optional<TlsWs> secure;
   http::response<http::string_body> handshake_response;
+  std::optional<RestClient> rest;  // kept alive for the requests of one resync
 
   Decoder decoder;
   std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
@@ -312,7 +430,8 @@ struct LiveSource::Impl {
   struct {
     Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
         resync_failures, resync_trade_queries, resync_trades, resync_trades_unavailable,
-        rest_requests, rest_throttled, decode_errors, oversized, server_errors, status_frames;
+        rest_requests, rest_throttled, rest_server_errors, decode_errors, oversized, server_errors,
+        status_frames;
   } n;
 
   Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
@@ -335,6 +454,7 @@ struct LiveSource::Impl {
     for (auto& code : cfg.codes)
       code = checked_code(code);
     setup_tls();
+    rest.emplace(rest_url, tls_ctx, !cfg.insecure, cfg.rest_timeout);
   }
 
   // One place for TLS policy: peer verification on by default, against the system CAs plus the
@@ -742,34 +862,9 @@ struct LiveSource::Impl {
     req.set(http::field::user_agent, "fillwire");
     req.set(http::field::accept, "application/json");
     req.set(http::field::authorization, "Bearer " + make_token(creds, query));
-    asio::io_context io;
-    tcp::resolver r(io);
-    const auto endpoints = r.resolve(rest_url.host, rest_url.port);
-    beast::flat_buffer buf;
-    http::response<http::string_body> res;
+    req.keep_alive(true);
     n.rest_requests.add();
-    if (rest_url.tls) {
-      beast::ssl_stream<beast::tcp_stream> s(io, tls_ctx);
-      if (!set_sni(s.native_handle(), rest_url.host)) {
-        throw std::runtime_error("cannot set the server name (SNI)");
-      }
-      if (!cfg.insecure) s.set_verify_callback(ssl::host_name_verification(rest_url.host));
-      beast::get_lowest_layer(s).expires_after(cfg.connect_timeout);
-      beast::get_lowest_layer(s).connect(endpoints);
-      s.handshake(ssl::stream_base::client);
-      http::write(s, req);
-      http::read(s, buf, res);
-      beast::error_code ignored;
-      s.shutdown(ignored);
-    } else {
-      beast::tcp_stream s(io);
-      s.expires_after(cfg.connect_timeout);
-      s.connect(endpoints);
-      http::write(s, req);
-      http::read(s, buf, res);
-      beast::error_code ignored;
-      s.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    }
+    auto res = rest->get(req);
     return {res.result_int(), std::move(res.body()), std::string(res["Remaining-Req"])};
   }
 
@@ -796,8 +891,10 @@ struct LiveSource::Impl {
     rest_sent.push_back(now);
   }
 
-  // One request, paced (pace_rest) and retried on 429.
+  // One request, paced (pace_rest), retried on 429 (with a growing pause) and, twice, on a
+  // server error (5xx): a passing hiccup must not cost the whole resync.
   RestAnswer rest_call(const std::string& endpoint, const std::string& query) {
+    int server_errors = 0;
     for (int tries = 0;; ++tries) {
       pace_rest();
       RestAnswer a = rest_get(endpoint, query);
@@ -806,6 +903,13 @@ struct LiveSource::Impl {
         n.rest_throttled.add();
         std::this_thread::sleep_for(std::chrono::milliseconds(250 * (tries + 1)));
         continue;
+      }
+      if (a.status >= 500) {
+        n.rest_server_errors.add();
+        if (server_errors++ < 2) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50 * server_errors));
+          continue;
+        }
       }
       if (a.status == 401 || a.status == 403) {
         throw RestAuthRefused(endpoint + " answered HTTP " + std::to_string(a.status));
@@ -875,7 +979,9 @@ struct LiveSource::Impl {
   // whole chain, resync included, runs again after the backoff, which keeps growing (`attempt` is
   // reset only once the state is whole). Returns true when the state is whole.
   bool run_resync(std::int64_t stream_from_ms) {
-    switch (resync(stream_from_ms)) {
+    const ResyncResult result = resync(stream_from_ms);
+    rest->close();  // no idle connection between resyncs
+    switch (result) {
       case ResyncResult::ok:
         attempt = 0;
         return true;
@@ -1077,6 +1183,7 @@ LiveCounters LiveSource::counters() const noexcept {
   c.resync_trades_unavailable = n.resync_trades_unavailable.get();
   c.rest_requests = n.rest_requests.get();
   c.rest_throttled = n.rest_throttled.get();
+  c.rest_server_errors = n.rest_server_errors.get();
   c.decode_errors = n.decode_errors.get();
   c.oversized = n.oversized.get();
   c.server_errors = n.server_errors.get();
