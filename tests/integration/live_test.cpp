@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -549,6 +552,71 @@ INSTANTIATE_TEST_SUITE_P(WithAndWithoutResync, AuthErrorFrame, ::testing::Values
                          [](const auto& p) {
                            return p.param ? std::string("resync") : std::string("stream");
                          });
+
+// The stream accepts the keys but the REST side refuses them (HTTP 401): here the REST host is a
+// second simulator that knows another secret. The resync fails as an auth failure, retried
+// slowly, and neither the key nor the token appears in any notice.
+TEST(LiveAgainstSim, RestRefusingTheKeysDuringResyncIsAnAuthFailure) {
+  ServerConfig c = sim_config(2000);
+  SimThread sim(c);
+  ServerConfig other = sim_config(0);
+  other.secret_key = "another-secret-the-client-does-not-have";
+  SimThread rest_host(other);
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(false);
+  lc.rest_url = "http://127.0.0.1:" + std::to_string(rest_host->port()) + "/v1";
+  lc.auth_backoff = 500ms;
+  lc.blocking = true;
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  std::this_thread::sleep_for(1500ms);
+  pipeline.stop();
+  const auto counters = source.counters();
+  EXPECT_GE(counters.auth_failures, 1u) << notices.all();
+  EXPECT_GE(counters.resync_failures, 1u) << notices.all();
+  EXPECT_EQ(counters.resyncs, 0u) << notices.all();
+  EXPECT_LE(counters.attempts, 4u) << "auth failures must back off slowly";
+  EXPECT_GE(probe->auth_failed, 1u);
+  EXPECT_NE(notices.all().find("REST resync refused"), std::string::npos) << notices.all();
+  EXPECT_NE(notices.all().find("HTTP 401"), std::string::npos) << notices.all();
+  EXPECT_EQ(notices.all().find(kSecret), std::string::npos);
+  EXPECT_EQ(notices.all().find("eyJ"), std::string::npos) << "no token in the notices";
+}
+
+// A REST host that accepts the connection and never answers: every step of a request has a
+// deadline, so the resync fails after rest_timeout (not never), and the connection is retried.
+TEST(LiveAgainstSim, SilentRestHostFailsTheResyncAtItsDeadline) {
+  SimThread sim(sim_config(2000));
+  // A listening socket nobody accepts from: connects complete (the kernel's backlog), reads
+  // never do.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(false);
+  lc.rest_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1";
+  lc.rest_timeout = 300ms;
+  lc.backoff_initial = 50ms;
+  lc.backoff_max = 100ms;
+  lc.blocking = true;
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (source.counters().resync_failures < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  pipeline.stop();
+  const auto counters = source.counters();
+  EXPECT_GE(counters.resync_failures, 2u) << notices.all();
+  EXPECT_EQ(counters.resyncs, 0u) << notices.all();
+  EXPECT_GE(counters.connects, 2u) << "a failed resync drops the connection and retries";
+  EXPECT_NE(notices.all().find("RESYNC FAILED: REST read"), std::string::npos) << notices.all();
+}
 
 TEST(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {
   SimThread sim(sim_config(5000));
