@@ -75,6 +75,8 @@ struct LiveCounters {
   std::uint64_t resync_trades = 0;              // missed trades applied one by one from them
   std::uint64_t resync_trades_unavailable = 0;  // orders whose trades could not be fetched: their
                                                 // fills applied from the order's totals instead
+  std::uint64_t resync_incomplete = 0;          // parts of /orders/closed over its 1000-order page
+                                                // within one second, which no query can reach
   std::uint64_t rest_requests = 0;
   std::uint64_t rest_throttled = 0;      // HTTP 429 answers
   std::uint64_t rest_server_errors = 0;  // HTTP 5xx answers (each retried twice)

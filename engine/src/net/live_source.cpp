@@ -430,8 +430,8 @@ struct LiveSource::Impl {
   struct {
     Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
         resync_failures, resync_trade_queries, resync_trades, resync_trades_unavailable,
-        rest_requests, rest_throttled, rest_server_errors, decode_errors, oversized, server_errors,
-        status_frames;
+        resync_incomplete, rest_requests, rest_throttled, rest_server_errors, decode_errors,
+        oversized, server_errors, status_frames;
   } n;
 
   Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
@@ -954,6 +954,49 @@ struct LiveSource::Impl {
     return t;
   }
 
+  // Orders closed since `since` (ms), oldest first, 1000 a page. /orders/closed filters and sorts
+  // by created_at, which has whole seconds: each next page starts at the newest second of the
+  // last (the overlap is merged away later). A full page within one second cannot be paged by
+  // time: that second is asked again per market and per state; a part still full is reported,
+  // since the exchange offers no way to list the rest.
+  void closed_since(std::int64_t since, std::vector<OrderEvent>& orders) {
+    const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
+    const auto page = [&](const std::string& query) {
+      auto batch = rest_orders("/orders/closed", query + "&limit=1000&order_by=asc", as_of);
+      orders.insert(orders.end(), batch.begin(), batch.end());
+      return batch;
+    };
+    for (std::int64_t start = since;;) {
+      const auto batch = page("start_time=" + std::to_string(start));
+      if (batch.size() < 1000) return;
+      std::int64_t newest = start;
+      for (const auto& o : batch)
+        newest = std::max(newest, o.order_timestamp);
+      if (newest > start) {
+        start = newest;
+        continue;
+      }
+      std::vector<std::string> markets(cfg.codes);
+      for (const auto& o : orders) {
+        if (std::find(markets.begin(), markets.end(), o.code.view()) == markets.end())
+          markets.emplace_back(o.code.view());
+      }
+      const std::string second =
+          "start_time=" + std::to_string(start) + "&end_time=" + std::to_string(start + 999);
+      for (const auto& market : markets) {
+        for (const char* state : {"done", "cancel"}) {
+          if (page(second + "&market=" + market + "&state=" + state).size() == 1000) {
+            n.resync_incomplete.add();
+            say("RESYNC INCOMPLETE: over 1000 " + market + " orders created in the second at " +
+                std::to_string(start) + " ms are " + state +
+                "; /orders/closed cannot list the rest");
+          }
+        }
+      }
+      start += 1000;
+    }
+  }
+
   // Publishes one resync event (journaled as JSON, like the frames).
   void feed(const OrderEvent& o) {
     OrderEvent& slot = sink->claim();
@@ -1020,20 +1063,7 @@ struct LiveSource::Impl {
       } else if (first_connect && cfg.first_closed_since_ms >= 0) {
         since = cfg.first_closed_since_ms;
       }
-      if (since >= 0) {
-        for (std::int64_t start = since;;) {
-          auto batch = rest_orders(
-              "/orders/closed", "start_time=" + std::to_string(start) + "&limit=1000&order_by=asc",
-              as_of);
-          const std::size_t got = batch.size();
-          std::int64_t newest = start;
-          for (const auto& o : batch)
-            newest = std::max(newest, o.order_timestamp);
-          orders.insert(orders.end(), batch.begin(), batch.end());
-          if (got < 1000 || newest <= start) break;
-          start = newest;
-        }
-      }
+      if (since >= 0) closed_since(since, orders);
       // Every order this connection saw open: closed ones the time window might have missed.
       std::vector<Uuid> tracked;
       orders_seen.for_each_open([&](const Uuid& u) { tracked.push_back(u); });
@@ -1181,6 +1211,7 @@ LiveCounters LiveSource::counters() const noexcept {
   c.resync_trade_queries = n.resync_trade_queries.get();
   c.resync_trades = n.resync_trades.get();
   c.resync_trades_unavailable = n.resync_trades_unavailable.get();
+  c.resync_incomplete = n.resync_incomplete.get();
   c.rest_requests = n.rest_requests.get();
   c.rest_throttled = n.rest_throttled.get();
   c.rest_server_errors = n.rest_server_errors.get();
