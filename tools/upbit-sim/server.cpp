@@ -397,7 +397,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       if (!writing_) shut("fault: disconnect after N events");
       return;
     }
-    if (f.stall_after > 0 && events_ == f.stall_after) {
+    // The draw is made only for a probability below one, so runs without it keep their streams.
+    if (f.stall_after > 0 && events_ == f.stall_after &&
+        (f.stall_prob >= 1 || rng_.chance(f.stall_prob))) {
       flush();
       stalled_ = true;
       stall_until_ = f.stall_s > 0 ? Clock::now() + seconds(f.stall_s) : Clock::time_point::max();
