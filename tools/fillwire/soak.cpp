@@ -22,7 +22,8 @@
 //              notional, fees and realized PnL gross and net (sim::differences).
 //
 // The flow is finished when the simulator has generated --events events (its /sim/truth
-// summary says so) and the client is connected and has received nothing new for a second.
+// summary says so) and the client is connected and has had nothing to do for a second (no event,
+// no REST request of a resync, no connect).
 // Prints `soak verdict: PASS` (exit 0) or `soak verdict: FAIL` with the reasons (exit 1).
 // Keys come from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY and are never printed.
 
@@ -347,7 +348,7 @@ int run(const Settings& s) {
   std::optional<double> warm_at;
   long warm_rss = 0, max_rss_after = 0;
   int warm_fds = 0, warm_threads = 0, max_fds = 0, max_threads = 0;
-  std::uint64_t sim_events = 0, last_events = 0, prev_events = 0;
+  std::uint64_t sim_events = 0, last_activity = 0, prev_events = 0;
   auto quiet_since = Clock::now();
   auto next_sample = start + std::chrono::seconds(1);
   double prev_t = 0;
@@ -360,8 +361,11 @@ int run(const Settings& s) {
     const double t = std::chrono::duration<double>(now - start).count();
     const EngineCounters c = engine->counters();
     const std::uint64_t applied = tally.strategy_events.load(std::memory_order_relaxed);
-    if (applied != last_events) {
-      last_events = applied;
+    // Activity: events applied, and REST requests and connects (a resync publishes its events
+    // only at its end, so a long one would otherwise look quiet).
+    const std::uint64_t activity = applied + c.live.rest_requests + c.live.connects;
+    if (activity != last_activity) {
+      last_activity = activity;
       quiet_since = now;
     }
     if (now >= next_sample) {
