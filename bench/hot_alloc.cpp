@@ -5,15 +5,18 @@
 
 #include "hot_alloc.hpp"
 
+#include <dlfcn.h>  // dladdr
 #include <errno.h>
 #include <execinfo.h>  // backtrace, backtrace_symbols_fd (no allocation)
 #include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstring>
 
 extern "C" {
 void* __libc_malloc(std::size_t size) noexcept;
@@ -43,6 +46,9 @@ struct Stack {
   int depth = 0;
   std::size_t size = 0;
 };
+thread_local bool t_capture = false;  // capture the next counted allocation's stack
+thread_local int t_captured_depth = 0;
+thread_local std::array<void*, 2 * kFrames> t_captured{};
 std::array<Stack, kStacks> g_stacks;
 std::atomic<std::size_t> g_stacks_taken{0};  // slots claimed
 std::atomic<std::size_t> g_stacks_done{0};   // slots filled
@@ -52,6 +58,12 @@ inline void count(std::size_t size) noexcept {
   // benchmark arms it well before and disarms it well after the window it measures.
   if (!t_marked || t_in_hook || !g_armed.load(std::memory_order_relaxed)) return;
   ++t_count;
+  if (t_capture) {
+    t_capture = false;
+    t_in_hook = true;
+    t_captured_depth = backtrace(t_captured.data(), static_cast<int>(t_captured.size()));
+    t_in_hook = false;
+  }
   // relaxed: claims a slot index; the slot is published by g_stacks_done below.
   const std::size_t slot = g_stacks_taken.fetch_add(1, std::memory_order_relaxed);
   if (slot >= kStacks) return;
@@ -79,6 +91,40 @@ std::uint64_t thread_count() noexcept {
 
 void set_thread_count(std::uint64_t n) noexcept {
   t_count = n;
+}
+
+void capture_next() noexcept {
+  t_capture = true;
+  t_captured_depth = 0;
+}
+
+bool captured() noexcept {
+  return t_captured_depth > 0;
+}
+
+bool captured_stack_has(const char* needle) noexcept {
+  for (int i = 0; i < t_captured_depth; ++i) {
+    Dl_info info{};
+    if (dladdr(t_captured[static_cast<std::size_t>(i)], &info) != 0 && info.dli_sname != nullptr &&
+        std::strstr(info.dli_sname, needle) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t stacks_taken() noexcept {
+  // relaxed: the caller's own earlier claims are program-ordered before it; see rewind_stacks().
+  return std::min(g_stacks_taken.load(std::memory_order_relaxed), kStacks);
+}
+
+void rewind_stacks(std::size_t n) noexcept {
+  if (n >= kStacks) return;
+  // relaxed (both): only the thread that claimed the slots rewinds them (see the header), and
+  // print_stacks() runs after the threads were joined.
+  if (g_stacks_taken.load(std::memory_order_relaxed) <= n) return;
+  g_stacks_taken.store(n, std::memory_order_relaxed);
+  g_stacks_done.store(n, std::memory_order_relaxed);
 }
 
 std::size_t print_stacks(std::FILE* out) noexcept {

@@ -26,6 +26,19 @@ void arm(bool on) noexcept;
 [[nodiscard]] std::uint64_t thread_count() noexcept;
 // Sets the calling thread's count back, to leave a cold window out of it.
 void set_thread_count(std::uint64_t n) noexcept;
+// Stacks recorded so far (slots claimed), and forgetting those from slot `n` on, so that a caller
+// that finds a window cold can leave its allocations out of the stacks as well as the count. Only
+// for a program where one marked thread allocates at a time (the others must not: a run in which
+// they do fails anyway). Any thread.
+[[nodiscard]] std::size_t stacks_taken() noexcept;
+void rewind_stacks(std::size_t n) noexcept;
+// Captures the stack of the calling thread's next counted allocation (forgetting any earlier
+// capture); afterwards, captured_stack_has() tells whether a function whose (mangled) name
+// contains `needle` was on it. Names come from the dynamic symbol table (dladdr): link the
+// executable with -rdynamic (ENABLE_EXPORTS). Calling thread only; captured_stack_has() is cold.
+void capture_next() noexcept;
+[[nodiscard]] bool captured() noexcept;
+[[nodiscard]] bool captured_stack_has(const char* needle) noexcept;
 // Writes the recorded stacks of the first counted calls (at most 4) to `out`; returns how many.
 std::size_t print_stacks(std::FILE* out) noexcept;
 // Loads what backtrace() needs, so that recording a stack later does not itself allocate. Call

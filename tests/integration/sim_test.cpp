@@ -720,6 +720,52 @@ TEST(SimFaults, StallGoesSilent) {
   EXPECT_NE(ec, test::beast::error_code{});
 }
 
+// As fast as the clients read (rate 0), a stalled connection reads nothing: the flow waits for
+// it instead of running at full speed into the silence (which lost a million events per stall
+// in the soak test, more than the REST history keeps), and goes on once the client leaves.
+TEST(SimFaults, StallHoldsBackTheFlowAtRateZeroUntilTheClientLeaves) {
+  auto cfg = base_config();
+  cfg.faults.stall_after = 50;
+  SimServer sim(cfg);
+  {
+    WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
+    c.send(kSubscribeAll);
+    for (int i = 0; i < 50; ++i)
+      c.read();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const std::uint64_t during = sim->stats().events_generated;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(sim->stats().events_generated, during);
+    EXPECT_LT(during, 50u + 1024u);  // the batch in flight when the stall began, no more
+  }
+  // The stalled client left; a new one gets the flow again.
+  WsClient next(sim.port(), kPrivate, bearer());
+  next.send(kSubscribeAll);
+  for (int i = 0; i < 20; ++i)
+    next.read();
+}
+
+// stall_prob: only a share of the connections stall (drawn per connection from the seed).
+TEST(SimFaults, StallProbabilityStallsOnlySomeConnections) {
+  auto cfg = base_config();
+  cfg.faults.stall_after = 5;
+  cfg.faults.stall_prob = 0.5;
+  SimServer sim(cfg);
+  int stalled = 0;
+  for (int k = 0; k < 12; ++k) {
+    WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(300));
+    c.send(kSubscribeAll);
+    test::beast::error_code ec;
+    int got = 0;
+    while (got < 30 && c.try_read(ec))
+      ++got;
+    ASSERT_GE(got, 5);
+    if (got < 30) ++stalled;
+  }
+  EXPECT_GT(stalled, 0);
+  EXPECT_LT(stalled, 12);
+}
+
 TEST(SimFaults, DisconnectEveryTSeconds) {
   auto cfg = base_config();
   cfg.rate = 1000;

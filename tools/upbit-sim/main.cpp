@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
       ->group(faults);
   app.add_option("--stall-seconds", f.stall_s, "Length of a stall (0 = until the client leaves)")
       ->group(faults);
+  app.add_option("--stall-prob", f.stall_prob,
+                 "Chance that a connection stalls when it reaches --stall-after events")
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(faults);
   app.add_option("--delay-ms", f.delay_ms, "Hold each batch of events this many ms before sending")
       ->group(faults);
   app.add_option("--jitter-ms", f.jitter_ms,

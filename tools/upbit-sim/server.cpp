@@ -29,6 +29,7 @@
 #include <deque>
 #include <fstream>
 #include <future>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -397,7 +398,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       if (!writing_) shut("fault: disconnect after N events");
       return;
     }
-    if (f.stall_after > 0 && events_ == f.stall_after) {
+    // The draw is made only for a probability below one, so runs without it keep their streams.
+    if (f.stall_after > 0 && events_ == f.stall_after &&
+        (f.stall_prob >= 1 || rng_.chance(f.stall_prob))) {
       flush();
       stalled_ = true;
       stall_until_ = f.stall_s > 0 ? Clock::now() + seconds(f.stall_s) : Clock::time_point::max();
@@ -459,6 +462,11 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   }
 
   std::size_t backlog() const noexcept override {
+    // A stalled connection reads nothing: as fast as the clients read (rate 0), the flow waits
+    // for it as for a client that stopped reading, until the stall ends or the client leaves.
+    // (Otherwise the flow would run at full speed into the stall, and a client that resumes
+    // after half a second would find a million events gone, older than the REST history.)
+    if (stalled_) return std::numeric_limits<std::size_t>::max() / 2;
     return out_.size() + inflight_.size() + delayed_bytes_ + delay_buf_.size();
   }
 
@@ -854,7 +862,10 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       send_close(1000);
       return;
     }
-    if (stalled_ && now >= stall_until_) stalled_ = false;
+    if (stalled_ && now >= stall_until_) {
+      stalled_ = false;
+      hub_.on_drained();  // the flow may go on (see backlog())
+    }
     if (status_on_ && !stalled_ && now - last_status_ >= seconds(cfg_.status_interval_s)) {
       last_status_ = now;
       append_frame(out_, WsOpcode::text, std::string(R"({"status":"UP"})"));

@@ -32,6 +32,7 @@ struct FaultConfig {
   double rest_error_prob = 0;           // answer a /v1 REST request with HTTP 503
   std::uint64_t stall_after = 0;        // after N events go silent (no events, no pong, no status)
   double stall_s = 0;                   // how long a stall lasts (0: until the client leaves)
+  double stall_prob = 1;                // chance that a connection stalls at stall_after events
   std::uint32_t refuse_handshakes = 0;  // answer the next K WebSocket handshakes with HTTP 429
   double delay_ms = 0;                  // hold each batch of events this long before sending
   double jitter_ms = 0;                 // plus up to this much more (order is kept)

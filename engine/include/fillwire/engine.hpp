@@ -177,6 +177,16 @@ class Engine {
     running_.store(true, std::memory_order_release);  // release: pairs with running()
   }
 
+  // As start(), with the network thread polling `probe` instead of the live source: `probe` is a
+  // Source whose poll() forwards to live_source().poll() and may look around each call (the soak
+  // test counts allocations per poll this way). `probe` must outlive stop().
+  template <Source<typename Pipeline<detail::EngineConsumer<S>, Wait>::Ring> Probe>
+  void start(Probe& probe) {
+    pipeline_.start(probe);
+    runtime_->start_housekeeping(pipeline_.warnings());
+    running_.store(true, std::memory_order_release);  // release: pairs with running()
+  }
+
   // Any thread; idempotent. The network thread stops after its current frame, the strategy thread
   // applies every event already in the ring, a final snapshot and summary are written, and the
   // journal is flushed. Returns when all of that is done.
@@ -205,6 +215,10 @@ class Engine {
   // Any thread (cold: copies under a lock the strategy thread never takes). The newest snapshot;
   // false before the first one. After stop() it is the final state.
   bool snapshot(AccountSnapshot& out) const { return runtime_->snapshot(out); }
+
+  // The live source, for a probe given to start(Probe&): its poll() belongs to the network thread;
+  // counters() and connected() may be read from any thread.
+  [[nodiscard]] LiveSource& live_source() noexcept { return runtime_->source(); }
 
   // After stop() only.
   [[nodiscard]] const AccountState& account() const noexcept { return *account_; }
