@@ -83,8 +83,8 @@ int run_demo(const RunSettings& s) {
   const ViewSource source{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
                           [&engine] { return engine.counters(); }};
 
-  // Finished: every event generated, the client connected and quiet for a second (it has read
-  // everything the simulator sent and resynchronised after the last disconnect).
+  // Finished: every event generated, the client connected, its resync done and quiet for a second
+  // (it has read everything the simulator sent and resynchronised after the last disconnect).
   std::uint64_t last_events = 0;
   auto quiet_since = Clock::now();
   ViewLoop loop;
@@ -107,7 +107,11 @@ int run_demo(const RunSettings& s) {
       last_events = c.live.events;
       quiet_since = now;
     }
-    return server.stats().events_generated >= total && c.connected &&
+    // The current connection's resync has finished (a failed one drops the connection): a
+    // long resync is quiet on the stream but not the end.
+    const bool settled =
+        !config.live.resync || c.live.resyncs + c.live.resync_failures >= c.live.connects;
+    return server.stats().events_generated >= total && c.connected && settled &&
            now - quiet_since > std::chrono::seconds(1);
   };
 

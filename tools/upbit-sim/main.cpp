@@ -58,7 +58,10 @@ int main(int argc, char** argv) {
 
   auto* auth = "Authentication";
   app.add_option("--access-key", c.access_key, "Access key the JWT must name")->group(auth);
-  app.add_option("--secret-key", c.secret_key, "Secret key the JWT is signed with (HS256 or HS512)")
+  app.add_option("--secret-key", c.secret_key,
+                 "Secret key the JWT is signed with (HS256 or HS512); better from the environment "
+                 "(UPBIT_SIM_SECRET_KEY), where other users' ps cannot see it")
+      ->envname("UPBIT_SIM_SECRET_KEY")
       ->group(auth);
   app.add_flag("--auth-error-frame", c.auth_error_frame,
                "Bad handshake token: upgrade, send INVALID_AUTH and close (default: HTTP 401 with "
