@@ -1,4 +1,5 @@
-// e2e_bench: the whole client against upbit-sim over real loopback sockets, ws:// and wss://.
+// e2e_bench: the whole client against upbit-sim over real loopback sockets, ws:// and wss://,
+// and a baseline client written the common way (below), in the same binary.
 //
 //   simulator thread (CPU 0)  upbit-sim's Server in this process: order flow generated, encoded,
 //                             framed and written to the socket (TLS-encrypted for wss://)
@@ -51,28 +52,57 @@
 // timer (one wait per half ping interval, 15 s by default, and a ping per interval) allocates
 // too and is not excluded: a window that long would show it; the windows here last 0.2-6 s.
 //
+// Baseline (e2e_baseline/ws, e2e_baseline/wss), in the same binary and measured the same way
+// (same simulator, send stamps, CPUs, rates, windows, strategy and latency point): the client as
+// it is commonly written with the same packaged libraries. Network thread: a Boost.Beast
+// WebSocket (asio::ssl over OpenSSL with its defaults for wss://, verifying the simulator's
+// certificate), JWT from fillwire's auth helpers, the same subscribe message, a synchronous read
+// per message, nlohmann::json::parse of each into a DOM (a std::map of the fields), moved into a
+// std::deque behind a std::mutex with a std::condition_variable. Strategy thread (sleeping on the
+// condition variable when idle): pops, converts the fields by name into an OrderEvent, applies it
+// to the same AccountState and calls the same E2eStrategy::on_order. So: a DOM parse, a locked
+// queue, and allocations per event (counted: hot_allocs, allocs_per_event). The baseline has no
+// REST resync, reconnect or keep-alive: the runs are clean (no faults), and fillwire's resync
+// happens in the warm-up, outside the window. The network thread's CPU time and allocations are
+// taken from the first message read after the window opens to the window's end.
+//
 // Offered rates: 10k/s and 100k/s (the simulator's 1 ms pacing) and 0 = as fast as the client
 // reads (the simulator's own back-pressure). Run:
 //   build/bench/bench/e2e_bench --benchmark_out=e2e.json --benchmark_out_format=json
+// or one pair, e.g. --benchmark_filter='e2e(_baseline)?/wss/rate:10000' --benchmark_repetitions=3.
 
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 #include <time.h>
 
 #include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
+#include <exception>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_support.hpp"
 #include "fillwire/account_state.hpp"
+#include "fillwire/auth.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/strategy.hpp"
@@ -302,9 +332,353 @@ struct Notices {
   }
 };
 
+// What a client's run says of itself, for the counters.
+struct ClientRun {
+  bool complete = false;
+  std::uint64_t received = 0;       // myOrder stream events received
+  std::uint64_t frames = 0;         // WebSocket messages read
+  std::uint64_t decode_errors = 0;  // frames that did not parse
+  std::uint64_t reconnects = 0;
+  std::string notices;
+};
+
+// Waits for the network thread to close its side of the window, or for the deadline.
+bool wait_for_window(const Window& window, double expected_s) {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(expected_s * 3 + 20));
+  // acquire (both): pair with the release stores of the strategy and network threads.
+  while (!window.net_done.load(std::memory_order_acquire) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  return window.net_done.load(std::memory_order_acquire);
+}
+
+// fillwire: LiveSource -> OrderRing -> StrategyConsumer (AccountState::apply, then the strategy).
+ClientRun run_fillwire(SimThread& sim, bool tls, Window& window, AccountState& account,
+                       E2eStrategy& strategy, double expected_s) {
+  StrategyConsumer<E2eStrategy> consumer(account, strategy);
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(tls);
+  lc.ca_file = sim.server().cert_path();
+  lc.blocking = true;  // the network thread shares its core: it sleeps in epoll when idle
+  lc.seed = 7;
+  LiveSource live(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  MeasuredSource source(live, window);
+
+  PipelineConfig pc;
+  pc.producer_cpu = kClientCpu;
+  pc.consumer_cpu = kClientCpu;
+  Pipeline<StrategyConsumer<E2eStrategy>, Blocking> pipeline(consumer, pc);
+  pipeline.start(source);
+  for (const auto& w : pipeline.warnings())
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+
+  ClientRun run;
+  run.complete = wait_for_window(window, expected_s);
+  pipeline.stop();
+  const LiveCounters c = live.counters();
+  run.received = c.events;
+  run.frames = c.frames;
+  run.decode_errors = c.decode_errors;
+  run.reconnects = c.connects == 0 ? 0 : c.connects - 1;
+  std::lock_guard lock(notices.m);
+  run.notices = notices.text;
+  return run;
+}
+
+//------------------------------------------------------------------------------------------------
+// Baseline: the client as it is commonly written with the same libraries. Network thread: a
+// Boost.Beast WebSocket (over asio::ssl with OpenSSL's defaults for wss://) read synchronously,
+// each message parsed into an nlohmann::json object (a std::map of the fields), moved into a
+// std::deque behind a std::mutex, and a std::condition_variable notified. Strategy thread: waits
+// on the condition variable, pops, converts the fields into an OrderEvent by name, applies it to
+// the same AccountState and calls the same strategy. No REST resync, no reconnect, no keep-alive:
+// the runs are clean (no faults injected), so none of these would run in fillwire either.
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+struct BaselineItem {
+  nlohmann::json fields;
+  std::uint64_t recv_ts = 0;
+};
+
+struct BaselineQueue {
+  std::mutex m;
+  std::condition_variable ready;  // an item was pushed, or closed
+  std::condition_variable done;   // the strategy closed the window, or closed
+  std::deque<BaselineItem> items;
+  bool finished = false;  // the strategy thread has seen the window's last event
+  bool closed = false;    // nothing more comes: the network thread stopped, or the run was aborted
+
+  void close() {
+    {
+      std::lock_guard lock(m);
+      closed = true;
+    }
+    ready.notify_all();
+    done.notify_all();
+  }
+};
+
+template <class E, std::size_t N>
+E enum_of(const nlohmann::json& j, const char* key, const std::string_view (&names)[N]) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return E{};
+  const std::string& s = it->get_ref<const std::string&>();
+  for (std::size_t i = 1; i < N; ++i) {
+    if (names[i] == s) return static_cast<E>(i);
+  }
+  return E{};
+}
+
+// The fields of one myOrder object, by their DEFAULT names, into an OrderEvent.
+void baseline_event(const nlohmann::json& j, OrderEvent& e) {
+  std::uint32_t p = 0;
+  const auto str = [&](Field f) -> std::string_view {
+    const auto it = j.find(field_name(f));
+    if (it == j.end() || !it->is_string()) return {};
+    p |= field_bit(f);
+    return it->get_ref<const std::string&>();
+  };
+  const auto dbl = [&](Field f, double& out) {
+    const auto it = j.find(field_name(f));
+    if (it != j.end() && it->is_number()) {
+      out = it->get<double>();
+      p |= field_bit(f);
+    }
+  };
+  const auto integer = [&](Field f, std::int64_t& out) {
+    const auto it = j.find(field_name(f));
+    if (it != j.end() && it->is_number_integer()) {
+      out = it->get<std::int64_t>();
+      p |= field_bit(f);
+    }
+  };
+  e.type_known = str(Field::type) == "myOrder" ? 1 : 0;
+  (void)e.code.assign(str(Field::code));
+  (void)Uuid::parse(str(Field::uuid), e.uuid);
+  e.ask_bid = enum_of<Side>(j, "ask_bid", kSideNames);
+  e.order_type = enum_of<OrderType>(j, "order_type", kOrderTypeNames);
+  e.state = enum_of<OrderState>(j, "state", kStateNames);
+  for (const Field f : {Field::ask_bid, Field::order_type, Field::state}) {
+    if (j.contains(field_name(f))) p |= field_bit(f);
+  }
+  if (const std::string_view t = str(Field::trade_uuid); !t.empty())
+    (void)Uuid::parse(t, e.trade_uuid);
+  dbl(Field::price, e.price);
+  dbl(Field::avg_price, e.avg_price);
+  dbl(Field::volume, e.volume);
+  dbl(Field::remaining_volume, e.remaining_volume);
+  dbl(Field::executed_volume, e.executed_volume);
+  std::int64_t trades = 0;
+  integer(Field::trades_count, trades);
+  e.trades_count = static_cast<std::uint32_t>(trades);
+  dbl(Field::reserved_fee, e.reserved_fee);
+  dbl(Field::remaining_fee, e.remaining_fee);
+  dbl(Field::paid_fee, e.paid_fee);
+  dbl(Field::locked, e.locked);
+  dbl(Field::executed_funds, e.executed_funds);
+  e.time_in_force = enum_of<TimeInForce>(j, "time_in_force", kTimeInForceNames);
+  if (e.time_in_force != TimeInForce::unknown) p |= field_bit(Field::time_in_force);
+  dbl(Field::trade_fee, e.trade_fee);
+  if (const auto it = j.find("is_maker"); it != j.end() && it->is_boolean()) {
+    e.is_maker = it->get<bool>() ? 1 : 0;
+    p |= field_bit(Field::is_maker);
+  }
+  (void)e.identifier.assign(str(Field::identifier));
+  e.smp_type = enum_of<SmpType>(j, "smp_type", kSmpTypeNames);
+  if (e.smp_type != SmpType::unknown) p |= field_bit(Field::smp_type);
+  dbl(Field::prevented_volume, e.prevented_volume);
+  dbl(Field::prevented_locked, e.prevented_locked);
+  integer(Field::trade_timestamp, e.trade_timestamp);
+  integer(Field::order_timestamp, e.order_timestamp);
+  integer(Field::timestamp, e.timestamp);
+  e.stream_type = enum_of<StreamType>(j, "stream_type", kStreamTypeNames);
+  if (e.stream_type != StreamType::unknown) p |= field_bit(Field::stream_type);
+  e.present = p;
+  e.kind = EventKind::order;
+  e.origin = EventOrigin::stream;
+}
+
+// The baseline's network thread: connect, handshake with a JWT, subscribe, then read, parse and
+// queue `window.total` myOrder events; then wait for the strategy to close the window. The
+// window's CPU time and allocations are taken as MeasuredSource takes them.
+class BaselineNetwork {
+ public:
+  BaselineNetwork(SimThread& sim, bool tls, Window& window, BaselineQueue& queue, ClientRun& run)
+      : port_(std::to_string(sim.server().port())),
+        ca_file_(sim.server().cert_path()),
+        tls_(tls),
+        w_(&window),
+        q_(&queue),
+        run_(&run) {}
+
+  void operator()() {
+    pin_or_warn(kClientCpu, "network");
+    (void)set_thread_name("baseline-net");
+    hot_alloc::mark_this_thread();
+    try {
+      asio::io_context ioc;
+      tcp::resolver resolver(ioc);
+      const auto endpoints = resolver.resolve(kHost, port_);
+      if (tls_) {
+        asio::ssl::context ctx(asio::ssl::context::tls_client);
+        ctx.set_verify_mode(asio::ssl::verify_peer);
+        ctx.load_verify_file(ca_file_);
+        websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ctx);
+        beast::get_lowest_layer(ws).connect(endpoints);
+        beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true));
+        // SNI (what SSL_set_tlsext_host_name expands to, without its C cast).
+        if (SSL_ctrl(ws.next_layer().native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                     TLSEXT_NAMETYPE_host_name, const_cast<char*>(kHost)) != 1)
+          throw std::runtime_error("cannot set the server name (SNI)");
+        ws.next_layer().set_verify_callback(asio::ssl::host_name_verification(kHost));
+        ws.next_layer().handshake(asio::ssl::stream_base::client);
+        session(ws);
+      } else {
+        websocket::stream<beast::tcp_stream> ws(ioc);
+        beast::get_lowest_layer(ws).connect(endpoints);
+        beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true));
+        session(ws);
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(q_->m);
+      run_->notices += std::string("baseline: ") + e.what() + "\n";
+    }
+    q_->close();
+  }
+
+ private:
+  static constexpr const char* kHost = "127.0.0.1";
+
+  template <class Ws>
+  void session(Ws& ws) {
+    const std::string bearer = "Bearer " + make_token(Credentials{kAccess, Secret(kSecret)});
+    ws.set_option(websocket::stream_base::decorator([bearer](websocket::request_type& req) {
+      req.set(beast::http::field::authorization, bearer);
+    }));
+    ws.handshake(std::string(kHost) + ":" + port_, "/websocket/v1/private");
+    ws.text(true);
+    ws.write(asio::buffer(
+        std::string(R"([{"ticket":"baseline-)" + new_nonce() + R"("},{"type":"myOrder"}])")));
+
+    beast::flat_buffer buffer;
+    std::uint64_t seq = 0;
+    while (seq < w_->total) {
+      ws.read(buffer);
+      const std::uint64_t now = now_ticks();
+      check_phase();
+      ++run_->frames;
+      const auto* data = static_cast<const char*>(buffer.cdata().data());
+      nlohmann::json fields = nlohmann::json::parse(data, data + buffer.size(), nullptr, false);
+      buffer.consume(buffer.size());
+      if (fields.is_discarded()) {
+        ++run_->decode_errors;
+        continue;
+      }
+      const auto type = fields.find("type");
+      if (type == fields.end() || *type != "myOrder") continue;  // status frames
+      {
+        std::lock_guard lock(q_->m);
+        q_->items.push_back(BaselineItem{std::move(fields), now});
+      }
+      q_->ready.notify_one();
+      ++seq;
+    }
+    run_->received = seq;
+    std::unique_lock lock(q_->m);
+    q_->done.wait(lock, [this] { return q_->finished || q_->closed; });
+    lock.unlock();
+    check_phase();
+  }
+
+  void check_phase() noexcept {
+    // acquire: pairs with the release stores of the strategy thread (begin / end).
+    const int phase = w_->phase.load(std::memory_order_acquire);
+    if (phase == seen_phase_) return;
+    if (seen_phase_ == 0) {
+      cpu0_ = thread_cpu_ns();
+      allocs0_ = hot_alloc::thread_count();
+    }
+    if (phase == 2) {
+      w_->net_cpu_ns = thread_cpu_ns() - cpu0_;
+      w_->net_allocs = hot_alloc::thread_count() - allocs0_;
+      // release: publishes the fields above; pairs with the controlling thread's acquire.
+      w_->net_done.store(true, std::memory_order_release);
+    }
+    seen_phase_ = phase;
+  }
+
+  std::string port_;
+  std::string ca_file_;
+  bool tls_;
+  Window* w_;
+  BaselineQueue* q_;
+  ClientRun* run_;
+  int seen_phase_ = 0;
+  std::uint64_t cpu0_ = 0, allocs0_ = 0;
+};
+
+// The baseline's strategy thread.
+void baseline_strategy(BaselineQueue& q, Window& window, AccountState& account,
+                       E2eStrategy& strategy) {
+  pin_or_warn(kClientCpu, "strategy");
+  (void)set_thread_name("baseline-strat");
+  std::uint64_t seq = 0;
+  for (;;) {
+    std::unique_lock lock(q.m);
+    q.ready.wait(lock, [&q] { return !q.items.empty() || q.closed; });
+    if (q.items.empty()) return;
+    BaselineItem item = std::move(q.items.front());
+    q.items.pop_front();
+    lock.unlock();
+
+    OrderEvent e{};
+    baseline_event(item.fields, e);
+    e.seq = ++seq;
+    e.recv_ts = item.recv_ts;
+    account.apply(e);
+    strategy.on_order(e, account);
+    if (window.phase.load(std::memory_order_relaxed) == 2) {
+      {
+        std::lock_guard done_lock(q.m);
+        q.finished = true;
+      }
+      q.done.notify_all();
+    }
+  }
+}
+
+ClientRun run_baseline(std::optional<SimThread>& sim, bool tls, Window& window,
+                       AccountState& account, E2eStrategy& strategy, double expected_s) {
+  ClientRun run;
+  BaselineQueue queue;
+  std::thread network(BaselineNetwork(*sim, tls, window, queue, run));
+  std::thread consumer([&] { baseline_strategy(queue, window, account, strategy); });
+  run.complete = wait_for_window(window, expected_s);
+  if (!run.complete) {
+    // Unblocks both threads: the queue closes; the simulator's end closes the socket under a read.
+    queue.close();
+    sim.reset();
+  }
+  network.join();
+  consumer.join();
+  return run;
+}
+
+//------------------------------------------------------------------------------------------------
+
+enum class Client { fillwire, baseline };
+
 // state.range(0): offered events/s (0 = as fast as the client reads); state.range(1): measured
 // events. One iteration is one whole run: a fresh simulator, connection and account.
-void e2e(benchmark::State& state, bool tls) {
+void e2e(benchmark::State& state, Client client, bool tls) {
   const auto rate = static_cast<std::uint64_t>(state.range(0));
   const auto measured = static_cast<std::uint64_t>(state.range(1));
   // Half a second of warm-up at the paced rates; 50k events as fast as possible.
@@ -322,54 +696,29 @@ void e2e(benchmark::State& state, bool tls) {
     // A client that falls behind the offered rate is measured, not dropped as a slow consumer.
     sc.slow_consumer_bytes = std::size_t{1} << 30;
     sc.send_stamps = &stamps;
-    SimThread sim(sc);
+    std::optional<SimThread> sim;
+    sim.emplace(sc);
 
     Window window;
     window.warmup = warmup;
     window.total = total;
-    window.sim_clock = sim.cpu_clock();
+    window.sim_clock = sim->cpu_clock();
     AccountState account;
     E2eStrategy strategy(window, total);
-    StrategyConsumer<E2eStrategy> consumer(account, strategy);
-
-    Notices notices;
-    LiveConfig lc;
-    lc.url = sim.url(tls);
-    lc.ca_file = sim.server().cert_path();
-    lc.blocking = true;  // the network thread shares its core: it sleeps in epoll when idle
-    lc.seed = 7;
-    LiveSource live(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-    MeasuredSource source(live, window);
-
-    PipelineConfig pc;
-    pc.producer_cpu = kClientCpu;
-    pc.consumer_cpu = kClientCpu;
-    Pipeline<StrategyConsumer<E2eStrategy>, Blocking> pipeline(consumer, pc);
-    pipeline.start(source);
-    for (const auto& w : pipeline.warnings())
-      std::fprintf(stderr, "warning: %s\n", w.c_str());
 
     const double expected_s =
         rate == 0 ? 10.0 : static_cast<double>(total) / static_cast<double>(rate);
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::chrono::duration<double>(expected_s * 3 + 20));
-    // acquire (both): pair with the release stores of the strategy and network threads.
-    while (!window.net_done.load(std::memory_order_acquire) &&
-           std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(1ms);
-    }
-    const bool complete = window.net_done.load(std::memory_order_acquire);
-    pipeline.stop();
-    const LiveCounters lcnt = live.counters();
-    const sim::ServerStats sstats = sim.server().stats();
-    if (!complete) {
+    const ClientRun run = client == Client::fillwire
+                              ? run_fillwire(*sim, tls, window, account, strategy, expected_s)
+                              : run_baseline(sim, tls, window, account, strategy, expected_s);
+    if (!run.complete) {
       std::fprintf(stderr, "run did not complete: %llu of %llu stream events\n%s",
                    static_cast<unsigned long long>(strategy.stream_events()),
-                   static_cast<unsigned long long>(total), notices.text.c_str());
+                   static_cast<unsigned long long>(total), run.notices.c_str());
       state.SkipWithError("the client did not receive every event in time");
       break;
     }
+    const sim::ServerStats sstats = sim->server().stats();
 
     // Latency per event of the window, matched to the simulator's stamps by order and uuid.
     std::vector<std::uint64_t> latency;
@@ -408,7 +757,7 @@ void e2e(benchmark::State& state, bool tls) {
                               1.0) <= 0.05
             ? 1.0
             : 0.0;
-    state.counters["received"] = static_cast<double>(lcnt.events);
+    state.counters["received"] = static_cast<double>(run.received);
     state.counters["applied"] = static_cast<double>(account.counters().events);
     state.counters["net_cpu_ns_per_event"] = per_event(window.net_cpu_ns);
     state.counters["strategy_cpu_ns_per_event"] = per_event(window.strategy_cpu_ns);
@@ -418,15 +767,19 @@ void e2e(benchmark::State& state, bool tls) {
         writes == 0 ? 0.0
                     : static_cast<double>(window.net_allocs + window.strategy_allocs) /
                           static_cast<double>(writes);
+    state.counters["allocs_per_event"] =
+        static_cast<double>(window.net_allocs + window.strategy_allocs) /
+        static_cast<double>(measured);
     state.counters["cold_allocs"] = static_cast<double>(window.cold_allocs);
     state.counters["cold_polls"] = static_cast<double>(window.cold_polls);
     state.counters["events_per_write"] =
         writes == 0 ? 0.0 : static_cast<double>(measured) / static_cast<double>(writes);
-    state.counters["frames"] = static_cast<double>(lcnt.frames);
-    state.counters["decode_errors"] = static_cast<double>(lcnt.decode_errors);
-    state.counters["reconnects"] = static_cast<double>(lcnt.connects - 1);
+    state.counters["frames"] = static_cast<double>(run.frames);
+    state.counters["decode_errors"] = static_cast<double>(run.decode_errors);
+    state.counters["reconnects"] = static_cast<double>(run.reconnects);
     state.counters["sim_events"] = static_cast<double>(sstats.events_generated);
-    if (window.net_allocs + window.strategy_allocs != 0) {
+    // The baseline allocates per event by design: its stacks say nothing new.
+    if (client == Client::fillwire && window.net_allocs + window.strategy_allocs != 0) {
       std::fprintf(stderr, "%llu allocations on the hot threads (network %llu, strategy %llu)\n",
                    static_cast<unsigned long long>(window.net_allocs + window.strategy_allocs),
                    static_cast<unsigned long long>(window.net_allocs),
@@ -442,12 +795,19 @@ void register_runs() {
   // {offered rate, measured events}: ~3 s of measurement each at the paced rates.
   const std::vector<std::vector<std::int64_t>> runs = {
       {10'000, 30'000}, {100'000, 300'000}, {0, 500'000}};
-  for (const bool tls : {false, true}) {
-    auto* b = benchmark::RegisterBenchmark(tls ? "e2e/wss" : "e2e/ws",
-                                           [tls](benchmark::State& s) { e2e(s, tls); });
-    b->ArgNames({"rate", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-    for (const auto& r : runs)
-      b->Args(r);
+  for (const Client client : {Client::fillwire, Client::baseline}) {
+    for (const bool tls : {false, true}) {
+      const std::string name =
+          std::string(client == Client::fillwire ? "e2e" : "e2e_baseline") + (tls ? "/wss" : "/ws");
+      auto* b = benchmark::RegisterBenchmark(
+          name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); });
+      b->ArgNames({"rate", "events"})
+          ->Iterations(1)
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond);
+      for (const auto& r : runs)
+        b->Args(r);
+    }
   }
 }
 

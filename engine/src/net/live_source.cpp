@@ -1075,13 +1075,19 @@ struct LiveSource::Impl {
         auto batch = rest_orders("/orders/uuids", q, as_of);
         orders.insert(orders.end(), batch.begin(), batch.end());
       }
-      // One snapshot per order: the one with the most progress.
-      const auto by_uuid = [](const OrderEvent& a, const OrderEvent& b) {
-        return std::memcmp(a.uuid.bytes.data(), b.uuid.bytes.data(), a.uuid.bytes.size()) < 0;
-      };
-      std::stable_sort(orders.begin(), orders.end(), by_uuid);
+      // One snapshot per order: the one with the most progress. The indices are sorted, not the
+      // events: std::stable_sort's buffer (std::get_temporary_buffer, libstdc++ 12) ignores
+      // OrderEvent's 64-byte alignment, and aligned vector moves into it crash.
+      std::vector<std::size_t> by_uuid(orders.size());
+      for (std::size_t i = 0; i < by_uuid.size(); ++i)
+        by_uuid[i] = i;
+      std::stable_sort(by_uuid.begin(), by_uuid.end(), [&orders](std::size_t a, std::size_t b) {
+        return std::memcmp(orders[a].uuid.bytes.data(), orders[b].uuid.bytes.data(),
+                           orders[a].uuid.bytes.size()) < 0;
+      });
       std::vector<OrderEvent> snapshots;
-      for (const OrderEvent& o : orders) {
+      for (const std::size_t i : by_uuid) {
+        const OrderEvent& o = orders[i];
         if (!snapshots.empty() && snapshots.back().uuid == o.uuid) {
           if (o.trades_count > snapshots.back().trades_count ||
               o.executed_volume > snapshots.back().executed_volume) {
