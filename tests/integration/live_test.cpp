@@ -85,6 +85,9 @@ struct Probe {
   std::uint64_t connected = 0;
   std::uint64_t resynced = 0;
   std::uint64_t auth_failed = 0;
+  std::uint64_t disconnected = 0;
+  bool in_resync = false;                      // between resync_begin and its end
+  std::uint64_t disconnected_in_resync = 0;    // must stay 0: a failure waits for the resync
   std::vector<std::string_view> only_markets;  // when set: stream events of other markets counted
   std::uint64_t stream_other_markets = 0;
   std::uint64_t stream_events = 0;
@@ -101,8 +104,19 @@ struct Probe {
         case ControlCode::connected:
           ++connected;
           break;
+        case ControlCode::resync_begin:
+          in_resync = true;
+          break;
         case ControlCode::resynced:
           ++resynced;
+          in_resync = false;
+          break;
+        case ControlCode::resync_failed:
+          in_resync = false;
+          break;
+        case ControlCode::disconnected:
+          ++disconnected;
+          if (in_resync) ++disconnected_in_resync;
           break;
         case ControlCode::auth_failed:
           ++auth_failed;
@@ -237,6 +251,7 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
     journal.flush();
     EXPECT_EQ(journal.counters().dropped, 0u);
   }
+  EXPECT_EQ(probe->disconnected_in_resync, 0u);
   const ApplyCounters& ac = probe->state.counters();
   std::printf(
       "fault run: %llu disconnects, %llu resyncs, %llu orders' trades fetched, %llu missed "
@@ -447,9 +462,9 @@ TEST(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
   c.simulation.generator.seed = 31;
   c.faults.disconnect_after = 2000;
   c.faults.rest_error_prob = 0.4;  // each 5xx is retried twice: 6 % of the requests still fail
-  c.rest.per_second = 25;          // the client below allows itself 60/s: it meets HTTP 429
+  c.rest.per_second = 12;          // the client below allows itself 60/s: it meets HTTP 429
   // A smaller send backlog than the default: each disconnect loses a few hundred events, not
-  // thousands, so each resync asks about a few hundred orders at 25 requests/s.
+  // thousands, so each resync asks about a few hundred orders at 12 requests/s.
   c.slow_consumer_bytes = 256u << 10;
   SimThread sim(c);
   auto probe = std::make_unique<Probe>();
@@ -478,6 +493,47 @@ TEST(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
       static_cast<unsigned long long>(r.counters.rest_throttled),
       static_cast<unsigned long long>(r.counters.rest_server_errors),
       static_cast<unsigned long long>(r.counters.resync_trades_unavailable));
+}
+
+// The resync runs beside the stream: a slow one (each REST answer 400 ms late) does not stop the
+// reading, so a simulator sending at a fixed rate never finds a slow reader (its send backlog
+// limit is about 0.1 s of events here); the frames read meanwhile are held and published after
+// the resync's events, and the state still ends equal to the truth.
+TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
+  ServerConfig c = sim_config(9000);
+  c.simulation.generator.seed = 47;
+  c.rate = 3000;
+  c.faults.rest_delay_ms = 400;
+  c.slow_consumer_bytes = 128u << 10;
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  LiveConfig lc;
+  lc.first_closed_since_ms = 0;  // two requests: open orders, then closed ones
+  const RunResult r = run_against_sim(sim, false, 9000, *probe, nullptr, lc);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_EQ(sim->stats().slow_consumer_disconnects, 0u) << r.notices;
+  EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
+  EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
+  EXPECT_GT(r.counters.resync_held_frames, 100u) << "frames read during the resync";
+  EXPECT_EQ(r.counters.resync_hold_full, 0u);
+}
+
+// A hold too small for the frames of a slow resync: reading pauses until the resync ends (the
+// socket and the exchange's send queue keep the rest), and nothing is lost.
+TEST(LiveAgainstSim, FullHoldPausesReadingAndLosesNothing) {
+  ServerConfig c = sim_config(6000);
+  c.simulation.generator.seed = 53;
+  c.rate = 3000;
+  c.faults.rest_delay_ms = 400;
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  LiveConfig lc;
+  lc.resync_hold_bytes = 1;  // room for one frame
+  const RunResult r = run_against_sim(sim, false, 6000, *probe, nullptr, lc);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
+  EXPECT_EQ(r.counters.resync_hold_full, 1u) << r.notices;
+  EXPECT_EQ(r.counters.resync_held_frames, 1u) << "one frame held, then reading paused";
 }
 
 TEST(LiveAgainstSim, UnresolvableHostIsReportedAndRetriedWithBackoff) {
@@ -616,6 +672,47 @@ TEST(LiveAgainstSim, SilentRestHostFailsTheResyncAtItsDeadline) {
   EXPECT_EQ(counters.resyncs, 0u) << notices.all();
   EXPECT_GE(counters.connects, 2u) << "a failed resync drops the connection and retries";
   EXPECT_NE(notices.all().find("RESYNC FAILED: REST read"), std::string::npos) << notices.all();
+}
+
+// The connection dies (keep-alive) while the resync waits on a silent REST host: the failure is
+// acted on once the resync has ended (here at its deadline), after the resync's outcome, so the
+// strategy never sees a disconnect inside a resync; the reconnect follows.
+TEST(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
+  ServerConfig c = sim_config(2000);
+  c.faults.stall_after = 1;  // per connection: one event, then silence
+  SimThread sim(c);
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  Notices notices;
+  LiveConfig lc;
+  lc.url = sim.url(false);
+  lc.rest_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1";
+  lc.rest_timeout = 1000ms;
+  lc.ping_interval = 100ms;  // dead after 200 ms of silence, well before the REST deadline
+  lc.backoff_initial = 50ms;
+  lc.backoff_max = 100ms;
+  lc.blocking = true;
+  auto probe = std::make_unique<Probe>();
+  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
+  pipeline.start(source);
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (source.counters().resync_failures < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  pipeline.stop();
+  const std::string all = notices.all();
+  const auto failed = all.find("RESYNC FAILED: REST read");
+  const auto dead = all.find("disconnected at keep-alive");
+  ASSERT_NE(failed, std::string::npos) << all;
+  ASSERT_NE(dead, std::string::npos) << all;
+  EXPECT_LT(failed, dead) << "the stream's failure is acted on after the resync's end\n" << all;
+  EXPECT_EQ(all.find("disconnected at resync"), std::string::npos)
+      << "the connection was already lost: one disconnect, with its own cause\n"
+      << all;
+  EXPECT_GE(source.counters().connects, 2u) << all;
+  EXPECT_GE(probe->disconnected, 1u);
+  EXPECT_EQ(probe->disconnected_in_resync, 0u);
 }
 
 TEST(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {

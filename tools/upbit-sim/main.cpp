@@ -156,6 +156,10 @@ int main(int argc, char** argv) {
                  "Probability of answering a /v1 REST request with HTTP 503")
       ->check(CLI::Range(0.0, 1.0))
       ->group(faults);
+  app.add_option("--rest-delay-ms", f.rest_delay_ms,
+                 "Answer each REST request this many milliseconds later")
+      ->check(CLI::NonNegativeNumber)
+      ->group(faults);
   app.add_option("--stall-after", f.stall_after,
                  "After N events go silent: no events, pongs or status (see --stall-seconds)")
       ->group(faults);

@@ -534,6 +534,17 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     res_.body() = std::move(r.body);
     res_.keep_alive(req.keep_alive());
     res_.prepare_payload();
+    if (cfg_.faults.rest_delay_ms <= 0) return write_response();
+    // The answer is as of the request; it leaves later, like one from a distant or busy host.
+    delay_timer_.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(
+        std::chrono::duration<double, std::milli>(cfg_.faults.rest_delay_ms)));
+    delay_timer_.async_wait([self = this->shared_from_this()](error_code waited) {
+      if (waited || self->closed_) return;
+      self->write_response();
+    });
+  }
+
+  void write_response() {
     http::async_write(stream_, res_,
                       [self = this->shared_from_this()](error_code wec, std::size_t) {
                         if (wec) return self->shut("write");

@@ -30,6 +30,7 @@ struct FaultConfig {
   double oversized_prob = 0;           // send an extra frame of oversized_bytes before an event
   std::size_t oversized_bytes = 256u << 10;
   double rest_error_prob = 0;           // answer a /v1 REST request with HTTP 503
+  double rest_delay_ms = 0;             // answer each REST request this much later
   std::uint64_t stall_after = 0;        // after N events go silent (no events, no pong, no status)
   double stall_s = 0;                   // how long a stall lasts (0: until the client leaves)
   double stall_prob = 1;                // chance that a connection stalls at stall_after events

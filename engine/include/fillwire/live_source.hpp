@@ -3,14 +3,17 @@
 //
 // It owns a single-threaded io_context and one WebSocket (wss:// over OpenSSL, or ws://), and runs
 // the connection as a chain of named steps, each failing with its stage:
-//     resolve -> connect -> tls -> websocket handshake (JWT) -> subscribe -> resync -> read
+//     resolve -> connect -> tls -> websocket handshake (JWT) -> subscribe -> read
+//                                                                        \-> resync (REST)
 // Frames are read into one fixed buffer that keeps the decoder's padding after every frame, and are
 // decoded in place straight into claimed ring slots. On any failure it closes, backs off
 // exponentially with full jitter, reconnects, resubscribes and resynchronises over REST (orders
 // open, orders closed since the last event seen minus a margin, and every order it saw open; for
 // each order with a trade it did not see as an event, the order's trades[], fed as one trade event
 // per missed trade in trade-time order before the order snapshots), so the account state equals
-// the exchange's after every reconnect, PnL included. Connection notices are published
+// the exchange's after every reconnect, PnL included. The resync runs on the same thread beside
+// the read loop: the stream keeps being read (the exchange never sees a slow reader), its frames
+// held raw and published right after the resync's events. Connection notices are published
 // into the ring as control events (control_event.hpp), in order with the data.
 //
 // Thread contract: poll() and everything it calls run on the network thread only (the Pipeline's
@@ -54,6 +57,9 @@ struct LiveConfig {
   // The resync runs when the first frame after subscribing arrives (its time tells which missed
   // trades the stream will not bring), or after this long on a quiet stream.
   std::chrono::milliseconds resync_wait{500};
+  // Frames read while a resync runs are held here, raw, and published after its events; when
+  // full, reading pauses until the resync ends (allocated once, touched only as used).
+  std::size_t resync_hold_bytes = 8u << 20;
   std::size_t rest_per_second = 30;  // REST requests allowed in any second (exchange's limit)
   std::chrono::milliseconds closed_margin{60000};  // closed orders since last event minus this
   std::int64_t first_closed_since_ms = -1;  // first connect: closed orders since (ms); -1 none
@@ -77,6 +83,8 @@ struct LiveCounters {
                                                 // fills applied from the order's totals instead
   std::uint64_t resync_incomplete = 0;          // parts of /orders/closed over its 1000-order page
                                                 // within one second, which no query can reach
+  std::uint64_t resync_held_frames = 0;  // frames read while a resync ran, published after it
+  std::uint64_t resync_hold_full = 0;    // times reading paused: the hold for them was full
   std::uint64_t rest_requests = 0;
   std::uint64_t rest_throttled = 0;      // HTTP 429 answers
   std::uint64_t rest_server_errors = 0;  // HTTP 5xx answers (each retried twice)

@@ -1,18 +1,26 @@
 // LiveSource: Boost.Beast WebSocket client (wss:// over OpenSSL, or ws://) on a single-threaded
 // io_context, the network thread of the pipeline. The only engine translation unit with Beast.
 //
-//   resolve -> connect -> tls -> websocket handshake -> subscribe -> resync (REST) -> read loop
+//   resolve -> connect -> tls -> websocket handshake -> subscribe -> read loop
+//                                                                   \-> resync (REST coroutine)
 //
 // Each step returns early through fail(stage, error); every failure closes the connection and
 // schedules a reconnect through the same chain after an exponential backoff with full jitter.
+// The resync runs beside the read loop on the same io_context: the stream keeps being read (the
+// exchange never sees a slow reader) and its frames are held, raw, until the resync's events are
+// published, then published in the order they came.
 
 #include "fillwire/live_source.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -28,7 +36,6 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
@@ -246,28 +253,30 @@ class OrderTracker {
 
 //------------------------------------------------------------------------------------------------
 // REST client: one HTTP/1.1 connection, kept alive across the requests of a resync (a TLS
-// handshake per request would cost more than the request). Every operation is asynchronous on a
-// private io_context so that the deadline applies to each step: a REST host that stops answering
-// fails the request after `timeout` instead of holding the network thread. Errors throw.
+// handshake per request would cost more than the request). It runs on the network thread's
+// io_context as a coroutine beside the WebSocket, which keeps being read meanwhile. Every step
+// (resolve, connect, TLS, write, read) has its own deadline: a REST host that stops answering
+// fails the request after `timeout`. Errors throw (cold path).
 
 class RestClient {
  public:
   using Response = http::response<http::string_body>;
 
-  RestClient(const Url& url, ssl::context& tls, bool verify_host, std::chrono::milliseconds timeout)
-      : url_(url), tls_(tls), verify_host_(verify_host), timeout_(timeout) {}
+  RestClient(asio::io_context& io, const Url& url, ssl::context& tls, bool verify_host,
+             std::chrono::milliseconds timeout)
+      : io_(io), url_(url), tls_(tls), verify_host_(verify_host), timeout_(timeout) {}
 
   // Sends `req` on the open connection, or on a new one. A kept-alive connection the server has
   // closed meanwhile fails on first use: the request is sent once more on a fresh connection
   // (GET only, so a repeat is harmless).
-  Response get(http::request<http::empty_body>& req) {
+  asio::awaitable<Response> get(http::request<http::empty_body>& req) {
     for (int tries = 0;; ++tries) {
       const bool fresh = !open();
       try {
-        if (fresh) connect();
-        Response res = exchange(req);
+        if (fresh) co_await connect();
+        Response res = co_await exchange(req);
         if (!res.keep_alive()) close();
-        return res;
+        co_return res;
       } catch (const std::exception&) {
         close();
         if (fresh || tries > 0) throw;
@@ -291,28 +300,20 @@ class RestClient {
  private:
   // A body larger than this is refused: /orders/closed answers at most 1000 orders (~1 MB).
   static constexpr std::uint64_t kMaxBody = 16u << 20;
+  static constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
   [[nodiscard]] bool open() const noexcept { return plain_.has_value() || secure_.has_value(); }
 
   beast::tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
 
-  // Runs the operations started so far to completion; throws the first error.
-  void run(const char* step, beast::error_code& ec) {
-    io_.restart();
-    io_.run();
+  static void check(const char* step, const beast::error_code& ec) {
     if (ec) throw std::runtime_error(std::string("REST ") + step + ": " + ec.message());
   }
 
-  void connect() {
-    beast::error_code ec;
+  asio::awaitable<void> connect() {
     tcp::resolver resolver(io_);
-    tcp::resolver::results_type endpoints;
-    resolver.async_resolve(url_.host, url_.port,
-                           [&](beast::error_code e, tcp::resolver::results_type r) {
-                             ec = e;
-                             endpoints = std::move(r);
-                           });
-    run("resolve", ec);
+    auto [resolved, endpoints] = co_await resolver.async_resolve(url_.host, url_.port, kAwait);
+    check("resolve", resolved);
     if (url_.tls) {
       secure_.emplace(io_, tls_);
       if (!set_sni(secure_->native_handle(), url_.host)) {
@@ -323,39 +324,38 @@ class RestClient {
       plain_.emplace(io_);
     }
     lowest().expires_after(timeout_);
-    lowest().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-    run("connect", ec);
+    auto [connected, endpoint] = co_await lowest().async_connect(endpoints, kAwait);
+    check("connect", connected);
     if (secure_) {
       lowest().expires_after(timeout_);
-      secure_->async_handshake(ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
-      run("tls", ec);
+      auto [handshake] = co_await secure_->async_handshake(ssl::stream_base::client, kAwait);
+      check("tls", handshake);
     }
   }
 
-  Response exchange(http::request<http::empty_body>& req) {
-    beast::error_code ec;
+  asio::awaitable<Response> exchange(http::request<http::empty_body>& req) {
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxBody);
     lowest().expires_after(timeout_);
-    const auto on_done = [&](beast::error_code e, std::size_t) { ec = e; };
     if (secure_) {
-      http::async_write(*secure_, req, on_done);
-      run("write", ec);
-      http::async_read(*secure_, buffer_, parser, on_done);
+      auto [written, w] = co_await http::async_write(*secure_, req, kAwait);
+      check("write", written);
+      auto [read, r] = co_await http::async_read(*secure_, buffer_, parser, kAwait);
+      check("read", read);
     } else {
-      http::async_write(*plain_, req, on_done);
-      run("write", ec);
-      http::async_read(*plain_, buffer_, parser, on_done);
+      auto [written, w] = co_await http::async_write(*plain_, req, kAwait);
+      check("write", written);
+      auto [read, r] = co_await http::async_read(*plain_, buffer_, parser, kAwait);
+      check("read", read);
     }
-    run("read", ec);
-    return parser.release();
+    co_return parser.release();
   }
 
+  asio::io_context& io_;
   Url url_;
   ssl::context& tls_;
   bool verify_host_;
   std::chrono::milliseconds timeout_;
-  asio::io_context io_{1};
   std::optional<beast::tcp_stream> plain_;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
   beast::flat_buffer buffer_;
@@ -396,8 +396,19 @@ struct LiveSource::Impl {
   asio::steady_timer retry_timer{ioc};
   asio::steady_timer keepalive_timer{ioc};
   asio::steady_timer resync_timer{ioc};
-  bool resync_pending = false;   // subscribed; the resync waits for the first frame (or a timeout)
-  std::vector<OrderEvent> held;  // the first frame's events, published after the resync
+  asio::steady_timer rest_timer{ioc};  // the resync's pauses (pacing, 429 and 5xx retries)
+  bool resync_pending = false;  // subscribed; the resync waits for the first frame (or a timeout)
+  bool resync_running = false;  // the REST coroutine is under way; frames read are held
+  std::vector<OrderEvent> peeked;  // the first frame's events, for their exchange time
+  // A connection failure while the resync runs: the REST work goes on (its answers stay true),
+  // and the failure is acted on once the resync's and the held frames' events are published.
+  struct DeferredFailure {
+    bool auth = false;
+    bool was_live = false;
+    std::string stage;
+    std::string what;
+  };
+  std::optional<DeferredFailure> deferred_failure;
   std::optional<PlainWs> plain;
   std::optional<TlsWs> secure;
   http::response<http::string_body> handshake_response;
@@ -405,7 +416,19 @@ struct LiveSource::Impl {
 
   Decoder decoder;
   std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
-  std::string last_resync_error;   // why the REST side refused the credentials
+  Decoder peek_decoder;            // decodes the first frame aside (the stats stay the stream's)
+
+  // Frames read while the resync runs, raw and in order: [HeldFrame][bytes][kFramePadding]...
+  // Allocated once and not touched until used. When the room left could not take one more frame
+  // of max_frame_bytes, reading pauses (the socket holds the rest) until the resync ends.
+  struct HeldFrame {
+    std::uint64_t recv_ts;
+    std::uint64_t size;
+  };
+  std::unique_ptr<char[]> hold;
+  std::size_t hold_used = 0;
+  bool read_paused = false;
+  std::string last_resync_error;  // why the REST side refused the credentials
   std::size_t filled = 0;
   std::string subscribe_text;
 
@@ -430,8 +453,8 @@ struct LiveSource::Impl {
   struct {
     Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
         resync_failures, resync_trade_queries, resync_trades, resync_trades_unavailable,
-        resync_incomplete, rest_requests, rest_throttled, rest_server_errors, decode_errors,
-        oversized, server_errors, status_frames;
+        resync_incomplete, resync_held_frames, resync_hold_full, rest_requests, rest_throttled,
+        rest_server_errors, decode_errors, oversized, server_errors, status_frames;
   } n;
 
   Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
@@ -441,6 +464,8 @@ struct LiveSource::Impl {
         notice(std::move(nf)),
         decoder(cfg.max_frame_bytes),
         buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
+        peek_decoder(cfg.max_frame_bytes),
+        hold(cfg.resync ? new char[std::max(cfg.resync_hold_bytes, hold_frame_room())] : nullptr),
         orders_seen(cfg.open_tracking_capacity),
         rng(cfg.seed != 0 ? cfg.seed
                           : static_cast<std::uint64_t>(
@@ -454,7 +479,7 @@ struct LiveSource::Impl {
     for (auto& code : cfg.codes)
       code = checked_code(code);
     setup_tls();
-    rest.emplace(rest_url, tls_ctx, !cfg.insecure, cfg.rest_timeout);
+    rest.emplace(ioc, rest_url, tls_ctx, !cfg.insecure, cfg.rest_timeout);
   }
 
   // One place for TLS policy: peer verification on by default, against the system CAs plus the
@@ -611,7 +636,7 @@ struct LiveSource::Impl {
       resync_timer.async_wait([this](beast::error_code e) {
         if (e || !resync_pending || !live) return;
         resync_pending = false;
-        (void)run_resync(-1);
+        start_resync(-1);
       });
     } else {
       attempt = 0;  // no resync to wait for: the connection is whole
@@ -686,14 +711,26 @@ struct LiveSource::Impl {
     const std::size_t size = filled;
     filled = 0;
     on_frame(size);
-    if (live) read_more();
+    if (!live) return;
+    if (resync_running && hold_room() < hold_frame_room()) {
+      read_paused = true;  // the socket holds the rest until the resync ends
+      n.resync_hold_full.add();
+      return;
+    }
+    read_more();
   }
 
   void on_frame(std::size_t size) {
     recv_ts = now_ticks();
     n.frames.add();
     const char* data = buffer.get();
-    if (resync_pending) return on_first_frame(data, size);
+    if (resync_pending && on_first_frame(data, size)) return;
+    if (resync_running) return hold_frame(data, size);
+    publish_frame(data, size);
+  }
+
+  // Journals the frame and publishes its events (the read path, and held frames afterwards).
+  void publish_frame(const char* data, std::size_t size) {
     if (journal != nullptr) (void)journal->record(JournalKind::frame, data, size, recv_ts);
     struct Stamp {
       Impl* self;
@@ -720,13 +757,14 @@ struct LiveSource::Impl {
     }
   }
 
-  // Cold: the first frame after subscribing. Its events are decoded aside; the earliest exchange
-  // time among them bounds what the resync must bring (older missed trades), then they are
-  // published after the resync's events, in order.
-  void on_first_frame(const char* data, std::size_t size) {
-    held.clear();
-    held.reserve(cfg.max_frame_bytes / 32 + 1);  // no event in a frame is shorter than 32 bytes
-    struct Hold {
+  // Cold: the first frame after subscribing. Its events are decoded aside: the earliest exchange
+  // time among them bounds what the resync must bring (older missed trades). The resync starts
+  // and the frame is held, to be published after the resync's events. A frame with no order event
+  // (status, error, garbled) is published at once and the resync still waits. True when held.
+  bool on_first_frame(const char* data, std::size_t size) {
+    peeked.clear();
+    peeked.reserve(cfg.max_frame_bytes / 32 + 1);  // no event in a frame is shorter than 32 bytes
+    struct Peek {
       std::vector<OrderEvent>* v;
       std::size_t published = 0;
       OrderEvent& claim() noexcept {
@@ -735,38 +773,52 @@ struct LiveSource::Impl {
         return (*v)[std::min(published, v->size() - 1)];
       }
       void publish() noexcept { published = std::min(published + 1, v->size()); }
-    } hold{&held};
-    const FrameResult r = decoder.decode(data, size, EventSink{hold});
-    held.resize(hold.published);
+    } peek{&peeked};
+    (void)peek_decoder.decode(data, size, EventSink{peek});
+    peeked.resize(peek.published);
     std::int64_t first_ms = -1;
-    for (const OrderEvent& e : held) {
+    for (const OrderEvent& e : peeked) {
       if (e.kind == EventKind::order && (first_ms < 0 || e.timestamp < first_ms))
         first_ms = e.timestamp;
     }
-    if (first_ms >= 0) {
-      resync_pending = false;
-      resync_timer.cancel();
-      // On failure the connection is closed (a reconnect follows); the held events are still
-      // published below: nothing the exchange sent is dropped, and applying them is idempotent.
-      (void)run_resync(first_ms);
+    if (first_ms < 0) return false;
+    resync_pending = false;
+    resync_timer.cancel();
+    hold_frame(data, size);
+    start_resync(first_ms);
+    return true;
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Frames held during the resync (cold: a copy per frame, into memory allocated up front)
+
+  [[nodiscard]] std::size_t hold_frame_room() const noexcept {
+    return sizeof(HeldFrame) + cfg.max_frame_bytes + kFramePadding;
+  }
+  [[nodiscard]] std::size_t hold_room() const noexcept {
+    return std::max(cfg.resync_hold_bytes, hold_frame_room()) - hold_used;
+  }
+
+  void hold_frame(const char* data, std::size_t size) {
+    const HeldFrame h{recv_ts, size};
+    char* at = hold.get() + hold_used;
+    std::memcpy(at, &h, sizeof h);
+    std::memcpy(at + sizeof h, data, size);
+    std::memset(at + sizeof h + size, 0, kFramePadding);
+    hold_used += sizeof h + (size + kFramePadding + 7) / 8 * 8;
+    n.resync_held_frames.add();
+  }
+
+  // Publishes the held frames in the order they came, each with its own receive time.
+  void release_held() {
+    for (std::size_t at = 0; at < hold_used;) {
+      HeldFrame h{};
+      std::memcpy(&h, hold.get() + at, sizeof h);
+      recv_ts = h.recv_ts;
+      publish_frame(hold.get() + at + sizeof h, h.size);
+      at += sizeof h + (h.size + kFramePadding + 7) / 8 * 8;
     }
-    // Journaled after the resync's records: a replay applies them in the same order.
-    if (journal != nullptr) (void)journal->record(JournalKind::frame, data, size, recv_ts);
-    for (const OrderEvent& e : held) {
-      OrderEvent& slot = sink->claim();
-      slot = e;
-      slot.seq = next_seq++;
-      slot.recv_ts = recv_ts;
-      track(slot);
-      sink->publish();
-      n.events.add();
-    }
-    if (r.error) n.decode_errors.add();
-    if (r.kind == FrameKind::status) {
-      n.status_frames.add();
-    } else if (r.kind == FrameKind::error) {
-      on_server_error(r.server_error);
-    }
+    hold_used = 0;
   }
 
   // Remembers what the resync must ask about: orders seen open and the trades seen, and (stream
@@ -789,6 +841,7 @@ struct LiveSource::Impl {
 
   void close_stream() {
     live = false;
+    read_paused = false;
     resync_pending = false;
     resync_timer.cancel();
     connected_flag.store(false, std::memory_order_relaxed);
@@ -800,6 +853,19 @@ struct LiveSource::Impl {
   void fail(const char* stage, const std::string& what) {
     const bool was_live = live;
     close_stream();
+    if (defer_failure(false, was_live, stage, what)) return;
+    disconnected(was_live, stage, what);
+  }
+
+  // While the resync runs, a failure only closes the stream; the rest waits for the resync's end
+  // (on_resync_done), so that the resync's events and the held frames come first.
+  bool defer_failure(bool auth, bool was_live, const char* stage, const std::string& what) {
+    if (!resync_running) return false;
+    if (!deferred_failure) deferred_failure = DeferredFailure{auth, was_live, stage, what};
+    return true;
+  }
+
+  void disconnected(bool was_live, const char* stage, const std::string& what) {
     if (was_live) {
       n.disconnects.add();
       control(ControlCode::disconnected, stage);
@@ -811,6 +877,11 @@ struct LiveSource::Impl {
   void auth_failed(const std::string& why) {
     const bool was_live = live;
     close_stream();
+    if (defer_failure(true, was_live, "auth", why)) return;
+    refused(was_live, why);
+  }
+
+  void refused(bool was_live, const std::string& why) {
     if (was_live) n.disconnects.add();
     n.auth_failures.add();
     auth_refused = true;
@@ -841,8 +912,9 @@ struct LiveSource::Impl {
   }
 
   //----------------------------------------------------------------------------------------------
-  // Resync over REST: synchronous, on the network thread, between subscribe and the first read
-  // (events meanwhile wait in the socket; the idempotent apply makes the order irrelevant).
+  // Resync over REST: a coroutine on the network thread's io_context, beside the read loop. The
+  // stream's frames read meanwhile are held (hold_frame) and published after the resync's events
+  // (on_resync_done), so the strategy sees what it would have seen had the resync been instant.
 
   struct RestAnswer {
     unsigned status = 0;
@@ -855,7 +927,7 @@ struct LiveSource::Impl {
   };
   enum class ResyncResult : std::uint8_t { ok, failed, auth_refused };
 
-  RestAnswer rest_get(const std::string& endpoint, const std::string& query) {
+  asio::awaitable<RestAnswer> rest_get(const std::string& endpoint, const std::string& query) {
     const std::string target = rest_url.path + endpoint + (query.empty() ? "" : "?" + query);
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, rest_url.host + ":" + rest_url.port);
@@ -864,8 +936,14 @@ struct LiveSource::Impl {
     req.set(http::field::authorization, "Bearer " + make_token(creds, query));
     req.keep_alive(true);
     n.rest_requests.add();
-    auto res = rest->get(req);
-    return {res.result_int(), std::move(res.body()), std::string(res["Remaining-Req"])};
+    auto res = co_await rest->get(req);
+    co_return RestAnswer{res.result_int(), std::move(res.body()),
+                         std::string(res["Remaining-Req"])};
+  }
+
+  asio::awaitable<void> pause(std::chrono::steady_clock::duration d) {
+    rest_timer.expires_after(d);
+    (void)co_await rest_timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 
   // REST pacing: the exchange allows rest_per_second requests in any second (PROTOCOL.md §7).
@@ -874,7 +952,7 @@ struct LiveSource::Impl {
   std::deque<std::chrono::steady_clock::time_point> rest_sent;
   int rest_left_this_second = -1;  // from the last Remaining-Req header; -1 unknown
 
-  void pace_rest() {
+  asio::awaitable<void> pace_rest() {
     using clock = std::chrono::steady_clock;
     const auto second = std::chrono::milliseconds(1000);
     auto now = clock::now();
@@ -883,7 +961,7 @@ struct LiveSource::Impl {
     const bool full = rest_sent.size() >= cfg.rest_per_second || rest_left_this_second == 0;
     if (full) {
       const auto until = rest_sent.empty() ? now + second : rest_sent.front() + second;
-      std::this_thread::sleep_until(until + std::chrono::milliseconds(10));
+      co_await pause(until + std::chrono::milliseconds(10) - now);
       now = clock::now();
       while (!rest_sent.empty() && now - rest_sent.front() >= second)
         rest_sent.pop_front();
@@ -893,28 +971,28 @@ struct LiveSource::Impl {
 
   // One request, paced (pace_rest), retried on 429 (with a growing pause) and, twice, on a
   // server error (5xx): a passing hiccup must not cost the whole resync.
-  RestAnswer rest_call(const std::string& endpoint, const std::string& query) {
+  asio::awaitable<RestAnswer> rest_call(const std::string& endpoint, const std::string& query) {
     int server_errors = 0;
     for (int tries = 0;; ++tries) {
-      pace_rest();
-      RestAnswer a = rest_get(endpoint, query);
+      co_await pace_rest();
+      RestAnswer a = co_await rest_get(endpoint, query);
       rest_left_this_second = remaining_in_second(a.remaining_req);
       if (a.status == 429 && tries < 10) {
         n.rest_throttled.add();
-        std::this_thread::sleep_for(std::chrono::milliseconds(250 * (tries + 1)));
+        co_await pause(std::chrono::milliseconds(250 * (tries + 1)));
         continue;
       }
       if (a.status >= 500) {
         n.rest_server_errors.add();
         if (server_errors++ < 2) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50 * server_errors));
+          co_await pause(std::chrono::milliseconds(50 * server_errors));
           continue;
         }
       }
       if (a.status == 401 || a.status == 403) {
         throw RestAuthRefused(endpoint + " answered HTTP " + std::to_string(a.status));
       }
-      return a;
+      co_return a;
     }
   }
 
@@ -928,30 +1006,41 @@ struct LiveSource::Impl {
     return r.ec == std::errc{} ? v : -1;
   }
 
-  std::vector<OrderEvent> rest_orders(const std::string& endpoint, const std::string& query,
-                                      std::int64_t as_of) {
-    RestAnswer a = rest_call(endpoint, query);
+  asio::awaitable<std::vector<OrderEvent>> rest_orders(const std::string& endpoint,
+                                                       const std::string& query,
+                                                       std::int64_t as_of) {
+    RestAnswer a = co_await rest_call(endpoint, query);
     RestParseResult parsed = parse_rest_orders(a.body, as_of);
     if (a.status != 200 || !parsed.ok()) {
       throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
                                (parsed.ok() ? "" : ": " + parsed.error));
     }
-    return std::move(parsed.orders);
+    co_return std::move(parsed.orders);
   }
 
   // The order's trades as stream events (GET /v1/order), or an error saying why there are none.
-  TradeEventsResult fetch_trades(OrderEvent& order, std::int64_t as_of) {
+  asio::awaitable<TradeEventsResult> fetch_trades(OrderEvent& order, std::int64_t as_of) {
     n.resync_trade_queries.add();
-    RestAnswer a = rest_call("/order", "uuid=" + order.uuid.to_string());
+    RestAnswer a = co_await rest_call("/order", "uuid=" + order.uuid.to_string());
     RestOrderTrades r = parse_rest_order_trades(a.body, as_of);
     TradeEventsResult t;
     if (a.status != 200 || !r.ok()) {
       t.error = "HTTP " + std::to_string(a.status) + (r.ok() ? "" : ": " + r.error);
-      return t;
+      co_return t;
     }
     t = trade_events(r);
     if (t.ok() && r.order.trades_count >= order.trades_count) order = r.order;  // the fresher
-    return t;
+    co_return t;
+  }
+
+  // One page of /orders/closed, oldest first, appended to `orders`; returns the page's size.
+  asio::awaitable<std::size_t> closed_page(const std::string& query, std::int64_t as_of,
+                                           std::vector<OrderEvent>& orders, std::int64_t& newest) {
+    auto batch = co_await rest_orders("/orders/closed", query + "&limit=1000&order_by=asc", as_of);
+    for (const auto& o : batch)
+      newest = std::max(newest, o.order_timestamp);
+    orders.insert(orders.end(), batch.begin(), batch.end());
+    co_return batch.size();
   }
 
   // Orders closed since `since` (ms), oldest first, 1000 a page. /orders/closed filters and sorts
@@ -959,19 +1048,14 @@ struct LiveSource::Impl {
   // last (the overlap is merged away later). A full page within one second cannot be paged by
   // time: that second is asked again per market and per state; a part still full is reported,
   // since the exchange offers no way to list the rest.
-  void closed_since(std::int64_t since, std::vector<OrderEvent>& orders) {
-    const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
-    const auto page = [&](const std::string& query) {
-      auto batch = rest_orders("/orders/closed", query + "&limit=1000&order_by=asc", as_of);
-      orders.insert(orders.end(), batch.begin(), batch.end());
-      return batch;
-    };
+  asio::awaitable<void> closed_since(std::int64_t since, std::int64_t as_of,
+                                     std::vector<OrderEvent>& orders) {
     for (std::int64_t start = since;;) {
-      const auto batch = page("start_time=" + std::to_string(start));
-      if (batch.size() < 1000) return;
       std::int64_t newest = start;
-      for (const auto& o : batch)
-        newest = std::max(newest, o.order_timestamp);
+      if (co_await closed_page("start_time=" + std::to_string(start), as_of, orders, newest) <
+          1000) {
+        co_return;
+      }
       if (newest > start) {
         start = newest;
         continue;
@@ -985,7 +1069,9 @@ struct LiveSource::Impl {
           "start_time=" + std::to_string(start) + "&end_time=" + std::to_string(start + 999);
       for (const auto& market : markets) {
         for (const char* state : {"done", "cancel"}) {
-          if (page(second + "&market=" + market + "&state=" + state).size() == 1000) {
+          std::int64_t ignored = start;
+          const std::string query = second + "&market=" + market + "&state=" + state;
+          if (co_await closed_page(query, as_of, orders, ignored) == 1000) {
             n.resync_incomplete.add();
             say("RESYNC INCOMPLETE: over 1000 " + market + " orders created in the second at " +
                 std::to_string(start) + " ms are " + state +
@@ -1017,30 +1103,42 @@ struct LiveSource::Impl {
   // `stream_from_ms`: the exchange time of the first event the new connection delivered, or -1
   // when none came yet. Trades after it come on the stream: only older missed trades are fetched
   // and fed, and an order snapshot that would bring fills after it is left to the stream.
-  // Runs the resync and acts on its outcome. A failed resync (REST down, 5xx, throttled past its
-  // retries) must not leave a gap until some later disconnect: the connection is dropped and the
-  // whole chain, resync included, runs again after the backoff, which keeps growing (`attempt` is
-  // reset only once the state is whole). Returns true when the state is whole.
-  bool run_resync(std::int64_t stream_from_ms) {
-    const ResyncResult result = resync(stream_from_ms);
+  void start_resync(std::int64_t stream_from_ms) {
+    resync_running = true;
+    control(ControlCode::resync_begin);
+    asio::co_spawn(ioc, resync(stream_from_ms),
+                   [this](std::exception_ptr escaped, ResyncResult result) {
+                     on_resync_done(escaped ? ResyncResult::failed : result);
+                   });
+  }
+
+  // Publishes the frames held meanwhile and acts on the outcome. A failed resync (REST down, 5xx,
+  // throttled past its retries) must not leave a gap until some later disconnect: the connection
+  // is dropped and the whole chain, resync included, runs again after the backoff, which keeps
+  // growing (`attempt` is reset only once the state is whole). A connection that failed while
+  // the resync ran is acted on now, after the events.
+  void on_resync_done(ResyncResult result) {
+    resync_running = false;
     rest->close();  // no idle connection between resyncs
+    release_held();
+    if (auto d = std::exchange(deferred_failure, std::nullopt)) {
+      if (d->auth) return refused(d->was_live, d->what);
+      return disconnected(d->was_live, d->stage.c_str(), d->what);
+    }
     switch (result) {
       case ResyncResult::ok:
         attempt = 0;
-        return true;
+        if (live && std::exchange(read_paused, false)) read_more();
+        return;
       case ResyncResult::failed:
-        fail("resync", "REST resynchronisation failed");
-        return false;
+        return fail("resync", "REST resynchronisation failed");
       case ResyncResult::auth_refused:
-        auth_failed("REST resync refused: " + last_resync_error);
-        return false;
+        return auth_failed("REST resync refused: " + last_resync_error);
     }
-    return false;
   }
 
   // ok when every order the exchange reported was published.
-  ResyncResult resync(std::int64_t stream_from_ms) {
-    control(ControlCode::resync_begin);
+  asio::awaitable<ResyncResult> resync(std::int64_t stream_from_ms) {
     // "As of" in the exchange's clock where known (the newest event seen), else the wall clock.
     const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
     std::size_t applied = 0;
@@ -1048,7 +1146,7 @@ struct LiveSource::Impl {
       std::vector<OrderEvent> orders;
       // Open orders, every page.
       for (int page = 1;; ++page) {
-        auto batch = rest_orders(
+        auto batch = co_await rest_orders(
             "/orders/open",
             "states[]=wait&states[]=watch&page=" + std::to_string(page) + "&limit=100&order_by=asc",
             as_of);
@@ -1063,7 +1161,7 @@ struct LiveSource::Impl {
       } else if (first_connect && cfg.first_closed_since_ms >= 0) {
         since = cfg.first_closed_since_ms;
       }
-      if (since >= 0) closed_since(since, orders);
+      if (since >= 0) co_await closed_since(since, as_of, orders);
       // Every order this connection saw open: closed ones the time window might have missed.
       std::vector<Uuid> tracked;
       orders_seen.for_each_open([&](const Uuid& u) { tracked.push_back(u); });
@@ -1072,7 +1170,7 @@ struct LiveSource::Impl {
         for (std::size_t k = i; k < std::min(tracked.size(), i + 100); ++k) {
           q += (q.empty() ? "uuids[]=" : "&uuids[]=") + tracked[k].to_string();
         }
-        auto batch = rest_orders("/orders/uuids", q, as_of);
+        auto batch = co_await rest_orders("/orders/uuids", q, as_of);
         orders.insert(orders.end(), batch.begin(), batch.end());
       }
       // One snapshot per order: the one with the most progress. The indices are sorted, not the
@@ -1109,7 +1207,7 @@ struct LiveSource::Impl {
         // created_at (whole seconds) after the stream's first event: every event of the order
         // is on the stream.
         if (stream_from_ms >= 0 && o.order_timestamp > stream_from_ms) continue;
-        TradeEventsResult t = fetch_trades(o, as_of);
+        TradeEventsResult t = co_await fetch_trades(o, as_of);
         if (!t.ok()) {
           // The snapshot still brings the order's totals; its fills land at one time.
           n.resync_trades_unavailable.add();
@@ -1146,17 +1244,17 @@ struct LiveSource::Impl {
       control(ControlCode::resynced, {}, static_cast<double>(applied));
       say("resynced: " + std::to_string(feed_snapshots.size()) + " orders and " +
           std::to_string(missed.size()) + " missed trades from REST");
-      return ResyncResult::ok;
+      co_return ResyncResult::ok;
     } catch (const RestAuthRefused& e) {
       n.resync_failures.add();
       control(ControlCode::resync_failed, "rest auth");
       last_resync_error = e.what();
-      return ResyncResult::auth_refused;
+      co_return ResyncResult::auth_refused;
     } catch (const std::exception& e) {
       n.resync_failures.add();
       control(ControlCode::resync_failed, "rest");
       say(std::string("RESYNC FAILED: ") + e.what() + "; reconnecting to retry it");
-      return ResyncResult::failed;
+      co_return ResyncResult::failed;
     }
   }
 };
@@ -1218,6 +1316,8 @@ LiveCounters LiveSource::counters() const noexcept {
   c.resync_trades = n.resync_trades.get();
   c.resync_trades_unavailable = n.resync_trades_unavailable.get();
   c.resync_incomplete = n.resync_incomplete.get();
+  c.resync_held_frames = n.resync_held_frames.get();
+  c.resync_hold_full = n.resync_hold_full.get();
   c.rest_requests = n.rest_requests.get();
   c.rest_throttled = n.rest_throttled.get();
   c.rest_server_errors = n.rest_server_errors.get();
