@@ -228,7 +228,8 @@ class E2eStrategy {
 
 // LiveSource on the network thread, plus the window's bookkeeping there: CPU time between the
 // polls that first see the window open and closed, allocations counted, and polls that were cold
-// (connection down, or a connect, disconnect or REST resync inside the poll) moved out of them.
+// (connection down, a connect or disconnect inside the poll, or a REST resync under way) moved
+// out of them.
 class MeasuredSource {
  public:
   MeasuredSource(LiveSource& live, Window& window) : live_(&live), w_(&window) {}
@@ -246,8 +247,10 @@ class MeasuredSource {
     const std::uint64_t allocs = hot_alloc::thread_count();
     const std::uint64_t marker = cold_marker();
     const bool was_up = live_->connected();
+    const bool was_resyncing = live_->resyncing();
     const SourceStatus status = live_->poll(ring);
-    if (!was_up || !live_->connected() || cold_marker() != marker) {
+    if (!was_up || !live_->connected() || was_resyncing || live_->resyncing() ||
+        cold_marker() != marker) {
       cold_allocs_ += hot_alloc::thread_count() - allocs;
       hot_alloc::set_thread_count(allocs);
       ++cold_polls_;

@@ -150,7 +150,10 @@ RunOutcome run_engine(bool tls, bool disconnects, bool reordering) {
       last = c.live.events;
       quiet_since = std::chrono::steady_clock::now();
     }
-    if (sim->stats().events_generated >= total && engine.connected() &&
+    // The current connection's resync has ended (a failed one drops the connection).
+    const bool settled =
+        !config.live.resync || c.live.resyncs + c.live.resync_failures >= c.live.connects;
+    if (sim->stats().events_generated >= total && engine.connected() && settled &&
         std::chrono::steady_clock::now() - quiet_since > 1500ms)
       break;
   }

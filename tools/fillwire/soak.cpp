@@ -234,8 +234,8 @@ struct SoakStrategy {
 };
 
 // The network thread's poll, measured: each poll's allocations go to hot (frames read on a
-// connection that stayed up, nothing cold happened), cold (connect, disconnect, resync or a
-// failed one inside the poll, or the connection down) or keep-alive (no frame read, or the
+// connection that stayed up, nothing cold happened), cold (connect, disconnect, a resync under
+// way or ended inside the poll, or the connection down) or keep-alive (no frame read, or the
 // poll's first allocation came from the keep-alive timer's handler: one poll may read frames and
 // run the timer). Only the first allocation of a poll is looked at: a read-path allocation in a
 // poll that also pinged would be missed, one in any other poll is counted.
@@ -253,13 +253,15 @@ class NetworkProbe {
     const std::size_t stacks = stacks_taken();
     capture_next();
     const bool was_up = live_->connected();
+    const bool was_resyncing = live_->resyncing();
     const LiveCounters c0 = live_->counters();
     const SourceStatus status = live_->poll(ring);
     const std::uint64_t added = thread_allocations() - before;
     if (added == 0) return status;
     const LiveCounters c1 = live_->counters();
     // relaxed (all three): see Tally.
-    if (!was_up || !live_->connected() || cold_marker(c0) != cold_marker(c1)) {
+    if (!was_up || !live_->connected() || was_resyncing || live_->resyncing() ||
+        cold_marker(c0) != cold_marker(c1)) {
       tally_->net_cold_allocs.fetch_add(added, std::memory_order_relaxed);
       rewind_stacks(stacks);
     } else if (c1.frames == c0.frames || keepalive_allocated()) {
@@ -428,7 +430,11 @@ int run(const Settings& s) {
         std::fflush(samples);
       }
     }
-    if (sim_events >= s.events && c.connected && now - quiet_since > std::chrono::seconds(1)) {
+    // The current connection's resync has ended (its events and the frames held meanwhile are
+    // published only then).
+    const bool settled = c.live.resyncs + c.live.resync_failures >= c.live.connects;
+    if (sim_events >= s.events && c.connected && settled &&
+        now - quiet_since > std::chrono::seconds(1)) {
       finished = true;
       break;
     }

@@ -58,7 +58,7 @@ struct LiveConfig {
   // trades the stream will not bring), or after this long on a quiet stream.
   std::chrono::milliseconds resync_wait{500};
   // Frames read while a resync runs are held here, raw, and published after its events; when
-  // full, reading pauses until the resync ends (allocated once, touched only as used).
+  // full, reading pauses until the resync ends (allocated and touched once, at the start).
   std::size_t resync_hold_bytes = 8u << 20;
   std::size_t rest_per_second = 30;  // REST requests allowed in any second (exchange's limit)
   std::chrono::milliseconds closed_margin{60000};  // closed orders since last event minus this
@@ -121,6 +121,9 @@ class LiveSource {
   [[nodiscard]] LiveCounters counters() const noexcept;
   // Any thread: true while subscribed and reading.
   [[nodiscard]] bool connected() const noexcept;
+  // Any thread: true while a REST resync is under way (its steps run between the reads, and
+  // allocate: a measurement of the read path leaves out the polls that see this).
+  [[nodiscard]] bool resyncing() const noexcept;
   // Network thread: the decoder's counters.
   [[nodiscard]] const DecoderStats& decoder_stats() const noexcept;
 

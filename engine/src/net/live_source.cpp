@@ -419,8 +419,10 @@ struct LiveSource::Impl {
   Decoder peek_decoder;            // decodes the first frame aside (the stats stay the stream's)
 
   // Frames read while the resync runs, raw and in order: [HeldFrame][bytes][kFramePadding]...
-  // Allocated once and not touched until used. When the room left could not take one more frame
-  // of max_frame_bytes, reading pauses (the socket holds the rest) until the resync ends.
+  // Allocated and touched (zeroed) once, at the start: no page fault while a resync holds frames,
+  // and no growth of the resident set at the first long resync. When the room left could not
+  // take one more frame of max_frame_bytes, reading pauses (the socket holds the rest) until the
+  // resync ends.
   struct HeldFrame {
     std::uint64_t recv_ts;
     std::uint64_t size;
@@ -448,6 +450,7 @@ struct LiveSource::Impl {
   unsigned silent_ticks = 0;        // keep-alive ticks in a row with no activity
   unsigned ticks_since_ping = 0;
   std::atomic<bool> connected_flag{false};
+  std::atomic<bool> resyncing_flag{false};
   std::mt19937_64 rng;
 
   struct {
@@ -465,7 +468,7 @@ struct LiveSource::Impl {
         decoder(cfg.max_frame_bytes),
         buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
         peek_decoder(cfg.max_frame_bytes),
-        hold(cfg.resync ? new char[std::max(cfg.resync_hold_bytes, hold_frame_room())] : nullptr),
+        hold(cfg.resync ? new char[std::max(cfg.resync_hold_bytes, hold_frame_room())]() : nullptr),
         orders_seen(cfg.open_tracking_capacity),
         rng(cfg.seed != 0 ? cfg.seed
                           : static_cast<std::uint64_t>(
@@ -1105,6 +1108,7 @@ struct LiveSource::Impl {
   // and fed, and an order snapshot that would bring fills after it is left to the stream.
   void start_resync(std::int64_t stream_from_ms) {
     resync_running = true;
+    resyncing_flag.store(true, std::memory_order_relaxed);
     control(ControlCode::resync_begin);
     asio::co_spawn(ioc, resync(stream_from_ms),
                    [this](std::exception_ptr escaped, ResyncResult result) {
@@ -1119,6 +1123,7 @@ struct LiveSource::Impl {
   // the resync ran is acted on now, after the events.
   void on_resync_done(ResyncResult result) {
     resync_running = false;
+    resyncing_flag.store(false, std::memory_order_relaxed);
     rest->close();  // no idle connection between resyncs
     release_held();
     if (auto d = std::exchange(deferred_failure, std::nullopt)) {
@@ -1330,6 +1335,10 @@ LiveCounters LiveSource::counters() const noexcept {
 
 bool LiveSource::connected() const noexcept {
   return impl_->connected_flag.load(std::memory_order_relaxed);
+}
+
+bool LiveSource::resyncing() const noexcept {
+  return impl_->resyncing_flag.load(std::memory_order_relaxed);
 }
 
 const DecoderStats& LiveSource::decoder_stats() const noexcept {
