@@ -519,7 +519,9 @@ TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
 }
 
 // A hold too small for the frames of a slow resync: reading pauses until the resync ends (the
-// socket and the exchange's send queue keep the rest), and nothing is lost.
+// socket and the exchange's send queue keep the rest), and nothing is lost. The silence while
+// reading is paused is not taken for a dead connection (the keep-alive would give up after
+// 200 ms here; the resync takes over 400 ms).
 TEST(LiveAgainstSim, FullHoldPausesReadingAndLosesNothing) {
   ServerConfig c = sim_config(6000);
   c.simulation.generator.seed = 53;
@@ -529,8 +531,10 @@ TEST(LiveAgainstSim, FullHoldPausesReadingAndLosesNothing) {
   auto probe = std::make_unique<Probe>();
   LiveConfig lc;
   lc.resync_hold_bytes = 1;  // room for one frame
+  lc.ping_interval = 100ms;
   const RunResult r = run_against_sim(sim, false, 6000, *probe, nullptr, lc);
   EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_EQ(r.counters.resync_hold_full, 1u) << r.notices;
   EXPECT_EQ(r.counters.resync_held_frames, 1u) << "one frame held, then reading paused";

@@ -664,7 +664,9 @@ struct LiveSource::Impl {
   }
 
   void on_keepalive() {
-    if (activity != activity_seen) {
+    // While reading is paused (a full hold during a resync) nothing can be received: silence
+    // then says nothing about the connection.
+    if (activity != activity_seen || read_paused) {
       activity_seen = activity;
       silent_ticks = 0;
     } else if (++silent_ticks >= 4) {
