@@ -116,7 +116,7 @@ struct Settings {
   double rss_growth_mib = 8;
   int extra_fds = 16;
   int ping_ms = 250;
-  std::size_t rest_per_second = 1000;
+  std::size_t rest_per_second = 100000;
   std::size_t completed_orders = std::size_t{1} << 18;
   std::string samples_path;
   std::string log_path;
@@ -314,6 +314,11 @@ int run(const Settings& s) {
   // upbit-sim runs with --no-rest-rate-limit: a resync after a disconnect at full speed fetches
   // the trades of hundreds of orders, which Upbit's 30 requests/s would stretch over many seconds.
   config.live.rest_per_second = s.rest_per_second;
+  // The frames held while a resync runs: sized for the soak's highest rate (20,000 events/s over
+  // wss:// is about 8.5 MB/s of frames), where a resync after a stall fetches the trades of
+  // thousands of orders, one request each, and takes seconds: 64 MiB hold about 7 s of them.
+  // The default, 8 MiB, is about a second at that rate.
+  config.live.resync_hold_bytes = 64u << 20;
   config.account.completed_orders = s.completed_orders;
   config.log_path = s.log_path;
 
@@ -608,7 +613,8 @@ int main(int argc, char** argv) {
   app.add_option("--ping-ms", s.ping_ms, "keep-alive ping interval; dead after two (250)")
       ->check(CLI::Range(10, 60000));
   app.add_option("--rest-per-second", s.rest_per_second,
-                 "REST requests per second during a resync (1000; upbit-sim --no-rest-rate-limit)")
+                 "REST requests per second during a resync (100000: unpaced; upbit-sim "
+                 "--no-rest-rate-limit)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
   app.add_option("--completed-orders", s.completed_orders,
                  "completed orders the account keeps (must exceed upbit-sim's --keep-closed)");
