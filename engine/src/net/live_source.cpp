@@ -528,6 +528,10 @@ struct LiveSource::Impl {
   //----------------------------------------------------------------------------------------------
   // Connect chain
 
+  // Every handler of the chain carries the number of the connection it was started for and is
+  // ignored once a newer one began: the completion of an operation on a closed connection (a
+  // read aborted by the close, which can run after the reconnect has started) must not act on the
+  // new connection.
   void start_connect() {
     n.attempts.add();
     ++connection;
@@ -539,10 +543,11 @@ struct LiveSource::Impl {
     } else {
       plain.emplace(ioc);
     }
-    resolver.async_resolve(ws_url.host, ws_url.port,
-                           [this](beast::error_code ec, tcp::resolver::results_type results) {
-                             on_resolve(ec, std::move(results));
-                           });
+    resolver.async_resolve(
+        ws_url.host, ws_url.port,
+        [this, id = connection](beast::error_code ec, tcp::resolver::results_type results) {
+          if (id == connection) on_resolve(ec, std::move(results));
+        });
   }
 
   void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
@@ -551,7 +556,9 @@ struct LiveSource::Impl {
       auto& layer = beast::get_lowest_layer(ws);
       layer.expires_after(cfg.connect_timeout);
       layer.async_connect(results,
-                          [this](beast::error_code e, const tcp::endpoint&) { on_connect(e); });
+                          [this, id = connection](beast::error_code e, const tcp::endpoint&) {
+                            if (id == connection) on_connect(e);
+                          });
     });
   }
 
@@ -572,7 +579,9 @@ struct LiveSource::Impl {
     SSL_ctrl(secure->next_layer().native_handle(), SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS,
              nullptr);
     secure->next_layer().async_handshake(ssl::stream_base::client,
-                                         [this](beast::error_code e) { on_tls(e); });
+                                         [this, id = connection](beast::error_code e) {
+                                           if (id == connection) on_tls(e);
+                                         });
   }
 
   void on_tls(beast::error_code ec) {
@@ -603,7 +612,9 @@ struct LiveSource::Impl {
       const std::string host = ws_url.host + ":" + ws_url.port;
       handshake_response = {};
       ws.async_handshake(handshake_response, host, ws_url.path,
-                         [this](beast::error_code e) { on_ws_handshake(e); });
+                         [this, id = connection](beast::error_code e) {
+                           if (id == connection) on_ws_handshake(e);
+                         });
     });
   }
 
@@ -619,7 +630,9 @@ struct LiveSource::Impl {
     with_ws([&](auto& ws) {
       ws.text(true);
       ws.async_write(asio::buffer(subscribe_text),
-                     [this](beast::error_code e, std::size_t) { on_subscribe(e); });
+                     [this, id = connection](beast::error_code e, std::size_t) {
+                       if (id == connection) on_subscribe(e);
+                     });
     });
   }
 
@@ -636,8 +649,8 @@ struct LiveSource::Impl {
       // the stream will not bring (those before it). A quiet stream resyncs after resync_wait.
       resync_pending = true;
       resync_timer.expires_after(cfg.resync_wait);
-      resync_timer.async_wait([this](beast::error_code e) {
-        if (e || !resync_pending || !live) return;
+      resync_timer.async_wait([this, id = connection](beast::error_code e) {
+        if (e || id != connection || !resync_pending || !live) return;
         resync_pending = false;
         start_resync(-1);
       });
@@ -690,7 +703,9 @@ struct LiveSource::Impl {
   void read_more() {
     with_ws([&](auto& ws) {
       ws.async_read_some(asio::buffer(buffer.get() + filled, cfg.max_frame_bytes - filled),
-                         [this](beast::error_code ec, std::size_t bytes) { on_read(ec, bytes); });
+                         [this, id = connection](beast::error_code ec, std::size_t bytes) {
+                           if (id == connection) on_read(ec, bytes);
+                         });
     });
   }
 
@@ -845,6 +860,7 @@ struct LiveSource::Impl {
   // Failure and reconnect
 
   void close_stream() {
+    ++connection;  // what is still pending on this connection completes as stale (ignored)
     live = false;
     read_paused = false;
     resync_pending = false;
