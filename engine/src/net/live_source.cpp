@@ -1040,18 +1040,25 @@ struct LiveSource::Impl {
   }
 
   // The order's trades as stream events (GET /v1/order), or an error saying why there are none.
+  // No OrderEvent (alignas 64) may live in a coroutine's frame: GCC 12 allocates the frame
+  // without honouring over-aligned locals, and aligned vector moves into one crash. The answer is
+  // read by a plain function (trades_of) instead.
   asio::awaitable<TradeEventsResult> fetch_trades(OrderEvent& order, std::int64_t as_of) {
     n.resync_trade_queries.add();
-    RestAnswer a = co_await rest_call("/order", "uuid=" + order.uuid.to_string());
-    RestOrderTrades r = parse_rest_order_trades(a.body, as_of);
+    const RestAnswer a = co_await rest_call("/order", "uuid=" + order.uuid.to_string());
+    co_return trades_of(a, order, as_of);
+  }
+
+  static TradeEventsResult trades_of(const RestAnswer& a, OrderEvent& order, std::int64_t as_of) {
+    const RestOrderTrades r = parse_rest_order_trades(a.body, as_of);
     TradeEventsResult t;
     if (a.status != 200 || !r.ok()) {
       t.error = "HTTP " + std::to_string(a.status) + (r.ok() ? "" : ": " + r.error);
-      co_return t;
+      return t;
     }
     t = trade_events(r);
     if (t.ok() && r.order.trades_count >= order.trades_count) order = r.order;  // the fresher
-    co_return t;
+    return t;
   }
 
   // One page of /orders/closed, oldest first, appended to `orders`; returns the page's size.
