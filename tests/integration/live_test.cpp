@@ -199,6 +199,40 @@ RunResult run_against_sim(SimThread& sim, bool tls, std::uint64_t total, Probe& 
   return r;
 }
 
+// Runs a LiveSource with `lc` and the test's access key until `done(counters)` holds or `limit`
+// has passed (a fixed-length run: a `done` that never holds).
+struct Session {
+  LiveCounters counters;
+  std::string notices;
+};
+
+template <class Done>
+Session run_live(const LiveConfig& lc, Probe& probe, std::chrono::milliseconds limit, Done done,
+                 const std::string& secret = kSecret) {
+  Notices notices;
+  LiveSource source(lc, Credentials{kAccess, Secret(secret)}, nullptr, notices.fn());
+  Pipeline<Probe> pipeline(probe, PipelineConfig{});
+  pipeline.start(source);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done(source.counters()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  pipeline.stop();
+  return {source.counters(), notices.all()};
+}
+
+const auto kForTheWholeLimit = [](const LiveCounters&) { return false; };
+
+// A REST host that accepts connections and never answers: a listening socket nobody accepts
+// from (connects complete in the kernel's backlog, reads never do).
+struct SilentRestHost {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor{
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)};
+  [[nodiscard]] std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/v1";
+  }
+};
+
 TEST(LiveAgainstSim, CleanStreamOverWssEqualsTruthIncludingPnl) {
   SimThread sim(sim_config(20000));
   auto probe = std::make_unique<Probe>();
@@ -584,28 +618,22 @@ TEST_P(AuthErrorFrame, IsAnAuthFailureNotRetriedInATightLoop) {
   ServerConfig c = sim_config(0);
   c.auth_error_frame = true;  // upgrade, then {"error":{"name":"INVALID_AUTH",...}}, then close
   SimThread sim(c);
-  Notices notices;
   LiveConfig lc;
   lc.url = sim.url(false);
   lc.auth_backoff = 500ms;
   lc.resync = GetParam();
   auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret("wrong-secret-xyz")}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(1200ms);
-  pipeline.stop();
-  const auto counters = source.counters();
-  EXPECT_GE(counters.auth_failures, 1u) << notices.all();
-  EXPECT_LE(counters.attempts, 4u) << "auth failures must back off slowly";
+  const Session r = run_live(lc, *probe, 1200ms, kForTheWholeLimit, "wrong-secret-xyz");
+  EXPECT_GE(r.counters.auth_failures, 1u) << r.notices;
+  EXPECT_LE(r.counters.attempts, 4u) << "auth failures must back off slowly";
   EXPECT_GE(probe->auth_failed, 1u);
-  EXPECT_NE(notices.all().find("AUTHENTICATION FAILED"), std::string::npos) << notices.all();
+  EXPECT_NE(r.notices.find("AUTHENTICATION FAILED"), std::string::npos) << r.notices;
   // With resync on too, the refusal comes from the error frame: the resync waits for the first
   // order frame, which a refused connection never brings, so no REST query is made with bad keys.
-  EXPECT_GE(counters.server_errors, 1u) << notices.all();
-  EXPECT_NE(notices.all().find("INVALID_AUTH"), std::string::npos) << notices.all();
-  EXPECT_EQ(counters.rest_requests, 0u) << notices.all();
-  EXPECT_EQ(notices.all().find("wrong-secret-xyz"), std::string::npos);
+  EXPECT_GE(r.counters.server_errors, 1u) << r.notices;
+  EXPECT_NE(r.notices.find("INVALID_AUTH"), std::string::npos) << r.notices;
+  EXPECT_EQ(r.counters.rest_requests, 0u) << r.notices;
+  EXPECT_EQ(r.notices.find("wrong-secret-xyz"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(WithAndWithoutResync, AuthErrorFrame, ::testing::Values(false, true),
@@ -622,60 +650,43 @@ TEST(LiveAgainstSim, RestRefusingTheKeysDuringResyncIsAnAuthFailure) {
   ServerConfig other = sim_config(0);
   other.secret_key = "another-secret-the-client-does-not-have";
   SimThread rest_host(other);
-  Notices notices;
   LiveConfig lc;
   lc.url = sim.url(false);
   lc.rest_url = "http://127.0.0.1:" + std::to_string(rest_host->port()) + "/v1";
   lc.auth_backoff = 500ms;
   lc.blocking = true;
   auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(1500ms);
-  pipeline.stop();
-  const auto counters = source.counters();
-  EXPECT_GE(counters.auth_failures, 1u) << notices.all();
-  EXPECT_GE(counters.resync_failures, 1u) << notices.all();
-  EXPECT_EQ(counters.resyncs, 0u) << notices.all();
-  EXPECT_LE(counters.attempts, 4u) << "auth failures must back off slowly";
+  const Session r = run_live(lc, *probe, 1500ms, kForTheWholeLimit);
+  EXPECT_GE(r.counters.auth_failures, 1u) << r.notices;
+  EXPECT_GE(r.counters.resync_failures, 1u) << r.notices;
+  EXPECT_EQ(r.counters.resyncs, 0u) << r.notices;
+  EXPECT_LE(r.counters.attempts, 4u) << "auth failures must back off slowly";
   EXPECT_GE(probe->auth_failed, 1u);
-  EXPECT_NE(notices.all().find("REST resync refused"), std::string::npos) << notices.all();
-  EXPECT_NE(notices.all().find("HTTP 401"), std::string::npos) << notices.all();
-  EXPECT_EQ(notices.all().find(kSecret), std::string::npos);
-  EXPECT_EQ(notices.all().find("eyJ"), std::string::npos) << "no token in the notices";
+  EXPECT_NE(r.notices.find("REST resync refused"), std::string::npos) << r.notices;
+  EXPECT_NE(r.notices.find("HTTP 401"), std::string::npos) << r.notices;
+  EXPECT_EQ(r.notices.find(kSecret), std::string::npos);
+  EXPECT_EQ(r.notices.find("eyJ"), std::string::npos) << "no token in the notices";
 }
 
 // A REST host that accepts the connection and never answers: every step of a request has a
 // deadline, so the resync fails after rest_timeout (not never), and the connection is retried.
 TEST(LiveAgainstSim, SilentRestHostFailsTheResyncAtItsDeadline) {
   SimThread sim(sim_config(2000));
-  // A listening socket nobody accepts from: connects complete (the kernel's backlog), reads
-  // never do.
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor silent(
-      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  Notices notices;
+  SilentRestHost silent;
   LiveConfig lc;
   lc.url = sim.url(false);
-  lc.rest_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1";
+  lc.rest_url = silent.url();
   lc.rest_timeout = 300ms;
   lc.backoff_initial = 50ms;
   lc.backoff_max = 100ms;
   lc.blocking = true;
   auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (source.counters().resync_failures < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  pipeline.stop();
-  const auto counters = source.counters();
-  EXPECT_GE(counters.resync_failures, 2u) << notices.all();
-  EXPECT_EQ(counters.resyncs, 0u) << notices.all();
-  EXPECT_GE(counters.connects, 2u) << "a failed resync drops the connection and retries";
-  EXPECT_NE(notices.all().find("RESYNC FAILED: REST read"), std::string::npos) << notices.all();
+  const Session r =
+      run_live(lc, *probe, 10s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
+  EXPECT_GE(r.counters.resync_failures, 2u) << r.notices;
+  EXPECT_EQ(r.counters.resyncs, 0u) << r.notices;
+  EXPECT_GE(r.counters.connects, 2u) << "a failed resync drops the connection and retries";
+  EXPECT_NE(r.notices.find("RESYNC FAILED: REST read"), std::string::npos) << r.notices;
 }
 
 // The connection dies (keep-alive) while the resync waits on a silent REST host: the failure is
@@ -685,27 +696,19 @@ TEST(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
   ServerConfig c = sim_config(2000);
   c.faults.stall_after = 1;  // per connection: one event, then silence
   SimThread sim(c);
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor silent(
-      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-  Notices notices;
+  SilentRestHost silent;
   LiveConfig lc;
   lc.url = sim.url(false);
-  lc.rest_url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/v1";
+  lc.rest_url = silent.url();
   lc.rest_timeout = 1000ms;
   lc.ping_interval = 100ms;  // dead after 200 ms of silence, well before the REST deadline
   lc.backoff_initial = 50ms;
   lc.backoff_max = 100ms;
   lc.blocking = true;
   auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  const auto deadline = std::chrono::steady_clock::now() + 15s;
-  while (source.counters().resync_failures < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  pipeline.stop();
-  const std::string all = notices.all();
+  const Session r =
+      run_live(lc, *probe, 15s, [](const LiveCounters& n) { return n.resync_failures >= 2; });
+  const std::string& all = r.notices;
   const auto failed = all.find("RESYNC FAILED: REST read");
   const auto dead = all.find("disconnected at keep-alive");
   ASSERT_NE(failed, std::string::npos) << all;
@@ -714,7 +717,7 @@ TEST(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
   EXPECT_EQ(all.find("disconnected at resync"), std::string::npos)
       << "the connection was already lost: one disconnect, with its own cause\n"
       << all;
-  EXPECT_GE(source.counters().connects, 2u) << all;
+  EXPECT_GE(r.counters.connects, 2u) << all;
   EXPECT_GE(probe->disconnected, 1u);
   EXPECT_EQ(probe->disconnected_in_resync, 0u);
 }
