@@ -427,6 +427,7 @@ struct LiveSource::Impl {
     std::uint64_t recv_ts;
     std::uint64_t size;
   };
+  std::size_t hold_capacity;  // resync_hold_bytes, and never less than one frame's room
   std::unique_ptr<char[]> hold;
   std::size_t hold_used = 0;
   bool read_paused = false;
@@ -468,7 +469,8 @@ struct LiveSource::Impl {
         decoder(cfg.max_frame_bytes),
         buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
         peek_decoder(cfg.max_frame_bytes),
-        hold(cfg.resync ? new char[std::max(cfg.resync_hold_bytes, hold_frame_room())]() : nullptr),
+        hold_capacity(std::max(cfg.resync_hold_bytes, hold_frame_room())),
+        hold(cfg.resync ? new char[hold_capacity]() : nullptr),
         orders_seen(cfg.open_tracking_capacity),
         rng(cfg.seed != 0 ? cfg.seed
                           : static_cast<std::uint64_t>(
@@ -815,9 +817,7 @@ struct LiveSource::Impl {
   [[nodiscard]] std::size_t hold_frame_room() const noexcept {
     return sizeof(HeldFrame) + cfg.max_frame_bytes + kFramePadding;
   }
-  [[nodiscard]] std::size_t hold_room() const noexcept {
-    return std::max(cfg.resync_hold_bytes, hold_frame_room()) - hold_used;
-  }
+  [[nodiscard]] std::size_t hold_room() const noexcept { return hold_capacity - hold_used; }
 
   void hold_frame(const char* data, std::size_t size) {
     const HeldFrame h{recv_ts, size};
