@@ -111,6 +111,8 @@ struct SnapshotConnection {
   std::uint64_t disconnects;
   std::uint64_t resyncs;  // resynchronisations completed
   std::uint64_t resync_failures;
+  std::uint64_t resync_incomplete;  // resyncs stopped at a bound: the state may miss changes
+  std::uint64_t rate_limited;       // 429 / 418 answers from the exchange
   std::uint64_t auth_failures;
   std::uint64_t server_errors;
   ControlCode last_code;

@@ -18,13 +18,16 @@
 namespace fillwire {
 
 enum class ControlCode : std::uint8_t {
-  connected,      // WebSocket up and subscribed
-  disconnected,   // the connection ended; reconnect follows
-  resync_begin,   // REST resynchronisation started
-  resynced,       // resynchronisation done: the state equals the exchange's (count: orders)
-  resync_failed,  // resynchronisation failed: the state may miss changes until the next one
-  auth_failed,    // the exchange refused the credentials; retried slowly
-  server_error,   // an error frame from the exchange (reason: its name)
+  connected,          // WebSocket up and subscribed
+  disconnected,       // the connection ended; reconnect follows
+  resync_begin,       // REST resynchronisation started
+  resynced,           // resynchronisation done: the state equals the exchange's (count: orders)
+  resync_failed,      // resynchronisation failed: the state may miss changes until the next one
+  auth_failed,        // the exchange refused the credentials; retried slowly
+  server_error,       // an error frame from the exchange (reason: its name)
+  resync_incomplete,  // a resync stopped at one of its bounds (reason: which; count: orders it
+                      // had fetched): the state may miss changes; a reconnect with backoff follows
+  rate_limited,       // the exchange answered 429 or 418 (reason: which; count: seconds waited)
 };
 
 [[nodiscard]] constexpr std::string_view to_string(ControlCode c) noexcept {
@@ -43,6 +46,10 @@ enum class ControlCode : std::uint8_t {
       return "auth_failed";
     case ControlCode::server_error:
       return "server_error";
+    case ControlCode::resync_incomplete:
+      return "resync_incomplete";
+    case ControlCode::rate_limited:
+      return "rate_limited";
   }
   return "unknown";
 }

@@ -81,8 +81,9 @@ struct LiveCounters {
   std::uint64_t resync_trades = 0;              // missed trades applied one by one from them
   std::uint64_t resync_trades_unavailable = 0;  // orders whose trades could not be fetched: their
                                                 // fills applied from the order's totals instead
-  std::uint64_t resync_incomplete = 0;          // parts of /orders/closed over its 1000-order page
-                                                // within one second, which no query can reach
+  std::uint64_t resync_incomplete = 0;   // resyncs that could not bring everything: a bound hit
+                                         // (deadline, pages, orders) or a part of /orders/closed
+                                         // over its 1000-order page within one second
   std::uint64_t resync_held_frames = 0;  // frames read while a resync ran, published after it
   std::uint64_t resync_hold_full = 0;    // times reading paused: the hold for them was full
   std::uint64_t rest_requests = 0;
@@ -92,6 +93,12 @@ struct LiveCounters {
   std::uint64_t oversized = 0;           // frames over max_frame_bytes
   std::uint64_t server_errors = 0;       // {"error":...} frames
   std::uint64_t status_frames = 0;
+  std::uint64_t clock_skew = 0;        // events stamped too far ahead of or behind the local clock
+                                       // (applied, but never used to steer the resync)
+  std::uint64_t connects_delayed = 0;  // connects held back by the connection-rate limit
+  std::uint64_t rest_banned = 0;       // HTTP 418 answers (REST or upgrade): stop until Retry-After
+  std::uint64_t stalled_frames = 0;    // frames not complete within the frame deadline
+  std::uint64_t pong_timeouts = 0;     // pings with no pong within the keep-alive timeout
 };
 
 // A cold-path notice for the human log ("connected to ...", "disconnected at tls: ..."). Never

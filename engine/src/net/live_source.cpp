@@ -458,7 +458,8 @@ struct LiveSource::Impl {
     Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
         resync_failures, resync_trade_queries, resync_trades, resync_trades_unavailable,
         resync_incomplete, resync_held_frames, resync_hold_full, rest_requests, rest_throttled,
-        rest_server_errors, decode_errors, oversized, server_errors, status_frames;
+        rest_server_errors, decode_errors, oversized, server_errors, status_frames, clock_skew,
+        connects_delayed, rest_banned, stalled_frames, pong_timeouts;
   } n;
 
   Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
@@ -1355,6 +1356,11 @@ LiveCounters LiveSource::counters() const noexcept {
   c.oversized = n.oversized.get();
   c.server_errors = n.server_errors.get();
   c.status_frames = n.status_frames.get();
+  c.clock_skew = n.clock_skew.get();
+  c.connects_delayed = n.connects_delayed.get();
+  c.rest_banned = n.rest_banned.get();
+  c.stalled_frames = n.stalled_frames.get();
+  c.pong_timeouts = n.pong_timeouts.get();
   return c;
 }
 

@@ -32,6 +32,12 @@ void SnapshotTracker::on_control(const OrderEvent& e) noexcept {
     case ControlCode::server_error:
       ++connection.server_errors;
       break;
+    case ControlCode::resync_incomplete:
+      ++connection.resync_incomplete;
+      break;
+    case ControlCode::rate_limited:
+      ++connection.rate_limited;
+      break;
     case ControlCode::resync_begin:
       break;
   }
