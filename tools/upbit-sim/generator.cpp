@@ -37,7 +37,10 @@ const Emission& Generator::next() {
 
 void Generator::step() {
   ++stats_.steps;
-  now_ms_ += rng_.between(1, 20);
+  // Drawn either way: the same seed, the same flow. Real time moves 1 ms a step (the owner syncs
+  // it to the wall clock): times stay strictly increasing, as fills in trade-time order need.
+  const auto step_ms = rng_.between(1, 20);
+  now_ms_ += config_.real_time ? 1 : step_ms;
   walk_prices();
   const std::uint64_t r = rng_.below(100);
   if (resting_.size() >= config_.max_resting) {

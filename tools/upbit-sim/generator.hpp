@@ -19,8 +19,9 @@
 // Sizes: 5,000 KRW to 2,000,000 KRW per order, so every amount stays exact (see fixed8.hpp).
 //
 // Timestamps come from a simulated clock (epoch_ms, advancing 1..20 ms per step) so a seed gives
-// the same bytes on every run; sync_clock() moves it to real time when the caller wants wall-clock
-// stamps. Not thread-safe: one owner thread.
+// the same bytes on every run; with real_time each step moves it 1 ms and the caller moves it up
+// to the wall clock (sync_clock) before each batch: never behind real time, ahead of it only when
+// more than 1,000 events a second are generated. Not thread-safe: one owner thread.
 
 #include <cstdint>
 #include <deque>
@@ -37,6 +38,7 @@ struct GeneratorConfig {
   std::uint64_t seed = 1;
   std::int64_t epoch_ms = 1'764'000'000'000;  // first event time (simulated clock)
   std::size_t max_resting = 64;               // open orders the account keeps at most
+  bool real_time = false;                     // 1 ms a step; the owner syncs it to the wall clock
 };
 
 struct GeneratorStats {

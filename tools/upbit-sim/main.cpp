@@ -79,11 +79,16 @@ int main(int argc, char** argv) {
   app.add_option("--burst", c.burst, "Send events in bursts of N at --rate (0 = smooth)")
       ->group(flow);
   app.add_option("--total", c.total, "Stop generating after N events (0 = never)")->group(flow);
-  app.add_option("--epoch-ms", c.simulation.generator.epoch_ms,
-                 "Simulated clock start, ms since epoch")
+  bool sim_clock = false;
+  app.add_flag("--sim-clock", sim_clock,
+               "Stamp events with a simulated clock from --epoch-ms, 1-20 ms a step (runs are "
+               "then reproducible byte for byte; clients that check times against their own "
+               "clock will count them as skewed)")
       ->group(flow);
-  app.add_flag("--wall-clock", c.wall_clock,
-               "Stamp events with the real time (runs are then not reproducible)")
+  app.add_option("--epoch-ms", c.simulation.generator.epoch_ms,
+                 "Simulated clock start, ms since epoch (with --sim-clock)")
+      ->group(flow);
+  app.add_flag("--wall-clock", c.wall_clock, "Stamp events with the real time (the default)")
       ->group(flow);
   app.add_flag("--start-now", start_now,
                "Start the order flow at once (default: at the first myOrder subscription)")
@@ -184,6 +189,7 @@ int main(int argc, char** argv) {
   c.rest.rate_limit = !no_rest_limit;
   c.ws_rate_limit = !no_ws_limit;
   c.simulation.generator.max_resting = max_resting;
+  if (sim_clock) c.wall_clock = false;
 
   try {
     sigset_t signals;

@@ -113,12 +113,19 @@ class Subscriber {
 // =================================================================================================
 // Hub: the simulation, its clock, and the subscribers.
 
+// The wall clock, when asked, replaces the simulated one: the steps stop advancing it.
+SimulationConfig simulation_config(const ServerConfig& config) {
+  SimulationConfig s = config.simulation;
+  s.generator.real_time = config.wall_clock;
+  return s;
+}
+
 class Hub {
  public:
   Hub(asio::io_context& ioc, const ServerConfig& config)
       : ioc_(ioc),
         config_(config),
-        sim_(config.simulation),
+        sim_(simulation_config(config)),
         verifier_(config.access_key, config.secret_key),
         rest_(verifier_, nonces_, sim_, config.rest),
         tick_(ioc),

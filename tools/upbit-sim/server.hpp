@@ -54,8 +54,10 @@ struct ServerConfig {
   std::uint64_t burst = 0;         // events per burst at `rate` (0: smooth, 1 ms ticks)
   std::uint64_t total = 0;         // stop generating after this many events (0: never)
   bool start_on_subscribe = true;  // the clock starts at the first myOrder subscription
-  bool wall_clock = false;         // event timestamps from the real clock (not reproducible)
-  bool exit_when_done = false;     // stop once `total` events went out and were written
+  // Event timestamps from the real clock (the default: clients compare them with their own clock,
+  // as they must with Upbit); false: the simulated clock from --epoch-ms, byte-for-byte runs.
+  bool wall_clock = true;
+  bool exit_when_done = false;  // stop once `total` events went out and were written
 
   bool text_frames = false;       // events as text frames instead of binary
   bool auth_error_frame = false;  // bad token: upgrade, send INVALID_AUTH, close (not HTTP 401)
