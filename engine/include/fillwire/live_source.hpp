@@ -45,60 +45,92 @@ struct LiveConfig {
   bool simple_format = false;      // ask for the SIMPLE (abbreviated) format
   std::string ca_file;             // extra trust anchor, e.g. the simulator's certificate
   bool insecure = false;           // skip peer verification (loudly reported); never default
-  std::chrono::milliseconds ping_interval{30000};  // ping period; dead after 2x receiving nothing
-  std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds rest_timeout{10000};  // each step of a REST request (resync)
+  bool blocking = false;           // run() the io_context (sleeps) instead of busy poll()
+  std::uint64_t seed = 0;          // jitter seed (0: from the clock)
+
+  // Connection discipline (Upbit: 5 connects/s and 30 REST requests/s per account; repeated 429s
+  // earn a 418 ban). Both rates are counted per process, over every LiveSource in it.
+  std::chrono::milliseconds connect_timeout{10000};  // TCP + TLS + WebSocket upgrade
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{10000};
   std::chrono::milliseconds auth_backoff{30000};  // after the exchange refused the credentials
-  std::size_t max_frame_bytes = 64 * 1024;        // a larger frame resets the connection
-  bool blocking = false;  // run() the io_context (sleeps) instead of busy poll()
-  bool resync = true;     // REST resynchronisation after every (re)connect
+  // The backoff starts again from backoff_initial only once a connection has stayed up, resynced,
+  // this long: a server that drops every connection soon after its resync meets a growing backoff.
+  std::chrono::milliseconds healthy_after{30000};
+  std::size_t connects_per_second = 5;
+  std::size_t rest_per_second = 30;
+  std::chrono::milliseconds ban_default{60000};  // a 418 without a usable Retry-After
+
+  // Liveness. A ping every ping_interval; its pong must come within pong_timeout (while reading
+  // is not paused). A frame whose first bytes arrived must be whole within frame_timeout. Only
+  // whole frames and pongs count as life: a trickle of bytes does not.
+  std::chrono::milliseconds ping_interval{30000};
+  std::chrono::milliseconds pong_timeout{10000};
+  std::chrono::milliseconds frame_timeout{10000};
+  std::size_t max_frame_bytes = 64 * 1024;  // a larger frame resets the connection
+
+  // Clocks. An exchange time more than clock_skew_max ahead of the local clock, or more than
+  // event_age_max behind it, is counted (clock_skew) and never steers the resync.
+  std::chrono::milliseconds clock_skew_max{30000};
+  std::chrono::milliseconds event_age_max{600000};
+
+  // Resync over REST after every (re)connect.
+  bool resync = true;
   // The resync runs when the first frame after subscribing arrives (its time tells which missed
   // trades the stream will not bring), or after this long on a quiet stream.
   std::chrono::milliseconds resync_wait{500};
+  std::chrono::milliseconds rest_timeout{10000};  // each step of one REST request
+  // The whole resync, every request and pause: 3,600 requests at Upbit's 30 per second.
+  std::chrono::milliseconds resync_timeout{120000};
+  std::size_t resync_max_pages = 200;          // pages of one listing (open: 100 per page)
+  std::size_t resync_max_orders = 50000;       // orders held by one resync (256 B each)
+  std::size_t rest_max_body_bytes = 4u << 20;  // one REST answer (1000 orders ~ 1 MB)
   // Frames read while a resync runs are held here, raw, and published after its events; when
   // full, reading pauses until the resync ends (allocated and touched once, at the start).
   std::size_t resync_hold_bytes = 8u << 20;
-  std::size_t rest_per_second = 30;  // REST requests allowed in any second (exchange's limit)
-  std::chrono::milliseconds closed_margin{60000};  // closed orders since last event minus this
+  // Closed orders are asked from the local time of the disconnect minus this (at least the
+  // largest clock skew accepted), never earlier than REST's 7-day window allows.
+  std::chrono::milliseconds closed_margin{60000};
   std::int64_t first_closed_since_ms = -1;  // first connect: closed orders since (ms); -1 none
   std::size_t open_tracking_capacity = 1u << 16;  // orders remembered as open, for resync
-  std::uint64_t seed = 0;                         // jitter seed (0: from the clock)
 };
 
+// Every counter of the live connection, once: name and meaning. Written by the network thread,
+// readable from any thread through LiveSource::counters().
+#define FILLWIRE_LIVE_COUNTERS(X)                                                               \
+  X(connects, "successful subscribes")                                                          \
+  X(attempts, "connection attempts")                                                            \
+  X(disconnects, "live connections lost")                                                       \
+  X(auth_failures, "credentials refused (upgrade, INVALID_AUTH or REST 401/403)")               \
+  X(connects_delayed, "connects held back by the connection-rate limit")                        \
+  X(frames, "frames read")                                                                      \
+  X(events, "events published (stream and resync)")                                             \
+  X(decode_errors, "frames with a decode error (journaled raw)")                                \
+  X(oversized, "frames over max_frame_bytes")                                                   \
+  X(stalled_frames, "frames not whole within frame_timeout")                                    \
+  X(pong_timeouts, "pings with no pong within pong_timeout")                                    \
+  X(server_errors, "{\"error\":...} frames")                                                    \
+  X(status_frames, "{\"status\":\"UP\"} frames")                                                \
+  X(clock_skew, "events stamped outside [now - event_age_max, now + clock_skew_max]")           \
+  X(resyncs, "resyncs completed")                                                               \
+  X(resync_failures, "resyncs failed (REST down, 5xx, refused)")                                \
+  X(resync_incomplete, "resyncs stopped at a bound, or parts of /orders/closed beyond reach")   \
+  X(resync_events, "events published by resyncs")                                               \
+  X(resync_duplicates, "orders a listing returned more than once")                              \
+  X(resync_trade_queries, "orders whose trades were fetched (GET /order)")                      \
+  X(resync_trades, "missed trades applied one by one")                                          \
+  X(resync_trades_unavailable, "orders whose fills came from their totals: trades unavailable") \
+  X(resync_held_frames, "frames read while a resync ran, published after it")                   \
+  X(resync_hold_full, "times reading paused: the hold was full")                                \
+  X(rest_requests, "REST requests sent")                                                        \
+  X(rest_throttled, "HTTP 429 answers (REST or upgrade)")                                       \
+  X(rest_banned, "HTTP 418 answers (REST or upgrade): nothing sent until Retry-After")          \
+  X(rest_server_errors, "HTTP 5xx answers")
+
 struct LiveCounters {
-  std::uint64_t connects = 0;  // successful subscribes
-  std::uint64_t attempts = 0;  // connection attempts
-  std::uint64_t disconnects = 0;
-  std::uint64_t auth_failures = 0;
-  std::uint64_t frames = 0;
-  std::uint64_t events = 0;  // events published (stream and resync)
-  std::uint64_t resync_events = 0;
-  std::uint64_t resyncs = 0;
-  std::uint64_t resync_failures = 0;
-  std::uint64_t resync_trade_queries = 0;       // orders whose trades were fetched (GET /order)
-  std::uint64_t resync_trades = 0;              // missed trades applied one by one from them
-  std::uint64_t resync_trades_unavailable = 0;  // orders whose trades could not be fetched: their
-                                                // fills applied from the order's totals instead
-  std::uint64_t resync_incomplete = 0;   // resyncs that could not bring everything: a bound hit
-                                         // (deadline, pages, orders) or a part of /orders/closed
-                                         // over its 1000-order page within one second
-  std::uint64_t resync_held_frames = 0;  // frames read while a resync ran, published after it
-  std::uint64_t resync_hold_full = 0;    // times reading paused: the hold for them was full
-  std::uint64_t rest_requests = 0;
-  std::uint64_t rest_throttled = 0;      // HTTP 429 answers
-  std::uint64_t rest_server_errors = 0;  // HTTP 5xx answers (each retried twice)
-  std::uint64_t decode_errors = 0;       // frames with a decode error (journaled raw)
-  std::uint64_t oversized = 0;           // frames over max_frame_bytes
-  std::uint64_t server_errors = 0;       // {"error":...} frames
-  std::uint64_t status_frames = 0;
-  std::uint64_t clock_skew = 0;        // events stamped too far ahead of or behind the local clock
-                                       // (applied, but never used to steer the resync)
-  std::uint64_t connects_delayed = 0;  // connects held back by the connection-rate limit
-  std::uint64_t rest_banned = 0;       // HTTP 418 answers (REST or upgrade): stop until Retry-After
-  std::uint64_t stalled_frames = 0;    // frames not complete within the frame deadline
-  std::uint64_t pong_timeouts = 0;     // pings with no pong within the keep-alive timeout
+#define FILLWIRE_LIVE_COUNTER_FIELD(name, doc) std::uint64_t name = 0;
+  FILLWIRE_LIVE_COUNTERS(FILLWIRE_LIVE_COUNTER_FIELD)
+#undef FILLWIRE_LIVE_COUNTER_FIELD
 };
 
 // A cold-path notice for the human log ("connected to ...", "disconnected at tls: ..."). Never

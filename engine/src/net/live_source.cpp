@@ -1,26 +1,23 @@
 // LiveSource: Boost.Beast WebSocket client (wss:// over OpenSSL, or ws://) on a single-threaded
-// io_context, the network thread of the pipeline. The only engine translation unit with Beast.
+// io_context, the network thread of the pipeline.
 //
 //   resolve -> connect -> tls -> websocket handshake -> subscribe -> read loop
 //                                                                   \-> resync (REST coroutine)
 //
 // Each step returns early through fail(stage, error); every failure closes the connection and
-// schedules a reconnect through the same chain after an exponential backoff with full jitter.
-// The resync runs beside the read loop on the same io_context: the stream keeps being read (the
-// exchange never sees a slow reader) and its frames are held, raw, until the resync's events are
-// published, then published in the order they came.
+// schedules a reconnect through the same chain after an exponential backoff with full jitter,
+// never faster than the process's connection rate nor during a ban. The resync runs beside the
+// read loop on the same io_context (resync.cpp, over rest_session.cpp): the stream keeps being
+// read and its frames are held raw (frame_hold.hpp) until the resync's events are published.
 
 #include "fillwire/live_source.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -29,10 +26,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <chrono>
-#include <cstring>
-#include <deque>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -40,9 +34,15 @@
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/encoder.hpp"
-#include "fillwire/fill_window.hpp"
 #include "fillwire/journal.hpp"
-#include "fillwire/rest_orders.hpp"
+#include "frame_hold.hpp"
+#include "live_counters.hpp"
+#include "order_tracker.hpp"
+#include "rate_window.hpp"
+#include "rest_session.hpp"
+#include "resync.hpp"
+#include "subscription.hpp"
+#include "url.hpp"
 
 namespace fillwire {
 
@@ -52,76 +52,9 @@ namespace http = beast::http;            // from <boost/beast/http.hpp>
 namespace websocket = beast::websocket;  // from <boost/beast/websocket.hpp>
 namespace ssl = asio::ssl;               // from <boost/asio/ssl.hpp>
 using tcp = asio::ip::tcp;
+using namespace net;  // NOLINT: this file is the net stage's front door
 
 namespace {
-
-//------------------------------------------------------------------------------------------------
-// URL and subscription
-
-struct Url {
-  bool tls = true;
-  std::string host;
-  std::string port;
-  std::string path;
-};
-
-Url parse_url(const std::string& url) {
-  Url u;
-  std::string rest;
-  if (url.rfind("wss://", 0) == 0 || url.rfind("https://", 0) == 0) {
-    u.tls = true;
-    rest = url.substr(url.find("://") + 3);
-  } else if (url.rfind("ws://", 0) == 0 || url.rfind("http://", 0) == 0) {
-    u.tls = false;
-    rest = url.substr(url.find("://") + 3);
-  } else {
-    throw std::invalid_argument("URL '" + url +
-                                "' must start with wss://, ws://, https:// or http://");
-  }
-  const auto slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
-  u.path = slash == std::string::npos ? "/" : rest.substr(slash);
-  const auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
-    u.host = authority.substr(0, colon);
-    u.port = authority.substr(colon + 1);
-  } else {
-    u.host = authority;
-    u.port = u.tls ? "443" : "80";
-  }
-  if (u.host.empty()) throw std::invalid_argument("URL '" + url + "' has no host");
-  return u;
-}
-
-// Market codes are QUOTE-BASE in upper case (PROTOCOL.md §3); anything else is refused here,
-// before the exchange would answer with an error frame.
-std::string checked_code(std::string code) {
-  std::transform(code.begin(), code.end(), code.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  const auto dash = code.find('-');
-  const bool ok = dash != std::string::npos && dash > 0 && dash + 1 < code.size() &&
-                  code.size() <= MarketCode::kCapacity &&
-                  std::all_of(code.begin(), code.end(), [](char c) {
-                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-                  });
-  if (!ok) throw std::invalid_argument("market code '" + code + "' is not of the form KRW-BTC");
-  return code;
-}
-
-std::string subscribe_message(const LiveConfig& c, std::string_view ticket) {
-  std::string m = "[{\"ticket\":\"" + std::string(ticket) + "\"},{\"type\":\"myOrder\"";
-  if (!c.codes.empty()) {
-    m += ",\"codes\":[";
-    for (std::size_t i = 0; i < c.codes.size(); ++i) {
-      m += (i ? ",\"" : "\"") + c.codes[i] + "\"";
-    }
-    m += "]";
-  }
-  m += "}";
-  if (c.simple_format) m += ",{\"format\":\"SIMPLE\"}";
-  m += "]";
-  return m;
-}
 
 // SNI: OpenSSL's SSL_set_tlsext_host_name is a macro with a C cast; this is the call it makes.
 bool set_sni(SSL* ssl, const std::string& host) {
@@ -135,246 +68,11 @@ std::int64_t wall_ms() {
       .count();
 }
 
-//------------------------------------------------------------------------------------------------
-// Orders this client saw, for the resync: whether each is open (the per-uuid query asks about
-// those) and which of its trades arrived as their own events (an order with a trade missing has
-// its trades fetched). A fixed open-addressing table, no allocation after start; when it is full
-// the order entered first is forgotten (a forgotten order only costs an extra query). Deletion by
-// backward shift (no tombstones).
-
-class OrderTracker {
- public:
-  explicit OrderTracker(std::size_t capacity) {
-    std::size_t n = 16;
-    while (n < capacity * 2)
-      n <<= 1;
-    slots_.assign(n, Entry{});
-    mask_ = n - 1;
-    fifo_.assign(std::max<std::size_t>(capacity, 1), Uuid{});
-  }
-
-  // Network thread, every event published (stream and resync).
-  void on_event(const OrderEvent& e) noexcept {
-    Entry& t = upsert(e.uuid);
-    if (is_terminal(e.state)) t.closed = true;  // absorbing: a late event does not reopen it
-    if (e.state != OrderState::trade || e.trades_count == 0) return;
-    const std::uint32_t k = e.trades_count;
-    if (k > t.top) {
-      const std::uint32_t shift = k - t.top;
-      t.seen = shift >= 64 ? 0 : t.seen << shift;
-      t.seen |= 1;
-      t.top = k;
-    } else if (t.top - k < 64) {
-      t.seen |= std::uint64_t{1} << (t.top - k);
-    }
-  }
-
-  // Trade `k` of the order came as its own event (trades 64 or more behind the newest seen are
-  // taken as seen).
-  [[nodiscard]] bool trade_seen(const Uuid& id, std::uint32_t k) const noexcept {
-    const Entry* t = find(id);
-    if (t == nullptr || k > t->top) return false;
-    return t->top - k >= 64 || ((t->seen >> (t->top - k)) & 1) != 0;
-  }
-  [[nodiscard]] bool all_trades_seen(const Uuid& id, std::uint32_t trades_count) const noexcept {
-    for (std::uint32_t k = trades_count; k > 0 && trades_count - k < 64; --k) {
-      if (!trade_seen(id, k)) return false;
-    }
-    return true;
-  }
-
-  template <class F>
-  void for_each_open(F&& f) const {
-    for (const Entry& t : slots_) {
-      if (t.used && !t.closed) f(t.id);
-    }
-  }
-
- private:
-  struct Entry {
-    Uuid id{};
-    std::uint64_t seen = 0;  // bit i: trade number top - i arrived
-    std::uint32_t top = 0;   // highest trade number seen
-    bool used = false;
-    bool closed = false;
-  };
-
-  [[nodiscard]] const Entry* find(const Uuid& u) const noexcept {
-    for (std::size_t i = u.hash() & mask_; slots_[i].used; i = (i + 1) & mask_) {
-      if (slots_[i].id == u) return &slots_[i];
-    }
-    return nullptr;
-  }
-
-  Entry& upsert(const Uuid& u) noexcept {
-    std::size_t i = u.hash() & mask_;
-    for (; slots_[i].used; i = (i + 1) & mask_) {
-      if (slots_[i].id == u) return slots_[i];
-    }
-    if (size_ == fifo_.size()) {
-      erase(fifo_[fifo_head_]);  // forget the order entered first
-      i = u.hash() & mask_;
-      while (slots_[i].used)
-        i = (i + 1) & mask_;
-    }
-    fifo_[(fifo_head_ + size_) % fifo_.size()] = u;
-    if (size_ == fifo_.size()) {
-      fifo_head_ = (fifo_head_ + 1) % fifo_.size();
-    } else {
-      ++size_;
-    }
-    slots_[i] = Entry{u, 0, 0, true, false};
-    return slots_[i];
-  }
-
-  void erase(const Uuid& u) noexcept {
-    std::size_t i = u.hash() & mask_;
-    while (slots_[i].used && !(slots_[i].id == u))
-      i = (i + 1) & mask_;
-    if (!slots_[i].used) return;
-    slots_[i].used = false;
-    for (std::size_t j = (i + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
-      const std::size_t home = slots_[j].id.hash() & mask_;
-      // Move j back into the hole at i if its home is not in (i, j] (cyclically).
-      if (((j - home) & mask_) >= ((j - i) & mask_)) {
-        slots_[i] = slots_[j];
-        slots_[j].used = false;
-        i = j;
-      }
-    }
-  }
-
-  std::vector<Entry> slots_;
-  std::size_t mask_ = 0;
-  std::vector<Uuid> fifo_;  // orders in the order they were entered, oldest at fifo_head_
-  std::size_t fifo_head_ = 0;
-  std::size_t size_ = 0;
-};
-
-//------------------------------------------------------------------------------------------------
-// REST client: one HTTP/1.1 connection, kept alive across the requests of a resync (a TLS
-// handshake per request would cost more than the request). It runs on the network thread's
-// io_context as a coroutine beside the WebSocket, which keeps being read meanwhile. Every step
-// (resolve, connect, TLS, write, read) has its own deadline: a REST host that stops answering
-// fails the request after `timeout`. Errors throw (cold path).
-
-class RestClient {
- public:
-  using Response = http::response<http::string_body>;
-
-  RestClient(asio::io_context& io, const Url& url, ssl::context& tls, bool verify_host,
-             std::chrono::milliseconds timeout)
-      : io_(io), url_(url), tls_(tls), verify_host_(verify_host), timeout_(timeout) {}
-
-  // Sends `req` on the open connection, or on a new one. A kept-alive connection the server has
-  // closed meanwhile fails on first use: the request is sent once more on a fresh connection
-  // (GET only, so a repeat is harmless).
-  asio::awaitable<Response> get(http::request<http::empty_body>& req) {
-    for (int tries = 0;; ++tries) {
-      const bool fresh = !open();
-      try {
-        if (fresh) co_await connect();
-        Response res = co_await exchange(req);
-        if (!res.keep_alive()) close();
-        co_return res;
-      } catch (const std::exception&) {
-        close();
-        if (fresh || tries > 0) throw;
-      }
-    }
-  }
-
-  void close() noexcept {
-    beast::error_code ignored;
-    if (secure_) {
-      beast::get_lowest_layer(*secure_).socket().close(ignored);
-      secure_.reset();
-    }
-    if (plain_) {
-      plain_->socket().close(ignored);
-      plain_.reset();
-    }
-    buffer_.clear();
-  }
-
- private:
-  // A body larger than this is refused: /orders/closed answers at most 1000 orders (~1 MB).
-  static constexpr std::uint64_t kMaxBody = 16u << 20;
-  static constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-
-  [[nodiscard]] bool open() const noexcept { return plain_.has_value() || secure_.has_value(); }
-
-  beast::tcp_stream& lowest() { return secure_ ? beast::get_lowest_layer(*secure_) : *plain_; }
-
-  static void check(const char* step, const beast::error_code& ec) {
-    if (ec) throw std::runtime_error(std::string("REST ") + step + ": " + ec.message());
-  }
-
-  asio::awaitable<void> connect() {
-    tcp::resolver resolver(io_);
-    auto [resolved, endpoints] = co_await resolver.async_resolve(url_.host, url_.port, kAwait);
-    check("resolve", resolved);
-    if (url_.tls) {
-      secure_.emplace(io_, tls_);
-      if (!set_sni(secure_->native_handle(), url_.host)) {
-        throw std::runtime_error("REST: cannot set the server name (SNI)");
-      }
-      if (verify_host_) secure_->set_verify_callback(ssl::host_name_verification(url_.host));
-    } else {
-      plain_.emplace(io_);
-    }
-    lowest().expires_after(timeout_);
-    auto [connected, endpoint] = co_await lowest().async_connect(endpoints, kAwait);
-    check("connect", connected);
-    if (secure_) {
-      lowest().expires_after(timeout_);
-      auto [handshake] = co_await secure_->async_handshake(ssl::stream_base::client, kAwait);
-      check("tls", handshake);
-    }
-  }
-
-  asio::awaitable<Response> exchange(http::request<http::empty_body>& req) {
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxBody);
-    lowest().expires_after(timeout_);
-    if (secure_) {
-      auto [written, w] = co_await http::async_write(*secure_, req, kAwait);
-      check("write", written);
-      auto [read, r] = co_await http::async_read(*secure_, buffer_, parser, kAwait);
-      check("read", read);
-    } else {
-      auto [written, w] = co_await http::async_write(*plain_, req, kAwait);
-      check("write", written);
-      auto [read, r] = co_await http::async_read(*plain_, buffer_, parser, kAwait);
-      check("read", read);
-    }
-    co_return parser.release();
-  }
-
-  asio::io_context& io_;
-  Url url_;
-  ssl::context& tls_;
-  bool verify_host_;
-  std::chrono::milliseconds timeout_;
-  std::optional<beast::tcp_stream> plain_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> secure_;
-  beast::flat_buffer buffer_;
-};
-
-// Relaxed single-writer counter: the network thread writes, any thread reads.
-struct Counter {
-  std::atomic<std::uint64_t> v{0};
-  void add(std::uint64_t n = 1) noexcept {
-    v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  [[nodiscard]] std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
-};
-
 }  // namespace
 
 //------------------------------------------------------------------------------------------------
 
-struct LiveSource::Impl {
+struct LiveSource::Impl final : ResyncHost {
   // The io_context's own executor type, not the type-erased any_io_executor of beast::tcp_stream:
   // completing a read through any_io_executor wraps the handler in a heap-allocated function
   // object on every read; with the concrete type the handler is invoked directly.
@@ -382,11 +80,12 @@ struct LiveSource::Impl {
       beast::basic_stream<tcp, asio::io_context::executor_type, beast::unlimited_rate_policy>;
   using PlainWs = websocket::stream<TcpStream>;
   using TlsWs = websocket::stream<beast::ssl_stream<TcpStream>>;
+  using Clock = std::chrono::steady_clock;
 
   LiveConfig cfg;
   Credentials creds;
   JournalProducer* journal;
-  NoticeFn notice;
+  NoticeFn notice_fn;
   Url ws_url;
   Url rest_url;
 
@@ -395,11 +94,33 @@ struct LiveSource::Impl {
   tcp::resolver resolver{ioc};
   asio::steady_timer retry_timer{ioc};
   asio::steady_timer keepalive_timer{ioc};
-  asio::steady_timer resync_timer{ioc};
-  asio::steady_timer rest_timer{ioc};  // the resync's pauses (pacing, 429 and 5xx retries)
-  bool resync_pending = false;  // subscribed; the resync waits for the first frame (or a timeout)
-  bool resync_running = false;  // the REST coroutine is under way; frames read are held
+  asio::steady_timer resync_timer{ioc};    // the wait for the first frame after subscribing
+  asio::steady_timer deadline_timer{ioc};  // the whole resync's deadline
+  asio::steady_timer healthy_timer{ioc};   // resets the backoff once a connection stays up
+  std::optional<PlainWs> plain;
+  std::optional<TlsWs> secure;
+  http::response<http::string_body> handshake_response;
+  std::optional<RestSession> rest;
+
+  Decoder decoder;
+  std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
+  Decoder peek_decoder;            // decodes the first frame aside (the stats stay the stream's)
   std::vector<OrderEvent> peeked;  // the first frame's events, for their exchange time
+  FrameHold hold;
+  std::size_t filled = 0;
+  std::string subscribe_text;
+
+  std::optional<EventSink> sink;
+  std::uint64_t next_seq = 0;
+  std::uint64_t recv_ts = 0;
+
+  // Connection state.
+  std::uint64_t connection = 0;  // which connection a handler was started for
+  unsigned attempt = 0;          // failures since the last healthy connection: the backoff
+  bool live = false;             // subscribed and reading
+  bool whole = false;            // live, and the state equals the exchange's (resynced)
+  bool auth_refused = false;
+  bool read_paused = false;
   // A connection failure while the resync runs: the REST work goes on (its answers stay true),
   // and the failure is acted on once the resync's and the held frames' events are published.
   struct DeferredFailure {
@@ -409,84 +130,69 @@ struct LiveSource::Impl {
     std::string what;
   };
   std::optional<DeferredFailure> deferred_failure;
-  std::optional<PlainWs> plain;
-  std::optional<TlsWs> secure;
-  http::response<http::string_body> handshake_response;
-  std::optional<RestClient> rest;  // kept alive for the requests of one resync
 
-  Decoder decoder;
-  std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
-  Decoder peek_decoder;            // decodes the first frame aside (the stats stay the stream's)
+  // Liveness, in keep-alive ticks (no clock read on the read path).
+  std::uint64_t ticks = 0;
+  std::uint64_t ticks_per_ping = 1, ticks_per_pong = 1, ticks_per_frame = 1;
+  std::uint64_t last_ping_tick = 0;
+  std::optional<std::uint64_t> ping_tick;     // a ping awaits its pong since this tick
+  std::optional<std::uint64_t> partial_tick;  // the current frame's first bytes came at this tick
 
-  // Frames read while the resync runs, raw and in order: [HeldFrame][bytes][kFramePadding]...
-  // Allocated and touched (zeroed) once, at the start: no page fault while a resync holds frames,
-  // and no growth of the resident set at the first long resync. When the room left could not
-  // take one more frame of max_frame_bytes, reading pauses (the socket holds the rest) until the
-  // resync ends.
-  struct HeldFrame {
-    std::uint64_t recv_ts;
-    std::uint64_t size;
-  };
-  std::size_t hold_capacity;  // resync_hold_bytes, and never less than one frame's room
-  std::unique_ptr<char[]> hold;
-  std::size_t hold_used = 0;
-  bool read_paused = false;
-  std::string last_resync_error;  // why the REST side refused the credentials
-  std::size_t filled = 0;
-  std::string subscribe_text;
+  // Clocks: the local wall clock, refreshed every tick (the bounds are tens of seconds).
+  std::int64_t wall_now_ms = 0;
+  std::int64_t last_event_ms = -1;   // the newest plausible exchange time seen on the stream
+  std::int64_t whole_until_ms = -1;  // when the last whole connection was lost (local clock)
+  std::int64_t lost_ms = -1;         // when the last connection was lost (local clock)
 
-  std::optional<EventSink> sink;
-  std::uint64_t next_seq = 0;
-  std::uint64_t recv_ts = 0;
-
+  // Resync.
   OrderTracker orders_seen;
-  std::int64_t last_event_ms = -1;
   bool first_connect = true;
-  unsigned attempt = 0;
-  bool auth_refused = false;
-  bool live = false;                // subscribed and reading
-  std::uint64_t connection = 0;     // which connection a timer was armed for
-  std::uint64_t activity = 0;       // reads and control frames received
-  std::uint64_t activity_seen = 0;  // `activity` at the last keep-alive tick
-  unsigned silent_ticks = 0;        // keep-alive ticks in a row with no activity
-  unsigned ticks_since_ping = 0;
+  bool resync_pending = false;  // subscribed; the resync waits for the first frame (or a timeout)
+  bool resync_running = false;  // the REST coroutine is under way; frames read are held
+  std::uint64_t resync_id = 0;
+  std::string last_resync_error;
+
   std::atomic<bool> connected_flag{false};
   std::atomic<bool> resyncing_flag{false};
   std::mt19937_64 rng;
-
-  struct {
-    Counter connects, attempts, disconnects, auth_failures, frames, events, resync_events, resyncs,
-        resync_failures, resync_trade_queries, resync_trades, resync_trades_unavailable,
-        resync_incomplete, resync_held_frames, resync_hold_full, rest_requests, rest_throttled,
-        rest_server_errors, decode_errors, oversized, server_errors, status_frames, clock_skew,
-        connects_delayed, rest_banned, stalled_frames, pong_timeouts;
-  } n;
+  LiveCounterSet n;
 
   Impl(LiveConfig c, Credentials cr, JournalProducer* j, NoticeFn nf)
       : cfg(std::move(c)),
         creds(std::move(cr)),
         journal(j),
-        notice(std::move(nf)),
+        notice_fn(std::move(nf)),
+        ws_url(parse_url(cfg.url)),
         decoder(cfg.max_frame_bytes),
         buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
         peek_decoder(cfg.max_frame_bytes),
-        hold_capacity(std::max(cfg.resync_hold_bytes, hold_frame_room())),
-        hold(cfg.resync ? new char[hold_capacity]() : nullptr),
+        hold(cfg.resync_hold_bytes, cfg.max_frame_bytes, cfg.resync),
         orders_seen(cfg.open_tracking_capacity),
         rng(cfg.seed != 0 ? cfg.seed
-                          : static_cast<std::uint64_t>(
-                                std::chrono::steady_clock::now().time_since_epoch().count())) {
-    ws_url = parse_url(cfg.url);
+                          : static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())) {
     if (cfg.rest_url.empty()) {
-      cfg.rest_url = std::string(ws_url.tls ? "https://" : "http://") + ws_url.host + ":" +
-                     ws_url.port + "/v1";
+      cfg.rest_url =
+          std::string(ws_url.tls ? "https://" : "http://") + ws_url.host_header() + "/v1";
     }
     rest_url = parse_url(cfg.rest_url);
     for (auto& code : cfg.codes)
       code = checked_code(code);
+    const auto tick = std::max<std::int64_t>(
+        10, std::min({cfg.ping_interval, cfg.pong_timeout, cfg.frame_timeout}).count() / 4);
+    keepalive_tick = std::chrono::milliseconds(tick);
+    ticks_per_ping =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(1, cfg.ping_interval.count() / tick));
+    ticks_per_pong =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(1, cfg.pong_timeout.count() / tick));
+    ticks_per_frame =
+        static_cast<std::uint64_t>(std::max<std::int64_t>(1, cfg.frame_timeout.count() / tick));
     setup_tls();
-    rest.emplace(ioc, rest_url, tls_ctx, !cfg.insecure, cfg.rest_timeout);
+    rest.emplace(ioc, rest_url, tls_ctx,
+                 RestSession::Settings{cfg.rest_timeout, cfg.rest_per_second,
+                                       cfg.rest_max_body_bytes, !cfg.insecure},
+                 n);
   }
+  std::chrono::milliseconds keepalive_tick{1000};
 
   // One place for TLS policy: peer verification on by default, against the system CAs plus the
   // given CA file; --insecure only when asked, and said out loud.
@@ -504,7 +210,7 @@ struct LiveSource::Impl {
   }
 
   void say(const std::string& text) {
-    if (notice) notice(text);
+    if (notice_fn) notice_fn(text);
     if (journal != nullptr) {
       (void)journal->record(JournalKind::notice, text.data(), text.size(), now_steady_ns());
     }
@@ -529,13 +235,25 @@ struct LiveSource::Impl {
   }
 
   //----------------------------------------------------------------------------------------------
-  // Connect chain
-
-  // Every handler of the chain carries the number of the connection it was started for and is
+  // Connect chain. Every handler carries the number of the connection it was started for and is
   // ignored once a newer one began: the completion of an operation on a closed connection (a
   // read aborted by the close, which can run after the reconnect has started) must not act on the
   // new connection.
+
+  // Waits for a place in the process's connection window and for any ban to end, then connects.
   void start_connect() {
+    const auto now = Clock::now();
+    const auto at =
+        std::max(connect_window().reserve(now, cfg.connects_per_second), exchange_ban().until());
+    if (at <= now) return connect_now();
+    n.connects_delayed.add();
+    retry_timer.expires_at(at);
+    retry_timer.async_wait([this](beast::error_code ec) {
+      if (!ec) connect_now();
+    });
+  }
+
+  void connect_now() {
     n.attempts.add();
     ++connection;
     filled = 0;
@@ -590,17 +308,18 @@ struct LiveSource::Impl {
   void on_tls(beast::error_code ec) {
     if (ec) return fail("tls", ec.message());
     with_ws([&](auto& ws) {
-      // The WebSocket has its own timeouts from here on: drop the TCP one.
-      beast::get_lowest_layer(ws).expires_never();
-      // Keep-alive is ours (arm_keepalive), not Beast's idle timeout: Beast re-arms that timer on
-      // every read, which allocates on the hot path (a timer wait and the cancelled one's
+      // The upgrade keeps the connect deadline (the TCP timer, dropped once subscribed).
+      // Keep-alive is ours (on_keepalive_tick), not Beast's idle timeout: Beast re-arms that timer
+      // on every read, which allocates on the hot path (a timer wait and the cancelled one's
       // completion per frame).
       websocket::stream_base::timeout t{};
       t.handshake_timeout = cfg.connect_timeout;
       t.idle_timeout = websocket::stream_base::none();
       t.keep_alive_pings = false;
       ws.set_option(t);
-      ws.control_callback([this](websocket::frame_type, beast::string_view) { ++activity; });
+      ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
+        if (kind == websocket::frame_type::pong) ping_tick.reset();
+      });
       // The frame size is bounded by the read buffer itself: on_read counts a message that does
       // not fit as oversized and drops the connection. Beast's own limit would instead start a
       // close handshake whose outcome (over TLS, often a close_notify error) hides the reason.
@@ -612,9 +331,8 @@ struct LiveSource::Impl {
         req.set(http::field::authorization, bearer);
         req.set(http::field::user_agent, "fillwire");
       }));
-      const std::string host = ws_url.host + ":" + ws_url.port;
       handshake_response = {};
-      ws.async_handshake(handshake_response, host, ws_url.path,
+      ws.async_handshake(handshake_response, ws_url.host_header(), ws_url.path,
                          [this, id = connection](beast::error_code e) {
                            if (id == connection) on_ws_handshake(e);
                          });
@@ -627,6 +345,7 @@ struct LiveSource::Impl {
       if (status == 401 || status == 403) {
         return auth_failed("handshake refused with HTTP " + std::to_string(status));
       }
+      if (status == 429 || status == 418) return refused_by_rate(status);
       return fail("websocket handshake", ec.message());
     }
     subscribe_text = subscribe_message(cfg, "fillwire-" + new_nonce());
@@ -639,13 +358,34 @@ struct LiveSource::Impl {
     });
   }
 
+  // The upgrade answered 429 (too many connects: the backoff grows) or 418 (banned: nothing is
+  // sent to the exchange until its Retry-After).
+  void refused_by_rate(unsigned status) {
+    const std::string reason = "HTTP " + std::to_string(status);
+    std::chrono::milliseconds wait{0};
+    if (status == 418) {
+      n.rest_banned.add();
+      wait = retry_after(handshake_response[http::field::retry_after], cfg.ban_default,
+                         std::chrono::hours(1));
+      exchange_ban().ban_until(Clock::now() + wait);
+      say("BANNED by the exchange (HTTP 418 at the upgrade): nothing is sent to it for " +
+          std::to_string(wait.count() / 1000) + " s");
+    } else {
+      n.rest_throttled.add();
+    }
+    control(ControlCode::rate_limited, reason, static_cast<double>(wait.count()) / 1000.0);
+    fail("websocket handshake", "refused with " + reason);
+  }
+
   void on_subscribe(beast::error_code ec) {
     if (ec) return fail("subscribe", ec.message());
+    with_ws([](auto& ws) { beast::get_lowest_layer(ws).expires_never(); });
     live = true;
     connected_flag.store(true, std::memory_order_relaxed);
     n.connects.add();
     auth_refused = false;
-    say("connected to " + cfg.url + (cfg.simple_format ? " (SIMPLE format)" : ""));
+    wall_now_ms = wall_ms();
+    say("connected to " + ws_url.redacted() + (cfg.simple_format ? " (SIMPLE format)" : ""));
     control(ControlCode::connected);
     if (cfg.resync) {
       // The resync runs when the first frame arrives: its exchange time says which missed trades
@@ -658,39 +398,62 @@ struct LiveSource::Impl {
         start_resync(-1);
       });
     } else {
-      attempt = 0;  // no resync to wait for: the connection is whole
+      became_whole();
     }
-    activity_seen = activity;
-    silent_ticks = 0;
-    ticks_since_ping = 0;
+    ping_tick.reset();
+    partial_tick.reset();
+    last_ping_tick = ticks;
     arm_keepalive();
     read_more();
   }
 
-  //----------------------------------------------------------------------------------------------
-  // Keep-alive (cold: one timer wait per half ping interval, one ping per interval): a ping every
-  // ping_interval whatever arrives (the exchange counts only what the client sends as activity),
-  // and a connection that received nothing (data, pong or ping) for two intervals is dead.
-
-  void arm_keepalive() {
-    keepalive_timer.expires_after(cfg.ping_interval / 2);
-    keepalive_timer.async_wait([this, id = connection](beast::error_code ec) {
-      if (!ec && id == connection && live) on_keepalive();
+  // The state equals the exchange's. The backoff starts over only once the connection has also
+  // stayed up for healthy_after: a server that drops each connection soon after meets a growing
+  // backoff, not a storm.
+  void became_whole() {
+    whole = true;
+    healthy_timer.expires_after(cfg.healthy_after);
+    healthy_timer.async_wait([this, id = connection](beast::error_code e) {
+      if (!e && id == connection && whole) attempt = 0;
     });
   }
 
-  void on_keepalive() {
-    // While reading is paused (a full hold during a resync) nothing can be received: silence
-    // then says nothing about the connection.
-    if (activity != activity_seen || read_paused) {
-      activity_seen = activity;
-      silent_ticks = 0;
-    } else if (++silent_ticks >= 4) {
-      return fail("keep-alive",
-                  "nothing received for " + std::to_string(2 * cfg.ping_interval.count()) + " ms");
+  //----------------------------------------------------------------------------------------------
+  // Keep-alive and liveness (cold: one timer wait per tick, a quarter of the shortest of
+  // ping_interval, pong_timeout and frame_timeout). A ping every ping_interval whatever arrives
+  // (the exchange counts only what the client sends as activity); its pong must come within
+  // pong_timeout; a frame begun must be whole within frame_timeout. While reading is paused (a full
+  // hold during a resync) nothing can arrive, so nothing is expected.
+
+  void arm_keepalive() {
+    keepalive_timer.expires_after(keepalive_tick);
+    keepalive_timer.async_wait([this, id = connection](beast::error_code ec) {
+      if (!ec && id == connection && live) on_keepalive_tick();
+    });
+  }
+
+  void on_keepalive_tick() {
+    ++ticks;
+    wall_now_ms = wall_ms();
+    if (read_paused) {
+      ping_tick.reset();
+      partial_tick.reset();
+      last_ping_tick = ticks;
+      return arm_keepalive();
     }
-    if (++ticks_since_ping >= 2) {
-      ticks_since_ping = 0;
+    if (partial_tick && ticks - *partial_tick > ticks_per_frame) {
+      n.stalled_frames.add();
+      return fail("read", "a frame was not whole within " +
+                              std::to_string(cfg.frame_timeout.count()) + " ms of its first bytes");
+    }
+    if (ping_tick && ticks - *ping_tick > ticks_per_pong) {
+      n.pong_timeouts.add();
+      return fail("keep-alive",
+                  "no pong within " + std::to_string(cfg.pong_timeout.count()) + " ms of a ping");
+    }
+    if (!ping_tick && ticks - last_ping_tick >= ticks_per_ping) {
+      last_ping_tick = ticks;
+      ping_tick = ticks;
       with_ws([&](auto& ws) {
         ws.async_ping({}, [this, id = connection](beast::error_code ec) {
           if (ec && id == connection && live) fail("ping", ec.message());
@@ -715,27 +478,24 @@ struct LiveSource::Impl {
   void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) {
       if (ec == websocket::error::message_too_big || ec == websocket::error::buffer_overflow) {
-        n.oversized.add();
-        return fail("read", "frame over " + std::to_string(cfg.max_frame_bytes) + " bytes");
+        return oversized();
       }
       return fail("read", ec.message());
     }
     filled += bytes;
-    ++activity;
     bool done = true;
     with_ws([&](auto& ws) { done = ws.is_message_done(); });
     if (!done) {
-      if (filled == cfg.max_frame_bytes) {
-        n.oversized.add();
-        return fail("read", "frame over " + std::to_string(cfg.max_frame_bytes) + " bytes");
-      }
+      if (filled == cfg.max_frame_bytes) return oversized();
+      if (!partial_tick) partial_tick = ticks;
       return read_more();
     }
+    partial_tick.reset();
     const std::size_t size = filled;
     filled = 0;
     on_frame(size);
     if (!live) return;
-    if (resync_running && hold_room() < hold_frame_room()) {
+    if (resync_running && hold.full()) {
       read_paused = true;  // the socket holds the rest until the resync ends
       n.resync_hold_full.add();
       return;
@@ -743,12 +503,21 @@ struct LiveSource::Impl {
     read_more();
   }
 
+  void oversized() {
+    n.oversized.add();
+    fail("read", "frame over " + std::to_string(cfg.max_frame_bytes) + " bytes");
+  }
+
   void on_frame(std::size_t size) {
     recv_ts = now_ticks();
     n.frames.add();
     const char* data = buffer.get();
     if (resync_pending && on_first_frame(data, size)) return;
-    if (resync_running) return hold_frame(data, size);
+    if (resync_running) {
+      hold.hold(recv_ts, data, size);
+      n.resync_held_frames.add();
+      return;
+    }
     publish_frame(data, size);
   }
 
@@ -780,10 +549,30 @@ struct LiveSource::Impl {
     }
   }
 
-  // Cold: the first frame after subscribing. Its events are decoded aside: the earliest exchange
-  // time among them bounds what the resync must bring (older missed trades). The resync starts
-  // and the frame is held, to be published after the resync's events. A frame with no order event
-  // (status, error, garbled) is published at once and the resync still waits. True when held.
+  [[nodiscard]] ClockVerdict check_clock(std::int64_t exchange_ms) const noexcept {
+    return check_exchange_time(exchange_ms, wall_now_ms,
+                               ClockBounds{cfg.clock_skew_max.count(), cfg.event_age_max.count()});
+  }
+
+  // Remembers what the resync must ask about: orders seen open and the trades seen, and the
+  // newest plausible exchange time of the stream (a resync event carries the query time). An
+  // implausible stream time is counted and steers nothing.
+  void track(const OrderEvent& e) noexcept {
+    if (e.origin == EventOrigin::stream && e.kind == EventKind::order) {
+      if (check_clock(e.timestamp) != ClockVerdict::plausible) {
+        n.clock_skew.add();
+      } else if (e.timestamp > last_event_ms) {
+        last_event_ms = e.timestamp;
+      }
+    }
+    orders_seen.on_event(e);
+  }
+
+  // Cold: the first frame after subscribing. Its events are decoded aside: the earliest plausible
+  // exchange time among them bounds what the resync must bring (older missed trades). The resync
+  // starts and the frame is held, to be published after the resync's events. A frame with no
+  // order event (status, error, garbled) is published at once and the resync still waits. True
+  // when held.
   bool on_first_frame(const char* data, std::size_t size) {
     peeked.clear();
     peeked.reserve(cfg.max_frame_bytes / 32 + 1);  // no event in a frame is shorter than 32 bytes
@@ -799,62 +588,30 @@ struct LiveSource::Impl {
     } peek{&peeked};
     (void)peek_decoder.decode(data, size, EventSink{peek});
     peeked.resize(peek.published);
+    bool any = false;
     std::int64_t first_ms = -1;
     for (const OrderEvent& e : peeked) {
-      if (e.kind == EventKind::order && (first_ms < 0 || e.timestamp < first_ms))
+      if (e.kind != EventKind::order) continue;
+      any = true;
+      if (check_clock(e.timestamp) == ClockVerdict::plausible &&
+          (first_ms < 0 || e.timestamp < first_ms))
         first_ms = e.timestamp;
     }
-    if (first_ms < 0) return false;
+    if (!any) return false;
+    // No plausible time (first_ms stays -1): nothing is left to the stream, every missed trade is
+    // fetched (a trade the stream brings too is then a duplicate, which changes nothing).
     resync_pending = false;
     resync_timer.cancel();
-    hold_frame(data, size);
+    hold.hold(recv_ts, data, size);
+    n.resync_held_frames.add();
     start_resync(first_ms);
     return true;
-  }
-
-  //----------------------------------------------------------------------------------------------
-  // Frames held during the resync (cold: a copy per frame, into memory allocated up front)
-
-  [[nodiscard]] std::size_t hold_frame_room() const noexcept {
-    return sizeof(HeldFrame) + cfg.max_frame_bytes + kFramePadding;
-  }
-  [[nodiscard]] std::size_t hold_room() const noexcept { return hold_capacity - hold_used; }
-
-  void hold_frame(const char* data, std::size_t size) {
-    const HeldFrame h{recv_ts, size};
-    char* at = hold.get() + hold_used;
-    std::memcpy(at, &h, sizeof h);
-    std::memcpy(at + sizeof h, data, size);
-    std::memset(at + sizeof h + size, 0, kFramePadding);
-    hold_used += sizeof h + (size + kFramePadding + 7) / 8 * 8;
-    n.resync_held_frames.add();
-  }
-
-  // Publishes the held frames in the order they came, each with its own receive time.
-  void release_held() {
-    for (std::size_t at = 0; at < hold_used;) {
-      HeldFrame h{};
-      std::memcpy(&h, hold.get() + at, sizeof h);
-      recv_ts = h.recv_ts;
-      publish_frame(hold.get() + at + sizeof h, h.size);
-      at += sizeof h + (h.size + kFramePadding + 7) / 8 * 8;
-    }
-    hold_used = 0;
-  }
-
-  // Remembers what the resync must ask about: orders seen open and the trades seen, and (stream
-  // events only: a resync event carries the query time, not the exchange's) the newest event time.
-  void track(const OrderEvent& e) noexcept {
-    if (e.origin == EventOrigin::stream && e.timestamp > last_event_ms) last_event_ms = e.timestamp;
-    orders_seen.on_event(e);
   }
 
   void on_server_error(const ServerError& err) {
     n.server_errors.add();
     control(ControlCode::server_error, err.name.view());
-    if (err.name.view() == "INVALID_AUTH") {
-      auth_failed("the exchange sent INVALID_AUTH");
-    }
+    if (err.name.view() == "INVALID_AUTH") auth_failed("the exchange sent INVALID_AUTH");
   }
 
   //----------------------------------------------------------------------------------------------
@@ -862,10 +619,14 @@ struct LiveSource::Impl {
 
   void close_stream() {
     ++connection;  // what is still pending on this connection completes as stale (ignored)
+    lost_ms = wall_ms();
+    if (whole) whole_until_ms = lost_ms;  // from here on the state may miss changes
+    whole = false;
     live = false;
     read_paused = false;
     resync_pending = false;
     resync_timer.cancel();
+    healthy_timer.cancel();
     connected_flag.store(false, std::memory_order_relaxed);
     keepalive_timer.cancel();
     beast::error_code ignored;
@@ -934,186 +695,12 @@ struct LiveSource::Impl {
   }
 
   //----------------------------------------------------------------------------------------------
-  // Resync over REST: a coroutine on the network thread's io_context, beside the read loop. The
-  // stream's frames read meanwhile are held (hold_frame) and published after the resync's events
-  // (on_resync_done), so the strategy sees what it would have seen had the resync been instant.
+  // Resync: a coroutine beside the read loop (resync.cpp). Frames read meanwhile are held and
+  // published after its events (on_resync_done), so the strategy sees what it would have seen had
+  // the resync been instant. One deadline covers all of it.
 
-  struct RestAnswer {
-    unsigned status = 0;
-    std::string body;
-    std::string remaining_req;  // the Remaining-Req header ("group=default; min=1800; sec=29")
-  };
-  // The REST side refused the credentials (HTTP 401 or 403).
-  struct RestAuthRefused : std::runtime_error {
-    using std::runtime_error::runtime_error;
-  };
-  enum class ResyncResult : std::uint8_t { ok, failed, auth_refused };
-
-  asio::awaitable<RestAnswer> rest_get(const std::string& endpoint, const std::string& query) {
-    const std::string target = rest_url.path + endpoint + (query.empty() ? "" : "?" + query);
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, rest_url.host + ":" + rest_url.port);
-    req.set(http::field::user_agent, "fillwire");
-    req.set(http::field::accept, "application/json");
-    req.set(http::field::authorization, "Bearer " + make_token(creds, query));
-    req.keep_alive(true);
-    n.rest_requests.add();
-    auto res = co_await rest->get(req);
-    co_return RestAnswer{res.result_int(), std::move(res.body()),
-                         std::string(res["Remaining-Req"])};
-  }
-
-  asio::awaitable<void> pause(std::chrono::steady_clock::duration d) {
-    rest_timer.expires_after(d);
-    (void)co_await rest_timer.async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-
-  // REST pacing: the exchange allows rest_per_second requests in any second (PROTOCOL.md §7).
-  // Requests go out at once while there is room; when our own record of the last second, or the
-  // exchange's Remaining-Req header, says there is none, the next waits until the oldest leaves.
-  std::deque<std::chrono::steady_clock::time_point> rest_sent;
-  int rest_left_this_second = -1;  // from the last Remaining-Req header; -1 unknown
-
-  asio::awaitable<void> pace_rest() {
-    using clock = std::chrono::steady_clock;
-    const auto second = std::chrono::milliseconds(1000);
-    auto now = clock::now();
-    while (!rest_sent.empty() && now - rest_sent.front() >= second)
-      rest_sent.pop_front();
-    const bool full = rest_sent.size() >= cfg.rest_per_second || rest_left_this_second == 0;
-    if (full) {
-      const auto until = rest_sent.empty() ? now + second : rest_sent.front() + second;
-      co_await pause(until + std::chrono::milliseconds(10) - now);
-      now = clock::now();
-      while (!rest_sent.empty() && now - rest_sent.front() >= second)
-        rest_sent.pop_front();
-    }
-    rest_sent.push_back(now);
-  }
-
-  // One request, paced (pace_rest), retried on 429 (with a growing pause) and, twice, on a
-  // server error (5xx): a passing hiccup must not cost the whole resync.
-  asio::awaitable<RestAnswer> rest_call(const std::string& endpoint, const std::string& query) {
-    int server_errors = 0;
-    for (int tries = 0;; ++tries) {
-      co_await pace_rest();
-      RestAnswer a = co_await rest_get(endpoint, query);
-      rest_left_this_second = remaining_in_second(a.remaining_req);
-      if (a.status == 429 && tries < 10) {
-        n.rest_throttled.add();
-        co_await pause(std::chrono::milliseconds(250 * (tries + 1)));
-        continue;
-      }
-      if (a.status >= 500) {
-        n.rest_server_errors.add();
-        if (server_errors++ < 2) {
-          co_await pause(std::chrono::milliseconds(50 * server_errors));
-          continue;
-        }
-      }
-      if (a.status == 401 || a.status == 403) {
-        throw RestAuthRefused(endpoint + " answered HTTP " + std::to_string(a.status));
-      }
-      co_return a;
-    }
-  }
-
-  // "group=default; min=1800; sec=29" -> 29; -1 when absent or unreadable.
-  static int remaining_in_second(std::string_view header) {
-    const auto at = header.find("sec=");
-    if (at == std::string_view::npos) return -1;
-    int v = -1;
-    const char* first = header.data() + at + 4;
-    const auto r = std::from_chars(first, header.data() + header.size(), v);
-    return r.ec == std::errc{} ? v : -1;
-  }
-
-  asio::awaitable<std::vector<OrderEvent>> rest_orders(const std::string& endpoint,
-                                                       const std::string& query,
-                                                       std::int64_t as_of) {
-    RestAnswer a = co_await rest_call(endpoint, query);
-    RestParseResult parsed = parse_rest_orders(a.body, as_of);
-    if (a.status != 200 || !parsed.ok()) {
-      throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
-                               (parsed.ok() ? "" : ": " + parsed.error));
-    }
-    co_return std::move(parsed.orders);
-  }
-
-  // The order's trades as stream events (GET /v1/order), or an error saying why there are none.
-  // No OrderEvent (alignas 64) may live in a coroutine's frame: GCC 12 allocates the frame
-  // without honouring over-aligned locals, and aligned vector moves into one crash. The answer is
-  // read by a plain function (trades_of) instead.
-  asio::awaitable<TradeEventsResult> fetch_trades(OrderEvent& order, std::int64_t as_of) {
-    n.resync_trade_queries.add();
-    const RestAnswer a = co_await rest_call("/order", "uuid=" + order.uuid.to_string());
-    co_return trades_of(a, order, as_of);
-  }
-
-  static TradeEventsResult trades_of(const RestAnswer& a, OrderEvent& order, std::int64_t as_of) {
-    const RestOrderTrades r = parse_rest_order_trades(a.body, as_of);
-    TradeEventsResult t;
-    if (a.status != 200 || !r.ok()) {
-      t.error = "HTTP " + std::to_string(a.status) + (r.ok() ? "" : ": " + r.error);
-      return t;
-    }
-    t = trade_events(r);
-    if (t.ok() && r.order.trades_count >= order.trades_count) order = r.order;  // the fresher
-    return t;
-  }
-
-  // One page of /orders/closed, oldest first, appended to `orders`; returns the page's size.
-  asio::awaitable<std::size_t> closed_page(const std::string& query, std::int64_t as_of,
-                                           std::vector<OrderEvent>& orders, std::int64_t& newest) {
-    auto batch = co_await rest_orders("/orders/closed", query + "&limit=1000&order_by=asc", as_of);
-    for (const auto& o : batch)
-      newest = std::max(newest, o.order_timestamp);
-    orders.insert(orders.end(), batch.begin(), batch.end());
-    co_return batch.size();
-  }
-
-  // Orders closed since `since` (ms), oldest first, 1000 a page. /orders/closed filters and sorts
-  // by created_at, which has whole seconds: each next page starts at the newest second of the
-  // last (the overlap is merged away later). A full page within one second cannot be paged by
-  // time: that second is asked again per market and per state; a part still full is reported,
-  // since the exchange offers no way to list the rest.
-  asio::awaitable<void> closed_since(std::int64_t since, std::int64_t as_of,
-                                     std::vector<OrderEvent>& orders) {
-    for (std::int64_t start = since;;) {
-      std::int64_t newest = start;
-      if (co_await closed_page("start_time=" + std::to_string(start), as_of, orders, newest) <
-          1000) {
-        co_return;
-      }
-      if (newest > start) {
-        start = newest;
-        continue;
-      }
-      std::vector<std::string> markets(cfg.codes);
-      for (const auto& o : orders) {
-        if (std::find(markets.begin(), markets.end(), o.code.view()) == markets.end())
-          markets.emplace_back(o.code.view());
-      }
-      const std::string second =
-          "start_time=" + std::to_string(start) + "&end_time=" + std::to_string(start + 999);
-      for (const auto& market : markets) {
-        for (const char* state : {"done", "cancel"}) {
-          std::int64_t ignored = start;
-          const std::string query = second + "&market=" + market + "&state=" + state;
-          if (co_await closed_page(query, as_of, orders, ignored) == 1000) {
-            n.resync_incomplete.add();
-            say("RESYNC INCOMPLETE: over 1000 " + market + " orders created in the second at " +
-                std::to_string(start) + " ms are " + state +
-                "; /orders/closed cannot list the rest");
-          }
-        }
-      }
-      start += 1000;
-    }
-  }
-
-  // Publishes one resync event (journaled as JSON, like the frames).
-  void feed(const OrderEvent& o) {
+  // ResyncHost: called by the resync coroutine, on this thread.
+  void publish(const OrderEvent& o) override {
     OrderEvent& slot = sink->claim();
     slot = o;
     slot.seq = next_seq++;
@@ -1128,164 +715,115 @@ struct LiveSource::Impl {
     n.events.add();
     n.resync_events.add();
   }
+  void notice(const std::string& text) override { say(text); }
+  void rate_limited(std::string_view what, double seconds) override {
+    control(ControlCode::rate_limited, what, seconds);
+  }
 
   // `stream_from_ms`: the exchange time of the first event the new connection delivered, or -1
-  // when none came yet. Trades after it come on the stream: only older missed trades are fetched
-  // and fed, and an order snapshot that would bring fills after it is left to the stream.
+  // when none came yet.
   void start_resync(std::int64_t stream_from_ms) {
     resync_running = true;
     resyncing_flag.store(true, std::memory_order_relaxed);
     control(ControlCode::resync_begin);
-    asio::co_spawn(ioc, resync(stream_from_ms),
-                   [this](std::exception_ptr escaped, ResyncResult result) {
-                     on_resync_done(escaped ? ResyncResult::failed : result);
+    const std::int64_t now = wall_ms();
+    const Horizon h = closed_horizon(whole_until_ms, first_connect ? cfg.first_closed_since_ms : -1,
+                                     cfg.closed_margin.count(), now);
+    if (h.clamped) {
+      n.resync_incomplete.add();
+      say("RESYNC INCOMPLETE: closed orders are listed from " + std::to_string(h.since_ms) +
+          " ms only (REST's 7-day window); orders closed before it and never seen open cannot "
+          "be listed");
+    }
+    ResyncRequest req;
+    req.since_ms = h.since_ms;
+    req.until_ms = now + cfg.clock_skew_max.count();
+    // "As of" in the exchange's clock where known (the newest plausible event), else local.
+    req.as_of_ms = last_event_ms >= 0 ? last_event_ms : now;
+    req.stream_from_ms = stream_from_ms;
+    rest->reset();
+    const std::uint64_t id = ++resync_id;
+    deadline_timer.expires_after(cfg.resync_timeout);
+    deadline_timer.async_wait([this, id](beast::error_code e) {
+      if (!e && id == resync_id && resync_running) rest->abort();
+    });
+    asio::co_spawn(ioc, run_resync(ResyncContext{cfg, creds, orders_seen, *rest, n, *this}, req),
+                   [this](std::exception_ptr escaped, ResyncOutcome out) {
+                     if (escaped) {
+                       out = ResyncOutcome{};
+                       out.result = ResyncResult::failed;
+                       out.detail = "internal error";
+                     }
+                     on_resync_done(out);
                    });
   }
 
-  // Publishes the frames held meanwhile and acts on the outcome. A failed resync (REST down, 5xx,
-  // throttled past its retries) must not leave a gap until some later disconnect: the connection
-  // is dropped and the whole chain, resync included, runs again after the backoff, which keeps
-  // growing (`attempt` is reset only once the state is whole). A connection that failed while
+  // Publishes the frames held meanwhile and acts on the outcome. A resync that failed or stopped
+  // at a bound must not leave a gap until some later disconnect: the connection is dropped and the
+  // whole chain, resync included, runs again after the backoff, which keeps growing (`attempt` is
+  // reset only once a connection stayed whole for healthy_after). A connection that failed while
   // the resync ran is acted on now, after the events.
-  void on_resync_done(ResyncResult result) {
+  void on_resync_done(const ResyncOutcome& out) {
     resync_running = false;
     resyncing_flag.store(false, std::memory_order_relaxed);
+    deadline_timer.cancel();
     rest->close();  // no idle connection between resyncs
-    release_held();
+    report(out);
+    // A connection lost while its resync ran was whole until then: the resync covered what came
+    // before it and the held frames what came after, up to the loss.
+    if (out.result == ResyncResult::ok && !live) whole_until_ms = lost_ms;
+    hold.release([this](std::uint64_t ts, const char* data, std::size_t size) {
+      recv_ts = ts;
+      publish_frame(data, size);
+    });
     if (auto d = std::exchange(deferred_failure, std::nullopt)) {
       if (d->auth) return refused(d->was_live, d->what);
       return disconnected(d->was_live, d->stage.c_str(), d->what);
     }
-    switch (result) {
+    switch (out.result) {
       case ResyncResult::ok:
-        attempt = 0;
-        if (live && std::exchange(read_paused, false)) read_more();
+        if (live) {
+          became_whole();
+          if (std::exchange(read_paused, false)) read_more();
+        }
         return;
+      case ResyncResult::incomplete:
+        return fail("resync",
+                    std::string("stopped at its bound: ") + std::string(to_string(out.bound)));
       case ResyncResult::failed:
         return fail("resync", "REST resynchronisation failed");
       case ResyncResult::auth_refused:
-        return auth_failed("REST resync refused: " + last_resync_error);
+        return auth_failed("REST resync refused: " + out.detail);
     }
   }
 
-  // ok when every order the exchange reported was published.
-  asio::awaitable<ResyncResult> resync(std::int64_t stream_from_ms) {
-    // "As of" in the exchange's clock where known (the newest event seen), else the wall clock.
-    const std::int64_t as_of = last_event_ms >= 0 ? last_event_ms : wall_ms();
-    std::size_t applied = 0;
-    try {
-      std::vector<OrderEvent> orders;
-      // Open orders, every page.
-      for (int page = 1;; ++page) {
-        auto batch = co_await rest_orders(
-            "/orders/open",
-            "states[]=wait&states[]=watch&page=" + std::to_string(page) + "&limit=100&order_by=asc",
-            as_of);
-        const std::size_t got = batch.size();
-        orders.insert(orders.end(), batch.begin(), batch.end());
-        if (got < 100) break;
-      }
-      // Orders closed since the last event seen (minus a margin), or since the configured start.
-      std::int64_t since = -1;
-      if (last_event_ms >= 0) {
-        since = last_event_ms - cfg.closed_margin.count();
-      } else if (first_connect && cfg.first_closed_since_ms >= 0) {
-        since = cfg.first_closed_since_ms;
-      }
-      if (since >= 0) co_await closed_since(since, as_of, orders);
-      // Every order this connection saw open: closed ones the time window might have missed.
-      std::vector<Uuid> tracked;
-      orders_seen.for_each_open([&](const Uuid& u) { tracked.push_back(u); });
-      for (std::size_t i = 0; i < tracked.size(); i += 100) {
-        std::string q;
-        for (std::size_t k = i; k < std::min(tracked.size(), i + 100); ++k) {
-          q += (q.empty() ? "uuids[]=" : "&uuids[]=") + tracked[k].to_string();
-        }
-        auto batch = co_await rest_orders("/orders/uuids", q, as_of);
-        orders.insert(orders.end(), batch.begin(), batch.end());
-      }
-      // One snapshot per order: the one with the most progress. The indices are sorted, not the
-      // events: std::stable_sort's buffer (std::get_temporary_buffer, libstdc++ 12) ignores
-      // OrderEvent's 64-byte alignment, and aligned vector moves into it crash.
-      std::vector<std::size_t> by_uuid(orders.size());
-      for (std::size_t i = 0; i < by_uuid.size(); ++i)
-        by_uuid[i] = i;
-      std::stable_sort(by_uuid.begin(), by_uuid.end(), [&orders](std::size_t a, std::size_t b) {
-        return std::memcmp(orders[a].uuid.bytes.data(), orders[b].uuid.bytes.data(),
-                           orders[a].uuid.bytes.size()) < 0;
-      });
-      std::vector<OrderEvent> snapshots;
-      for (const std::size_t i : by_uuid) {
-        const OrderEvent& o = orders[i];
-        if (!snapshots.empty() && snapshots.back().uuid == o.uuid) {
-          if (o.trades_count > snapshots.back().trades_count ||
-              o.executed_volume > snapshots.back().executed_volume) {
-            snapshots.back() = o;
-          }
-        } else {
-          snapshots.push_back(o);
-        }
-      }
-      // Trades this client did not see as events: fetched per order, applied one by one in
-      // trade-time order (the order the fill windows apply them in), before the snapshots.
-      std::vector<OrderEvent> missed;
-      std::vector<OrderEvent> feed_snapshots;
-      for (OrderEvent& o : snapshots) {
-        if (o.trades_count == 0 || orders_seen.all_trades_seen(o.uuid, o.trades_count)) {
-          feed_snapshots.push_back(o);  // no fill the client lacks: state and terms only
-          continue;
-        }
-        // created_at (whole seconds) after the stream's first event: every event of the order
-        // is on the stream.
-        if (stream_from_ms >= 0 && o.order_timestamp > stream_from_ms) continue;
-        TradeEventsResult t = co_await fetch_trades(o, as_of);
-        if (!t.ok()) {
-          // The snapshot still brings the order's totals; its fills land at one time.
-          n.resync_trades_unavailable.add();
-          say("resync: trades of order " + o.uuid.to_string() + " unavailable (" + t.error +
-              "); its fills are applied from the order's totals");
-          feed_snapshots.push_back(o);
-          continue;
-        }
-        bool later_trades = false;
-        for (const OrderEvent& e : t.events) {
-          if (stream_from_ms >= 0 && e.trade_timestamp > stream_from_ms) {
-            later_trades = true;  // on the stream
-          } else if (!orders_seen.trade_seen(e.uuid, e.trades_count)) {
-            missed.push_back(e);
-          }
-        }
-        if (!later_trades) feed_snapshots.push_back(o);
-      }
-      std::sort(missed.begin(), missed.end(), [](const OrderEvent& a, const OrderEvent& b) {
-        return FillKey{a.trade_timestamp, a.uuid, a.trades_count} <
-               FillKey{b.trade_timestamp, b.uuid, b.trades_count};
-      });
-      for (const OrderEvent& e : missed) {
-        feed(e);
-        n.resync_trades.add();
-        ++applied;
-      }
-      for (const OrderEvent& o : feed_snapshots) {
-        feed(o);
-        ++applied;
-      }
-      first_connect = false;
-      n.resyncs.add();
-      control(ControlCode::resynced, {}, static_cast<double>(applied));
-      say("resynced: " + std::to_string(feed_snapshots.size()) + " orders and " +
-          std::to_string(missed.size()) + " missed trades from REST");
-      co_return ResyncResult::ok;
-    } catch (const RestAuthRefused& e) {
-      n.resync_failures.add();
-      control(ControlCode::resync_failed, "rest auth");
-      last_resync_error = e.what();
-      co_return ResyncResult::auth_refused;
-    } catch (const std::exception& e) {
-      n.resync_failures.add();
-      control(ControlCode::resync_failed, "rest");
-      say(std::string("RESYNC FAILED: ") + e.what() + "; reconnecting to retry it");
-      co_return ResyncResult::failed;
+  void report(const ResyncOutcome& out) {
+    switch (out.result) {
+      case ResyncResult::ok:
+        first_connect = false;
+        n.resyncs.add();
+        control(ControlCode::resynced, {}, static_cast<double>(out.published));
+        say("resynced: " + std::to_string(out.published - out.missed_trades) + " orders and " +
+            std::to_string(out.missed_trades) + " missed trades from REST");
+        return;
+      case ResyncResult::incomplete:
+        n.resync_incomplete.add();
+        control(ControlCode::resync_incomplete, to_string(out.bound),
+                static_cast<double>(out.orders));
+        say("RESYNC INCOMPLETE: stopped at its bound (" + std::string(to_string(out.bound)) +
+            ") after " + std::to_string(out.requests) + " REST requests and " +
+            std::to_string(out.orders) +
+            " orders; nothing of it was published; reconnecting with backoff");
+        return;
+      case ResyncResult::failed:
+        n.resync_failures.add();
+        control(ControlCode::resync_failed, "rest");
+        say("RESYNC FAILED: " + out.detail + "; reconnecting to retry it");
+        return;
+      case ResyncResult::auth_refused:
+        n.resync_failures.add();
+        control(ControlCode::resync_failed, "rest auth");
+        return;
     }
   }
 };
@@ -1332,36 +870,7 @@ SourceStatus LiveSource::poll_once() noexcept {
 }
 
 LiveCounters LiveSource::counters() const noexcept {
-  const auto& n = impl_->n;
-  LiveCounters c;
-  c.connects = n.connects.get();
-  c.attempts = n.attempts.get();
-  c.disconnects = n.disconnects.get();
-  c.auth_failures = n.auth_failures.get();
-  c.frames = n.frames.get();
-  c.events = n.events.get();
-  c.resync_events = n.resync_events.get();
-  c.resyncs = n.resyncs.get();
-  c.resync_failures = n.resync_failures.get();
-  c.resync_trade_queries = n.resync_trade_queries.get();
-  c.resync_trades = n.resync_trades.get();
-  c.resync_trades_unavailable = n.resync_trades_unavailable.get();
-  c.resync_incomplete = n.resync_incomplete.get();
-  c.resync_held_frames = n.resync_held_frames.get();
-  c.resync_hold_full = n.resync_hold_full.get();
-  c.rest_requests = n.rest_requests.get();
-  c.rest_throttled = n.rest_throttled.get();
-  c.rest_server_errors = n.rest_server_errors.get();
-  c.decode_errors = n.decode_errors.get();
-  c.oversized = n.oversized.get();
-  c.server_errors = n.server_errors.get();
-  c.status_frames = n.status_frames.get();
-  c.clock_skew = n.clock_skew.get();
-  c.connects_delayed = n.connects_delayed.get();
-  c.rest_banned = n.rest_banned.get();
-  c.stalled_frames = n.stalled_frames.get();
-  c.pong_timeouts = n.pong_timeouts.get();
-  return c;
+  return impl_->n.read();
 }
 
 bool LiveSource::connected() const noexcept {

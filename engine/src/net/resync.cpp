@@ -1,0 +1,221 @@
+// The resync's REST conversation (see resync.hpp). No OrderEvent (alignas 64) lives in a
+// coroutine frame: GCC 12 allocates frames without honouring over-aligned locals, and aligned
+// moves into one crash. Orders stay in vectors; answers are turned into events by plain functions.
+
+#include "resync.hpp"
+
+#include <boost/asio/use_awaitable.hpp>
+
+#include <stdexcept>
+
+#include "fillwire/rest_orders.hpp"
+#include "rate_window.hpp"
+
+namespace fillwire::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+struct AuthRefused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct Banned : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// A bound of LiveConfig reached: the resync stops, incomplete.
+struct BoundReached {
+  ResyncBound bound;
+};
+
+constexpr std::chrono::milliseconds kRetryAfterCap{3'600'000};
+
+class Conversation {
+ public:
+  Conversation(ResyncContext c, ResyncRequest r) : ctx_(c), req_(r) {}
+
+  asio::awaitable<ResyncOutcome> run() {
+    try {
+      co_await open_orders();
+      if (req_.since_ms >= 0) co_await closed_orders();
+      co_await seen_orders();
+      co_await plan_and_publish();
+      co_return out_;
+    } catch (const BoundReached& b) {
+      out_.result = ResyncResult::incomplete;
+      out_.bound = b.bound;
+    } catch (const RestAborted&) {
+      out_.result = ResyncResult::incomplete;
+      out_.bound = ResyncBound::deadline;
+    } catch (const Banned&) {
+      out_.result = ResyncResult::incomplete;
+      out_.bound = ResyncBound::banned;
+    } catch (const AuthRefused& e) {
+      out_.result = ResyncResult::auth_refused;
+      out_.detail = e.what();
+    } catch (const std::exception& e) {
+      out_.result = ResyncResult::failed;
+      out_.detail = e.what();
+    }
+    out_.orders = orders_.size();
+    co_return out_;
+  }
+
+ private:
+  // One request, retried on 429 (after Retry-After, or a growing pause) and twice on 5xx; a 418
+  // bans the whole process until its Retry-After and ends the resync.
+  asio::awaitable<RestAnswer> call(const std::string& endpoint, const std::string& query) {
+    int server_errors = 0;
+    for (int tries = 0;; ++tries) {
+      ++out_.requests;
+      RestAnswer a = co_await ctx_.rest.get(endpoint, query, ctx_.credentials);
+      if (a.status == 429 && tries < 10) {
+        ctx_.n.rest_throttled.add();
+        const auto wait = retry_after(a.retry_after, std::chrono::milliseconds(250 * (tries + 1)),
+                                      kRetryAfterCap);
+        ctx_.host.rate_limited("HTTP 429", static_cast<double>(wait.count()) / 1000.0);
+        co_await ctx_.rest.pause(wait);
+        continue;
+      }
+      if (a.status == 418) {
+        ctx_.n.rest_banned.add();
+        const auto ban = retry_after(a.retry_after, ctx_.cfg.ban_default, kRetryAfterCap);
+        exchange_ban().ban_until(std::chrono::steady_clock::now() + ban);
+        ctx_.host.rate_limited("HTTP 418", static_cast<double>(ban.count()) / 1000.0);
+        ctx_.host.notice("BANNED by the exchange (HTTP 418 from " + endpoint +
+                         "): nothing is sent to it for " + std::to_string(ban.count() / 1000) +
+                         " s");
+        throw Banned("HTTP 418");
+      }
+      if (a.status >= 500) {
+        ctx_.n.rest_server_errors.add();
+        if (server_errors++ < 2) {
+          co_await ctx_.rest.pause(std::chrono::milliseconds(50 * server_errors));
+          continue;
+        }
+      }
+      if (a.status == 401 || a.status == 403) {
+        throw AuthRefused(endpoint + " answered HTTP " + std::to_string(a.status));
+      }
+      co_return a;
+    }
+  }
+
+  asio::awaitable<std::vector<OrderEvent>> orders_of(const std::string& endpoint,
+                                                     const std::string& query) {
+    const RestAnswer a = co_await call(endpoint, query);
+    co_return parse_orders(endpoint, a, req_.as_of_ms);
+  }
+
+  static std::vector<OrderEvent> parse_orders(const std::string& endpoint, const RestAnswer& a,
+                                              std::int64_t as_of) {
+    RestParseResult parsed = parse_rest_orders(a.body, as_of);
+    if (a.status != 200 || !parsed.ok()) {
+      throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
+                               (a.status != 200 || parsed.ok() ? "" : ": " + parsed.error));
+    }
+    return std::move(parsed.orders);
+  }
+
+  static void stop_at(std::optional<ResyncBound> step) {
+    if (step && *step != ResyncBound::none) throw BoundReached{*step};
+  }
+
+  asio::awaitable<void> open_orders() {
+    OpenListing listing(ctx_.cfg.resync_max_pages);
+    for (;;) {
+      const auto page = co_await orders_of("/orders/open", listing.query());
+      std::size_t duplicates = 0;
+      const auto step = listing.on_page(page, orders_, duplicates);
+      ctx_.n.resync_duplicates.add(duplicates);
+      stop_at(step);
+      if (step) co_return;
+    }
+  }
+
+  asio::awaitable<void> closed_orders() {
+    ClosedListing listing(req_.since_ms, req_.until_ms, ctx_.cfg.resync_max_pages, ctx_.cfg.codes);
+    while (const auto query = listing.query()) {
+      const auto page = co_await orders_of("/orders/closed", *query);
+      std::string unreachable;
+      const auto step = listing.on_page(page, orders_, unreachable);
+      if (!unreachable.empty()) {
+        ctx_.n.resync_incomplete.add();
+        ctx_.host.notice("RESYNC INCOMPLETE: " + unreachable +
+                         "; /orders/closed cannot list the rest");
+      }
+      stop_at(step);
+      if (step) co_return;
+    }
+  }
+
+  // Every order this client saw open: closed ones the time window might have missed.
+  asio::awaitable<void> seen_orders() {
+    for (const std::string& query : uuid_queries(ctx_.seen)) {
+      const auto page = co_await orders_of("/orders/uuids", query);
+      if (orders_.add(page).full) throw BoundReached{ResyncBound::orders};
+    }
+  }
+
+  asio::awaitable<void> plan_and_publish() {
+    PublishPlan plan(req_.stream_from_ms);
+    for (std::size_t i = 0; i < orders_.size(); ++i) {
+      switch (order_need(orders_.orders()[i], ctx_.seen, req_.stream_from_ms)) {
+        case OrderNeed::snapshot:
+          plan.snapshot(orders_.orders()[i]);
+          break;
+        case OrderNeed::stream:
+          break;
+        case OrderNeed::trades: {
+          ctx_.n.resync_trade_queries.add();
+          const RestAnswer a =
+              co_await call("/order", "uuid=" + orders_.orders()[i].uuid.to_string());
+          take_trades(a, orders_.orders()[i], plan);
+          break;
+        }
+      }
+    }
+    out_.missed_trades = plan.missed();
+    plan.publish([this](const OrderEvent& e) {
+      ctx_.host.publish(e);
+      ++out_.published;
+    });
+    ctx_.n.resync_trades.add(out_.missed_trades);
+  }
+
+  // The order's trades as stream events (GET /v1/order); when unavailable, the snapshot brings
+  // the order's totals and its fills land at one time.
+  void take_trades(const RestAnswer& a, OrderEvent& order, PublishPlan& plan) {
+    const RestOrderTrades r = parse_rest_order_trades(a.body, req_.as_of_ms);
+    TradeEventsResult t;
+    if (a.status != 200 || !r.ok()) {
+      t.error =
+          "HTTP " + std::to_string(a.status) + (a.status != 200 || r.ok() ? "" : ": " + r.error);
+    } else {
+      t = trade_events(r);
+    }
+    if (!t.ok()) {
+      ctx_.n.resync_trades_unavailable.add();
+      ctx_.host.notice("resync: trades of order " + order.uuid.to_string() + " unavailable (" +
+                       t.error + "); its fills are applied from the order's totals");
+      plan.snapshot(order);
+      return;
+    }
+    if (r.order.trades_count >= order.trades_count) order = r.order;  // the fresher
+    plan.trades(order, t.events, ctx_.seen);
+  }
+
+  ResyncContext ctx_;
+  ResyncRequest req_;
+  OrderCollection orders_{ctx_.cfg.resync_max_orders};
+  ResyncOutcome out_;
+};
+
+}  // namespace
+
+asio::awaitable<ResyncOutcome> run_resync(ResyncContext ctx, ResyncRequest req) {
+  Conversation c(ctx, req);
+  co_return co_await c.run();
+}
+
+}  // namespace fillwire::net

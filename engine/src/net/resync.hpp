@@ -1,0 +1,68 @@
+#pragma once
+// The resync's REST conversation: orders open, orders closed since the horizon, every order seen
+// open, then the trades of orders with fills the client missed. The decisions are the pure ones
+// of resync_plan.hpp; this runs them against the exchange, within the bounds of LiveConfig
+// (pages, orders; the caller enforces the whole resync's deadline through RestSession::abort),
+// and answers 429 (wait, retry), 418 (a ban for the whole process: stop) and 5xx (retry twice).
+//
+// Thread contract: the network thread only, as a coroutine on its io_context. Cold path.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fillwire/auth.hpp"
+#include "fillwire/live_source.hpp"
+#include "live_counters.hpp"
+#include "order_tracker.hpp"
+#include "rest_session.hpp"
+#include "resync_plan.hpp"
+
+namespace fillwire::net {
+
+struct ResyncRequest {
+  std::int64_t since_ms = -1;        // closed orders since (local clock); -1: none asked
+  std::int64_t until_ms = 0;         // the closed listing stops past this (local clock + skew)
+  std::int64_t as_of_ms = 0;         // the resync events' timestamp
+  std::int64_t stream_from_ms = -1;  // exchange time of the new stream's first event; -1 none
+};
+
+enum class ResyncResult : std::uint8_t { ok, failed, incomplete, auth_refused };
+
+struct ResyncOutcome {
+  ResyncResult result = ResyncResult::ok;
+  ResyncBound bound = ResyncBound::none;  // incomplete: which bound stopped it
+  std::string detail;                     // failed / auth_refused: why (no secret in it)
+  std::size_t requests = 0;               // REST requests it made
+  std::size_t orders = 0;                 // distinct orders it fetched
+  std::size_t published = 0;              // events it published
+  std::size_t missed_trades = 0;          // of which missed trades
+};
+
+// What the resync needs from its connection.
+class ResyncHost {
+ public:
+  virtual void publish(const OrderEvent& e) = 0;  // one resync event, in order
+  virtual void notice(const std::string& text) = 0;
+  virtual void rate_limited(std::string_view what, double seconds) = 0;
+
+ protected:
+  ~ResyncHost() = default;
+};
+
+struct ResyncContext {
+  const LiveConfig& cfg;
+  const Credentials& credentials;
+  const OrderTracker& seen;
+  RestSession& rest;
+  LiveCounterSet& n;
+  ResyncHost& host;
+};
+
+// Never throws: every failure is in the outcome.
+boost::asio::awaitable<ResyncOutcome> run_resync(ResyncContext ctx, ResyncRequest req);
+
+}  // namespace fillwire::net

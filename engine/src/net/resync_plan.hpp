@@ -1,0 +1,184 @@
+#pragma once
+// The resync's decisions, apart from any socket: which exchange times to trust, from when to ask
+// for closed orders, how to page the listings and when to stop, one copy of each order, and which
+// events to publish in which order. Pure functions and small value types, unit tested alone
+// (tests/unit/resync_plan_test.cpp); the REST conversation that feeds them is in resync.cpp.
+//
+// Thread contract: none shared; the network thread uses them during a resync. Cold (allocates).
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fillwire/order_event.hpp"
+#include "order_tracker.hpp"
+
+namespace fillwire::net {
+
+//--------------------------------------------------------------------------------------------------
+// Clocks: an exchange time steers the resync only when the local clock finds it plausible.
+
+enum class ClockVerdict : std::uint8_t { plausible, ahead, behind };
+
+struct ClockBounds {
+  std::int64_t skew_max_ms;  // allowed ahead of the local clock
+  std::int64_t age_max_ms;   // allowed behind it
+};
+
+[[nodiscard]] constexpr ClockVerdict check_exchange_time(std::int64_t exchange_ms,
+                                                         std::int64_t local_ms,
+                                                         ClockBounds b) noexcept {
+  if (exchange_ms > local_ms + b.skew_max_ms) return ClockVerdict::ahead;
+  if (exchange_ms < local_ms - b.age_max_ms) return ClockVerdict::behind;
+  return ClockVerdict::plausible;
+}
+
+// /orders/closed accepts a window of at most 7 days.
+inline constexpr std::int64_t kClosedWindowMs = 7 * 24 * 3600 * 1000LL;
+
+struct Horizon {
+  std::int64_t since_ms = -1;  // ask for orders closed since this; -1: do not ask
+  bool clamped = false;        // wanted earlier than REST's window reaches
+};
+
+// `whole_until_ms`: the local time up to which the state was whole (when the last connection whose
+// resync succeeded was lost), or -1 before any. `first_since_ms`: the configured start for the
+// first connect, -1 none.
+[[nodiscard]] Horizon closed_horizon(std::int64_t whole_until_ms, std::int64_t first_since_ms,
+                                     std::int64_t margin_ms, std::int64_t now_ms) noexcept;
+
+//--------------------------------------------------------------------------------------------------
+// Bounds a resync can stop at.
+
+enum class ResyncBound : std::uint8_t { none, deadline, pages, orders, repeating, banned };
+[[nodiscard]] std::string_view to_string(ResyncBound b) noexcept;
+
+struct UuidHash {
+  std::size_t operator()(const Uuid& u) const noexcept { return u.hash(); }
+};
+
+// The orders of one resync, one copy each (the one with the most progress), at most `max_orders`.
+class OrderCollection {
+ public:
+  explicit OrderCollection(std::size_t max_orders) : max_(max_orders) {}
+
+  struct Added {
+    std::size_t fresh = 0;       // orders new to the collection
+    std::size_t duplicates = 0;  // orders it already had
+    bool full = false;           // some did not fit: max_orders reached
+  };
+  Added add(std::span<const OrderEvent> page);
+
+  [[nodiscard]] std::size_t size() const noexcept { return orders_.size(); }
+  [[nodiscard]] std::vector<OrderEvent>& orders() noexcept { return orders_; }
+  [[nodiscard]] const std::vector<OrderEvent>& orders() const noexcept { return orders_; }
+  // Markets of the collected orders, in first-seen order.
+  [[nodiscard]] std::vector<std::string> markets() const;
+
+ private:
+  std::size_t max_;
+  std::vector<OrderEvent> orders_;
+  std::unordered_map<Uuid, std::size_t, UuidHash> index_;
+};
+
+// GET /orders/open, 100 orders a page by page number, until a short page.
+class OpenListing {
+ public:
+  static constexpr std::size_t kPage = 100;
+  explicit OpenListing(std::size_t max_pages) : max_pages_(max_pages) {}
+
+  [[nodiscard]] std::string query() const;  // the next page's query string
+  // The page's answer, added to `orders`: std::nullopt to go on, else done (none) or a bound.
+  std::optional<ResyncBound> on_page(std::span<const OrderEvent> page, OrderCollection& orders,
+                                     std::size_t& duplicates);
+
+ private:
+  std::size_t max_pages_;
+  std::size_t page_ = 1;
+};
+
+// GET /orders/closed since a time, 1000 a page, oldest first. The listing filters and sorts by
+// created_at (whole seconds): each next page starts at the newest second of the last. A full
+// page within one second is asked again per market, a market still full per state (done,
+// cancel); a part still full is beyond reach (counted, reported). Stops at `until_ms` (the local
+// clock ahead by the accepted skew).
+class ClosedListing {
+ public:
+  static constexpr std::size_t kPage = 1000;
+  ClosedListing(std::int64_t since_ms, std::int64_t until_ms, std::size_t max_pages,
+                std::vector<std::string> codes)
+      : start_(since_ms), until_(until_ms), max_pages_(max_pages), codes_(std::move(codes)) {}
+
+  // The next query, or std::nullopt when the listing is done.
+  [[nodiscard]] std::optional<std::string> query() const;
+  // As OpenListing::on_page (pages overlap by design here: repeats are not duplicates);
+  // `unreachable` is set to a description when a part is beyond reach.
+  std::optional<ResyncBound> on_page(std::span<const OrderEvent> page, OrderCollection& orders,
+                                     std::string& unreachable);
+
+ private:
+  void next_second();
+
+  std::int64_t start_;
+  std::int64_t until_;
+  std::size_t max_pages_;
+  std::size_t pages_ = 0;
+  std::vector<std::string> codes_;
+  bool done_ = false;
+  // A full second being split by market and state: the parts left, as query suffixes.
+  std::vector<std::string> parts_;
+};
+
+// GET /orders/uuids for the orders seen open: 100 uuids a query.
+[[nodiscard]] std::vector<std::string> uuid_queries(const OrderTracker& seen);
+
+//--------------------------------------------------------------------------------------------------
+// What to publish: trades the client missed, one by one in trade-time order, then one snapshot
+// per order.
+
+enum class OrderNeed : std::uint8_t {
+  snapshot,  // no fill the client lacks: the snapshot brings state and terms
+  trades,    // fills the client did not see: fetch the order's trades first
+  stream,    // created after the stream's first event: every event of it is on the stream
+};
+
+// `stream_from_ms`: the exchange time of the new connection's first event (-1: none yet).
+[[nodiscard]] OrderNeed order_need(const OrderEvent& order, const OrderTracker& seen,
+                                   std::int64_t stream_from_ms) noexcept;
+
+class PublishPlan {
+ public:
+  explicit PublishPlan(std::int64_t stream_from_ms) : stream_from_(stream_from_ms) {}
+
+  void snapshot(const OrderEvent& order) { snapshots_.push_back(&order); }
+  // The order's trades (as the stream would have sent them): those not seen and not left to the
+  // stream are kept; the snapshot follows unless the stream brings later trades of the order.
+  void trades(const OrderEvent& order, std::span<const OrderEvent> trades,
+              const OrderTracker& seen);
+
+  // Calls f(event) for the missed trades in trade-time order, then for each snapshot.
+  template <class F>
+  void publish(F&& f) {
+    sort_missed();
+    for (const OrderEvent& e : missed_)
+      f(e);
+    for (const OrderEvent* o : snapshots_)
+      f(*o);
+  }
+  [[nodiscard]] std::size_t missed() const noexcept { return missed_.size(); }
+  [[nodiscard]] std::size_t snapshots() const noexcept { return snapshots_.size(); }
+
+ private:
+  void sort_missed();
+
+  std::int64_t stream_from_;
+  std::vector<OrderEvent> missed_;
+  std::vector<const OrderEvent*> snapshots_;  // into the OrderCollection, which outlives the plan
+};
+
+}  // namespace fillwire::net
