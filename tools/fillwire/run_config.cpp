@@ -116,6 +116,40 @@ std::map<std::string, Setter> setters(bool demo) {
   m["journal.keep_files"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.journal_keep_files = static_cast<unsigned>(r.integer(n, "journal.keep_files", 0, 1000));
   };
+  // [live]: each bound of the connection, by its LiveConfig name (README, "Bounds").
+  auto ms = [](const char* key, std::chrono::milliseconds LiveConfig::*field) {
+    return [key, field](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.live.*field = std::chrono::milliseconds(r.integer(n, key, 1, 86'400'000));
+    };
+  };
+  auto count = [](const char* key, std::size_t LiveConfig::*field, std::int64_t min) {
+    return [key, field, min](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.live.*field = static_cast<std::size_t>(r.integer(n, key, min, kMaxCount));
+    };
+  };
+  m["live.connect_timeout_ms"] = ms("live.connect_timeout_ms", &LiveConfig::connect_timeout);
+  m["live.backoff_initial_ms"] = ms("live.backoff_initial_ms", &LiveConfig::backoff_initial);
+  m["live.backoff_max_ms"] = ms("live.backoff_max_ms", &LiveConfig::backoff_max);
+  m["live.auth_backoff_ms"] = ms("live.auth_backoff_ms", &LiveConfig::auth_backoff);
+  m["live.healthy_after_ms"] = ms("live.healthy_after_ms", &LiveConfig::healthy_after);
+  m["live.ban_default_ms"] = ms("live.ban_default_ms", &LiveConfig::ban_default);
+  m["live.ping_interval_ms"] = ms("live.ping_interval_ms", &LiveConfig::ping_interval);
+  m["live.pong_timeout_ms"] = ms("live.pong_timeout_ms", &LiveConfig::pong_timeout);
+  m["live.frame_timeout_ms"] = ms("live.frame_timeout_ms", &LiveConfig::frame_timeout);
+  m["live.clock_skew_max_ms"] = ms("live.clock_skew_max_ms", &LiveConfig::clock_skew_max);
+  m["live.event_age_max_ms"] = ms("live.event_age_max_ms", &LiveConfig::event_age_max);
+  m["live.rest_timeout_ms"] = ms("live.rest_timeout_ms", &LiveConfig::rest_timeout);
+  m["live.resync_timeout_ms"] = ms("live.resync_timeout_ms", &LiveConfig::resync_timeout);
+  m["live.closed_margin_ms"] = ms("live.closed_margin_ms", &LiveConfig::closed_margin);
+  m["live.connects_per_second"] =
+      count("live.connects_per_second", &LiveConfig::connects_per_second, 1);
+  m["live.rest_per_second"] = count("live.rest_per_second", &LiveConfig::rest_per_second, 1);
+  m["live.max_frame_bytes"] = count("live.max_frame_bytes", &LiveConfig::max_frame_bytes, 1024);
+  m["live.resync_max_pages"] = count("live.resync_max_pages", &LiveConfig::resync_max_pages, 1);
+  m["live.resync_max_orders"] = count("live.resync_max_orders", &LiveConfig::resync_max_orders, 1);
+  m["live.rest_max_body_bytes"] =
+      count("live.rest_max_body_bytes", &LiveConfig::rest_max_body_bytes, 4096);
+  m["live.resync_hold_bytes"] = count("live.resync_hold_bytes", &LiveConfig::resync_hold_bytes, 0);
   m["log.path"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.log_path = r.string(n, "log.path");
   };
@@ -247,6 +281,7 @@ RunSettings RunFlags::resolve() const {
 
 EngineConfig engine_config(const RunSettings& s) {
   EngineConfig c;
+  c.live = s.live;
   c.live.url = s.url;
   c.live.codes = s.codes;
   c.live.simple_format = s.format == "simple";

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fillwire/engine.hpp"
+#include "fillwire/live_source.hpp"
 
 namespace fillwire::cli {
 
@@ -47,6 +48,8 @@ struct RunSettings {
   std::size_t journal_max_file_mb = 256;
   unsigned journal_keep_files = 4;
   std::string log_path;
+  // [live]: the connection's bounds and deadlines (LiveConfig's defaults unless set).
+  LiveConfig live;
   double demo_rate = 1000;
   std::uint64_t demo_seed = 7;
   // all: disconnects, duplicates, reordering, garbled frames, a refused handshake; stream:
