@@ -309,8 +309,9 @@ int run(const Settings& s) {
   // The simulator's clock is the exchange's: the closed-orders window after a reconnect only has
   // to reach back over the gap itself (as in fillwire demo).
   config.live.closed_margin = std::chrono::milliseconds(2000);
-  // Stalls must be noticed in well under a second: dead after two intervals without data.
+  // Stalls must be noticed in well under a second: a ping every interval, its pong due within one.
   config.live.ping_interval = std::chrono::milliseconds(s.ping_ms);
+  config.live.pong_timeout = std::chrono::milliseconds(s.ping_ms);
   // upbit-sim runs with --no-rest-rate-limit: a resync after a disconnect at full speed fetches
   // the trades of hundreds of orders, which Upbit's 30 requests/s would stretch over many seconds.
   config.live.rest_per_second = s.rest_per_second;
