@@ -18,7 +18,10 @@
 #include <vector>
 
 #include "fake_exchange.hpp"
+#include "fillwire/account_state.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/live_source.hpp"
+#include "fillwire/pipeline.hpp"
 #include "fillwire/rest_orders.hpp"
 #include "frames.hpp"
 #include "order_json.hpp"
@@ -361,6 +364,61 @@ TEST(FakeExchange, RefusesConnectionsOverItsCap) {
     std::this_thread::sleep_for(5ms);
   EXPECT_EQ(fake.connections().size(), FakeExchange::kMaxConnections + 1);
   EXPECT_EQ(fake.refused_connections(), 1u);
+}
+
+// ---- The live client ------------------------------------------------------------------------
+
+struct Account {
+  fillwire::AccountState state{fillwire::AccountConfig{}};
+  void on_event(const fillwire::OrderEvent& e) noexcept { state.apply(e); }
+};
+
+// The fake is a peer the real client can talk to: upgrade, subscribe, one frame, REST resync.
+TEST(FakeExchange, TheLiveClientSubscribesAndResyncsAgainstIt) {
+  fillwire::test::OrderSpec streamed;  // seen on the stream
+  fillwire::test::OrderSpec rested;    // only in the resync's answer
+  rested.uuid = "22222222-0000-4000-8000-000000000002";
+  rested.market = "KRW-ETH";
+  rested.price = 5'000'000.0;
+  const std::vector<fillwire::OrderEvent> open{fillwire::test::order_event(streamed),
+                                               fillwire::test::order_event(rested)};
+  FakeExchange fake;
+  std::atomic<bool> subscribed{false};
+  fake.on_ws([&](FakeWs& ws, const HttpRequest&) {
+    const auto sub = ws.read_message(5s);
+    subscribed = sub && sub->find("myOrder") != std::string::npos;
+    ws.send(fillwire::test::my_order_frame(streamed));
+    ws.wait_closed(10s);
+  });
+  fake.on_rest([&](const HttpRequest& r) {
+    if (r.path == "/v1/orders/open" && r.query.find("page=1&") != std::string::npos)
+      return HttpAnswer(200, fillwire::test::rest_orders(open));
+    if (r.path == "/v1/orders/uuids") return HttpAnswer(200, fillwire::test::rest_orders(open));
+    return HttpAnswer(200, "[]");
+  });
+
+  fillwire::LiveConfig lc;
+  lc.url = fake.ws_url();
+  lc.blocking = true;
+  lc.seed = 1;
+  fillwire::LiveSource source(lc, fillwire::Credentials{"access", fillwire::Secret("secret")});
+  Account account;
+  fillwire::Pipeline<Account> pipeline(account, fillwire::PipelineConfig{});
+  pipeline.start(source);
+  const auto until = Clock::now() + 10s;
+  while (source.counters().resyncs == 0 && Clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  pipeline.stop();
+
+  EXPECT_TRUE(subscribed);
+  EXPECT_EQ(source.counters().resyncs, 1u);
+  EXPECT_EQ(account.state.open_order_count(), 2u);
+  ASSERT_FALSE(fake.upgrades().empty());
+  EXPECT_EQ(fake.upgrades()[0].header("Authorization").rfind("Bearer ey", 0), 0u);
+  const auto reqs = fake.rest_requests();
+  ASSERT_FALSE(reqs.empty());
+  EXPECT_EQ(reqs[0].path, "/v1/orders/open");
+  EXPECT_EQ(reqs[0].header("Authorization").rfind("Bearer ey", 0), 0u);
 }
 
 // ---- Order JSON -----------------------------------------------------------------------------
