@@ -236,8 +236,8 @@ TEST(RateWindow, NeverMoreThanTheRateInAnySecond) {
     EXPECT_LE(in_second, 5u);
   }
   EXPECT_EQ(at[4], t0);
-  EXPECT_EQ(at[5], t0 + std::chrono::seconds(1));
-  EXPECT_EQ(at[11], t0 + std::chrono::seconds(2));
+  EXPECT_EQ(at[5], t0 + std::chrono::milliseconds(1050));
+  EXPECT_EQ(at[11], t0 + std::chrono::milliseconds(2100));
   // Later requests after a quiet spell go at once.
   EXPECT_EQ(w.reserve(t0 + std::chrono::seconds(10), 5), t0 + std::chrono::seconds(10));
 }

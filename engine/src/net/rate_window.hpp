@@ -18,7 +18,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 class RateWindow {
  public:
   // Reserves one send at `now` or later such that at most `per_second` sends fall in any window
-  // of one second; returns the time it may go (now when there is room).
+  // of 1.05 s (a margin for the path's jitter); returns the time it may go (now when there is
+  // room).
   SteadyTime reserve(SteadyTime now, std::size_t per_second);
 
  private:
