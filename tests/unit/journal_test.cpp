@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <vector>
@@ -40,6 +43,43 @@ std::vector<std::pair<JournalRecordHeader, std::string>> read_all(const std::str
     out.emplace_back(h, payload);
   if (error != nullptr) *error = reader.error();
   return out;
+}
+
+void write_records(const std::string& path, const std::vector<std::string>& payloads) {
+  Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+  JournalProducer& p = journal.make_producer();
+  for (const auto& s : payloads) {
+    ASSERT_TRUE(p.record(JournalKind::frame, s.data(), s.size(), 7));
+  }
+  journal.flush();
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+std::string v1_record(JournalKind kind, const std::string& payload, std::uint64_t recv_ns) {
+  std::string r(16, '\0');
+  const auto length = static_cast<std::uint32_t>(payload.size());
+  std::memcpy(r.data(), &length, 4);
+  r[4] = static_cast<char>(kind);
+  std::memcpy(r.data() + 8, &recv_ns, 8);
+  return r + payload;
+}
+
+void expect_refused(const std::string& path, const std::string& why) {
+  try {
+    JournalReader reader(path);
+    ADD_FAILURE() << path << " was not refused";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(JournalTest, TwoProducersEveryRecordInOrderPerProducer) {
@@ -149,20 +189,17 @@ TEST_F(JournalTest, ReaderReportsACutShortTail) {
   std::string error;
   const auto records = read_all(file(), &error);
   EXPECT_EQ(records.size(), 2u);
-  EXPECT_NE(error.find("record 3: payload cut short"), std::string::npos) << error;
+  // Record 3 starts after the file header and two records of 24 + 20 bytes.
+  EXPECT_EQ(error, "record 3 at byte 96: length 20 runs past the end of the file (17 bytes left)");
 }
 
 TEST_F(JournalTest, DamagedLengthIsReportedWithoutAllocatingIt) {
   // Found by tests/fuzz/journal_fuzz: a record header whose length field was damaged made the
-  // reader allocate (and zero) up to 4 GiB before finding that the file is far shorter.
-  {
-    Journal journal(JournalConfig{file(), 1u << 30, 4, 1u << 16, 64, 1});
-    JournalProducer& p = journal.make_producer();
-    const std::string s = frame_text(0, 0);
-    ASSERT_TRUE(p.record(JournalKind::frame, s.data(), s.size(), 7));
-    journal.flush();
-  }
-  const JournalRecordHeader damaged{0xF0000000u, JournalKind::frame, {0, 0, 0}, 8};
+  // reader allocate (and zero) up to 4 GiB before finding that the file is far shorter. Here the
+  // header even carries a good checksum, so only the file's size can refuse its length.
+  write_records(file(), {frame_text(0, 0)});
+  JournalRecordHeader damaged{0xF0000000u, JournalKind::frame, {0, 0, 0}, 8, 0, 0};
+  damaged.header_crc = journal_header_crc(damaged);
   std::FILE* f = std::fopen(file().c_str(), "ab");
   ASSERT_NE(f, nullptr);
   ASSERT_EQ(std::fwrite(&damaged, sizeof damaged, 1, f), 1u);
@@ -175,7 +212,9 @@ TEST_F(JournalTest, DamagedLengthIsReportedWithoutAllocatingIt) {
   ASSERT_TRUE(reader.next(h, payload));
   EXPECT_EQ(payload, frame_text(0, 0));
   EXPECT_FALSE(reader.next(h, payload));
-  EXPECT_EQ(reader.error(), "record 2: payload cut short (11 of 4026531840 bytes)");
+  EXPECT_EQ(reader.error(),
+            "record 2 at byte 52: length 4026531840 runs past the end of the file (11 bytes left)");
+  EXPECT_EQ(reader.damage(), JournalDamage::length_past_end);
   EXPECT_LT(payload.capacity(), 1u << 20);
   EXPECT_EQ(reader.records(), 1u);
 }
@@ -184,8 +223,182 @@ TEST_F(JournalTest, ReaderRefusesOtherFiles) {
   std::FILE* f = std::fopen(file().c_str(), "wb");
   std::fputs("{\"not\":\"a journal\"}\n", f);
   std::fclose(f);
-  EXPECT_THROW(JournalReader{file()}, std::runtime_error);
-  EXPECT_THROW(JournalReader{file("missing")}, std::runtime_error);
+  expect_refused(file(), "is not a fillwire journal");
+  expect_refused(file("missing"), "cannot be opened");
+  write_bytes(file("v3"), std::string("FWJ1\x03\x00\x00\x00", 8));
+  expect_refused(file("v3"), "has version 3; this build reads versions 1 and 2");
+}
+
+// ---- version 2: checksums ----------------------------------------------------------------------
+
+TEST(Crc32c, MatchesTheCastagnoliCheckValue) {
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);  // the catalogued check value of CRC-32C
+  EXPECT_EQ(crc32c("", 0), 0u);
+}
+
+TEST_F(JournalTest, WriterStoresChecksumsOfTheBytesOnDisk) {
+  write_records(file(), {frame_text(0, 0), frame_text(0, 1)});
+  const std::string bytes = read_bytes(file());
+  ASSERT_EQ(bytes.size(), 8u + 2 * (24 + 20));
+  EXPECT_EQ(bytes.substr(0, 8), std::string("FWJ1\x02\x00\x00\x00", 8));
+  for (std::size_t at = 8; at < bytes.size(); at += 24 + 20) {
+    JournalRecordHeader h;
+    std::memcpy(&h, bytes.data() + at, sizeof h);
+    EXPECT_EQ(h.length, 20u);
+    EXPECT_EQ(h.payload_crc, crc32c(bytes.data() + at + 24, 20));
+    EXPECT_EQ(h.header_crc, crc32c(bytes.data() + at, 20));
+  }
+}
+
+TEST_F(JournalTest, FlippedDigitInAPayloadIsAChecksumErrorNamingRecordAndOffset) {
+  write_records(file(), {frame_text(0, 0), frame_text(0, 1), frame_text(0, 2)});
+  std::string bytes = read_bytes(file());
+  const std::size_t second = 8 + 24 + 20;  // record 2
+  const std::size_t digit = bytes.find("\"i\":1", second) + 4;
+  ASSERT_EQ(bytes[digit], '1');
+  bytes[digit] = '7';
+  write_bytes(file(), bytes);
+
+  std::string error;
+  const auto records = read_all(file(), &error);
+  ASSERT_EQ(records.size(), 1u) << "nothing of a damaged record, nor after it, is returned";
+  EXPECT_EQ(records[0].second, frame_text(0, 0));
+  EXPECT_EQ(error.rfind("record 2 at byte 52: payload checksum mismatch (stored 0x", 0), 0u)
+      << error;
+}
+
+TEST_F(JournalTest, ShortenedLengthFieldBlamesItsOwnRecord) {
+  write_records(file(), {frame_text(0, 0), frame_text(0, 1), frame_text(0, 2)});
+  std::string bytes = read_bytes(file());
+  bytes[52] = static_cast<char>(20 - 5);  // record 2's length field, 20 -> 15
+  write_bytes(file(), bytes);
+
+  std::string error;
+  EXPECT_EQ(read_all(file(), &error).size(), 1u);
+  EXPECT_EQ(error.rfind("record 2 at byte 52: header checksum mismatch", 0), 0u) << error;
+  EXPECT_NE(error.find("length field 15"), std::string::npos) << error;
+}
+
+TEST_F(JournalTest, SkipDamagedResumesAtTheNextRecordThatVerifies) {
+  std::vector<std::string> frames;
+  for (int i = 0; i < 6; ++i)
+    frames.push_back(frame_text(0, i));
+  write_records(file(), frames);
+  std::string bytes = read_bytes(file());
+  const auto at = [](int record) { return std::size_t{8} + std::size_t(record - 1) * (24 + 20); };
+  bytes[at(2) + 24 + 5] ^= 0x01;                                // record 2: payload
+  bytes[at(4)] = 100;                                           // record 4: length
+  bytes.insert(at(5), "\x01\x00\x00\x00junk-between-records");  // junk before record 5
+  write_bytes(file(), bytes);
+
+  JournalReader reader(file());
+  JournalRecordHeader h{};
+  std::string payload;
+  std::vector<std::string> got;
+  std::vector<std::string> errors;
+  for (;;) {
+    const JournalRead r = reader.read(h, payload);
+    if (r == JournalRead::end) break;
+    if (r == JournalRead::damaged) {
+      errors.push_back(reader.error());
+      EXPECT_TRUE(payload.empty());
+      if (!reader.skip_damaged()) break;
+      continue;
+    }
+    ASSERT_EQ(r, JournalRead::record);
+    got.push_back(payload);
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{frames[0], frames[2], frames[4], frames[5]}));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].rfind("record 2 at byte 52: payload checksum mismatch", 0), 0u) << errors[0];
+  EXPECT_EQ(errors[1].rfind("record 4 at byte 140: header checksum mismatch", 0), 0u) << errors[1];
+  EXPECT_EQ(reader.damaged(), 2u);
+}
+
+TEST_F(JournalTest, SkipDamagedAtTheTailEndsTheFile) {
+  write_records(file(), {frame_text(0, 0), frame_text(0, 1)});
+  fs::resize_file(file(), fs::file_size(file()) - 1);
+  JournalReader reader(file());
+  JournalRecordHeader h{};
+  std::string payload;
+  ASSERT_EQ(reader.read(h, payload), JournalRead::record);
+  ASSERT_EQ(reader.read(h, payload), JournalRead::damaged);
+  EXPECT_EQ(reader.damage(), JournalDamage::length_past_end);
+  EXPECT_FALSE(reader.skip_damaged());
+  EXPECT_EQ(reader.read(h, payload), JournalRead::end);
+}
+
+TEST_F(JournalTest, RecordOverMaxPayloadIsVerifiedButNotLoaded) {
+  write_records(file(), {std::string(5000, 'a'), frame_text(0, 1), std::string(6000, 'b')});
+  std::string bytes = read_bytes(file());
+  bytes[bytes.size() - 10] = 'c';  // the last record, over the maximum, damaged
+  write_bytes(file(), bytes);
+  JournalReader reader(file(), 1000);
+  JournalRecordHeader h{};
+  std::string payload;
+  EXPECT_EQ(reader.read(h, payload), JournalRead::too_large);
+  EXPECT_EQ(h.length, 5000u);
+  EXPECT_TRUE(payload.empty());
+  EXPECT_EQ(reader.read(h, payload), JournalRead::record);
+  EXPECT_EQ(payload, frame_text(0, 1));
+  EXPECT_EQ(reader.read(h, payload), JournalRead::damaged);
+  EXPECT_EQ(reader.damage(), JournalDamage::payload_checksum);
+  EXPECT_LT(payload.capacity(), 1000u);
+}
+
+// ---- version 1: no checksums ------------------------------------------------------------------
+
+TEST_F(JournalTest, Version1JournalsAreReadWithoutChecksums) {
+  std::string v1("FWJ1\x01\x00\x00\x00", 8);
+  for (int i = 0; i < 3; ++i)
+    v1 += v1_record(JournalKind::frame, frame_text(0, i), 7);
+  write_bytes(file(), v1);
+  JournalReader reader(file());
+  EXPECT_EQ(reader.version(), 1u);
+  EXPECT_FALSE(reader.checksummed());
+  std::string error;
+  const auto records = read_all(file(), &error);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].second, frame_text(0, 2));
+  EXPECT_EQ(records[2].first.recv_ns, 7u);
+  EXPECT_EQ(error, "");
+
+  // Without checksums a flipped digit goes unseen, and a shortened length blames the record after.
+  std::string flipped = v1;
+  flipped[8 + 16 + 17] = '9';
+  write_bytes(file("flipped"), flipped);
+  EXPECT_EQ(read_all(file("flipped")).size(), 3u);
+  std::string shortened = v1;
+  shortened[8 + 36] = static_cast<char>(20 - 5);  // record 2's length, 20 -> 15
+  write_bytes(file("short"), shortened);
+  const auto cut = read_all(file("short"), &error);
+  EXPECT_EQ(cut.size(), 2u);
+  EXPECT_EQ(error.rfind("record 3 at byte 75: unknown kind 125", 0), 0u) << error;
+
+  // Nor can a damaged version 1 record be skipped: nothing says where a good one starts.
+  JournalReader damaged(file("short"));
+  JournalRecordHeader h{};
+  std::string payload;
+  while (damaged.read(h, payload) == JournalRead::record) {
+  }
+  EXPECT_FALSE(damaged.skip_damaged());
+  EXPECT_EQ(damaged.read(h, payload), JournalRead::damaged);
+}
+
+TEST_F(JournalTest, AnExistingJournalOfAnotherVersionIsRotatedAsideNotAppendedTo) {
+  const std::string v1 =
+      std::string("FWJ1\x01\x00\x00\x00", 8) + v1_record(JournalKind::notice, frame_text(9, 9), 1);
+  write_bytes(file(), v1);
+  write_records(file(), {frame_text(0, 0)});
+  EXPECT_EQ(read_bytes(file() + ".1"), v1);
+  const auto records = read_all(file());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].second, frame_text(0, 0));
+
+  write_bytes(file("foreign"), "not a journal\n");
+  EXPECT_THROW(Journal(JournalConfig{file("foreign"), 1u << 30, 4, 1u << 16, 64, 1}),
+               std::runtime_error);
+  EXPECT_EQ(read_bytes(file("foreign")), "not a journal\n");
 }
 
 }  // namespace

@@ -1,18 +1,21 @@
-// fillwire decode FILE: decodes a file of frames (one JSON per line) and prints each event, each
-// error with its line number and reason, and the counts. Exit status is non-zero only when the file
-// cannot be read: bad frames are reported, not fatal.
+// fillwire decode FILE: decodes a file of frames (one JSON per line, or a journal's frame and
+// resync records) and prints each event, each error with its line (or record) number and reason,
+// and the counts. The file is read as a stream in bounded memory: a frame over the frame limit (the
+// live client's, --max-frame-bytes) is one error with its length, never held. Exit status: 0 when
+// the file was read to its end (bad frames are reported, not fatal); 1 when reading stopped early
+// (a damaged journal record: see fillwire replay --skip-damaged; or a read error); 2 when the file
+// cannot be opened or is not a frame file.
 
 #include <fmt/core.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <exception>
 #include <memory>
 #include <string>
 
 #include "commands.hpp"
 #include "fillwire/decoder.hpp"
 #include "fillwire/encoder.hpp"
+#include "fillwire/frame_reader.hpp"
 
 namespace fillwire::cli {
 namespace {
@@ -21,6 +24,7 @@ struct DecodeOptions {
   std::string file;
   bool json = false;
   bool simple = false;
+  std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame;  // LiveConfig::max_frame_bytes
 };
 
 std::string describe(const OrderEvent& e) {
@@ -44,7 +48,7 @@ std::string describe(const OrderEvent& e) {
 // Collects the events of one frame (a list frame may carry several).
 struct PrintSink {
   const DecodeOptions* opt;
-  std::size_t line;
+  std::uint64_t line;
   OrderEvent slot;
   OrderEvent& claim() noexcept { return slot; }
   void publish() noexcept {
@@ -61,33 +65,35 @@ struct PrintSink {
 };
 
 int run_decode(const DecodeOptions& opt) {
-  std::ifstream in(opt.file, std::ios::binary);
-  if (!in) {
-    fmt::print(stderr, "fillwire decode: cannot open '{}': {}\n", opt.file, std::strerror(errno));
+  std::unique_ptr<FrameReader> reader;
+  try {
+    reader = std::make_unique<FrameReader>(opt.file, FrameReaderConfig{opt.max_frame_bytes, false});
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fillwire decode: {}\n", e.what());
     return 2;
   }
-  Decoder decoder;
+  Decoder decoder(opt.max_frame_bytes);
   auto sink = std::make_unique<PrintSink>();
   sink->opt = &opt;
-  std::string line;
-  std::string buffer;
-  std::size_t lines = 0;
-  std::size_t blank = 0;
-  while (std::getline(in, line)) {
-    ++lines;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
-      ++blank;
+  std::uint64_t items = 0;
+  std::uint64_t oversized = 0;
+  for (FrameItem item = reader->next(); item.kind != FrameItemKind::end; item = reader->next()) {
+    ++items;
+    const std::uint64_t n = item.number;
+    if (item.kind == FrameItemKind::oversized) {
+      ++oversized;
+      fmt::print("{:>6}: error: frame of {} bytes, over the frame limit ({} bytes)\n", n,
+                 item.length, opt.max_frame_bytes);
       continue;
     }
-    // The decoder parses in place and reads up to kFramePadding bytes past the frame.
-    buffer.assign(line);
-    buffer.resize(line.size() + kFramePadding, '\0');
-    sink->line = lines;
-    const FrameResult r = decoder.decode(buffer.data(), line.size(), EventSink{*sink});
+    if (item.kind != FrameItemKind::frame) continue;  // blank line
+    // The reader leaves kFramePadding readable bytes after the frame: decoded in place.
+    sink->line = n;
+    const FrameResult r = decoder.decode(item.data, item.size, EventSink{*sink});
     if (r.kind == FrameKind::status && !r.error) {
-      fmt::print("{:>6}: status {}\n", lines, r.status.view());
+      fmt::print("{:>6}: status {}\n", n, r.status.view());
     } else if (r.kind == FrameKind::error && !r.error) {
-      fmt::print("{:>6}: server error {}: {}{}\n", lines, r.server_error.name.view(),
+      fmt::print("{:>6}: server error {}: {}{}\n", n, r.server_error.name.view(),
                  r.server_error.message.view(), r.server_error.truncated ? "..." : "");
     }
     if (r.error) {
@@ -96,17 +102,19 @@ int run_decode(const DecodeOptions& opt) {
         where = fmt::format(" (field '{}')", field_name(r.error.field));
       if (r.rejected > 0 && r.events > 0)
         where += fmt::format(" (list element {})", r.error.element);
-      fmt::print("{:>6}: error: {}{}\n", lines, to_string(r.error.code), where);
+      fmt::print("{:>6}: error: {}{}\n", n, to_string(r.error.code), where);
     }
-  }
-  if (in.bad()) {
-    fmt::print(stderr, "fillwire decode: read error on '{}': {}\n", opt.file, std::strerror(errno));
-    return 2;
   }
   const DecoderStats& s = decoder.stats();
   fmt::print(
-      "{} lines: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys\n",
-      lines, s.frames, s.events, s.status_frames, s.error_frames, s.failed_frames, s.unknown_keys);
+      "{} {}: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys, {} "
+      "oversized\n",
+      items, reader->journal() ? "records" : "lines", s.frames, s.events, s.status_frames,
+      s.error_frames, s.failed_frames, s.unknown_keys, oversized);
+  if (reader->stopped()) {
+    fmt::print(stderr, "fillwire decode: {}: {}\n", opt.file, reader->error());
+    return 1;
+  }
   return 0;
 }
 
@@ -114,10 +122,16 @@ int run_decode(const DecodeOptions& opt) {
 
 Command add_decode_command(CLI::App& root) {
   auto opt = std::make_shared<DecodeOptions>();
-  CLI::App* cmd = root.add_subcommand("decode", "Decode a file of frames (one JSON per line)");
-  cmd->add_option("file", opt->file, "File of frames, one JSON message per line")->required();
+  CLI::App* cmd =
+      root.add_subcommand("decode", "Decode a file of frames (one JSON per line, or a journal)");
+  cmd->add_option("file", opt->file, "File of frames: one JSON message per line, or a journal")
+      ->required();
   cmd->add_flag("--json", opt->json, "Print each event as JSON instead of a readable line");
   cmd->add_flag("--simple", opt->simple, "With --json: use the SIMPLE (abbreviated) field names");
+  cmd->add_option("--max-frame-bytes", opt->max_frame_bytes,
+                  "Frame size limit, as the live client's: a longer frame is one error")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20));
   return {cmd, [opt] { return run_decode(*opt); }};
 }
 

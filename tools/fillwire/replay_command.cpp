@@ -1,24 +1,30 @@
-// fillwire replay FILE [--json]: runs a file of frames through the full pipeline — decoded on the
-// network thread straight into ring slots, applied to an AccountState on the strategy thread —
-// then prints the account summary (positions, PnL, fees, open orders, execution quality, SMP,
-// event counters) as a readable report or, with --json, as JSON (field names in
-// account_summary.hpp). FILE is either one JSON frame per line or a fillwire journal (the raw
-// frames of a live run, so a replay reproduces its final state). Lines that are not order events
-// (status, server errors, malformed frames) are counted and reported, never fatal.
+// fillwire replay FILE [--json] [--skip-damaged] [--max-frame-bytes N]: runs a file of frames
+// through the full pipeline — decoded on the network thread straight into ring slots, applied to an
+// AccountState on the strategy thread — then prints the account summary (positions, PnL, fees,
+// open orders, execution quality, SMP, event counters) as a readable report or, with --json, as
+// JSON (field names in account_summary.hpp). FILE is either one JSON frame per line or a fillwire
+// journal (the raw frames of a live run, so a replay reproduces its final state); it is read as it
+// is replayed, in bounded memory. Frames that are not order events (status, server errors,
+// malformed frames) and frames over the frame limit (refused, as the live client refuses them) are
+// counted and reported, never fatal.
+//
+// Exit status: 0 when the whole file was replayed (damaged journal records skipped with
+// --skip-damaged are reported on stderr with their count); 1 when the replay stopped at a damaged
+// journal record (named on stderr by number and byte offset; no summary is printed) or the file
+// could not be read to its end; 2 when the file cannot be opened or is not a frame file.
 
 #include <fmt/core.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <memory>
+#include <stdexcept>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "commands.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/account_summary.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/frame_reader.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
@@ -32,54 +38,56 @@ struct ReplayOptions {
   std::size_t open_orders = 4096;
   std::size_t completed_orders = 8192;
   std::size_t markets = 64;
+  std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame;  // LiveConfig::max_frame_bytes
+  bool skip_damaged = false;
 };
 
-// A journal starts with its magic; anything else is read as one JSON frame per line.
-bool is_journal(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::memcmp(magic, kJournalMagic, 4) == 0;
-}
-
-std::vector<std::string> journal_frames(const std::string& path) {
-  JournalReader reader(path);
-  std::vector<std::string> frames;
-  JournalRecordHeader h{};
-  std::string payload;
-  while (reader.next(h, payload)) {
-    if (h.kind == JournalKind::frame || h.kind == JournalKind::resync) frames.push_back(payload);
-  }
-  if (!reader.error().empty()) {
-    fmt::print(stderr, "fillwire replay: {}: {} (replaying the {} records before it)\n", path,
-               reader.error(), reader.records());
-  }
-  return frames;
-}
-
 int run_replay(const ReplayOptions& opt) {
-  {
-    std::ifstream probe(opt.file, std::ios::binary);
-    if (!probe) {
-      fmt::print(stderr, "fillwire replay: cannot open '{}': {}\n", opt.file, std::strerror(errno));
-      return 2;
-    }
+  const FrameReaderConfig read_config{opt.max_frame_bytes, opt.skip_damaged};
+  const auto notice = [&](std::string_view text) {
+    fmt::print(stderr, "fillwire replay: {}: {}\n", opt.file, text);
+  };
+  std::unique_ptr<FileReplaySource> source;
+  try {
+    source = std::make_unique<FileReplaySource>(opt.file, read_config, notice);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fillwire replay: {}\n", e.what());
+    return 2;
   }
-  const bool journal = is_journal(opt.file);
-  const std::vector<std::string> frames =
-      journal ? journal_frames(opt.file) : read_frame_lines(opt.file);
+  const FrameReader& reader = source->reader();
+  if (reader.journal_version() == kJournalVersionV1) {
+    fmt::print(stderr,
+               "fillwire replay: {}: warning: journal version 1 carries no checksums: damage "
+               "inside a record cannot be detected\n",
+               opt.file);
+  }
 
   AccountConfig config;
   config.open_orders = opt.open_orders;
   config.completed_orders = opt.completed_orders;
   config.markets = opt.markets;
   auto state = std::make_unique<AccountState>(config);
-  ReplaySource source(frames);
   Pipeline<AccountState> pipeline(*state, PipelineConfig{});
-  pipeline.start(source);
+  pipeline.start(*source);
   pipeline.join();  // the source ends after the last frame; every published event is applied
 
-  const ReplayCounters& c = source.counters();
+  const ReplayCounters& c = source->counters();
+  if (source->stopped()) {
+    fmt::print(stderr, "fillwire replay: {}: {}\n", opt.file, source->error());
+    fmt::print(stderr, "fillwire replay: {}: replay stopped after {} frames{}; no summary\n",
+               opt.file, c.frames,
+               reader.journal() && reader.journal_version() >= kJournalVersion && !opt.skip_damaged
+                   ? " (--skip-damaged replays the records after it)"
+                   : "");
+    return 1;
+  }
+  if (c.damaged > 0) {
+    fmt::print(stderr, "fillwire replay: {}: {} damaged records skipped\n", opt.file, c.damaged);
+  }
+  if (c.oversized > 0) {
+    fmt::print(stderr, "fillwire replay: {} frames over the frame limit ({} bytes) refused\n",
+               c.oversized, opt.max_frame_bytes);
+  }
   if (c.failed_frames > 0) {
     fmt::print(stderr, "fillwire replay: {} of {} frames had decode errors (see fillwire decode)\n",
                c.failed_frames, c.frames);
@@ -87,8 +95,10 @@ int run_replay(const ReplayOptions& opt) {
   if (opt.json) {
     fmt::print("{}\n", summary_json(*state));
   } else {
-    fmt::print("Replayed {}{}: {} frames, {} events, {} failed frames\n\n", opt.file,
-               journal ? " (journal)" : "", c.frames, c.events, c.failed_frames);
+    fmt::print(
+        "Replayed {}{}: {} frames, {} events, {} failed frames, {} oversized, {} damaged\n\n",
+        opt.file, reader.journal() ? " (journal)" : "", c.frames, c.events, c.failed_frames,
+        c.oversized, c.damaged);
     fmt::print("{}", format_summary(*state));
   }
   return 0;
@@ -98,14 +108,22 @@ int run_replay(const ReplayOptions& opt) {
 
 Command add_replay_command(CLI::App& root) {
   auto opt = std::make_shared<ReplayOptions>();
-  CLI::App* cmd = root.add_subcommand(
-      "replay", "Apply a file of frames (one JSON per line) to an account and print its summary");
-  cmd->add_option("file", opt->file, "File of frames, one JSON message per line")->required();
+  CLI::App* cmd = root.add_subcommand("replay",
+                                      "Apply a file of frames (one JSON per line, or a journal) to "
+                                      "an account and print its summary");
+  cmd->add_option("file", opt->file, "File of frames: one JSON message per line, or a journal")
+      ->required();
   cmd->add_flag("--json", opt->json, "Print the summary as JSON (stable field names)");
   cmd->add_option("--open-orders", opt->open_orders, "Open-order capacity")->capture_default_str();
   cmd->add_option("--completed-orders", opt->completed_orders, "Completed orders kept for look-up")
       ->capture_default_str();
   cmd->add_option("--markets", opt->markets, "Market capacity")->capture_default_str();
+  cmd->add_option("--max-frame-bytes", opt->max_frame_bytes,
+                  "Frame size limit, as the live client's: a longer frame is counted as oversized")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20));
+  cmd->add_flag("--skip-damaged", opt->skip_damaged,
+                "Journals: skip damaged records (counted and reported) instead of stopping");
   return {cmd, [opt] { return run_replay(*opt); }};
 }
 

@@ -13,24 +13,32 @@
 //     acquire load in record()). It rotates the file at a size limit.
 //   - counters() and flush() may be called from any thread.
 //
-// File format (little-endian): an 8-byte header "FWJ1" + u32 version (1), then records:
+// File format (little-endian): an 8-byte file header, the magic "FWJ1" (the file type, the same in
+// every version) and a u32 version (2), then records. A version 2 record:
 //
-//     0          4        5        8                16
-//     +----------+--------+--------+----------------+---------------------+
-//     | length   | kind   | 0 0 0  | recv_ns        | payload (length B)  |
-//     +----------+--------+--------+----------------+---------------------+
+//     0          4        5        8                16             20             24
+//     +----------+--------+--------+----------------+--------------+--------------+-------------+
+//     | length   | kind   | 0 0 0  | recv_ns        | payload_crc  | header_crc   | payload     |
+//     +----------+--------+--------+----------------+--------------+--------------+-------------+
+//
+//   payload_crc is the CRC32C (Castagnoli) of the payload's `length` bytes; header_crc is the
+//   CRC32C of bytes 0..20, payload_crc included, so one chain covers header and payload and a
+//   header can be trusted (its length above all) before its payload is read. Both are computed on
+//   the journal thread, never in record().
+//   Version 1 (read, no longer written): the first 16 bytes only, no checksum.
 //
 // Rotation: when a file would pass max_file_bytes, `path` becomes `path.1` (older ones shift up to
-// `path.<keep_files>`, the oldest deleted) and a new `path` starts with its own header.
+// `path.<keep_files>`, the oldest deleted) and a new `path` starts with its own header. An existing
+// journal of another version is rotated aside the same way at open, never appended to.
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace fillwire {
@@ -39,16 +47,38 @@ namespace fillwire {
 // equivalent myOrder JSON, so that replaying frames and resyncs in order rebuilds the live state.
 enum class JournalKind : std::uint8_t { frame = 1, notice = 2, summary = 3, resync = 4 };
 
+// The version 2 record header, exactly as on disk (see the diagram above).
 struct JournalRecordHeader {
-  std::uint32_t length;
+  std::uint32_t length;  // payload bytes
   JournalKind kind;
-  std::uint8_t reserved[3];
+  std::uint8_t reserved[3];  // zero
   std::uint64_t recv_ns;
+  std::uint32_t payload_crc;  // CRC32C of the payload (0 when read from a version 1 file)
+  std::uint32_t header_crc;   // CRC32C of the 20 bytes before it (0 when read from version 1)
 };
-static_assert(sizeof(JournalRecordHeader) == 16, "The on-disk record header is 16 bytes.");
+static_assert(std::is_trivially_copyable_v<JournalRecordHeader> &&
+                  std::is_standard_layout_v<JournalRecordHeader>,
+              "The record header is written and read as raw bytes.");
+static_assert(sizeof(JournalRecordHeader) == 24,
+              "The version 2 on-disk record header is 24 bytes.");
+static_assert(offsetof(JournalRecordHeader, kind) == 4 &&
+                  offsetof(JournalRecordHeader, recv_ns) == 8,
+              "Bytes 0..16 keep the version 1 layout (length, kind, reserved, recv_ns).");
+static_assert(offsetof(JournalRecordHeader, payload_crc) == 16 &&
+                  offsetof(JournalRecordHeader, header_crc) == 20,
+              "header_crc covers bytes 0..20, payload_crc included, and comes last.");
 
 inline constexpr char kJournalMagic[4] = {'F', 'W', 'J', '1'};
-inline constexpr std::uint32_t kJournalVersion = 1;
+inline constexpr std::uint32_t kJournalVersion = 2;    // written by this build
+inline constexpr std::uint32_t kJournalVersionV1 = 1;  // read: no checksums
+inline constexpr std::size_t kJournalFileHeaderBytes = 8;
+inline constexpr std::size_t kJournalRecordHeaderBytesV1 = 16;
+
+// CRC32C (Castagnoli, as in iSCSI and ext4): crc32c("123456789") == 0xE3069283. Any thread.
+[[nodiscard]] std::uint32_t crc32c(const void* data, std::size_t size) noexcept;
+
+// The header_crc a record header must carry: CRC32C of its bytes 0..20.
+[[nodiscard]] std::uint32_t journal_header_crc(const JournalRecordHeader& header) noexcept;
 
 struct JournalConfig {
   std::string path;                            // file to write (rotated copies beside it)
@@ -124,6 +154,7 @@ class Journal {
   void run() noexcept;
   void write_item(const Item& item) noexcept;
   void open_file();
+  void shift_files() noexcept;  // path -> path.1 -> ... -> path.<keep_files> (deleted)
   void rotate() noexcept;
 
   JournalConfig config_;
@@ -139,25 +170,86 @@ class Journal {
   std::thread thread_;
 };
 
-// Reads a journal file record by record (cold path; replay and tools). The file is read as it
-// was when opened: records appended later are not seen.
+// What JournalReader::read found.
+enum class JournalRead : std::uint8_t {
+  record,     // a record, checksums verified (version 2): header and payload filled
+  too_large,  // a verified record whose payload is over the reader's max_payload: not loaded
+  end,        // the end of the file
+  damaged,    // a damaged record: error() says which, where and what; nothing of it is returned
+};
+
+enum class JournalDamage : std::uint8_t {
+  none,
+  header_cut_short,  // fewer bytes left than a record header
+  header_checksum,   // header_crc does not match the header
+  bad_kind,          // a kind this build does not know
+  length_past_end,   // the length runs past the end of the file
+  payload_checksum,  // payload_crc does not match the payload
+  read_error,        // the file could not be read (changed while read, or an I/O error)
+};
+
+// Reads a journal file record by record (cold path: replay and tools). Version 2 records are
+// verified before they are returned; version 1 files are read without checksums (version() says
+// which). The file is read as it was when opened: records appended later are not seen.
+// Memory: the payload returned, at most min(file size, max_payload) bytes, and two 64 KiB buffers;
+// a damaged length is never allocated. Records are numbered from 1 in file order; a damaged
+// stretch skipped by skip_damaged() counts as one record (its byte offset is exact).
 class JournalReader {
  public:
-  explicit JournalReader(const std::string& path);  // throws if unreadable or not a journal
+  // Throws std::runtime_error naming the file when it cannot be opened, is not a fillwire
+  // journal, or has a version this build does not read.
+  explicit JournalReader(const std::string& path, std::size_t max_payload = SIZE_MAX);
+  ~JournalReader();
+  JournalReader(const JournalReader&) = delete;
+  JournalReader& operator=(const JournalReader&) = delete;
 
-  // The next record; false at the end of the file or at a damaged record (then error() says
-  // which, e.g. a record cut short by a crash: everything before it was read). A record whose
-  // length runs past the end of the file is reported without allocating that length.
-  bool next(JournalRecordHeader& header, std::string& payload);
-  [[nodiscard]] const std::string& error() const noexcept { return error_; }
-  [[nodiscard]] std::uint64_t records() const noexcept { return records_; }
+  // The next record. After `damaged` every call returns `damaged` again until skip_damaged().
+  JournalRead read(JournalRecordHeader& header, std::string& payload);
+
+  // read() until a record: false at the end of the file or at a damaged record (see error()).
+  bool next(JournalRecordHeader& header, std::string& payload) {
+    return read(header, payload) == JournalRead::record;
+  }
+
+  // After `damaged`: scans forward for the next record whose checksums verify. True when one was
+  // found (the next read() returns it); false when none is left (read() then says `end`) or the
+  // file is version 1 (no checksum can tell where a good record starts: read() stays `damaged`).
+  // Bounded work: each byte is looked at once as a possible header (a 20-byte checksum) and a
+  // payload is checksummed only behind a header that verifies, which is then skipped whole.
+  bool skip_damaged();
+
+  [[nodiscard]] std::uint32_t version() const noexcept { return version_; }
+  [[nodiscard]] bool checksummed() const noexcept { return version_ >= kJournalVersion; }
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }  // the last damage
+  [[nodiscard]] JournalDamage damage() const noexcept { return damage_; }
+  [[nodiscard]] std::uint64_t records() const noexcept { return records_; }  // record, too_large
+  [[nodiscard]] std::uint64_t damaged() const noexcept { return damaged_; }  // damaged stretches
+  [[nodiscard]] std::uint64_t number() const noexcept { return number_; }    // of the last read()
+  [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }    // its byte offset
+  [[nodiscard]] std::uint64_t file_size() const noexcept { return size_; }
 
  private:
-  std::ifstream in_;
+  JournalRead fail(JournalDamage damage, std::uint64_t resume, const std::string& what);
+  bool read_at(std::uint64_t offset, void* dst, std::size_t size);
+  bool payload_crc_at(std::uint64_t offset, std::uint32_t length, std::uint32_t& crc);
+
+  std::FILE* file_ = nullptr;
   std::string path_;
   std::string error_;
+  std::unique_ptr<char[]> window_;  // skip_damaged's scan window
+  std::unique_ptr<char[]> chunk_;   // checksums of payloads that are not loaded
+  std::size_t max_payload_;
+  std::uint32_t version_ = 0;
+  std::size_t header_bytes_ = sizeof(JournalRecordHeader);
+  std::uint64_t size_ = 0;                       // bytes in the file when opened
+  std::uint64_t pos_ = kJournalFileHeaderBytes;  // the next record
+  std::uint64_t resume_ = 0;                     // where skip_damaged() starts
   std::uint64_t records_ = 0;
-  std::uint64_t size_ = 0;  // bytes in the file when opened
+  std::uint64_t damaged_ = 0;
+  std::uint64_t number_ = 0;
+  std::uint64_t offset_ = 0;
+  JournalDamage damage_ = JournalDamage::none;
+  bool stopped_ = false;  // at a damaged record
 };
 
 }  // namespace fillwire

@@ -1,9 +1,9 @@
 #pragma once
 // Sources: the producer side of the pipeline. A Source is polled in a loop on the network thread;
 // each poll() hands at most one frame's events to a sink (claim -> fill in place -> publish) and
-// says whether more may come. ReplaySource replays frames held in memory, or read from a file with
-// one JSON frame per line, through a Decoder straight into ring slots. (The live WebSocket source
-// comes later and satisfies the same concept.)
+// says whether more may come. ReplaySource replays frames held in memory through a Decoder straight
+// into ring slots; FileReplaySource replays a file (JSON Lines or a journal) as it reads it. (The
+// live WebSocket source, live_source.hpp, satisfies the same concept.)
 //
 // Thread contract: a source belongs to the thread that polls it (the producer thread of a
 // Pipeline). Its counters may be read by that thread, or by any thread after the producer thread
@@ -12,11 +12,14 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fillwire/clock.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/frame_reader.hpp"
 #include "fillwire/order_event.hpp"
 
 namespace fillwire {
@@ -60,14 +63,19 @@ class StampingSink {
   std::uint64_t recv_ts_;
 };
 
-// Reads a file of frames, one per line; blank lines are skipped. Cold path: throws
-// std::runtime_error naming the file when it cannot be read.
-[[nodiscard]] std::vector<std::string> read_frame_lines(const std::string& path);
+// Reads the frames of a file into memory (JSON Lines, blank lines skipped, or a journal's frame and
+// resync records) for ReplaySource: small files, tests and benchmarks; tools stream with
+// FileReplaySource. Cold path: throws std::runtime_error naming the file when it cannot be read,
+// when a frame is over max_frame_bytes, or at a damaged journal record.
+[[nodiscard]] std::vector<std::string> read_frame_lines(
+    const std::string& path, std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame);
 
 struct ReplayCounters {
   std::uint64_t frames = 0;         // frames decoded
   std::uint64_t events = 0;         // events published
   std::uint64_t failed_frames = 0;  // frames with a decode error (their good events still count)
+  std::uint64_t oversized = 0;      // frames over the frame limit, refused undecoded (files only)
+  std::uint64_t damaged = 0;        // damaged journal records skipped or stopped at (files only)
 };
 
 class ReplaySource {
@@ -123,6 +131,58 @@ class ReplaySource {
   std::size_t next_ = 0;
   std::uint64_t next_seq_ = 0;
   ReplayCounters counters_;
+};
+
+// Replays a file as it reads it (FrameReader): memory stays bounded by the frame limit whatever
+// the file's size. A frame over config.max_frame_bytes is counted as `oversized` and reported, as
+// the live client refuses it; a damaged journal record ends the replay (stopped()) unless
+// config.skip_damaged. Each such event is told to `notice` ("line 3: ...", on the producer
+// thread). Unlike ReplaySource, poll() reads the file (system calls) on the producer thread: for
+// offline tools, never a live hot path.
+class FileReplaySource {
+ public:
+  using NoticeFn = std::function<void(std::string_view)>;
+
+  // Opens the file (throws as FrameReader does) and builds the decoder for the frame limit.
+  explicit FileReplaySource(const std::string& path, FrameReaderConfig config = {},
+                            NoticeFn notice = {});
+
+  // Producer thread only. Reads the next item of the file; a frame is decoded into `sink` with
+  // the next sequence number and now_ticks(), as ReplaySource does.
+  template <class Sink>
+  SourceStatus poll(Sink& sink) noexcept {
+    const FrameItem item = next_item();
+    if (item.kind == FrameItemKind::end) return SourceStatus::done;
+    if (item.kind != FrameItemKind::frame) return SourceStatus::produced;  // counted, reported
+    StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
+    const FrameResult r = decoder_.decode(item.data, item.size, EventSink(stamped));
+    ++counters_.frames;
+    counters_.events += r.events;
+    if (!r.error.ok()) ++counters_.failed_frames;
+    return SourceStatus::produced;
+  }
+
+  // Producer thread, or any thread after it was joined.
+  [[nodiscard]] const ReplayCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const DecoderStats& decoder_stats() const noexcept { return decoder_.stats(); }
+  [[nodiscard]] const FrameReader& reader() const noexcept { return reader_; }
+  // The replay ended before the end of the file (see FrameReader::stopped); error() says why.
+  [[nodiscard]] bool stopped() const noexcept { return stopped_ || reader_.stopped(); }
+  [[nodiscard]] const std::string& error() const noexcept {
+    return error_.empty() ? reader_.error() : error_;
+  }
+
+ private:
+  FrameItem next_item() noexcept;
+  void tell(const std::string& text) noexcept;
+
+  FrameReader reader_;
+  Decoder decoder_;
+  NoticeFn notice_;
+  std::uint64_t next_seq_ = 0;
+  ReplayCounters counters_;
+  bool stopped_ = false;
+  std::string error_;
 };
 
 }  // namespace fillwire

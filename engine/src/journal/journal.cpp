@@ -1,14 +1,34 @@
 #include "fillwire/journal.hpp"
 
-#include <concurrentqueue/concurrentqueue.h>
+#include <sys/types.h>
 
+#include <concurrentqueue/concurrentqueue.h>
+#include <boost/crc.hpp>
+
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace fillwire {
+
+namespace {
+using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
+constexpr std::size_t kChunkBytes = 64 * 1024;  // the reader's scan window and checksum chunk
+}  // namespace
+
+std::uint32_t crc32c(const void* data, std::size_t size) noexcept {
+  Crc32c crc;
+  crc.process_bytes(data, size);
+  return crc.checksum();
+}
+
+std::uint32_t journal_header_crc(const JournalRecordHeader& header) noexcept {
+  return crc32c(&header, offsetof(JournalRecordHeader, header_crc));
+}
 
 // What travels through the queue: where a record sits in its producer's ring.
 struct Journal::Item {
@@ -59,7 +79,7 @@ bool JournalProducer::record(JournalKind kind, const char* data, std::size_t siz
     return false;
   }
   char* dst = ring_.get() + (start % capacity_);
-  JournalRecordHeader h{};
+  JournalRecordHeader h{};  // checksums zero: the journal thread computes them
   h.length = static_cast<std::uint32_t>(size);
   h.kind = kind;
   h.recv_ns = recv_ns;
@@ -103,7 +123,48 @@ JournalProducer& Journal::make_producer() {
   return *producers_.back();
 }
 
+namespace {
+
+// What is at `path` now: nothing (or empty), a journal of this version, a journal of another
+// version, or something else.
+enum class Existing { none, current, other_version, foreign };
+
+Existing existing_file(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Existing::none;
+  char head[kJournalFileHeaderBytes] = {};
+  const std::size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  if (n == 0) return Existing::none;
+  if (n < sizeof head || std::memcmp(head, kJournalMagic, sizeof kJournalMagic) != 0) {
+    return Existing::foreign;
+  }
+  std::uint32_t version = 0;
+  std::memcpy(&version, head + sizeof kJournalMagic, sizeof version);
+  return version == kJournalVersion ? Existing::current : Existing::other_version;
+}
+
+}  // namespace
+
 void Journal::open_file() {
+  switch (existing_file(config_.path)) {
+    case Existing::none:
+    case Existing::current:
+      break;
+    case Existing::foreign:
+      throw std::runtime_error("journal: '" + config_.path +
+                               "' exists and is not a fillwire journal; not appending to it");
+    case Existing::other_version:
+      // Records of two versions never share a file: the old one is rotated aside, kept.
+      if (config_.keep_files == 0) {
+        throw std::runtime_error("journal: '" + config_.path + "' is a journal of another version" +
+                                 " and keep_files is 0; move it away (this build writes version " +
+                                 std::to_string(kJournalVersion) + ")");
+      }
+      shift_files();
+      rotations_.fetch_add(1, std::memory_order_relaxed);
+      break;
+  }
   file_ = std::fopen(config_.path.c_str(), "ab");
   if (file_ == nullptr) {
     throw std::system_error(errno, std::generic_category(),
@@ -116,13 +177,11 @@ void Journal::open_file() {
   if (file_bytes_ == 0) {
     std::fwrite(kJournalMagic, 1, sizeof kJournalMagic, file_);
     std::fwrite(&kJournalVersion, 1, sizeof kJournalVersion, file_);
-    file_bytes_ = 8;
+    file_bytes_ = kJournalFileHeaderBytes;
   }
 }
 
-void Journal::rotate() noexcept {
-  std::fclose(file_);
-  file_ = nullptr;
+void Journal::shift_files() noexcept {
   const auto name = [&](unsigned i) { return config_.path + "." + std::to_string(i); };
   if (config_.keep_files > 0) {
     std::remove(name(config_.keep_files).c_str());
@@ -133,6 +192,12 @@ void Journal::rotate() noexcept {
   } else {
     std::remove(config_.path.c_str());
   }
+}
+
+void Journal::rotate() noexcept {
+  std::fclose(file_);
+  file_ = nullptr;
+  shift_files();
   try {
     open_file();
   } catch (...) {
@@ -143,11 +208,19 @@ void Journal::rotate() noexcept {
 
 void Journal::write_item(const Item& item) noexcept {
   JournalProducer& p = *producers_[item.producer];
-  if (file_ != nullptr && file_bytes_ + item.length > config_.max_file_bytes && file_bytes_ > 8) {
+  if (file_ != nullptr && file_bytes_ + item.length > config_.max_file_bytes &&
+      file_bytes_ > kJournalFileHeaderBytes) {
     rotate();
   }
-  if (file_ == nullptr ||
-      std::fwrite(p.ring_.get() + item.offset, 1, item.length, file_) != item.length) {
+  // The producer left both checksums zero (record() stays cheap); they are computed here.
+  const char* bytes = p.ring_.get() + item.offset;
+  const std::size_t payload = item.length - sizeof(JournalRecordHeader);
+  JournalRecordHeader h;
+  std::memcpy(&h, bytes, sizeof h);
+  h.payload_crc = crc32c(bytes + sizeof h, payload);
+  h.header_crc = journal_header_crc(h);
+  if (file_ == nullptr || std::fwrite(&h, 1, sizeof h, file_) != sizeof h ||
+      std::fwrite(bytes + sizeof h, 1, payload, file_) != payload) {
     write_errors_.fetch_add(1, std::memory_order_relaxed);
   } else {
     file_bytes_ += item.length;
@@ -206,54 +279,182 @@ JournalCounters Journal::counters() const noexcept {
 
 // --- reader ------------------------------------------------------------------------------------
 
-JournalReader::JournalReader(const std::string& path) : in_(path, std::ios::binary), path_(path) {
-  if (!in_) throw std::runtime_error("journal '" + path + "' cannot be opened");
-  char magic[4] = {};
-  std::uint32_t version = 0;
-  in_.read(magic, 4);
-  in_.read(reinterpret_cast<char*>(&version), 4);
-  if (!in_ || std::memcmp(magic, kJournalMagic, 4) != 0) {
-    throw std::runtime_error("'" + path + "' is not a fillwire journal");
-  }
-  if (version != kJournalVersion) {
-    throw std::runtime_error("journal '" + path + "' has version " + std::to_string(version) +
-                             ", this build reads version " + std::to_string(kJournalVersion));
-  }
-  // The file's size bounds every record: a damaged length is found before anything is allocated.
-  in_.seekg(0, std::ios::end);
-  size_ = static_cast<std::uint64_t>(in_.tellg());
-  in_.seekg(8);
+namespace {
+
+std::string hex(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
 }
 
-bool JournalReader::next(JournalRecordHeader& header, std::string& payload) {
-  in_.read(reinterpret_cast<char*>(&header), sizeof header);
-  if (in_.gcount() == 0 && in_.eof()) return false;
-  if (in_.gcount() != sizeof header) {
-    error_ = "record " + std::to_string(records_ + 1) + ": header cut short";
-    return false;
+bool known_kind(JournalKind kind) noexcept {
+  return kind == JournalKind::frame || kind == JournalKind::notice ||
+         kind == JournalKind::summary || kind == JournalKind::resync;
+}
+
+}  // namespace
+
+JournalReader::JournalReader(const std::string& path, std::size_t max_payload)
+    : path_(path),
+      window_(new char[kChunkBytes]),
+      chunk_(new char[kChunkBytes]),
+      max_payload_(max_payload) {
+  file_ = std::fopen(path.c_str(), "rb");
+  if (file_ == nullptr) {
+    throw std::runtime_error("journal '" + path + "' cannot be opened: " + std::strerror(errno));
   }
-  if (header.kind != JournalKind::frame && header.kind != JournalKind::notice &&
-      header.kind != JournalKind::summary && header.kind != JournalKind::resync) {
-    error_ = "record " + std::to_string(records_ + 1) + ": unknown kind " +
-             std::to_string(static_cast<unsigned>(header.kind));
-    return false;
+  if (std::fseek(file_, 0, SEEK_END) != 0 || std::ftell(file_) < 0) {
+    std::fclose(file_);
+    throw std::runtime_error("journal '" + path + "' cannot be read (not a regular file?)");
   }
-  const auto at = static_cast<std::uint64_t>(in_.tellg());
-  const std::uint64_t left = size_ > at ? size_ - at : 0;
-  if (header.length > left) {
-    error_ = "record " + std::to_string(records_ + 1) + ": payload cut short (" +
-             std::to_string(left) + " of " + std::to_string(header.length) + " bytes)";
-    return false;
+  // The file's size bounds every record: a damaged length is found before anything is allocated.
+  size_ = static_cast<std::uint64_t>(std::ftell(file_));
+  char head[kJournalFileHeaderBytes] = {};
+  if (!read_at(0, head, sizeof head) ||
+      std::memcmp(head, kJournalMagic, sizeof kJournalMagic) != 0) {
+    std::fclose(file_);
+    throw std::runtime_error("'" + path + "' is not a fillwire journal (no FWJ1 header)");
   }
-  payload.resize(header.length);
-  in_.read(payload.data(), header.length);
-  if (static_cast<std::size_t>(in_.gcount()) != header.length) {
-    error_ = "record " + std::to_string(records_ + 1) + ": payload cut short (" +
-             std::to_string(in_.gcount()) + " of " + std::to_string(header.length) + " bytes)";
-    return false;
+  std::memcpy(&version_, head + sizeof kJournalMagic, sizeof version_);
+  if (version_ != kJournalVersion && version_ != kJournalVersionV1) {
+    std::fclose(file_);
+    throw std::runtime_error("journal '" + path + "' has version " + std::to_string(version_) +
+                             "; this build reads versions 1 and 2");
   }
-  ++records_;
+  header_bytes_ =
+      version_ == kJournalVersionV1 ? kJournalRecordHeaderBytesV1 : sizeof(JournalRecordHeader);
+}
+
+JournalReader::~JournalReader() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+bool JournalReader::read_at(std::uint64_t offset, void* dst, std::size_t size) {
+  if (offset > size_ || size > size_ - offset) return false;  // never past the file as opened
+  if (fseeko(file_, static_cast<off_t>(offset), SEEK_SET) != 0) return false;
+  return std::fread(dst, 1, size, file_) == size;
+}
+
+// Checksums a payload through the fixed chunk buffer, without loading it.
+bool JournalReader::payload_crc_at(std::uint64_t offset, std::uint32_t length, std::uint32_t& crc) {
+  Crc32c c;
+  for (std::uint64_t done = 0; done < length;) {
+    const std::size_t n =
+        static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, length - done));
+    if (!read_at(offset + done, chunk_.get(), n)) return false;
+    c.process_bytes(chunk_.get(), n);
+    done += n;
+  }
+  crc = c.checksum();
   return true;
+}
+
+JournalRead JournalReader::fail(JournalDamage damage, std::uint64_t resume,
+                                const std::string& what) {
+  damage_ = damage;
+  resume_ = resume;
+  stopped_ = true;
+  ++damaged_;
+  error_ =
+      "record " + std::to_string(number_) + " at byte " + std::to_string(offset_) + ": " + what;
+  return JournalRead::damaged;
+}
+
+JournalRead JournalReader::read(JournalRecordHeader& header, std::string& payload) {
+  payload.clear();  // nothing of a damaged record is ever returned (the capacity is kept)
+  if (stopped_) return JournalRead::damaged;
+  if (pos_ >= size_) return JournalRead::end;
+  ++number_;
+  offset_ = pos_;
+  const std::uint64_t left = size_ - pos_;
+  if (left < header_bytes_) {
+    return fail(JournalDamage::header_cut_short, pos_ + 1,
+                "header cut short (" + std::to_string(left) + " of " +
+                    std::to_string(header_bytes_) + " bytes)");
+  }
+  header = JournalRecordHeader{};
+  if (!read_at(pos_, &header, header_bytes_)) {
+    return fail(JournalDamage::read_error, size_, "read error (file changed or I/O error)");
+  }
+  if (checksummed()) {
+    const std::uint32_t crc = journal_header_crc(header);
+    if (crc != header.header_crc) {
+      return fail(JournalDamage::header_checksum, pos_ + 1,
+                  "header checksum mismatch (stored " + hex(header.header_crc) + ", computed " +
+                      hex(crc) + "; length field " + std::to_string(header.length) + ")");
+    }
+  }
+  if (!known_kind(header.kind)) {
+    return fail(JournalDamage::bad_kind, pos_ + 1,
+                "unknown kind " + std::to_string(static_cast<unsigned>(header.kind)));
+  }
+  const std::uint64_t room = left - header_bytes_;
+  if (header.length > room) {
+    return fail(JournalDamage::length_past_end, pos_ + 1,
+                "length " + std::to_string(header.length) + " runs past the end of the file (" +
+                    std::to_string(room) + " bytes left)");
+  }
+  const std::uint64_t at = pos_ + header_bytes_;
+  const std::uint64_t after = at + header.length;
+  std::uint32_t crc = 0;
+  if (header.length > max_payload_) {
+    payload.clear();
+    if (!payload_crc_at(at, header.length, crc)) {
+      return fail(JournalDamage::read_error, size_, "read error (file changed or I/O error)");
+    }
+  } else {
+    payload.resize(header.length);  // at most the bytes the file still holds
+    if (!read_at(at, payload.data(), header.length)) {
+      payload.clear();
+      return fail(JournalDamage::read_error, size_, "read error (file changed or I/O error)");
+    }
+    if (checksummed()) crc = crc32c(payload.data(), payload.size());
+  }
+  if (checksummed() && crc != header.payload_crc) {
+    payload.clear();  // a damaged record is reported, never returned
+    // The header verified, so its length is right: a skip resumes after this payload.
+    return fail(JournalDamage::payload_checksum, after,
+                "payload checksum mismatch (stored " + hex(header.payload_crc) + ", computed " +
+                    hex(crc) + ", " + std::to_string(header.length) + " bytes)");
+  }
+  pos_ = after;
+  ++records_;
+  return header.length > max_payload_ ? JournalRead::too_large : JournalRead::record;
+}
+
+bool JournalReader::skip_damaged() {
+  if (!stopped_) return pos_ < size_;
+  if (!checksummed()) return false;
+  constexpr std::size_t hb = sizeof(JournalRecordHeader);
+  std::uint64_t win_start = 0;
+  std::uint64_t win_end = 0;  // [win_start, win_end) of the file is in window_
+  for (std::uint64_t p = resume_; p < size_ && size_ - p >= hb;) {
+    if (p < win_start || p + hb > win_end) {
+      const std::size_t n =
+          static_cast<std::size_t>(std::min<std::uint64_t>(kChunkBytes, size_ - p));
+      if (!read_at(p, window_.get(), n)) break;
+      win_start = p;
+      win_end = p + n;
+    }
+    const char* at = window_.get() + (p - win_start);
+    JournalRecordHeader h;
+    std::memcpy(&h, at, hb);
+    if (!known_kind(h.kind) || journal_header_crc(h) != h.header_crc || h.length > size_ - p - hb) {
+      ++p;  // not a header: look one byte on
+      continue;
+    }
+    std::uint32_t crc = 0;
+    if (!payload_crc_at(p + hb, h.length, crc)) break;
+    if (crc == h.payload_crc) {
+      pos_ = p;
+      stopped_ = false;
+      return true;
+    }
+    p += hb + h.length;  // a true header over a damaged payload: part of the same damage
+  }
+  pos_ = size_;
+  stopped_ = false;
+  return false;
 }
 
 }  // namespace fillwire

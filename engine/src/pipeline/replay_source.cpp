@@ -1,27 +1,27 @@
-// ReplaySource: frames copied once into one padded buffer; read_frame_lines for frame files.
+// ReplaySource: frames copied once into one padded buffer; read_frame_lines for frame files;
+// FileReplaySource: a file replayed as it is read.
 
 #include "fillwire/replay_source.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <stdexcept>
 
 namespace fillwire {
 
-std::vector<std::string> read_frame_lines(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw std::runtime_error("cannot open frames file '" + path + "': " + std::strerror(errno));
-  }
+std::vector<std::string> read_frame_lines(const std::string& path, std::size_t max_frame_bytes) {
+  FrameReader reader(path, FrameReaderConfig{max_frame_bytes, false});
   std::vector<std::string> frames;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    frames.push_back(std::move(line));
+  for (FrameItem item = reader.next(); item.kind != FrameItemKind::end; item = reader.next()) {
+    if (item.kind == FrameItemKind::frame) frames.emplace_back(item.data, item.size);
+    if (item.kind == FrameItemKind::oversized) {
+      throw std::runtime_error("frames file '" + path + "', " + reader.where(item) + ": " +
+                               std::to_string(item.length) + " bytes, over the frame limit (" +
+                               std::to_string(max_frame_bytes) + " bytes)");
+    }
   }
-  if (in.bad()) throw std::runtime_error("error reading frames file '" + path + "'");
+  if (reader.stopped()) throw std::runtime_error("frames file '" + path + "': " + reader.error());
   return frames;
 }
 
@@ -45,6 +45,42 @@ ReplaySource::ReplaySource(const std::vector<std::string>& frames, std::uint64_t
     buffer_.append(f);
     buffer_.append(kFramePadding, ' ');
   }
+}
+
+FileReplaySource::FileReplaySource(const std::string& path, FrameReaderConfig config,
+                                   NoticeFn notice)
+    : reader_(path, config), decoder_(config.max_frame_bytes), notice_(std::move(notice)) {}
+
+void FileReplaySource::tell(const std::string& text) noexcept {
+  if (!notice_) return;
+  try {
+    notice_(text);
+  } catch (...) {
+    // Reporting is best effort; the event is counted either way.
+  }
+}
+
+FrameItem FileReplaySource::next_item() noexcept {
+  if (stopped_) return FrameItem{};
+  try {
+    FrameItem item = reader_.next();
+    counters_.damaged = reader_.damaged();
+    if (item.kind == FrameItemKind::oversized) {
+      ++counters_.oversized;
+      tell(reader_.where(item) + ": frame of " + std::to_string(item.length) +
+           " bytes, over the frame limit (" + std::to_string(decoder_.max_frame_bytes()) +
+           " bytes): refused, as the live client would");
+    } else if (item.kind == FrameItemKind::damaged) {
+      tell(reader_.error() + ": skipped");
+    }
+    return item;
+  } catch (const std::exception& e) {
+    error_ = e.what();
+  } catch (...) {
+    error_ = "unknown error while reading";
+  }
+  stopped_ = true;
+  return FrameItem{};
 }
 
 }  // namespace fillwire
