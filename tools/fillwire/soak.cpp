@@ -309,6 +309,9 @@ int run(const Settings& s) {
   // The simulator's clock is the exchange's: the closed-orders window after a reconnect only has
   // to reach back over the gap itself (as in fillwire demo).
   config.live.closed_margin = std::chrono::milliseconds(2000);
+  // Above 1,000 events a second upbit-sim's stamps run ahead of real time (1 ms a step, strictly
+  // increasing): its clock is trusted here, so the resync steers by it.
+  config.live.clock_skew_max = std::chrono::hours(24);
   // Stalls must be noticed in well under a second: a ping every interval, its pong due within one.
   config.live.ping_interval = std::chrono::milliseconds(s.ping_ms);
   config.live.pong_timeout = std::chrono::milliseconds(s.ping_ms);

@@ -70,7 +70,8 @@ struct LiveConfig {
   std::size_t max_frame_bytes = 64 * 1024;  // a larger frame resets the connection
 
   // Clocks. An exchange time more than clock_skew_max ahead of the local clock, or more than
-  // event_age_max behind it, is counted (clock_skew) and never steers the resync.
+  // event_age_max behind it, is counted (clock_skew) and never steers the resync. (upbit-sim's
+  // stamps run ahead of real time above 1,000 events a second: raise clock_skew_max for it.)
   std::chrono::milliseconds clock_skew_max{30000};
   std::chrono::milliseconds event_age_max{600000};
 
@@ -88,8 +89,10 @@ struct LiveConfig {
   // Frames read while a resync runs are held here, raw, and published after its events; when
   // full, reading pauses until the resync ends (allocated and touched once, at the start).
   std::size_t resync_hold_bytes = 8u << 20;
-  // Closed orders are asked from the local time of the disconnect minus this (at least the
-  // largest clock skew accepted), never earlier than REST's 7-day window allows.
+  // Closed orders are asked from when the state was last whole (the loss of the last whole
+  // connection: the local time, or the newest plausible exchange time then if later) minus this,
+  // never earlier than REST's 7-day window allows. Keep it over clock_skew_max: an exchange time
+  // ahead of the local clock then never moves the horizon past the local time of the loss.
   std::chrono::milliseconds closed_margin{60000};
   std::int64_t first_closed_since_ms = -1;  // first connect: closed orders since (ms); -1 none
   std::size_t open_tracking_capacity = 1u << 16;  // orders remembered as open, for resync

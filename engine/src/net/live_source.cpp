@@ -141,8 +141,10 @@ struct LiveSource::Impl final : ResyncHost {
   // Clocks: the local wall clock, refreshed every tick (the bounds are tens of seconds).
   std::int64_t wall_now_ms = 0;
   std::int64_t last_event_ms = -1;   // the newest plausible exchange time seen on the stream
-  std::int64_t whole_until_ms = -1;  // when the last whole connection was lost (local clock)
-  std::int64_t lost_ms = -1;         // when the last connection was lost (local clock)
+  // When the state was last whole: the loss of the last whole connection, by the local clock or
+  // the newest plausible exchange time then, whichever is later (-1 before any).
+  std::int64_t whole_until_ms = -1;
+  std::int64_t lost_ms = -1;  // the same point for the last connection lost
 
   // Resync.
   OrderTracker orders_seen;
@@ -619,7 +621,7 @@ struct LiveSource::Impl final : ResyncHost {
 
   void close_stream() {
     ++connection;  // what is still pending on this connection completes as stale (ignored)
-    lost_ms = wall_ms();
+    lost_ms = std::max(wall_ms(), last_event_ms);
     if (whole) whole_until_ms = lost_ms;  // from here on the state may miss changes
     whole = false;
     live = false;
@@ -727,6 +729,8 @@ struct LiveSource::Impl final : ResyncHost {
     resyncing_flag.store(true, std::memory_order_relaxed);
     control(ControlCode::resync_begin);
     const std::int64_t now = wall_ms();
+    // With closed_margin over clock_skew_max (the defaults), an exchange time ahead of the local
+    // clock can never move the horizon past the local time of the loss.
     const Horizon h = closed_horizon(whole_until_ms, first_connect ? cfg.first_closed_since_ms : -1,
                                      cfg.closed_margin.count(), now);
     if (h.clamped) {
