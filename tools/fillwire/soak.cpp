@@ -51,6 +51,7 @@
 
 #include "fillwire/auth.hpp"
 #include "fillwire/engine.hpp"
+#include "fillwire/safe_text.hpp"
 #include "net/url.hpp"
 #include "verify.hpp"
 
@@ -364,7 +365,8 @@ int run(const Settings& s) {
       try {
         sim_events = events_generated(sim);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "fillwire-soak: cannot read the simulator's progress: {}\n", e.what());
+        fmt::print(stderr, "fillwire-soak: cannot read the simulator's progress: {}\n",
+                   quote_server_text(e.what()));
       }
       const long rss = rss_kib();
       const int fds = open_fds();
@@ -537,7 +539,7 @@ int run(const Settings& s) {
   try {
     diff = sim::differences(http_get(sim, "/sim/truth"), engine->account());
   } catch (const std::exception& e) {
-    diff = std::string("cannot read the ground truth: ") + e.what() + "\n";
+    diff = "cannot read the ground truth: " + quote_server_text(e.what()) + "\n";
   }
   fmt::print("  truth        state equals exchange ground truth: {}\n{}",
              diff.empty() ? "yes" : "no", diff);
