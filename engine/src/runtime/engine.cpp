@@ -26,12 +26,17 @@ struct EngineRuntime::Impl {
   std::string access_key;  // redacted from every log line (a server may echo it)
   std::atomic<std::uint64_t> lines_escaped{0};
 
-  // Every line of the human log goes through here: one line, whatever the text holds.
-  void write(spdlog::level::level_enum level, std::string_view text) {
-    const std::array<std::string_view, 1> secrets{access_key};
-    const std::string line = one_line(text, kLogLineCap, secrets);
-    if (line != text) lines_escaped.fetch_add(1, std::memory_order_relaxed);  // a statistic only
-    logger->log(level, "{}", line);
+  // Every line of the human log goes through here: one line, whatever the text holds. Never
+  // throws (the housekeeping thread's loop is noexcept): out of memory drops the entry, saying so.
+  void write(spdlog::level::level_enum level, std::string_view text) noexcept {
+    try {
+      const std::array<std::string_view, 1> secrets{access_key};
+      const std::string line = one_line(text, kLogLineCap, secrets);
+      if (line != text) lines_escaped.fetch_add(1, std::memory_order_relaxed);  // a statistic only
+      logger->log(level, "{}", line);
+    } catch (const std::exception&) {
+      logger->log(spdlog::level::err, "a log entry was dropped: out of memory");
+    }
   }
 
   mutable std::mutex mutex;  // guards everything below (cold threads only)
