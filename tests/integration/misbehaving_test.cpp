@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -461,6 +462,62 @@ TEST(Misbehaving, Http418FromRestStopsTheResyncAndEverythingUntilRetryAfter) {
   for (const HttpRequest& q : fake.rest_requests()) {
     EXPECT_TRUE(q.at == banned_at || q.at >= banned_at + 1950ms);
   }
+}
+
+// Error bodies built to hurt: 15 MB, newlines that would forge log lines, an escape sequence,
+// and the request's own Authorization header echoed back. Notices stay one capped line with no
+// token in it; the 15 MB answer is refused at rest_max_body_bytes, never held whole.
+TEST(Misbehaving, HugeAndHostileRestErrorBodiesNeverReachANoticeRaw) {
+  std::atomic<int> opens{0};
+  FakeExchange fake;
+  fake.on_ws(send_one_frame(test::my_order_frame(OrderSpec{})));
+  fake.on_rest([&](const HttpRequest& r) {
+    if (r.path != "/v1/orders/open") return HttpAnswer(200, "[]");
+    if (opens++ % 2 == 0) {
+      const std::string echo = r.header("Authorization");
+      return HttpAnswer(400, R"({"error":{"name":"bad
+2026-12-06 00:00:00.000 info FORGED","message":")" +
+                                 echo + "\u001b[2J" + std::string(5000, 'A') + R"("}})");
+    }
+    return HttpAnswer(503, std::string(15u << 20, 'x'));
+  });
+  LiveConfig lc = config_for(fake);
+  Recorder rec;
+  const Outcome r = run(lc, rec, 6s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
+  ASSERT_GE(r.counters.resync_failures, 2u) << r.notices;
+  EXPECT_NE(r.notices.find("RESYNC FAILED: /orders/open answered HTTP 400"), std::string::npos)
+      << r.notices;
+  EXPECT_NE(r.notices.find("body limit exceeded"), std::string::npos) << r.notices;
+  EXPECT_EQ(r.notices.find("eyJ"), std::string::npos) << "a token echoed by the server";
+  EXPECT_EQ(r.notices.find("misbehaving-access"), std::string::npos) << "the access key";
+  EXPECT_EQ(r.notices.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.notices.find("\n2026-12-06"), std::string::npos) << "a forged log line";
+  std::size_t start = 0;
+  for (std::size_t end; (end = r.notices.find('\n', start)) != std::string::npos; start = end + 1)
+    EXPECT_LE(end - start, 4200u) << "a notice is one capped line";
+}
+
+// An IPv6 literal URL connects (the host for the resolver without brackets, in them in the Host
+// header).
+TEST(Misbehaving, Ipv6LoopbackUrlConnects) {
+  std::unique_ptr<FakeExchange> fake;
+  try {
+    FakeExchange::Options o;
+    o.address = "::1";
+    fake = std::make_unique<FakeExchange>(o);
+  } catch (const std::exception& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  fake->on_ws(send_one_frame(test::my_order_frame(OrderSpec{})));
+  fake->on_rest([](const HttpRequest&) { return HttpAnswer(200, "[]"); });
+  LiveConfig lc = config_for(*fake);
+  EXPECT_EQ(lc.url.rfind("ws://[::1]:", 0), 0u) << lc.url;
+  Recorder rec;
+  const Outcome r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
+  EXPECT_EQ(r.counters.connects, 1u) << r.notices;
+  EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
+  ASSERT_FALSE(fake->upgrades().empty());
+  EXPECT_EQ(fake->upgrades()[0].header("Host"), "[::1]:" + std::to_string(fake->port()));
 }
 
 }  // namespace

@@ -96,14 +96,30 @@ TEST_F(KeyFile, RefusesAFileOthersCanRead) {
 }
 
 TEST_F(KeyFile, ErrorsNeverQuoteValues) {
-  write("UPBIT_ACCESS_KEY=ak\nUPBIT_SECRET_KEY do-not-show-me\n", 0600);
-  try {
-    (void)credentials_from_file(path);
-    FAIL() << "a malformed key file was accepted";
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("line 2"), std::string::npos) << what;
-    EXPECT_EQ(what.find("do-not-show-me"), std::string::npos) << "the secret leaked into an error";
+  // Each malformed line holds a secret-looking value somewhere: after a blank instead of '=',
+  // run into the name with ':', pasted alone (base64 padding makes it NAME=VALUE), lower-case name.
+  const struct {
+    const char* line;
+    const char* secret;
+  } cases[] = {
+      {"UPBIT_SECRET_KEY do-not-show-me", "do-not-show-me"},
+      {"UPBIT_SECRET_KEY: sk-4f9a2b7c1d=", "4f9a2b7c1d"},
+      {"c2VjcmV0LWtleS12YWx1ZQ==", "c2VjcmV0LWtleS12YWx1ZQ"},
+      {"upbit_secret_key=lowercase-name-secret", "lowercase-name-secret"},
+      {"export UPBIT_SECRET_KEY=exported-secret-9z", "exported-secret-9z"},
+  };
+  for (const auto& c : cases) {
+    write(std::string("# keys\nUPBIT_ACCESS_KEY=ak\n") + c.line + "\n", 0600);
+    try {
+      (void)credentials_from_file(path);
+      ADD_FAILURE() << "a malformed key file was accepted";
+    } catch (const std::runtime_error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("line 3"), std::string::npos) << what;
+      EXPECT_EQ(what.find(c.secret), std::string::npos) << "the secret leaked into an error";
+      for (std::string_view part : {"UPBIT_SECRET_KEY:", "sk-", "upbit_secret", "export"})
+        EXPECT_EQ(what.find(part), std::string::npos) << "part of the line was quoted: " << what;
+    }
   }
 }
 

@@ -74,6 +74,29 @@ TEST(RestOrders, ErrorsNameTheOrderAndField) {
   EXPECT_NE(r.error.find("not JSON"), std::string::npos);
 }
 
+TEST(RestOrders, ServerErrorTextIsCappedEscapedAndRedacted) {
+  // 15 MB of message, a forged log line, a terminal escape and an echoed Authorization header.
+  const std::string jwt =
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhY2Nlc3Nfa2V5IjoiYWsifQ.c2lnbmF0dXJl";
+  const std::string body = R"({"error":{"name":"bad\n\u001b[2Jname","message":"Authorization: )"
+                           "Bearer " +
+                           jwt + R"(\n2030-01-01 info forged)" + std::string(15u << 20, 'x') +
+                           R"("}})";
+  for (const std::string& error :
+       {parse_rest_orders(body, 0).error, parse_rest_order_trades(body, 0).error}) {
+    EXPECT_LT(error.size(), 1000u);
+    EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+    EXPECT_EQ(error.find('\x1b'), std::string::npos) << error;
+    EXPECT_EQ(error.find("eyJ"), std::string::npos) << error;
+    EXPECT_EQ(error.rfind("server error bad\\n\\x1b[2Jname: Authorization: Bearer <redacted>\\n"
+                          "2030-01-01 info forged",
+                          0),
+              0u)
+        << error;
+    EXPECT_NE(error.find(" bytes)"), std::string::npos) << "says that it was cut";
+  }
+}
+
 TEST(RestOrders, NonFiniteDecimalsAreRejected) {
   // std::from_chars reads "nan" and "inf": such an order must not reach the account through a
   // resync (the rest_orders_fuzz round-trip invariant flags it).

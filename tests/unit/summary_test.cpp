@@ -9,7 +9,9 @@
 #include <string>
 
 #include "../support/frames.hpp"
+#include "fillwire/account_snapshot.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/snapshot_view.hpp"
 
 namespace fillwire {
 namespace {
@@ -92,6 +94,69 @@ TEST(Summary, ListsOpenOrders) {
   EXPECT_EQ(j.at("open_orders").at(0).at("identifier"), "strat-a-1");
   EXPECT_EQ(j.at("open_orders").at(0).at("volume").get<double>(), 1.0);
   EXPECT_NE(format_summary(s).find("3f1c9a52-7b1e-4c1d-9a0e-1b2c3d4e5f60"), std::string::npos);
+}
+
+// The first lifecycle frame (an open order with its fill to come) with a market code and an
+// identifier that would drive a terminal: ESC [2J (clear screen), a newline, a C1 CSI.
+OrderEvent hostile_order(std::size_t line) {
+  std::string frame = test::read_lines("lifecycle-default.jsonl")[line];
+  frame.replace(frame.find("KRW-BTC"), 7, R"(KRW-\u001b[2J)");
+  frame.replace(frame.find("strat-a-1"), 9, R"(a\nb\u009b)");
+  Decoder d;
+  OrderEvent e;
+  EXPECT_TRUE(test::decode_one(d, frame, e).error.ok()) << frame;
+  return e;
+}
+
+bool has_control_bytes(const std::string& text) {
+  return text.find('\x1b') != std::string::npos || text.find("\xc2\x9b") != std::string::npos;
+}
+
+TEST(Summary, ExchangeStringsAreEscapedInTheReport) {
+  AccountState s;
+  s.apply(hostile_order(0));
+  const std::string text = format_summary(s);
+  EXPECT_FALSE(has_control_bytes(text)) << text;
+  EXPECT_NE(text.find("KRW-\\x1b[2J"), std::string::npos) << text;
+  EXPECT_NE(text.find("a\\nb\\xc2\\x9b"), std::string::npos) << text;
+  EXPECT_EQ(text.find("a\nb"), std::string::npos) << "a newline from the exchange broke a row";
+  // JSON escapes for itself: the values read back as sent.
+  const auto j = nlohmann::json::parse(summary_json(s));
+  EXPECT_EQ(j.at("positions").at(0).at("market"), "KRW-\x1b[2J");
+  EXPECT_EQ(j.at("open_orders").at(0).at("identifier"), "a\nb\xc2\x9b");
+}
+
+TEST(Summary, JsonOfTextThatIsNotUtf8IsWrittenNotThrown) {
+  // The decoder refuses invalid UTF-8, but a cut identifier or a hand-made event may hold some.
+  AccountState s;
+  OrderEvent e = hostile_order(0);
+  ASSERT_TRUE(e.identifier.assign("id-\xff\xfe"));
+  s.apply(e);
+  std::string json;
+  ASSERT_NO_THROW(json = summary_json(s));
+  EXPECT_EQ(nlohmann::json::parse(json).at("open_orders").at(0).at("identifier"),
+            "id-\xef\xbf\xbd\xef\xbf\xbd");  // U+FFFD twice
+}
+
+TEST(SnapshotView, ExchangeStringsAreEscapedInThePanel) {
+  AccountState s;
+  s.apply(hostile_order(0));
+  s.apply(hostile_order(1));  // a fill: the recent-fills row
+  SnapshotTracker tracker;
+  tracker.on_fill(hostile_order(1));
+  auto snap = std::make_unique<AccountSnapshot>();
+  fill_snapshot(s, tracker, 1, *snap);
+  ASSERT_EQ(snap->market_count, 1u);
+  ASSERT_EQ(snap->open_orders, 1u);
+  ASSERT_EQ(snap->fill_count, 1u);
+  const std::string view = format_view(*snap, EngineCounters{}, ViewContext{});
+  EXPECT_FALSE(has_control_bytes(view)) << view;
+  // Positions, open orders and fills each show the escaped code.
+  std::size_t rows = 0;
+  for (std::size_t at = view.find("KRW-\\x1b[2J"); at != std::string::npos;
+       at = view.find("KRW-\\x1b[2J", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, 3u) << view;
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // the file was read to its end (bad frames are reported, not fatal); 1 when reading stopped early
 // (a damaged journal record: see fillwire replay --skip-damaged; or a read error); 2 when the file
 // cannot be opened or is not a frame file.
+// Strings from the frames (codes, identifiers, status, server error texts) are printed escaped
+// (safe_text.hpp): a frame cannot drive the terminal.
 
 #include <fmt/core.h>
 
@@ -16,6 +18,7 @@
 #include "fillwire/decoder.hpp"
 #include "fillwire/encoder.hpp"
 #include "fillwire/frame_reader.hpp"
+#include "fillwire/safe_text.hpp"
 
 namespace fillwire::cli {
 namespace {
@@ -30,9 +33,9 @@ struct DecodeOptions {
 std::string describe(const OrderEvent& e) {
   std::string s =
       fmt::format("{:<9} {} {:<6} {:<9} {} price={} vol={} exec={}/{} funds={} fee={} tc={}",
-                  e.code.view(), to_string(e.ask_bid), to_string(e.order_type), to_string(e.state),
-                  e.uuid.to_string(), e.price, e.volume, e.executed_volume, e.remaining_volume,
-                  e.executed_funds, e.paid_fee, e.trades_count);
+                  printable(e.code.view()), to_string(e.ask_bid), to_string(e.order_type),
+                  to_string(e.state), e.uuid.to_string(), e.price, e.volume, e.executed_volume,
+                  e.remaining_volume, e.executed_funds, e.paid_fee, e.trades_count);
   if (e.has(Field::trade_fee)) s += fmt::format(" trade_fee={}", e.trade_fee);
   if (e.has(Field::is_maker)) s += e.is_maker ? " maker" : " taker";
   if (e.has(Field::time_in_force)) s += fmt::format(" tif={}", to_string(e.time_in_force));
@@ -40,7 +43,7 @@ std::string describe(const OrderEvent& e) {
     s += fmt::format(" smp={} prevented={}/{}", to_string(e.smp_type), e.prevented_volume,
                      e.prevented_locked);
   }
-  if (e.has(Field::identifier)) s += fmt::format(" id={}", e.identifier.view());
+  if (e.has(Field::identifier)) s += fmt::format(" id={}", printable(e.identifier.view()));
   s += fmt::format(" ts={}", e.timestamp);
   return s;
 }
@@ -91,10 +94,11 @@ int run_decode(const DecodeOptions& opt) {
     sink->line = n;
     const FrameResult r = decoder.decode(item.data, item.size, EventSink{*sink});
     if (r.kind == FrameKind::status && !r.error) {
-      fmt::print("{:>6}: status {}\n", n, r.status.view());
+      fmt::print("{:>6}: status {}\n", n, printable(r.status.view()));
     } else if (r.kind == FrameKind::error && !r.error) {
-      fmt::print("{:>6}: server error {}: {}{}\n", n, r.server_error.name.view(),
-                 r.server_error.message.view(), r.server_error.truncated ? "..." : "");
+      fmt::print("{:>6}: server error {}: {}{}\n", n, quote_server_text(r.server_error.name.view()),
+                 quote_server_text(r.server_error.message.view()),
+                 r.server_error.truncated ? "..." : "");
     }
     if (r.error) {
       std::string where;

@@ -9,11 +9,14 @@
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "commands.hpp"
 #include "fillwire/auth.hpp"
 #include "fillwire/engine.hpp"
+#include "fillwire/safe_text.hpp"
 #include "live_view.hpp"
+#include "net/url.hpp"
 #include "run_config.hpp"
 
 namespace fillwire::cli {
@@ -27,9 +30,13 @@ int run_monitor(const RunSettings& s) {
   const ViewSource source{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
                           [&engine] { return engine.counters(); }};
   ViewLoop loop;
-  loop.title = fmt::format(
-      "fillwire monitor  {}{}", s.url,
-      s.codes.empty() ? std::string() : fmt::format("  codes {}", fmt::join(s.codes, ",")));
+  std::vector<std::string> codes;
+  for (const std::string& c : s.codes)
+    codes.push_back(printable(c));
+  // The URL was checked (run_config.cpp): no user information; the query is not shown.
+  loop.title =
+      fmt::format("fillwire monitor  {}{}", parse_url(s.url).redacted(),
+                  codes.empty() ? std::string() : fmt::format("  codes {}", fmt::join(codes, ",")));
   loop.duration_s = s.duration_s;
   loop.refresh_ms = s.refresh_ms;
   install_stop_signals();

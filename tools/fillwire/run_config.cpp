@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "fillwire/auth.hpp"
+#include "fillwire/safe_text.hpp"
+#include "net/url.hpp"
 
 namespace fillwire::cli {
 namespace {
@@ -70,6 +72,12 @@ std::map<std::string, Setter> setters(bool demo) {
   };
   m["url"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.url = r.string(n, "url");
+    try {
+      (void)parse_url(s.url);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(
+          fmt::format("{}:{}: `url`: {}", r.path, n.source().begin.line, e.what()));
+    }
   };
   m["codes"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.codes = r.strings(n, "codes");
@@ -153,6 +161,10 @@ std::map<std::string, Setter> setters(bool demo) {
   m["log.path"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.log_path = r.string(n, "log.path");
   };
+  m["log.max_file_mb"] = size("log.max_file_mb", &RunSettings::log_max_file_mb, 1);
+  m["log.keep_files"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.log_keep_files = static_cast<unsigned>(r.integer(n, "log.keep_files", 0, 1000));
+  };
   if (demo) {
     m["demo.rate"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
       s.demo_rate = r.number(n, "demo.rate", 1);
@@ -189,7 +201,7 @@ void load_toml(const std::string& path, RunSettings& s, bool demo) {
     }
     throw std::runtime_error(fmt::format("{}:{}:{}: not valid TOML: {}", path,
                                          e.source().begin.line, e.source().begin.column,
-                                         e.description()));
+                                         quote_server_text(e.description())));
   }
   const auto table = setters(demo);
   const Reader reader{path};
@@ -204,7 +216,8 @@ void load_toml(const std::string& path, RunSettings& s, bool demo) {
           const auto it = table.find(key);
           if (it == table.end()) {
             throw std::runtime_error(fmt::format("{}:{}: unknown key `{}`; known keys: {}", path,
-                                                 node.source().begin.line, key, known_keys(table)));
+                                                 node.source().begin.line, printable(key),
+                                                 known_keys(table)));
           }
           it->second(reader, node, s);
         }
@@ -257,7 +270,14 @@ RunSettings RunFlags::resolve() const {
   if (!config_file_.empty()) load_toml(config_file_, s, demo_);
   const auto given = [this](const char* flag) { return app_->count(flag) > 0; };
   if (!demo_) {
-    if (given("--url")) s.url = flags_.url;
+    if (given("--url")) {
+      s.url = flags_.url;
+      try {
+        (void)parse_url(s.url);
+      } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(std::string("--url: ") + e.what());
+      }
+    }
     if (given("--codes")) s.codes = flags_.codes;
     if (given("--format")) s.format = flags_.format;
     if (given("--ca-file")) s.ca_file = flags_.ca_file;
@@ -303,6 +323,8 @@ EngineConfig engine_config(const RunSettings& s) {
     c.journal = j;
   }
   c.log_path = s.log_path;
+  c.log_max_file_bytes = s.log_max_file_mb << 20;
+  c.log_keep_files = s.log_keep_files;
   c.snapshot_interval = std::chrono::milliseconds(s.refresh_ms);
   return c;
 }

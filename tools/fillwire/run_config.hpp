@@ -12,7 +12,7 @@
 //   [ring]    capacity = 4096                            (power of two)
 //   [account] open_orders, completed_orders, markets, history
 //   [journal] path = "run.fwj", max_file_mb = 256, keep_files = 4
-//   [log]     path = "fillwire.log"
+//   [log]     path = "fillwire.log", max_file_mb = 64, keep_files = 4   (rotated by size)
 //   [demo]    rate = 1000, seed = 7, faults = "all"      (demo only: all, stream or none)
 // Thread contract: cold path, main thread.
 
@@ -48,6 +48,8 @@ struct RunSettings {
   std::size_t journal_max_file_mb = 256;
   unsigned journal_keep_files = 4;
   std::string log_path;
+  std::size_t log_max_file_mb = 64;  // the human log rotates at this size
+  unsigned log_keep_files = 4;       // rotated logs kept (fillwire.1.log, ...)
   // [live]: the connection's bounds and deadlines (LiveConfig's defaults unless set).
   LiveConfig live;
   double demo_rate = 1000;

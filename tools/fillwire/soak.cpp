@@ -51,6 +51,8 @@
 
 #include "fillwire/auth.hpp"
 #include "fillwire/engine.hpp"
+#include "fillwire/safe_text.hpp"
+#include "net/url.hpp"
 #include "verify.hpp"
 
 #ifdef FILLWIRE_SOAK_COUNT_ALLOCATIONS
@@ -152,30 +154,13 @@ int threads() {
 
 // ---- the simulator's ground truth over plain HTTP (same port; TLS is optional there) -----------
 
-struct HostPort {
-  std::string host;
-  std::string port;
-};
-
-HostPort host_port(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) throw std::runtime_error("--url needs ws:// or wss://");
-  const auto start = scheme + 3;
-  const auto end = url.find('/', start);
-  const std::string authority = url.substr(start, end - start);
-  const auto colon = authority.rfind(':');
-  if (colon == std::string::npos)
-    throw std::runtime_error("--url needs an explicit port (upbit-sim prints it)");
-  return {authority.substr(0, colon), authority.substr(colon + 1)};
-}
-
-std::string http_get(const HostPort& where, const std::string& target) {
+std::string http_get(const Url& where, const std::string& target) {
   asio::io_context ioc;
   asio::ip::tcp::resolver resolver(ioc);
   asio::ip::tcp::socket socket(ioc);
   asio::connect(socket, resolver.resolve(where.host, where.port));
   http::request<http::empty_body> req{http::verb::get, target, 11};
-  req.set(http::field::host, where.host);
+  req.set(http::field::host, where.host_header());
   req.set(http::field::connection, "close");
   http::write(socket, req);
   beast::flat_buffer buffer;
@@ -190,7 +175,7 @@ std::string http_get(const HostPort& where, const std::string& target) {
   return std::move(parser.get().body());
 }
 
-std::uint64_t events_generated(const HostPort& where) {
+std::uint64_t events_generated(const Url& where) {
   return nlohmann::json::parse(http_get(where, "/sim/truth?orders=false"))
       .at("events")
       .get<std::uint64_t>();
@@ -294,8 +279,8 @@ double mib(long kib) {
 }
 
 int run(const Settings& s) {
-  const HostPort sim = host_port(s.url);
-  const bool tls = s.url.rfind("wss://", 0) == 0;
+  const Url sim = parse_url(s.url);
+  const bool tls = sim.tls;
   const int base_fds = open_fds();
   const int base_threads = threads();
   const long base_rss = rss_kib();
@@ -384,7 +369,8 @@ int run(const Settings& s) {
       try {
         sim_events = events_generated(sim);
       } catch (const std::exception& e) {
-        fmt::print(stderr, "fillwire-soak: cannot read the simulator's progress: {}\n", e.what());
+        fmt::print(stderr, "fillwire-soak: cannot read the simulator's progress: {}\n",
+                   quote_server_text(e.what()));
       }
       const long rss = rss_kib();
       const int fds = open_fds();
@@ -557,7 +543,7 @@ int run(const Settings& s) {
   try {
     diff = sim::differences(http_get(sim, "/sim/truth"), engine->account());
   } catch (const std::exception& e) {
-    diff = std::string("cannot read the ground truth: ") + e.what() + "\n";
+    diff = "cannot read the ground truth: " + quote_server_text(e.what()) + "\n";
   }
   fmt::print("  truth        state equals exchange ground truth: {}\n{}",
              diff.empty() ? "yes" : "no", diff);

@@ -8,7 +8,8 @@
 //   control_code(e)   the ControlCode (stored in `trades_count`)
 //   e.timestamp       wall-clock ms when it happened
 //   e.executed_volume a count that goes with the code (e.g. orders applied by a resync)
-//   e.identifier      a short reason text ("connect refused", server error name, ...), cut to fit
+//   e.identifier      a short reason text ("connect refused", server error name, ...), cut to fit;
+//                     it may hold the server's bytes: print it through printable() (safe_text.hpp)
 
 #include <cstdint>
 #include <string_view>

@@ -30,7 +30,8 @@
 // connected(), snapshot() and running() from any thread. account() and strategy() only after stop()
 // returned (before that they belong to the strategy thread). The destructor stops the engine.
 // Secrets: the credentials go to the signer only; no notice, log line or journal record holds a key
-// or a token.
+// or a token. Every human log line is one line (safe_text.hpp: one_line): control bytes escaped,
+// tokens and the access key redacted, capped at kLogLineCap bytes.
 
 #include <atomic>
 #include <chrono>
@@ -61,7 +62,12 @@ struct EngineConfig {
   AccountConfig account;
   std::optional<JournalConfig> journal;  // raw frames, notices and summaries; none when empty
   std::string log_path;                  // human log file (appended); empty: no file
-  bool log_to_stderr = false;            // also write the human log to stderr
+  // The human log rotates by size: past log_max_file_bytes it becomes <name>.1.<ext> (the older
+  // ones move up, the oldest beyond log_keep_files is deleted), so it never takes more than about
+  // (log_keep_files + 1) * log_max_file_bytes on disk.
+  std::size_t log_max_file_bytes = std::size_t{64} << 20;
+  std::size_t log_keep_files = 4;
+  bool log_to_stderr = false;                         // also write the human log to stderr
   std::chrono::milliseconds snapshot_interval{250};   // how often a fresh snapshot is asked for
   std::chrono::milliseconds summary_interval{10000};  // summaries to the journal and the log
 };
@@ -71,6 +77,9 @@ struct EngineCounters {
   PipelineCounters pipeline;
   JournalCounters journal;      // zero without a journal
   std::uint64_t snapshots = 0;  // snapshots received from the strategy thread
+  // Human log lines whose text had to be escaped, cut or redacted before writing (a notice
+  // carrying server text with control bytes, a token or the access key).
+  std::uint64_t log_lines_escaped = 0;
   bool connected = false;
 };
 
@@ -95,7 +104,8 @@ class EngineRuntime {
 
   bool snapshot(AccountSnapshot& out) const;
   EngineCounters counters() const;
-  void log(std::string_view line);  // cold; any thread
+  // Cold; any thread. Written as one line (safe_text.hpp: one_line), as notices are.
+  void log(std::string_view line);
 
  private:
   struct Impl;

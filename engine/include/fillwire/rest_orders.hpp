@@ -11,7 +11,8 @@
 // GET /v1/order also gives the order's trades[]: trade_events() turns them into the `trade` events
 // the stream would have sent, so a resync can apply missed fills one by one in trade-time order.
 //
-// Cold path (it allocates); any thread. Bad input gives an error naming the order and field.
+// Cold path (it allocates); any thread. Bad input gives an error naming the order and field; an
+// error answer's name and message are quoted with quote_server_text (capped, escaped, redacted).
 
 #include <cstdint>
 #include <string>

@@ -84,25 +84,38 @@ Credentials credentials_from_file(const std::string& path) {
   if (!in) throw std::runtime_error("key file '" + path + "' cannot be read");
   Credentials c;
   std::string line;
+  std::string name;
+  // The line and its name are wiped on every way out, an error included.
+  struct Wipe {
+    std::string* a;
+    std::string* b;
+    ~Wipe() {
+      OPENSSL_cleanse(a->data(), a->size());
+      OPENSSL_cleanse(b->data(), b->size());
+    }
+  } wipe{&line, &name};
+  // Errors name the line by its number only: a malformed line may hold a key anywhere in it
+  // (a missing '=', a pasted value, a name run into its value).
+  const auto malformed = [&](int number, const char* why) {
+    return std::runtime_error("key file '" + path + "' line " + std::to_string(number) + ": " +
+                              why + " (the line's text is not shown: it may hold a key)");
+  };
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    line = trim(line);
+    line = trim(std::move(line));
     if (line.empty() || line[0] == '#') continue;
     const auto eq = line.find('=');
-    if (eq == std::string::npos) {
-      throw std::runtime_error("key file '" + path + "' line " + std::to_string(number) +
-                               ": expected NAME=VALUE");
-    }
-    const std::string name = trim(line.substr(0, eq));
+    if (eq == std::string::npos) throw malformed(number, "expected NAME=VALUE");
+    name = trim(line.substr(0, eq));
     std::string value = trim(line.substr(eq + 1));
     if (name == "UPBIT_ACCESS_KEY") {
       c.access_key = std::move(value);
     } else if (name == "UPBIT_SECRET_KEY") {
       c.secret_key = Secret(std::move(value));
     } else {
-      throw std::runtime_error("key file '" + path + "' line " + std::to_string(number) +
-                               ": unknown name '" + name + "'");
+      OPENSSL_cleanse(value.data(), value.size());
+      throw malformed(number, "expected UPBIT_ACCESS_KEY=... or UPBIT_SECRET_KEY=...");
     }
     OPENSSL_cleanse(line.data(), line.size());
   }

@@ -35,6 +35,7 @@
 #include "fillwire/control_event.hpp"
 #include "fillwire/encoder.hpp"
 #include "fillwire/journal.hpp"
+#include "fillwire/safe_text.hpp"
 #include "frame_hold.hpp"
 #include "live_counters.hpp"
 #include "order_tracker.hpp"
@@ -55,6 +56,12 @@ using tcp = asio::ip::tcp;
 using namespace net;  // NOLINT: this file is the net stage's front door
 
 namespace {
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  (void)asio::ip::make_address(host, ec);
+  return !ec;
+}
 
 // SNI: OpenSSL's SSL_set_tlsext_host_name is a macro with a C cast; this is the call it makes.
 bool set_sni(SSL* ssl, const std::string& host) {
@@ -140,7 +147,7 @@ struct LiveSource::Impl final : ResyncHost {
 
   // Clocks: the local wall clock, refreshed every tick (the bounds are tens of seconds).
   std::int64_t wall_now_ms = 0;
-  std::int64_t last_event_ms = -1;   // the newest plausible exchange time seen on the stream
+  std::int64_t last_event_ms = -1;  // the newest plausible exchange time seen on the stream
   // When the state was last whole: the loss of the last whole connection, by the local clock or
   // the newest plausible exchange time then, whichever is later (-1 before any).
   std::int64_t whole_until_ms = -1;
@@ -211,7 +218,11 @@ struct LiveSource::Impl final : ResyncHost {
     tls_ctx.set_verify_mode(ssl::verify_peer);
   }
 
-  void say(const std::string& text) {
+  // Every notice is one line, capped, with tokens and the access key redacted, whatever server
+  // text it quotes (the quoting itself is done where the text is taken in).
+  void say(const std::string& raw) {
+    const std::string_view secrets[] = {creds.access_key};
+    const std::string text = one_line(raw, kLogLineCap, secrets);
     if (notice_fn) notice_fn(text);
     if (journal != nullptr) {
       (void)journal->record(JournalKind::notice, text.data(), text.size(), now_steady_ns());
@@ -290,8 +301,10 @@ struct LiveSource::Impl final : ResyncHost {
     // Small frames, latency first: no Nagle delay on our subscribe and pongs.
     with_ws([](auto& ws) { beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true)); });
     if (!secure) return on_tls({});
-    // SNI: the server picks its certificate by name; verification checks that name too.
-    if (!set_sni(secure->next_layer().native_handle(), ws_url.host)) {
+    // SNI: the server picks its certificate by name (not for an IP literal, which SNI does not
+    // carry); verification checks that name or address too.
+    if (!is_ip_literal(ws_url.host) &&
+        !set_sni(secure->next_layer().native_handle(), ws_url.host)) {
       return fail("tls", "cannot set the server name (SNI)");
     }
     if (!cfg.insecure)

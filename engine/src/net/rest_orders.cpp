@@ -1,5 +1,7 @@
 #include "fillwire/rest_orders.hpp"
 
+#include "fillwire/safe_text.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -207,7 +209,11 @@ bool parse_iso8601_ms(std::string_view s, std::int64_t& out) noexcept {
 
 namespace {
 
-// An {"error":{...}} answer as text, or empty.
+// Server error names are short words ("jwt_verification"); anything longer is cut.
+constexpr std::size_t kErrorNameCap = 64;
+
+// An {"error":{...}} answer as text, or empty. The server's words are quoted (safe_text.hpp):
+// capped, escaped, tokens redacted, since this text goes into notices and the log.
 std::string server_error(simdjson::dom::element root) {
   simdjson::dom::object err;
   if (root["error"].get_object().get(err) != simdjson::SUCCESS) return {};
@@ -215,7 +221,8 @@ std::string server_error(simdjson::dom::element root) {
   std::string_view message;
   if (err["name"].get_string().get(name) != simdjson::SUCCESS) name = "unknown";
   if (err["message"].get_string().get(message) != simdjson::SUCCESS) message = {};
-  return "server error " + std::string(name) + ": " + std::string(message);
+  return "server error " + quote_server_text(name, kErrorNameCap) + ": " +
+         quote_server_text(message);
 }
 
 bool read_trade(simdjson::dom::object obj, std::size_t index, RestTrade& t, std::string& error) {

@@ -116,8 +116,11 @@ struct RestSession::Impl {
     check("resolve", resolved);
     if (url.tls) {
       secure.emplace(io, tls);
-      if (SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                   const_cast<char*>(url.host.c_str())) != 1) {
+      boost::system::error_code not_ip;
+      (void)asio::ip::make_address(url.host, not_ip);
+      // SNI carries names only: none for an IP literal.
+      if (not_ip && SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                             TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())) != 1) {
         throw std::runtime_error("REST: cannot set the server name (SNI)");
       }
       if (s.verify_host) secure->set_verify_callback(ssl::host_name_verification(url.host));

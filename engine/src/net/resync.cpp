@@ -111,8 +111,9 @@ class Conversation {
                                               std::int64_t as_of) {
     RestParseResult parsed = parse_rest_orders(a.body, as_of);
     if (a.status != 200 || !parsed.ok()) {
+      // parsed.error quotes the exchange's error name and message (capped, escaped, redacted).
       throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
-                               (a.status != 200 || parsed.ok() ? "" : ": " + parsed.error));
+                               (parsed.ok() ? "" : ": " + parsed.error));
     }
     return std::move(parsed.orders);
   }
@@ -189,8 +190,7 @@ class Conversation {
     const RestOrderTrades r = parse_rest_order_trades(a.body, req_.as_of_ms);
     TradeEventsResult t;
     if (a.status != 200 || !r.ok()) {
-      t.error =
-          "HTTP " + std::to_string(a.status) + (a.status != 200 || r.ok() ? "" : ": " + r.error);
+      t.error = "HTTP " + std::to_string(a.status) + (r.ok() ? "" : ": " + r.error);
     } else {
       t = trade_events(r);
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "fillwire/fill_window.hpp"
+#include "subscription.hpp"
 
 namespace fillwire::net {
 
@@ -148,6 +149,13 @@ std::optional<ResyncBound> ClosedListing::on_page(std::span<const OrderEvent> pa
       // A full page within one second: ask it again per market (then per state).
       std::vector<std::string> markets = codes_;
       for (const std::string& m : orders.markets()) {
+        // A code the exchange sent goes into a query only if it is a market code: anything else
+        // could change the query. Its orders of that second are beyond reach, and said so.
+        if (!valid_market_code(m)) {
+          unreachable = "orders created in the second at " + std::to_string(start_) +
+                        " ms in a market whose code cannot be queried";
+          continue;
+        }
         if (std::find(markets.begin(), markets.end(), m) == markets.end()) markets.push_back(m);
       }
       for (const std::string& m : markets)

@@ -4,18 +4,25 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "fillwire/safe_text.hpp"
+
 namespace fillwire::net {
+
+bool valid_market_code(std::string_view code) noexcept {
+  const auto dash = code.find('-');
+  return dash != std::string_view::npos && dash > 0 && dash + 1 < code.size() &&
+         code.find('-', dash + 1) == std::string_view::npos &&
+         code.size() <= MarketCode::kCapacity && std::all_of(code.begin(), code.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+         });
+}
 
 std::string checked_code(std::string code) {
   std::transform(code.begin(), code.end(), code.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  const auto dash = code.find('-');
-  const bool ok = dash != std::string::npos && dash > 0 && dash + 1 < code.size() &&
-                  code.size() <= MarketCode::kCapacity &&
-                  std::all_of(code.begin(), code.end(), [](char c) {
-                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-                  });
-  if (!ok) throw std::invalid_argument("market code '" + code + "' is not of the form KRW-BTC");
+  if (!valid_market_code(code)) {
+    throw std::invalid_argument("market code '" + printable(code) + "' is not of the form KRW-BTC");
+  }
   return code;
 }
 

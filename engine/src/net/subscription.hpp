@@ -8,6 +8,9 @@
 
 namespace fillwire::net {
 
+// QUOTE-BASE: upper case letters and digits, one dash inside, at most MarketCode's capacity.
+[[nodiscard]] bool valid_market_code(std::string_view code) noexcept;
+
 // Market codes are QUOTE-BASE in upper case (PROTOCOL.md §3); anything else is refused here,
 // before the exchange would answer with an error frame. Throws std::invalid_argument.
 std::string checked_code(std::string code);

@@ -6,19 +6,38 @@
 
 #include <fmt/format.h>
 #include <spdlog/logger.h>
-#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <thread>
 
+#include "fillwire/safe_text.hpp"
 #include "fillwire/snapshot_view.hpp"
 #include "fillwire/thread_util.hpp"
+#include "net/url.hpp"
 
 namespace fillwire::detail {
 
 struct EngineRuntime::Impl {
   std::shared_ptr<spdlog::logger> logger;
+  std::string access_key;  // redacted from every log line (a server may echo it)
+  std::atomic<std::uint64_t> lines_escaped{0};
+
+  // Every line of the human log goes through here: one line, whatever the text holds. Never
+  // throws (the housekeeping thread's loop is noexcept): out of memory drops the entry, saying so.
+  void write(spdlog::level::level_enum level, std::string_view text) noexcept {
+    try {
+      const std::array<std::string_view, 1> secrets{access_key};
+      const std::string line = one_line(text, kLogLineCap, secrets);
+      if (line != text) lines_escaped.fetch_add(1, std::memory_order_relaxed);  // a statistic only
+      logger->log(level, "{}", line);
+    } catch (const std::exception&) {
+      logger->log(spdlog::level::err, "a log entry was dropped: out of memory");
+    }
+  }
 
   mutable std::mutex mutex;  // guards everything below (cold threads only)
   std::condition_variable wake;
@@ -36,11 +55,17 @@ struct EngineRuntime::Impl {
 
 namespace {
 
+// The smallest rotation size accepted: a few lines of the log.
+constexpr std::size_t kMinLogFileBytes = 4096;
+// spdlog refuses more than 200,000 rotated files; the journal's key allows 1000.
+constexpr std::size_t kMaxLogKeepFiles = 1000;
+
 std::shared_ptr<spdlog::logger> make_logger(const EngineConfig& config) {
   std::vector<spdlog::sink_ptr> sinks;
   if (!config.log_path.empty()) {
     try {
-      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.log_path));
+      sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+          config.log_path, config.log_max_file_bytes, config.log_keep_files));
     } catch (const spdlog::spdlog_ex& e) {
       throw std::runtime_error("cannot open the log file " + config.log_path + ": " + e.what() +
                                " (check the directory exists and is writable, or change log_path)");
@@ -61,7 +86,27 @@ EngineRuntime::EngineRuntime(const EngineConfig& config, Credentials credentials
   config_.account.validate();
   if (config_.snapshot_interval.count() <= 0)
     throw std::invalid_argument("snapshot_interval must be positive");
+  if (config_.log_max_file_bytes < kMinLogFileBytes)
+    throw std::invalid_argument("log_max_file_bytes must be at least " +
+                                std::to_string(kMinLogFileBytes));
+  if (config_.log_keep_files > kMaxLogKeepFiles)
+    throw std::invalid_argument("log_keep_files must be at most " +
+                                std::to_string(kMaxLogKeepFiles));
+  // The URLs are checked before anything is opened; an error never quotes them (url.hpp).
+  try {
+    (void)parse_url(config_.live.url);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("live.url: ") + e.what());
+  }
+  if (!config_.live.rest_url.empty()) {
+    try {
+      (void)parse_url(config_.live.rest_url);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("live.rest_url: ") + e.what());
+    }
+  }
   impl_->latest = std::make_unique<AccountSnapshot>();
+  impl_->access_key = credentials.access_key;
   impl_->logger = make_logger(config_);
   if (config_.journal) {
     journal_ = std::make_unique<Journal>(*config_.journal);
@@ -90,14 +135,19 @@ EngineRuntime::~EngineRuntime() {
 }
 
 void EngineRuntime::log(std::string_view line) {
-  impl_->logger->info("{}", line);
+  impl_->write(spdlog::level::info, line);
 }
 
 void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings) {
   for (const std::string& w : warnings)
-    impl_->logger->warn("{}", w);
-  impl_->logger->info("engine started: {}{}", config_.live.url,
-                      config_.journal ? ", journal " + config_.journal->path : std::string());
+    impl_->write(spdlog::level::warn, w);
+  std::string started = "engine started: " + parse_url(config_.live.url).redacted();
+  if (config_.journal) started += ", journal " + config_.journal->path;
+  if (!config_.log_path.empty()) {
+    started += fmt::format(", log rotated at {} bytes, {} kept", config_.log_max_file_bytes,
+                           config_.log_keep_files);
+  }
+  impl_->write(spdlog::level::info, started);
   impl_->started = std::chrono::steady_clock::now();
   impl_->last_summary = impl_->started;
   impl_->thread = std::thread([this] { run(); });
@@ -124,6 +174,7 @@ EngineCounters EngineRuntime::counters() const {
   c.live = source_->counters();
   c.connected = source_->connected();
   if (journal_) c.journal = journal_->counters();
+  c.log_lines_escaped = impl_->lines_escaped.load(std::memory_order_relaxed);
   std::lock_guard lock(impl_->mutex);
   c.snapshots = impl_->snapshots;
   return c;
@@ -138,7 +189,7 @@ void EngineRuntime::run() noexcept {
       notices.swap(impl_->notices);
     }
     for (const std::string& n : notices)
-      impl_->logger->info("{}", n);
+      impl_->write(spdlog::level::info, n);
   };
   auto summary = std::make_unique<AccountSnapshot>();
   for (;;) {
@@ -160,7 +211,7 @@ void EngineRuntime::run() noexcept {
         impl_->last_summary = now;
         impl_->last_summary_events = summary->order_events;
         const EngineCounters c = counters();
-        impl_->logger->info("{}", format_line(*summary, c, rate));
+        impl_->write(spdlog::level::info, format_line(*summary, c, rate));
         if (cold_journal_ != nullptr) {
           ViewContext context;
           context.title = "summary";
@@ -173,7 +224,7 @@ void EngineRuntime::run() noexcept {
       }
     } catch (const std::exception& e) {
       // Out of memory while formatting: the summary is skipped, the engine goes on.
-      impl_->logger->error("housekeeping: {}", e.what());
+      impl_->write(spdlog::level::err, std::string("housekeeping: ") + e.what());
     }
   }
   write_notices();
@@ -197,7 +248,7 @@ void EngineRuntime::finish() {
       notices.swap(impl_->notices);
     }
     for (const std::string& n : notices)
-      impl_->logger->info("{}", n);
+      impl_->write(spdlog::level::info, n);
   }
   auto final_snapshot = std::make_unique<AccountSnapshot>();
   if (snapshot(*final_snapshot)) {
@@ -206,7 +257,7 @@ void EngineRuntime::finish() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - impl_->started).count();
     const double rate =
         seconds > 0 ? static_cast<double>(final_snapshot->order_events) / seconds : 0.0;
-    impl_->logger->info("final: {}", format_line(*final_snapshot, c, rate));
+    impl_->write(spdlog::level::info, "final: " + format_line(*final_snapshot, c, rate));
     if (cold_journal_ != nullptr) {
       ViewContext context;
       context.title = "final summary";
@@ -216,7 +267,7 @@ void EngineRuntime::finish() {
       (void)cold_journal_->record(JournalKind::summary, text.data(), text.size(), now_steady_ns());
     }
   }
-  impl_->logger->info("engine stopped");
+  impl_->write(spdlog::level::info, "engine stopped");
   if (journal_) journal_->flush();
   impl_->logger->flush();
 }

@@ -8,6 +8,7 @@
 
 #include "fillwire/account_summary.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/safe_text.hpp"
 
 namespace fillwire {
 namespace {
@@ -85,9 +86,9 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
     net += p.realized_net;
     fees += p.fees_paid;
     fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12} {:>16} {:>16}\n",
-                   p.market.view(), format_amount(p.base_volume), krw(p.avg_cost_gross()),
-                   krw(p.realized_gross), krw(p.realized_net), krw(p.fees_paid),
-                   krw(p.bought_notional), krw(p.sold_notional));
+                   printable(p.market.view()), format_amount(p.base_volume),
+                   krw(p.avg_cost_gross()), krw(p.realized_gross), krw(p.realized_net),
+                   krw(p.fees_paid), krw(p.bought_notional), krw(p.sold_notional));
   }
   if (s.market_count > s.markets_shown())
     fmt::format_to(it, "  ... {} more markets\n", s.market_count - s.markets_shown());
@@ -109,8 +110,8 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
   for (std::size_t i = 0; i < open_rows; ++i) {
     const SnapshotOrder& o = s.open[i];
     fmt::format_to(it, "  {:<10} {:<3} {:<6} {:<5} price {:>14}  volume {:>14}  executed {:>14}\n",
-                   o.code.view(), to_string(o.side), to_string(o.order_type), to_string(o.state),
-                   format_amount(o.price), format_amount(o.volume),
+                   printable(o.code.view()), to_string(o.side), to_string(o.order_type),
+                   to_string(o.state), format_amount(o.price), format_amount(o.volume),
                    format_amount(o.executed_volume));
   }
   const std::size_t fill_rows = std::min(s.fill_count, context.max_fills);
@@ -118,7 +119,7 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
   for (std::size_t i = 0; i < fill_rows; ++i) {
     const SnapshotFill& f = s.fills[i];
     fmt::format_to(it, "  {}  {:<10} {:<3} {:>14} x {:<14} fee {:>10}  {}\n", hms(f.trade_ts),
-                   f.code.view(), to_string(f.side), format_amount(f.price),
+                   printable(f.code.view()), to_string(f.side), format_amount(f.price),
                    format_amount(f.volume), format_amount(f.fee), f.maker ? "maker" : "taker");
   }
   return out;

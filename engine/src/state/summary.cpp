@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fillwire/safe_text.hpp"
+
 namespace fillwire {
 namespace {
 
@@ -177,7 +179,7 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
   if (markets > 0) {
     std::vector<std::string> header{"figure"};
     for (std::uint16_t m = 0; m < markets; ++m)
-      header.emplace_back(state.market_code(m));
+      header.emplace_back(printable(state.market_code(m)));
     std::vector<Row> rows;
     auto add = [&](std::string label, double Position::*field) {
       Row r{std::move(label), {}};
@@ -212,7 +214,7 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
     std::vector<std::string> header{"figure"};
     std::vector<ExecutionStats> columns;
     for (std::uint16_t m = 0; m < markets; ++m) {
-      header.emplace_back(state.market_code(m));
+      header.emplace_back(printable(state.market_code(m)));
       columns.push_back(state.stats_at(m));
     }
     header.emplace_back("total");
@@ -250,10 +252,10 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
     for (std::size_t i = 0; i < shown; ++i) {
       const Order& o = orders.open(i);
       rows.push_back(Row{o.uuid.to_string(),
-                         {std::string(o.code.view()), std::string(to_string(o.side)),
+                         {printable(o.code.view()), std::string(to_string(o.side)),
                           std::string(to_string(o.order_type)), std::string(to_string(o.state)),
                           format_amount(o.price), format_amount(o.volume),
-                          format_amount(o.executed_volume), std::string(o.identifier.view())}});
+                          format_amount(o.executed_volume), printable(o.identifier.view())}});
     }
     print_table(out, header, rows);
     if (shown < orders.open_size())
@@ -338,7 +340,9 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
   for (const auto& [name, value] : counter_list(state.counters()))
     counters[std::string(name)] = value;
   j["counters"] = std::move(counters);
-  return j.dump(indent);
+  // JSON escapes control characters itself; text that is not UTF-8 is replaced (U+FFFD) rather
+  // than thrown on.
+  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace fillwire
