@@ -65,6 +65,10 @@ class AccountState {
 
   // An open or kept completed order, or nullptr.
   [[nodiscard]] const Order* find_order(const Uuid& id) const noexcept { return orders_.find(id); }
+  // The open or kept completed order whose client identifier is `whole` (the full text; a long
+  // identifier, cut in the events, is matched by its hash: ClientId), or nullptr. Scans every
+  // order kept (O(open + completed)); no allocation.
+  [[nodiscard]] const Order* find_by_identifier(std::string_view whole) const noexcept;
   [[nodiscard]] std::size_t open_order_count() const noexcept { return orders_.open_size(); }
   [[nodiscard]] const Order& open_order(std::size_t i) const noexcept { return orders_.open(i); }
   template <class F>

@@ -22,7 +22,9 @@
 //                    "evictions", "refused"},
 //     "open_orders": [{"uuid", "market", "side", "order_type", "state", "price", "volume",
 //                      "executed_volume", "executed_funds", "paid_fee", "trades_count",
-//                      "identifier"}, ...],
+//                      "identifier", "identifier_cut"[, "identifier_hash"]}, ...],
+//                    (a cut identifier: the part kept, and the FNV-1a 64 hash of the whole as
+//                    16 hex digits; client_id.hpp)
 //     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "not_order",
 //                    "table_full", "market_full", "orders_created", "created_mid_life",
 //                    "gaps_healed", "trades_healed", "after_terminal", "terminal_regressions",

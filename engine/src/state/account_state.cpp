@@ -69,6 +69,19 @@ std::uint16_t AccountState::market_index(std::string_view code) const noexcept {
   return markets_.find(c);
 }
 
+const Order* AccountState::find_by_identifier(std::string_view whole) const noexcept {
+  if (whole.empty()) return nullptr;
+  ClientId key;
+  key.assign(whole);  // hashed once; == compares the hash when the identifier is cut
+  for (std::size_t i = 0; i < orders_.open_size(); ++i) {
+    if (orders_.open(i).identifier == key) return &orders_.open(i);
+  }
+  for (std::size_t i = 0; i < orders_.completed_size(); ++i) {
+    if (orders_.completed(i).identifier == key) return &orders_.completed(i);
+  }
+  return nullptr;
+}
+
 ExecutionStats AccountState::total_stats() const noexcept {
   ExecutionStats total;
   for (std::size_t m = 0; m < markets_.size(); ++m)

@@ -143,6 +143,11 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"fills_out_of_place", c.fills_out_of_place}};
 }
 
+// A cut identifier (over 45 bytes, ClientId) shows the part kept and says it was cut.
+std::string identifier_text(const ClientId& id) {
+  return id.cut() ? std::string(id.view()) + "..." : std::string(id.view());
+}
+
 std::string_view smp_name(std::size_t i) {
   return i == 0 ? std::string_view{"unknown"} : kSmpTypeNames[i];
 }
@@ -253,7 +258,7 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
                          {std::string(o.code.view()), std::string(to_string(o.side)),
                           std::string(to_string(o.order_type)), std::string(to_string(o.state)),
                           format_amount(o.price), format_amount(o.volume),
-                          format_amount(o.executed_volume), std::string(o.identifier.view())}});
+                          format_amount(o.executed_volume), identifier_text(o.identifier)}});
     }
     print_table(out, header, rows);
     if (shown < orders.open_size())
@@ -330,7 +335,11 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
                         {"executed_funds", o.executed_funds},
                         {"paid_fee", o.paid_fee},
                         {"trades_count", o.trades_count},
-                        {"identifier", std::string(o.identifier.view())}});
+                        {"identifier", std::string(o.identifier.view())},
+                        {"identifier_cut", o.identifier.cut()}});
+    if (o.identifier.cut()) {
+      open.back()["identifier_hash"] = fmt::format("{:016x}", o.identifier.hash());
+    }
   }
   j["open_orders"] = std::move(open);
 
