@@ -365,3 +365,46 @@ TEST_F(AccountStateRules, HistoryKeepsTheLastEventsWithTheirOutcome) {
 
 }  // namespace
 }  // namespace fillwire
+
+namespace fillwire {
+namespace {
+
+// A long identifier (16 Korean syllables, 48 bytes) is cut in the events, yet the order is found
+// by its full text, from the stream's event and from a REST resync's alike, and not by the part
+// kept or by another identifier sharing it.
+TEST(AccountState, OrdersAreFoundByALongIdentifierThroughItsHash) {
+  const std::string whole =
+      "\xea\xb0\x80\xeb\x82\x98\xeb\x8b\xa4\xeb\x9d\xbc\xeb\xa7\x88"
+      "\xeb\xb0\x94\xec\x82\xac\xec\x95\x84\xec\x9e\x90\xec\xb0\xa8"
+      "\xec\xb9\xb4\xed\x83\x80\xed\x8c\x8c\xed\x95\x98\xea\xb0\x80"
+      "\xeb\x82\x98";
+  const std::string sibling = whole.substr(0, 45) + "\xeb\x8b\xa4";  // same first 45 bytes
+  const std::string json = test::read_file("myorder-trade-default.json");
+  Decoder d;
+  OrderEvent streamed;
+  const std::string with_long = json.substr(0, json.find("\"test-1\"")) + '"' + whole + '"' +
+                                json.substr(json.find("\"test-1\"") + 8);
+  ASSERT_TRUE(test::decode_one(d, with_long, streamed).error.ok());
+  ASSERT_TRUE(streamed.identifier.cut());
+
+  AccountState s(small_config());
+  s.apply(streamed);
+  const Order* o = s.find_by_identifier(whole);
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->uuid, streamed.uuid);
+  EXPECT_TRUE(o->identifier.cut());
+  EXPECT_EQ(s.find_by_identifier(o->identifier.view()), nullptr);  // the part kept is not it
+  EXPECT_EQ(s.find_by_identifier(sibling), nullptr);
+  EXPECT_EQ(s.find_by_identifier("test-1"), nullptr);
+
+  // The same order's identifier as a REST resync parses it compares equal.
+  ClientId from_rest{};
+  from_rest.assign(whole);
+  EXPECT_EQ(o->identifier, from_rest);
+  EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ull);  // FNV-1a 64 reference values
+  EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(fnv1a64("foobar"), 0x85944171f73967e8ull);
+}
+
+}  // namespace
+}  // namespace fillwire

@@ -293,8 +293,6 @@ INSTANTIATE_TEST_SUITE_P(
                 Field::ask_bid},
         BadCase{"long_code", replace(kGood, "KRW-BTC", "KRW-ABCDEFGHIJKLMNOP"),
                 DecodeErrc::too_long, Field::code},
-        BadCase{"long_identifier", with(",\"identifier\":\"" + std::string(46, 'x') + "\""),
-                DecodeErrc::too_long, Field::identifier},
         BadCase{"empty_object", "{}", DecodeErrc::unknown_frame, Field::none},
         BadCase{"array_of_one", "[" + kGood + "]", DecodeErrc::unexpected_list, Field::none},
         BadCase{"scalar", "42", DecodeErrc::not_an_object, Field::none},
@@ -407,6 +405,112 @@ TEST(Decoder, ListFrameSkipsBadElementAndKeepsTheRest) {
   EXPECT_EQ(r.error.element, 1u);
   ASSERT_EQ(sink.events.size(), 2u);
   EXPECT_EQ(sink.events[1].trades_count, 2u);
+}
+
+// Whether `s` is well-formed UTF-8 (RFC 3629 lead and continuation bytes; a test helper, so
+// overlong forms and surrogates are not looked for: the decoder validated the whole text).
+bool whole_utf8_characters(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80           ? 1
+                          : (b >> 5) == 0x6  ? 2
+                          : (b >> 4) == 0xE  ? 3
+                          : (b >> 3) == 0x1E ? 4
+                                             : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// 16 Korean syllables: 48 bytes of UTF-8, over the 45 kept whole. Upbit sets no limit.
+const std::string kLongKoreanId =
+    "\xea\xb0\x80\xeb\x82\x98\xeb\x8b\xa4\xeb\x9d\xbc\xeb\xa7\x88\xeb\xb0\x94"
+    "\xec\x82\xac\xec\x95\x84\xec\x9e\x90\xec\xb0\xa8\xec\xb9\xb4\xed\x83\x80"
+    "\xed\x8c\x8c\xed\x95\x98\xea\xb0\x80\xeb\x82\x98";  // 가나다라마바사아자차카타파하가나
+
+// What a cut identifier must be: flagged, hashed whole, and a prefix of whole characters.
+void expect_cut(const ClientId& id, const std::string& whole) {
+  EXPECT_TRUE(id.cut());
+  EXPECT_EQ(id.hash(), fnv1a64(whole));
+  EXPECT_TRUE(id.matches(whole));
+  const std::string_view kept = id.view();
+  EXPECT_EQ(kept.size(), 36u);  // 12 syllables: the 13th would end at byte 39, past the 37 kept
+  EXPECT_EQ(whole.substr(0, kept.size()), kept);
+  EXPECT_TRUE(whole_utf8_characters(kept));
+}
+
+TEST(Decoder, LongIdentifierKeepsTheEventCutHashedAndCounted) {
+  ASSERT_EQ(kLongKoreanId.size(), 48u);
+  const std::string full =
+      replace(read_file("myorder-trade-default.json"), R"("identifier":"test-1")",
+              "\"identifier\":\"" + kLongKoreanId + "\"");
+  const std::string simple = replace(read_file("myorder-trade-simple.json"), R"("id":"test-1")",
+                                     "\"id\":\"" + kLongKoreanId + "\"");
+  for (const bool fast : {true, false}) {
+    for (const std::string& json : {full, simple}) {
+      Decoder d;
+      d.set_fast_path(fast);
+      OrderEvent e{};
+      const auto r = decode_one(d, json, e);
+      ASSERT_TRUE(r.error.ok()) << to_string(r.error.code) << " field "
+                                << field_name(r.error.field);
+      EXPECT_EQ(r.events, 1u);
+      EXPECT_EQ(r.identifiers_cut, 1u);
+      EXPECT_EQ(d.stats().identifiers_cut, 1u);
+      EXPECT_TRUE(e.has(Field::identifier));
+      expect_cut(e.identifier, kLongKoreanId);
+      EXPECT_EQ(e.executed_funds, 44935.32005656603);  // the rest of the event is intact
+    }
+  }
+}
+
+TEST(Decoder, LongIdentifiersInAListFrameAreCutInEachElement) {
+  const auto lines = read_lines("lifecycle-simple.jsonl");
+  std::string json = "[";
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string line = lines[i];
+    const auto at = line.find("\"id\":");
+    EXPECT_NE(at, std::string::npos) << line;
+    if (i % 2 == 0 && at != std::string::npos) {
+      const auto end = line.find(',', at);
+      line = line.substr(0, at) + "\"id\":\"" + kLongKoreanId + "\"" + line.substr(end);
+    }
+    json += (i ? "," : "") + line;
+  }
+  json += "]";
+  Decoder d;
+  VectorSink sink;
+  PaddedFrame f(json);
+  const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+  ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
+  ASSERT_EQ(sink.events.size(), lines.size());
+  const std::uint32_t cut = static_cast<std::uint32_t>((lines.size() + 1) / 2);
+  EXPECT_EQ(r.identifiers_cut, cut);
+  EXPECT_EQ(d.stats().identifiers_cut, cut);
+  for (std::size_t i = 0; i < lines.size(); i += 2)
+    expect_cut(sink.events[i].identifier, kLongKoreanId);
+}
+
+TEST(Decoder, IdentifiersUpToTheCapacityStayWhole) {
+  const std::string id45(45, 'x');
+  const std::string id46(46, 'x');
+  Decoder d;
+  OrderEvent e{};
+  ASSERT_TRUE(decode_one(d, with(",\"identifier\":\"" + id45 + "\""), e).error.ok());
+  EXPECT_FALSE(e.identifier.cut());
+  EXPECT_EQ(e.identifier.view(), id45);
+  EXPECT_EQ(e.identifier.hash(), fnv1a64(id45));
+  ASSERT_TRUE(decode_one(d, with(",\"identifier\":\"" + id46 + "\""), e).error.ok());
+  EXPECT_TRUE(e.identifier.cut());
+  EXPECT_EQ(e.identifier.view(), std::string(37, 'x'));  // ASCII: cut at exactly kCutKeep
+  EXPECT_TRUE(e.identifier.matches(id46));
+  EXPECT_FALSE(e.identifier.matches(std::string(47, 'x')));
+  EXPECT_FALSE(e.identifier.matches(std::string(37, 'x')));
+  EXPECT_EQ(d.stats().identifiers_cut, 1u);
 }
 
 TEST(Decoder, JunkAfterAnObjectPublishesNothing) {

@@ -67,6 +67,31 @@ TEST(Encoder, RoundTripsGeneratedEvents) {
   }
 }
 
+TEST(Encoder, CutIdentifierIsWrittenAsThePartKeptAndTheRestRoundTrips) {
+  std::mt19937_64 rng(3);
+  OrderEvent e = test::random_event(rng);
+  const std::string whole = std::string(40, 'a') + "-" + std::string(20, 'b');  // 61 bytes
+  e.identifier.assign(whole);
+  e.present |= field_bit(Field::identifier);
+  ASSERT_TRUE(e.identifier.cut());
+  Decoder d;
+  for (const auto format : {WireFormat::full, WireFormat::simple}) {
+    const std::string json = encode(e, format);
+    ASSERT_FALSE(json.empty());
+    EXPECT_NE(json.find('"' + std::string(37, 'a') + '"'), std::string::npos) << json;
+    OrderEvent back{};
+    ASSERT_TRUE(decode_one(d, json, back).error.ok()) << json;
+    EXPECT_FALSE(back.identifier.cut());
+    EXPECT_EQ(back.identifier.view(), std::string(37, 'a'));
+    // Everything but the identifier's flag and hash comes back exactly.
+    OrderEvent want = e;
+    ClientId kept{};
+    kept.assign(e.identifier.view());
+    want.identifier = kept;
+    expect_same_wire_event(want, back);
+  }
+}
+
 TEST(Encoder, ReportsBufferTooSmall) {
   std::mt19937_64 rng(1);
   const OrderEvent e = test::random_event(rng);

@@ -39,6 +39,30 @@ TEST(RestOrders, MapsAnOrderObjectOntoAnEvent) {
   EXPECT_EQ(e.present & kRequiredFields, kRequiredFields);
 }
 
+TEST(RestOrders, LongIdentifierIsCutAndHashedAsOnTheStream) {
+  // 16 Korean syllables (48 bytes): over the 45 kept whole. Upbit sets no limit.
+  const std::string whole =
+      "\xea\xb0\x80\xeb\x82\x98\xeb\x8b\xa4\xeb\x9d\xbc"
+      "\xeb\xa7\x88\xeb\xb0\x94\xec\x82\xac\xec\x95\x84"
+      "\xec\x9e\x90\xec\xb0\xa8\xec\xb9\xb4\xed\x83\x80"
+      "\xed\x8c\x8c\xed\x95\x98\xea\xb0\x80\xeb\x82\x98";
+  std::string body = kOpenOrder;
+  body.replace(body.find("strat-a-7"), 9, whole);
+  const auto r = parse_rest_orders(body, 1764000000000);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.orders.size(), 1u);
+  const ClientId& id = r.orders[0].identifier;
+  EXPECT_TRUE(r.orders[0].has(Field::identifier));
+  EXPECT_TRUE(id.cut());
+  EXPECT_EQ(id.hash(), fnv1a64(whole));
+  EXPECT_TRUE(id.matches(whole));
+  EXPECT_EQ(id.view(), whole.substr(0, 36));  // 12 whole syllables
+  ClientId streamed{};
+  streamed.assign(whole);  // what the stream decoder keeps for the same identifier
+  EXPECT_EQ(id, streamed);
+  EXPECT_EQ(r.orders[0].executed_funds, 2568000.0);
+}
+
 TEST(RestOrders, ArraysAndMarketOrdersWithNullPrice) {
   const std::string body =
       std::string("[") + kOpenOrder + R"(,{"uuid":"0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",

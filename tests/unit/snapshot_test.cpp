@@ -6,14 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "../support/frames.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/engine.hpp"
+#include "fillwire/snapshot_view.hpp"
 
 namespace fillwire {
 namespace {
@@ -40,6 +43,111 @@ TEST(LatencyHistogram, PercentilesWithinOneBucket) {
     EXPECT_LE(ns, LatencyHistogram::upper(b)) << ns;
     EXPECT_GT(ns, LatencyHistogram::upper(b - 1)) << ns;
   }
+}
+
+// A wait event of a new order (number n) in `market`.
+OrderEvent wait_event(std::uint32_t n, std::string_view market) {
+  OrderEvent e{};
+  e.kind = EventKind::order;
+  e.type_known = 1;
+  (void)e.code.assign(market);
+  for (std::size_t i = 0; i < 4; ++i)
+    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
+  e.uuid.bytes[15] = 0xa5;
+  e.ask_bid = Side::ask;
+  e.order_type = OrderType::limit;
+  e.state = OrderState::wait;
+  e.price = 5000.0;
+  e.volume = 2.0;
+  e.timestamp = 1764000000000 + n;
+  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
+  return e;
+}
+
+// 20,000 open orders over 10,000 markets against room for 16 of each: every refusal is counted and
+// the views show them as such, never as applied.
+TEST(SnapshotView, RefusalsBeyondTheCapacityAreCountedAndShown) {
+  AccountConfig config;
+  config.markets = 16;
+  config.open_orders = 16;
+  config.completed_orders = 16;
+  auto state = std::make_unique<AccountState>(config);
+  for (std::uint32_t i = 0; i < 20'000; ++i) {
+    char code[16];
+    std::snprintf(code, sizeof code, "KRW-M%04u", i % 10'000);
+    state->apply(wait_event(i, code));
+  }
+  // Orders 0..15 open markets 0..15 and fill the open table; 16..9,999 are in markets beyond the
+  // 16th; 10,000..10,015 are in known markets with the table full; the rest in unknown markets.
+  const ApplyCounters& a = state->counters();
+  EXPECT_EQ(a.applied, 16u);
+  EXPECT_EQ(a.table_full, 16u);
+  EXPECT_EQ(a.market_full, 19'968u);
+  EXPECT_EQ(a.refused(), 19'984u);
+  EXPECT_EQ(state->market_count(), 16u);
+  EXPECT_EQ(state->open_order_count(), 16u);
+
+  SnapshotTracker tracker;
+  OrderEvent c{};
+  make_control(c, ControlCode::connected, 1764000000000);
+  tracker.on_control(c);
+  auto snap = std::make_unique<AccountSnapshot>();
+  fill_snapshot(*state, tracker, 1, *snap);
+  EngineCounters counters{};
+  counters.connected = true;
+  counters.live.clock_skew = 3;
+  const std::string view = format_view(*snap, counters, ViewContext{});
+  for (const char* expected :
+       {"ACCOUNT INCOMPLETE: 16 events refused (table full) \u2014 raise account.open_orders; "
+        "19,968 events refused (market table full) \u2014 raise account.markets",
+        "connection   CONNECTED   ", "events       16 applied  19,984 refused",
+        "table full 16  market full 19,968  invalid 0", "clock skew 3"}) {
+    EXPECT_NE(view.find(expected), std::string::npos) << expected << "\n" << view;
+  }
+  const std::string line = format_line(*snap, counters, 0.0);
+  for (const char* expected :
+       {"connected events 16 applied 19984 refused", "refused table full 16 market full 19968",
+        "| ACCOUNT INCOMPLETE: 16 events refused (table full)"}) {
+    EXPECT_NE(line.find(expected), std::string::npos) << expected << "\n" << line;
+  }
+}
+
+TEST(SnapshotView, AnIncompleteOrFailedResyncIsNotShownAsLive) {
+  auto state = std::make_unique<AccountState>();
+  SnapshotTracker tracker;
+  OrderEvent c{};
+  for (const ControlCode code : {ControlCode::connected, ControlCode::resync_begin,
+                                 ControlCode::resync_incomplete, ControlCode::rate_limited}) {
+    make_control(c, code, 1764000000000);
+    tracker.on_control(c);
+  }
+  auto snap = std::make_unique<AccountSnapshot>();
+  fill_snapshot(*state, tracker, 1, *snap);
+  EngineCounters counters{};
+  counters.connected = true;
+  std::string view = format_view(*snap, counters, ViewContext{});
+  EXPECT_NE(view.find("connection   CONNECTED, RESYNC INCOMPLETE"), std::string::npos) << view;
+  EXPECT_NE(view.find("ACCOUNT INCOMPLETE: 1 resync incomplete or failed"), std::string::npos)
+      << view;
+  EXPECT_NE(view.find("resync incomplete 1  resync failed 0  rate limited 1"), std::string::npos)
+      << view;
+  EXPECT_NE(format_line(*snap, counters, 0).find("connected, resync incomplete events"),
+            std::string::npos);
+
+  make_control(c, ControlCode::resync_failed, 1764000000001);
+  tracker.on_control(c);
+  fill_snapshot(*state, tracker, 2, *snap);
+  view = format_view(*snap, counters, ViewContext{});
+  EXPECT_NE(view.find("connection   CONNECTED, RESYNC FAILED"), std::string::npos) << view;
+
+  // A later resync that completes makes the connection live again (the counts stay).
+  for (const ControlCode code : {ControlCode::resync_begin, ControlCode::resynced}) {
+    make_control(c, code, 1764000000002);
+    tracker.on_control(c);
+  }
+  fill_snapshot(*state, tracker, 3, *snap);
+  view = format_view(*snap, counters, ViewContext{});
+  EXPECT_NE(view.find("connection   CONNECTED   "), std::string::npos) << view;
 }
 
 TEST(SnapshotExchange, HandsOverOnlyFreshSnapshots) {

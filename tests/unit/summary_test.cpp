@@ -10,6 +10,7 @@
 
 #include "../support/frames.hpp"
 #include "fillwire/account_snapshot.hpp"
+#include "fillwire/control_event.hpp"
 #include "fillwire/decoder.hpp"
 #include "fillwire/snapshot_view.hpp"
 
@@ -79,6 +80,85 @@ TEST_F(SummaryOfLifecycle, JsonHasStableFieldNamesAndValues) {
   EXPECT_TRUE(j.at("open_orders").empty());
   EXPECT_EQ(j.at("counters").at("duplicates").get<int>(), 1);
   EXPECT_EQ(j.at("counters").at("events").get<int>(), 11);
+}
+
+TEST_F(SummaryOfLifecycle, AWholeAccountIsNotFlagged) {
+  EXPECT_EQ(format_summary(state).find("INCOMPLETE"), std::string::npos);
+  const auto j = nlohmann::json::parse(summary_json(state));
+  EXPECT_TRUE(j.at("complete").get<bool>());
+  EXPECT_TRUE(j.at("incomplete").empty());
+  EXPECT_EQ(j.at("notice"), "");
+}
+
+// A wait event of a new order in `market`.
+OrderEvent wait_event(std::uint32_t n, const std::string& market) {
+  OrderEvent e{};
+  e.kind = EventKind::order;
+  e.type_known = 1;
+  (void)e.code.assign(market);
+  e.uuid.bytes[0] = static_cast<std::uint8_t>(n);
+  e.uuid.bytes[1] = static_cast<std::uint8_t>(n >> 8);
+  e.uuid.bytes[2] = 0x5a;
+  e.ask_bid = Side::bid;
+  e.order_type = OrderType::limit;
+  e.state = OrderState::wait;
+  e.price = 1000.0;
+  e.volume = 1.0;
+  e.timestamp = 1764000000000 + n;
+  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
+  return e;
+}
+
+TEST(Summary, RefusalsFlagTheAccountIncompleteAndNameTheKeyThatFixesThem) {
+  AccountConfig config;
+  config.open_orders = 2;
+  config.markets = 2;
+  AccountState s(config);
+  s.apply(wait_event(1, "KRW-BTC"));
+  s.apply(wait_event(2, "KRW-BTC"));
+  s.apply(wait_event(3, "KRW-BTC"));  // a third open order: table full
+  s.apply(wait_event(4, "KRW-BTC"));  // and a fourth
+  s.apply(wait_event(5, "KRW-ETH"));  // ETH is the second market, but the table is full: refused
+  s.apply(wait_event(6, "KRW-XRP"));  // a third market: market full
+  OrderEvent bad = wait_event(7, "KRW-BTC");
+  bad.price = 1e308;  // past the figure limit
+  s.apply(bad);
+  ASSERT_EQ(s.counters().applied, 2u);
+  ASSERT_EQ(s.counters().table_full, 3u);
+  ASSERT_EQ(s.counters().market_full, 1u);
+  ASSERT_EQ(s.counters().invalid, 1u);
+
+  const std::string text = format_summary(s);
+  EXPECT_EQ(text.rfind("ACCOUNT INCOMPLETE: 3 events refused (table full) \u2014 raise "
+                       "account.open_orders; 1 events refused (market table full) \u2014 raise "
+                       "account.markets; 1 events refused as invalid (1 non-finite)\n",
+                       0),
+            0u)
+      << text;
+  const auto j = nlohmann::json::parse(summary_json(s));
+  EXPECT_FALSE(j.at("complete").get<bool>());
+  ASSERT_EQ(j.at("incomplete").size(), 3u);
+  EXPECT_EQ(j.at("incomplete").at(0).at("reason"), "table_full");
+  EXPECT_EQ(j.at("incomplete").at(0).at("count").get<int>(), 3);
+  EXPECT_EQ(j.at("incomplete").at(0).at("config_key"), "account.open_orders");
+  EXPECT_EQ(j.at("incomplete").at(1).at("config_key"), "account.markets");
+  EXPECT_EQ(j.at("incomplete").at(2).at("reason"), "invalid");
+  EXPECT_FALSE(j.at("incomplete").at(2).contains("config_key"));
+  EXPECT_EQ(j.at("counters").at("non_finite").get<int>(), 1);
+  EXPECT_EQ(j.at("notice").get<std::string>().rfind("ACCOUNT INCOMPLETE: 3 events", 0), 0u);
+}
+
+TEST(Summary, AnIncompleteResyncInTheStreamFlagsTheAccount) {
+  AccountState s;
+  OrderEvent c{};
+  make_control(c, ControlCode::resync_incomplete, 1764000000000, "deadline", 12);
+  s.apply(c);
+  EXPECT_EQ(s.counters().resync_incomplete, 1u);
+  EXPECT_NE(format_summary(s).find("ACCOUNT INCOMPLETE: 1 resync incomplete or failed"),
+            std::string::npos);
+  const auto j = nlohmann::json::parse(summary_json(s));
+  EXPECT_FALSE(j.at("complete").get<bool>());
+  EXPECT_EQ(j.at("incomplete").at(0).at("reason"), "resync_incomplete");
 }
 
 TEST(Summary, ListsOpenOrders) {

@@ -43,7 +43,10 @@ std::string describe(const OrderEvent& e) {
     s += fmt::format(" smp={} prevented={}/{}", to_string(e.smp_type), e.prevented_volume,
                      e.prevented_locked);
   }
-  if (e.has(Field::identifier)) s += fmt::format(" id={}", printable(e.identifier.view()));
+  if (e.has(Field::identifier)) {
+    s += fmt::format(" id={}", printable(e.identifier.view()));
+    if (e.identifier.cut()) s += fmt::format("...(cut, fnv1a64 {:016x})", e.identifier.hash());
+  }
   s += fmt::format(" ts={}", e.timestamp);
   return s;
 }

@@ -117,6 +117,9 @@ struct SnapshotConnection {
   std::uint64_t server_errors;
   ControlCode last_code;
   std::int64_t last_ms;  // wall-clock ms of the last control event, 0 before any
+  // The last resync notice (resync_begin, resynced, resync_failed or resync_incomplete); zero
+  // (connected) before any. A failed or incomplete last resync means the state may miss changes.
+  ControlCode last_resync;
 };
 
 struct AccountSnapshot {

@@ -21,6 +21,11 @@
 //     cumulative fields are applied in full.
 //   - On `trade` events price and volume are the trade's (PROTOCOL.md §4): they never set the
 //     order's terms.
+//   - Figures stay finite: an event with a non-finite number, or whose application would take any
+//     figure of the account (position, cost basis, average cost, realized PnL, fees, notional,
+//     execution and SMP sums) past +-kFigureLimit, is refused as invalid (counted as non_finite)
+//     and changes nothing: sums are checked before they change, and the fill window's changes
+//     are undone (FillWindow::rollback) when a basis leaves the limit.
 //   - Fills are applied to positions in trade-time order (FillKey: trade time, order uuid, trade
 //     number), whatever order they arrive in: each market keeps its recent fills with the basis
 //     before each (FillWindow); a late fill is put at its place and the fills after it applied
@@ -65,6 +70,10 @@ class AccountState {
 
   // An open or kept completed order, or nullptr.
   [[nodiscard]] const Order* find_order(const Uuid& id) const noexcept { return orders_.find(id); }
+  // The open or kept completed order whose client identifier is `whole` (the full text; a long
+  // identifier, cut in the events, is matched by its hash: ClientId), or nullptr. Scans every
+  // order kept (O(open + completed)); no allocation.
+  [[nodiscard]] const Order* find_by_identifier(std::string_view whole) const noexcept;
   [[nodiscard]] std::size_t open_order_count() const noexcept { return orders_.open_size(); }
   [[nodiscard]] const Order& open_order(std::size_t i) const noexcept { return orders_.open(i); }
   template <class F>
@@ -106,15 +115,30 @@ class AccountState {
 
  private:
   enum class TradeMark : std::uint8_t { fresh, seen, unknown };
+  // What an event adds to an order's cumulative figures (never negative).
+  struct Deltas {
+    double volume = 0.0;
+    double funds = 0.0;
+    double fee = 0.0;
+    double prevented_volume = 0.0;
+    double prevented_locked = 0.0;
+  };
 
   ApplyOutcome decide(const OrderEvent& e) noexcept;
   ApplyOutcome create(const OrderEvent& e) noexcept;
   ApplyOutcome after_terminal(Order& o, const OrderEvent& e) noexcept;
+  [[nodiscard]] static Deltas deltas(const Order& o, const OrderEvent& e) noexcept;
+  ApplyOutcome refuse_non_finite() noexcept;
+  [[nodiscard]] TradeMark peek_trade(const Order& o, const OrderEvent& e) const noexcept;
   TradeMark mark_trade(Order& o, const OrderEvent& e) noexcept;
-  void advance(Order& o, const OrderEvent& e) noexcept;
-  void add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
-                double fee) noexcept;
-  void place_late_trade(const Order& o, const OrderEvent& e) noexcept;
+  // The checks and the fill window's part of advance(): false, with nothing changed, when a
+  // figure would leave the limit.
+  [[nodiscard]] bool stage_fill(const Order& o, const OrderEvent& e, const Deltas& d) noexcept;
+  [[nodiscard]] bool sums_fit(const Order& o, const OrderEvent& e, const Deltas& d) const noexcept;
+  void advance(Order& o, const OrderEvent& e, const Deltas& d) noexcept;
+  [[nodiscard]] bool add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
+                              double fee) noexcept;
+  [[nodiscard]] bool place_late_trade(const Order& o, const OrderEvent& e) noexcept;
   void count_placed(FillWindow::Placed placed) noexcept;
   void take_terms(Order& o, const OrderEvent& e) noexcept;
   void record_outcome(const Order& o) noexcept;
@@ -125,6 +149,7 @@ class AccountState {
   std::unique_ptr<Position[]> positions_;
   std::unique_ptr<ExecutionStats[]> stats_;
   std::unique_ptr<FillWindow[]> windows_;
+  std::unique_ptr<Fill[]> window_undo_;  // FillWindow::begin()'s scratch, shared by the windows
   SmpStats smp_;
   ApplyCounters counters_;
   History history_;

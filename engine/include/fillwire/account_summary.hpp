@@ -22,12 +22,20 @@
 //                    "evictions", "refused"},
 //     "open_orders": [{"uuid", "market", "side", "order_type", "state", "price", "volume",
 //                      "executed_volume", "executed_funds", "paid_fee", "trades_count",
-//                      "identifier"}, ...],
-//     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "not_order",
+//                      "identifier", "identifier_cut"[, "identifier_hash"]}, ...],
+//                    (a cut identifier: the part kept, and the FNV-1a 64 hash of the whole as
+//                    16 hex digits; client_id.hpp)
+//     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "non_finite",
+//     "not_order",
 //                    "table_full", "market_full", "orders_created", "created_mid_life",
 //                    "gaps_healed", "trades_healed", "after_terminal", "terminal_regressions",
 //                    "completed_evictions", "created_behind_eviction", "old_trades_unknown",
-//                    "fills_late", "trades_split", "fills_out_of_place"}
+//                    "fills_late", "trades_split", "fills_out_of_place",
+//                    "resync_incomplete", "resync_failed"},
+//     "complete":   false when events were refused or a resync was incomplete or failed,
+//     "incomplete": [{"reason": "table_full"|"market_full"|"invalid"|"resync_incomplete",
+//                     "count", "config_key" (capacity reasons: the key that raises it)}, ...],
+//     "notice":     incomplete_notice() ("" when complete)
 //   }
 // Rates are fractions (0.5 = 50 %); rates of zero completed orders are 0.
 
@@ -50,6 +58,14 @@ struct SummaryOptions {
 // The same content as JSON (field names above). indent < 0 gives one line.
 [[nodiscard]] std::string summary_json(const AccountState& state, int indent = 2,
                                        const SummaryOptions& options = {});
+
+// Why the account may not be whole, for people: "" when nothing was refused and no resync was
+// incomplete, else "ACCOUNT INCOMPLETE: 1,234 events refused (table full) — raise
+// account.open_orders; ..." naming the config key that fixes each capacity refusal.
+// `resyncs_incomplete`: resyncs known elsewhere (live counters) to have been incomplete or failed;
+// the larger of it and the counters' own count is reported.
+[[nodiscard]] std::string incomplete_notice(const ApplyCounters& counters,
+                                            std::uint64_t resyncs_incomplete = 0);
 
 // A number for people: thousands separators, at most 8 decimals, trailing zeros dropped
 // (100050000 -> "100,050,000", 0.5 -> "0.5", -27500.25 -> "-27,500.25").

@@ -25,7 +25,8 @@ enum class ApplyOutcome : std::uint8_t {
   applied,      // the order changed (new progress, or a newer state)
   duplicate,    // nothing new: repeat of an applied point
   stale,        // older than the order's applied progress, or after its terminal state
-  invalid,      // a required field missing, or an unknown side/state: ignored
+  invalid,      // a required field missing, an unknown side/state, a negative cumulative figure,
+                // or a figure that is (or would make one of the account's) non-finite: ignored
   not_order,    // a control event (EventKind::control): not account data
   table_full,   // a new open order while the open-order table is full: not tracked
   market_full,  // a new order in a market beyond the market table's capacity: not tracked
@@ -42,6 +43,9 @@ struct ApplyCounters {
   std::uint64_t duplicates = 0;   // ApplyOutcome::duplicate
   std::uint64_t stale = 0;        // ApplyOutcome::stale
   std::uint64_t invalid = 0;      // ApplyOutcome::invalid
+  std::uint64_t non_finite = 0;   // ... of which: a number of the event, or a figure of the account
+                                  // it would change, non-finite or past +-kFigureLimit (1e300,
+                                  // position.hpp); the state is left exactly as it was
   std::uint64_t not_order = 0;    // ApplyOutcome::not_order
   std::uint64_t table_full = 0;   // ApplyOutcome::table_full (events refused)
   std::uint64_t market_full = 0;  // ApplyOutcome::market_full (events refused)
@@ -64,6 +68,14 @@ struct ApplyCounters {
                                          // at their own time
   std::uint64_t fills_out_of_place = 0;  // fills older than the fill window (applied at its
                                          // start), or late trades whose gap had left it
+  // Connection notices seen in the stream (control events) that say the state may miss changes.
+  std::uint64_t resync_incomplete = 0;  // ControlCode::resync_incomplete
+  std::uint64_t resync_failed = 0;      // ControlCode::resync_failed
+
+  // Events refused for a reason the account cannot make up for: table_full, market_full, invalid.
+  [[nodiscard]] std::uint64_t refused() const noexcept {
+    return table_full + market_full + invalid;
+  }
 };
 
 }  // namespace fillwire

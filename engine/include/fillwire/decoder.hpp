@@ -19,7 +19,9 @@
 //   - null and absent are the same: the field's presence bit stays clear;
 //   - a key given twice (or by both its names) is an error `duplicate_field`: an event that says
 //     two things about one field is not guessed at;
-//   - a string longer than its inline capacity is `too_long`, never truncated;
+//   - a market code (or status) longer than its inline capacity is `too_long`, never truncated;
+//     a longer client identifier keeps its event: it is cut, flagged and hashed whole
+//     (client_id.hpp) and counted in DecoderStats::identifiers_cut;
 //   - numbers are parsed exactly (correctly rounded doubles); counts must be non-negative integers.
 
 #include <cstddef>
@@ -81,8 +83,9 @@ struct FrameResult {
   DecodeError error;           // first error in the frame (ok when none)
   std::uint32_t events = 0;    // events published to the sink
   std::uint32_t rejected = 0;  // list elements that failed to decode (the rest still published)
-  FixedString<15> status{};    // kind == status: the value of "status" ("UP")
-  ServerError server_error{};  // kind == error
+  std::uint32_t identifiers_cut = 0;  // published events whose identifier was cut (client_id.hpp)
+  FixedString<15> status{};           // kind == status: the value of "status" ("UP")
+  ServerError server_error{};         // kind == error
 };
 
 // Where decoded events go: claim() returns a slot to fill in place; publish() makes it visible.
@@ -112,11 +115,12 @@ struct DecoderStats {
   std::uint64_t frames = 0;
   std::uint64_t events = 0;
   std::uint64_t status_frames = 0;
-  std::uint64_t error_frames = 0;   // server error frames ({"error":...})
-  std::uint64_t failed_frames = 0;  // frames with at least one decode error
-  std::uint64_t unknown_keys = 0;   // keys skipped because this build does not know them
-  std::uint64_t order_misses = 0;   // keys that did not follow the learned field order
-  std::uint64_t fast_frames = 0;    // frames the fast path decoded (others took the general path)
+  std::uint64_t error_frames = 0;     // server error frames ({"error":...})
+  std::uint64_t failed_frames = 0;    // frames with at least one decode error
+  std::uint64_t unknown_keys = 0;     // keys skipped because this build does not know them
+  std::uint64_t order_misses = 0;     // keys that did not follow the learned field order
+  std::uint64_t fast_frames = 0;      // frames the fast path decoded (others took the general path)
+  std::uint64_t identifiers_cut = 0;  // events kept with a cut identifier (over 45 bytes)
   std::uint64_t by_error[kDecodeErrcCount] = {};
 };
 

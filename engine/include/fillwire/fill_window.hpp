@@ -20,6 +20,12 @@
 // Limits (counted by AccountState): a fill older than every fill kept, once older fills have left
 // the window, is applied at the start of the window (after the fills that left it), not at its
 // exact place; a late trade whose gap fill has left the window stays inside it.
+//
+// Undo: AccountState applies an event's fills as one group, begin() .. end(). If any basis computed
+// meanwhile (the position's, or a replayed fill's snapshot) leaves +-kFigureLimit, figures_ok() is
+// false and rollback() restores the window and the position's basis exactly. A slot is saved before
+// its first change: one slot for a fill applied in order, the whole ring (into the caller's scratch
+// of capacity() + 2 fills) before a late fill's insert and replay.
 
 #include <cstddef>
 #include <cstdint>
@@ -79,6 +85,12 @@ inline void apply_basis(Position& p, const FillHead& f) noexcept {
   }
 }
 
+// Applies a fill's basis part and says whether the basis stayed within +-kFigureLimit.
+[[nodiscard]] inline bool apply_basis_checked(Position& p, const FillHead& f) noexcept {
+  apply_basis(p, f);
+  return within_limits(p.basis());
+}
+
 class FillWindow {
  public:
   enum class Placed : std::uint8_t {
@@ -94,15 +106,17 @@ class FillWindow {
   // Strategy thread. Applies `f`'s basis to `p` at its place in canonical order.
   Placed add(Position& p, const FillHead& f) noexcept {
     if (mask_ == 0) {
-      apply_basis(p, f);
+      figures_ok_ &= apply_basis_checked(p, f);
       return Placed::in_order;
     }
     if (size_ != 0 && f.key() < at(size_ - 1).key()) return insert(p, f);
+    // Full or not, the slot written is the one after the newest (when full: the oldest's).
+    save_slot((head_ + size_) & mask_);
     if (size_ == mask_ + 1) drop_oldest();
     Fill& slot = at(size_++);
     static_cast<FillHead&>(slot) = f;
     slot.before = p.basis();
-    apply_basis(p, f);
+    figures_ok_ &= apply_basis_checked(p, f);
     return Placed::in_order;
   }
 
@@ -110,6 +124,25 @@ class FillWindow {
   // figures are inside a gap fill: takes volume / funds / fee (capped by what the gap holds) out of
   // it and puts them at the trade's own place.
   Placed split(Position& p, const FillKey& key, double volume, double funds, double fee) noexcept;
+
+  // Strategy thread. Starts a group of add() / split() calls that rollback() can undo; `scratch`
+  // holds capacity() + 2 fills (it may be shared by windows: one group at a time).
+  void begin(const Position& p, Fill* scratch) noexcept {
+    undo_ = scratch;
+    undo_all_ = false;
+    undo_slots_ = 0;
+    undo_head_ = head_;
+    undo_size_ = size_;
+    undo_dropped_ = dropped_;
+    undo_basis_ = p.basis();
+    figures_ok_ = true;
+  }
+  // Whether every basis computed since begin() stayed within +-kFigureLimit.
+  [[nodiscard]] bool figures_ok() const noexcept { return figures_ok_; }
+  // Keeps the group's changes.
+  void end() noexcept { undo_ = nullptr; }
+  // Undoes the group's changes to the window and to p's basis (p's totals are the caller's).
+  void rollback(Position& p) noexcept;
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::size_t capacity() const noexcept { return mask_ == 0 ? 0 : mask_ + 1; }
@@ -120,6 +153,9 @@ class FillWindow {
 
  private:
   Fill& at(std::size_t i) noexcept { return ring_[(head_ + i) & mask_]; }
+  // Undo bookkeeping (no-ops outside a group): one ring slot, or the whole ring.
+  void save_slot(std::size_t physical) noexcept;
+  void save_all() noexcept;
   void drop_oldest() noexcept {
     head_ = (head_ + 1) & mask_;
     --size_;
@@ -141,6 +177,17 @@ class FillWindow {
   std::size_t head_ = 0;
   std::size_t size_ = 0;
   bool dropped_ = false;  // fills have left the window: the first kept is not the first ever
+
+  // Undo of the current group (begin() .. end()); undo_ is null outside one.
+  Fill* undo_ = nullptr;  // [0, capacity): the ring when undo_all_; [capacity + i]: slot i
+  std::size_t undo_slot_[2] = {};
+  std::size_t undo_slots_ = 0;
+  bool undo_all_ = false;
+  bool undo_dropped_ = false;
+  bool figures_ok_ = true;
+  std::size_t undo_head_ = 0;
+  std::size_t undo_size_ = 0;
+  PositionBasis undo_basis_{};
 };
 
 }  // namespace fillwire

@@ -45,6 +45,16 @@ class MarketTable {
     return m;
   }
 
+  // Takes back the market intern() added last (precondition: m == size() - 1, returned by the
+  // latest intern() as a new market). Safe with linear probing: no key was placed after it.
+  void forget_newest(std::uint16_t m) noexcept {
+    const Key k = keys_[m];
+    std::size_t i = slot_of(k);
+    while (index_[i] != m)
+      i = (i + 1) & mask_;
+    index_[i] = kNoMarket;
+    --size_;
+  }
   // The market's number, or kNoMarket if it was never interned.
   [[nodiscard]] std::uint16_t find(const MarketCode& code) const noexcept {
     const Key k = key_of(code);

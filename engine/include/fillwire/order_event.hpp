@@ -6,11 +6,12 @@
 // Presence: bit `field_bit(Field::x)` of `present` is set when the field was in the frame and not
 // null. Fields without their bit hold a zero value and must not be read as data.
 //
-// Inline capacities (a longer value is a decode error `too_long`, never a silent truncation):
-//   code        15 chars: Upbit markets are QUOTE-BASE with a 3-4 letter quote (KRW, BTC, USDT) and
-//               base symbols of at most ~10 letters today ("KRW-MOODENG" is 11).
-//   identifier  45 chars: Upbit publishes no limit for the client identifier; the common forms (a
-//               UUID, 36, or a short prefix plus a UUID) fit, and the event stays 256 bytes.
+// Inline capacities:
+//   code        15 chars (a longer one is a decode error `too_long`, never a silent truncation):
+//               Upbit markets are QUOTE-BASE with a 3-4 letter quote (KRW, BTC, USDT) and base
+//               symbols of at most ~10 letters today ("KRW-MOODENG" is 11).
+//   identifier  45 bytes kept whole; Upbit publishes no limit, so a longer one keeps the event, its
+//               first bytes, a cut flag and a hash of the whole text (client_id.hpp).
 
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "fillwire/client_id.hpp"
 #include "fillwire/fixed_string.hpp"
 #include "fillwire/uuid.hpp"
 
@@ -175,7 +177,6 @@ template <class E, std::size_t N>
 }
 
 using MarketCode = FixedString<15>;
-using ClientId = FixedString<45>;
 
 struct alignas(64) OrderEvent {
   // --- engine fields (not on the wire) ---

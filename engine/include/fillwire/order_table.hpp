@@ -58,6 +58,10 @@ class OrderTable {
   // else nullptr. The record is zeroed but for uuid, terminal and slot.
   [[nodiscard]] Order* insert(const Uuid& id, bool terminal) noexcept;
 
+  // Whether insert(id, terminal) would give a record (a terminal order always gets one).
+  [[nodiscard]] bool has_room(bool terminal) const noexcept {
+    return terminal || open_size_ < open_capacity_;
+  }
   // Moves an open order to the completed ring (evicting the oldest completed order if full) and
   // marks it terminal. Precondition: order.is_open() and it belongs to this table.
   void complete(Order& order) noexcept;

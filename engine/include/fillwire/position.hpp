@@ -23,11 +23,23 @@
 // applied again (fill_window.hpp).
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include "fillwire/order_event.hpp"
 
 namespace fillwire {
+
+// Every figure of the account stays within +-kFigureLimit: finite, with room to spare for sums over
+// every market (at most MarketTable::kMaxCapacity, 4096) and for the summary's totals. AccountState
+// refuses an event that would take any figure past it (ApplyCounters::non_finite) and leaves the
+// state as it was. Real amounts are many orders of magnitude below it.
+inline constexpr double kFigureLimit = 1e300;
+
+// Within +-kFigureLimit; false for NaN and infinities.
+[[nodiscard]] constexpr bool within_limit(double x) noexcept {
+  return x >= -kFigureLimit && x <= kFigureLimit;
+}
 
 // The path-dependent part of a Position (see the header comment), as one copyable value.
 struct PositionBasis {
@@ -40,6 +52,19 @@ struct PositionBasis {
   double unattributed_funds;
   double unattributed_fees;
 };
+
+// Every figure of the basis, and the average costs it gives, within the limit.
+[[nodiscard]] inline bool within_limits(const PositionBasis& b) noexcept {
+  const bool figures = within_limit(b.base_volume) && within_limit(b.cost_gross) &&
+                       within_limit(b.cost_net) && within_limit(b.realized_gross) &&
+                       within_limit(b.realized_net) && within_limit(b.unattributed_volume) &&
+                       within_limit(b.unattributed_funds) && within_limit(b.unattributed_fees);
+  // Average cost = cost / base_volume: |cost| <= limit * volume, without dividing (a product
+  // that overflows to infinity means a volume of at least 1, and then the cost bounds the average).
+  const double most = kFigureLimit * b.base_volume;
+  return figures &&
+         (b.base_volume <= 0.0 || (std::abs(b.cost_gross) <= most && std::abs(b.cost_net) <= most));
+}
 
 struct Position {
   // A residue this small relative to the volumes involved is floating-point rounding, not coins:

@@ -158,6 +158,7 @@ std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
         w.raw(e.is_maker ? "true" : "false");
         break;
       case Field::identifier:
+        // A cut identifier: only the part kept (see encoder.hpp).
         w.string(e.identifier.view());
         break;
       case Field::smp_type:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <string_view>
@@ -33,6 +34,24 @@ std::string hms(std::int64_t ms) {
                      day_ms / 1000 % 60, day_ms % 1000);
 }
 
+// Connected is not "live" while the last resync failed or stopped short: the state may miss
+// changes until a later resync completes.
+std::string connection_state(const AccountSnapshot& s, const EngineCounters& c, bool upper) {
+  if (!c.connected) return "disconnected";
+  const ControlCode r = s.connection.last_resync;
+  std::string state = upper ? "CONNECTED" : "connected";
+  if (r == ControlCode::resync_incomplete)
+    state += upper ? ", RESYNC INCOMPLETE" : ", resync incomplete";
+  if (r == ControlCode::resync_failed) state += upper ? ", RESYNC FAILED" : ", resync failed";
+  return state;
+}
+
+// Resyncs known to have been incomplete or failed, from the live counters or the stream's notices.
+std::uint64_t resyncs_short(const AccountSnapshot& s, const EngineCounters& c) {
+  return std::max(c.live.resync_incomplete + c.live.resync_failures,
+                  s.connection.resync_incomplete + s.connection.resync_failures);
+}
+
 std::string latency(const LatencyHistogram& h) {
   if (h.samples == 0) return "no samples yet";
   return fmt::format("p50 {}  p99 {}  p99.9 {}  max {}", format_ns(h.percentile(0.5)),
@@ -58,21 +77,31 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
   const LiveCounters& l = c.live;
   if (!context.title.empty()) fmt::format_to(it, "{}\n", context.title);
   fmt::format_to(it, "elapsed {:.1f} s   snapshot #{}\n\n", context.elapsed_s, s.version);
+  if (const std::string notice = incomplete_notice(a, resyncs_short(s, c)); !notice.empty())
+    fmt::format_to(it, "{}\n\n", notice);
 
   fmt::format_to(it, "connection   {}   connects {}  disconnects {}  attempts {}  resyncs {}",
-                 c.connected ? "CONNECTED" : "disconnected", l.connects, l.disconnects, l.attempts,
-                 l.resyncs);
+                 connection_state(s, c, true), l.connects, l.disconnects, l.attempts, l.resyncs);
   fmt::format_to(it, "  resync failures {}  auth failures {}  REST requests {}\n",
                  l.resync_failures, l.auth_failures, l.rest_requests);
-  fmt::format_to(it, "events       {} applied  {:.0f}/s   frames {}   resync events {}\n",
-                 count(s.order_events), context.events_per_s, count(l.frames),
+  fmt::format_to(it,
+                 "events       {} applied  {} refused  {:.0f}/s received   frames {}   resync "
+                 "events {}\n",
+                 count(a.applied), count(a.refused()), context.events_per_s, count(l.frames),
                  count(l.resync_events));
   fmt::format_to(it, "latency      {}  (frame received -> strategy called)\n", latency(s.latency));
   fmt::format_to(it,
                  "anomalies    duplicates {}  stale {}  malformed {}  gaps healed {}  invalid {}  "
-                 "server errors {}  ring stalls {}\n\n",
+                 "server errors {}  ring stalls {}\n",
                  a.duplicates, a.stale, l.decode_errors + l.oversized, a.gaps_healed, a.invalid,
                  l.server_errors, c.pipeline.ring.stalls);
+  fmt::format_to(it,
+                 "refused      table full {}  market full {}  invalid {} (non-finite {})   "
+                 "resync incomplete {}  resync failed {}  rate limited {}  clock skew {}\n\n",
+                 count(a.table_full), count(a.market_full), count(a.invalid), count(a.non_finite),
+                 std::max(l.resync_incomplete, s.connection.resync_incomplete),
+                 std::max(l.resync_failures, s.connection.resync_failures),
+                 s.connection.rate_limited, l.clock_skew);
 
   fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12} {:>16} {:>16}\n", "market",
                  "position", "avg cost", "realized gross", "realized net", "fees", "bought",
@@ -134,14 +163,23 @@ std::string format_line(const AccountSnapshot& s, const EngineCounters& c, doubl
     gross += s.markets[m].position.realized_gross;
     fees += s.markets[m].position.fees_paid;
   }
-  return fmt::format(
-      "{} events {} ({:.0f}/s) connects {} disconnects {} resyncs {} | dup {} stale {} malformed "
-      "{} | open {} completed {} fill {} | pnl gross {} net {} fees {} | latency p50 {} p99 {}",
-      c.connected ? "connected" : "disconnected", s.order_events, events_per_s, c.live.connects,
-      c.live.disconnects, c.live.resyncs, s.counters.duplicates, s.counters.stale,
-      c.live.decode_errors + c.live.oversized, s.open_orders, s.total.completed,
-      pct(s.total.fill_rate()), krw(gross), krw(net), krw(fees),
-      format_ns(s.latency.percentile(0.5)), format_ns(s.latency.percentile(0.99)));
+  const ApplyCounters& a = s.counters;
+  std::string line = fmt::format(
+      "{} events {} applied {} refused ({:.0f}/s received) connects {} disconnects {} resyncs {} | "
+      "dup {} stale {} malformed {} | refused table full {} market full {} invalid {} "
+      "(non-finite {}) | resync incomplete {} failed {} rate limited {} clock skew {} | open {} "
+      "completed {} fill {} | pnl gross {} net {} fees {} | latency p50 {} p99 {}",
+      connection_state(s, c, false), a.applied, a.refused(), events_per_s, c.live.connects,
+      c.live.disconnects, c.live.resyncs, a.duplicates, a.stale,
+      c.live.decode_errors + c.live.oversized, a.table_full, a.market_full, a.invalid, a.non_finite,
+      std::max(c.live.resync_incomplete, s.connection.resync_incomplete),
+      std::max(c.live.resync_failures, s.connection.resync_failures), s.connection.rate_limited,
+      c.live.clock_skew, s.open_orders, s.total.completed, pct(s.total.fill_rate()), krw(gross),
+      krw(net), krw(fees), format_ns(s.latency.percentile(0.5)),
+      format_ns(s.latency.percentile(0.99)));
+  if (const std::string notice = incomplete_notice(a, resyncs_short(s, c)); !notice.empty())
+    line += " | " + notice;
+  return line;
 }
 
 }  // namespace fillwire

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "fillwire/control_event.hpp"
+
 namespace fillwire {
 namespace {
 
@@ -35,10 +37,26 @@ std::int64_t fill_time(const OrderEvent& e) noexcept {
 }
 
 bool numbers_valid(const OrderEvent& e) noexcept {
-  // NaN fails every comparison, so `!(x >= 0)` rejects it as well as negatives.
-  return e.executed_volume >= 0.0 && e.executed_funds >= 0.0 && e.paid_fee >= 0.0 &&
-         std::isfinite(e.executed_volume) && std::isfinite(e.executed_funds) &&
-         std::isfinite(e.paid_fee);
+  // NaN fails every comparison, so `!(x >= 0)` rejects it as well as negatives (and figures_valid()
+  // then counts nothing twice: a NaN cumulative figure is plain invalid).
+  return e.executed_volume >= 0.0 && e.executed_funds >= 0.0 && e.paid_fee >= 0.0;
+}
+
+bool within_if(const OrderEvent& e, Field f, double x) noexcept {
+  return !e.has(f) || within_limit(x);
+}
+
+// Every number the state takes from the event is finite and within +-kFigureLimit, and so is the
+// order volume take_terms() may compute from two of them.
+bool figures_valid(const OrderEvent& e) noexcept {
+  return within_limit(e.executed_volume) && within_limit(e.executed_funds) &&
+         within_limit(e.paid_fee) && within_if(e, Field::price, e.price) &&
+         within_if(e, Field::avg_price, e.avg_price) && within_if(e, Field::volume, e.volume) &&
+         within_if(e, Field::remaining_volume, e.remaining_volume) &&
+         within_if(e, Field::remaining_volume, e.executed_volume + e.remaining_volume) &&
+         within_if(e, Field::locked, e.locked) && within_if(e, Field::trade_fee, e.trade_fee) &&
+         within_if(e, Field::prevented_volume, e.prevented_volume) &&
+         within_if(e, Field::prevented_locked, e.prevented_locked);
 }
 
 }  // namespace
@@ -53,6 +71,7 @@ AccountState::AccountState(const AccountConfig& config)
       history_(config.history) {
   for (std::size_t m = 0; m < config_.markets; ++m)
     windows_[m] = FillWindow(config_.fill_window);
+  window_undo_ = std::make_unique<Fill[]>(windows_[0].capacity() + 2);
   for (const StartingHolding& h : config_.holdings) {
     MarketCode code;
     (void)code.assign(h.market);  // validate() checked the length
@@ -67,6 +86,19 @@ std::uint16_t AccountState::market_index(std::string_view code) const noexcept {
   MarketCode c;
   if (!c.assign(code)) return kNoMarket;
   return markets_.find(c);
+}
+
+const Order* AccountState::find_by_identifier(std::string_view whole) const noexcept {
+  if (whole.empty()) return nullptr;
+  ClientId key;
+  key.assign(whole);  // hashed once; == compares the hash when the identifier is cut
+  for (std::size_t i = 0; i < orders_.open_size(); ++i) {
+    if (orders_.open(i).identifier == key) return &orders_.open(i);
+  }
+  for (std::size_t i = 0; i < orders_.completed_size(); ++i) {
+    if (orders_.completed(i).identifier == key) return &orders_.completed(i);
+  }
+  return nullptr;
 }
 
 ExecutionStats AccountState::total_stats() const noexcept {
@@ -97,6 +129,10 @@ ApplyOutcome AccountState::apply_event(const OrderEvent& e) noexcept {
       break;
     case ApplyOutcome::not_order:
       ++counters_.not_order;
+      if (e.kind == EventKind::control) {
+        if (control_code(e) == ControlCode::resync_incomplete) ++counters_.resync_incomplete;
+        if (control_code(e) == ControlCode::resync_failed) ++counters_.resync_failed;
+      }
       break;
     case ApplyOutcome::table_full:
       ++counters_.table_full;
@@ -114,6 +150,7 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
       e.state == OrderState::unknown || !numbers_valid(e)) {
     return ApplyOutcome::invalid;
   }
+  if (!figures_valid(e)) return refuse_non_finite();
   Order* found = orders_.find(e.uuid);
   if (found == nullptr) return create(e);
   Order& o = *found;
@@ -122,15 +159,22 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
   const bool terminal = is_terminal(e.state);
   TradeMark mark = TradeMark::unknown;
   if (e.state == OrderState::trade) {
-    // Per-trade bookkeeping (maker flag, first fill time) happens once per trade, whatever the
-    // event's fate for the position.
-    mark = mark_trade(o, e);
+    mark = peek_trade(o, e);
     if (mark == TradeMark::seen) return ApplyOutcome::duplicate;
   }
   const int cmp = compare_progress(e, o);
-  // A trade not seen before, yet already covered by the order's progress: it was applied inside
-  // a healed gap. Put it at its own time.
-  if (cmp <= 0 && mark == TradeMark::fresh) place_late_trade(o, e);
+  // What can be refused comes first, before anything changes. A trade not seen before, yet
+  // already covered by the order's progress, was applied inside a healed gap: put it at its own
+  // time.
+  if (cmp <= 0 && mark == TradeMark::fresh && !place_late_trade(o, e)) return refuse_non_finite();
+  Deltas d;
+  if (cmp > 0 || (cmp == 0 && terminal)) {  // the cases that reach advance() below
+    d = deltas(o, e);
+    if (!stage_fill(o, e, d)) return refuse_non_finite();
+  }
+  // Per-trade bookkeeping (maker flag, first fill time) happens once per trade, whatever the
+  // event's fate for the position.
+  if (e.state == OrderState::trade) (void)mark_trade(o, e);
   if (cmp < 0) {
     if (!terminal) return ApplyOutcome::stale;
     // A terminal event carries the order's final figures, so this one contradicts what was applied:
@@ -154,7 +198,7 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
     ++o.events_applied;
     return ApplyOutcome::applied;
   }
-  advance(o, e);
+  advance(o, e, d);
   if (terminal) {
     o.final_ts = e.timestamp;
     orders_.complete(o);
@@ -168,11 +212,26 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
   const std::size_t known = markets_.size();
   const std::uint16_t m = markets_.intern(e.code);
   if (m == kNoMarket) return ApplyOutcome::market_full;
-  if (markets_.size() != known) positions_[m].market = e.code;
+  const bool new_market = markets_.size() != known;
+  if (!orders_.has_room(terminal)) {
+    if (new_market) positions_[m].market = e.code;
+    (void)orders_.insert(e.uuid, terminal);  // refused: counted by the table
+    return ApplyOutcome::table_full;         // open orders at capacity
+  }
+  // The fill is staged for the order as it is before its first event; it can be refused, and
+  // then neither the order nor a market first seen in it is kept.
+  Order fresh{};
+  fresh.uuid = e.uuid;
+  fresh.market = m;
+  fresh.side = e.ask_bid;
+  const Deltas d = deltas(fresh, e);
+  if (!stage_fill(fresh, e, d)) {
+    if (new_market) markets_.forget_newest(m);
+    return refuse_non_finite();
+  }
+  if (new_market) positions_[m].market = e.code;
 
-  Order* created = orders_.insert(e.uuid, terminal);
-  if (created == nullptr) return ApplyOutcome::table_full;  // open orders at capacity
-  Order& o = *created;
+  Order& o = *orders_.insert(e.uuid, terminal);  // has_room(): never null
   o.code = e.code;
   o.market = m;
   o.side = e.ask_bid;
@@ -187,7 +246,7 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
     if (o.order_ts <= orders_.eviction_horizon()) ++counters_.created_behind_eviction;
   }
   if (e.state == OrderState::trade) (void)mark_trade(o, e);
-  advance(o, e);
+  advance(o, e, d);
   if (terminal) {
     o.final_ts = e.timestamp;
     record_outcome(o);
@@ -196,16 +255,46 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
 }
 
 ApplyOutcome AccountState::after_terminal(Order& o, const OrderEvent& e) noexcept {
-  ++counters_.after_terminal;
   if (e.state == OrderState::trade) {
     // A trade never seen before is still counted for its maker flag, once, and put at its time.
-    const TradeMark mark = mark_trade(o, e);
+    const TradeMark mark = peek_trade(o, e);
+    if (mark == TradeMark::fresh && !place_late_trade(o, e)) return refuse_non_finite();
+    ++counters_.after_terminal;
     if (mark == TradeMark::seen) return ApplyOutcome::duplicate;
-    if (mark == TradeMark::fresh) place_late_trade(o, e);
+    (void)mark_trade(o, e);
     return ApplyOutcome::stale;
   }
+  ++counters_.after_terminal;
   if (e.state == o.state && same_progress(e, o)) return ApplyOutcome::duplicate;
   return ApplyOutcome::stale;
+}
+
+AccountState::Deltas AccountState::deltas(const Order& o, const OrderEvent& e) noexcept {
+  Deltas d;
+  d.volume = positive_delta(e.executed_volume, o.executed_volume);
+  d.funds = positive_delta(e.executed_funds, o.executed_funds);
+  d.fee = positive_delta(e.paid_fee, o.paid_fee);
+  d.prevented_volume =
+      positive_delta(e.has(Field::prevented_volume) ? e.prevented_volume : 0.0, o.prevented_volume);
+  d.prevented_locked =
+      positive_delta(e.has(Field::prevented_locked) ? e.prevented_locked : 0.0, o.prevented_locked);
+  return d;
+}
+
+ApplyOutcome AccountState::refuse_non_finite() noexcept {
+  ++counters_.non_finite;
+  return ApplyOutcome::invalid;
+}
+
+// What mark_trade() will answer, without marking anything.
+AccountState::TradeMark AccountState::peek_trade(const Order& o,
+                                                 const OrderEvent& e) const noexcept {
+  const std::uint32_t t = e.trades_count;
+  if (t == 0) return TradeMark::unknown;
+  if (t > o.seen_top) return TradeMark::fresh;
+  const std::uint32_t behind = o.seen_top - t;
+  if (behind >= 64) return TradeMark::unknown;
+  return (o.seen_trades & (std::uint64_t{1} << behind)) != 0 ? TradeMark::seen : TradeMark::fresh;
 }
 
 AccountState::TradeMark AccountState::mark_trade(Order& o, const OrderEvent& e) noexcept {
@@ -241,7 +330,29 @@ AccountState::TradeMark AccountState::mark_trade(Order& o, const OrderEvent& e) 
   return TradeMark::fresh;
 }
 
-void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
+bool AccountState::sums_fit(const Order& o, const OrderEvent& e, const Deltas& d) const noexcept {
+  const Position& p = positions_[o.market];
+  const bool bid = o.side == Side::bid;
+  const ExecutionStats& s = stats_[o.market];
+  const SmpStats::PerType& smp = smp_.of(e.has(Field::smp_type) ? e.smp_type : o.smp_type);
+  return within_limit((bid ? p.bought_volume : p.sold_volume) + d.volume) &&
+         within_limit((bid ? p.bought_notional : p.sold_notional) + d.funds) &&
+         within_limit((bid ? p.buy_fees : p.sell_fees) + d.fee) &&
+         within_limit(p.fees_paid + d.fee) && within_limit(s.traded_notional + d.funds) &&
+         within_limit(s.traded_volume + d.volume) &&
+         within_limit(smp.prevented_volume + d.prevented_volume) &&
+         within_limit(smp.prevented_locked + d.prevented_locked);
+}
+
+bool AccountState::stage_fill(const Order& o, const OrderEvent& e, const Deltas& d) noexcept {
+  if (!sums_fit(o, e, d)) return false;
+  if (d.volume > 0.0 || d.funds > 0.0 || d.fee > 0.0) {
+    return add_fill(o, e, d.volume, d.funds, d.fee);
+  }
+  return true;
+}
+
+void AccountState::advance(Order& o, const OrderEvent& e, const Deltas& d) noexcept {
   const std::uint32_t d_trades =
       e.trades_count > o.trades_count ? e.trades_count - o.trades_count : 0;
   const std::uint32_t announced = e.state == OrderState::trade ? 1 : 0;
@@ -249,14 +360,10 @@ void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
     ++counters_.gaps_healed;
     counters_.trades_healed += d_trades - announced;
   }
-  const double d_volume = positive_delta(e.executed_volume, o.executed_volume);
-  const double d_funds = positive_delta(e.executed_funds, o.executed_funds);
-  const double d_fee = positive_delta(e.paid_fee, o.paid_fee);
-  if (d_volume > 0.0 || d_funds > 0.0 || d_fee > 0.0) add_fill(o, e, d_volume, d_funds, d_fee);
   ExecutionStats& s = stats_[o.market];
   s.trades += d_trades;
-  s.traded_notional += d_funds;
-  s.traded_volume += d_volume;
+  s.traded_notional += d.funds;
+  s.traded_volume += d.volume;
   if (o.first_fill_ts == 0 && e.executed_volume > 0.0) o.first_fill_ts = fill_time(e);
 
   o.trades_count = std::max(o.trades_count, e.trades_count);
@@ -267,13 +374,11 @@ void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
   // Self-match prevention, by the same delta rule.
   const double pv = e.has(Field::prevented_volume) ? e.prevented_volume : 0.0;
   const double pl = e.has(Field::prevented_locked) ? e.prevented_locked : 0.0;
-  const double d_pv = positive_delta(pv, o.prevented_volume);
-  const double d_pl = positive_delta(pl, o.prevented_locked);
-  if (d_pv > 0.0 || d_pl > 0.0) {
+  if (d.prevented_volume > 0.0 || d.prevented_locked > 0.0) {
     SmpStats::PerType& smp = smp_.of(e.has(Field::smp_type) ? e.smp_type : o.smp_type);
     if (o.prevented_volume == 0.0 && o.prevented_locked == 0.0) ++smp.orders;
-    smp.prevented_volume += d_pv;
-    smp.prevented_locked += d_pl;
+    smp.prevented_volume += d.prevented_volume;
+    smp.prevented_locked += d.prevented_locked;
     o.prevented_volume = std::max(o.prevented_volume, pv);
     o.prevented_locked = std::max(o.prevented_locked, pl);
   }
@@ -284,14 +389,9 @@ void AccountState::advance(Order& o, const OrderEvent& e) noexcept {
   ++o.events_applied;
 }
 
-void AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
+bool AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
                             double fee) noexcept {
   Position& p = positions_[o.market];
-  if (o.side == Side::bid) {
-    p.count_buy(volume, funds, fee);
-  } else {
-    p.count_sell(volume, funds, fee);
-  }
   // Called before the order takes the event's figures: o.trades_count is what was applied.
   const std::uint32_t d_trades =
       e.trades_count > o.trades_count ? e.trades_count - o.trades_count : 0;
@@ -304,14 +404,16 @@ void AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
   f.volume = volume;
   f.funds = funds;
   f.fee = fee;
+  f.unknown = 0;
   FillWindow& w = windows_[o.market];
+  // The window's part first, undone if a basis leaves the limit; then the totals (sums_fit()
+  // checked them) and the counters.
+  FillWindow::Placed placed[2] = {FillWindow::Placed::in_order, FillWindow::Placed::in_order};
+  w.begin(p, window_undo_.get());
   if (e.state != OrderState::trade) {
     f.unknown = d_trades;  // none of the trades covered announced itself
-    count_placed(w.add(p, f));
-    return;
-  }
-  f.unknown = 0;
-  if (d_trades > 1 && e.has(Field::volume) && e.has(Field::price)) {
+    placed[0] = w.add(p, f);
+  } else if (d_trades > 1 && e.has(Field::volume) && e.has(Field::price)) {
     // A trade event that also heals a gap: its own trade (the event's price and volume) at its
     // time, the trades it did not announce as a gap fill just before it.
     FillHead own = f;
@@ -324,27 +426,48 @@ void AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
     f.volume = volume - own.volume;
     f.funds = funds - own.funds;
     f.fee = fee - own.fee;
-    count_placed(w.add(p, f));
-    count_placed(w.add(p, own));
-    return;
+    placed[0] = w.add(p, f);
+    placed[1] = w.add(p, own);
+  } else {
+    placed[0] = w.add(p, f);
   }
-  count_placed(w.add(p, f));
+  if (!w.figures_ok()) {
+    w.rollback(p);
+    return false;
+  }
+  w.end();
+  if (o.side == Side::bid) {
+    p.count_buy(volume, funds, fee);
+  } else {
+    p.count_sell(volume, funds, fee);
+  }
+  count_placed(placed[0]);
+  count_placed(placed[1]);
+  return true;
 }
 
-void AccountState::place_late_trade(const Order& o, const OrderEvent& e) noexcept {
+bool AccountState::place_late_trade(const Order& o, const OrderEvent& e) noexcept {
   const FillKey key{fill_time(e), o.uuid, e.trades_count};
   const double volume = e.has(Field::volume) ? e.volume : 0.0;
   const double funds = e.has(Field::price) ? e.price * volume : 0.0;
   const double fee = e.has(Field::trade_fee) ? e.trade_fee : 0.0;
-  const FillWindow::Placed placed =
-      windows_[o.market].split(positions_[o.market], key, volume, funds, fee);
+  FillWindow& w = windows_[o.market];
+  Position& p = positions_[o.market];
+  w.begin(p, window_undo_.get());
+  const FillWindow::Placed placed = w.split(p, key, volume, funds, fee);
+  if (!w.figures_ok()) {
+    w.rollback(p);
+    return false;
+  }
+  w.end();
   if (placed == FillWindow::Placed::not_found) {
     // Its gap left the window (or the fill had no window): the trade stays where it was applied.
     ++counters_.fills_out_of_place;
-    return;
+    return true;
   }
   ++counters_.trades_split;
   count_placed(placed);
+  return true;
 }
 
 void AccountState::count_placed(FillWindow::Placed placed) noexcept {
@@ -399,17 +522,21 @@ void AccountState::record_outcome(const Order& o) noexcept {
     default:
       break;  // unreachable: only terminal orders are recorded
   }
+  // Times come from the wire: a difference or sum that would overflow is not taken as a sample.
+  std::int64_t to_final = 0;
+  std::int64_t to_fill = 0;
+  std::int64_t sum = 0;
   if (o.order_ts > 0) {
-    const std::int64_t to_final = o.final_ts - o.order_ts;
-    if (to_final >= 0) {
+    if (!__builtin_sub_overflow(o.final_ts, o.order_ts, &to_final) && to_final >= 0 &&
+        !__builtin_add_overflow(s.final_ms_sum, to_final, &sum)) {
       ++s.final_samples;
-      s.final_ms_sum += to_final;
+      s.final_ms_sum = sum;
       s.final_ms_max = std::max(s.final_ms_max, to_final);
     }
-    const std::int64_t to_fill = o.first_fill_ts - o.order_ts;
-    if (o.first_fill_ts > 0 && to_fill >= 0) {
+    if (o.first_fill_ts > 0 && !__builtin_sub_overflow(o.first_fill_ts, o.order_ts, &to_fill) &&
+        to_fill >= 0 && !__builtin_add_overflow(s.first_fill_ms_sum, to_fill, &sum)) {
       ++s.first_fill_samples;
-      s.first_fill_ms_sum += to_fill;
+      s.first_fill_ms_sum = sum;
       s.first_fill_ms_max = std::max(s.first_fill_ms_max, to_fill);
     }
   }

@@ -1,6 +1,7 @@
 #include "fillwire/fill_window.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace fillwire {
 
@@ -11,6 +12,36 @@ FillWindow::FillWindow(std::size_t capacity) {
     n <<= 1;
   ring_ = std::make_unique<Fill[]>(n);
   mask_ = n - 1;
+}
+
+void FillWindow::save_slot(std::size_t physical) noexcept {
+  if (undo_ == nullptr || undo_all_) return;
+  if (undo_slots_ == std::size(undo_slot_)) {
+    save_all();
+    return;
+  }
+  undo_[mask_ + 1 + undo_slots_] = ring_[physical];
+  undo_slot_[undo_slots_++] = physical;
+}
+
+void FillWindow::save_all() noexcept {
+  if (undo_ == nullptr || undo_all_) return;
+  std::copy(ring_.get(), ring_.get() + mask_ + 1, undo_);
+  undo_all_ = true;
+}
+
+void FillWindow::rollback(Position& p) noexcept {
+  if (undo_ != nullptr) {
+    if (undo_all_) std::copy(undo_, undo_ + mask_ + 1, ring_.get());
+    // Slots saved before the whole ring was: their older contents go back last.
+    for (std::size_t i = undo_slots_; i > 0; --i)
+      ring_[undo_slot_[i - 1]] = undo_[mask_ + 1 + i - 1];
+  }
+  head_ = undo_head_;
+  size_ = undo_size_;
+  dropped_ = undo_dropped_;
+  p.set_basis(undo_basis_);
+  undo_ = nullptr;
 }
 
 std::size_t FillWindow::upper_bound(const FillKey& k) noexcept {
@@ -36,20 +67,23 @@ void FillWindow::remove_at(std::size_t i) noexcept {
 
 void FillWindow::replay(Position& p, std::size_t i, const PositionBasis& from) noexcept {
   p.set_basis(from);
+  bool ok = true;
   for (std::size_t j = i; j < size_; ++j) {
     Fill& f = at(j);
     f.before = p.basis();
-    apply_basis(p, f);
+    ok &= apply_basis_checked(p, f);
   }
+  figures_ok_ &= ok;
 }
 
 void FillWindow::fold_before(Position& p, const PositionBasis& from, const FillHead& f) noexcept {
   p.set_basis(from);
-  apply_basis(p, f);
+  figures_ok_ &= apply_basis_checked(p, f);
   replay(p, 0, p.basis());
 }
 
 FillWindow::Placed FillWindow::insert(Position& p, const FillHead& f) noexcept {
+  save_all();  // a late fill moves and replays fills: keep the ring as it was
   std::size_t i = upper_bound(f.key());  // < size_: f is older than the newest fill
   // Exact unless f is older than every fill kept and some have left (f may be older than those).
   const bool exact = i > 0 || !dropped_;
@@ -82,6 +116,7 @@ FillWindow::Placed FillWindow::split(Position& p, const FillKey& key, double vol
     }
   }
   if (g == size_) return Placed::not_found;
+  save_all();  // the gap shrinks or goes, the trade is inserted, fills are replayed
 
   Fill& gap = at(g);
   FillHead t = gap;

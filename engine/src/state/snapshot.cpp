@@ -11,6 +11,10 @@ void SnapshotTracker::on_control(const OrderEvent& e) noexcept {
   const ControlCode code = control_code(e);
   connection.last_code = code;
   connection.last_ms = e.timestamp;
+  if (code == ControlCode::resync_begin || code == ControlCode::resynced ||
+      code == ControlCode::resync_failed || code == ControlCode::resync_incomplete) {
+    connection.last_resync = code;
+  }
   switch (code) {
     case ControlCode::connected:
       connection.connected = true;

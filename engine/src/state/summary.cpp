@@ -128,6 +128,7 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"duplicates", c.duplicates},
           {"stale", c.stale},
           {"invalid", c.invalid},
+          {"non_finite", c.non_finite},
           {"not_order", c.not_order},
           {"table_full", c.table_full},
           {"market_full", c.market_full},
@@ -142,7 +143,31 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"old_trades_unknown", c.old_trades_unknown},
           {"fills_late", c.fills_late},
           {"trades_split", c.trades_split},
-          {"fills_out_of_place", c.fills_out_of_place}};
+          {"fills_out_of_place", c.fills_out_of_place},
+          {"resync_incomplete", c.resync_incomplete},
+          {"resync_failed", c.resync_failed}};
+}
+
+// One reason the account may not be whole.
+struct Gap {
+  std::string_view reason;
+  std::uint64_t count;
+  std::string_view config_key;  // empty when no setting fixes it
+};
+
+std::vector<Gap> gaps(const ApplyCounters& c, std::uint64_t resyncs_incomplete) {
+  std::vector<Gap> out;
+  if (c.table_full > 0) out.push_back({"table_full", c.table_full, "account.open_orders"});
+  if (c.market_full > 0) out.push_back({"market_full", c.market_full, "account.markets"});
+  if (c.invalid > 0) out.push_back({"invalid", c.invalid, ""});
+  const std::uint64_t resyncs = std::max(resyncs_incomplete, c.resync_incomplete + c.resync_failed);
+  if (resyncs > 0) out.push_back({"resync_incomplete", resyncs, ""});
+  return out;
+}
+
+// A cut identifier (over 45 bytes, ClientId) shows the part kept and says it was cut.
+std::string identifier_text(const ClientId& id) {
+  return id.cut() ? printable(id.view()) + "..." : printable(id.view());
 }
 
 std::string_view smp_name(std::size_t i) {
@@ -150,6 +175,29 @@ std::string_view smp_name(std::size_t i) {
 }
 
 }  // namespace
+
+std::string incomplete_notice(const ApplyCounters& counters, std::uint64_t resyncs_incomplete) {
+  const std::vector<Gap> list = gaps(counters, resyncs_incomplete);
+  if (list.empty()) return {};
+  std::string out = "ACCOUNT INCOMPLETE: ";
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Gap& g = list[i];
+    if (i > 0) out += "; ";
+    if (g.reason == "table_full") {
+      out += fmt::format("{} events refused (table full) — raise {}", count(g.count), g.config_key);
+    } else if (g.reason == "market_full") {
+      out += fmt::format("{} events refused (market table full) — raise {}", count(g.count),
+                         g.config_key);
+    } else if (g.reason == "invalid") {
+      out += fmt::format("{} events refused as invalid ({} non-finite)", count(g.count),
+                         count(counters.non_finite));
+    } else {
+      out += fmt::format("{} resync{} incomplete or failed — the state may miss changes",
+                         count(g.count), g.count == 1 ? "" : "s");
+    }
+  }
+  return out;
+}
 
 std::string format_amount(double value) {
   if (!std::isfinite(value)) return fmt::format("{}", value);
@@ -175,6 +223,8 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
   auto it = std::back_inserter(out);
   const std::size_t markets = state.market_count();
 
+  if (const std::string notice = incomplete_notice(state.counters()); !notice.empty())
+    fmt::format_to(it, "{}\n\n", notice);
   fmt::format_to(it, "Positions ({} market{})\n", markets, markets == 1 ? "" : "s");
   if (markets > 0) {
     std::vector<std::string> header{"figure"};
@@ -255,7 +305,7 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
                          {printable(o.code.view()), std::string(to_string(o.side)),
                           std::string(to_string(o.order_type)), std::string(to_string(o.state)),
                           format_amount(o.price), format_amount(o.volume),
-                          format_amount(o.executed_volume), printable(o.identifier.view())}});
+                          format_amount(o.executed_volume), identifier_text(o.identifier)}});
     }
     print_table(out, header, rows);
     if (shown < orders.open_size())
@@ -332,7 +382,11 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
                         {"executed_funds", o.executed_funds},
                         {"paid_fee", o.paid_fee},
                         {"trades_count", o.trades_count},
-                        {"identifier", std::string(o.identifier.view())}});
+                        {"identifier", std::string(o.identifier.view())},
+                        {"identifier_cut", o.identifier.cut()}});
+    if (o.identifier.cut()) {
+      open.back()["identifier_hash"] = fmt::format("{:016x}", o.identifier.hash());
+    }
   }
   j["open_orders"] = std::move(open);
 
@@ -340,6 +394,15 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
   for (const auto& [name, value] : counter_list(state.counters()))
     counters[std::string(name)] = value;
   j["counters"] = std::move(counters);
+  Json incomplete = Json::array();
+  for (const Gap& g : gaps(state.counters(), 0)) {
+    Json r{{"reason", std::string(g.reason)}, {"count", g.count}};
+    if (!g.config_key.empty()) r["config_key"] = std::string(g.config_key);
+    incomplete.push_back(std::move(r));
+  }
+  j["complete"] = incomplete.empty();
+  j["incomplete"] = std::move(incomplete);
+  j["notice"] = incomplete_notice(state.counters());
   // JSON escapes control characters itself; text that is not UTF-8 is replaced (U+FFFD) rather
   // than thrown on.
   return j.dump(indent, ' ', false, Json::error_handler_t::replace);
