@@ -414,6 +414,7 @@ Received receive_all(std::uint16_t port, std::size_t total) {
 
 TEST(SimStream, SameSeedSameDigestAndTheBytesOfTheSeededFlow) {
   auto cfg = base_config();
+  cfg.wall_clock = false;  // byte for byte: the simulated clock
   cfg.total = 3000;
   cfg.simulation.generator.seed = 99;
   std::string digests[3];
@@ -552,6 +553,7 @@ TEST(SimStream, SendStampsFollowTheEventsAndChangeNothingSent) {
   constexpr std::size_t kCapacity = 200;
   const auto receive = [](SendStamps* stamps, std::vector<std::uint64_t>* arrived) {
     auto cfg = base_config();
+    cfg.wall_clock = false;  // byte for byte: the simulated clock
     cfg.total = kEvents;
     cfg.send_stamps = stamps;
     SimServer sim(cfg);
@@ -671,6 +673,7 @@ TEST(SimFaults, RefusedHandshakesThenAccepted) {
 
 TEST(SimFaults, DuplicatesReorderAndMalformedFramesAreReproducible) {
   auto cfg = base_config();
+  cfg.wall_clock = false;  // byte for byte: the simulated clock
   cfg.total = 4000;
   cfg.faults.duplicate_prob = 0.05;
   cfg.faults.reorder_window = 4;

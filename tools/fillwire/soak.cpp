@@ -291,12 +291,12 @@ int run(const Settings& s) {
   config.live.blocking = true;
   config.live.backoff_initial = std::chrono::milliseconds(50);
   config.live.backoff_max = std::chrono::milliseconds(500);
-  // The simulator's clock is the exchange's: the closed-orders window after a reconnect only has
-  // to reach back over the gap itself (as in fillwire demo).
-  config.live.closed_margin = std::chrono::milliseconds(2000);
   // Above 1,000 events a second upbit-sim's stamps run ahead of real time (1 ms a step, strictly
-  // increasing): its clock is trusted here, so the resync steers by it.
+  // increasing): its clock is trusted here, so the resync steers by it, and the closed-orders
+  // window after a reconnect only has to reach back over the gap itself: 200 ms of its clock
+  // are 200 steps.
   config.live.clock_skew_max = std::chrono::hours(24);
+  config.live.closed_margin = std::chrono::milliseconds(200);
   // Stalls must be noticed in well under a second: a ping every interval, its pong due within one.
   config.live.ping_interval = std::chrono::milliseconds(s.ping_ms);
   config.live.pong_timeout = std::chrono::milliseconds(s.ping_ms);

@@ -151,7 +151,7 @@ struct LiveSource::Impl final : ResyncHost {
   // When the state was last whole: the loss of the last whole connection, by the local clock or
   // the newest plausible exchange time then, whichever is later (-1 before any).
   std::int64_t whole_until_ms = -1;
-  std::int64_t lost_ms = -1;  // the same point for the last connection lost
+  std::int64_t lost_ms = -1;  // when the last connection was lost (local clock)
 
   // Resync.
   OrderTracker orders_seen;
@@ -634,8 +634,9 @@ struct LiveSource::Impl final : ResyncHost {
 
   void close_stream() {
     ++connection;  // what is still pending on this connection completes as stale (ignored)
-    lost_ms = std::max(wall_ms(), last_event_ms);
-    if (whole) whole_until_ms = lost_ms;  // from here on the state may miss changes
+    lost_ms = wall_ms();
+    // From here on the state may miss changes.
+    if (whole) whole_until_ms = std::max(lost_ms, last_event_ms);
     whole = false;
     live = false;
     read_paused = false;
@@ -786,13 +787,13 @@ struct LiveSource::Impl final : ResyncHost {
     deadline_timer.cancel();
     rest->close();  // no idle connection between resyncs
     report(out);
-    // A connection lost while its resync ran was whole until then: the resync covered what came
-    // before it and the held frames what came after, up to the loss.
-    if (out.result == ResyncResult::ok && !live) whole_until_ms = lost_ms;
     hold.release([this](std::uint64_t ts, const char* data, std::size_t size) {
       recv_ts = ts;
       publish_frame(data, size);
     });
+    // A connection lost while its resync ran was whole until then: the resync covered what came
+    // before it and the held frames (all read before the loss) what came after.
+    if (out.result == ResyncResult::ok && !live) whole_until_ms = std::max(lost_ms, last_event_ms);
     if (auto d = std::exchange(deferred_failure, std::nullopt)) {
       if (d->auth) return refused(d->was_live, d->what);
       return disconnected(d->was_live, d->stage.c_str(), d->what);
