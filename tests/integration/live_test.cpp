@@ -558,6 +558,9 @@ TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_GT(r.counters.resync_held_frames, 100u) << "frames read during the resync";
   EXPECT_EQ(r.counters.resync_hold_full, 0u);
+  // Every order created since the stream began is on it, from its first event: even those whose
+  // created_at (whole seconds) falls in the second of the stream's first event need no query.
+  EXPECT_EQ(r.counters.resync_trade_queries, 0u) << r.notices;
 }
 
 // A hold too small for the frames of a slow resync: reading pauses until the resync ends (the

@@ -242,5 +242,41 @@ TEST(RateWindow, NeverMoreThanTheRateInAnySecond) {
   EXPECT_EQ(w.reserve(t0 + std::chrono::seconds(10), 5), t0 + std::chrono::seconds(10));
 }
 
+// The new stream carries an order from some trade on: the resync leaves the order to it when
+// every earlier trade was seen, and fetches its trades when one was missed.
+TEST(OrderNeed, AnOrderTheNewStreamCarriesIsLeftToItWhenNoEarlierTradeWasMissed) {
+  OrderTracker seen(64);
+  OrderEvent t1 = trade(1, 1, 1000);
+  t1.origin = EventOrigin::stream;
+  seen.on_event(t1);                     // trade 1 of order 1 seen before the loss
+  const OrderEvent o1 = order(1, 0, 3);  // 3 trades by the REST snapshot
+  const OrderEvent o2 = order(2, 0, 2);  // never seen
+  const OrderEvent o3 = order(3, 0, 2);  // never seen
+  StreamStart on_stream(16);
+  on_stream.on_event(trade(1, 3, 5000));  // the stream brings trade 3 of order 1: 2 is missed
+  on_stream.on_event(trade(1, 2, 4000));  // ... and trade 2 (the earliest wins)
+  OrderEvent wait = order(2, 0, 0);
+  wait.state = OrderState::wait;
+  on_stream.on_event(wait);               // order 2 from its creation: trades 1 on
+  on_stream.on_event(trade(3, 2, 6000));  // order 3 from trade 2: trade 1 missed
+  EXPECT_EQ(on_stream.first_trade(o1.uuid), 2u);
+  EXPECT_EQ(on_stream.first_trade(o2.uuid), 1u);
+  EXPECT_EQ(order_need(o1, seen, 0, &on_stream), OrderNeed::stream);
+  EXPECT_EQ(order_need(o2, seen, 0, &on_stream), OrderNeed::stream);
+  EXPECT_EQ(order_need(o3, seen, 0, &on_stream), OrderNeed::trades);
+  EXPECT_EQ(order_need(o1, seen, 0, nullptr), OrderNeed::trades);
+
+  // A stream behind the REST snapshot's count still leaves nothing to chance.
+  StreamStart late(16);
+  late.on_event(trade(2, 3, 7000));
+  EXPECT_EQ(order_need(o2, seen, 0, &late), OrderNeed::trades);
+
+  // Past its bound, an order is not remembered (it is judged by time alone).
+  StreamStart tiny(1);
+  tiny.on_event(trade(1, 2, 4000));
+  tiny.on_event(trade(2, 1, 4000));
+  EXPECT_FALSE(tiny.first_trade(o2.uuid).has_value());
+}
+
 }  // namespace
 }  // namespace fillwire::net

@@ -113,6 +113,7 @@ struct LiveSource::Impl final : ResyncHost {
   std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
   Decoder peek_decoder;            // decodes the first frame aside (the stats stay the stream's)
   std::vector<OrderEvent> peeked;  // the first frame's events, for their exchange time
+  StreamStart on_stream;           // the orders the frames held during a resync carry
   FrameHold hold;
   std::size_t filled = 0;
   std::string subscribe_text;
@@ -175,6 +176,7 @@ struct LiveSource::Impl final : ResyncHost {
         decoder(cfg.max_frame_bytes),
         buffer(new char[cfg.max_frame_bytes + kFramePadding]()),
         peek_decoder(cfg.max_frame_bytes),
+        on_stream(cfg.resync_max_orders),
         hold(cfg.resync_hold_bytes, cfg.max_frame_bytes, cfg.resync),
         orders_seen(cfg.open_tracking_capacity),
         rng(cfg.seed != 0 ? cfg.seed
@@ -531,6 +533,8 @@ struct LiveSource::Impl final : ResyncHost {
     if (resync_running) {
       hold.hold(recv_ts, data, size);
       n.resync_held_frames.add();
+      for (const OrderEvent& e : peek(data, size))
+        on_stream.on_event(e);
       return;
     }
     publish_frame(data, size);
@@ -589,6 +593,30 @@ struct LiveSource::Impl final : ResyncHost {
   // order event (status, error, garbled) is published at once and the resync still waits. True
   // when held.
   bool on_first_frame(const char* data, std::size_t size) {
+    on_stream.clear();
+    bool any = false;
+    std::int64_t first_ms = -1;
+    for (const OrderEvent& e : peek(data, size)) {
+      if (e.kind != EventKind::order) continue;
+      any = true;
+      on_stream.on_event(e);
+      if (check_clock(e.timestamp) == ClockVerdict::plausible &&
+          (first_ms < 0 || e.timestamp < first_ms))
+        first_ms = e.timestamp;
+    }
+    if (!any) return false;
+    // No plausible time (first_ms stays -1): nothing is left to the stream by time, every missed
+    // trade is fetched (a trade the stream brings too is then a duplicate, which changes nothing).
+    resync_pending = false;
+    resync_timer.cancel();
+    hold.hold(recv_ts, data, size);
+    n.resync_held_frames.add();
+    start_resync(first_ms);
+    return true;
+  }
+
+  // Cold: a frame's events decoded aside, leaving the stream's decoder and its stats alone.
+  const std::vector<OrderEvent>& peek(const char* data, std::size_t size) {
     peeked.clear();
     peeked.reserve(cfg.max_frame_bytes / 32 + 1);  // no event in a frame is shorter than 32 bytes
     struct Peek {
@@ -600,27 +628,10 @@ struct LiveSource::Impl final : ResyncHost {
         return (*v)[std::min(published, v->size() - 1)];
       }
       void publish() noexcept { published = std::min(published + 1, v->size()); }
-    } peek{&peeked};
-    (void)peek_decoder.decode(data, size, EventSink{peek});
-    peeked.resize(peek.published);
-    bool any = false;
-    std::int64_t first_ms = -1;
-    for (const OrderEvent& e : peeked) {
-      if (e.kind != EventKind::order) continue;
-      any = true;
-      if (check_clock(e.timestamp) == ClockVerdict::plausible &&
-          (first_ms < 0 || e.timestamp < first_ms))
-        first_ms = e.timestamp;
-    }
-    if (!any) return false;
-    // No plausible time (first_ms stays -1): nothing is left to the stream, every missed trade is
-    // fetched (a trade the stream brings too is then a duplicate, which changes nothing).
-    resync_pending = false;
-    resync_timer.cancel();
-    hold.hold(recv_ts, data, size);
-    n.resync_held_frames.add();
-    start_resync(first_ms);
-    return true;
+    } aside{&peeked};
+    (void)peek_decoder.decode(data, size, EventSink{aside});
+    peeked.resize(aside.published);
+    return peeked;
   }
 
   void on_server_error(const ServerError& err) {
@@ -765,15 +776,16 @@ struct LiveSource::Impl final : ResyncHost {
     deadline_timer.async_wait([this, id](beast::error_code e) {
       if (!e && id == resync_id && resync_running) rest->abort();
     });
-    asio::co_spawn(ioc, run_resync(ResyncContext{cfg, creds, orders_seen, *rest, n, *this}, req),
-                   [this](std::exception_ptr escaped, ResyncOutcome out) {
-                     if (escaped) {
-                       out = ResyncOutcome{};
-                       out.result = ResyncResult::failed;
-                       out.detail = "internal error";
-                     }
-                     on_resync_done(out);
-                   });
+    asio::co_spawn(
+        ioc, run_resync(ResyncContext{cfg, creds, orders_seen, on_stream, *rest, n, *this}, req),
+        [this](std::exception_ptr escaped, ResyncOutcome out) {
+          if (escaped) {
+            out = ResyncOutcome{};
+            out.result = ResyncResult::failed;
+            out.detail = "internal error";
+          }
+          on_resync_done(out);
+        });
   }
 
   // Publishes the frames held meanwhile and acts on the outcome. A resync that failed or stopped

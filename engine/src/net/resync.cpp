@@ -161,7 +161,7 @@ class Conversation {
   asio::awaitable<void> plan_and_publish() {
     PublishPlan plan(req_.stream_from_ms);
     for (std::size_t i = 0; i < orders_.size(); ++i) {
-      switch (order_need(orders_.orders()[i], ctx_.seen, req_.stream_from_ms)) {
+      switch (order_need(orders_.orders()[i], ctx_.seen, req_.stream_from_ms, &ctx_.on_stream)) {
         case OrderNeed::snapshot:
           plan.snapshot(orders_.orders()[i]);
           break;

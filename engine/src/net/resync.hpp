@@ -57,6 +57,7 @@ struct ResyncContext {
   const LiveConfig& cfg;
   const Credentials& credentials;
   const OrderTracker& seen;
+  const StreamStart& on_stream;  // filled on as the held frames arrive
   RestSession& rest;
   LiveCounterSet& n;
   ResyncHost& host;

@@ -179,13 +179,36 @@ std::vector<std::string> uuid_queries(const OrderTracker& seen) {
   return out;
 }
 
-OrderNeed order_need(const OrderEvent& order, const OrderTracker& seen,
-                     std::int64_t stream_from_ms) noexcept {
+void StreamStart::on_event(const OrderEvent& e) {
+  if (e.kind != EventKind::order) return;
+  // A trade event brings its own trade; any other event the trades after its count.
+  const std::uint32_t first =
+      e.state == OrderState::trade && e.trades_count > 0 ? e.trades_count : e.trades_count + 1;
+  if (const auto it = first_.find(e.uuid); it != first_.end()) {
+    it->second = std::min(it->second, first);
+  } else if (first_.size() < max_) {
+    first_.emplace(e.uuid, first);
+  }
+}
+
+std::optional<std::uint32_t> StreamStart::first_trade(const Uuid& id) const {
+  if (const auto it = first_.find(id); it != first_.end()) return it->second;
+  return std::nullopt;
+}
+
+OrderNeed order_need(const OrderEvent& order, const OrderTracker& seen, std::int64_t stream_from_ms,
+                     const StreamStart* on_stream) {
   if (order.trades_count == 0 || seen.all_trades_seen(order.uuid, order.trades_count))
     return OrderNeed::snapshot;
   // created_at (whole seconds) after the stream's first event: every event of the order is on
   // the stream.
   if (stream_from_ms >= 0 && order.order_timestamp > stream_from_ms) return OrderNeed::stream;
+  // The stream carries the order from trade `first` on, and every trade before it was seen.
+  if (on_stream != nullptr) {
+    if (const auto first = on_stream->first_trade(order.uuid);
+        first && *first <= order.trades_count && seen.all_trades_seen(order.uuid, *first - 1))
+      return OrderNeed::stream;
+  }
   return OrderNeed::trades;
 }
 

@@ -141,15 +141,38 @@ class ClosedListing {
 // What to publish: trades the client missed, one by one in trade-time order, then one snapshot
 // per order.
 
+// The orders the new connection's stream carries, as far as the client has read it (its first
+// frame and the frames held while the resync runs): for each, the first trade number the stream
+// brings. The stream delivers an order's events in order, so every later trade is on it too.
+// Bounded: past `max_orders` orders, the rest are not remembered (they are judged by time).
+class StreamStart {
+ public:
+  explicit StreamStart(std::size_t max_orders) : max_(max_orders) {}
+
+  void clear() noexcept { first_.clear(); }
+  void on_event(const OrderEvent& e);
+  // The first trade number the stream brings for the order, if it carries the order.
+  [[nodiscard]] std::optional<std::uint32_t> first_trade(const Uuid& id) const;
+
+ private:
+  struct Hash {
+    std::size_t operator()(const Uuid& u) const noexcept { return u.hash(); }
+  };
+  std::unordered_map<Uuid, std::uint32_t, Hash> first_;
+  std::size_t max_;
+};
+
 enum class OrderNeed : std::uint8_t {
   snapshot,  // no fill the client lacks: the snapshot brings state and terms
   trades,    // fills the client did not see: fetch the order's trades first
-  stream,    // created after the stream's first event: every event of it is on the stream
+  stream,    // the fills the client lacks are all on the new stream, with the order's state
 };
 
 // `stream_from_ms`: the exchange time of the new connection's first event (-1: none yet).
+// `on_stream`: the orders the new stream is known to carry (may be null).
 [[nodiscard]] OrderNeed order_need(const OrderEvent& order, const OrderTracker& seen,
-                                   std::int64_t stream_from_ms) noexcept;
+                                   std::int64_t stream_from_ms,
+                                   const StreamStart* on_stream = nullptr);
 
 class PublishPlan {
  public:
