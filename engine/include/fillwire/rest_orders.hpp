@@ -15,6 +15,7 @@
 // error answer's name and message are quoted with quote_server_text (capped, escaped, redacted).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,26 @@ struct RestOrderTrades {
 // The answer of GET /v1/order?uuid=: the order and its trades[] (absent trades[] is an error: the
 // caller asked for them).
 [[nodiscard]] RestOrderTrades parse_rest_order_trades(std::string_view body, std::int64_t as_of_ms);
+
+// The same parsers, keeping their buffers from one answer to the next: a resync's pages need no
+// new memory once the largest has been seen (no heap growth and release per page). One thread at
+// a time.
+class RestOrdersParser {
+ public:
+  RestOrdersParser();
+  ~RestOrdersParser();
+  RestOrdersParser(const RestOrdersParser&) = delete;
+  RestOrdersParser& operator=(const RestOrdersParser&) = delete;
+
+  // As parse_rest_orders(); the result is valid until the next call.
+  [[nodiscard]] const RestParseResult& orders(std::string_view body, std::int64_t as_of_ms);
+  // As parse_rest_order_trades().
+  [[nodiscard]] RestOrderTrades order_trades(std::string_view body, std::int64_t as_of_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // The order's trades as the stream would have announced them: one `trade` event per trade, in
 // trade order, with the cumulative fields stepped trade by trade (trades_count k, executed volume

@@ -24,6 +24,10 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -56,6 +60,15 @@ using tcp = asio::ip::tcp;
 using namespace net;  // NOLINT: this file is the net stage's front door
 
 namespace {
+
+// Cold: gives the heap memory a resync used and freed back to the system. glibc keeps the freed
+// blocks of a thread's arena for reuse, so the resident set would otherwise stay at the largest
+// resync's peak (its pages, its orders).
+void return_free_memory() noexcept {
+#if defined(__GLIBC__)
+  (void)malloc_trim(0);
+#endif
+}
 
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
@@ -408,6 +421,7 @@ struct LiveSource::Impl final : ResyncHost {
       // The resync runs when the first frame arrives: its exchange time says which missed trades
       // the stream will not bring (those before it). A quiet stream resyncs after resync_wait.
       resync_pending = true;
+      on_stream.clear();  // what this connection's stream carries, from its first frame on
       resync_timer.expires_after(cfg.resync_wait);
       resync_timer.async_wait([this, id = connection](beast::error_code e) {
         if (e || id != connection || !resync_pending || !live) return;
@@ -593,7 +607,6 @@ struct LiveSource::Impl final : ResyncHost {
   // order event (status, error, garbled) is published at once and the resync still waits. True
   // when held.
   bool on_first_frame(const char* data, std::size_t size) {
-    on_stream.clear();
     bool any = false;
     std::int64_t first_ms = -1;
     for (const OrderEvent& e : peek(data, size)) {
@@ -803,6 +816,7 @@ struct LiveSource::Impl final : ResyncHost {
       recv_ts = ts;
       publish_frame(data, size);
     });
+    return_free_memory();
     // A connection lost while its resync ran was whole until then: the resync covered what came
     // before it and the held frames (all read before the loss) what came after.
     if (out.result == ResyncResult::ok && !live) whole_until_ms = std::max(lost_ms, last_event_ms);

@@ -264,11 +264,39 @@ bool read_trade(simdjson::dom::object obj, std::size_t index, RestTrade& t, std:
 
 }  // namespace
 
-RestOrderTrades parse_rest_order_trades(std::string_view body, std::int64_t as_of_ms) {
-  RestOrderTrades result;
+struct RestOrdersParser::Impl {
   simdjson::dom::parser parser;
+  std::unique_ptr<char[]> padded;  // the body copied with simdjson's padding after it
+  std::size_t room = 0;
+  RestParseResult orders;
+
+  simdjson::simdjson_result<simdjson::dom::element> parse(std::string_view body) {
+    if (body.size() + simdjson::SIMDJSON_PADDING > room) {
+      room = body.size() + simdjson::SIMDJSON_PADDING;
+      padded.reset(new char[room]);
+    }
+    std::memcpy(padded.get(), body.data(), body.size());
+    std::memset(padded.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+    return parser.parse(padded.get(), body.size(), /*realloc_if_needed=*/false);
+  }
+};
+
+RestOrdersParser::RestOrdersParser() : impl_(std::make_unique<Impl>()) {}
+RestOrdersParser::~RestOrdersParser() = default;
+
+RestOrderTrades parse_rest_order_trades(std::string_view body, std::int64_t as_of_ms) {
+  return RestOrdersParser().order_trades(body, as_of_ms);
+}
+
+RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms) {
+  RestOrdersParser parser;
+  return parser.orders(body, as_of_ms);  // a copy: this parser's buffers go with it
+}
+
+RestOrderTrades RestOrdersParser::order_trades(std::string_view body, std::int64_t as_of_ms) {
+  RestOrderTrades result;
   simdjson::dom::element root;
-  if (const auto ec = parser.parse(body.data(), body.size()).get(root)) {
+  if (const auto ec = impl_->parse(body).get(root)) {
     result.error = std::string("response is not JSON: ") + simdjson::error_message(ec);
     return result;
   }
@@ -363,11 +391,12 @@ TradeEventsResult trade_events(const RestOrderTrades& r) {
   return out;
 }
 
-RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms) {
-  RestParseResult result;
-  simdjson::dom::parser parser;
+const RestParseResult& RestOrdersParser::orders(std::string_view body, std::int64_t as_of_ms) {
+  RestParseResult& result = impl_->orders;
+  result.orders.clear();
+  result.error.clear();
   simdjson::dom::element root;
-  if (const auto ec = parser.parse(body.data(), body.size()).get(root)) {
+  if (const auto ec = impl_->parse(body).get(root)) {
     result.error = std::string("response is not JSON: ") + simdjson::error_message(ec);
     return result;
   }

@@ -67,6 +67,7 @@ struct RestSession::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
+  std::string spare_body;  // an answer's body given back (recycle()), its capacity kept
   bool aborted = false;
   int left_this_second = -1;  // from the last Remaining-Req header; -1 unknown
 
@@ -168,6 +169,8 @@ struct RestSession::Impl {
         if (fresh) co_await connect();
         http::response_parser<http::string_body> parser;
         parser.body_limit(s.max_body);
+        parser.get().body() = std::move(spare_body);  // read into the last answer's memory
+        parser.get().body().clear();
         lowest().expires_after(s.timeout);
         if (secure) {
           co_await exchange(*secure, req, parser);
@@ -209,6 +212,10 @@ asio::awaitable<void> RestSession::pause(std::chrono::steady_clock::duration d) 
   co_await impl_->pause(d);
 }
 
+void RestSession::recycle(std::string&& body) noexcept {
+  impl_->spare_body = std::move(body);
+}
+
 void RestSession::abort() {
   impl_->aborted = true;
   impl_->close();
@@ -222,6 +229,10 @@ void RestSession::reset() {
 
 void RestSession::close() {
   impl_->close();
+  // Between resyncs nothing is read: the buffers a large answer grew go back.
+  impl_->spare_body = std::string();
+  impl_->buffer.clear();
+  impl_->buffer.shrink_to_fit();
 }
 
 }  // namespace fillwire::net

@@ -64,9 +64,12 @@ class RestSession {
   // Sleeps `d` unless aborted (then throws RestAborted).
   boost::asio::awaitable<void> pause(std::chrono::steady_clock::duration d);
 
+  // Gives an answer's body back: the next answer is read into its memory.
+  void recycle(std::string&& body) noexcept;
+
   void abort();  // closes the connection, wakes every wait; later calls throw until reset()
   void reset();  // ready for the next resync
-  void close();  // closes the idle connection (none is kept between resyncs)
+  void close();  // closes the idle connection (none is kept between resyncs), frees its buffers
 
  private:
   struct Impl;

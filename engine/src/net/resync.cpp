@@ -101,21 +101,17 @@ class Conversation {
     }
   }
 
-  asio::awaitable<std::vector<OrderEvent>> orders_of(const std::string& endpoint,
-                                                     const std::string& query) {
-    const RestAnswer a = co_await call(endpoint, query);
-    co_return parse_orders(endpoint, a, req_.as_of_ms);
-  }
-
-  static std::vector<OrderEvent> parse_orders(const std::string& endpoint, const RestAnswer& a,
-                                              std::int64_t as_of) {
-    RestParseResult parsed = parse_rest_orders(a.body, as_of);
+  asio::awaitable<std::span<const OrderEvent>> orders_of(const std::string& endpoint,
+                                                         const std::string& query) {
+    RestAnswer a = co_await call(endpoint, query);
+    const RestParseResult& parsed = parser_.orders(a.body, req_.as_of_ms);
+    ctx_.rest.recycle(std::move(a.body));
     if (a.status != 200 || !parsed.ok()) {
       // parsed.error quotes the exchange's error name and message (capped, escaped, redacted).
       throw std::runtime_error(endpoint + " answered HTTP " + std::to_string(a.status) +
                                (parsed.ok() ? "" : ": " + parsed.error));
     }
-    return std::move(parsed.orders);
+    co_return std::span<const OrderEvent>(parsed.orders);  // valid until the next page
   }
 
   static void stop_at(std::optional<ResyncBound> step) {
@@ -169,9 +165,9 @@ class Conversation {
           break;
         case OrderNeed::trades: {
           ctx_.n.resync_trade_queries.add();
-          const RestAnswer a =
-              co_await call("/order", "uuid=" + orders_.orders()[i].uuid.to_string());
+          RestAnswer a = co_await call("/order", "uuid=" + orders_.orders()[i].uuid.to_string());
           take_trades(a, orders_.orders()[i], plan);
+          ctx_.rest.recycle(std::move(a.body));
           break;
         }
       }
@@ -187,7 +183,7 @@ class Conversation {
   // The order's trades as stream events (GET /v1/order); when unavailable, the snapshot brings
   // the order's totals and its fills land at one time.
   void take_trades(const RestAnswer& a, OrderEvent& order, PublishPlan& plan) {
-    const RestOrderTrades r = parse_rest_order_trades(a.body, req_.as_of_ms);
+    const RestOrderTrades r = parser_.order_trades(a.body, req_.as_of_ms);
     TradeEventsResult t;
     if (a.status != 200 || !r.ok()) {
       t.error = "HTTP " + std::to_string(a.status) + (r.ok() ? "" : ": " + r.error);
@@ -207,6 +203,8 @@ class Conversation {
 
   ResyncContext ctx_;
   ResyncRequest req_;
+  // One parser for every answer, its buffers sized by the largest page; freed with the resync.
+  RestOrdersParser parser_;
   OrderCollection orders_{ctx_.cfg.resync_max_orders};
   ResyncOutcome out_;
 };

@@ -16,6 +16,7 @@
 
 #include "fillwire/auth.hpp"
 #include "fillwire/live_source.hpp"
+#include "fillwire/rest_orders.hpp"
 #include "live_counters.hpp"
 #include "order_tracker.hpp"
 #include "rest_session.hpp"

@@ -73,6 +73,10 @@ class OrderCollection {
     bool full = false;           // some did not fit: max_orders reached
   };
   Added add(std::span<const OrderEvent> page);
+  void clear() noexcept {  // keeps the memory
+    orders_.clear();
+    index_.clear();
+  }
 
   [[nodiscard]] std::size_t size() const noexcept { return orders_.size(); }
   [[nodiscard]] std::vector<OrderEvent>& orders() noexcept { return orders_; }
