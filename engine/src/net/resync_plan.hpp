@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -79,14 +80,16 @@ class OrderCollection {
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return orders_.size(); }
-  [[nodiscard]] std::vector<OrderEvent>& orders() noexcept { return orders_; }
-  [[nodiscard]] const std::vector<OrderEvent>& orders() const noexcept { return orders_; }
+  [[nodiscard]] std::deque<OrderEvent>& orders() noexcept { return orders_; }
+  [[nodiscard]] const std::deque<OrderEvent>& orders() const noexcept { return orders_; }
   // Markets of the collected orders, in first-seen order.
   [[nodiscard]] std::vector<std::string> markets() const;
 
  private:
   std::size_t max_;
-  std::vector<OrderEvent> orders_;
+  // A deque: one copy of each order, grown in blocks, never moved (a vector's doubling would hold
+  // the old and the new array at once, half again the collection's size).
+  std::deque<OrderEvent> orders_;
   std::unordered_map<Uuid, std::size_t, UuidHash> index_;
 };
 
@@ -204,7 +207,7 @@ class PublishPlan {
   void sort_missed();
 
   std::int64_t stream_from_;
-  std::vector<OrderEvent> missed_;
+  std::deque<OrderEvent> missed_;             // as OrderCollection's: grown in blocks
   std::vector<const OrderEvent*> snapshots_;  // into the OrderCollection, which outlives the plan
 };
 
