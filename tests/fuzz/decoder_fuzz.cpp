@@ -11,6 +11,8 @@
 //     with a whole identifier of that text: everything else must still round-trip exactly;
 //   - a cut identifier keeps valid UTF-8 of at most ClientId::kCutKeep bytes.
 
+#include <simdjson.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -77,23 +79,9 @@ Decoders& decoders() {
   return d;
 }
 
-// Whether `s` is well-formed UTF-8 (RFC 3629 lead and continuation bytes; a test helper, so
-// overlong forms and surrogates are not looked for: the decoder validated the whole text).
+// Whether `s` is well-formed UTF-8 (simdjson's validator, the one the decoder trusts).
 bool whole_utf8_characters(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const std::size_t n = b < 0x80           ? 1
-                          : (b >> 5) == 0x6  ? 2
-                          : (b >> 4) == 0xE  ? 3
-                          : (b >> 3) == 0x1E ? 4
-                                             : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
+  return simdjson::validate_utf8(s.data(), s.size());
 }
 
 // What decode(encode(e)) must give: e itself, or e with a whole identifier of the part kept.

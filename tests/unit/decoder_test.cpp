@@ -1,6 +1,7 @@
 #include "fillwire/decoder.hpp"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <bit>
@@ -407,23 +408,9 @@ TEST(Decoder, ListFrameSkipsBadElementAndKeepsTheRest) {
   EXPECT_EQ(sink.events[1].trades_count, 2u);
 }
 
-// Whether `s` is well-formed UTF-8 (RFC 3629 lead and continuation bytes; a test helper, so
-// overlong forms and surrogates are not looked for: the decoder validated the whole text).
+// Whether `s` is well-formed UTF-8 (simdjson's validator, the one the decoder trusts).
 bool whole_utf8_characters(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    const std::size_t n = b < 0x80           ? 1
-                          : (b >> 5) == 0x6  ? 2
-                          : (b >> 4) == 0xE  ? 3
-                          : (b >> 3) == 0x1E ? 4
-                                             : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n;
-  }
-  return true;
+  return simdjson::validate_utf8(s.data(), s.size());
 }
 
 // 16 Korean syllables: 48 bytes of UTF-8, over the 45 kept whole. Upbit sets no limit.

@@ -21,11 +21,12 @@
 //     cumulative fields are applied in full.
 //   - On `trade` events price and volume are the trade's (PROTOCOL.md §4): they never set the
 //     order's terms.
-//   - Figures stay finite: an event with a non-finite number, or whose application would take any
-//     figure of the account (position, cost basis, average cost, realized PnL, fees, notional,
-//     execution and SMP sums) past +-kFigureLimit, is refused as invalid (counted as non_finite)
-//     and changes nothing: sums are checked before they change, and the fill window's changes
-//     are undone (FillWindow::rollback) when a basis leaves the limit.
+//   - Figures stay finite: an event with a number past +-kInputLimit (1e150; NaN and infinities
+//     included), or whose application would take an average cost past +-kFigureLimit, is refused
+//     as invalid (counted as non_finite) and changes nothing. Sums of numbers within kInputLimit
+//     cannot leave kFigureLimit (position.hpp), so only a basis is checked: before it changes for
+//     a fill applied in order; for a late fill, the window's changes are undone
+//     (FillWindow::rollback) when a basis leaves the limit.
 //   - Fills are applied to positions in trade-time order (FillKey: trade time, order uuid, trade
 //     number), whatever order they arrive in: each market keeps its recent fills with the basis
 //     before each (FillWindow); a late fill is put at its place and the fills after it applied
@@ -134,7 +135,6 @@ class AccountState {
   // The checks and the fill window's part of advance(): false, with nothing changed, when a
   // figure would leave the limit.
   [[nodiscard]] bool stage_fill(const Order& o, const OrderEvent& e, const Deltas& d) noexcept;
-  [[nodiscard]] bool sums_fit(const Order& o, const OrderEvent& e, const Deltas& d) const noexcept;
   void advance(Order& o, const OrderEvent& e, const Deltas& d) noexcept;
   [[nodiscard]] bool add_fill(const Order& o, const OrderEvent& e, double volume, double funds,
                               double fee) noexcept;

@@ -25,7 +25,9 @@
 // meanwhile (the position's, or a replayed fill's snapshot) leaves +-kFigureLimit, figures_ok() is
 // false and rollback() restores the window and the position's basis exactly. A slot is saved before
 // its first change: one slot for a fill applied in order, the whole ring (into the caller's scratch
-// of capacity() + 2 fills) before a late fill's insert and replay.
+// of capacity() + 2 fills) before a late fill's insert and replay. Fills that go in order, the
+// common case, need no group: AccountState checks their basis first (in_order, basis_after) and
+// then append()s them.
 
 #include <cstddef>
 #include <cstdint>
@@ -85,6 +87,16 @@ inline void apply_basis(Position& p, const FillHead& f) noexcept {
   }
 }
 
+// The basis `b` becomes after `f` (the same arithmetic as apply_basis()).
+[[nodiscard]] inline PositionBasis basis_after(PositionBasis b, const FillHead& f) noexcept {
+  if (f.side == Side::bid) {
+    b.buy(f.volume, f.funds, f.fee);
+  } else {
+    b.sell(f.volume, f.funds, f.fee);
+  }
+  return b;
+}
+
 // Applies a fill's basis part and says whether the basis stayed within +-kFigureLimit.
 [[nodiscard]] inline bool apply_basis_checked(Position& p, const FillHead& f) noexcept {
   apply_basis(p, f);
@@ -102,6 +114,24 @@ class FillWindow {
 
   // `capacity` fills (rounded up to a power of two); 0: no window, fills applied as they come.
   explicit FillWindow(std::size_t capacity = 0);
+
+  // Strategy thread. Whether a fill with key `k` goes at the end (add() answers in_order): then
+  // the caller can check the basis it gives (basis_after()) before anything is written, and
+  // append() it with no undo.
+  [[nodiscard]] bool in_order(const FillKey& k) const noexcept {
+    return mask_ == 0 || size_ == 0 || !(k < ring_[(head_ + size_ - 1) & mask_].key());
+  }
+  // Strategy thread. Appends `f` (in_order(f.key())) and sets p's basis to `after`, which is
+  // basis_after(p.basis(), f). Not part of a begin() .. end() group.
+  void append(Position& p, const FillHead& f, const PositionBasis& after) noexcept {
+    if (mask_ != 0) {
+      if (size_ == mask_ + 1) drop_oldest();
+      Fill& slot = at(size_++);
+      static_cast<FillHead&>(slot) = f;
+      slot.before = p.basis();
+    }
+    p.set_basis(after);
+  }
 
   // Strategy thread. Applies `f`'s basis to `p` at its place in canonical order.
   Placed add(Position& p, const FillHead& f) noexcept {

@@ -23,7 +23,9 @@
 // applied again (fill_window.hpp).
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <type_traits>
 
 #include "fillwire/order_event.hpp"
@@ -36,9 +38,30 @@ namespace fillwire {
 // state as it was. Real amounts are many orders of magnitude below it.
 inline constexpr double kFigureLimit = 1e300;
 
+// Every number an event brings must be within +-kInputLimit (AccountState refuses the event
+// otherwise, as non_finite). Then every sum of them (volumes, notional, fees, cost basis, realized
+// PnL, SMP sums) stays within kFigureLimit for any number of events below 1e150, and so does a
+// product of two (a trade's price times its volume): no sum needs checking as it grows. Only an
+// average cost (a cost divided by a volume) can still leave the limit, and that is checked where
+// a basis changes (within_limits()). Real amounts are below 1e20.
+inline constexpr double kInputLimit = 1e150;
+
 // Within +-kFigureLimit; false for NaN and infinities.
 [[nodiscard]] constexpr bool within_limit(double x) noexcept {
   return x >= -kFigureLimit && x <= kFigureLimit;
+}
+
+// Whether every x is within +-kFigureLimit, as within_limit(), without a branch or a compare per
+// value: the bits of |x| read as an integer order like |x|, with infinities and NaN above every
+// finite value, so limit - bits wraps past 2^63 exactly when |x| is past the limit (or not a
+// number).
+template <class... D>
+[[nodiscard]] constexpr bool all_within_limit(D... x) noexcept {
+  constexpr std::uint64_t kLimitBits = std::bit_cast<std::uint64_t>(kFigureLimit);
+  constexpr std::uint64_t kMagnitude = ~(std::uint64_t{1} << 63);
+  std::uint64_t over = 0;
+  ((over |= kLimitBits - (std::bit_cast<std::uint64_t>(static_cast<double>(x)) & kMagnitude)), ...);
+  return (over >> 63) == 0;
 }
 
 // The path-dependent part of a Position (see the header comment), as one copyable value.
@@ -51,26 +74,73 @@ struct PositionBasis {
   double unattributed_volume;
   double unattributed_funds;
   double unattributed_fees;
-};
 
-// Every figure of the basis, and the average costs it gives, within the limit.
-[[nodiscard]] inline bool within_limits(const PositionBasis& b) noexcept {
-  const bool figures = within_limit(b.base_volume) && within_limit(b.cost_gross) &&
-                       within_limit(b.cost_net) && within_limit(b.realized_gross) &&
-                       within_limit(b.realized_net) && within_limit(b.unattributed_volume) &&
-                       within_limit(b.unattributed_funds) && within_limit(b.unattributed_fees);
-  // Average cost = cost / base_volume: |cost| <= limit * volume, without dividing (a product
-  // that overflows to infinity means a volume of at least 1, and then the cost bounds the average).
-  const double most = kFigureLimit * b.base_volume;
-  return figures &&
-         (b.base_volume <= 0.0 || (std::abs(b.cost_gross) <= most && std::abs(b.cost_net) <= most));
-}
-
-struct Position {
   // A residue this small relative to the volumes involved is floating-point rounding, not coins:
   // volumes have 8 decimals on the exchange, far above it.
   static constexpr double kRelativeDust = 1e-10;
   static constexpr double kAbsoluteDust = 1e-12;
+
+  // The basis part of Position::buy() and sell() (Position's *_basis() apply these to its copy).
+  void buy(double volume, double funds, double fee) noexcept {
+    if (volume > 0.0 || base_volume > 0.0) {
+      base_volume += volume;
+      cost_gross += funds;
+      cost_net += funds + fee;
+    } else {
+      // A fee with no volume and nothing held has no basis to join: it is a realized cost.
+      realized_net -= fee;
+    }
+  }
+
+  void sell(double volume, double funds, double fee) noexcept {
+    if (volume <= 0.0) {
+      realized_net -= fee;
+      return;
+    }
+    const double dust = std::max(kAbsoluteDust, kRelativeDust * std::max(volume, base_volume));
+    double held = volume;
+    if (volume > base_volume + dust) held = std::max(base_volume, 0.0);
+    const double excess = volume - held;
+    const double share = held / volume;
+    if (held > 0.0) {
+      const double funds_held = excess > 0.0 ? funds * share : funds;
+      const double fee_held = excess > 0.0 ? fee * share : fee;
+      const double avg_gross = cost_gross / base_volume;
+      const double avg_net = cost_net / base_volume;
+      realized_gross += funds_held - held * avg_gross;
+      realized_net += (funds_held - fee_held) - held * avg_net;
+      base_volume -= held;
+      cost_gross -= held * avg_gross;
+      cost_net -= held * avg_net;
+      if (base_volume <= dust) {
+        base_volume = 0.0;
+        cost_gross = 0.0;
+        cost_net = 0.0;
+      }
+    }
+    if (excess > 0.0) {
+      unattributed_volume += excess;
+      unattributed_funds += funds - funds * share;
+      unattributed_fees += fee - fee * share;
+    }
+  }
+};
+
+// Every figure of the basis, and the average costs it gives, within the limit.
+[[nodiscard]] inline bool within_limits(const PositionBasis& b) noexcept {
+  const bool figures =
+      all_within_limit(b.base_volume, b.cost_gross, b.cost_net, b.realized_gross, b.realized_net,
+                       b.unattributed_volume, b.unattributed_funds, b.unattributed_fees);
+  // Average cost = cost / base_volume: |cost| <= limit * volume, without dividing (a product
+  // that overflows to infinity means a volume of at least 1, and then the cost bounds the average).
+  const double most = kFigureLimit * b.base_volume;
+  return figures & ((b.base_volume <= 0.0) |
+                    ((std::abs(b.cost_gross) <= most) & (std::abs(b.cost_net) <= most)));
+}
+
+struct Position {
+  static constexpr double kRelativeDust = PositionBasis::kRelativeDust;
+  static constexpr double kAbsoluteDust = PositionBasis::kAbsoluteDust;
 
   MarketCode market;
 
@@ -160,47 +230,14 @@ struct Position {
   }
 
   void buy_basis(double volume, double funds, double fee) noexcept {
-    if (volume > 0.0 || base_volume > 0.0) {
-      base_volume += volume;
-      cost_gross += funds;
-      cost_net += funds + fee;
-    } else {
-      // A fee with no volume and nothing held has no basis to join: it is a realized cost.
-      realized_net -= fee;
-    }
+    PositionBasis b = basis();
+    b.buy(volume, funds, fee);
+    set_basis(b);
   }
-
   void sell_basis(double volume, double funds, double fee) noexcept {
-    if (volume <= 0.0) {
-      realized_net -= fee;
-      return;
-    }
-    const double dust = std::max(kAbsoluteDust, kRelativeDust * std::max(volume, base_volume));
-    double held = volume;
-    if (volume > base_volume + dust) held = std::max(base_volume, 0.0);
-    const double excess = volume - held;
-    const double share = held / volume;
-    if (held > 0.0) {
-      const double funds_held = excess > 0.0 ? funds * share : funds;
-      const double fee_held = excess > 0.0 ? fee * share : fee;
-      const double avg_gross = cost_gross / base_volume;
-      const double avg_net = cost_net / base_volume;
-      realized_gross += funds_held - held * avg_gross;
-      realized_net += (funds_held - fee_held) - held * avg_net;
-      base_volume -= held;
-      cost_gross -= held * avg_gross;
-      cost_net -= held * avg_net;
-      if (base_volume <= dust) {
-        base_volume = 0.0;
-        cost_gross = 0.0;
-        cost_net = 0.0;
-      }
-    }
-    if (excess > 0.0) {
-      unattributed_volume += excess;
-      unattributed_funds += funds - funds * share;
-      unattributed_fees += fee - fee * share;
-    }
+    PositionBasis b = basis();
+    b.sell(volume, funds, fee);
+    set_basis(b);
   }
 };
 

@@ -1,7 +1,12 @@
 #include "fillwire/account_state.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstddef>
+#include <cstring>
+#include <iterator>
+#include <limits>
 #include <stdexcept>
 
 #include "fillwire/control_event.hpp"
@@ -42,21 +47,46 @@ bool numbers_valid(const OrderEvent& e) noexcept {
   return e.executed_volume >= 0.0 && e.executed_funds >= 0.0 && e.paid_fee >= 0.0;
 }
 
-bool within_if(const OrderEvent& e, Field f, double x) noexcept {
-  return !e.has(f) || within_limit(x);
-}
+// The event's numbers the state takes lie together in OrderEvent: 13 doubles, price ..
+// prevented_locked, then 3 timestamps (never checked). Read as 4 vectors of 4 lanes.
+using Lanes = std::int64_t __attribute__((vector_size(32)));
+struct FigureLanes {
+  Lanes v[4];
+};
+static_assert(offsetof(OrderEvent, timestamp) - offsetof(OrderEvent, price) == 15 * sizeof(double),
+              "price .. prevented_locked, then trade_timestamp, order_timestamp, timestamp");
 
-// Every number the state takes from the event is finite and within +-kFigureLimit, and so is the
-// order volume take_terms() may compute from two of them.
+constexpr std::int64_t bit(Field f) noexcept {
+  return static_cast<std::int64_t>(f);
+}
+// Per lane, the presence bit that says whether it is checked; kNever (no field has it) for the
+// lanes never checked: reserved_fee and remaining_fee (the state does not take them, and an event
+// is never refused for a field it ignores) and the timestamps.
+constexpr std::int64_t kNever = 31;
+static_assert(kFieldCount <= kNever);
+constexpr FigureLanes kPresenceBit = {{
+    {bit(Field::price), bit(Field::avg_price), bit(Field::volume), bit(Field::remaining_volume)},
+    {bit(Field::executed_volume), kNever, kNever, bit(Field::paid_fee)},
+    {bit(Field::locked), bit(Field::executed_funds), bit(Field::trade_fee),
+     bit(Field::prevented_volume)},
+    {bit(Field::prevented_locked), kNever, kNever, kNever},
+}};
+
+// Every number the state takes from the event is within +-kInputLimit (false for NaN and
+// infinities), without a branch: the bits of |x| order like |x| as integers, NaN and infinities
+// above every finite value.
 bool figures_valid(const OrderEvent& e) noexcept {
-  return within_limit(e.executed_volume) && within_limit(e.executed_funds) &&
-         within_limit(e.paid_fee) && within_if(e, Field::price, e.price) &&
-         within_if(e, Field::avg_price, e.avg_price) && within_if(e, Field::volume, e.volume) &&
-         within_if(e, Field::remaining_volume, e.remaining_volume) &&
-         within_if(e, Field::remaining_volume, e.executed_volume + e.remaining_volume) &&
-         within_if(e, Field::locked, e.locked) && within_if(e, Field::trade_fee, e.trade_fee) &&
-         within_if(e, Field::prevented_volume, e.prevented_volume) &&
-         within_if(e, Field::prevented_locked, e.prevented_locked);
+  constexpr std::int64_t kMagnitude = std::numeric_limits<std::int64_t>::max();
+  constexpr std::int64_t kLimitBits = std::bit_cast<std::int64_t>(kInputLimit);
+  FigureLanes x;
+  std::memcpy(&x, &e.price, sizeof x);
+  const Lanes present = Lanes{} + static_cast<std::int64_t>(e.present);
+  Lanes bad{};
+  for (int k = 0; k < 4; ++k) {
+    const Lanes over = (x.v[k] & kMagnitude) > kLimitBits;  // -1 where past the limit
+    bad |= over & ((present >> kPresenceBit.v[k]) & 1);
+  }
+  return (bad[0] | bad[1] | bad[2] | bad[3]) == 0;
 }
 
 }  // namespace
@@ -330,22 +360,8 @@ AccountState::TradeMark AccountState::mark_trade(Order& o, const OrderEvent& e) 
   return TradeMark::fresh;
 }
 
-bool AccountState::sums_fit(const Order& o, const OrderEvent& e, const Deltas& d) const noexcept {
-  const Position& p = positions_[o.market];
-  const bool bid = o.side == Side::bid;
-  const ExecutionStats& s = stats_[o.market];
-  const SmpStats::PerType& smp = smp_.of(e.has(Field::smp_type) ? e.smp_type : o.smp_type);
-  return within_limit((bid ? p.bought_volume : p.sold_volume) + d.volume) &&
-         within_limit((bid ? p.bought_notional : p.sold_notional) + d.funds) &&
-         within_limit((bid ? p.buy_fees : p.sell_fees) + d.fee) &&
-         within_limit(p.fees_paid + d.fee) && within_limit(s.traded_notional + d.funds) &&
-         within_limit(s.traded_volume + d.volume) &&
-         within_limit(smp.prevented_volume + d.prevented_volume) &&
-         within_limit(smp.prevented_locked + d.prevented_locked);
-}
-
 bool AccountState::stage_fill(const Order& o, const OrderEvent& e, const Deltas& d) noexcept {
-  if (!sums_fit(o, e, d)) return false;
+  // No sum can leave kFigureLimit (kInputLimit): only a basis can, checked in add_fill().
   if (d.volume > 0.0 || d.funds > 0.0 || d.fee > 0.0) {
     return add_fill(o, e, d.volume, d.funds, d.fee);
   }
@@ -406,17 +422,14 @@ bool AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
   f.fee = fee;
   f.unknown = 0;
   FillWindow& w = windows_[o.market];
-  // The window's part first, undone if a basis leaves the limit; then the totals (sums_fit()
-  // checked them) and the counters.
-  FillWindow::Placed placed[2] = {FillWindow::Placed::in_order, FillWindow::Placed::in_order};
-  w.begin(p, window_undo_.get());
+  FillHead own;
+  bool two = false;
   if (e.state != OrderState::trade) {
     f.unknown = d_trades;  // none of the trades covered announced itself
-    placed[0] = w.add(p, f);
   } else if (d_trades > 1 && e.has(Field::volume) && e.has(Field::price)) {
     // A trade event that also heals a gap: its own trade (the event's price and volume) at its
     // time, the trades it did not announce as a gap fill just before it.
-    FillHead own = f;
+    own = f;
     own.first_trade = e.trades_count;
     own.volume = std::min(e.volume, volume);
     own.funds = std::min(e.price * e.volume, funds);
@@ -426,16 +439,34 @@ bool AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
     f.volume = volume - own.volume;
     f.funds = funds - own.funds;
     f.fee = fee - own.fee;
-    placed[0] = w.add(p, f);
-    placed[1] = w.add(p, own);
+    two = true;
+  }
+  // The window's part first, then the totals (bounded by kInputLimit) and the counters.
+  FillWindow::Placed placed[2] = {FillWindow::Placed::in_order, FillWindow::Placed::in_order};
+  if (w.in_order(f.key())) {
+    // The common case (own, if any, goes right after f): every basis is checked before anything
+    // is written, so nothing needs undoing.
+    const PositionBasis after = basis_after(p.basis(), f);
+    if (!within_limits(after)) return false;
+    if (two) {
+      const PositionBasis last = basis_after(after, own);
+      if (!within_limits(last)) return false;
+      w.append(p, f, after);
+      w.append(p, own, last);
+    } else {
+      w.append(p, f, after);
+    }
   } else {
+    // A late fill moves and replays fills: applied as a group, undone if a basis leaves the limit.
+    w.begin(p, window_undo_.get());
     placed[0] = w.add(p, f);
+    if (two) placed[1] = w.add(p, own);
+    if (!w.figures_ok()) {
+      w.rollback(p);
+      return false;
+    }
+    w.end();
   }
-  if (!w.figures_ok()) {
-    w.rollback(p);
-    return false;
-  }
-  w.end();
   if (o.side == Side::bid) {
     p.count_buy(volume, funds, fee);
   } else {
