@@ -184,7 +184,10 @@ TEST(ClosedListing, FutureStampsEndTheListingAndEndlessPagesStopAtThePageBound) 
   }
 }
 
-TEST(PublishPlan, MissedTradesComeFirstInTradeTimeOrderThenTheSnapshots) {
+// Missed trades in trade-time order; each order's snapshot right after its last missed trade (so
+// an order a trade opened is closed before later orders' trades come); then the snapshots of the
+// orders with no missed trade.
+TEST(PublishPlan, MissedTradesInTradeTimeOrderEachFollowedByItsOrdersSnapshotAfterItsLast) {
   OrderTracker seen(64);
   OrderEvent seen_trade = trade(1, 1, 1000);
   seen_trade.origin = EventOrigin::stream;
@@ -204,8 +207,8 @@ TEST(PublishPlan, MissedTradesComeFirstInTradeTimeOrderThenTheSnapshots) {
   plan.publish([&](const OrderEvent& e) {
     out.emplace_back(e.uuid.bytes[15], e.state == OrderState::trade ? e.trade_timestamp : -1);
   });
-  const std::vector<std::pair<unsigned, std::int64_t>> want = {{1, 3000}, {2, 4000}, {1, 5000},
-                                                               {1, -1},   {2, -1},   {3, -1}};
+  const std::vector<std::pair<unsigned, std::int64_t>> want = {{1, 3000}, {2, 4000}, {2, -1},
+                                                               {1, 5000}, {1, -1},   {3, -1}};
   EXPECT_EQ(out, want);
 }
 

@@ -225,6 +225,20 @@ void PublishPlan::trades(const OrderEvent& order, std::span<const OrderEvent> tr
   if (!later_trades) snapshots_.push_back(&order);
 }
 
+std::vector<const OrderEvent*> PublishPlan::snapshot_after_trade() {
+  std::vector<const OrderEvent*> after(missed_.size(), nullptr);
+  std::unordered_map<Uuid, std::size_t, UuidHash> last;  // order -> index of its last trade
+  for (std::size_t i = 0; i < missed_.size(); ++i)
+    last[missed_[i].uuid] = i;
+  for (const OrderEvent*& o : snapshots_) {
+    if (const auto it = last.find(o->uuid); it != last.end()) {
+      after[it->second] = o;
+      o = nullptr;
+    }
+  }
+  return after;
+}
+
 void PublishPlan::sort_missed() {
   std::sort(missed_.begin(), missed_.end(), [](const OrderEvent& a, const OrderEvent& b) {
     return FillKey{a.trade_timestamp, a.uuid, a.trades_count} <

@@ -145,8 +145,8 @@ class ClosedListing {
 [[nodiscard]] std::vector<std::string> uuid_queries(const OrderTracker& seen);
 
 //--------------------------------------------------------------------------------------------------
-// What to publish: trades the client missed, one by one in trade-time order, then one snapshot
-// per order.
+// What to publish: trades the client missed, one by one in trade-time order, and one snapshot
+// per order (right after the order's last missed trade).
 
 // The orders the new connection's stream carries, as far as the client has read it (its first
 // frame and the frames held while the resync runs): for each, the first trade number the stream
@@ -191,20 +191,31 @@ class PublishPlan {
   void trades(const OrderEvent& order, std::span<const OrderEvent> trades,
               const OrderTracker& seen);
 
-  // Calls f(event) for the missed trades in trade-time order, then for each snapshot.
+  // Calls f(event) for the missed trades in trade-time order, each order's snapshot right after
+  // its last missed trade, then the snapshots of the orders with no missed trade. An order a
+  // trade opens is closed by its snapshot before the later orders' trades come: the account holds
+  // as many open at once as the exchange had, not every order of the gap (which could fill its
+  // open-order table and refuse events).
   template <class F>
   void publish(F&& f) {
     sort_missed();
-    for (const OrderEvent& e : missed_)
-      f(e);
-    for (const OrderEvent* o : snapshots_)
-      f(*o);
+    std::vector<const OrderEvent*> after = snapshot_after_trade();
+    for (std::size_t i = 0; i < missed_.size(); ++i) {
+      f(missed_[i]);
+      if (after[i] != nullptr) f(*after[i]);
+    }
+    for (const OrderEvent* o : snapshots_) {
+      if (o != nullptr) f(*o);
+    }
   }
   [[nodiscard]] std::size_t missed() const noexcept { return missed_.size(); }
   [[nodiscard]] std::size_t snapshots() const noexcept { return snapshots_.size(); }
 
  private:
   void sort_missed();
+  // For each missed trade, the snapshot to publish right after it (that of its order, after its
+  // last trade), taken out of snapshots_ (left null there); null elsewhere.
+  std::vector<const OrderEvent*> snapshot_after_trade();
 
   std::int64_t stream_from_;
   std::deque<OrderEvent> missed_;             // as OrderCollection's: grown in blocks
