@@ -134,8 +134,9 @@ struct PositionBasis {
   // Average cost = cost / base_volume: |cost| <= limit * volume, without dividing (a product
   // that overflows to infinity means a volume of at least 1, and then the cost bounds the average).
   const double most = kFigureLimit * b.base_volume;
-  return figures & ((b.base_volume <= 0.0) |
-                    ((std::abs(b.cost_gross) <= most) & (std::abs(b.cost_net) <= most)));
+  const int average_ok = int{b.base_volume <= 0.0} |
+                         (int{std::abs(b.cost_gross) <= most} & int{std::abs(b.cost_net) <= most});
+  return figures && average_ok != 0;
 }
 
 struct Position {
