@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,8 +50,16 @@ class OrderBook {
   [[nodiscard]] std::uint64_t forgotten() const noexcept { return forgotten_; }
 
  private:
+  // Orders in creation order (created_ms, then uuid), kept as they open and close, so that a
+  // listing costs what it returns, not a sort of every order the book holds.
+  struct ByCreation {
+    bool operator()(const OrderRecord* a, const OrderRecord* b) const noexcept;
+  };
+
   std::size_t max_closed_;
-  std::unordered_map<Uuid, OrderRecord, UuidHash> orders_;
+  std::unordered_map<Uuid, OrderRecord, UuidHash> orders_;  // node-based: records never move
+  std::set<const OrderRecord*, ByCreation> open_;
+  std::set<const OrderRecord*, ByCreation> closed_by_creation_;
   std::unordered_map<std::string, Uuid> by_identifier_;
   std::deque<Uuid> closed_;  // in the order they closed
   std::uint64_t forgotten_ = 0;
