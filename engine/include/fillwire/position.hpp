@@ -46,15 +46,10 @@ inline constexpr double kFigureLimit = 1e300;
 // a basis changes (within_limits()). Real amounts are below 1e20.
 inline constexpr double kInputLimit = 1e150;
 
-// Within +-kFigureLimit; false for NaN and infinities.
-[[nodiscard]] constexpr bool within_limit(double x) noexcept {
-  return x >= -kFigureLimit && x <= kFigureLimit;
-}
-
-// Whether every x is within +-kFigureLimit, as within_limit(), without a branch or a compare per
-// value: the bits of |x| read as an integer order like |x|, with infinities and NaN above every
-// finite value, so limit - bits wraps past 2^63 exactly when |x| is past the limit (or not a
-// number).
+// Whether every x is within +-kFigureLimit (false for NaN and infinities), without a branch or a
+// compare per value: the bits of |x| read as an integer order like |x|, with infinities and NaN
+// above every finite value, so limit - bits wraps past 2^63 exactly when |x| is past the limit
+// (or not a number).
 template <class... D>
 [[nodiscard]] constexpr bool all_within_limit(D... x) noexcept {
   constexpr std::uint64_t kLimitBits = std::bit_cast<std::uint64_t>(kFigureLimit);
