@@ -48,7 +48,7 @@
 // TLS 1.3 record decryption (tls13_enc) builds each record's additional data in a WPACKET, whose
 // initialisation allocates 40 bytes (crypto/packet.c) and frees them at once; that is inside
 // SSL_read, per record rather than per event, and not in fillwire's code. (fillwire's own
-// read path had three sources, now removed: see engine/src/net/live_source.cpp.) The keep-alive
+// read path had three sources, now removed: see engine/src/net/ws_link.cpp.) The keep-alive
 // timer (one wait per half ping interval, 15 s by default, and a ping per interval) allocates
 // too and is not excluded: a window that long would show it; the windows here last 0.2-6 s.
 //

@@ -4,6 +4,7 @@
 
 #include "resync.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <stdexcept>
@@ -73,7 +74,8 @@ class Conversation {
         ctx_.n.rest_throttled.add();
         const auto wait = retry_after(a.retry_after, std::chrono::milliseconds(250 * (tries + 1)),
                                       kRetryAfterCap);
-        ctx_.host.rate_limited("HTTP 429", static_cast<double>(wait.count()) / 1000.0);
+        ctx_.host.control(ControlCode::rate_limited, "HTTP 429",
+                          static_cast<double>(wait.count()) / 1000.0);
         co_await ctx_.rest.pause(wait);
         continue;
       }
@@ -81,7 +83,8 @@ class Conversation {
         ctx_.n.rest_banned.add();
         const auto ban = retry_after(a.retry_after, ctx_.cfg.ban_default, kRetryAfterCap);
         exchange_ban().ban_until(std::chrono::steady_clock::now() + ban);
-        ctx_.host.rate_limited("HTTP 418", static_cast<double>(ban.count()) / 1000.0);
+        ctx_.host.control(ControlCode::rate_limited, "HTTP 418",
+                          static_cast<double>(ban.count()) / 1000.0);
         ctx_.host.notice("BANNED by the exchange (HTTP 418 from " + endpoint +
                          "): nothing is sent to it for " + std::to_string(ban.count() / 1000) +
                          " s");
@@ -214,6 +217,68 @@ class Conversation {
 asio::awaitable<ResyncOutcome> run_resync(ResyncContext ctx, ResyncRequest req) {
   Conversation c(ctx, req);
   co_return co_await c.run();
+}
+
+//--------------------------------------------------------------------------------------------------
+
+void ResyncRunner::start(const ResyncRequest& req, Done done) {
+  running_ = true;
+  done_ = std::move(done);
+  ctx_.host.control(ControlCode::resync_begin, {}, 0);
+  ctx_.rest.reset();
+  const std::uint64_t id = ++id_;
+  deadline_.expires_after(ctx_.cfg.resync_timeout);
+  deadline_.async_wait([this, id](const boost::system::error_code& e) {
+    if (!e && id == id_ && running_) ctx_.rest.abort();
+  });
+  asio::co_spawn(deadline_.get_executor(), run_resync(ctx_, req),
+                 [this](std::exception_ptr escaped, ResyncOutcome out) {
+                   if (escaped) {
+                     out = ResyncOutcome{};
+                     out.result = ResyncResult::failed;
+                     out.detail = "internal error";
+                   }
+                   finish(std::move(out));
+                 });
+}
+
+void ResyncRunner::finish(ResyncOutcome out) {
+  running_ = false;
+  deadline_.cancel();
+  ctx_.rest.close();  // no idle connection between resyncs
+  report(out);
+  std::exchange(done_, nullptr)(out);
+}
+
+void ResyncRunner::report(const ResyncOutcome& out) {
+  LiveCounterSet& n = ctx_.n;
+  ResyncHost& host = ctx_.host;
+  switch (out.result) {
+    case ResyncResult::ok:
+      n.resyncs.add();
+      host.control(ControlCode::resynced, {}, static_cast<double>(out.published));
+      host.notice("resynced: " + std::to_string(out.published - out.missed_trades) +
+                  " orders and " + std::to_string(out.missed_trades) + " missed trades from REST");
+      return;
+    case ResyncResult::incomplete:
+      n.resync_incomplete.add();
+      host.control(ControlCode::resync_incomplete, to_string(out.bound),
+                   static_cast<double>(out.orders));
+      host.notice("RESYNC INCOMPLETE: stopped at its bound (" + std::string(to_string(out.bound)) +
+                  ") after " + std::to_string(out.requests) + " REST requests and " +
+                  std::to_string(out.orders) +
+                  " orders; nothing of it was published; reconnecting with backoff");
+      return;
+    case ResyncResult::failed:
+      n.resync_failures.add();
+      host.control(ControlCode::resync_failed, "rest", 0);
+      host.notice("RESYNC FAILED: " + out.detail + "; reconnecting to retry it");
+      return;
+    case ResyncResult::auth_refused:
+      n.resync_failures.add();
+      host.control(ControlCode::resync_failed, "rest auth", 0);
+      return;
+  }
 }
 
 }  // namespace fillwire::net

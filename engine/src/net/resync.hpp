@@ -8,13 +8,17 @@
 // Thread contract: the network thread only, as a coroutine on its io_context. Cold path.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "fillwire/auth.hpp"
+#include "fillwire/control_event.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/rest_orders.hpp"
 #include "live_counters.hpp"
@@ -48,7 +52,8 @@ class ResyncHost {
  public:
   virtual void publish(const OrderEvent& e) = 0;  // one resync event, in order
   virtual void notice(const std::string& text) = 0;
-  virtual void rate_limited(std::string_view what, double seconds) = 0;
+  // A control event into the ring, in order with the data (control_event.hpp).
+  virtual void control(ControlCode code, std::string_view reason, double count) noexcept = 0;
 
  protected:
   ~ResyncHost() = default;
@@ -66,5 +71,28 @@ struct ResyncContext {
 
 // Never throws: every failure is in the outcome.
 boost::asio::awaitable<ResyncOutcome> run_resync(ResyncContext ctx, ResyncRequest req);
+
+// One resync at a time, as a coroutine beside the read loop, under one deadline for all of it
+// (cfg.resync_timeout: the REST session is aborted when it passes). Its outcome is reported (a
+// counter, a control event, a notice) before it is handed to `done`.
+class ResyncRunner {
+ public:
+  using Done = std::function<void(const ResyncOutcome&)>;
+  ResyncRunner(boost::asio::io_context& ioc, ResyncContext ctx) : ctx_(ctx), deadline_(ioc) {}
+
+  // Precondition: !running(). Opens the control bracket with resync_begin.
+  void start(const ResyncRequest& req, Done done);
+  [[nodiscard]] bool running() const noexcept { return running_; }
+
+ private:
+  void finish(ResyncOutcome out);
+  void report(const ResyncOutcome& out);
+
+  ResyncContext ctx_;
+  boost::asio::steady_timer deadline_;
+  Done done_;
+  std::uint64_t id_ = 0;
+  bool running_ = false;
+};
 
 }  // namespace fillwire::net
