@@ -270,6 +270,14 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   SimThread sim(c);
   LiveConfig fast_rest;
   fast_rest.rest_per_second = 100000;
+  // As fast as the client reads, the simulator's clock runs ahead of real time by about 2 s a
+  // second (1 ms an event). Its stamps are trusted here as the soak trusts them: with the default
+  // 30 s bound they soon count as clock_skew, and the closed listing, which stops 30 s past the
+  // local time, no longer reaches the orders created and closed during a gap. A consistent clock
+  // needs no minute of margin (the default guards against one stray future stamp): 2 s keeps
+  // each closed listing to a few thousand orders.
+  fast_rest.clock_skew_max = std::chrono::hours(24);
+  fast_rest.closed_margin = std::chrono::milliseconds(2000);
 
   const auto dir = std::filesystem::temp_directory_path() /
                    ("fillwire-live-" + std::to_string(::getpid()) + (tls ? "-wss" : "-ws"));
