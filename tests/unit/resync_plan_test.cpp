@@ -158,7 +158,7 @@ TEST(ClosedListing, PagesByTheNewestSecondAndSplitsAFullSecondByMarketAndState) 
   EXPECT_FALSE(l.query().has_value());
 }
 
-TEST(ClosedListing, FutureStampsEndTheListingAndEndlessPagesStopAtThePageBound) {
+TEST(ClosedListing, FutureStampsEndTheListingVisiblyAndEndlessPagesStopAtThePageBound) {
   const std::int64_t t0 = 1'800'000'000'000;
   {
     OrderCollection c(1'000'000);
@@ -167,6 +167,10 @@ TEST(ClosedListing, FutureStampsEndTheListingAndEndlessPagesStopAtThePageBound) 
     auto p = page(0, 1000, t0);
     p.back().order_timestamp = 4'102'444'800'000;  // year 2100
     EXPECT_EQ(l.on_page(p, c, unreachable), ResyncBound::none);
+    EXPECT_FALSE(l.query().has_value());
+    // What may follow is beyond reach, and said so (counted by the resync).
+    EXPECT_NE(unreachable.find("created after " + std::to_string(t0 + 30'000)), std::string::npos)
+        << unreachable;
   }
   {
     OrderCollection c(10'000'000);

@@ -144,7 +144,13 @@ std::optional<ResyncBound> ClosedListing::on_page(std::span<const OrderEvent> pa
       newest = std::max(newest, o.order_timestamp);
     if (newest > start_) {
       start_ = newest;  // the next page starts at the newest second of this one
-      if (start_ > until_) done_ = true;
+      if (start_ > until_) {
+        // More orders may follow, created later than the local clock plus the accepted skew: an
+        // exchange clock that far ahead (or a bogus stamp) ends the listing, and says so.
+        done_ = true;
+        unreachable = "orders created after " + std::to_string(until_) +
+                      " ms (the local clock plus clock_skew_max) were not listed";
+      }
     } else {
       // A full page within one second: ask it again per market (then per state).
       std::vector<std::string> markets = codes_;
