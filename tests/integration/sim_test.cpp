@@ -624,7 +624,8 @@ TEST(SimRest, QueryHashAndNonceChecks) {
   res = test::http_get(sim.port(), "/v1/accounts", bearer());
   ASSERT_EQ(res.result_int(), 200u);
   EXPECT_EQ(json::parse(res.body())[0]["currency"], "KRW");
-  res = test::http_get(sim.port(), "/sim/truth?orders=false");
+  res = test::http_get(sim.port(), "/sim/truth?orders=false",
+                       bearer(HmacAlg::sha256, "orders=false"));
   ASSERT_EQ(res.result_int(), 200u);
   EXPECT_GT(json::parse(res.body())["events"].get<std::uint64_t>(), 0u);
 }
@@ -753,6 +754,7 @@ TEST(SimFaults, StallProbabilityStallsOnlySomeConnections) {
   auto cfg = base_config();
   cfg.faults.stall_after = 5;
   cfg.faults.stall_prob = 0.5;
+  cfg.ws_connects_per_second = 0;  // 12 connections in a row
   SimServer sim(cfg);
   int stalled = 0;
   for (int k = 0; k < 12; ++k) {
@@ -871,7 +873,10 @@ TEST(SimLimits, OversizedHttpHeadersAndBodiesGetAClearAnswer) {
   EXPECT_EQ(big_body.result_int(), 413u);
   EXPECT_EQ(error_name(big_body.body()), "payload_too_large");
   // The server carries on.
-  EXPECT_EQ(test::http_get(sim.port(), "/sim/truth?orders=false").result_int(), 200u);
+  EXPECT_EQ(
+      test::http_get(sim.port(), "/sim/truth?orders=false", bearer(HmacAlg::sha256, "orders=false"))
+          .result_int(),
+      200u);
 }
 
 TEST(SimFaults, InvalidUtf8CompressedAndOversizedFramesAreSentAsConfigured) {

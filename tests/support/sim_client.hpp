@@ -170,9 +170,10 @@ class BasicWsClient {
 using WsClient = BasicWsClient<tcp::socket>;
 using WssClient = BasicWsClient<ssl::stream<tcp::socket>>;
 
-// GET over plain HTTP/1.1 on loopback, bounded to 5 s; returns the whole response.
-inline http::response<http::string_body> http_get(std::uint16_t port, const std::string& target,
-                                                  const std::string& authorization = {}) {
+// GET over plain HTTP/1.1 on loopback, bounded to `timeout`; returns the whole response.
+inline http::response<http::string_body> http_get(
+    std::uint16_t port, const std::string& target, const std::string& authorization = {},
+    std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
   asio::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
@@ -180,19 +181,21 @@ inline http::response<http::string_body> http_get(std::uint16_t port, const std:
   req.set(http::field::host, "127.0.0.1");
   if (!authorization.empty()) req.set(http::field::authorization, authorization);
   beast::flat_buffer buf;
-  http::response<http::string_body> res;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(std::uint64_t{1} << 30);
   beast::error_code result = asio::error::timed_out;
-  stream.expires_after(std::chrono::seconds(5));
+  stream.expires_after(timeout);
   http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
     if (ec) {
       result = ec;
       return;
     }
-    http::async_read(stream, buf, res, [&](beast::error_code rec, std::size_t) { result = rec; });
+    http::async_read(stream, buf, parser,
+                     [&](beast::error_code rec, std::size_t) { result = rec; });
   });
   ioc.run();
   if (result) throw std::runtime_error("HTTP GET " + target + ": " + result.message());
-  return res;
+  return parser.release();
 }
 
 // Sends `request` (raw bytes: request line, headers, body) over plain HTTP on loopback and reads

@@ -191,7 +191,7 @@ TEST_F(RestTest, AccountsAddUp) {
     EXPECT_TRUE(a["balance"].is_string());
     EXPECT_EQ(a["unit_currency"], "KRW");
   }
-  const json truth = json::parse(get("/sim/truth", "orders=false").body);
+  const json truth = json::parse(sim_.truth_json(false));
   EXPECT_EQ(truth["events"], 3000);
   EXPECT_EQ(truth["accounts"][0]["balance"], j[0]["balance"]);
 }

@@ -33,6 +33,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <CLI/CLI.hpp>
@@ -154,29 +155,50 @@ int threads() {
 
 // ---- the simulator's ground truth over plain HTTP (same port; TLS is optional there) -----------
 
-std::string http_get(const Url& where, const std::string& target) {
+// The truth asks for the simulator's JWT, as REST does (with the query's hash). The whole exchange
+// is bounded by a deadline: a long run's truth is hundreds of MB.
+std::string http_get(const Url& where, const std::string& target, const Credentials& creds) {
   asio::io_context ioc;
   asio::ip::tcp::resolver resolver(ioc);
-  asio::ip::tcp::socket socket(ioc);
-  asio::connect(socket, resolver.resolve(where.host, where.port));
+  beast::tcp_stream stream(ioc);
   http::request<http::empty_body> req{http::verb::get, target, 11};
   req.set(http::field::host, where.host_header());
   req.set(http::field::connection, "close");
-  http::write(socket, req);
+  const auto q = target.find('?');
+  const std::string_view query =
+      q == std::string::npos ? std::string_view{} : std::string_view(target).substr(q + 1);
+  req.set(http::field::authorization, "Bearer " + make_token(creds, query));
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::uint64_t{1} << 31);
-  http::read(socket, buffer, parser);
-  beast::error_code ignored;
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  beast::error_code result = asio::error::timed_out;
+  stream.expires_after(std::chrono::seconds(120));
+  stream.async_connect(resolver.resolve(where.host, where.port),
+                       [&](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+                         if (ec) {
+                           result = ec;
+                           return;
+                         }
+                         http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
+                           if (wec) {
+                             result = wec;
+                             return;
+                           }
+                           http::async_read(
+                               stream, buffer, parser,
+                               [&](beast::error_code rec, std::size_t) { result = rec; });
+                         });
+                       });
+  ioc.run();
+  if (result) throw std::runtime_error(fmt::format("GET {}: {}", target, result.message()));
   if (parser.get().result_int() != 200)
     throw std::runtime_error(
         fmt::format("GET {} answered HTTP {}", target, parser.get().result_int()));
   return std::move(parser.get().body());
 }
 
-std::uint64_t events_generated(const Url& where) {
-  return nlohmann::json::parse(http_get(where, "/sim/truth?orders=false"))
+std::uint64_t events_generated(const Url& where, const Credentials& creds) {
+  return nlohmann::json::parse(http_get(where, "/sim/truth?orders=false", creds))
       .at("events")
       .get<std::uint64_t>();
 }
@@ -312,8 +334,9 @@ int run(const Settings& s) {
   config.log_path = s.log_path;
 
   Tally tally;
-  auto engine = std::make_unique<Engine<SoakStrategy, Blocking>>(config, credentials_from_env(),
-                                                                 SoakStrategy{&tally});
+  const Credentials creds = credentials_from_env();
+  auto engine =
+      std::make_unique<Engine<SoakStrategy, Blocking>>(config, creds, SoakStrategy{&tally});
   NetworkProbe probe(engine->live_source(), tally);
 
   std::FILE* samples = nullptr;
@@ -367,7 +390,7 @@ int run(const Settings& s) {
     if (now >= next_sample) {
       next_sample += std::chrono::seconds(1);
       try {
-        sim_events = events_generated(sim);
+        sim_events = events_generated(sim, creds);
       } catch (const std::exception& e) {
         fmt::print(stderr, "fillwire-soak: cannot read the simulator's progress: {}\n",
                    quote_server_text(e.what()));
@@ -541,7 +564,7 @@ int run(const Settings& s) {
   // Ground truth.
   std::string diff;
   try {
-    diff = sim::differences(http_get(sim, "/sim/truth"), engine->account());
+    diff = sim::differences(http_get(sim, "/sim/truth", creds), engine->account());
   } catch (const std::exception& e) {
     diff = "cannot read the ground truth: " + quote_server_text(e.what()) + "\n";
   }

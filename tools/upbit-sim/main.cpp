@@ -119,8 +119,25 @@ int main(int argc, char** argv) {
                  "Seconds between {\"status\":\"UP\"} frames after a client's first PING")
       ->group(ws);
   app.add_option("--slow-consumer-bytes", c.slow_consumer_bytes,
-                 "Disconnect a client with more than this many unsent bytes")
+                 "Disconnect a client with more than this many unsent bytes (events and control "
+                 "replies: pongs, status, errors)")
       ->group(ws);
+  app.add_option("--connects-per-second", c.ws_connects_per_second,
+                 "WebSocket upgrades allowed per rolling second, per client address and per "
+                 "access key, as Upbit (more: HTTP 429); 0 = no limit")
+      ->capture_default_str()
+      ->group(ws);
+
+  auto* conn = "Connections";
+  app.add_option("--handshake-timeout", c.handshake_timeout_s,
+                 "Seconds a connection has for its first byte, TLS handshake and each HTTP "
+                 "request (and an idle keep-alive REST connection before it is closed)")
+      ->capture_default_str()
+      ->group(conn);
+  app.add_option("--write-timeout", c.write_timeout_s,
+                 "Seconds a write may take before a client that stopped reading is dropped")
+      ->capture_default_str()
+      ->group(conn);
 
   auto* rest = "REST";
   app.add_flag("--no-rest-rate-limit", no_rest_limit, "Disable the 30 requests/s limit (HTTP 429)")
@@ -202,6 +219,11 @@ int main(int argc, char** argv) {
     server.start();
     std::string line = "upbit-sim " + server.urls();
     if (!server.cert_path().empty()) line += " cert=" + server.cert_path();
+    // The clock events are stamped with: a client that passes real times (a `since`) finds
+    // nothing when the simulated clock starts years away.
+    line += c.wall_clock ? std::string(" clock=wall")
+                         : " clock=simulated-from-" +
+                               fillwire::sim::iso_kst(c.simulation.generator.epoch_ms);
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
 

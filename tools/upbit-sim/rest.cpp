@@ -206,11 +206,6 @@ RestReply RestApi::handle(std::string_view method, std::string_view target,
       qpos == std::string_view::npos ? std::string_view{} : target.substr(qpos + 1);
   const QueryParams params = parse_query(query);
 
-  if (path == "/sim/truth") {
-    if (method != "GET") return rest_error(405, "method_not_allowed", "GET only");
-    const auto* o = value(params, "orders");
-    return {200, sim_.truth_json(!(o && (*o == "false" || *o == "0"))), {}};
-  }
   if (path.substr(0, 4) != "/v1/") return rest_error(404, "not_found", "no such endpoint");
 
   // Rate limit first: every request counts, as on Upbit.

@@ -1,7 +1,8 @@
 #pragma once
-// REST: Upbit's order query endpoints over the simulator's order book (PROTOCOL.md §7), and the
-// simulator's own /sim/truth. Transport-free: the server hands in method, target and the
-// Authorization header and writes back the reply. Not thread-safe: one owner thread.
+// REST: Upbit's order query endpoints over the simulator's order book (PROTOCOL.md §7). (The
+// simulator's own /sim/truth is served by server.cpp, off its event loop.) Transport-free: the
+// server hands in method, target and the Authorization header and writes back the reply. Not
+// thread-safe: one owner thread.
 //
 //   GET /v1/order          uuid= | identifier=                  one order with trades[] (trade
 //                          times with milliseconds)
@@ -13,7 +14,6 @@
 //                          (<=1000), order_by
 //   GET /v1/orders/uuids   uuids[] | identifiers[] (<=100), market, order_by
 //   GET /v1/accounts       balances
-//   GET /sim/truth         ground truth (no auth); ?orders=false leaves out the order list
 // Auth: JWT with query_hash when there is a query; bad hash -> 401 invalid_query_payload; a nonce
 // seen before -> 401 nonce_used. Rate: 30 requests per rolling second, `Remaining-Req` on every
 // /v1 reply, 429 beyond.

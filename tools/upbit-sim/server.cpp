@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
@@ -31,6 +32,7 @@
 #include <future>
 #include <limits>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "asset.hpp"
@@ -150,6 +152,55 @@ class Hub {
 
   std::uint64_t next_connection_number() noexcept { return ++connections_; }
 
+  // Upbit's WebSocket connection rate (ws_connects_per_second) for one client address or one
+  // access key: true when one more upgrade may go now, and then counted. Memory stays bounded:
+  // past kMaxConnectKeys keys, those with no upgrade in the last second are dropped.
+  bool connect_allowed(const std::string& who) {
+    const unsigned limit = config_.ws_connects_per_second;
+    if (limit == 0) return true;
+    const std::int64_t now = steady_ms();
+    if (connect_times_.size() >= kMaxConnectKeys) {
+      std::erase_if(connect_times_, [now](const auto& kv) {
+        return kv.second.empty() || kv.second.back() <= now - 1000;
+      });
+    }
+    auto& times = connect_times_[who];
+    while (!times.empty() && times.front() <= now - 1000)
+      times.pop_front();
+    if (times.size() >= limit) {
+      ++stats_.connect_rate_refused;
+      return false;
+    }
+    times.push_back(now);
+    return true;
+  }
+
+  // GET /sim/truth: a snapshot taken now, on this thread (a copy of the orders), written out as
+  // JSON on the worker thread; `done(status, body)` then runs on this thread. One at a time:
+  // false, and nothing done, while another is being written.
+  template <class Done>
+  bool truth_async(bool with_orders, Done done) {
+    if (truth_busy_) return false;
+    truth_busy_ = true;
+    auto snapshot = std::make_shared<TruthSnapshot>(sim_.truth_snapshot(with_orders));
+    asio::post(truth_pool_, [this, snapshot, done = std::move(done)]() mutable {
+      unsigned status = 200;
+      std::string body;
+      try {
+        body = snapshot->to_json();
+      } catch (const std::exception&) {
+        status = 500;
+        body = rest_error(500, "server_error", "The truth could not be written.").body;
+      }
+      snapshot.reset();
+      asio::post(ioc_, [this, status, body = std::move(body), done = std::move(done)]() mutable {
+        truth_busy_ = false;
+        done(status, std::move(body));
+      });
+    });
+    return true;
+  }
+
   bool refuse_handshake() noexcept {
     if (refuse_left_ == 0) return false;
     --refuse_left_;
@@ -204,6 +255,7 @@ class Hub {
 
  private:
   static constexpr std::size_t kBatch = 256;
+  static constexpr std::size_t kMaxConnectKeys = 4096;
   static constexpr std::size_t kLowWater = 256u << 10;
   static constexpr std::uint64_t kMaxPerTick = 4096;
 
@@ -307,6 +359,9 @@ class Hub {
   std::uint32_t refuse_left_;
   Rng rest_fault_rng_;  // REST fault draws, apart from the connections' draws
   std::uint64_t connections_ = 0;
+  std::unordered_map<std::string, std::deque<std::int64_t>> connect_times_;
+  bool truth_busy_ = false;
+  asio::thread_pool truth_pool_{1};  // last: joined first, while the rest is still there
   bool started_ = false;
   bool pump_scheduled_ = false;
   bool waiting_drain_ = false;
@@ -331,12 +386,13 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
         number_(hub.next_connection_number()),
         rng_(cfg_.simulation.generator.seed * 0x9E3779B97F4A7C15ull + number_),
         timer_(stream_.get_executor()),
-        delay_timer_(stream_.get_executor()) {}
-
-  void run() {
-    arm_handshake_deadline();
-    read_request();
+        delay_timer_(stream_.get_executor()) {
+    error_code ec;
+    const auto peer = beast::get_lowest_layer(stream_).remote_endpoint(ec);
+    peer_ = ec ? std::string("?") : peer.address().to_string();
   }
+
+  void run() { read_request(); }
 
   // ---- Subscriber ------------------------------------------------------------------------------
 
@@ -477,6 +533,17 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     return out_.size() + inflight_.size() + delayed_bytes_ + delay_buf_.size();
   }
 
+  // A control reply (pong, status, error, subscription list) shares the events' budget of unsent
+  // bytes: a client that sends and never reads is cut off like one that does not keep up.
+  void queue_control(WsOpcode opcode, std::string_view payload) {
+    append_frame(out_, opcode, payload.data(), payload.size());
+    if (out_.size() + delayed_bytes_ + delay_buf_.size() > cfg_.slow_consumer_bytes) {
+      ++hub_.stats().slow_consumer_disconnects;
+      return shut("slow consumer");
+    }
+    start_write();
+  }
+
   void shut(const char* /*why*/) override {
     if (closed_) return;
     closed_ = true;
@@ -497,14 +564,19 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   static constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;  // request line and headers
   static constexpr std::uint64_t kMaxBodyBytes = 64 * 1024;   // REST queries carry no body
 
-  void arm_handshake_deadline() {
-    timer_.expires_after(std::chrono::seconds(30));
-    timer_.async_wait([self = this->shared_from_this()](error_code ec) {
-      if (!ec && !self->websocket_) self->shut("no request");
+  // One timer for the HTTP phase: the request (first byte to last, or an idle keep-alive), then
+  // the response's write. A new deadline replaces the previous one.
+  void arm_deadline(double s, std::uint64_t ServerStats::*counter) {
+    timer_.expires_after(seconds(s));
+    timer_.async_wait([self = this->shared_from_this(), counter](error_code ec) {
+      if (ec || self->closed_) return;
+      ++(self->hub_.stats().*counter);
+      self->shut("deadline");
     });
   }
 
   void read_request() {
+    arm_deadline(cfg_.handshake_timeout_s, &ServerStats::handshake_timeouts);
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
     parser_->body_limit(kMaxBodyBytes);
@@ -515,6 +587,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
 
   void on_request(error_code ec) {
     if (closed_) return;
+    timer_.cancel();
     // Requests over the limits get a clear answer before the connection closes.
     if (ec == http::error::header_limit) {
       return reply_error(
@@ -529,18 +602,11 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     if (ec) return shut("read");
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req)) return on_upgrade(req);
+    const std::string_view target(req.target());
+    if (target.substr(0, target.find('?')) == "/sim/truth") return on_truth(req);
     const auto auth = req[http::field::authorization];
-    RestReply r = hub_.rest(std::string_view(req.method_string()), std::string_view(req.target()),
-                            std::string_view(auth));
-    res_ = {};
-    res_.version(req.version());
-    res_.result(r.status);
-    res_.set(http::field::server, "upbit-sim");
-    res_.set(http::field::content_type, "application/json; charset=utf-8");
-    if (!r.remaining_req.empty()) res_.set("Remaining-Req", r.remaining_req);
-    res_.body() = std::move(r.body);
-    res_.keep_alive(req.keep_alive());
-    res_.prepare_payload();
+    RestReply r = hub_.rest(std::string_view(req.method_string()), target, std::string_view(auth));
+    set_response(req.version(), req.keep_alive(), std::move(r));
     if (cfg_.faults.rest_delay_ms <= 0) return write_response();
     // The answer is as of the request; it leaves later, like one from a distant or busy host.
     delay_timer_.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(
@@ -551,7 +617,61 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     });
   }
 
+  void set_response(unsigned version, bool keep_alive, RestReply r) {
+    res_ = {};
+    res_.version(version);
+    res_.result(r.status);
+    res_.set(http::field::server, "upbit-sim");
+    res_.set(http::field::content_type, "application/json; charset=utf-8");
+    if (!r.remaining_req.empty()) res_.set("Remaining-Req", r.remaining_req);
+    res_.body() = std::move(r.body);
+    res_.keep_alive(keep_alive);
+    res_.prepare_payload();
+  }
+
+  // GET /sim/truth[?orders=false]: with the simulator's JWT (query_hash and nonce as for REST);
+  // written out off the event loop, one request at a time (503 while another is written).
+  template <class Request>
+  void on_truth(Request& req) {
+    const std::string_view target(req.target());
+    const auto q = target.find('?');
+    const std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    auto refuse = [&](RestReply r) {
+      ++hub_.stats().truth_refused;
+      set_response(version, keep_alive, std::move(r));
+      write_response();
+    };
+    if (req.method() != http::verb::get) {
+      return refuse(rest_error(405, "method_not_allowed", "GET only."));
+    }
+    const AuthResult auth =
+        hub_.verifier().verify_request(std::string_view(req[http::field::authorization]), query);
+    if (!auth.ok()) return refuse(rest_error(401, to_string(auth.error), auth_message(auth.error)));
+    if (!hub_.nonces().insert(auth.claims.nonce)) {
+      return refuse(rest_error(401, "nonce_used", auth_message(AuthErrc::nonce_used)));
+    }
+    bool with_orders = true;
+    for (const auto& [k, v] : parse_query(query)) {
+      if (k == "orders") with_orders = !(v == "false" || v == "0");
+    }
+    const bool started = hub_.truth_async(
+        with_orders,
+        [self = this->shared_from_this(), version, keep_alive](unsigned status, std::string body) {
+          if (self->closed_) return;
+          ++self->hub_.stats().truth_requests;
+          self->set_response(version, keep_alive, RestReply{status, std::move(body), {}});
+          self->write_response();
+        });
+    if (!started) {
+      refuse(rest_error(503, "truth_busy",
+                        "The truth is being written for another request; retry in a moment."));
+    }
+  }
+
   void write_response() {
+    arm_deadline(cfg_.write_timeout_s, &ServerStats::write_timeouts);
     http::async_write(stream_, res_,
                       [self = this->shared_from_this()](error_code wec, std::size_t) {
                         if (wec) return self->shut("write");
@@ -569,6 +689,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     res_.body() = std::move(body);
     res_.keep_alive(false);
     res_.prepare_payload();
+    arm_deadline(cfg_.write_timeout_s, &ServerStats::write_timeouts);
     http::async_write(stream_, res_, [self = this->shared_from_this()](error_code, std::size_t) {
       self->shut("refused");
     });
@@ -584,8 +705,16 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     if (hub_.refuse_handshake()) {
       return reply_error(429, error_frame("TOO_MANY_REQ", "Too many connection attempts."));
     }
+    // Upbit's connection rate, per address first (whoever asks), then per access key.
+    const auto too_many = [this] {
+      reply_error(429, error_frame("TOO_MANY_REQ", "Too many connection attempts: " +
+                                                       std::to_string(cfg_.ws_connects_per_second) +
+                                                       " per second per address and per key."));
+    };
+    if (!hub_.connect_allowed("address " + peer_)) return too_many();
     AuthResult auth =
         hub_.verifier().verify_header(std::string_view(req[http::field::authorization]));
+    if (auth.ok() && !hub_.connect_allowed("key " + cfg_.access_key)) return too_many();
     if (auth.ok() && cfg_.ws_nonce_check && !hub_.nonces().insert(auth.claims.nonce)) {
       auth.error = AuthErrc::nonce_used;
     }
@@ -604,6 +733,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     res_.set(http::field::sec_websocket_accept,
              websocket_accept_key(std::string_view(req[http::field::sec_websocket_key])));
     const bool auth_ok = auth.ok();
+    arm_deadline(cfg_.write_timeout_s, &ServerStats::write_timeouts);
     http::async_write(stream_, res_,
                       [self = this->shared_from_this(), auth_ok](error_code ec, std::size_t) {
                         if (ec) return self->shut("handshake write");
@@ -619,13 +749,13 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     rbuf_ = beast::buffers_to_string(buf_.data());  // bytes the client sent after its request
     buf_.consume(buf_.size());
     last_activity_ = Clock::now();
+    timer_.cancel();
     if (!auth_ok) {
       append_frame(out_, WsOpcode::text, error_frame("INVALID_AUTH", "Jwt token is invalid."));
       send_close(1008);
       read_frames();
       return;
     }
-    timer_.cancel();
     arm_housekeeping();
     parse_frames();
     read_frames();
@@ -673,11 +803,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   bool on_frame(WsFrame& f) {
     switch (f.opcode) {
       case WsOpcode::ping:
-        if (!stalled_) {
-          append_frame(out_, WsOpcode::pong, f.payload);
-          start_write();
-        }
-        return true;
+        if (!stalled_) queue_control(WsOpcode::pong, f.payload);
+        return !closed_;
       case WsOpcode::pong:
         return true;
       case WsOpcode::close: {
@@ -720,13 +847,10 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
 
   bool on_message(const std::string& msg) {
     if (msg == "PING") {
-      if (!stalled_) {
-        append_frame(out_, WsOpcode::text, std::string(R"({"status":"UP"})"));
-        start_write();
-      }
+      if (!stalled_) queue_control(WsOpcode::text, R"({"status":"UP"})");
       status_on_ = true;
       last_status_ = Clock::now();
-      return true;
+      return !closed_;
     }
     if (cfg_.ws_rate_limit && !within_message_rate()) {
       return send_error("TOO_MANY_REQ", "Too many requests: 5 per second and 100 per minute.");
@@ -736,10 +860,9 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       case ParsedRequest::Kind::error:
         return send_error(to_string(req.error), req.message);
       case ParsedRequest::Kind::list_subscriptions:
-        append_frame(out_, WsOpcode::text,
-                     list_subscriptions_frame(subscribed_ ? &sub_ : nullptr, req.ticket));
-        start_write();
-        return true;
+        queue_control(WsOpcode::text,
+                      list_subscriptions_frame(subscribed_ ? &sub_ : nullptr, req.ticket));
+        return !closed_;
       case ParsedRequest::Kind::subscribe:
         break;
     }
@@ -766,13 +889,13 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   }
 
   bool send_error(std::string_view name, std::string_view message) {
-    append_frame(out_, WsOpcode::text, error_frame(name, message));
     if (cfg_.close_on_error) {
+      append_frame(out_, WsOpcode::text, error_frame(name, message));
       send_close(1008);
       return false;
     }
-    start_write();
-    return true;
+    queue_control(WsOpcode::text, error_frame(name, message));
+    return !closed_;
   }
 
   void send_close(std::uint16_t code) {
@@ -832,6 +955,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       return;
     }
     writing_ = true;
+    write_started_ = Clock::now();
     inflight_.swap(out_);
     out_.clear();
     // Measurement (off by default): the events this write carries leave now.
@@ -876,6 +1000,10 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
 
   void housekeeping() {
     const auto now = Clock::now();
+    if (writing_ && now - write_started_ > seconds(cfg_.write_timeout_s)) {
+      ++hub_.stats().write_timeouts;  // the client stopped reading
+      return shut("write timeout");
+    }
     if (now - last_activity_ > seconds(cfg_.idle_timeout_s)) {
       send_close(1000);
       return;
@@ -886,8 +1014,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     }
     if (status_on_ && !stalled_ && now - last_status_ >= seconds(cfg_.status_interval_s)) {
       last_status_ = now;
-      append_frame(out_, WsOpcode::text, std::string(R"({"status":"UP"})"));
-      start_write();
+      queue_control(WsOpcode::text, R"({"status":"UP"})");
+      if (closed_) return;
     }
     if (cfg_.faults.disconnect_every_s > 0 && subscribed_ &&
         now - subscribed_at_ >= seconds(cfg_.faults.disconnect_every_s)) {
@@ -911,6 +1039,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   bool websocket_ = false;
   bool closed_ = false;
   bool writing_ = false;
+  Clock::time_point write_started_{};
+  std::string peer_;  // the client's address, for the connection rate
   bool close_after_write_ = false;
   bool abrupt_ = false;
   bool half_closed_ = false;
@@ -952,9 +1082,19 @@ struct Server::Impl {
     acceptor.async_accept([this](error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-        accept();
+        // Out of descriptors (EMFILE, ENFILE) or memory: an accept at once would fail at once
+        // again, spinning. Wait (10 ms, doubling up to 1 s) while held connections finish or time
+        // out; the kernel keeps new ones in the listen backlog meanwhile.
+        ++hub.stats().accept_errors;
+        accept_delay = std::clamp(accept_delay * 2, std::chrono::milliseconds(10),
+                                  std::chrono::milliseconds(1000));
+        accept_timer.expires_after(accept_delay);
+        accept_timer.async_wait([this](error_code e) {
+          if (!e) accept();
+        });
         return;
       }
+      accept_delay = std::chrono::milliseconds(0);
       ++hub.stats().connections;
       error_code opt;
       socket.set_option(tcp::no_delay(true), opt);
@@ -968,23 +1108,54 @@ struct Server::Impl {
     });
   }
 
+  // A connection whose first bytes are awaited (plain or TLS?), then its TLS handshake, under
+  // one deadline (handshake_timeout_s): a silent socket or a partial hello is not held for ever.
+  struct Pending {
+    explicit Pending(tcp::socket s) : sock(std::move(s)), deadline(sock.get_executor()) {}
+    tcp::socket sock;
+    beast::flat_buffer buffer;
+    asio::steady_timer deadline;
+    std::optional<ssl::stream<tcp::socket>> tls;  // once the first bytes said TLS
+    bool settled = false;  // handed over, or failed: the deadline has nothing left to do
+    void settle() {
+      settled = true;
+      deadline.cancel();
+    }
+    void close() {
+      error_code ignored;
+      if (tls) {
+        beast::get_lowest_layer(*tls).close(ignored);
+      } else {
+        sock.close(ignored);
+      }
+    }
+  };
+
   // Plain or TLS is decided from the first bytes (a TLS ClientHello starts with 0x16).
   void detect(tcp::socket socket) {
-    auto sock = std::make_shared<tcp::socket>(std::move(socket));
-    auto buffer = std::make_shared<beast::flat_buffer>();
-    beast::async_detect_ssl(*sock, *buffer, [this, sock, buffer](error_code ec, bool is_tls) {
-      if (ec) return;
+    auto p = std::make_shared<Pending>(std::move(socket));
+    p->deadline.expires_after(seconds(config.handshake_timeout_s));
+    p->deadline.async_wait([this, p](error_code ec) {
+      if (ec || p->settled) return;
+      ++hub.stats().handshake_timeouts;
+      p->close();  // the pending operation completes with an error and lets go of it
+    });
+    beast::async_detect_ssl(p->sock, p->buffer, [this, p](error_code ec, bool is_tls) {
+      if (ec) return p->settle();
       if (!is_tls) {
-        std::make_shared<Connection<tcp::socket>>(std::move(*sock), std::move(*buffer), hub)->run();
+        p->settle();
+        std::make_shared<Connection<tcp::socket>>(std::move(p->sock), std::move(p->buffer), hub)
+            ->run();
         return;
       }
-      auto stream = std::make_shared<ssl::stream<tcp::socket>>(std::move(*sock), tls);
-      stream->async_handshake(ssl::stream_base::server, buffer->data(),
-                              [this, stream, buffer](error_code hec, std::size_t used) {
+      p->tls.emplace(std::move(p->sock), tls);
+      p->tls->async_handshake(ssl::stream_base::server, p->buffer.data(),
+                              [this, p](error_code hec, std::size_t used) {
+                                p->settle();
                                 if (hec) return;
-                                buffer->consume(used);
+                                p->buffer.consume(used);
                                 std::make_shared<Connection<ssl::stream<tcp::socket>>>(
-                                    std::move(*stream), std::move(*buffer), hub)
+                                    std::move(*p->tls), std::move(p->buffer), hub)
                                     ->run();
                               });
     });
@@ -1014,6 +1185,8 @@ struct Server::Impl {
   ServerConfig config;
   asio::io_context ioc{1};
   tcp::acceptor acceptor;
+  asio::steady_timer accept_timer{ioc};
+  std::chrono::milliseconds accept_delay{0};
   ssl::context tls;
   Hub hub;
   std::uint16_t port = 0;
@@ -1047,6 +1220,7 @@ void Server::stop() {
   asio::post(impl_->ioc, [this] {
     error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_timer.cancel();
     impl_->hub.stop();
     impl_->ioc.stop();
   });
@@ -1070,10 +1244,11 @@ std::string Server::urls() const {
 
 std::string Server::truth_json(bool with_orders) {
   if (!impl_->running) return impl_->hub.sim().truth_json(with_orders);
-  std::promise<std::string> p;
+  // The server thread only copies; the JSON is written here.
+  std::promise<TruthSnapshot> p;
   auto f = p.get_future();
-  asio::post(impl_->ioc, [&] { p.set_value(impl_->hub.sim().truth_json(with_orders)); });
-  return f.get();
+  asio::post(impl_->ioc, [&] { p.set_value(impl_->hub.sim().truth_snapshot(with_orders)); });
+  return f.get().to_json();
 }
 
 ServerStats Server::stats() {

@@ -1,10 +1,17 @@
 #pragma once
 // Server: upbit-sim's network side on Boost.Beast — one port serving ws:// and wss:// (TLS is
 // detected from the first bytes), the private WebSocket at /websocket/v1/private and /websocket/v1,
-// the REST order queries under /v1 and the ground truth at /sim/truth.
+// the REST order queries under /v1 and the ground truth at /sim/truth (with the simulator's own
+// JWT, as REST; written out on a worker thread from a snapshot, so the event loop never stalls).
+//
+// Every connection is bounded: a deadline for its first byte, TLS handshake and each HTTP request
+// (handshake_timeout_s), for each write (write_timeout_s), and one budget of unsent bytes for
+// events and control replies together (slow_consumer_bytes). Accept errors (out of descriptors)
+// back off instead of spinning.
 //
 // Thread contract: everything runs on the one thread that calls run() (a single io_context; no
-// locks). stop() and truth_json() may be called from any thread.
+// locks), but for the truth's JSON, written on one worker thread from a copy. stop(), stats() and
+// truth_json() may be called from any thread.
 // This header does not include Beast: tools and tests that only drive the server stay light.
 
 #include <cstdint>
@@ -66,8 +73,18 @@ struct ServerConfig {
   bool close_on_error = false;    // close the connection after a subscription error frame
   double idle_timeout_s = 120;    // close connections that send nothing for this long
   double status_interval_s = 10;  // {"status":"UP"} period after a client's first PING
-  std::size_t slow_consumer_bytes = 16u << 20;  // unsent bytes that disconnect a connection
-  std::size_t max_message_bytes = 64u << 10;    // largest client message accepted
+  // Unsent bytes that disconnect a connection: events and control replies (pongs, status, errors)
+  // alike, so a client that sends and never reads cannot grow the server.
+  std::size_t slow_consumer_bytes = 16u << 20;
+  std::size_t max_message_bytes = 64u << 10;  // largest client message accepted
+  // A connection must send its first byte, finish the TLS handshake and send a whole HTTP request
+  // (REST, or the WebSocket upgrade) within this; an idle keep-alive REST connection is closed
+  // after it too.
+  double handshake_timeout_s = 10;
+  double write_timeout_s = 30;  // a write (a response, or queued frames) not done by then closes
+  // Upbit's WebSocket connection rate: at most this many upgrades per rolling second per client
+  // address and per access key; more are answered HTTP 429 (TOO_MANY_REQ). 0: no limit.
+  unsigned ws_connects_per_second = 5;
 
   // Measurement only, off by default: when set, each event's send time is recorded here (see
   // send_stamps.hpp); what is sent does not change. Owned by the caller; must outlive the server.
@@ -92,6 +109,12 @@ struct ServerStats {
   std::uint64_t duplicates = 0;
   std::uint64_t malformed = 0;  // garbled, invalid UTF-8, deflated and oversized extra frames
   std::uint64_t rest_errors = 0;
+  std::uint64_t handshake_timeouts = 0;    // no first byte, TLS handshake or request in time
+  std::uint64_t write_timeouts = 0;        // a client that stopped reading a response or frames
+  std::uint64_t connect_rate_refused = 0;  // upgrades over ws_connects_per_second (HTTP 429)
+  std::uint64_t accept_errors = 0;         // failed accepts (out of descriptors): backed off
+  std::uint64_t truth_requests = 0;        // GET /sim/truth answered
+  std::uint64_t truth_refused = 0;         // GET /sim/truth without a valid token, or while busy
 };
 
 class Server {
@@ -112,8 +135,8 @@ class Server {
   // "ws://127.0.0.1:P/websocket/v1/private wss://... http://127.0.0.1:P/v1 https://..."
   [[nodiscard]] std::string urls() const;
   [[nodiscard]] const std::string& cert_path() const noexcept;
-  // Ground truth JSON. Any thread while running (waits for the server thread); after run()
-  // returned, from the caller's thread.
+  // Ground truth JSON. Any thread while running (the server thread takes a snapshot, the caller
+  // writes it out); after run() returned, from the caller's thread.
   [[nodiscard]] std::string truth_json(bool with_orders = true);
   [[nodiscard]] ServerStats stats();
 

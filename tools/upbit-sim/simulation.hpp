@@ -45,8 +45,11 @@ class Simulation {
   [[nodiscard]] const OrderBook& book() const noexcept { return book_; }
   [[nodiscard]] const Truth& truth() const noexcept { return truth_; }
   [[nodiscard]] Generator& generator() noexcept { return generator_; }
+  [[nodiscard]] TruthSnapshot truth_snapshot(bool with_orders) const {
+    return TruthSnapshot::take(truth_, book_, digest_, with_orders);
+  }
   [[nodiscard]] std::string truth_json(bool with_orders) const {
-    return truth_.to_json(book_, digest_, with_orders);
+    return truth_snapshot(with_orders).to_json();
   }
 
  private:

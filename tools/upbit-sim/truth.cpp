@@ -98,7 +98,29 @@ void Truth::apply(const Emission& e) {
   }
 }
 
-std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool with_orders) const {
+TruthSnapshot TruthSnapshot::take(const Truth& truth, const OrderBook& book, std::uint64_t digest,
+                                  bool with_orders) {
+  TruthSnapshot t;
+  t.truth = truth;
+  t.digest = digest;
+  for (const auto* r : book.open_orders()) {
+    if (r->core.side == Side::bid)
+      t.krw_locked += r->core.locked;
+    else
+      t.base_locked[r->core.market] += r->core.locked;
+  }
+  t.with_orders = with_orders;
+  if (with_orders) {
+    const auto all = book.all_orders();
+    t.orders.reserve(all.size());
+    for (const auto* r : all)
+      t.orders.push_back(*r);
+    t.orders_forgotten = book.forgotten();
+  }
+  return t;
+}
+
+std::string TruthSnapshot::to_json() const {
   using J = nlohmann::ordered_json;
   J j;
   char hex[17];
@@ -106,30 +128,23 @@ std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool wit
     hex[i] = "0123456789abcdef"[(digest >> (60 - 4 * i)) & 15];
   hex[16] = 0;
   j["digest"] = hex;
-  j["events"] = events_;
-  j["order_count"] = orders_;
+  j["events"] = truth.events();
+  j["order_count"] = truth.orders();
   J by_state = J::object();
-  for (std::size_t s = 1; s < by_state_.size(); ++s)
-    by_state[std::string(kStateNames[s])] = by_state_[s];
+  for (std::size_t s = 1; s < std::size(kStateNames); ++s)
+    by_state[std::string(kStateNames[s])] = truth.events_in(static_cast<OrderState>(s));
   j["events_by_state"] = by_state;
-  j["outcomes"] = {{"done", outcomes_.done},
-                   {"cancel_unfilled", outcomes_.cancel_unfilled},
-                   {"cancel_partial", outcomes_.cancel_partial},
-                   {"prevented", outcomes_.prevented},
-                   {"prevented_partial", outcomes_.prevented_partial},
-                   {"open", open_.size()}};
+  const Outcomes& o = truth.outcomes();
+  j["outcomes"] = {{"done", o.done},
+                   {"cancel_unfilled", o.cancel_unfilled},
+                   {"cancel_partial", o.cancel_partial},
+                   {"prevented", o.prevented},
+                   {"prevented_partial", o.prevented_partial},
+                   {"open", truth.open_orders()}};
 
-  Fx krw_locked = 0;
-  std::array<Fx, kMarketCount> base_locked{};
-  for (const auto* r : book.open_orders()) {
-    if (r->core.side == Side::bid)
-      krw_locked += r->core.locked;
-    else
-      base_locked[r->core.market] += r->core.locked;
-  }
   J accounts = J::array();
   accounts.push_back({{"currency", "KRW"},
-                      {"balance", int128_to_fx_string(krw_ - krw_locked)},
+                      {"balance", int128_to_fx_string(truth.krw_total() - krw_locked)},
                       {"locked", fx_to_string(krw_locked)}});
   std::uint64_t trades = 0;
   std::uint64_t maker = 0;
@@ -138,7 +153,7 @@ std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool wit
   long double net = 0;
   J markets = J::array();
   for (std::size_t i = 0; i < kMarketCount; ++i) {
-    const MarketTruth& m = markets_[i];
+    const MarketTruth& m = truth.market(i);
     trades += m.trades;
     maker += m.maker_trades;
     fees += m.fees;
@@ -164,18 +179,18 @@ std::string Truth::to_json(const OrderBook& book, std::uint64_t digest, bool wit
   }
   j["trades"] = trades;
   j["maker_trades"] = maker;
-  j["fills_out_of_trade_order"] = fills_out_of_order_;
+  j["fills_out_of_trade_order"] = truth.fills_out_of_trade_order();
   j["fees"] = int128_to_fx_string(fees);
   j["realized_pnl_gross"] = static_cast<double>(gross / kFxOne);
   j["realized_pnl_net"] = static_cast<double>(net / kFxOne);
   j["accounts"] = accounts;
   j["markets"] = markets;
   if (with_orders) {
-    J orders = J::array();
-    for (const auto* r : book.all_orders())
-      orders.push_back(order_json(*r, true));
-    j["orders"] = orders;
-    j["orders_forgotten"] = book.forgotten();
+    J orders_json = J::array();
+    for (const OrderRecord& r : orders)
+      orders_json.push_back(order_json(r, true));
+    j["orders"] = orders_json;
+    j["orders_forgotten"] = orders_forgotten;
   }
   return j.dump();
 }

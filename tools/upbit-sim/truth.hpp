@@ -19,13 +19,13 @@
 #include <cstdint>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "market.hpp"
 #include "order.hpp"
+#include "order_book.hpp"
 
 namespace fillwire::sim {
-
-class OrderBook;
 
 struct MarketTruth {
   Fx position = 0;         // base volume held (including volume locked in asks)
@@ -74,11 +74,7 @@ class Truth {
   // KRW held, including KRW locked in open bids (initial - buys - fees + sells).
   [[nodiscard]] I128 krw_total() const noexcept { return krw_; }
   [[nodiscard]] Fx initial_krw() const noexcept { return initial_krw_; }
-
-  // The whole truth as JSON; `book` adds balances with locked amounts and, when `with_orders`,
-  // the final state of every retained order. `digest` is the stream digest.
-  [[nodiscard]] std::string to_json(const OrderBook& book, std::uint64_t digest,
-                                    bool with_orders) const;
+  [[nodiscard]] std::size_t open_orders() const noexcept { return open_.size(); }
 
  private:
   Fx initial_krw_;
@@ -91,6 +87,26 @@ class Truth {
   std::uint64_t fills_out_of_order_ = 0;
   std::array<std::uint64_t, 7> by_state_{};
   std::unordered_set<Uuid, UuidHash> open_;
+};
+
+// The truth at one moment, copied so that it can be written out on another thread while the
+// simulation goes on: the accounting, the stream digest, the amounts locked in open orders and,
+// when asked, a copy of every retained order in creation order. Taking one costs a copy of the
+// orders (tens of milliseconds for 200,000 orders); writing it as JSON costs seconds.
+struct TruthSnapshot {
+  Truth truth;
+  std::uint64_t digest = 0;
+  Fx krw_locked = 0;
+  std::array<Fx, kMarketCount> base_locked{};
+  bool with_orders = false;
+  std::vector<OrderRecord> orders;  // with_orders: every retained order, in creation order
+  std::uint64_t orders_forgotten = 0;
+
+  // `book` adds the locked amounts and, when `with_orders`, the orders.
+  static TruthSnapshot take(const Truth& truth, const OrderBook& book, std::uint64_t digest,
+                            bool with_orders);
+  // The whole truth as JSON (see tools/upbit-sim/README.md, "Ground truth"). Any thread.
+  [[nodiscard]] std::string to_json() const;
 };
 
 [[nodiscard]] std::string int128_to_fx_string(I128 v);
