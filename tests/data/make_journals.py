@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Writes sample journals for the tests, with a CRC32C written here (bit by bit, independent of
 fillwire's Boost.CRC): the frames of lifecycle-default.jsonl as a version 2 journal, the same with
-one digit flipped in record 5's payload, the same as a version 1 journal, and journal_fuzz seeds.
+one digit flipped in record 5's payload, the same as a version 1 journal, a journal holding a
+resync event with a cut identifier as its exact bytes (resync-event-v2.fwj, laid out here from
+order_event.hpp and journal_event.hpp, independently of the C++ writer), and journal_fuzz seeds.
 Run from the repository root: /usr/bin/python3 tests/data/make_journals.py"""
 import struct
 
-FRAME, NOTICE, SUMMARY, RESYNC = 1, 2, 3, 4
+FRAME, NOTICE, SUMMARY, RESYNC, RESYNC_EVENT = 1, 2, 3, 4, 5
 
 
 def crc32c(data):
@@ -71,3 +73,71 @@ open(seeds + "v2-cut-short.fwj", "wb").write(two[:-7])
 garbage = two[:8 + 24 + len(frames[0])] + b"\x01\x00\x00\x00garbage" + two[8 + 24 + len(frames[0]):]
 open(seeds + "v2-garbage-between.fwj", "wb").write(garbage)
 open(seeds + "v2-empty.fwj", "wb").write(b"FWJ1" + struct.pack("<I", 2))
+
+# A resync event as journal_event.hpp writes it: "FWEV", the OrderEvent layout (kOrderEventLayout,
+# 1), sizeof(OrderEvent) (256), then the event's bytes as OrderEvent lays them out (order_event.hpp):
+# seq, recv_ts, 13 doubles (price .. prevented_locked), trade_timestamp, order_timestamp, timestamp,
+# uuid, trade_uuid, trades_count, present, 10 one-byte enums and flags (ask_bid, order_type, state,
+# time_in_force, smp_type, stream_type, is_maker, type_known, kind, origin), code (FixedString<15>),
+# identifier (ClientId). Update this with kOrderEventLayout.
+ORDER_EVENT = struct.Struct("<QQ13d3q16s16sII10B16s46s")
+assert ORDER_EVENT.size == 256
+FIELDS = ["type", "code", "uuid", "ask_bid", "order_type", "state", "trade_uuid", "price",
+          "avg_price", "volume", "remaining_volume", "executed_volume", "trades_count",
+          "reserved_fee", "remaining_fee", "paid_fee", "locked", "executed_funds", "time_in_force",
+          "trade_fee", "is_maker", "identifier", "smp_type", "prevented_volume",
+          "prevented_locked", "trade_timestamp", "order_timestamp", "timestamp", "stream_type"]
+LONG_IDENTIFIER = b"grid-bot/KRW-BTC/2024-06-01T09:00:00Z/level-17/rebalance-001"
+assert len(LONG_IDENTIFIER) == 60
+
+
+def fnv1a64(data):
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def client_id(text):
+    """ClientId (client_id.hpp): kept whole up to 45 bytes; else the first (at most 37) bytes, cut at
+    a UTF-8 character boundary, the cut flag, and the FNV-1a 64 hash of the whole in bytes 38..45."""
+    if len(text) <= 45:
+        return bytes([len(text)]) + text.ljust(45, b"\0")
+    keep = 37
+    while keep > 0 and (text[keep] & 0xC0) == 0x80:
+        keep -= 1
+    return bytes([keep | 0x80]) + text[:keep].ljust(37, b"\0") + struct.pack("<Q", fnv1a64(text))
+
+
+def resync_event_payload(state=1, layout=1):
+    """A limit bid, open (state 1, wait), from a resync (origin 1), with a 60-byte identifier."""
+    present = 0
+    for name in ["type", "code", "uuid", "ask_bid", "order_type", "state", "price", "volume",
+                 "remaining_volume", "executed_volume", "trades_count", "reserved_fee",
+                 "remaining_fee", "paid_fee", "locked", "executed_funds", "identifier",
+                 "order_timestamp", "timestamp"]:
+        present |= 1 << FIELDS.index(name)
+    numbers = [100000000.0, 0.0, 0.5, 0.5, 0.0, 25000.0, 25000.0, 0.0, 50025000.0, 0.0, 0.0, 0.0,
+               0.0]
+    code = b"KRW-BTC"
+    event = ORDER_EVENT.pack(
+        7, 123456789, *numbers, 0, 1717232400000, 1717232400500,
+        bytes.fromhex("0f1e2d3c4b5a69788796a5b4c3d2e1f0"), bytes(16), 0, present,
+        2, 1, state, 0, 0, 0, 0, 1, 0, 1,
+        bytes([len(code)]) + code.ljust(15, b"\0"), client_id(LONG_IDENTIFIER))
+    return b"FWEV" + struct.pack("<HH", layout, 256) + event
+
+
+event = resync_event_payload()
+assert len(event) == 264
+open("tests/data/resync-event-v2.fwj", "wb").write(
+    journal(2, [(NOTICE, b"connected to wss://example/websocket/v1/private", 1),
+                (RESYNC_EVENT, event, 2000)]))
+open(seeds + "v2-resync-event.fwj", "wb").write(
+    journal(2, [(FRAME, frames[0], 7), (RESYNC_EVENT, event, 8), (RESYNC, frames[1], 9)]))
+open(seeds + "v2-resync-event-other-layout.fwj", "wb").write(
+    journal(2, [(RESYNC_EVENT, resync_event_payload(layout=2), 8), (FRAME, frames[0], 9)]))
+open(seeds + "v2-resync-event-bad-state.fwj", "wb").write(
+    journal(2, [(RESYNC_EVENT, resync_event_payload(state=9), 8), (FRAME, frames[0], 9)]))
+open(seeds + "v2-resync-event-short.fwj", "wb").write(
+    journal(2, [(RESYNC_EVENT, event[:200], 8), (FRAME, frames[0], 9)]))

@@ -10,7 +10,11 @@
 //     stops there, and stops with no error exactly when every byte was read;
 //   - skip_damaged() only ever moves forward and ends (at most one pass per byte);
 //   - a record over max_payload is verified but not loaded; the payload never holds more than the
-//     file (libFuzzer's -malloc_limit_mb catches any larger allocation).
+//     file (libFuzzer's -malloc_limit_mb catches any larger allocation);
+//   - a resync_event record's payload (journal_event.hpp) is taken exactly when it is 264 bytes
+//     with this build's header and every enum, flag, presence bit and length in range; the event
+//     taken is the payload's bytes after the header; a refused one leaves the caller's event
+//     untouched and says why.
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -24,6 +28,7 @@
 #include <string>
 
 #include "fillwire/journal.hpp"
+#include "fillwire/journal_event.hpp"
 
 namespace {
 
@@ -62,6 +67,44 @@ void check_record(const std::uint8_t* data, std::size_t size, const fillwire::Jo
   check(payload.capacity() <= 2 * size + 32, "the payload holds more than the file");
 }
 
+// Reads a resync_event payload as replay does and checks the verdict against the bytes.
+void check_event(const std::string& payload) {
+  using fillwire::OrderEvent;
+  OrderEvent out;
+  std::memset(static_cast<void*>(&out), 0xA5, sizeof out);
+  OrderEvent before;
+  std::memcpy(static_cast<void*>(&before), &out, sizeof out);
+  std::string why;
+  const auto r = fillwire::read_journal_event(payload.data(), payload.size(), out, why);
+  bool header_ok = payload.size() == fillwire::kJournalEventPayloadBytes;
+  if (header_ok) {
+    fillwire::JournalEventHeader h;
+    std::memcpy(&h, payload.data(), sizeof h);
+    header_ok = std::memcmp(h.magic, fillwire::kJournalEventMagic, 4) == 0 &&
+                h.layout == fillwire::kOrderEventLayout && h.event_bytes == sizeof(OrderEvent);
+  }
+  if (r == fillwire::JournalEventError::none) {
+    check(header_ok, "a resync event taken with a wrong size or header");
+    check(std::memcmp(&out, payload.data() + sizeof(fillwire::JournalEventHeader), sizeof out) == 0,
+          "the event taken is not the payload's bytes");
+    check(fillwire::invalid_event_field(out).empty(), "an event taken with a value out of range");
+    check(out.code.view().size() <= 15 && out.identifier.view().size() <= 45,
+          "an event taken whose text runs past its bytes");
+    check(why.empty(), "a reason given for an event taken");
+  } else {
+    check(!why.empty(), "a resync event refused without a reason");
+    check(std::memcmp(&out, &before, sizeof out) == 0, "a refused resync event changed the output");
+    if (header_ok) {
+      OrderEvent e;
+      std::memcpy(static_cast<void*>(&e), payload.data() + sizeof(fillwire::JournalEventHeader),
+                  sizeof e);
+      check(
+          r == fillwire::JournalEventError::bad_value && !fillwire::invalid_event_field(e).empty(),
+          "a resync event with a good header and good values refused");
+    }
+  }
+}
+
 int memory_file() {
   static const int fd = memfd_create("journal_fuzz", 0);
   check(fd >= 0, "memfd_create failed");
@@ -89,6 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ++returned;
       check(reader.offset() == next, "a record returned out of place");
       check_record(data, size, reader, header, payload, true);
+      if (header.kind == fillwire::JournalKind::resync_event) check_event(payload);
       next += hb + header.length;
     }
     check(reader.records() == returned, "records() differs from what read() returned");

@@ -318,22 +318,31 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   EXPECT_GE(r.counters.attempts, r.counters.connects + 2) << "refused handshakes are retried";
   EXPECT_GT(probe->state.counters().duplicates, 0u);
 
-  // Replay: the journal's frames and resync records, through a fresh pipeline and state.
-  std::vector<std::string> frames;
+  // The resync's events are journaled as their exact bytes (resync_event), never as JSON.
+  std::uint64_t resync_records = 0;
   {
     JournalReader reader(journal_path);
     JournalRecordHeader h{};
     std::string payload;
     while (reader.next(h, payload)) {
-      if (h.kind == JournalKind::frame || h.kind == JournalKind::resync) frames.push_back(payload);
+      EXPECT_NE(h.kind, JournalKind::resync) << "record " << reader.number();
+      if (h.kind == JournalKind::resync_event) ++resync_records;
     }
     EXPECT_EQ(reader.error(), "");
   }
+  EXPECT_GT(resync_records, 0u) << "the fault run's resyncs publish events";
+  EXPECT_EQ(resync_records, r.counters.resync_events);
+
+  // Replay: the journal's frames and resync events, read as `fillwire replay` reads them, through a
+  // fresh pipeline and state.
   auto replayed = std::make_unique<AccountState>(roomy());
-  ReplaySource source(frames);
+  FileReplaySource source(journal_path, FrameReaderConfig{LiveConfig{}.max_frame_bytes, false});
   Pipeline<AccountState> pipeline(*replayed, PipelineConfig{});
   pipeline.start(source);
   pipeline.join();
+  EXPECT_FALSE(source.stopped()) << source.error();
+  EXPECT_EQ(source.counters().event_records, resync_records);
+  EXPECT_EQ(source.counters().damaged + source.counters().oversized, 0u);
   EXPECT_EQ(differences(sim->truth_json(true), *replayed, false), "");
   // The replay applies the same events in the same order: identical to the live state.
   for (std::uint16_t m = 0; m < probe->state.market_count(); ++m) {
@@ -344,6 +353,25 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
     EXPECT_EQ(live->realized_net, again->realized_net) << code;
     EXPECT_EQ(live->base_volume, again->base_volume) << code;
   }
+  // Order by order: the same orders, identifiers (cut flag and hash included), states and figures.
+  const OrderTable& live_orders = probe->state.orders();
+  EXPECT_EQ(replayed->orders().open_size(), live_orders.open_size());
+  EXPECT_EQ(replayed->orders().completed_size(), live_orders.completed_size());
+  std::uint64_t orders_differing = 0;
+  const auto same_order = [&](const Order& live) {
+    const Order* again = replayed->find_order(live.uuid);
+    const bool same = again != nullptr && again->identifier == live.identifier &&
+                      again->state == live.state && again->trades_count == live.trades_count &&
+                      again->executed_volume == live.executed_volume &&
+                      again->executed_funds == live.executed_funds &&
+                      again->paid_fee == live.paid_fee;
+    if (!same && ++orders_differing <= 5) ADD_FAILURE() << "order " << live.uuid.to_string();
+  };
+  for (std::size_t i = 0; i < live_orders.open_size(); ++i)
+    same_order(live_orders.open(i));
+  for (std::size_t i = 0; i < live_orders.completed_size(); ++i)
+    same_order(live_orders.completed(i));
+  EXPECT_EQ(orders_differing, 0u);
 
   // The secret never reaches notices or the journal.
   EXPECT_EQ(r.notices.find(kSecret), std::string::npos);

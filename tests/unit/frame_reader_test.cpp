@@ -5,12 +5,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "../support/resync_event.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/journal_event.hpp"
 
 namespace fillwire {
 namespace {
@@ -174,6 +179,163 @@ TEST_F(FrameReaderTest, BinaryFilesAreRefused) {
   EXPECT_THROW(FrameReader((dir / "missing").string()), std::runtime_error);
   EXPECT_THROW(FrameReader(write(std::string("FWJ1\x09\x00\x00\x00", 8), "v9.fwj")),
                std::runtime_error);
+}
+
+// ---- resync events -----------------------------------------------------------------------------
+
+// A journal of these records, written by the journal itself: (kind, payload) in order.
+std::string write_journal(const std::string& path,
+                          const std::vector<std::pair<JournalKind, std::string>>& records) {
+  Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+  JournalProducer& p = journal.make_producer();
+  std::uint64_t t = 0;
+  for (const auto& [kind, payload] : records) {
+    EXPECT_TRUE(p.record(kind, payload.data(), payload.size(), ++t));
+  }
+  journal.flush();
+  return path;
+}
+
+std::string event_payload(const OrderEvent& e) {
+  char payload[kJournalEventPayloadBytes];
+  encode_journal_event(e, payload);
+  return std::string(payload, sizeof payload);
+}
+
+TEST_F(FrameReaderTest, ResyncEventRecordIsHandedOutAsTheEventItselfWhateverTheFrameLimit) {
+  const OrderEvent e = test::resync_order(test::kLongIdentifier);
+  const std::string path =
+      write_journal((dir / "j.fwj").string(), {{JournalKind::frame, "{\"a\":1}"},
+                                               {JournalKind::notice, "connected"},
+                                               {JournalKind::resync_event, event_payload(e)},
+                                               {JournalKind::resync, "{\"b\":2}"}});
+  for (const std::size_t limit : {std::size_t{65536}, std::size_t{5}}) {
+    FrameReader reader(path, FrameReaderConfig{limit, false});
+    FrameItem item = reader.next();
+    EXPECT_EQ(item.kind, limit > 5 ? FrameItemKind::frame : FrameItemKind::oversized);
+    item = reader.next();
+    ASSERT_EQ(item.kind, FrameItemKind::event) << "an event is not a frame: no frame limit";
+    EXPECT_EQ(item.number, 3u);
+    EXPECT_EQ(item.offset, 8u + (24 + 7) + (24 + 9));
+    EXPECT_EQ(item.length, kJournalEventPayloadBytes);
+    ASSERT_NE(item.event, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(item.event) % alignof(OrderEvent), 0u);
+    EXPECT_EQ(std::memcmp(item.event, &e, sizeof e), 0);
+    EXPECT_TRUE(item.event->identifier.cut());
+    EXPECT_EQ(item.event->identifier.hash(), fnv1a64(test::kLongIdentifier));
+    item = reader.next();
+    EXPECT_EQ(item.kind, limit > 5 ? FrameItemKind::frame : FrameItemKind::oversized)
+        << "an old resync record is still a frame of JSON";
+    EXPECT_EQ(reader.next().kind, FrameItemKind::end);
+    EXPECT_FALSE(reader.stopped());
+    EXPECT_EQ(reader.damaged(), 0u);
+    EXPECT_EQ(reader.other_records(), 1u);
+  }
+}
+
+TEST_F(FrameReaderTest, ResyncEventOfAnotherLayoutSizeOrValueIsReportedByNumberAndOffset) {
+  const std::string good = event_payload(test::resync_order(test::kLongIdentifier));
+  std::string layout = good;
+  layout[4] = 2;  // OrderEvent layout 2
+  std::string bad_state = good;
+  bad_state[8 + offsetof(OrderEvent, state)] = 9;
+  const std::string path =
+      write_journal((dir / "j.fwj").string(), {{JournalKind::frame, "{\"a\":1}"},
+                                               {JournalKind::resync_event, layout},
+                                               {JournalKind::frame, "{\"b\":2}"},
+                                               {JournalKind::resync_event, good.substr(0, 100)},
+                                               {JournalKind::resync_event, good + good},
+                                               {JournalKind::resync_event, bad_state},
+                                               {JournalKind::resync_event, good}});
+  // Records 1..7 at bytes 8, 39, 327, 358, 482, 1034 and 1322 (24-byte headers).
+
+  // Stopping: nothing of the record, nor after it.
+  FrameReader stop(path);
+  EXPECT_EQ(stop.next().kind, FrameItemKind::frame);
+  EXPECT_EQ(stop.next().kind, FrameItemKind::end);
+  EXPECT_EQ(stop.next().kind, FrameItemKind::end);
+  EXPECT_TRUE(stop.stopped());
+  EXPECT_EQ(stop.error(),
+            "record 2 at byte 39: resync event of OrderEvent layout 2; this build reads layout 1 "
+            "only (written by a build whose OrderEvent differs)");
+  EXPECT_EQ(stop.damaged(), 1u);
+
+  // Skipping: each reported as a damaged record, by number and offset; reading goes on.
+  FrameReader skip(path, FrameReaderConfig{65536, true});
+  std::vector<std::string> errors;
+  std::vector<FrameItemKind> kinds;
+  for (FrameItem item = skip.next(); item.kind != FrameItemKind::end; item = skip.next()) {
+    kinds.push_back(item.kind);
+    if (item.kind == FrameItemKind::damaged) errors.push_back(skip.error());
+    if (item.kind == FrameItemKind::event) {
+      EXPECT_EQ(item.number, 7u);
+      EXPECT_TRUE(item.event->identifier.matches(test::kLongIdentifier));
+    }
+  }
+  EXPECT_EQ(kinds, (std::vector<FrameItemKind>{FrameItemKind::frame, FrameItemKind::damaged,
+                                               FrameItemKind::frame, FrameItemKind::damaged,
+                                               FrameItemKind::damaged, FrameItemKind::damaged,
+                                               FrameItemKind::event}));
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0].rfind("record 2 at byte 39: resync event of OrderEvent layout 2", 0), 0u)
+      << errors[0];
+  EXPECT_EQ(
+      errors[1].rfind("record 4 at byte 358: resync event of 100 bytes; this build's are 264", 0),
+      0u)
+      << errors[1];
+  EXPECT_EQ(
+      errors[2].rfind("record 5 at byte 482: resync event of 528 bytes; this build's are 264", 0),
+      0u)
+      << errors[2];
+  EXPECT_EQ(errors[3], "record 6 at byte 1034: resync event with an invalid state 9");
+  EXPECT_EQ(skip.damaged(), 4u);
+  EXPECT_EQ(skip.refused_events(), 4u);
+  EXPECT_FALSE(skip.stopped());
+
+  // A record longer than the frame limit and an event is not loaded, and still refused by size.
+  FrameReader small(path, FrameReaderConfig{10, true});
+  std::uint64_t refused = 0;
+  for (FrameItem item = small.next(); item.kind != FrameItemKind::end; item = small.next()) {
+    if (item.kind == FrameItemKind::damaged && item.number == 5) {
+      ++refused;
+      EXPECT_EQ(small.error(),
+                "record 5 at byte 482: resync event of 528 bytes; this build's are 264");
+    }
+  }
+  EXPECT_EQ(refused, 1u);
+}
+
+// The sample journal written by tests/data/make_journals.py from the format's description (not by
+// this build's writer) reads back as the event it describes.
+TEST_F(FrameReaderTest, SampleResyncEventJournalReadsAsItsFormatDescribesIt) {
+  FrameReader reader(data_path("resync-event-v2.fwj"));
+  const FrameItem item = reader.next();
+  ASSERT_EQ(item.kind, FrameItemKind::event) << reader.error();
+  EXPECT_EQ(item.number, 2u);
+  const OrderEvent& e = *item.event;
+  EXPECT_EQ(e.seq, 7u);
+  EXPECT_EQ(e.code.view(), "KRW-BTC");
+  EXPECT_EQ(e.uuid.to_string(), "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+  EXPECT_EQ(e.ask_bid, Side::bid);
+  EXPECT_EQ(e.order_type, OrderType::limit);
+  EXPECT_EQ(e.state, OrderState::wait);
+  EXPECT_EQ(e.origin, EventOrigin::resync);
+  EXPECT_EQ(e.price, 100000000.0);
+  EXPECT_EQ(e.locked, 50025000.0);
+  EXPECT_EQ(e.timestamp, 1717232400500);
+  EXPECT_TRUE(e.has(Field::identifier));
+  EXPECT_FALSE(e.has(Field::trade_uuid));
+  EXPECT_TRUE(e.identifier.cut());
+  EXPECT_EQ(e.identifier.view(), test::kLongIdentifier.substr(0, 37));
+  EXPECT_TRUE(e.identifier.matches(test::kLongIdentifier));
+  // Byte for byte the event this build makes of the same order (the script's uuid and stamps).
+  OrderEvent same = test::resync_order(test::kLongIdentifier);
+  same.uuid = e.uuid;
+  same.seq = 7;
+  same.recv_ts = 123456789;
+  EXPECT_EQ(std::memcmp(&e, &same, sizeof e), 0);
+  EXPECT_EQ(reader.next().kind, FrameItemKind::end);
+  EXPECT_FALSE(reader.stopped());
 }
 
 }  // namespace

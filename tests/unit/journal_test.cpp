@@ -11,6 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "../support/resync_event.hpp"
+#include "fillwire/journal_event.hpp"
+
 namespace fillwire {
 namespace {
 
@@ -399,6 +402,156 @@ TEST_F(JournalTest, AnExistingJournalOfAnotherVersionIsRotatedAsideNotAppendedTo
   EXPECT_THROW(Journal(JournalConfig{file("foreign"), 1u << 30, 4, 1u << 16, 64, 1}),
                std::runtime_error);
   EXPECT_EQ(read_bytes(file("foreign")), "not a journal\n");
+}
+
+// ---- resync events: an OrderEvent's exact bytes -------------------------------------------------
+
+std::string event_payload(const OrderEvent& e) {
+  char payload[kJournalEventPayloadBytes];
+  encode_journal_event(e, payload);
+  return std::string(payload, sizeof payload);
+}
+
+TEST(JournalEvent, PayloadIsTheHeaderThenTheEventsExactBytes) {
+  const OrderEvent e = test::resync_order(test::kLongIdentifier);
+  ASSERT_TRUE(e.identifier.cut());
+  const std::string p = event_payload(e);
+  ASSERT_EQ(p.size(), 264u);
+  EXPECT_EQ(p.substr(0, 8), std::string("FWEV\x01\x00\x00\x01", 8))
+      << "magic, OrderEvent layout 1, 256 bytes (little-endian)";
+  EXPECT_EQ(std::memcmp(p.data() + 8, &e, sizeof e), 0);
+
+  OrderEvent back{};
+  std::string why;
+  ASSERT_EQ(read_journal_event(p.data(), p.size(), back, why), JournalEventError::none) << why;
+  EXPECT_EQ(why, "");
+  EXPECT_EQ(std::memcmp(&back, &e, sizeof e), 0) << "every byte, the cut identifier's hash too";
+  EXPECT_TRUE(back.identifier.cut());
+  EXPECT_EQ(back.identifier.hash(), fnv1a64(test::kLongIdentifier));
+  EXPECT_TRUE(back.identifier.matches(test::kLongIdentifier));
+}
+
+TEST(JournalEvent, AnotherLayoutSizeOrMagicIsRefusedWithTheReasonAndNothingCopied) {
+  const std::string good = event_payload(test::resync_order("id-1"));
+  const auto refused = [](const std::string& p, JournalEventError want, const std::string& text) {
+    OrderEvent out = test::resync_order("untouched", 9);
+    const OrderEvent before = out;
+    std::string why;
+    EXPECT_EQ(read_journal_event(p.data(), p.size(), out, why), want) << why;
+    EXPECT_NE(why.find(text), std::string::npos) << why;
+    EXPECT_EQ(std::memcmp(&out, &before, sizeof out), 0) << "nothing copied: " << why;
+  };
+  std::string layout = good;
+  layout[4] = 2;
+  refused(layout, JournalEventError::layout,
+          "resync event of OrderEvent layout 2; this build reads layout 1 only");
+  std::string size = good;
+  size[6] = 0;
+  size[7] = 2;  // 512
+  refused(size, JournalEventError::event_bytes, "a 512-byte OrderEvent; this build's is 256 bytes");
+  std::string magic = good;
+  magic[0] = 'X';
+  refused(magic, JournalEventError::magic, "without its FWEV header");
+  refused(good.substr(0, 200), JournalEventError::size, "resync event of 200 bytes");
+  refused(good + "x", JournalEventError::size, "resync event of 265 bytes; this build's are 264");
+  refused("", JournalEventError::size, "resync event of 0 bytes");
+}
+
+TEST(JournalEvent, OutOfRangeEnumsFlagsBitsAndLengthsAreRefusedNamingTheField) {
+  struct Case {
+    std::size_t offset;  // in OrderEvent
+    std::uint8_t value;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {offsetof(OrderEvent, ask_bid), 3, "invalid ask_bid 3"},
+      {offsetof(OrderEvent, order_type), 5, "invalid order_type 5"},
+      {offsetof(OrderEvent, state), 7, "invalid state 7"},
+      {offsetof(OrderEvent, state), 0xFF, "invalid state 255"},
+      {offsetof(OrderEvent, time_in_force), 4, "invalid time_in_force 4"},
+      {offsetof(OrderEvent, smp_type), 4, "invalid smp_type 4"},
+      {offsetof(OrderEvent, stream_type), 3, "invalid stream_type 3"},
+      {offsetof(OrderEvent, is_maker), 2, "invalid is_maker 2"},
+      {offsetof(OrderEvent, type_known), 2, "invalid type_known 2"},
+      {offsetof(OrderEvent, kind), 1, "invalid kind 1"},  // a control event is never journaled
+      {offsetof(OrderEvent, origin), 3, "invalid origin 3"},
+      {offsetof(OrderEvent, present) + 3, 0x20, "invalid present bits 0x2"},  // bit 29
+      {offsetof(OrderEvent, code), 16, "invalid code length 16"},
+      {offsetof(OrderEvent, identifier), 46, "invalid identifier length 46"},
+      {offsetof(OrderEvent, identifier), 0x80 | 38, "invalid identifier length (cut) 38"},
+  };
+  const std::string good = event_payload(test::resync_order("id-1"));
+  for (const Case& c : cases) {
+    std::string p = good;
+    p[8 + c.offset] = static_cast<char>(c.value);
+    OrderEvent out{};
+    std::string why;
+    EXPECT_EQ(read_journal_event(p.data(), p.size(), out, why), JournalEventError::bad_value)
+        << c.reason;
+    EXPECT_NE(why.find(std::string("resync event with an ") + c.reason), std::string::npos) << why;
+  }
+  // The largest values defined pass.
+  OrderEvent top = test::resync_order(std::string(45, 'x'), 1, OrderState::prevented);
+  top.ask_bid = Side::bid;
+  top.order_type = OrderType::best;
+  top.time_in_force = TimeInForce::post_only;
+  top.smp_type = SmpType::cancel_taker;
+  top.stream_type = StreamType::snapshot;
+  top.is_maker = 1;
+  top.origin = EventOrigin::replay;
+  top.present = (1u << kFieldCount) - 1;
+  (void)top.code.assign(std::string(15, 'K'));
+  const std::string p = event_payload(top);
+  OrderEvent out{};
+  std::string why;
+  EXPECT_EQ(read_journal_event(p.data(), p.size(), out, why), JournalEventError::none) << why;
+  top.identifier.assign(std::string(ClientId::kCutKeep + 20, 'y'));  // cut, 37 bytes kept
+  const std::string cut = event_payload(top);
+  EXPECT_EQ(read_journal_event(cut.data(), cut.size(), out, why), JournalEventError::none) << why;
+}
+
+TEST_F(JournalTest, ResyncEventRecordsAreJournaledFromTheStackAndReadBackWhole) {
+  const OrderEvent e = test::resync_order(test::kLongIdentifier);
+  {
+    Journal journal(JournalConfig{file(), 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& p = journal.make_producer();
+    ASSERT_TRUE(p.record(JournalKind::frame, "{}", 2, 1));
+    ASSERT_TRUE(journal_event(p, e, 42));
+    journal.flush();
+    EXPECT_EQ(journal.counters().bytes, 2u + kJournalEventPayloadBytes);
+  }
+  const auto records = read_all(file());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].first.kind, JournalKind::resync_event);
+  EXPECT_EQ(records[1].first.recv_ns, 42u);
+  EXPECT_EQ(records[1].second, event_payload(e));
+}
+
+// What a build that predates a kind does with it (an older build and kind 5 alike): a record whose
+// checksums verify but whose kind it does not know is reported by number and offset; skipping
+// passes over it whole and reading goes on at the next record.
+TEST_F(JournalTest, AKindOfANewerBuildIsReportedByNumberAndSkippedWhole) {
+  {
+    Journal journal(JournalConfig{file(), 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& p = journal.make_producer();
+    const std::string newer(264, '\x05');
+    ASSERT_TRUE(p.record(JournalKind::frame, frame_text(0, 0).data(), 20, 1));
+    ASSERT_TRUE(p.record(static_cast<JournalKind>(6), newer.data(), newer.size(), 2));
+    ASSERT_TRUE(p.record(JournalKind::frame, frame_text(0, 1).data(), 20, 3));
+    journal.flush();
+  }
+  JournalReader reader(file());
+  JournalRecordHeader h{};
+  std::string payload;
+  ASSERT_EQ(reader.read(h, payload), JournalRead::record);
+  ASSERT_EQ(reader.read(h, payload), JournalRead::damaged);
+  EXPECT_EQ(reader.damage(), JournalDamage::bad_kind);
+  EXPECT_EQ(reader.error(), "record 2 at byte 52: unknown kind 6");
+  ASSERT_TRUE(reader.skip_damaged());
+  ASSERT_EQ(reader.read(h, payload), JournalRead::record);
+  EXPECT_EQ(payload, frame_text(0, 1));
+  EXPECT_EQ(reader.offset(), 52u + 24 + 264);
+  EXPECT_EQ(reader.damaged(), 1u);
 }
 
 }  // namespace

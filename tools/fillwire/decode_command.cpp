@@ -1,10 +1,13 @@
 // fillwire decode FILE: decodes a file of frames (one JSON per line, or a journal's frame and
 // resync records) and prints each event, each error with its line (or record) number and reason,
-// and the counts. The file is read as a stream in bounded memory: a frame over the frame limit (the
-// live client's, --max-frame-bytes) is one error with its length, never held. Exit status: 0 when
-// the file was read to its end (bad frames are reported, not fatal); 1 when reading stopped early
-// (a damaged journal record: see fillwire replay --skip-damaged; or a read error); 2 when the file
-// cannot be opened or is not a frame file.
+// and the counts. A journal's resync_event records (the exact events of a resync) are printed as
+// events too, marked as resync events: "resync" before the readable line, or, with --json, the
+// event's JSON with "journal_record":"resync_event" (and a cut identifier's flag and hash) added.
+// The file is read as a stream in bounded memory: a frame over the frame limit (the live client's,
+// --max-frame-bytes) is one error with its length, never held. Exit status: 0 when the file was
+// read to its end (bad frames are reported, not fatal); 1 when reading stopped early (a damaged
+// journal record, or a resync event this build cannot take: see fillwire replay
+// --skip-damaged; or a read error); 2 when the file cannot be opened or is not a frame file.
 // Strings from the frames (codes, identifiers, status, server error texts) are printed escaped
 // (safe_text.hpp): a frame cannot drive the terminal.
 
@@ -13,6 +16,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "commands.hpp"
 #include "fillwire/decoder.hpp"
@@ -70,6 +74,25 @@ struct PrintSink {
   }
 };
 
+// A journaled resync event, printed as the command prints decoded ones and marked as a resync
+// event. JSON: the event's object with keys the decoder does not know (skipped and counted by it)
+// saying so, and, for a cut identifier (its JSON carries the part kept only), the cut flag and the
+// hash of the whole.
+void print_resync_event(const DecodeOptions& opt, std::uint64_t n, const OrderEvent& e) {
+  if (!opt.json) {
+    fmt::print("{:>6}: resync {}\n", n, describe(e));
+    return;
+  }
+  std::string json = encode(e, opt.simple ? WireFormat::simple : WireFormat::full);
+  std::string extra = ",\"journal_record\":\"resync_event\"";
+  if (e.has(Field::identifier) && e.identifier.cut()) {
+    extra += fmt::format(",\"identifier_cut\":true,\"identifier_hash\":\"{:016x}\"",
+                         e.identifier.hash());
+  }
+  if (!json.empty() && json.back() == '}') json.insert(json.size() - 1, extra);
+  fmt::print("{}\n", json);
+}
+
 int run_decode(const DecodeOptions& opt) {
   std::unique_ptr<FrameReader> reader;
   try {
@@ -83,6 +106,7 @@ int run_decode(const DecodeOptions& opt) {
   sink->opt = &opt;
   std::uint64_t items = 0;
   std::uint64_t oversized = 0;
+  std::uint64_t resync_events = 0;
   for (FrameItem item = reader->next(); item.kind != FrameItemKind::end; item = reader->next()) {
     ++items;
     const std::uint64_t n = item.number;
@@ -90,6 +114,15 @@ int run_decode(const DecodeOptions& opt) {
       ++oversized;
       fmt::print("{:>6}: error: frame of {} bytes, over the frame limit ({} bytes)\n", n,
                  item.length, opt.max_frame_bytes);
+      continue;
+    }
+    if (item.kind == FrameItemKind::event) {
+      ++resync_events;
+      try {
+        print_resync_event(opt, n, *item.event);
+      } catch (...) {
+        // Printing is best effort, as for decoded events; the event is counted either way.
+      }
       continue;
     }
     if (item.kind != FrameItemKind::frame) continue;  // blank line
@@ -115,9 +148,10 @@ int run_decode(const DecodeOptions& opt) {
   const DecoderStats& s = decoder.stats();
   fmt::print(
       "{} {}: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys, {} "
-      "oversized\n",
+      "oversized{}\n",
       items, reader->journal() ? "records" : "lines", s.frames, s.events, s.status_frames,
-      s.error_frames, s.failed_frames, s.unknown_keys, oversized);
+      s.error_frames, s.failed_frames, s.unknown_keys, oversized,
+      reader->journal() ? fmt::format(", {} resync events", resync_events) : std::string());
   if (reader->stopped()) {
     fmt::print(stderr, "fillwire decode: {}: {}\n", opt.file, reader->error());
     return 1;

@@ -1,7 +1,8 @@
 // fillwire record: connects like `monitor` (same Engine facade, same flags and --config keys) and
 // records the account's private stream into a journal: every raw frame with its receive time, the
-// REST resync answers, connection notices and periodic summaries. It prints one plain progress
-// line a second, and at the end where the journal is and how to replay it:
+// events each REST resync published (their exact bytes), connection notices and periodic
+// summaries. It prints one plain progress line a second, and at the end where the journal is and
+// how to replay it:
 //     fillwire replay JOURNAL        (the same final state as the live run)
 
 #include <fmt/core.h>

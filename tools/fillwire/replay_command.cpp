@@ -3,15 +3,16 @@
 // AccountState on the strategy thread — then prints the account summary (positions, PnL, fees,
 // open orders, execution quality, SMP, event counters) as a readable report or, with --json, as
 // JSON (field names in account_summary.hpp). FILE is either one JSON frame per line or a fillwire
-// journal (the raw frames of a live run, so a replay reproduces its final state); it is read as it
-// is replayed, in bounded memory. Frames that are not order events (status, server errors,
-// malformed frames) and frames over the frame limit (refused, as the live client refuses them) are
-// counted and reported, never fatal.
+// journal (the raw frames of a live run and the exact events of its resyncs, so a replay
+// reproduces its final state); it is read as it is replayed, in bounded memory. Frames that are not
+// order events (status, server errors, malformed frames) and frames over the frame limit (refused,
+// as the live client refuses them) are counted and reported, never fatal.
 //
 // Exit status: 0 when the whole file was replayed (damaged journal records skipped with
 // --skip-damaged are reported on stderr with their count); 1 when the replay stopped at a damaged
-// journal record (named on stderr by number and byte offset; no summary is printed) or the file
-// could not be read to its end; 2 when the file cannot be opened or is not a frame file.
+// journal record or at a resync event this build cannot take (another OrderEvent layout, a bad
+// value; named on stderr by number and byte offset; no summary is printed) or the file could not
+// be read to its end; 2 when the file cannot be opened or is not a frame file.
 
 #include <fmt/core.h>
 
@@ -74,9 +75,12 @@ int run_replay(const ReplayOptions& opt) {
   const ReplayCounters& c = source->counters();
   if (source->stopped()) {
     fmt::print(stderr, "fillwire replay: {}: {}\n", opt.file, source->error());
-    fmt::print(stderr, "fillwire replay: {}: replay stopped after {} frames{}; no summary\n",
-               opt.file, c.frames,
-               reader.journal() && reader.journal_version() >= kJournalVersion && !opt.skip_damaged
+    fmt::print(stderr,
+               "fillwire replay: {}: replay stopped after {} frames and {} resync events{}; no "
+               "summary\n",
+               opt.file, c.frames, c.event_records,
+               reader.journal() && !opt.skip_damaged &&
+                       (reader.journal_version() >= kJournalVersion || reader.refused_events() > 0)
                    ? " (--skip-damaged replays the records after it)"
                    : "");
     return 1;
@@ -96,9 +100,10 @@ int run_replay(const ReplayOptions& opt) {
     fmt::print("{}\n", summary_json(*state));
   } else {
     fmt::print(
-        "Replayed {}{}: {} frames, {} events, {} failed frames, {} oversized, {} damaged\n\n",
+        "Replayed {}{}: {} frames, {} events, {} failed frames, {} oversized, {} damaged{}\n\n",
         opt.file, reader.journal() ? " (journal)" : "", c.frames, c.events, c.failed_frames,
-        c.oversized, c.damaged);
+        c.oversized, c.damaged,
+        reader.journal() ? fmt::format(", {} resync events", c.event_records) : std::string());
     fmt::print("{}", format_summary(*state));
   }
   return 0;

@@ -260,7 +260,8 @@ RunFlags::RunFlags(CLI::App& app, bool demo) : app_(&app), demo_(demo) {
   app.add_option("--network-cpu", flags_.network_cpu, "pin the network thread to this CPU");
   app.add_option("--strategy-cpu", flags_.strategy_cpu, "pin the strategy thread to this CPU");
   app.add_option("--ring-capacity", flags_.ring_capacity, "events in the ring (power of two)");
-  app.add_option("--journal", flags_.journal_path, "append raw frames, notices and summaries here");
+  app.add_option("--journal", flags_.journal_path,
+                 "append raw frames, resync events, notices and summaries here");
   app.add_option("--log", flags_.log_path, "human log file (connection notices, summaries)");
 }
 

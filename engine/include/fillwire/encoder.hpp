@@ -4,10 +4,11 @@
 // (std::to_chars), so decode(encode(e)) == e for every finite value. Absent nullable fields are
 // written as null (as the exchange does); absent non-nullable fields are omitted.
 // A cut identifier (ClientId::cut(): its first bytes and a hash of the whole are all that is left)
-// is written as the part kept, so the event is not lost (e.g. a resync event in the journal); it
-// reads back as a whole, shorter identifier. decode(encode(e)) == e therefore holds except for the
-// identifier's cut flag and hash when e's identifier was cut; the journal's raw stream frames keep
-// the full text.
+// is written as the part kept, so the event is not lost (e.g. fillwire decode --json); it reads
+// back as a whole, shorter identifier. decode(encode(e)) == e therefore holds except for the
+// identifier's cut flag and hash when e's identifier was cut. The journal does not depend on it:
+// its raw stream frames keep the full text, and a resync event is journaled as its exact bytes
+// (journal_event.hpp; older journals' resync records, JSON from here, lose the cut flag and hash).
 // Any thread; the buffer form never allocates.
 
 #include <cstddef>

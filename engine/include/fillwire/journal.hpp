@@ -1,6 +1,7 @@
 #pragma once
-// Journal: an append-only, replayable file of the raw frames the exchange sent, plus connection
-// notices and summaries, written by a cold thread so the hot threads never wait on a disk.
+// Journal: an append-only, replayable file of the raw frames the exchange sent and the events a
+// resync produced, plus connection notices and summaries, written by a cold thread so the hot
+// threads never wait on a disk.
 //
 // Thread contract:
 //   - Each hot thread (network, strategy) owns one JournalProducer, made before it starts. Its
@@ -27,6 +28,21 @@
 //   the journal thread, never in record().
 //   Version 1 (read, no longer written): the first 16 bytes only, no checksum.
 //
+// Record kinds (JournalKind; a payload's layout depends on its kind, never on the file version):
+//   1 frame         a WebSocket frame, the bytes as received.
+//   2 notice        a connection notice, text.
+//   3 summary       an account summary, text.
+//   4 resync        (read, no longer written) a resync event re-encoded as myOrder JSON; decoded
+//                   like a frame. Lossy: a cut identifier reads back as a whole, shorter one.
+//   5 resync_event  a resync event as its exact bytes: an 8-byte header ("FWEV", the writer's
+//                   OrderEvent layout number, sizeof(OrderEvent)) then the raw OrderEvent
+//                   (journal_event.hpp). Refused, record by record, by a reader of another layout.
+// Kind 5 came without a new file version: a version 2 file of this build may hold any of the five.
+// A build that predates kind 5 reads such a record as damage ("unknown kind 5", by record number
+// and offset): its replay stops there, or, with skip_damaged, passes over it (with any such records
+// right after it) as one damaged stretch, without their events. It never misreads it as another
+// kind.
+//
 // Rotation: when a file would pass max_file_bytes, `path` becomes `path.1` (older ones shift up to
 // `path.<keep_files>`, the oldest deleted) and a new `path` starts with its own header. An existing
 // journal of another version is rotated aside the same way at open, never appended to.
@@ -43,9 +59,17 @@
 
 namespace fillwire {
 
-// frame: a WebSocket frame as received. resync: an order from a REST resync, written as the
-// equivalent myOrder JSON, so that replaying frames and resyncs in order rebuilds the live state.
-enum class JournalKind : std::uint8_t { frame = 1, notice = 2, summary = 3, resync = 4 };
+// frame: a WebSocket frame as received. resync_event: an order event from a REST resync, as its
+// exact bytes (journal_event.hpp), so that replaying frames and resync events in order rebuilds
+// the live state exactly. resync: the same event as myOrder JSON, as older builds wrote it (read
+// only: a cut identifier's flag and hash are lost in it). See "Record kinds" above.
+enum class JournalKind : std::uint8_t {
+  frame = 1,
+  notice = 2,
+  summary = 3,
+  resync = 4,
+  resync_event = 5
+};
 
 // The version 2 record header, exactly as on disk (see the diagram above).
 struct JournalRecordHeader {
@@ -182,7 +206,7 @@ enum class JournalDamage : std::uint8_t {
   none,
   header_cut_short,  // fewer bytes left than a record header
   header_checksum,   // header_crc does not match the header
-  bad_kind,          // a kind this build does not know
+  bad_kind,          // a kind this build does not know (damage, or a record of a newer build)
   length_past_end,   // the length runs past the end of the file
   payload_checksum,  // payload_crc does not match the payload
   read_error,        // the file could not be read (changed while read, or an I/O error)

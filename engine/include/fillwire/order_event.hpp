@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string_view>
 #include <type_traits>
 
@@ -178,6 +179,14 @@ template <class E, std::size_t N>
 
 using MarketCode = FixedString<15>;
 
+// The layout of OrderEvent's bytes as a journal keeps them (JournalKind::resync_event,
+// journal_event.hpp): a reader takes a journaled event only when its layout number is its own.
+inline constexpr std::uint16_t kOrderEventLayout = 1;
+
+// Journals keep these bytes as they are (a resync event): any change that moves, resizes, adds,
+// removes or reinterprets a byte (a field, its type or order, an enum's values, ClientId's or
+// FixedString's layout) must bump kOrderEventLayout above and update the offsets checked below the
+// struct, so that journals of the old layout are refused instead of misread.
 struct alignas(64) OrderEvent {
   // --- engine fields (not on the wire) ---
   std::uint64_t seq;      // assigned by the producer, strictly increasing per session
@@ -242,5 +251,26 @@ static_assert(alignof(OrderEvent) == 64,
 static_assert(sizeof(OrderEvent) == 256, "OrderEvent is exactly four cache lines.");
 static_assert(std::is_trivially_default_constructible_v<OrderEvent>,
               "Ring slots are allocated once, uninitialised; the decoder fills every field.");
+
+// Layout version 1 (kOrderEventLayout): journals hold these bytes. A failure here means the layout
+// changed: bump kOrderEventLayout, then update these figures.
+static_assert(offsetof(OrderEvent, price) == 16 && offsetof(OrderEvent, prevented_locked) == 112 &&
+                  offsetof(OrderEvent, trade_timestamp) == 120 &&
+                  offsetof(OrderEvent, timestamp) == 136 && offsetof(OrderEvent, uuid) == 144 &&
+                  offsetof(OrderEvent, trade_uuid) == 160 &&
+                  offsetof(OrderEvent, trades_count) == 176 &&
+                  offsetof(OrderEvent, present) == 180 && offsetof(OrderEvent, ask_bid) == 184 &&
+                  offsetof(OrderEvent, stream_type) == 189 &&
+                  offsetof(OrderEvent, is_maker) == 190 && offsetof(OrderEvent, origin) == 193 &&
+                  offsetof(OrderEvent, code) == 194 && offsetof(OrderEvent, identifier) == 210,
+              "OrderEvent's layout changed: bump kOrderEventLayout (journaled events), then update "
+              "these offsets.");
+static_assert(std::size(kSideNames) == 3 && std::size(kOrderTypeNames) == 5 &&
+                  std::size(kStateNames) == 7 && std::size(kTimeInForceNames) == 4 &&
+                  std::size(kSmpTypeNames) == 4 && std::size(kStreamTypeNames) == 3 &&
+                  static_cast<unsigned>(EventKind::control) == 1 &&
+                  static_cast<unsigned>(EventOrigin::replay) == 2 && kFieldCount == 29,
+              "An enum of OrderEvent changed: bump kOrderEventLayout (journaled events), then "
+              "update these counts.");
 
 }  // namespace fillwire

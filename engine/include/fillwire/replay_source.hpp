@@ -2,7 +2,8 @@
 // Sources: the producer side of the pipeline. A Source is polled in a loop on the network thread;
 // each poll() hands at most one frame's events to a sink (claim -> fill in place -> publish) and
 // says whether more may come. ReplaySource replays frames held in memory through a Decoder straight
-// into ring slots; FileReplaySource replays a file (JSON Lines or a journal) as it reads it. (The
+// into ring slots; FileReplaySource replays a file (JSON Lines or a journal) as it reads it, a
+// journal's resync events (JournalKind::resync_event) copied into slots as they were live. (The
 // live WebSocket source, live_source.hpp, satisfies the same concept.)
 //
 // Thread contract: a source belongs to the thread that polls it (the producer thread of a
@@ -66,7 +67,8 @@ class StampingSink {
 // Reads the frames of a file into memory (JSON Lines, blank lines skipped, or a journal's frame and
 // resync records) for ReplaySource: small files, tests and benchmarks; tools stream with
 // FileReplaySource. Cold path: throws std::runtime_error naming the file when it cannot be read,
-// when a frame is over max_frame_bytes, or at a damaged journal record.
+// when a frame is over max_frame_bytes, at a damaged journal record, or at a resync_event record
+// (an event, not a frame: FileReplaySource replays it).
 [[nodiscard]] std::vector<std::string> read_frame_lines(
     const std::string& path, std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame);
 
@@ -75,7 +77,9 @@ struct ReplayCounters {
   std::uint64_t events = 0;         // events published
   std::uint64_t failed_frames = 0;  // frames with a decode error (their good events still count)
   std::uint64_t oversized = 0;      // frames over the frame limit, refused undecoded (files only)
-  std::uint64_t damaged = 0;        // damaged journal records skipped or stopped at (files only)
+  std::uint64_t damaged = 0;        // damaged journal records skipped or stopped at (files only);
+                                    // resync events this build cannot take included
+  std::uint64_t event_records = 0;  // journaled resync events published as they were (in events)
 };
 
 class ReplaySource {
@@ -135,10 +139,13 @@ class ReplaySource {
 
 // Replays a file as it reads it (FrameReader): memory stays bounded by the frame limit whatever
 // the file's size. A frame over config.max_frame_bytes is counted as `oversized` and reported, as
-// the live client refuses it; a damaged journal record ends the replay (stopped()) unless
+// the live client refuses it; a damaged journal record, or a resync event this build cannot take
+// (another OrderEvent layout, a bad value), ends the replay (stopped()) unless
 // config.skip_damaged. Each such event is told to `notice` ("line 3: ...", on the producer
-// thread). Unlike ReplaySource, poll() reads the file (system calls) on the producer thread: for
-// offline tools, never a live hot path.
+// thread). A journaled resync event is copied into its slot as the live client published it (so a
+// cut identifier keeps its flag and hash), with this replay's sequence number and receive stamp.
+// Unlike ReplaySource, poll() reads the file (system calls) on the producer thread: for offline
+// tools, never a live hot path.
 class FileReplaySource {
  public:
   using NoticeFn = std::function<void(std::string_view)>;
@@ -148,11 +155,25 @@ class FileReplaySource {
                             NoticeFn notice = {});
 
   // Producer thread only. Reads the next item of the file; a frame is decoded into `sink` with
-  // the next sequence number and now_ticks(), as ReplaySource does.
+  // the next sequence number and now_ticks(), as ReplaySource does; a resync event is copied into
+  // one slot, stamped the same way.
   template <class Sink>
   SourceStatus poll(Sink& sink) noexcept {
     const FrameItem item = next_item();
     if (item.kind == FrameItemKind::end) return SourceStatus::done;
+    if (item.kind == FrameItemKind::event) {
+      StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
+      OrderEvent& slot = stamped.claim();
+      const std::uint64_t seq = slot.seq;
+      const std::uint64_t recv_ts = slot.recv_ts;
+      slot = *item.event;  // validated by the reader (read_journal_event)
+      slot.seq = seq;
+      slot.recv_ts = recv_ts;
+      stamped.publish();
+      ++counters_.event_records;
+      ++counters_.events;
+      return SourceStatus::produced;
+    }
     if (item.kind != FrameItemKind::frame) return SourceStatus::produced;  // counted, reported
     StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
     const FrameResult r = decoder_.decode(item.data, item.size, EventSink(stamped));

@@ -289,7 +289,8 @@ std::string hex(std::uint32_t v) {
 
 bool known_kind(JournalKind kind) noexcept {
   return kind == JournalKind::frame || kind == JournalKind::notice ||
-         kind == JournalKind::summary || kind == JournalKind::resync;
+         kind == JournalKind::summary || kind == JournalKind::resync ||
+         kind == JournalKind::resync_event;
 }
 
 }  // namespace

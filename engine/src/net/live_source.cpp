@@ -27,8 +27,8 @@
 
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
-#include "fillwire/encoder.hpp"
 #include "fillwire/journal.hpp"
+#include "fillwire/journal_event.hpp"
 #include "fillwire/safe_text.hpp"
 #include "frame_hold.hpp"
 #include "frame_peek.hpp"
@@ -462,11 +462,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     slot = o;
     slot.seq = next_seq++;
     slot.recv_ts = now_ticks();
-    if (journal != nullptr) {
-      char json[kMaxEncodedEvent];
-      const std::size_t size = encode(o, WireFormat::full, json, sizeof json);
-      (void)journal->record(JournalKind::resync, json, size, slot.recv_ts);
-    }
+    if (journal != nullptr) (void)journal_event(*journal, slot, slot.recv_ts);  // exact bytes
     track(slot);
     sink->publish();
     n.events.add();

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "fillwire/decoder.hpp"
+#include "fillwire/journal_event.hpp"
 
 namespace fillwire {
 
@@ -44,8 +45,11 @@ FrameReader::FrameReader(const std::string& path, FrameReaderConfig config)
   if (n >= sizeof kJournalMagic && std::memcmp(probe, kJournalMagic, sizeof kJournalMagic) == 0) {
     std::fclose(file_);
     file_ = nullptr;
-    journal_.emplace(path, config_.max_frame_bytes);  // throws on an unknown version
-    payload_.reserve(config_.max_frame_bytes + kFramePadding);
+    // Resync events are loaded whatever the frame limit: they are not frames.
+    const std::size_t max_payload = std::max(config_.max_frame_bytes, kJournalEventPayloadBytes);
+    journal_.emplace(path, max_payload);  // throws on an unknown version
+    payload_.reserve(max_payload + kFramePadding);
+    event_ = std::make_unique<OrderEvent>();
     return;
   }
   if (looks_binary(probe, n)) {
@@ -66,7 +70,9 @@ FrameReader::~FrameReader() {
 }
 
 std::size_t FrameReader::buffer_bytes() const noexcept {
-  if (journal_) return payload_.capacity() + 2 * 64 * 1024;  // the reader's window and chunk
+  if (journal_) {  // the reader's window and chunk, and the event handed out
+    return payload_.capacity() + 2 * 64 * 1024 + sizeof(OrderEvent);
+  }
   return cap_ + kFramePadding;
 }
 
@@ -175,6 +181,7 @@ FrameItem FrameReader::skip_long_line() {
 // --- journals ----------------------------------------------------------------------------------
 
 FrameItem FrameReader::next_record() {
+  if (stopped_) return FrameItem{};  // at a refused resync event: the journal reader is past it
   for (;;) {  // each pass consumes a record or ends: bounded by the file's size
     FrameItem item;
     const JournalRead r = journal_->read(header_, payload_);
@@ -200,12 +207,25 @@ FrameItem FrameReader::next_record() {
       item.kind = FrameItemKind::damaged;
       return item;
     }
+    item.length = header_.length;
+    if (header_.kind == JournalKind::resync_event) {
+      std::string why;
+      if (r == JournalRead::too_large) {  // over every limit: not loaded, and never an event
+        why = "resync event of " + std::to_string(header_.length) + " bytes; this build's are " +
+              std::to_string(kJournalEventPayloadBytes);
+      } else if (read_journal_event(payload_.data(), payload_.size(), *event_, why) ==
+                 JournalEventError::none) {
+        item.kind = FrameItemKind::event;
+        item.event = event_.get();
+        return item;
+      }
+      return refuse_event(item, why);
+    }
     if (header_.kind != JournalKind::frame && header_.kind != JournalKind::resync) {
       ++other_records_;
       continue;
     }
-    item.length = header_.length;
-    if (r == JournalRead::too_large) {
+    if (r == JournalRead::too_large || header_.length > config_.max_frame_bytes) {
       item.kind = FrameItemKind::oversized;
       return item;
     }
@@ -215,6 +235,20 @@ FrameItem FrameReader::next_record() {
     item.size = header_.length;
     return item;
   }
+}
+
+// A resync_event record this build cannot take: reported as a damaged record is (its number, its
+// offset, why), never handed out. The record is whole, so skipping it needs no scan.
+FrameItem FrameReader::refuse_event(FrameItem item, const std::string& why) {
+  ++damaged_;
+  ++refused_events_;
+  error_ = where(item) + ": " + why;
+  if (!config_.skip_damaged) {
+    stopped_ = true;
+    return FrameItem{};
+  }
+  item.kind = FrameItemKind::damaged;
+  return item;
 }
 
 }  // namespace fillwire

@@ -15,6 +15,11 @@ std::vector<std::string> read_frame_lines(const std::string& path, std::size_t m
   std::vector<std::string> frames;
   for (FrameItem item = reader.next(); item.kind != FrameItemKind::end; item = reader.next()) {
     if (item.kind == FrameItemKind::frame) frames.emplace_back(item.data, item.size);
+    if (item.kind == FrameItemKind::event) {
+      throw std::runtime_error("frames file '" + path + "', " + reader.where(item) +
+                               ": a resync event, not a frame: replay the journal with "
+                               "FileReplaySource (fillwire replay)");
+    }
     if (item.kind == FrameItemKind::oversized) {
       throw std::runtime_error("frames file '" + path + "', " + reader.where(item) + ": " +
                                std::to_string(item.length) + " bytes, over the frame limit (" +

@@ -1,0 +1,236 @@
+// A journal's replay reproduces the live state: stream frames and resync events written by the
+// journal, read back by FileReplaySource and applied to a fresh AccountState, as `fillwire replay`
+// does (here on one thread). A resync event is journaled as its exact bytes (resync_event), so a
+// cut identifier keeps its flag and hash; the older JSON records (resync) still replay as before.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../support/frames.hpp"
+#include "../support/resync_event.hpp"
+#include "fillwire/account_state.hpp"
+#include "fillwire/encoder.hpp"
+#include "fillwire/journal.hpp"
+#include "fillwire/journal_event.hpp"
+#include "fillwire/replay_source.hpp"
+
+namespace fillwire {
+namespace {
+
+namespace fs = std::filesystem;
+
+AccountConfig small_config() {
+  AccountConfig c;
+  c.open_orders = 16;
+  c.completed_orders = 16;
+  c.markets = 4;
+  c.history = 16;
+  return c;
+}
+
+// The ring's part, on one thread: each published event applied at once; stamps kept.
+struct ApplySink {
+  AccountState* state;
+  std::vector<std::uint64_t> seqs;
+  OrderEvent slot{};
+  OrderEvent& claim() noexcept { return slot; }
+  void publish() noexcept {
+    if (seqs.size() < seqs.capacity()) seqs.push_back(slot.seq);
+    state->apply(slot);
+  }
+};
+
+class JournalReplay : public ::testing::Test {
+ protected:
+  fs::path dir = fs::path(::testing::TempDir()) /
+                 ("fillwire-journal-replay-" + std::to_string(::getpid()) + "-" +
+                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::string path = (dir / "journal.fwj").string();
+  void SetUp() override {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override { fs::remove_all(dir); }
+
+  // Replays `path` into `state`; returns the source (for its counters) after the last poll.
+  std::unique_ptr<FileReplaySource> replay(AccountState& state, bool skip_damaged = false,
+                                           std::vector<std::string>* notices = nullptr) {
+    auto source = std::make_unique<FileReplaySource>(
+        path, FrameReaderConfig{Decoder::kDefaultMaxFrame, skip_damaged},
+        [notices](std::string_view text) {
+          if (notices != nullptr) notices->emplace_back(text);
+        });
+    sink = std::make_unique<ApplySink>();
+    sink->state = &state;
+    sink->seqs.reserve(64);
+    while (source->poll(*sink) != SourceStatus::done) {
+    }
+    return source;
+  }
+  std::unique_ptr<ApplySink> sink;
+};
+
+// The frame the exchange would send for `e`, with `identifier` as its full identifier text.
+std::string stream_frame(OrderEvent e, std::string_view identifier) {
+  e.identifier.assign("IDENTIFIER-HERE");
+  e.present |= field_bit(Field::identifier);
+  std::string json = encode(e);
+  json.replace(json.find("IDENTIFIER-HERE"), 15, identifier);
+  return json;
+}
+
+TEST_F(JournalReplay, ResyncEventWithACutIdentifierReplaysToTheLiveStateExactly) {
+  const std::string whole(test::kLongIdentifier);
+  const OrderEvent other = test::resync_order("short-1", 2);  // a stream order
+  const OrderEvent opened = test::resync_order(whole, 1);     // from a resync, identifier cut
+  ASSERT_TRUE(opened.identifier.cut());
+  OrderEvent done = opened;  // the stream closes it, with the identifier's full text
+  done.state = OrderState::cancel;
+  done.timestamp += 1000;
+  const std::string frames[] = {stream_frame(other, "short-1"), stream_frame(done, whole)};
+
+  // The live run: frames decoded and applied, the resync event applied as published; journaled.
+  auto live = std::make_unique<AccountState>(small_config());
+  {
+    Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& producer = journal.make_producer();
+    Decoder decoder;
+    OrderEvent e;
+    ASSERT_TRUE(producer.record(JournalKind::frame, frames[0].data(), frames[0].size(), 1));
+    ASSERT_TRUE(test::decode_one(decoder, frames[0], e).error.ok());
+    live->apply(e);
+    ASSERT_TRUE(journal_event(producer, opened, 2));
+    live->apply(opened);
+    const Order* o = live->find_by_identifier(whole);
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(o->state, OrderState::wait);
+    ASSERT_TRUE(producer.record(JournalKind::frame, frames[1].data(), frames[1].size(), 3));
+    ASSERT_TRUE(test::decode_one(decoder, frames[1], e).error.ok());
+    ASSERT_TRUE(e.identifier.cut());
+    live->apply(e);
+    journal.flush();
+  }
+
+  auto replayed = std::make_unique<AccountState>(small_config());
+  const auto source = replay(*replayed);
+  EXPECT_FALSE(source->stopped()) << source->error();
+  const ReplayCounters& c = source->counters();
+  EXPECT_EQ(c.frames, 2u);
+  EXPECT_EQ(c.event_records, 1u);
+  EXPECT_EQ(c.events, 3u);
+  EXPECT_EQ(c.failed_frames + c.damaged + c.oversized, 0u);
+  EXPECT_EQ(sink->seqs, (std::vector<std::uint64_t>{0, 1, 2})) << "stamped as any event";
+
+  // The order found by its identifier's full text: cut flag and hash as live, one order not two.
+  const Order* o = replayed->find_by_identifier(whole);
+  ASSERT_NE(o, nullptr);
+  EXPECT_TRUE(o->identifier.cut());
+  EXPECT_EQ(o->identifier.hash(), fnv1a64(whole));
+  EXPECT_EQ(o->state, OrderState::cancel);
+  const Order* l = live->find_by_identifier(whole);
+  ASSERT_NE(l, nullptr);
+  EXPECT_TRUE(o->identifier == l->identifier);
+  EXPECT_EQ(o->uuid, l->uuid);
+  EXPECT_EQ(o->events_applied, l->events_applied);
+  EXPECT_EQ(o->locked, l->locked);
+  EXPECT_EQ(replayed->orders().open_size(), live->orders().open_size());
+  EXPECT_EQ(replayed->orders().completed_size(), live->orders().completed_size());
+  EXPECT_NE(replayed->find_by_identifier("short-1"), nullptr);
+  EXPECT_EQ(std::memcmp(&replayed->counters(), &live->counters(), sizeof(ApplyCounters)), 0);
+}
+
+// Journals written before resync_event hold resync events as JSON (kind 4): still replayed as
+// frames. They lose what the JSON cannot say: a cut identifier reads back whole and shorter.
+TEST_F(JournalReplay, OldResyncJsonRecordsStillReplayAsBefore) {
+  const std::string short_json = encode(test::resync_order("short-1", 2));
+  const std::string cut_json = encode(test::resync_order(test::kLongIdentifier, 1));
+  {
+    Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& producer = journal.make_producer();
+    ASSERT_TRUE(producer.record(JournalKind::resync, short_json.data(), short_json.size(), 1));
+    ASSERT_TRUE(producer.record(JournalKind::resync, cut_json.data(), cut_json.size(), 2));
+    journal.flush();
+  }
+  auto replayed = std::make_unique<AccountState>(small_config());
+  const auto source = replay(*replayed);
+  EXPECT_FALSE(source->stopped()) << source->error();
+  EXPECT_EQ(source->counters().frames, 2u);
+  EXPECT_EQ(source->counters().events, 2u);
+  EXPECT_EQ(source->counters().event_records, 0u);
+  const Order* o = replayed->find_by_identifier("short-1");
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->state, OrderState::wait);
+  EXPECT_EQ(o->locked, 50025000.0);
+  // The loss resync_event records exist to avoid.
+  EXPECT_EQ(replayed->find_by_identifier(test::kLongIdentifier), nullptr);
+  const Order* kept = replayed->find_by_identifier(test::kLongIdentifier.substr(0, 37));
+  ASSERT_NE(kept, nullptr);
+  EXPECT_FALSE(kept->identifier.cut());
+}
+
+TEST_F(JournalReplay, ARefusedResyncEventStopsTheReplayOrIsSkippedAndTold) {
+  char bad[kJournalEventPayloadBytes];
+  OrderEvent odd = test::resync_order("odd-1", 3);
+  encode_journal_event(odd, bad);
+  bad[8 + offsetof(OrderEvent, order_type)] = 9;
+  const std::string frame = encode(test::resync_order("short-1", 2));
+  {
+    Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& producer = journal.make_producer();
+    ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
+    ASSERT_TRUE(producer.record(JournalKind::resync_event, bad, sizeof bad, 2));
+    ASSERT_TRUE(journal_event(producer, test::resync_order(test::kLongIdentifier, 1), 3));
+    journal.flush();
+  }
+  const std::string why = "record 2 at byte " + std::to_string(8 + 24 + frame.size()) +
+                          ": resync event with an invalid order_type 9";
+
+  auto stopped = std::make_unique<AccountState>(small_config());
+  const auto stop = replay(*stopped);
+  EXPECT_TRUE(stop->stopped());
+  EXPECT_EQ(stop->error(), why);
+  EXPECT_EQ(stop->counters().damaged, 1u);
+  EXPECT_EQ(stop->counters().events, 1u) << "the frame before it, nothing after";
+  EXPECT_EQ(stopped->find_by_identifier(test::kLongIdentifier), nullptr);
+
+  auto skipped = std::make_unique<AccountState>(small_config());
+  std::vector<std::string> notices;
+  const auto skip = replay(*skipped, true, &notices);
+  EXPECT_FALSE(skip->stopped());
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_EQ(notices[0], why + ": skipped");
+  EXPECT_EQ(skip->counters().damaged, 1u);
+  EXPECT_EQ(skip->counters().event_records, 1u);
+  EXPECT_EQ(skip->counters().events, 2u);
+  EXPECT_EQ(skipped->find_by_identifier("odd-1"), nullptr);
+  EXPECT_NE(skipped->find_by_identifier(test::kLongIdentifier), nullptr);
+}
+
+// read_frame_lines (ReplaySource's input) holds frames only: it refuses an event record by name.
+TEST_F(JournalReplay, ReadFrameLinesRefusesAResyncEventRecordNamingIt) {
+  {
+    Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& producer = journal.make_producer();
+    ASSERT_TRUE(journal_event(producer, test::resync_order("id-1"), 1));
+    journal.flush();
+  }
+  try {
+    (void)read_frame_lines(path);
+    ADD_FAILURE() << "a resync event was read as a frame";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("record 1 at byte 8: a resync event, not a frame"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace fillwire
