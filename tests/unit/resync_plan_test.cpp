@@ -62,7 +62,7 @@ TEST(ResyncClock, TimesOutsideTheSkewAndAgeBoundsAreImplausible) {
   EXPECT_EQ(check_exchange_time(4'102'444'800'000, now, b), ClockVerdict::ahead);  // year 2100
 }
 
-TEST(ResyncHorizon, ComesFromTheLocalTimeTheStateWasLastWholeMinusTheMargin) {
+TEST(ResyncHorizon, ComesFromHowFarTheStateWasWholeMinusTheMargin) {
   const std::int64_t now = 1'800'000'000'000;
   EXPECT_EQ(closed_horizon(now - 5'000, -1, 60'000, now).since_ms, now - 65'000);
   EXPECT_FALSE(closed_horizon(now - 5'000, -1, 60'000, now).clamped);
@@ -73,6 +73,27 @@ TEST(ResyncHorizon, ComesFromTheLocalTimeTheStateWasLastWholeMinusTheMargin) {
   const Horizon old = closed_horizon(now - 8 * 24 * 3'600'000LL, -1, 60'000, now);
   EXPECT_EQ(old.since_ms, now - kClosedWindowMs + 60'000);
   EXPECT_TRUE(old.clamped);
+}
+
+// How far the state was whole when a whole connection was lost.
+TEST(WholeUntil, IsTheLastEventReadNotTheMomentOfTheLoss) {
+  const std::int64_t lost = 1'800'000'000'000;
+  // A client 3 s behind the stream: the events after the last one it read are lost with the
+  // connection; the state was whole through that event only.
+  EXPECT_EQ(whole_until(lost, lost - 3'000, lost - 60'000), lost - 3'000);
+}
+
+TEST(WholeUntil, IsTheResyncsStartOnAQuietStream) {
+  const std::int64_t lost = 1'800'000'000'000;
+  // Nothing read since the resync made the state whole (or nothing ever): whole as of the resync.
+  EXPECT_EQ(whole_until(lost, lost - 3'600'000, lost - 600'000), lost - 600'000);
+  EXPECT_EQ(whole_until(lost, -1, lost - 600'000), lost - 600'000);
+}
+
+TEST(WholeUntil, NeverPassesTheLocalTimeOfTheLossWhateverTheStamps) {
+  const std::int64_t lost = 1'800'000'000'000;
+  // A plausible stamp 25 s ahead of the local clock moves nothing past the loss.
+  EXPECT_EQ(whole_until(lost, lost + 25'000, lost - 600'000), lost);
 }
 
 TEST(OrderCollection, KeepsOneCopyPerOrderTheOneWithTheMostProgressAndStopsAtItsBound) {

@@ -128,9 +128,11 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // Clocks: the local wall clock, refreshed every keep-alive tick (the bounds are tens of seconds).
   std::int64_t wall_now_ms = 0;
   std::int64_t last_event_ms = -1;  // the newest plausible exchange time seen on the stream
-  // When the state was last whole: the loss of the last whole connection, by the local clock or
-  // the newest plausible exchange time then, whichever is later (-1 before any).
+  // How far the state was whole when the last whole connection was lost (whole_until(), -1 before
+  // any), and since when the current one is (the local start of its resync).
   std::int64_t whole_until_ms = -1;
+  std::int64_t whole_since_ms = -1;
+  std::int64_t resync_began_ms = -1;
   std::int64_t lost_ms = -1;  // when the last connection was lost (local clock)
 
   // Resync.
@@ -244,6 +246,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // backoff, not a storm.
   void became_whole() {
     whole = true;
+    whole_since_ms = cfg.resync ? resync_began_ms : wall_ms();
     healthy_timer.expires_after(cfg.healthy_after);
     healthy_timer.async_wait([this, id = connection](const boost::system::error_code& e) {
       if (!e && id == connection && whole) attempt = 0;
@@ -360,7 +363,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     ++connection;  // what is still pending on this connection completes as stale (ignored)
     lost_ms = wall_ms();
     // From here on the state may miss changes.
-    if (whole) whole_until_ms = std::max(lost_ms, last_event_ms);
+    if (whole) whole_until_ms = whole_until(lost_ms, last_event_ms, whole_since_ms);
     whole = false;
     live = false;
     resync_pending = false;
@@ -475,8 +478,9 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   void start_resync(std::int64_t stream_from_ms) {
     resyncing_flag.store(true, std::memory_order_relaxed);
     const std::int64_t now = wall_ms();
-    // With closed_margin over clock_skew_max (the defaults), an exchange time ahead of the local
-    // clock can never move the horizon past the local time of the loss.
+    resync_began_ms = now;
+    // whole_until_ms never passes the local time of the loss, whatever the stamps; the margin
+    // covers events reordered around the last one read and created_at's whole seconds.
     const Horizon h = closed_horizon(whole_until_ms, first_connect ? cfg.first_closed_since_ms : -1,
                                      cfg.closed_margin.count(), now);
     if (h.clamped) {
@@ -509,7 +513,8 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     return_free_memory();
     // A connection lost while its resync ran was whole until then: the resync covered what came
     // before it and the held frames (all read before the loss) what came after.
-    if (out.result == ResyncResult::ok && !live) whole_until_ms = std::max(lost_ms, last_event_ms);
+    if (out.result == ResyncResult::ok && !live)
+      whole_until_ms = whole_until(lost_ms, last_event_ms, resync_began_ms);
     if (auto d = std::exchange(deferred_failure, std::nullopt)) {
       if (d->auth) return refused(d->was_live, d->what);
       return disconnected(d->was_live, d->stage.c_str(), d->what);

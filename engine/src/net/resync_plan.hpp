@@ -6,6 +6,7 @@
 //
 // Thread contract: none shared; the network thread uses them during a resync. Cold (allocates).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -47,9 +48,20 @@ struct Horizon {
   bool clamped = false;        // wanted earlier than REST's window reaches
 };
 
-// `whole_until_ms`: the local time up to which the state was whole (when the last connection whose
-// resync succeeded was lost), or -1 before any. `first_since_ms`: the configured start for the
-// first connect, -1 none.
+// How far the state was whole when a whole connection was lost: through the newest exchange time
+// the client read (`last_event_ms`, plausible stream times only, -1 none) or the local time its
+// resync began (`whole_since_ms`: REST made it whole as of then), whichever is later; never past
+// the local time of the loss (`lost_ms`), whatever the stamps. Not the local time of the loss
+// itself: a client behind the stream (a slow strategy, reading paused while a resync ran) loses
+// every event between the last one it read and the loss, and an order created and closed among them
+// would be asked for from too late.
+[[nodiscard]] constexpr std::int64_t whole_until(std::int64_t lost_ms, std::int64_t last_event_ms,
+                                                 std::int64_t whole_since_ms) noexcept {
+  return std::min(lost_ms, std::max(last_event_ms, whole_since_ms));
+}
+
+// `whole_until_ms`: whole_until() of the last whole connection lost, or -1 before any.
+// `first_since_ms`: the configured start for the first connect, -1 none.
 [[nodiscard]] Horizon closed_horizon(std::int64_t whole_until_ms, std::int64_t first_since_ms,
                                      std::int64_t margin_ms, std::int64_t now_ms) noexcept;
 
