@@ -1,8 +1,12 @@
-// upbit-sim REST logic: query parsing, JWT + query_hash + nonce checks, rate limit, Upbit's shapes.
+// upbit-sim REST logic: query parsing, JWT + query_hash + nonce checks, rate limit, parameter
+// checks, Upbit's shapes.
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
 
 #include "jwt.hpp"
 #include "rest.hpp"
@@ -30,15 +34,21 @@ class RestTest : public ::testing::Test {
     return "Bearer " + JwtVerifier::sign("ak", "sk", n, HmacAlg::sha256, query);
   }
   RestReply get(std::string_view path, std::string_view query, std::int64_t now = 1'000) {
+    return get_on(api_, path, query, now);
+  }
+  RestReply get_on(RestApi& api, std::string_view path, std::string_view query,
+                   std::int64_t now = 1'000) {
     const std::string target =
         query.empty() ? std::string(path) : std::string(path) + "?" + std::string(query);
-    return api_.handle("GET", target, token(query), now, 1'764'000'000'000 + 10'000'000);
+    return api.handle("GET", target, token(query), now, 1'764'000'000'000 + 10'000'000);
   }
 
   JwtVerifier verifier_{"ak", "sk"};
   NonceRegistry nonces_;
   Simulation sim_;
   RestApi api_;
+  // For tests of many requests at one instant.
+  RestApi unlimited_{verifier_, nonces_, sim_, RestConfig{.rate_limit = false}};
   int nonce_counter_ = 0;
 };
 
@@ -194,6 +204,184 @@ TEST_F(RestTest, AccountsAddUp) {
   const json truth = json::parse(get("/sim/truth", "orders=false").body);
   EXPECT_EQ(truth["events"], 3000);
   EXPECT_EQ(truth["accounts"][0]["balance"], j[0]["balance"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameter checks: every bad value is a 400 validation_error, never a crash or a wrong page.
+
+TEST_F(RestTest, OverflowingPageIsRefusedNotWrappedToPageOne) {
+  // (page - 1) * limit overflowed int64 and wrapped to 0: page 1 came back.
+  const RestReply r = get("/v1/orders/open", "page=4611686018427387905&limit=100");
+  EXPECT_EQ(r.status, 400u) << r.body;
+  EXPECT_EQ(json::parse(r.body)["error"]["name"], "validation_error");
+  EXPECT_NE(json::parse(r.body)["error"]["message"].get<std::string>().find("page"),
+            std::string::npos);
+  // The last page allowed is answered, empty: past the open orders.
+  const RestReply last = get("/v1/orders/open", "page=100000&limit=100");
+  ASSERT_EQ(last.status, 200u) << last.body;
+  EXPECT_EQ(json::parse(last.body), json::array());
+}
+
+TEST_F(RestTest, EveryBadParameterIsAValidationError) {
+  const std::string a_uuid = sim_.book().all_orders().front()->core.uuid.to_string();
+  std::string uuids101;
+  for (int i = 0; i < 101; ++i)
+    uuids101 += (i ? "&uuids[]=" : "uuids[]=") + a_uuid;
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      // page and limit: digits only, in range, once.
+      {"/v1/orders/open", "page=0"},
+      {"/v1/orders/open", "page=-1"},
+      {"/v1/orders/open", "page=+1"},
+      {"/v1/orders/open", "page=%201"},
+      {"/v1/orders/open", "page=1%20"},
+      {"/v1/orders/open", "page=1a"},
+      {"/v1/orders/open", "page=0x10"},
+      {"/v1/orders/open", "page="},
+      {"/v1/orders/open", "page"},
+      {"/v1/orders/open", "page=100001"},
+      {"/v1/orders/open", "page=18446744073709551616"},
+      {"/v1/orders/open", "page=99999999999999999999999999"},
+      {"/v1/orders/open", "page=1&page=2"},
+      {"/v1/orders/open", "limit=0"},
+      {"/v1/orders/open", "limit=101"},
+      {"/v1/orders/open", "limit=-5"},
+      {"/v1/orders/open", "limit=1e2"},
+      {"/v1/orders/open", "limit=1.0"},
+      {"/v1/orders/open", "limit="},
+      {"/v1/orders/closed", "limit=0"},
+      {"/v1/orders/closed", "limit=1001"},
+      {"/v1/orders/closed", "limit=+100"},
+      {"/v1/orders/closed", "limit=100&limit=100"},
+      // states
+      {"/v1/orders/open", "state=done"},
+      {"/v1/orders/open", "state="},
+      {"/v1/orders/open", "states[]=wait&states[]="},
+      {"/v1/orders/open", "state=wait&states[]=watch"},
+      {"/v1/orders/open", "state=wait&state=watch"},
+      {"/v1/orders/open", "state=WAIT"},
+      {"/v1/orders/closed", "state=wait"},
+      {"/v1/orders/closed", "states[]=done&states[]=trade"},
+      {"/v1/orders/closed", "state=done&states[]=cancel"},
+      // times
+      {"/v1/orders/closed", "start_time=abc"},
+      {"/v1/orders/closed", "start_time="},
+      {"/v1/orders/closed", "start_time=-1"},
+      {"/v1/orders/closed", "start_time=+1764000000000"},
+      {"/v1/orders/closed", "start_time=%201764000000000"},
+      {"/v1/orders/closed", "start_time=1764000000000.5"},
+      {"/v1/orders/closed", "start_time=9223372036854775808"},
+      {"/v1/orders/closed", "start_time=2025-13-01T00:00:00Z"},
+      {"/v1/orders/closed", "start_time=2025-02-29T00:00:00Z"},
+      {"/v1/orders/closed", "start_time=2025-11-31T00:00:00Z"},
+      {"/v1/orders/closed", "start_time=2025-11-24T24:00:00Z"},
+      {"/v1/orders/closed", "start_time=2025-11-24T23:60:00Z"},
+      {"/v1/orders/closed", "start_time=2025-11-24T23:59:60Z"},
+      {"/v1/orders/closed", "start_time=2025-11-24T00:00:00"},
+      {"/v1/orders/closed", "start_time=2025-11-24T00:00:00%2B09"},
+      {"/v1/orders/closed", "start_time=2025-11-24T00:00:00%2B24:00"},
+      {"/v1/orders/closed", "start_time=2025-11-24T00:00:00Zjunk"},
+      {"/v1/orders/closed", "start_time=2025-11-24%2000:00:00Z"},
+      {"/v1/orders/closed", "start_time=2025-1-24T00:00:00Z"},
+      {"/v1/orders/closed", "start_time=%2B2025-11-24T00:00:00Z"},
+      {"/v1/orders/closed", "start_time=2025-11-24T00:00:00.Z"},
+      {"/v1/orders/closed", "start_time=1764000000000&start_time=1764000000000"},
+      {"/v1/orders/closed", "start_time=1764000001000&end_time=1764000000000"},
+      {"/v1/orders/closed", "start_time=1764000000000&end_time=1764604800001"},
+      {"/v1/orders/closed", "end_time="},
+      // market and order_by
+      {"/v1/orders/open", "market="},
+      {"/v1/orders/open", "market=krw-btc"},
+      {"/v1/orders/open", "market=KRW_BTC"},
+      {"/v1/orders/open", "market=KRW-"},
+      {"/v1/orders/open", "market=-BTC"},
+      {"/v1/orders/open", "market=KRW-BTC-X"},
+      {"/v1/orders/open", "market=KRW-BTC%00"},
+      {"/v1/orders/closed", "market=KRW-BTC&market=KRW-ETH"},
+      {"/v1/orders/uuids", "market=%20KRW-BTC&uuids[]=" + a_uuid},
+      {"/v1/orders/open", "order_by=ASC"},
+      {"/v1/orders/open", "order_by="},
+      {"/v1/orders/closed", "order_by=asc&order_by=desc"},
+      {"/v1/orders/uuids", "order_by=up&uuids[]=" + a_uuid},
+      // uuids[] / identifiers[]
+      {"/v1/orders/uuids", ""},
+      {"/v1/orders/uuids", uuids101},
+      {"/v1/orders/uuids", "uuids[]=not-a-uuid"},
+      {"/v1/orders/uuids", "uuids[]="},
+      {"/v1/orders/uuids", "uuids[]=" + a_uuid + "&uuids[]="},
+      {"/v1/orders/uuids", "identifiers[]="},
+      {"/v1/orders/uuids", "uuids[]=" + a_uuid + "&identifiers[]=x"},
+      // one order
+      {"/v1/order", ""},
+      {"/v1/order", "uuid="},
+      {"/v1/order", "identifier="},
+      {"/v1/order", "uuid=" + a_uuid + "&identifier=x"},
+      {"/v1/order", "uuid=" + a_uuid + "&uuid=" + a_uuid},
+      {"/v1/order", "uuid=" + a_uuid.substr(1)},
+  };
+  for (const auto& [path, query] : bad) {
+    const RestReply r = get_on(unlimited_, path, query);
+    EXPECT_EQ(r.status, 400u) << path << "?" << query << " -> " << r.body;
+    const json e = json::parse(r.body);
+    EXPECT_EQ(e["error"]["name"], "validation_error") << path << "?" << query;
+    EXPECT_FALSE(e["error"]["message"].get<std::string>().empty());
+  }
+  // A well-formed market the simulator does not trade.
+  const RestReply unknown = get_on(unlimited_, "/v1/orders/open", "market=KRW-DOGE");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(json::parse(unknown.body)["error"]["name"], "market_does_not_exist");
+}
+
+TEST_F(RestTest, GoodParametersAtTheirLimitsAreServed) {
+  const std::string a_uuid = sim_.book().all_orders().front()->core.uuid.to_string();
+  std::string uuids100;
+  for (int i = 0; i < 100; ++i)
+    uuids100 += (i ? "&uuids[]=" : "uuids[]=") + a_uuid;
+  for (const auto& [path, query] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/orders/open", "page=1&limit=1"},
+           {"/v1/orders/open", "page=2&limit=100&order_by=asc"},
+           {"/v1/orders/open", "limit=010"},
+           {"/v1/orders/open", "states[]=wait&states[]=watch&states[]=wait"},
+           {"/v1/orders/closed", "limit=1000&order_by=desc"},
+           {"/v1/orders/closed", "state=done"},
+           {"/v1/orders/closed", "start_time=2025-11-24T00:00%2B09:00"},
+           {"/v1/orders/closed", "start_time=2025-11-24T00:00:00+0900"},
+           {"/v1/orders/closed", "start_time=2025-11-24T00:00:00.123456789Z"},
+           {"/v1/orders/closed", "start_time=2024-02-29T00:00:00z"},
+           {"/v1/orders/closed", "end_time=1764000000000"},
+           {"/v1/orders/closed", "start_time=1764000000000&end_time=1764604800000"},
+           {"/v1/orders/uuids", uuids100},
+           {"/v1/orders/uuids", "identifiers[]=none-such"},
+           {"/v1/orders/open", "unknown_key=whatever&=&x"},
+       }) {
+    const RestReply r = get_on(unlimited_, path, query);
+    EXPECT_EQ(r.status, 200u) << path << "?" << query << " -> " << r.body;
+    EXPECT_TRUE(json::parse(r.body).is_array());
+  }
+  // The same uuid a hundred times is one order.
+  EXPECT_EQ(json::parse(get_on(unlimited_, "/v1/orders/uuids", uuids100).body).size(), 1u);
+  EXPECT_EQ(json::parse(get_on(unlimited_, "/v1/orders/open", "limit=010").body).size(),
+            std::min<std::size_t>(10, sim_.book().open_orders().size()));
+}
+
+TEST(RestQuery, TimesAreStrictIso8601WithAZoneOrMilliseconds) {
+  std::int64_t ms = 0;
+  ASSERT_TRUE(parse_time("2024-03-13T00:00+09:00", ms));  // Upbit's own example: no seconds
+  EXPECT_EQ(ms, 1'710'255'600'000);
+  ASSERT_TRUE(parse_time("2024-03-12T15:00:00.250Z", ms));
+  EXPECT_EQ(ms, 1'710'255'600'250);
+  ASSERT_TRUE(parse_time("2024-03-12T10:30:00-0430", ms));
+  EXPECT_EQ(ms, 1'710'255'600'000);
+  ASSERT_TRUE(parse_time("2024-02-29T00:00:00Z", ms));
+  ASSERT_TRUE(parse_time("1970-01-01T09:00:00+09:00", ms));
+  EXPECT_EQ(ms, 0);
+  for (const char* t :
+       {"", "2024-03-13", "2024-03-13T00:00", "2024-03-13T00:00:00", "2024-03-13 00:00:00Z",
+        " 2024-03-13T00:00:00Z", "2024-03-13T00:00:00Z ", "2023-02-29T00:00:00Z",
+        "2024-04-31T00:00:00Z", "2024-00-10T00:00:00Z", "2024-03-13T00:00:00+09",
+        "2024-03-13T00:00:00+9:00", "2024-03-13T00:00:00.Z", "2024-03-13T00:00:00.1234567891Z",
+        "1970-01-01T08:59:59+09:00", "+1710255600000", "1710255600000 ", "0x10", "１７１０"}) {
+    EXPECT_FALSE(parse_time(t, ms)) << t;
+  }
 }
 
 }  // namespace

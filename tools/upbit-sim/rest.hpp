@@ -3,20 +3,22 @@
 // simulator's own /sim/truth. Transport-free: the server hands in method, target and the
 // Authorization header and writes back the reply. Not thread-safe: one owner thread.
 //
-//   GET /v1/order          uuid= | identifier=                  one order with trades[] (trade
+//   GET /v1/order          uuid= | identifier= (one of them)     one order with trades[] (trade
 //                          times with milliseconds)
-//   GET /v1/orders/open    market, state | states[] (wait, watch; default wait), page, limit
-//   (<=100),
-//                          order_by (desc | asc)
+//   GET /v1/orders/open    market, state | states[] (wait, watch; default wait), page
+//                          (1..100000), limit (1..100), order_by (desc | asc)
 //   GET /v1/orders/closed  market, state | states[] (done, cancel, prevented; default all three),
-//                          start_time / end_time (ms or ISO 8601, window <= 7 days), limit
-//                          (<=1000), order_by
-//   GET /v1/orders/uuids   uuids[] | identifiers[] (<=100), market, order_by
+//                          start_time / end_time (ms, or ISO 8601 with a zone; window <= 7
+//                          days), limit (1..1000), order_by
+//   GET /v1/orders/uuids   uuids[] | identifiers[] (1..100 of them), market, order_by
 //   GET /v1/accounts       balances
 //   GET /sim/truth         ground truth (no auth); ?orders=false leaves out the order list
 // Auth: JWT with query_hash when there is a query; bad hash -> 401 invalid_query_payload; a nonce
-// seen before -> 401 nonce_used. Rate: 30 requests per rolling second, `Remaining-Req` on every
-// /v1 reply, 429 beyond.
+// seen before -> 401 nonce_used.
+// Parameters: each number is digits only and within its range, each scalar given at most once and
+// never empty, state and states[] not together; anything else is HTTP 400 validation_error (the
+// name Upbit's REST error guide gives a bad request). Unknown parameters are ignored.
+// Rate: 30 requests per rolling second, `Remaining-Req` on every /v1 reply, 429 beyond.
 
 #include <cstdint>
 #include <deque>
@@ -56,8 +58,9 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // "2025-11-25T01:02:03.045+09:00": with milliseconds, for trades[] (the fill's place in trade-time
 // order needs them).
 [[nodiscard]] std::string iso_kst_ms(std::int64_t ms);
-// Milliseconds, or ISO 8601 with "Z" or "+hh:mm"; false if neither, or if the time is outside
-// 1970-01-01 .. 9999-12-31 (so that window arithmetic on it cannot overflow).
+// Milliseconds (digits only), or ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]]" with a zone ("Z",
+// "+hh:mm", "+hhmm"; Upbit asks for the zone); false if neither, if a field is out of its range,
+// or if the time is outside 1970-01-01 .. 9999-12-31 (so that window arithmetic cannot overflow).
 [[nodiscard]] bool parse_time(std::string_view text, std::int64_t& ms);
 
 class RestApi {
@@ -72,8 +75,7 @@ class RestApi {
                    std::int64_t now_ms, std::int64_t sim_now_ms);
 
  private:
-  RestReply route(std::string_view path, std::string_view query, const QueryParams& params,
-                  std::int64_t sim_now_ms);
+  RestReply route(std::string_view path, const QueryParams& params, std::int64_t sim_now_ms);
   RestReply get_order(const QueryParams& p);
   RestReply orders_open(const QueryParams& p);
   RestReply orders_closed(const QueryParams& p, std::int64_t sim_now_ms);
