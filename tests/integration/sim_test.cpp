@@ -629,6 +629,28 @@ TEST(SimRest, QueryHashAndNonceChecks) {
   EXPECT_GT(json::parse(res.body())["events"].get<std::uint64_t>(), 0u);
 }
 
+TEST(SimRest, MarketListOverHttpWithoutAToken) {
+  SimServer sim(base_config());
+  auto res = test::http_get(sim.port(), "/v1/market/all");
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_EQ(std::string(res["Remaining-Req"]).rfind("group=market; ", 0), 0u);
+  const json list = json::parse(res.body());
+  ASSERT_TRUE(list.is_array());
+  std::set<std::string> markets;
+  for (const json& m : list) {
+    markets.insert(m["market"].get<std::string>());
+    EXPECT_TRUE(m["korean_name"].is_string());
+    EXPECT_TRUE(m["english_name"].is_string());
+    EXPECT_FALSE(m.contains("market_event"));
+  }
+  EXPECT_EQ(markets, (std::set<std::string>{"KRW-BTC", "KRW-ETH", "KRW-SOL", "KRW-LINK", "KRW-XRP",
+                                            "KRW-SEI"}));
+  // With details, and with a token a public endpoint does not look at.
+  res = test::http_get(sim.port(), "/v1/market/all?is_details=true", "Bearer not-a-jwt");
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_EQ(json::parse(res.body())[0]["market_event"]["warning"], false);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Faults
 

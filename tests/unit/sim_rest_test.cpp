@@ -1,4 +1,4 @@
-// upbit-sim REST logic: query parsing, JWT + query_hash + nonce checks, rate limit, parameter
+// upbit-sim REST logic: query parsing, JWT + query_hash + nonce checks, rate limits, parameter
 // checks, Upbit's shapes.
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "jwt.hpp"
+#include "market.hpp"
 #include "rest.hpp"
 #include "simulation.hpp"
 
@@ -204,6 +205,79 @@ TEST_F(RestTest, AccountsAddUp) {
   const json truth = json::parse(get("/sim/truth", "orders=false").body);
   EXPECT_EQ(truth["events"], 3000);
   EXPECT_EQ(truth["accounts"][0]["balance"], j[0]["balance"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /v1/market/all: public, Upbit's shape, its own rate group.
+
+TEST_F(RestTest, MarketListIsPublicInUpbitsShape) {
+  const std::int64_t sim_now = 1'764'000'000'000;
+  // No token, a token that is no JWT, and a good one: the same answer (Quotation API).
+  std::vector<RestReply> replies = {
+      api_.handle("GET", "/v1/market/all", "", 1'000, sim_now),
+      api_.handle("GET", "/v1/market/all", "Bearer not-a-token", 1'000, sim_now),
+      api_.handle("GET", "/v1/market/all", token(""), 1'000, sim_now),
+      api_.handle("GET", "/v1/market/all?is_details=false", "", 1'000, sim_now)};
+  for (const RestReply& r : replies) {
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.body, replies[0].body);
+    EXPECT_EQ(r.remaining_req.rfind("group=market; min=600; sec=", 0), 0u) << r.remaining_req;
+  }
+  const json j = json::parse(replies[0].body);
+  ASSERT_EQ(j.size(), kMarketCount);
+  for (std::size_t i = 0; i < kMarketCount; ++i) {
+    EXPECT_EQ(j[i]["market"], kMarkets[i].code);
+    EXPECT_EQ(j[i]["korean_name"], kMarkets[i].korean_name);
+    EXPECT_EQ(j[i]["english_name"], kMarkets[i].english_name);
+    EXPECT_EQ(j[i].size(), 3u) << "no market_event without is_details, no market_warning ever";
+  }
+  EXPECT_EQ(j[0]["korean_name"], "비트코인");
+  EXPECT_EQ(j[0]["english_name"], "Bitcoin");
+
+  // is_details=true (and the older spelling isDetails) adds market_event.
+  for (const char* q : {"is_details=true", "isDetails=true"}) {
+    const RestReply r = api_.handle("GET", std::string("/v1/market/all?") + q, "", 1'000, sim_now);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    for (const json& m : json::parse(r.body)) {
+      ASSERT_EQ(m.size(), 4u) << m.dump();
+      EXPECT_EQ(m["market_event"]["warning"], false);
+      const json& caution = m["market_event"]["caution"];
+      EXPECT_EQ(caution.size(), 5u);
+      for (const char* k :
+           {"PRICE_FLUCTUATIONS", "TRADING_VOLUME_SOARING", "DEPOSIT_AMOUNT_SOARING",
+            "GLOBAL_PRICE_DIFFERENCES", "CONCENTRATION_OF_SMALL_ACCOUNTS"}) {
+        EXPECT_EQ(caution[k], false) << k;
+      }
+      EXPECT_FALSE(m.contains("market_warning"));
+    }
+  }
+  for (const char* q :
+       {"is_details=1", "is_details=", "is_details=TRUE", "is_details=true&is_details=true"}) {
+    const RestReply r = api_.handle("GET", std::string("/v1/market/all?") + q, "", 1'000, sim_now);
+    EXPECT_EQ(r.status, 400u) << q;
+    EXPECT_EQ(json::parse(r.body)["error"]["name"], "validation_error") << q;
+  }
+  EXPECT_EQ(api_.handle("POST", "/v1/market/all", "", 2'000, sim_now).status, 405u);
+}
+
+TEST_F(RestTest, MarketListHasItsOwnRateGroupApartFromTheOrderQueries) {
+  const std::int64_t sim_now = 1'764'000'000'000;
+  for (int i = 0; i < 10; ++i) {
+    const RestReply r = api_.handle("GET", "/v1/market/all", "", 5'000, sim_now);
+    ASSERT_EQ(r.status, 200u) << i;
+    EXPECT_EQ(r.remaining_req, "group=market; min=600; sec=" + std::to_string(9 - i));
+  }
+  const RestReply over = api_.handle("GET", "/v1/market/all", "", 5'000, sim_now);
+  EXPECT_EQ(over.status, 429u);
+  EXPECT_EQ(over.remaining_req, "group=market; min=600; sec=0");
+  // The default group (30 a second) saw none of them.
+  for (int i = 0; i < 30; ++i) {
+    const RestReply r = get("/v1/accounts", "", 5'000);
+    ASSERT_EQ(r.status, 200u) << i;
+    EXPECT_EQ(r.remaining_req, "group=default; min=1800; sec=" + std::to_string(29 - i));
+  }
+  EXPECT_EQ(get("/v1/accounts", "", 5'000).status, 429u);
+  EXPECT_EQ(api_.handle("GET", "/v1/market/all", "", 6'001, sim_now).status, 200u);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
       ->group(ws);
 
   auto* rest = "REST";
-  app.add_flag("--no-rest-rate-limit", no_rest_limit, "Disable the 30 requests/s limit (HTTP 429)")
+  app.add_flag("--no-rest-rate-limit", no_rest_limit,
+               "Disable the REST rate limits: no HTTP 429 (30 requests/s, market/all 10/s)")
       ->group(rest);
 
   auto* faults = "Faults (reproducible from --seed)";

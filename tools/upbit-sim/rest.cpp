@@ -152,6 +152,15 @@ std::vector<std::string_view> states_param(const QueryParams& p,
   return states;
 }
 
+// "true" / "false"; absent: false.
+bool flag_param(const QueryParams& p, std::string_view key) {
+  const auto* v = single(p, key);
+  if (!v) return false;
+  if (*v == "true") return true;
+  if (*v != "false") refuse(std::string(key) + " must be true or false");
+  return false;
+}
+
 RestReply json_reply(const J& j) {
   return {200, j.dump(), {}};
 }
@@ -285,6 +294,28 @@ RestReply rest_error(unsigned status, std::string_view name, std::string_view me
   return {status, j.dump(-1, ' ', false, J::error_handler_t::replace), {}};
 }
 
+J market_list_json(bool details) {
+  J out = J::array();
+  for (const MarketSpec& m : kMarkets) {
+    J row;
+    row["market"] = std::string(m.code);
+    row["korean_name"] = std::string(m.korean_name);
+    row["english_name"] = std::string(m.english_name);
+    if (details) {
+      // No market warning (유의 종목) and no caution (주의 종목) of any kind on a simulated market.
+      row["market_event"] = {{"warning", false},
+                             {"caution",
+                              {{"PRICE_FLUCTUATIONS", false},
+                               {"TRADING_VOLUME_SOARING", false},
+                               {"DEPOSIT_AMOUNT_SOARING", false},
+                               {"GLOBAL_PRICE_DIFFERENCES", false},
+                               {"CONCENTRATION_OF_SMALL_ACCOUNTS", false}}}};
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 J order_json(const OrderRecord& r, bool with_trades) {
   const OrderCore& o = r.core;
   J j;
@@ -345,26 +376,17 @@ RestReply RestApi::handle(std::string_view method, std::string_view target,
   }
   if (path.substr(0, 4) != "/v1/") return rest_error(404, "not_found", "no such endpoint");
 
+  const bool market_list = path == "/v1/market/all";
   // Rate limit first: every request counts, as on Upbit.
-  while (!recent_.empty() && recent_.front() <= now_ms - 1000)
-    recent_.pop_front();
-  const bool limited = config_.rate_limit && recent_.size() >= config_.per_second;
-  if (!limited) recent_.push_back(now_ms);
-  // Without the limit the whole allowance is always left: a client pacing itself by the header
-  // must not be slowed by a limit that is off.
-  const auto left = !config_.rate_limit                   ? config_.per_second
-                    : config_.per_second > recent_.size() ? config_.per_second - recent_.size()
-                                                          : 0;
-  const std::string remaining = "group=default; min=1800; sec=" + std::to_string(left);
-  if (limited) {
-    RestReply r = rest_error(429, "too_many_requests", "Too many API requests.");
-    r.remaining_req = remaining;
-    return r;
-  }
+  RestReply reply = admit(market_list ? market_ : default_, now_ms);
+  if (reply.status != 200) return reply;
+  const std::string remaining = std::move(reply.remaining_req);
 
-  RestReply reply;
   if (method != "GET") {
     reply = rest_error(405, "method_not_allowed", "This simulator serves GET queries only.");
+  } else if (market_list) {
+    // Quotation API: public, so no token is asked for, and one sent is not looked at.
+    reply = route(path, params, sim_now_ms);
   } else {
     const AuthResult auth = verifier_.verify_request(authorization, query);
     if (!auth.ok()) {
@@ -379,9 +401,34 @@ RestReply RestApi::handle(std::string_view method, std::string_view target,
   return reply;
 }
 
+RestReply RestApi::admit(Group& g, std::int64_t now_ms) {
+  while (!g.recent.empty() && g.recent.front() <= now_ms - 1000)
+    g.recent.pop_front();
+  const bool limited = config_.rate_limit && g.recent.size() >= g.per_second;
+  if (!limited) g.recent.push_back(now_ms);
+  // Without the limit the whole allowance is always left: a client pacing itself by the header
+  // must not be slowed by a limit that is off.
+  const auto left = !config_.rate_limit              ? g.per_second
+                    : g.per_second > g.recent.size() ? g.per_second - g.recent.size()
+                                                     : 0;
+  const std::string remaining =
+      std::string("group=") + g.name + "; min=" + g.per_minute + "; sec=" + std::to_string(left);
+  if (!limited) return {200, {}, remaining};
+
+  RestReply r = rest_error(429, "too_many_requests", "Too many API requests.");
+  r.remaining_req = remaining;
+  return r;
+}
+
 RestReply RestApi::route(std::string_view path, const QueryParams& params,
                          std::int64_t sim_now_ms) {
   try {
+    if (path == "/v1/market/all") {
+      // `isDetails` is how Upbit's older documentation spelled it; clients still send it.
+      const bool details = flag_param(params, "is_details");
+      const bool older = flag_param(params, "isDetails");
+      return json_reply(market_list_json(details || older));
+    }
     if (path == "/v1/order") return get_order(params);
     if (path == "/v1/orders/open") return orders_open(params);
     if (path == "/v1/orders/closed") return orders_closed(params, sim_now_ms);

@@ -1,8 +1,10 @@
 #pragma once
-// REST: Upbit's order query endpoints over the simulator's order book (PROTOCOL.md §7), and the
-// simulator's own /sim/truth. Transport-free: the server hands in method, target and the
-// Authorization header and writes back the reply. Not thread-safe: one owner thread.
+// REST: Upbit's order query endpoints over the simulator's order book (PROTOCOL.md §7), its public
+// market list, and the simulator's own /sim/truth. Transport-free: the server hands in method,
+// target and the Authorization header and writes back the reply. Not thread-safe: one owner thread.
 //
+//   GET /v1/market/all     is_details (true | false; also spelled isDetails) — public: no token
+//                          needed, one sent is not looked at; rate group `market`
 //   GET /v1/order          uuid= | identifier= (one of them)     one order with trades[] (trade
 //                          times with milliseconds)
 //   GET /v1/orders/open    market, state | states[] (wait, watch; default wait), page
@@ -13,12 +15,13 @@
 //   GET /v1/orders/uuids   uuids[] | identifiers[] (1..100 of them), market, order_by
 //   GET /v1/accounts       balances
 //   GET /sim/truth         ground truth (no auth); ?orders=false leaves out the order list
-// Auth: JWT with query_hash when there is a query; bad hash -> 401 invalid_query_payload; a nonce
-// seen before -> 401 nonce_used.
+// Auth (all but market/all): JWT with query_hash when there is a query; bad hash -> 401
+// invalid_query_payload; a nonce seen before -> 401 nonce_used.
 // Parameters: each number is digits only and within its range, each scalar given at most once and
 // never empty, state and states[] not together; anything else is HTTP 400 validation_error (the
 // name Upbit's REST error guide gives a bad request). Unknown parameters are ignored.
-// Rate: 30 requests per rolling second, `Remaining-Req` on every /v1 reply, 429 beyond.
+// Rate: group `default` 30 requests per rolling second, group `market` 10; `Remaining-Req` on
+// every reply of a group, 429 beyond.
 
 #include <cstdint>
 #include <deque>
@@ -43,8 +46,10 @@ struct RestReply {
 };
 
 struct RestConfig {
+  // 429 beyond a group's limit; off: never (throughput runs).
   bool rate_limit = true;
-  unsigned per_second = 30;
+  unsigned per_second = 30;         // group `default`: order queries and accounts
+  unsigned market_per_second = 10;  // group `market`: GET /v1/market/all
 };
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
@@ -53,6 +58,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 // Upbit's REST order object; `with_trades` adds trades[] (GET /v1/order).
 [[nodiscard]] nlohmann::ordered_json order_json(const OrderRecord& r, bool with_trades);
+// GET /v1/market/all: the simulator's markets as Upbit lists them; `details` adds market_event.
+[[nodiscard]] nlohmann::ordered_json market_list_json(bool details);
 // "2025-11-25T01:02:03+09:00" (KST, as Upbit writes it).
 [[nodiscard]] std::string iso_kst(std::int64_t ms);
 // "2025-11-25T01:02:03.045+09:00": with milliseconds, for trades[] (the fill's place in trade-time
@@ -67,7 +74,10 @@ class RestApi {
  public:
   RestApi(const JwtVerifier& verifier, NonceRegistry& nonces, const Simulation& sim,
           RestConfig config)
-      : verifier_(verifier), nonces_(nonces), sim_(sim), config_(config) {}
+      : verifier_(verifier), nonces_(nonces), sim_(sim), config_(config) {
+    default_.per_second = config.per_second;
+    market_.per_second = config.market_per_second;
+  }
 
   // `now_ms` (steady clock) drives the rate limit; `sim_now_ms` is the exchange's current time
   // (default end of the closed-orders window).
@@ -75,6 +85,15 @@ class RestApi {
                    std::int64_t now_ms, std::int64_t sim_now_ms);
 
  private:
+  // A rate group: request times in the last second.
+  struct Group {
+    const char* name;
+    const char* per_minute;  // Remaining-Req's `min`: fixed (Upbit: deprecated, to be ignored)
+    unsigned per_second;
+    std::deque<std::int64_t> recent;
+  };
+  // Counts the request in `g`; 429 beyond its limit.
+  RestReply admit(Group& g, std::int64_t now_ms);
   RestReply route(std::string_view path, const QueryParams& params, std::int64_t sim_now_ms);
   RestReply get_order(const QueryParams& p);
   RestReply orders_open(const QueryParams& p);
@@ -86,7 +105,8 @@ class RestApi {
   NonceRegistry& nonces_;
   const Simulation& sim_;
   RestConfig config_;
-  std::deque<std::int64_t> recent_;  // request times in the last second
+  Group default_{"default", "1800", 30, {}};
+  Group market_{"market", "600", 10, {}};
 };
 
 [[nodiscard]] RestReply rest_error(unsigned status, std::string_view name,
