@@ -1,5 +1,5 @@
-// upbit-sim REST logic: query parsing, JWT + query_hash + nonce checks, rate limits, parameter
-// checks, Upbit's shapes.
+// upbit-sim REST logic: query parsing, JWT + query_hash + nonce checks, rate limits and bans,
+// parameter checks, Upbit's shapes.
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,8 @@ using nlohmann::json;
 
 class RestTest : public ::testing::Test {
  protected:
-  RestTest() : sim_(make_config()), api_(verifier_, nonces_, sim_, RestConfig{}) {
+  explicit RestTest(RestConfig config = {})
+      : sim_(make_config()), api_(verifier_, nonces_, sim_, config) {
     for (int i = 0; i < 3'000; ++i)
       sim_.next();
   }
@@ -278,6 +279,109 @@ TEST_F(RestTest, MarketListHasItsOwnRateGroupApartFromTheOrderQueries) {
   }
   EXPECT_EQ(get("/v1/accounts", "", 5'000).status, 429u);
   EXPECT_EQ(api_.handle("GET", "/v1/market/all", "", 6'001, sim_now).status, 200u);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 418 bans after repeated 429s.
+
+class RestBanTest : public RestTest {
+ protected:
+  RestBanTest() : RestTest(config()) {}
+  static RestConfig config() {
+    RestConfig c;
+    c.per_second = 30;
+    c.ban_after = 3;
+    c.ban_window_ms = 10'000;
+    c.ban_ms = 2'000;
+    c.ban_max_ms = 5'000;
+    return c;
+  }
+  // Fills the second at `t` and draws three 429s: the third starts a ban.
+  void provoke(std::int64_t t) {
+    for (int i = 0; i < 30; ++i)
+      ASSERT_EQ(get("/v1/accounts", "", t).status, 200u) << i;
+    for (int i = 0; i < 3; ++i) {
+      const RestReply r = get("/v1/accounts", "", t + i);
+      ASSERT_EQ(r.status, 429u) << i;
+      EXPECT_TRUE(r.retry_after.empty());
+    }
+  }
+};
+
+TEST_F(RestBanTest, RepeatedTooManyRequestsBanEveryRequestWithRetryAfter) {
+  provoke(5'000);  // the third 429 at 5002: banned until 7002
+  const RestReply b = get("/v1/accounts", "", 5'003);
+  EXPECT_EQ(b.status, 418u);
+  EXPECT_EQ(b.retry_after, "2");
+  EXPECT_TRUE(b.remaining_req.empty());
+  EXPECT_EQ(json::parse(b.body)["error"]["name"], "too_many_requests");
+  // Every /v1 request, any group, good or bad, with or without a token.
+  const std::int64_t sim_now = 1'764'000'000'000;
+  EXPECT_EQ(api_.handle("GET", "/v1/market/all", "", 5'500, sim_now).status, 418u);
+  EXPECT_EQ(api_.handle("GET", "/v1/orders/open?page=0", "", 5'500, sim_now).status, 418u);
+  EXPECT_EQ(api_.handle("DELETE", "/v1/order", "", 5'500, sim_now).status, 418u);
+  EXPECT_EQ(api_.handle("GET", "/v1/nowhere", "", 5'500, sim_now).status, 418u);
+  // Retry-After counts whole seconds up: 1 ms left is still a second.
+  EXPECT_EQ(get("/v1/accounts", "", 6'001).retry_after, "2");
+  EXPECT_EQ(get("/v1/accounts", "", 6'002).retry_after, "1");
+  EXPECT_EQ(get("/v1/accounts", "", 7'001).retry_after, "1");
+  // Outside /v1 nothing is banned.
+  EXPECT_EQ(api_.handle("GET", "/sim/truth?orders=false", "", 6'000, sim_now).status, 200u);
+  // The ban ends on time.
+  EXPECT_EQ(get("/v1/accounts", "", 7'002).status, 200u);
+
+  // The next ban lasts twice as long (4 s), the one after at most 5 s.
+  provoke(9'000);  // banned until 13002
+  EXPECT_EQ(get("/v1/accounts", "", 9'003).retry_after, "4");
+  EXPECT_EQ(get("/v1/accounts", "", 13'001).status, 418u);
+  EXPECT_EQ(get("/v1/accounts", "", 13'002).status, 200u);
+  provoke(15'000);  // banned until 20002
+  EXPECT_EQ(get("/v1/accounts", "", 15'003).retry_after, "5");
+  EXPECT_EQ(get("/v1/accounts", "", 20'001).status, 418u);
+  EXPECT_EQ(get("/v1/accounts", "", 20'002).status, 200u);
+}
+
+TEST_F(RestBanTest, TooManyRequestsSpreadOverMoreThanTheWindowBanNothing) {
+  // Two 429s, then the third 11 s later: the window holds only two at a time.
+  for (int i = 0; i < 30; ++i)
+    ASSERT_EQ(get("/v1/accounts", "", 1'000).status, 200u);
+  EXPECT_EQ(get("/v1/accounts", "", 1'000).status, 429u);
+  EXPECT_EQ(get("/v1/accounts", "", 1'000).status, 429u);
+  for (int i = 0; i < 30; ++i)
+    ASSERT_EQ(get("/v1/accounts", "", 12'000).status, 200u);
+  EXPECT_EQ(get("/v1/accounts", "", 12'000).status, 429u);
+  EXPECT_EQ(get("/v1/accounts", "", 12'001).status, 429u);
+  EXPECT_EQ(get("/v1/accounts", "", 13'001).status, 200u);
+  // A 429 of the market group counts toward the same ban: the third within 10 s.
+  const std::int64_t sim_now = 1'764'000'000'000;
+  for (int i = 0; i < 10; ++i)
+    ASSERT_EQ(api_.handle("GET", "/v1/market/all", "", 14'000, sim_now).status, 200u);
+  EXPECT_EQ(api_.handle("GET", "/v1/market/all", "", 14'000, sim_now).status, 429u);
+  EXPECT_EQ(get("/v1/accounts", "", 14'000).status, 418u);
+}
+
+TEST_F(RestTest, NoBanAndNo429WithTheRateLimitOff) {
+  RestConfig off;
+  off.rate_limit = false;
+  off.ban_after = 1;
+  RestApi api(verifier_, nonces_, sim_, off);
+  const std::int64_t sim_now = 1'764'000'000'000;
+  for (int i = 0; i < 300; ++i) {
+    const RestReply r = get_on(api, "/v1/accounts", "", 1'000);
+    ASSERT_EQ(r.status, 200u) << i;
+    EXPECT_EQ(r.remaining_req, "group=default; min=1800; sec=30");
+    const RestReply m = api.handle("GET", "/v1/market/all", "", 1'000, sim_now);
+    ASSERT_EQ(m.status, 200u) << i;
+    EXPECT_EQ(m.remaining_req, "group=market; min=600; sec=10");
+  }
+  // ban_after = 0: 429s, never a ban.
+  RestConfig never;
+  never.ban_after = 0;
+  RestApi patient(verifier_, nonces_, sim_, never);
+  for (int i = 0; i < 30; ++i)
+    ASSERT_EQ(get_on(patient, "/v1/accounts", "", 1'000).status, 200u);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_EQ(get_on(patient, "/v1/accounts", "", 1'000).status, 429u) << i;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ bool flag_param(const QueryParams& p, std::string_view key) {
 }
 
 RestReply json_reply(const J& j) {
-  return {200, j.dump(), {}};
+  return {200, j.dump(), {}, {}};
 }
 
 std::vector<const OrderRecord*> page_of(std::vector<const OrderRecord*> v, bool ascending,
@@ -291,7 +291,7 @@ bool parse_time(std::string_view text, std::int64_t& ms) {
 RestReply rest_error(unsigned status, std::string_view name, std::string_view message) {
   J j = {{"error", {{"name", name}, {"message", message}}}};
   // Invalid UTF-8 in a message (none comes from the request today) must not throw.
-  return {status, j.dump(-1, ' ', false, J::error_handler_t::replace), {}};
+  return {status, j.dump(-1, ' ', false, J::error_handler_t::replace), {}, {}};
 }
 
 J market_list_json(bool details) {
@@ -372,9 +372,19 @@ RestReply RestApi::handle(std::string_view method, std::string_view target,
   if (path == "/sim/truth") {
     if (method != "GET") return rest_error(405, "method_not_allowed", "GET only");
     const auto* o = value(params, "orders");
-    return {200, sim_.truth_json(!(o && (*o == "false" || *o == "0"))), {}};
+    return {200, sim_.truth_json(!(o && (*o == "false" || *o == "0"))), {}, {}};
   }
   if (path.substr(0, 4) != "/v1/") return rest_error(404, "not_found", "no such endpoint");
+
+  // A ban answers every /v1 request, whatever its group, until it ends.
+  if (config_.rate_limit && bans_ > 0 && now_ms < banned_until_ms_) {
+    const std::int64_t left_s = (banned_until_ms_ - now_ms + 999) / 1000;
+    RestReply r =
+        rest_error(418, "too_many_requests",
+                   "Blocked after repeated HTTP 429: retry in " + std::to_string(left_s) + " s.");
+    r.retry_after = std::to_string(left_s);
+    return r;
+  }
 
   const bool market_list = path == "/v1/market/all";
   // Rate limit first: every request counts, as on Upbit.
@@ -413,10 +423,25 @@ RestReply RestApi::admit(Group& g, std::int64_t now_ms) {
                                                      : 0;
   const std::string remaining =
       std::string("group=") + g.name + "; min=" + g.per_minute + "; sec=" + std::to_string(left);
-  if (!limited) return {200, {}, remaining};
+  if (!limited) return {200, {}, remaining, {}};
 
   RestReply r = rest_error(429, "too_many_requests", "Too many API requests.");
   r.remaining_req = remaining;
+  if (config_.ban_after == 0) return r;
+  while (!refused_.empty() && refused_.front() <= now_ms - config_.ban_window_ms)
+    refused_.pop_front();
+  refused_.push_back(now_ms);
+  if (refused_.size() >= config_.ban_after) {
+    // Upbit: "Continued violations can trigger temporary IP bans (HTTP 418). The block duration
+    // increases with repeated offenses." Here each ban is twice the one before, up to the cap.
+    const std::int64_t cap = std::max(config_.ban_ms, config_.ban_max_ms);
+    std::int64_t length = std::min(config_.ban_ms, cap);
+    for (std::uint32_t i = 0; i < bans_ && length < cap; ++i)
+      length = std::min(length * 2, cap);
+    ++bans_;
+    banned_until_ms_ = now_ms + length;
+    refused_.clear();
+  }
   return r;
 }
 

@@ -21,7 +21,8 @@
 // never empty, state and states[] not together; anything else is HTTP 400 validation_error (the
 // name Upbit's REST error guide gives a bad request). Unknown parameters are ignored.
 // Rate: group `default` 30 requests per rolling second, group `market` 10; `Remaining-Req` on
-// every reply of a group, 429 beyond.
+// every reply of a group, 429 beyond; `ban_after` 429s within `ban_window_ms` ban every /v1
+// request for a while: HTTP 418 with Retry-After (seconds), each ban twice as long as the last.
 
 #include <cstdint>
 #include <deque>
@@ -43,13 +44,18 @@ struct RestReply {
   unsigned status = 200;
   std::string body;
   std::string remaining_req;  // value of the Remaining-Req header, empty for none
+  std::string retry_after;    // value of the Retry-After header (seconds), empty for none
 };
 
 struct RestConfig {
-  // 429 beyond a group's limit; off: never (throughput runs).
+  // 429 beyond a group's limit and 418 bans after repeated 429s; off: neither (throughput runs).
   bool rate_limit = true;
   unsigned per_second = 30;         // group `default`: order queries and accounts
   unsigned market_per_second = 10;  // group `market`: GET /v1/market/all
+  unsigned ban_after = 10;          // this many 429s within ban_window_ms start a ban (0: never)
+  std::int64_t ban_window_ms = 10'000;
+  std::int64_t ban_ms = 30'000;       // the first ban; each later one twice the one before,
+  std::int64_t ban_max_ms = 600'000;  // at most this long
 };
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
@@ -92,7 +98,7 @@ class RestApi {
     unsigned per_second;
     std::deque<std::int64_t> recent;
   };
-  // Counts the request in `g`; 429 beyond its limit.
+  // Counts the request in `g`; 429 (and perhaps the start of a ban) beyond its limit.
   RestReply admit(Group& g, std::int64_t now_ms);
   RestReply route(std::string_view path, const QueryParams& params, std::int64_t sim_now_ms);
   RestReply get_order(const QueryParams& p);
@@ -107,6 +113,9 @@ class RestApi {
   RestConfig config_;
   Group default_{"default", "1800", 30, {}};
   Group market_{"market", "600", 10, {}};
+  std::deque<std::int64_t> refused_;  // times of the 429 answers within ban_window_ms
+  std::int64_t banned_until_ms_ = 0;  // 418 for every /v1 request before this
+  std::uint32_t bans_ = 0;
 };
 
 [[nodiscard]] RestReply rest_error(unsigned status, std::string_view name,

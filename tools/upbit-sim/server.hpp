@@ -92,6 +92,8 @@ struct ServerStats {
   std::uint64_t duplicates = 0;
   std::uint64_t malformed = 0;  // garbled, invalid UTF-8, deflated and oversized extra frames
   std::uint64_t rest_errors = 0;
+  std::uint64_t rest_rate_limited = 0;  // REST answers HTTP 429 (over a group's limit)
+  std::uint64_t rest_banned = 0;        // REST answers HTTP 418 (during a ban)
 };
 
 class Server {
