@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "fillwire/rest_orders.hpp"
 #include "jwt.hpp"
 #include "market.hpp"
 #include "rest.hpp"
@@ -43,6 +44,13 @@ class RestTest : public ::testing::Test {
     const std::string target =
         query.empty() ? std::string(path) : std::string(path) + "?" + std::string(query);
     return api.handle("GET", target, token(query), now, 1'764'000'000'000 + 10'000'000);
+  }
+  // An order the stream ended as `prevented` (self-match prevention took all it had left).
+  const OrderRecord* prevented_order() const {
+    for (const auto* r : sim_.book().closed_orders()) {
+      if (r->core.state == OrderState::prevented) return r;
+    }
+    return nullptr;
   }
 
   JwtVerifier verifier_{"ak", "sk"};
@@ -282,6 +290,107 @@ TEST_F(RestTest, MarketListHasItsOwnRateGroupApartFromTheOrderQueries) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Orders that self-match prevention ended: `cancel` over REST, as Upbit's REST states go.
+
+TEST_F(RestTest, OrderEndedBySmpIsACancelWithItsSmpFields) {
+  const OrderRecord* p = prevented_order();
+  ASSERT_NE(p, nullptr) << "seed 11 has SMP endings in its first 3000 events";
+  const std::string uuid = p->core.uuid.to_string();
+  const RestReply r = get("/v1/order", "uuid=" + uuid);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const json o = json::parse(r.body);
+  EXPECT_EQ(o["state"], "cancel");
+  EXPECT_EQ(o["smp_type"], std::string(enum_name(p->core.smp, kSmpTypeNames)));
+  EXPECT_EQ(o["prevented_volume"], fx_to_string(p->core.prevented_volume));
+  EXPECT_EQ(o["prevented_locked"], fx_to_string(p->core.prevented_locked));
+  EXPECT_GT(p->core.prevented_volume, 0);
+  EXPECT_EQ(o["remaining_volume"], fx_to_string(0));
+  EXPECT_EQ(o["locked"], fx_to_string(0));
+
+  // Listed among the cancels; `prevented` is no filter Upbit knows.
+  const std::string window = "market=" + std::string(kMarkets[p->core.market].code) +
+                             "&start_time=" + std::to_string(p->core.created_ms) +
+                             "&end_time=" + std::to_string(p->core.created_ms);
+  for (const std::string& q :
+       {window + "&state=cancel", window, window + "&states[]=done&states[]=cancel"}) {
+    const RestReply l = get("/v1/orders/closed", q);
+    ASSERT_EQ(l.status, 200u) << l.body;
+    bool listed = false;
+    for (const json& x : json::parse(l.body)) {
+      EXPECT_NE(x["state"], "prevented");
+      listed = listed || x["uuid"] == uuid;
+    }
+    EXPECT_TRUE(listed) << q;
+  }
+  EXPECT_EQ(json::parse(get("/v1/orders/closed", window + "&state=done").body).size(),
+            json::parse(get("/v1/orders/closed", window).body).size() -
+                json::parse(get("/v1/orders/closed", window + "&state=cancel").body).size());
+  for (const std::string& q : {window + "&state=prevented", window + "&states[]=prevented"}) {
+    const RestReply l = get("/v1/orders/closed", q);
+    EXPECT_EQ(l.status, 400u) << q;
+    EXPECT_EQ(json::parse(l.body)["error"]["name"], "validation_error");
+  }
+  // The truth keeps the stream's name.
+  bool in_truth = false;
+  const json truth = json::parse(sim_.truth_json(true));
+  for (const json& t : truth["orders"]) {
+    if (t["uuid"] == uuid) {
+      EXPECT_EQ(t["state"], "prevented");
+      in_truth = true;
+    }
+  }
+  EXPECT_TRUE(in_truth);
+}
+
+// What lets a client name an SMP ending as the stream did (fillwire's REST parser does): among the
+// REST answers, a `cancel` with prevented_volume > 0 and nothing left is exactly an order the
+// stream ended `prevented`.
+TEST_F(RestTest, ACancelWithNothingLeftAndPreventedVolumeIsExactlyAnSmpEnding) {
+  std::size_t prevented = 0;
+  std::size_t cancelled = 0;
+  for (const auto* r : sim_.book().all_orders()) {
+    const RestReply a = get_on(unlimited_, "/v1/order", "uuid=" + r->core.uuid.to_string());
+    ASSERT_EQ(a.status, 200u) << a.body;
+    const json o = json::parse(a.body);
+    const bool smp_end = o["state"] == "cancel" && o["remaining_volume"] == fx_to_string(0) &&
+                         std::stod(o["prevented_volume"].get<std::string>()) > 0;
+    EXPECT_EQ(smp_end, r->core.state == OrderState::prevented) << a.body;
+    prevented += r->core.state == OrderState::prevented ? 1u : 0u;
+    cancelled += r->core.state == OrderState::cancel ? 1u : 0u;
+    // And the client's parser gives back the stream's final state.
+    const RestParseResult parsed = parse_rest_orders(a.body, 0);
+    ASSERT_TRUE(parsed.ok()) << parsed.error;
+    if (is_terminal(r->core.state)) {
+      EXPECT_EQ(parsed.orders[0].state, r->core.state) << a.body;
+    }
+  }
+  EXPECT_GT(prevented, 0u);
+  EXPECT_GT(cancelled, 0u);
+}
+
+TEST_F(RestTest, PreventedStateKeptWhenAsked) {
+  RestConfig cfg;
+  cfg.prevented_as = PreventedAs::prevented;
+  RestApi api(verifier_, nonces_, sim_, cfg);
+  const OrderRecord* p = prevented_order();
+  ASSERT_NE(p, nullptr);
+  const std::string uuid = p->core.uuid.to_string();
+  const RestReply r = get_on(api, "/v1/order", "uuid=" + uuid);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(json::parse(r.body)["state"], "prevented");
+  const RestReply l = get_on(api, "/v1/orders/closed",
+                             "state=prevented&start_time=" + std::to_string(p->core.created_ms) +
+                                 "&end_time=" + std::to_string(p->core.created_ms));
+  ASSERT_EQ(l.status, 200u) << l.body;
+  bool listed = false;
+  for (const json& x : json::parse(l.body)) {
+    EXPECT_EQ(x["state"], "prevented");
+    listed = listed || x["uuid"] == uuid;
+  }
+  EXPECT_TRUE(listed);
+}
+
+// ---------------------------------------------------------------------------------------------
 // 418 bans after repeated 429s.
 
 class RestBanTest : public RestTest {
@@ -438,6 +547,7 @@ TEST_F(RestTest, EveryBadParameterIsAValidationError) {
       {"/v1/orders/open", "state=wait&state=watch"},
       {"/v1/orders/open", "state=WAIT"},
       {"/v1/orders/closed", "state=wait"},
+      {"/v1/orders/closed", "state=prevented"},
       {"/v1/orders/closed", "states[]=done&states[]=trade"},
       {"/v1/orders/closed", "state=done&states[]=cancel"},
       // times

@@ -144,6 +144,12 @@ int main(int argc, char** argv) {
   app.add_option("--rest-ban-max-seconds", ban_max_s, "Longest ban")
       ->check(CLI::PositiveNumber)
       ->group(rest);
+  std::string prevented_state = "cancel";
+  app.add_option("--rest-prevented-state", prevented_state,
+                 "REST state of an order that self-match prevention ended: cancel (Upbit's REST "
+                 "states, with prevented_volume > 0) or prevented (the stream's name)")
+      ->check(CLI::IsMember({"cancel", "prevented"}))
+      ->group(rest);
 
   auto* faults = "Faults (reproducible from --seed)";
   auto& f = c.faults;
@@ -209,6 +215,8 @@ int main(int argc, char** argv) {
   c.rest.ban_window_ms = std::int64_t{ban_window_s} * 1000;
   c.rest.ban_ms = std::int64_t{ban_s} * 1000;
   c.rest.ban_max_ms = std::int64_t{ban_max_s} * 1000;
+  c.rest.prevented_as = prevented_state == "prevented" ? fillwire::sim::PreventedAs::prevented
+                                                       : fillwire::sim::PreventedAs::cancel;
   c.ws_rate_limit = !no_ws_limit;
   c.simulation.generator.max_resting = max_resting;
   if (sim_clock) c.wall_clock = false;

@@ -316,7 +316,7 @@ J market_list_json(bool details) {
   return out;
 }
 
-J order_json(const OrderRecord& r, bool with_trades) {
+J order_json(const OrderRecord& r, bool with_trades, PreventedAs prevented_as) {
   const OrderCore& o = r.core;
   J j;
   char uuid[Uuid::kTextSize];
@@ -325,7 +325,9 @@ J order_json(const OrderRecord& r, bool with_trades) {
   j["side"] = o.side == Side::bid ? "bid" : "ask";
   j["ord_type"] = std::string(enum_name(o.type, kOrderTypeNames));
   j["price"] = fx_or_null(o.has_price(), o.price);
-  j["state"] = std::string(enum_name(o.state, kStateNames));
+  j["state"] = o.state == OrderState::prevented && prevented_as == PreventedAs::cancel
+                   ? std::string("cancel")
+                   : std::string(enum_name(o.state, kStateNames));
   j["market"] = std::string(kMarkets[o.market].code);
   j["created_at"] = iso_kst(o.created_ms);
   j["volume"] = fx_or_null(o.has_volume, o.volume);
@@ -469,6 +471,12 @@ RestReply RestApi::route(std::string_view path, const QueryParams& params,
   }
 }
 
+std::string_view RestApi::rest_state(const OrderRecord& r) const {
+  if (r.core.state == OrderState::prevented && config_.prevented_as == PreventedAs::cancel)
+    return "cancel";
+  return enum_name(r.core.state, kStateNames);
+}
+
 RestReply RestApi::get_order(const QueryParams& p) {
   const auto* u = single(p, "uuid");
   const auto* i = single(p, "identifier");
@@ -484,7 +492,7 @@ RestReply RestApi::get_order(const QueryParams& p) {
     refuse("uuid or identifier is required");
   }
   if (!r) return rest_error(404, "order_not_found", "주문을 찾지 못했습니다.");
-  return json_reply(order_json(*r, true));
+  return json_reply(order_json(*r, true, config_.prevented_as));
 }
 
 RestReply RestApi::orders_open(const QueryParams& p) {
@@ -497,14 +505,13 @@ RestReply RestApi::orders_open(const QueryParams& p) {
   std::vector<const OrderRecord*> v;
   for (const auto* r : sim_.book().open_orders()) {
     if ((market.empty() || kMarkets[r->core.market].code == market) &&
-        std::find(states.begin(), states.end(), enum_name(r->core.state, kStateNames)) !=
-            states.end()) {
+        std::find(states.begin(), states.end(), rest_state(*r)) != states.end()) {
       v.push_back(r);
     }
   }
   J out = J::array();
   for (const auto* r : page_of(std::move(v), asc, (page - 1) * limit, limit))
-    out.push_back(order_json(*r, false));
+    out.push_back(order_json(*r, false, config_.prevented_as));
   return json_reply(out);
 }
 
@@ -512,8 +519,13 @@ RestReply RestApi::orders_closed(const QueryParams& p, std::int64_t sim_now_ms) 
   std::string market;
   bool asc = false;
   market_and_order(p, market, asc);
-  const auto states = states_param(p, {"done", "cancel", "prevented"},
-                                   {"done", "cancel", "prevented"}, "done, cancel or prevented");
+  // Upbit's closed states are done and cancel (an order SMP ended is one of its cancels). With the
+  // stream's name kept (PreventedAs::prevented) `prevented` is a state of its own, and a filter.
+  const bool named = config_.prevented_as == PreventedAs::prevented;
+  const auto states =
+      named ? states_param(p, {"done", "cancel", "prevented"}, {"done", "cancel", "prevented"},
+                           "done, cancel or prevented")
+            : states_param(p, {"done", "cancel"}, {"done", "cancel"}, "done or cancel");
   const std::uint64_t limit = count_param(p, "limit", 100, 1, 1000);
   const auto* st = single(p, "start_time");
   const auto* et = single(p, "end_time");
@@ -536,14 +548,13 @@ RestReply RestApi::orders_closed(const QueryParams& p, std::int64_t sim_now_ms) 
   for (const auto* r : sim_.book().closed_orders()) {
     if (r->core.created_ms < start || r->core.created_ms > end) continue;
     if ((market.empty() || kMarkets[r->core.market].code == market) &&
-        std::find(states.begin(), states.end(), enum_name(r->core.state, kStateNames)) !=
-            states.end()) {
+        std::find(states.begin(), states.end(), rest_state(*r)) != states.end()) {
       v.push_back(r);
     }
   }
   J out = J::array();
   for (const auto* r : page_of(std::move(v), asc, 0, limit))
-    out.push_back(order_json(*r, false));
+    out.push_back(order_json(*r, false, config_.prevented_as));
   return json_reply(out);
 }
 
@@ -577,7 +588,7 @@ RestReply RestApi::orders_uuids(const QueryParams& p) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
   J out = J::array();
   for (const auto* r : page_of(std::move(v), asc, 0, kMaxIds))
-    out.push_back(order_json(*r, false));
+    out.push_back(order_json(*r, false, config_.prevented_as));
   return json_reply(out);
 }
 

@@ -9,9 +9,9 @@
 //                          times with milliseconds)
 //   GET /v1/orders/open    market, state | states[] (wait, watch; default wait), page
 //                          (1..100000), limit (1..100), order_by (desc | asc)
-//   GET /v1/orders/closed  market, state | states[] (done, cancel, prevented; default all three),
-//                          start_time / end_time (ms, or ISO 8601 with a zone; window <= 7
-//                          days), limit (1..1000), order_by
+//   GET /v1/orders/closed  market, state | states[] (done, cancel; default both), start_time /
+//                          end_time (ms, or ISO 8601 with a zone; window <= 7 days), limit
+//                          (1..1000), order_by
 //   GET /v1/orders/uuids   uuids[] | identifiers[] (1..100 of them), market, order_by
 //   GET /v1/accounts       balances
 //   GET /sim/truth         ground truth (no auth); ?orders=false leaves out the order list
@@ -23,6 +23,8 @@
 // Rate: group `default` 30 requests per rolling second, group `market` 10; `Remaining-Req` on
 // every reply of a group, 429 beyond; `ban_after` 429s within `ban_window_ms` ban every /v1
 // request for a while: HTTP 418 with Retry-After (seconds), each ban twice as long as the last.
+// Orders that self-match prevention ended are `cancel` over REST (Upbit's REST states are wait,
+// watch, done, cancel; the SMP fields say why), `prevented` with PreventedAs::prevented.
 
 #include <cstdint>
 #include <deque>
@@ -47,6 +49,12 @@ struct RestReply {
   std::string retry_after;    // value of the Retry-After header (seconds), empty for none
 };
 
+// The `state` of an order that self-match prevention ended.
+enum class PreventedAs : std::uint8_t {
+  cancel,     // Upbit's REST: its order states are wait, watch, done and cancel
+  prevented,  // the stream's final state (PROTOCOL.md §4), as the ground truth keeps it
+};
+
 struct RestConfig {
   // 429 beyond a group's limit and 418 bans after repeated 429s; off: neither (throughput runs).
   bool rate_limit = true;
@@ -56,14 +64,17 @@ struct RestConfig {
   std::int64_t ban_window_ms = 10'000;
   std::int64_t ban_ms = 30'000;       // the first ban; each later one twice the one before,
   std::int64_t ban_max_ms = 600'000;  // at most this long
+  PreventedAs prevented_as = PreventedAs::cancel;
 };
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Splits "a=1&b[]=2&b[]=3" (percent-decoding keys and values, "%5B%5D" becomes "[]").
 [[nodiscard]] QueryParams parse_query(std::string_view query);
 
-// Upbit's REST order object; `with_trades` adds trades[] (GET /v1/order).
-[[nodiscard]] nlohmann::ordered_json order_json(const OrderRecord& r, bool with_trades);
+// Upbit's REST order object; `with_trades` adds trades[] (GET /v1/order). `prevented_as` names the
+// state of an order that SMP ended (the truth keeps the stream's name).
+[[nodiscard]] nlohmann::ordered_json order_json(const OrderRecord& r, bool with_trades,
+                                                PreventedAs prevented_as = PreventedAs::prevented);
 // GET /v1/market/all: the simulator's markets as Upbit lists them; `details` adds market_event.
 [[nodiscard]] nlohmann::ordered_json market_list_json(bool details);
 // "2025-11-25T01:02:03+09:00" (KST, as Upbit writes it).
@@ -106,6 +117,7 @@ class RestApi {
   RestReply orders_closed(const QueryParams& p, std::int64_t sim_now_ms);
   RestReply orders_uuids(const QueryParams& p);
   RestReply accounts();
+  [[nodiscard]] std::string_view rest_state(const OrderRecord& r) const;
 
   const JwtVerifier& verifier_;
   NonceRegistry& nonces_;
