@@ -579,7 +579,12 @@ TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
   c.simulation.generator.seed = 47;
   c.rate = 3000;
   c.faults.rest_delay_ms = 400;
-  c.slow_consumer_bytes = 128u << 10;
+  // About a second of events: a client that stopped reading while its resync ran would pass it
+  // (with what the sockets hold); one that keeps reading stays far below it, even on a shared host
+  // where the tests beside this one take the CPU for a while. (At 128 KiB, a tenth of a second,
+  // a starved client was dropped, and the resync after it needs hundreds of trade queries at
+  // 400 ms each.)
+  c.slow_consumer_bytes = 1u << 20;
   SimThread sim(c);
   auto probe = std::make_unique<Probe>();
   LiveConfig lc;

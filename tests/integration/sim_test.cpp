@@ -630,6 +630,64 @@ TEST(SimRest, QueryHashAndNonceChecks) {
   EXPECT_GT(json::parse(res.body())["events"].get<std::uint64_t>(), 0u);
 }
 
+TEST(SimRest, MarketListOverHttpWithoutAToken) {
+  SimServer sim(base_config());
+  auto res = test::http_get(sim.port(), "/v1/market/all");
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_EQ(std::string(res["Remaining-Req"]).rfind("group=market; ", 0), 0u);
+  const json list = json::parse(res.body());
+  ASSERT_TRUE(list.is_array());
+  std::set<std::string> markets;
+  for (const json& m : list) {
+    markets.insert(m["market"].get<std::string>());
+    EXPECT_TRUE(m["korean_name"].is_string());
+    EXPECT_TRUE(m["english_name"].is_string());
+    EXPECT_FALSE(m.contains("market_event"));
+  }
+  EXPECT_EQ(markets, (std::set<std::string>{"KRW-BTC", "KRW-ETH", "KRW-SOL", "KRW-LINK", "KRW-XRP",
+                                            "KRW-SEI"}));
+  // With details, and with a token a public endpoint does not look at.
+  res = test::http_get(sim.port(), "/v1/market/all?is_details=true", "Bearer not-a-jwt");
+  ASSERT_EQ(res.result_int(), 200u) << res.body();
+  EXPECT_EQ(json::parse(res.body())[0]["market_event"]["warning"], false);
+  EXPECT_EQ(sim->stats().rest_rate_limited, 0u);
+}
+
+TEST(SimRest, RepeatedTooManyRequestsEndInABanWithRetryAfter) {
+  auto cfg = base_config();
+  cfg.rest.per_second = 3;
+  cfg.rest.ban_after = 3;
+  cfg.rest.ban_ms = 1'000;
+  SimServer sim(cfg);
+  std::vector<unsigned> statuses;
+  test::http::response<test::http::string_body> banned;
+  while (statuses.size() < 20) {
+    auto r = test::http_get(sim.port(), "/v1/accounts", bearer());
+    statuses.push_back(r.result_int());
+    if (r.result_int() == 418) {
+      banned = std::move(r);
+      break;
+    }
+  }
+  ASSERT_EQ(banned.result_int(), 418u) << ::testing::PrintToString(statuses);
+  // Three answered, three refused with 429 (all within a second on loopback), then the ban.
+  EXPECT_EQ(statuses, (std::vector<unsigned>{200, 200, 200, 429, 429, 429, 418}));
+  EXPECT_EQ(banned[test::http::field::retry_after], "1");
+  EXPECT_EQ(error_name(banned.body()), "too_many_requests");
+  // Every /v1 request meanwhile, the public one too; the truth (outside /v1) stays open.
+  EXPECT_EQ(test::http_get(sim.port(), "/v1/market/all").result_int(), 418u);
+  EXPECT_EQ(
+      test::http_get(sim.port(), "/sim/truth?orders=false", bearer(HmacAlg::sha256, "orders=false"))
+          .result_int(),
+      200u);
+  const ServerStats s = sim->stats();
+  EXPECT_EQ(s.rest_rate_limited, 3u);
+  EXPECT_EQ(s.rest_banned, 2u);
+  // Over after Retry-After.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'050));
+  EXPECT_EQ(test::http_get(sim.port(), "/v1/accounts", bearer()).result_int(), 200u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Faults
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace fillwire {
 namespace {
@@ -77,6 +79,50 @@ TEST(RestOrders, ArraysAndMarketOrdersWithNullPrice) {
   EXPECT_FALSE(r.orders[1].has(Field::volume));
   EXPECT_EQ(r.orders[1].executed_volume, 0.00237);
   EXPECT_EQ(r.orders[1].order_timestamp, 1709251200000);
+}
+
+// Upbit's REST order states are wait, watch, done and cancel: an order that self-match prevention
+// ended is a `cancel` with prevented_volume > 0 and nothing left, where the stream said
+// `prevented`. The parser names it as the stream did; every other cancel stays a cancel.
+TEST(RestOrders, ACancelThatSelfMatchPreventionEndedIsTheStreamsPrevented) {
+  // A bid of 0.5: 0.2 filled, the rest as each case has it.
+  constexpr std::string_view kOrder = R"({
+    "uuid":"9ca023a5-851b-4fec-9f0a-48cd83c2eaae","side":"bid","ord_type":"limit",
+    "price":"4280000.0","state":"STATE","market":"KRW-BTC",
+    "created_at":"2025-11-25T01:00:16+09:00","volume":"0.5",REMAINING"reserved_fee":"1070.0",
+    "remaining_fee":"0.0","paid_fee":"428.0","locked":"0.0","executed_volume":"0.2",
+    "executed_funds":"856000.0","trades_count":1,"time_in_force":null,"identifier":null,
+    "smp_type":"reduce",PREVENTED"prevented_locked":"1284642.0"})";
+  const auto state_of = [&](std::string_view state, std::string_view remaining,
+                            std::string_view prevented) {
+    std::string body(kOrder);
+    for (const auto& [from, to] : {std::pair{std::string_view("STATE"), state},
+                                   std::pair{std::string_view("REMAINING"), remaining},
+                                   std::pair{std::string_view("PREVENTED"), prevented}}) {
+      body.replace(body.find(from), from.size(), to);
+    }
+    const auto r = parse_rest_orders(body, 0);
+    EXPECT_TRUE(r.ok()) << r.error;
+    return r.ok() ? r.orders[0].state : OrderState::unknown;
+  };
+  constexpr std::string_view none_left = R"("remaining_volume":"0.0",)";
+  constexpr std::string_view some_left = R"("remaining_volume":"0.1",)";
+  constexpr std::string_view smp = R"("prevented_volume":"0.3",)";
+  // SMP took the rest: the stream's final state.
+  EXPECT_EQ(state_of("cancel", none_left, smp), OrderState::prevented);
+  // SMP reduced it, then it was cancelled with volume left: a cancel.
+  EXPECT_EQ(state_of("cancel", some_left, R"("prevented_volume":"0.2",)"), OrderState::cancel);
+  // No SMP at all, or no such field (objects before SMP existed), or no remaining_volume (an
+  // amount-based order): a cancel.
+  EXPECT_EQ(state_of("cancel", none_left, R"("prevented_volume":"0",)"), OrderState::cancel);
+  EXPECT_EQ(state_of("cancel", none_left, ""), OrderState::cancel);
+  EXPECT_EQ(state_of("cancel", "", smp), OrderState::cancel);
+  EXPECT_EQ(state_of("cancel", R"("remaining_volume":null,)", smp), OrderState::cancel);
+  // Other states are what they say: reduced then filled is done; `prevented` itself (the
+  // simulator's --rest-prevented-state prevented) passes.
+  EXPECT_EQ(state_of("done", none_left, smp), OrderState::done);
+  EXPECT_EQ(state_of("prevented", none_left, smp), OrderState::prevented);
+  EXPECT_EQ(state_of("wait", some_left, smp), OrderState::wait);
 }
 
 TEST(RestOrders, ErrorsNameTheOrderAndField) {

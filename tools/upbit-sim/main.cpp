@@ -140,7 +140,32 @@ int main(int argc, char** argv) {
       ->group(conn);
 
   auto* rest = "REST";
-  app.add_flag("--no-rest-rate-limit", no_rest_limit, "Disable the 30 requests/s limit (HTTP 429)")
+  app.add_flag("--no-rest-rate-limit", no_rest_limit,
+               "Disable the REST rate limits: no HTTP 429 (30 requests/s, market/all 10/s) and no "
+               "HTTP 418 bans")
+      ->group(rest);
+  unsigned ban_window_s = static_cast<unsigned>(c.rest.ban_window_ms / 1000);
+  unsigned ban_s = static_cast<unsigned>(c.rest.ban_ms / 1000);
+  unsigned ban_max_s = static_cast<unsigned>(c.rest.ban_max_ms / 1000);
+  app.add_option("--rest-ban-after", c.rest.ban_after,
+                 "HTTP 429 answers within --rest-ban-window that start a ban: every /v1 request "
+                 "answered HTTP 418 with Retry-After (0 = never ban)")
+      ->group(rest);
+  app.add_option("--rest-ban-window", ban_window_s, "Seconds in which --rest-ban-after 429s count")
+      ->check(CLI::PositiveNumber)
+      ->group(rest);
+  app.add_option("--rest-ban-seconds", ban_s,
+                 "Length of the first ban; each later ban lasts twice the one before")
+      ->check(CLI::PositiveNumber)
+      ->group(rest);
+  app.add_option("--rest-ban-max-seconds", ban_max_s, "Longest ban")
+      ->check(CLI::PositiveNumber)
+      ->group(rest);
+  std::string prevented_state = "cancel";
+  app.add_option("--rest-prevented-state", prevented_state,
+                 "REST state of an order that self-match prevention ended: cancel (Upbit's REST "
+                 "states, with prevented_volume > 0) or prevented (the stream's name)")
+      ->check(CLI::IsMember({"cancel", "prevented"}))
       ->group(rest);
 
   auto* faults = "Faults (reproducible from --seed)";
@@ -204,6 +229,11 @@ int main(int argc, char** argv) {
   c.tls = !no_tls;
   c.start_on_subscribe = !start_now;
   c.rest.rate_limit = !no_rest_limit;
+  c.rest.ban_window_ms = std::int64_t{ban_window_s} * 1000;
+  c.rest.ban_ms = std::int64_t{ban_s} * 1000;
+  c.rest.ban_max_ms = std::int64_t{ban_max_s} * 1000;
+  c.rest.prevented_as = prevented_state == "prevented" ? fillwire::sim::PreventedAs::prevented
+                                                       : fillwire::sim::PreventedAs::cancel;
   c.ws_rate_limit = !no_ws_limit;
   c.simulation.generator.max_resting = max_resting;
   if (sim_clock) c.wall_clock = false;
@@ -252,13 +282,17 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "upbit-sim: %llu events generated, %llu event frames, %llu bytes sent, %llu connections, "
-        "%llu slow-consumer and %llu fault disconnects\n",
+        "%llu slow-consumer and %llu fault disconnects, %llu REST requests (%llu HTTP 429, "
+        "%llu HTTP 418)\n",
         static_cast<unsigned long long>(s.events_generated),
         static_cast<unsigned long long>(s.event_frames),
         static_cast<unsigned long long>(s.bytes_sent),
         static_cast<unsigned long long>(s.connections),
         static_cast<unsigned long long>(s.slow_consumer_disconnects),
-        static_cast<unsigned long long>(s.fault_disconnects));
+        static_cast<unsigned long long>(s.fault_disconnects),
+        static_cast<unsigned long long>(s.rest_requests),
+        static_cast<unsigned long long>(s.rest_rate_limited),
+        static_cast<unsigned long long>(s.rest_banned));
     if (!truth_file.empty()) {
       std::ofstream out(truth_file, std::ios::binary | std::ios::trunc);
       out << server.truth_json(true) << '\n';

@@ -10,19 +10,21 @@
 namespace fillwire::sim {
 
 struct MarketSpec {
-  std::string_view code;      // "KRW-BTC"
-  std::string_view currency;  // "BTC"
-  Fx start_price;             // mid price at start, on a tick
+  std::string_view code;          // "KRW-BTC"
+  std::string_view currency;      // "BTC"
+  Fx start_price;                 // mid price at start, on a tick
+  std::string_view korean_name;   // GET /v1/market/all, as Upbit lists the asset
+  std::string_view english_name;  // "Bitcoin"
 };
 
 // Prices cover every tick band from 1,000 KRW down to 0.01 KRW.
 inline constexpr std::array<MarketSpec, 6> kMarkets = {{
-    {"KRW-BTC", "BTC", fx_from_int(130'000'000)},
-    {"KRW-ETH", "ETH", fx_from_int(4'500'000)},
-    {"KRW-SOL", "SOL", fx_from_int(241'300)},
-    {"KRW-LINK", "LINK", fx_from_int(21'450)},
-    {"KRW-XRP", "XRP", fx_from_int(3'120)},
-    {"KRW-SEI", "SEI", fx_from_int(48) + kFxOne / 10 * 3},  // 48.3
+    {"KRW-BTC", "BTC", fx_from_int(130'000'000), "비트코인", "Bitcoin"},
+    {"KRW-ETH", "ETH", fx_from_int(4'500'000), "이더리움", "Ethereum"},
+    {"KRW-SOL", "SOL", fx_from_int(241'300), "솔라나", "Solana"},
+    {"KRW-LINK", "LINK", fx_from_int(21'450), "체인링크", "Chainlink"},
+    {"KRW-XRP", "XRP", fx_from_int(3'120), "엑스알피(리플)", "XRP"},
+    {"KRW-SEI", "SEI", fx_from_int(48) + kFxOne / 10 * 3, "세이", "Sei"},  // 48.3
 }};
 inline constexpr std::size_t kMarketCount = kMarkets.size();
 

@@ -147,7 +147,10 @@ class Hub {
       ++stats_.rest_errors;
       return rest_error(503, "server_error", "Service temporarily unavailable (fault).");
     }
-    return rest_.handle(method, target, auth, steady_ms(), sim_clock_ms());
+    RestReply r = rest_.handle(method, target, auth, steady_ms(), sim_clock_ms());
+    if (r.status == 429) ++stats_.rest_rate_limited;
+    if (r.status == 418) ++stats_.rest_banned;
+    return r;
   }
 
   std::uint64_t next_connection_number() noexcept { return ++connections_; }
@@ -624,6 +627,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     res_.set(http::field::server, "upbit-sim");
     res_.set(http::field::content_type, "application/json; charset=utf-8");
     if (!r.remaining_req.empty()) res_.set("Remaining-Req", r.remaining_req);
+    if (!r.retry_after.empty()) res_.set(http::field::retry_after, r.retry_after);
     res_.body() = std::move(r.body);
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
@@ -661,7 +665,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
         [self = this->shared_from_this(), version, keep_alive](unsigned status, std::string body) {
           if (self->closed_) return;
           ++self->hub_.stats().truth_requests;
-          self->set_response(version, keep_alive, RestReply{status, std::move(body), {}});
+          self->set_response(version, keep_alive, RestReply{status, std::move(body), {}, {}});
           self->write_response();
         });
     if (!started) {

@@ -115,6 +115,8 @@ struct ServerStats {
   std::uint64_t accept_errors = 0;         // failed accepts (out of descriptors): backed off
   std::uint64_t truth_requests = 0;        // GET /sim/truth answered
   std::uint64_t truth_refused = 0;         // GET /sim/truth without a valid token, or while busy
+  std::uint64_t rest_rate_limited = 0;     // REST answers HTTP 429 (over a group's limit)
+  std::uint64_t rest_banned = 0;           // REST answers HTTP 418 (during a ban)
 };
 
 class Server {

@@ -6,7 +6,9 @@
 // apply path as stream events. Mapping: market -> code, side "bid"/"ask" -> ask_bid, ord_type ->
 // order_type, created_at (ISO 8601 with offset) -> order_timestamp; decimals arrive as JSON strings
 // and are converted exactly; `timestamp` is the caller's "as of" time (the query's). REST has no
-// `trade` state: fills show as cumulative fields.
+// `trade` state: fills show as cumulative fields. Nor has it `prevented`: a `cancel` with
+// prevented_volume > 0 and remaining_volume 0 (self-match prevention took the rest) becomes the
+// stream's `prevented`.
 //
 // GET /v1/order also gives the order's trades[]: trade_events() turns them into the `trade` events
 // the stream would have sent, so a resync can apply missed fills one by one in trade-time order.

@@ -149,6 +149,18 @@ bool read_order(simdjson::dom::object obj, std::size_t index, std::int64_t as_of
       r.decimal("prevented_volume", Field::prevented_volume, e.prevented_volume, e) &&
       r.decimal("prevented_locked", Field::prevented_locked, e.prevented_locked, e);
   if (!numbers_ok) return finish(false);
+  // Upbit's REST order states are wait, watch, done and cancel: an order that self-match
+  // prevention ended is a `cancel` there, with prevented_volume > 0 and nothing left
+  // (remaining_volume 0), where the stream said `prevented` (PROTOCOL.md §4). The stream stays the
+  // authority: a `prevented` it delivered is final and this snapshot comes after it. Only when its
+  // event was missed does the order's end come from REST, and then it takes the stream's name, so
+  // that the account records the same outcome either way. A `cancel` with volume left is a
+  // cancel (e.g. of an order that SMP only reduced); an amount-based order, whose REST object has
+  // no remaining_volume, keeps `cancel`.
+  if (e.state == OrderState::cancel && e.has(Field::prevented_volume) && e.prevented_volume > 0.0 &&
+      e.has(Field::remaining_volume) && e.remaining_volume == 0.0) {
+    e.state = OrderState::prevented;
+  }
 
   simdjson::dom::element tc;
   if (obj["trades_count"].get(tc) == simdjson::SUCCESS && !tc.is_null()) {
