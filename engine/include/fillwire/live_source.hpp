@@ -90,11 +90,12 @@ struct LiveConfig {
   // full, reading pauses until the resync ends (allocated and touched once, at the start).
   std::size_t resync_hold_bytes = 8u << 20;
   // Closed orders are asked from how far the state was whole when the last whole connection was
-  // lost, minus this, never earlier than REST's 7-day window allows. How far: the newest plausible
-  // exchange time the client read, or the local start of the resync that made it whole if later,
-  // never past the local time of the loss (a client behind the stream loses what it had not read
-  // yet). The margin covers events reordered around the last one read and created_at's whole
-  // seconds on the exchange's side.
+  // lost, minus this, never earlier than REST's 7-day window allows. How far: the exchange time of
+  // the last event the client read (a plausible one), or the local start of the resync that made it
+  // whole if later; not the local time of the loss (a client behind the stream loses what it had
+  // not read yet). The margin covers events reordered around the last one read and created_at's
+  // whole seconds on the exchange's side. Keep it over clock_skew_max: a stray stamp ahead as the
+  // last event read then never moves the horizon past the local time it was read.
   std::chrono::milliseconds closed_margin{60000};
   std::int64_t first_closed_since_ms = -1;  // first connect: closed orders since (ms); -1 none
   std::size_t open_tracking_capacity = 1u << 16;  // orders remembered as open, for resync

@@ -128,12 +128,12 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // Clocks: the local wall clock, refreshed every keep-alive tick (the bounds are tens of seconds).
   std::int64_t wall_now_ms = 0;
   std::int64_t last_event_ms = -1;  // the newest plausible exchange time seen on the stream
+  std::int64_t last_read_ms = -1;   // the plausible exchange time of the last event read
   // How far the state was whole when the last whole connection was lost (whole_until(), -1 before
   // any), and since when the current one is (the local start of its resync).
   std::int64_t whole_until_ms = -1;
   std::int64_t whole_since_ms = -1;
   std::int64_t resync_began_ms = -1;
-  std::int64_t lost_ms = -1;  // when the last connection was lost (local clock)
 
   // Resync.
   OrderTracker orders_seen;
@@ -316,8 +316,9 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     if (e.origin == EventOrigin::stream && e.kind == EventKind::order) {
       if (check_clock(e.timestamp) != ClockVerdict::plausible) {
         n.clock_skew.add();
-      } else if (e.timestamp > last_event_ms) {
-        last_event_ms = e.timestamp;
+      } else {
+        last_read_ms = e.timestamp;
+        last_event_ms = std::max(last_event_ms, e.timestamp);
       }
     }
     orders_seen.on_event(e);
@@ -361,9 +362,8 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
 
   void close_stream() {
     ++connection;  // what is still pending on this connection completes as stale (ignored)
-    lost_ms = wall_ms();
     // From here on the state may miss changes.
-    if (whole) whole_until_ms = whole_until(lost_ms, last_event_ms, whole_since_ms);
+    if (whole) whole_until_ms = whole_until(last_read_ms, whole_since_ms);
     whole = false;
     live = false;
     resync_pending = false;
@@ -479,8 +479,9 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     resyncing_flag.store(true, std::memory_order_relaxed);
     const std::int64_t now = wall_ms();
     resync_began_ms = now;
-    // whole_until_ms never passes the local time of the loss, whatever the stamps; the margin
-    // covers events reordered around the last one read and created_at's whole seconds.
+    // The margin covers events reordered around the last one read, created_at's whole seconds on
+    // the exchange's side and, kept over clock_skew_max (the defaults), a stray stamp ahead as the
+    // last event read.
     const Horizon h = closed_horizon(whole_until_ms, first_connect ? cfg.first_closed_since_ms : -1,
                                      cfg.closed_margin.count(), now);
     if (h.clamped) {
@@ -514,7 +515,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     // A connection lost while its resync ran was whole until then: the resync covered what came
     // before it and the held frames (all read before the loss) what came after.
     if (out.result == ResyncResult::ok && !live)
-      whole_until_ms = whole_until(lost_ms, last_event_ms, resync_began_ms);
+      whole_until_ms = whole_until(last_read_ms, resync_began_ms);
     if (auto d = std::exchange(deferred_failure, std::nullopt)) {
       if (d->auth) return refused(d->was_live, d->what);
       return disconnected(d->was_live, d->stage.c_str(), d->what);
