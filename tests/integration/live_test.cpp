@@ -608,6 +608,29 @@ TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
 // socket and the exchange's send queue keep the rest), and nothing is lost. The silence while
 // reading is paused is not taken for a dead connection (the keep-alive would give up after
 // 200 ms here; the resync takes over 400 ms).
+// A client behind the stream when its connection is lost: upbit-sim holds every batch back 1.5 s
+// (--delay-ms) and drops each connection after 2,500 events, with the held batches unsent. The
+// events lost with the connection are up to 1.5 s older than the moment of the loss, more than the
+// 200 ms closed margin: the closed orders must be asked for from the last event read, not from
+// that moment, or the orders created and closed among the lost events are never fetched.
+TEST(LiveAgainstSim, OrdersClosedAmongEventsLostBehindAClientThatLaggedAreRecovered) {
+  ServerConfig c = sim_config(10000);
+  c.simulation.generator.seed = 61;
+  c.rate = 2000;  // paced: the simulator's stamps follow the real time
+  c.faults.delay_ms = 1500;
+  c.faults.disconnect_after = 2500;
+  c.rest.rate_limit = false;
+  SimThread sim(c);
+  auto probe = std::make_unique<Probe>();
+  LiveConfig lc;
+  lc.closed_margin = std::chrono::milliseconds(200);
+  lc.rest_per_second = 100000;
+  const RunResult r = run_against_sim(sim, false, 10000, *probe, nullptr, lc);
+  EXPECT_EQ(r.diff, "") << r.notices;
+  EXPECT_GE(r.counters.disconnects, 3u) << r.notices;
+  EXPECT_EQ(r.counters.resync_incomplete, 0u) << r.notices;
+}
+
 TEST(LiveAgainstSim, FullHoldPausesReadingAndLosesNothing) {
   ServerConfig c = sim_config(6000);
   c.simulation.generator.seed = 53;

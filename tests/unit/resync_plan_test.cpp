@@ -83,9 +83,10 @@ TEST(WholeUntil, IsTheLastEventReadNotTheMomentOfTheLoss) {
   EXPECT_EQ(whole_until(lost - 3'000, lost - 60'000), lost - 3'000);
 }
 
-TEST(WholeUntil, IsTheResyncsStartOnAQuietStream) {
+TEST(WholeUntil, IsTheSubscriptionOnAQuietStream) {
   const std::int64_t now = 1'800'000'000'000;
-  // Nothing read since the resync made the state whole (or nothing ever): whole as of the resync.
+  // Nothing read since the connection subscribed (or nothing ever): whole as of the subscription,
+  // which its resync covered; what came after was the stream's to bring, and was lost with it.
   EXPECT_EQ(whole_until(now - 3'600'000, now - 600'000), now - 600'000);
   EXPECT_EQ(whole_until(-1, now - 600'000), now - 600'000);
 }

@@ -91,8 +91,8 @@ struct LiveConfig {
   std::size_t resync_hold_bytes = 8u << 20;
   // Closed orders are asked from how far the state was whole when the last whole connection was
   // lost, minus this, never earlier than REST's 7-day window allows. How far: the exchange time of
-  // the last event the client read (a plausible one), or the local start of the resync that made it
-  // whole if later; not the local time of the loss (a client behind the stream loses what it had
+  // the last event the client read (a plausible one), or the local time that connection subscribed
+  // if later; not the local time of the loss (a client behind the stream loses what it had
   // not read yet). The margin covers events reordered around the last one read and created_at's
   // whole seconds on the exchange's side. Keep it over clock_skew_max: a stray stamp ahead as the
   // last event read then never moves the horizon past the local time it was read.

@@ -130,10 +130,10 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   std::int64_t last_event_ms = -1;  // the newest plausible exchange time seen on the stream
   std::int64_t last_read_ms = -1;   // the plausible exchange time of the last event read
   // How far the state was whole when the last whole connection was lost (whole_until(), -1 before
-  // any), and since when the current one is (the local start of its resync).
+  // any), and since when the current connection carries everything (the local time it subscribed:
+  // its resync covers what came before, its stream what came after).
   std::int64_t whole_until_ms = -1;
-  std::int64_t whole_since_ms = -1;
-  std::int64_t resync_began_ms = -1;
+  std::int64_t subscribed_ms = -1;
 
   // Resync.
   OrderTracker orders_seen;
@@ -224,6 +224,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     connected_flag.store(true, std::memory_order_relaxed);
     n.connects.add();
     wall_now_ms = wall_ms();
+    subscribed_ms = wall_now_ms;
     say("connected to " + ws_url.redacted() + (cfg.simple_format ? " (SIMPLE format)" : ""));
     control(ControlCode::connected);
     if (!cfg.resync) return became_whole();
@@ -246,7 +247,6 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // backoff, not a storm.
   void became_whole() {
     whole = true;
-    whole_since_ms = cfg.resync ? resync_began_ms : wall_ms();
     healthy_timer.expires_after(cfg.healthy_after);
     healthy_timer.async_wait([this, id = connection](const boost::system::error_code& e) {
       if (!e && id == connection && whole) attempt = 0;
@@ -363,7 +363,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   void close_stream() {
     ++connection;  // what is still pending on this connection completes as stale (ignored)
     // From here on the state may miss changes.
-    if (whole) whole_until_ms = whole_until(last_read_ms, whole_since_ms);
+    if (whole) whole_until_ms = whole_until(last_read_ms, subscribed_ms);
     whole = false;
     live = false;
     resync_pending = false;
@@ -478,7 +478,6 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   void start_resync(std::int64_t stream_from_ms) {
     resyncing_flag.store(true, std::memory_order_relaxed);
     const std::int64_t now = wall_ms();
-    resync_began_ms = now;
     // The margin covers events reordered around the last one read, created_at's whole seconds on
     // the exchange's side and, kept over clock_skew_max (the defaults), a stray stamp ahead as the
     // last event read.
@@ -515,7 +514,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     // A connection lost while its resync ran was whole until then: the resync covered what came
     // before it and the held frames (all read before the loss) what came after.
     if (out.result == ResyncResult::ok && !live)
-      whole_until_ms = whole_until(last_read_ms, resync_began_ms);
+      whole_until_ms = whole_until(last_read_ms, subscribed_ms);
     if (auto d = std::exchange(deferred_failure, std::nullopt)) {
       if (d->auth) return refused(d->was_live, d->what);
       return disconnected(d->was_live, d->stage.c_str(), d->what);

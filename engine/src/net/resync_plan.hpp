@@ -50,14 +50,15 @@ struct Horizon {
 
 // How far the state was whole when a whole connection was lost: through the exchange time of the
 // last event the client read (`last_read_ms`, a plausible stream time, -1 none) or the local time
-// its resync began (`whole_since_ms`: REST made it whole as of then), whichever is later. Not the
-// local time of the loss: a client behind the stream (a slow strategy, a starved host, reading
-// paused while a resync ran) loses every event between the last one it read and the loss, and an
-// order created and closed among them would be asked for from too late. The last event read, not
-// the newest stamp: a stray stamp ahead steers only while it is the last one.
+// the connection subscribed (`subscribed_ms`: its resync covered what came before, its stream was
+// to bring what came after), whichever is later. Not the local time of the loss: a client behind
+// the stream (a slow strategy, a starved host, reading paused while a resync ran, a connection
+// lost before its first frames) loses every event between the last one it read and the loss, and
+// an order created and closed among them would be asked for from too late. The last event read,
+// not the newest stamp: a stray stamp ahead steers only while it is the last one.
 [[nodiscard]] constexpr std::int64_t whole_until(std::int64_t last_read_ms,
-                                                 std::int64_t whole_since_ms) noexcept {
-  return std::max(last_read_ms, whole_since_ms);
+                                                 std::int64_t subscribed_ms) noexcept {
+  return std::max(last_read_ms, subscribed_ms);
 }
 
 // `whole_until_ms`: whole_until() of the last whole connection lost, or -1 before any.
