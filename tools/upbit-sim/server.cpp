@@ -449,11 +449,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       }
     }
     ++events_;
-    if (out_.size() + delayed_bytes_ + delay_buf_.size() > cfg_.slow_consumer_bytes) {
-      ++hub_.stats().slow_consumer_disconnects;
-      shut("slow consumer");
-      return;
-    }
+    if (cut_if_over_budget()) return;
     if (f.disconnect_after > 0 && events_ >= f.disconnect_after) {
       ++hub_.stats().fault_disconnects;
       flush();
@@ -540,11 +536,16 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   // bytes: a client that sends and never reads is cut off like one that does not keep up.
   void queue_control(WsOpcode opcode, std::string_view payload) {
     append_frame(out_, opcode, payload.data(), payload.size());
-    if (out_.size() + delayed_bytes_ + delay_buf_.size() > cfg_.slow_consumer_bytes) {
-      ++hub_.stats().slow_consumer_disconnects;
-      return shut("slow consumer");
-    }
-    start_write();
+    if (!cut_if_over_budget()) start_write();
+  }
+
+  // The one budget of unsent bytes (slow_consumer_bytes): past it the connection is dropped and
+  // counted. True when dropped.
+  bool cut_if_over_budget() {
+    if (out_.size() + delayed_bytes_ + delay_buf_.size() <= cfg_.slow_consumer_bytes) return false;
+    ++hub_.stats().slow_consumer_disconnects;
+    shut("slow consumer");
+    return true;
   }
 
   void shut(const char* /*why*/) override {
