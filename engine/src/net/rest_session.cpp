@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "rate_window.hpp"
+#include "server_name.hpp"
 
 namespace fillwire::net {
 
@@ -117,11 +118,7 @@ struct RestSession::Impl {
     check("resolve", resolved);
     if (url.tls) {
       secure.emplace(io, tls);
-      boost::system::error_code not_ip;
-      (void)asio::ip::make_address(url.host, not_ip);
-      // SNI carries names only: none for an IP literal.
-      if (not_ip && SSL_ctrl(secure->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                             TLSEXT_NAMETYPE_host_name, const_cast<char*>(url.host.c_str())) != 1) {
+      if (!set_server_name(secure->native_handle(), url.host)) {
         throw std::runtime_error("REST: cannot set the server name (SNI)");
       }
       if (s.verify_host) secure->set_verify_callback(ssl::host_name_verification(url.host));

@@ -18,7 +18,7 @@
 #include <optional>
 
 #include "fillwire/decoder.hpp"
-#include "fillwire/safe_text.hpp"
+#include "server_name.hpp"
 #include "subscription.hpp"
 
 namespace fillwire::net {
@@ -31,18 +31,6 @@ namespace ssl = asio::ssl;               // from <boost/asio/ssl.hpp>
 using tcp = asio::ip::tcp;
 
 namespace {
-
-bool is_ip_literal(const std::string& host) {
-  boost::system::error_code ec;
-  (void)asio::ip::make_address(host, ec);
-  return !ec;
-}
-
-// SNI: OpenSSL's SSL_set_tlsext_host_name is a macro with a C cast; this is the call it makes.
-bool set_sni(SSL* ssl, const std::string& host) {
-  return SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                  const_cast<char*>(host.c_str())) == 1;
-}
 
 constexpr std::size_t kRetryAfterCap = 64;  // a number of seconds or an HTTP date
 
@@ -175,7 +163,7 @@ struct WsLink::Impl {
     if (!secure) return on_tls({});
     // SNI: the server picks its certificate by name (not for an IP literal, which SNI does not
     // carry); verification checks that name or address too.
-    if (!is_ip_literal(url.host) && !set_sni(secure->next_layer().native_handle(), url.host)) {
+    if (!set_server_name(secure->next_layer().native_handle(), url.host)) {
       return fail("tls", "cannot set the server name (SNI)");
     }
     if (!cfg.insecure)
