@@ -23,6 +23,7 @@
 #include "jwt.hpp"
 #include "server.hpp"
 #include "sim_client.hpp"
+#include "sim_server.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -53,23 +54,7 @@ ServerConfig base_config() {
   return c;
 }
 
-class SimServer {
- public:
-  explicit SimServer(ServerConfig config) : server_(std::move(config)) {
-    server_.start();
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~SimServer() {
-    server_.stop();
-    thread_.join();
-  }
-  Server* operator->() { return &server_; }
-  std::uint16_t port() const { return server_.port(); }
-
- private:
-  Server server_;
-  std::thread thread_;
-};
+using test::SimServer;
 
 tcp::socket raw_connect(test::asio::io_context& ioc, std::uint16_t port) {
   tcp::socket s(ioc);

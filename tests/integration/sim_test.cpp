@@ -19,6 +19,7 @@
 #include "jwt.hpp"
 #include "server.hpp"
 #include "sim_client.hpp"
+#include "sim_server.hpp"
 #include "tls_cert.hpp"
 
 namespace fillwire::sim {
@@ -53,25 +54,7 @@ ServerConfig base_config() {
   return c;
 }
 
-// The simulator on its own thread for the duration of a test.
-class SimServer {
- public:
-  explicit SimServer(ServerConfig config) : server_(std::move(config)) {
-    server_.start();
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~SimServer() {
-    server_.stop();
-    thread_.join();
-  }
-  Server& operator*() { return server_; }
-  Server* operator->() { return &server_; }
-  std::uint16_t port() const { return server_.port(); }
-
- private:
-  Server server_;
-  std::thread thread_;
-};
+using test::SimServer;
 
 // Decodes one frame; the decoder needs padding after the bytes.
 struct Decoded {
