@@ -293,6 +293,14 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(s.rest_requests),
         static_cast<unsigned long long>(s.rest_rate_limited),
         static_cast<unsigned long long>(s.rest_banned));
+    std::fprintf(stderr,
+                 "upbit-sim: limits: %llu handshake timeouts, %llu write timeouts, %llu upgrades "
+                 "over the connection rate, %llu failed accepts, %llu truth requests refused\n",
+                 static_cast<unsigned long long>(s.handshake_timeouts),
+                 static_cast<unsigned long long>(s.write_timeouts),
+                 static_cast<unsigned long long>(s.connect_rate_refused),
+                 static_cast<unsigned long long>(s.accept_errors),
+                 static_cast<unsigned long long>(s.truth_refused));
     if (!truth_file.empty()) {
       std::ofstream out(truth_file, std::ios::binary | std::ios::trunc);
       out << server.truth_json(true) << '\n';
