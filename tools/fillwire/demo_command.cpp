@@ -168,13 +168,12 @@ Command add_demo_command(CLI::App& root) {
       "Ends by itself after --duration seconds of order flow (default 25) with the verdict\n"
       "'state equals exchange ground truth: yes' (exit 0) or 'no' and the differences (exit 1).\n"
       "Ctrl-C ends it at any time with the summary (exit 130).");
-  return {
-      app, [flags]() -> int {
-        const RunSettings s = flags->resolve();
-        if (s.duration_s <= 0)
-          throw std::runtime_error("--duration must be positive for the demo (seconds of flow)");
-        return s.busy_poll ? run_demo<SpinThenYield>(s) : run_demo<Blocking>(s);
-      }};
+  return {app, [flags]() -> int {
+            const RunSettings s = flags->resolve();
+            if (s.duration_s <= 0)
+              throw UsageError("--duration must be positive for the demo (seconds of flow)");
+            return s.busy_poll ? run_demo<SpinThenYield>(s) : run_demo<Blocking>(s);
+          }};
 }
 
 }  // namespace fillwire::cli

@@ -80,7 +80,7 @@ Command add_record_command(CLI::App& root) {
             RunSettings s = flags->resolve();
             if (s.url.empty()) s.url = LiveConfig{}.url;
             if (s.journal_path.empty())
-              throw std::runtime_error(
+              throw UsageError(
                   "record needs a journal to write: give --journal FILE (or [journal] path in the "
                   "--config file)");
             return run_record(s);

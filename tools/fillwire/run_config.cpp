@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "commands.hpp"
 #include "fillwire/auth.hpp"
 #include "fillwire/safe_text.hpp"
 #include "net/url.hpp"
@@ -268,7 +269,13 @@ RunFlags::RunFlags(CLI::App& app, bool demo) : app_(&app), demo_(demo) {
 RunSettings RunFlags::resolve() const {
   RunSettings s;
   if (demo_) s.duration_s = 25;
-  if (!config_file_.empty()) load_toml(config_file_, s, demo_);
+  if (!config_file_.empty()) {
+    try {
+      load_toml(config_file_, s, demo_);
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+  }
   const auto given = [this](const char* flag) { return app_->count(flag) > 0; };
   if (!demo_) {
     if (given("--url")) {
@@ -276,7 +283,7 @@ RunSettings RunFlags::resolve() const {
       try {
         (void)parse_url(s.url);
       } catch (const std::invalid_argument& e) {
-        throw std::runtime_error(std::string("--url: ") + e.what());
+        throw UsageError(std::string("--url: ") + e.what());
       }
     }
     if (given("--codes")) s.codes = flags_.codes;
@@ -334,10 +341,10 @@ Credentials load_credentials(const RunSettings& s) {
   try {
     return s.key_file.empty() ? credentials_from_env() : credentials_from_file(s.key_file);
   } catch (const std::runtime_error& e) {
-    throw std::runtime_error(std::string(e.what()) +
-                             ". Keys come from --key-file FILE (lines UPBIT_ACCESS_KEY=... and "
-                             "UPBIT_SECRET_KEY=..., mode 0600) or from the environment variables "
-                             "UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY");
+    throw UsageError(std::string(e.what()) +
+                     ". Keys come from --key-file FILE (lines UPBIT_ACCESS_KEY=... and "
+                     "UPBIT_SECRET_KEY=..., mode 0600) or from the environment variables "
+                     "UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY");
   }
 }
 

@@ -65,8 +65,8 @@ class RunFlags {
  public:
   // `demo`: adds the demo's flags instead of the connection flags the demo sets itself.
   RunFlags(CLI::App& app, bool demo);
-  // Defaults, then the --config file, then the given flags. Throws std::runtime_error on a bad
-  // file, saying what to change.
+  // Defaults, then the --config file, then the given flags. Throws UsageError on a bad file or
+  // flag, saying what to change.
   [[nodiscard]] RunSettings resolve() const;
 
  private:
@@ -80,7 +80,7 @@ class RunFlags {
 void load_toml(const std::string& path, RunSettings& s, bool demo);
 
 // The keys for these settings: --key-file (mode 0600) or UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY.
-// Throws std::runtime_error saying where keys come from; never prints a key.
+// Throws UsageError saying where keys come from; never prints a key.
 [[nodiscard]] Credentials load_credentials(const RunSettings& s);
 
 // The engine configuration for these settings (url, codes, format, TLS, pinning, capacities,
