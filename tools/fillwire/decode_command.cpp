@@ -1,13 +1,17 @@
 // fillwire decode FILE: decodes a file of frames (one JSON per line, or a journal's frame and
-// resync records) and prints each event, each error with its line (or record) number and reason,
-// and the counts. A journal's resync_event records (the exact events of a resync) are printed as
-// events too, marked as resync events: "resync" before the readable line, or, with --json, the
-// event's JSON with "journal_record":"resync_event" (and a cut identifier's flag and hash) added.
-// The file is read as a stream in bounded memory: a frame over the frame limit (the live client's,
-// --max-frame-bytes) is one error with its length, never held. Exit status: 0 when the file was
-// read to its end (bad frames are reported, not fatal); 1 when reading stopped early (a damaged
-// journal record, or a resync event this build cannot take: see fillwire replay
-// --skip-damaged; or a read error); 2 when the file cannot be opened or is not a frame file.
+// resync records) and lists each event, status frame, server error frame and error with its line
+// (or record) number, then the counts. A journal's resync_event records (the exact events of a
+// resync) are listed as events too, marked as resync events. The file is read as a stream in
+// bounded memory: a frame over the frame limit (the live client's, --max-frame-bytes) is one
+// error (`frame_too_large`) with its length, never held.
+//
+// Output: a readable listing on stdout; with --json, JSON Lines on stdout and nothing else (one
+// object per event, status, server error and error, then {"summary":...}; docs/CLI.md), human
+// notices on stderr. Errors carry the decoder's codes (`wrong_type`, README "Decoding rules").
+// Exit status: 0 when every frame was accepted (decoded without error; status and server error
+// frames are frames too); 1 when a frame was not (or, with --allow-errors, only when reading
+// stopped early: a damaged journal record, a resync event this build cannot take, a read error);
+// 2 when the file cannot be opened or is not a frame file.
 // Strings from the frames (codes, identifiers, status, server error texts) are printed escaped
 // (safe_text.hpp): a frame cannot drive the terminal.
 
@@ -23,6 +27,7 @@
 #include "fillwire/encoder.hpp"
 #include "fillwire/frame_reader.hpp"
 #include "fillwire/safe_text.hpp"
+#include "json_lines.hpp"
 
 namespace fillwire::cli {
 namespace {
@@ -31,6 +36,7 @@ struct DecodeOptions {
   std::string file;
   bool json = false;
   bool simple = false;
+  bool allow_errors = false;
   std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame;  // LiveConfig::max_frame_bytes
 };
 
@@ -55,42 +61,78 @@ std::string describe(const OrderEvent& e) {
   return s;
 }
 
+// Prints one event, decoded or journaled. JSON: {"line"|"record": n, ["journal_record":
+// "resync_event",] "event": {the event in the exchange's format}[, "identifier_cut": true,
+// "identifier_hash": "<16 hex digits>"]}: a cut identifier's JSON carries the part kept only.
+void print_event(const DecodeOptions& opt, const FrameReader& reader, std::uint64_t n,
+                 const OrderEvent& e, bool resync) {
+  if (!opt.json) {
+    fmt::print("{:>6}: {}{}\n", n, resync ? "resync " : "", describe(e));
+    return;
+  }
+  Json j = located(reader, n);
+  if (resync) j["journal_record"] = "resync_event";
+  std::string line = j.dump();
+  line.pop_back();  // '}': the event's JSON is written as it was encoded
+  line +=
+      fmt::format(",\"event\":{}", encode(e, opt.simple ? WireFormat::simple : WireFormat::full));
+  if (e.has(Field::identifier) && e.identifier.cut()) {
+    line += fmt::format(",\"identifier_cut\":true,\"identifier_hash\":\"{:016x}\"",
+                        e.identifier.hash());
+  }
+  fmt::print("{}}}\n", line);
+}
+
 // Collects the events of one frame (a list frame may carry several).
 struct PrintSink {
   const DecodeOptions* opt;
+  const FrameReader* reader;
   std::uint64_t line;
   OrderEvent slot;
   OrderEvent& claim() noexcept { return slot; }
   void publish() noexcept {
     try {
-      if (opt->json) {
-        fmt::print("{}\n", encode(slot, opt->simple ? WireFormat::simple : WireFormat::full));
-      } else {
-        fmt::print("{:>6}: {}\n", line, describe(slot));
-      }
+      print_event(*opt, *reader, line, slot, false);
     } catch (...) {
       // Printing is best effort; the decode result is still counted.
     }
   }
 };
 
-// A journaled resync event, printed as the command prints decoded ones and marked as a resync
-// event. JSON: the event's object with keys the decoder does not know (skipped and counted by it)
-// saying so, and, for a cut identifier (its JSON carries the part kept only), the cut flag and the
-// hash of the whole.
-void print_resync_event(const DecodeOptions& opt, std::uint64_t n, const OrderEvent& e) {
-  if (!opt.json) {
-    fmt::print("{:>6}: resync {}\n", n, describe(e));
+void print_frame_result(const DecodeOptions& opt, const FrameReader& reader, std::uint64_t n,
+                        const FrameResult& r) {
+  if (r.kind == FrameKind::status && !r.error) {
+    if (opt.json) {
+      Json j = located(reader, n);
+      j["status"] = std::string(r.status.view());
+      print_line(j);
+    } else {
+      fmt::print("{:>6}: status {}\n", n, printable(r.status.view()));
+    }
+  } else if (r.kind == FrameKind::error && !r.error) {
+    // Server text is data: escaped and redacted (a token in it never printed) in both forms.
+    const std::string name = quote_server_text(r.server_error.name.view());
+    const std::string message = quote_server_text(r.server_error.message.view());
+    if (opt.json) {
+      Json j = located(reader, n);
+      j["server_error"] =
+          Json{{"name", name}, {"message", message}, {"truncated", r.server_error.truncated}};
+      print_line(j);
+    } else {
+      fmt::print("{:>6}: server error {}: {}{}\n", n, name, message,
+                 r.server_error.truncated ? "..." : "");
+    }
+  }
+  if (!r.error) return;
+  if (opt.json) {
+    print_line(decode_error_json(located(reader, n), r));
     return;
   }
-  std::string json = encode(e, opt.simple ? WireFormat::simple : WireFormat::full);
-  std::string extra = ",\"journal_record\":\"resync_event\"";
-  if (e.has(Field::identifier) && e.identifier.cut()) {
-    extra += fmt::format(",\"identifier_cut\":true,\"identifier_hash\":\"{:016x}\"",
-                         e.identifier.hash());
-  }
-  if (!json.empty() && json.back() == '}') json.insert(json.size() - 1, extra);
-  fmt::print("{}\n", json);
+  std::string where;
+  if (r.error.field != Field::none) where = fmt::format(" (field '{}')", field_name(r.error.field));
+  if (r.rejected > 0 && r.events > 0) where += fmt::format(" (list element {})", r.error.element);
+  fmt::print("{:>6}: error {}: {}{}\n", n, error_code(r.error.code), to_string(r.error.code),
+             where);
 }
 
 int run_decode(const DecodeOptions& opt) {
@@ -98,12 +140,12 @@ int run_decode(const DecodeOptions& opt) {
   try {
     reader = std::make_unique<FrameReader>(opt.file, FrameReaderConfig{opt.max_frame_bytes, false});
   } catch (const std::exception& e) {
-    fmt::print(stderr, "fillwire decode: {}\n", e.what());
-    return 2;
+    throw UsageError(e.what());
   }
   Decoder decoder(opt.max_frame_bytes);
   auto sink = std::make_unique<PrintSink>();
   sink->opt = &opt;
+  sink->reader = reader.get();
   std::uint64_t items = 0;
   std::uint64_t oversized = 0;
   std::uint64_t resync_events = 0;
@@ -112,14 +154,22 @@ int run_decode(const DecodeOptions& opt) {
     const std::uint64_t n = item.number;
     if (item.kind == FrameItemKind::oversized) {
       ++oversized;
-      fmt::print("{:>6}: error: frame of {} bytes, over the frame limit ({} bytes)\n", n,
-                 item.length, opt.max_frame_bytes);
+      if (opt.json) {
+        Json j = located(*reader, n);
+        j["error"] = std::string(error_code(DecodeErrc::frame_too_large));
+        j["bytes"] = item.length;
+        j["limit"] = opt.max_frame_bytes;
+        print_line(j);
+      } else {
+        fmt::print("{:>6}: error {}: frame of {} bytes, over the frame limit ({} bytes)\n", n,
+                   error_code(DecodeErrc::frame_too_large), item.length, opt.max_frame_bytes);
+      }
       continue;
     }
     if (item.kind == FrameItemKind::event) {
       ++resync_events;
       try {
-        print_resync_event(opt, n, *item.event);
+        print_event(opt, *reader, n, *item.event, true);
       } catch (...) {
         // Printing is best effort, as for decoded events; the event is counted either way.
       }
@@ -129,34 +179,49 @@ int run_decode(const DecodeOptions& opt) {
     // The reader leaves kFramePadding readable bytes after the frame: decoded in place.
     sink->line = n;
     const FrameResult r = decoder.decode(item.data, item.size, EventSink{*sink});
-    if (r.kind == FrameKind::status && !r.error) {
-      fmt::print("{:>6}: status {}\n", n, printable(r.status.view()));
-    } else if (r.kind == FrameKind::error && !r.error) {
-      fmt::print("{:>6}: server error {}: {}{}\n", n, quote_server_text(r.server_error.name.view()),
-                 quote_server_text(r.server_error.message.view()),
-                 r.server_error.truncated ? "..." : "");
-    }
-    if (r.error) {
-      std::string where;
-      if (r.error.field != Field::none)
-        where = fmt::format(" (field '{}')", field_name(r.error.field));
-      if (r.rejected > 0 && r.events > 0)
-        where += fmt::format(" (list element {})", r.error.element);
-      fmt::print("{:>6}: error: {}{}\n", n, to_string(r.error.code), where);
-    }
+    print_frame_result(opt, *reader, n, r);
   }
+
   const DecoderStats& s = decoder.stats();
-  fmt::print(
-      "{} {}: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys, {} "
-      "oversized{}\n",
-      items, reader->journal() ? "records" : "lines", s.frames, s.events, s.status_frames,
-      s.error_frames, s.failed_frames, s.unknown_keys, oversized,
-      reader->journal() ? fmt::format(", {} resync events", resync_events) : std::string());
+  const std::uint64_t rejected = s.failed_frames + oversized;
+  const char* unit = reader->journal() ? "records" : "lines";
+  if (opt.json) {
+    Json summary{{unit, items},
+                 {"frames", s.frames},
+                 {"events", s.events},
+                 {"status", s.status_frames},
+                 {"server_errors", s.error_frames},
+                 {"failed", s.failed_frames},
+                 {"oversized", oversized},
+                 {"unknown_keys", s.unknown_keys},
+                 {"errors", errors_by_code(s)}};
+    if (reader->journal()) summary["resync_events"] = resync_events;
+    summary["complete"] = !reader->stopped();
+    if (reader->stopped()) {
+      Json stop{{"error", "read_stopped"}, {"message", reader->error()}};
+      print_line(stop);
+    }
+    print_line(Json{{"summary", std::move(summary)}});
+  } else {
+    fmt::print(
+        "{} {}: {} frames, {} events, {} status, {} server errors, {} failed, {} unknown keys, "
+        "{} oversized{}\n",
+        items, unit, s.frames, s.events, s.status_frames, s.error_frames, s.failed_frames,
+        s.unknown_keys, oversized,
+        reader->journal() ? fmt::format(", {} resync events", resync_events) : std::string());
+  }
   if (reader->stopped()) {
     fmt::print(stderr, "fillwire decode: {}: {}\n", opt.file, reader->error());
-    return 1;
+    return kExitFailed;
   }
-  return 0;
+  if (rejected > 0 && !opt.allow_errors) {
+    fmt::print(stderr,
+               "fillwire decode: {}: {} of {} frames not accepted ({} failed, {} oversized); "
+               "--allow-errors exits 0 all the same\n",
+               opt.file, rejected, s.frames + oversized, s.failed_frames, oversized);
+    return kExitFailed;
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -167,12 +232,19 @@ Command add_decode_command(CLI::App& root) {
       root.add_subcommand("decode", "Decode a file of frames (one JSON per line, or a journal)");
   cmd->add_option("file", opt->file, "File of frames: one JSON message per line, or a journal")
       ->required();
-  cmd->add_flag("--json", opt->json, "Print each event as JSON instead of a readable line");
+  cmd->add_flag("--json", opt->json,
+                "JSON Lines on stdout: each event, status, server error and error with its line, "
+                "then a summary");
   cmd->add_flag("--simple", opt->simple, "With --json: use the SIMPLE (abbreviated) field names");
+  cmd->add_flag("--allow-errors", opt->allow_errors,
+                "Exit 0 even when frames were not accepted (reading must still reach the end)");
   cmd->add_option("--max-frame-bytes", opt->max_frame_bytes,
                   "Frame size limit, as the live client's: a longer frame is one error")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20));
+  cmd->footer(
+      "Exit status: 0 every frame accepted; 1 a frame not accepted (see --allow-errors) or "
+      "reading stopped; 2 usage or the file cannot be read.");
   return {cmd, [opt] { return run_decode(*opt); }};
 }
 
