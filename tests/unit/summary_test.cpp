@@ -54,8 +54,9 @@ TEST_F(SummaryOfLifecycle, TextReportShowsTheFigures) {
 TEST_F(SummaryOfLifecycle, JsonHasStableFieldNamesAndValues) {
   const auto j = nlohmann::json::parse(summary_json(state));
   ASSERT_EQ(j.at("positions").size(), 1u);
-  const auto& p = j.at("positions").at(0);
-  EXPECT_EQ(p.at("market"), "KRW-BTC");
+  const auto& p = j.at("positions").at("KRW-BTC");
+  EXPECT_EQ(p.at("quote_currency"), "KRW");
+  EXPECT_EQ(p.at("base_currency"), "BTC");
   EXPECT_EQ(p.at("base_volume").get<double>(), 0.5);
   EXPECT_EQ(p.at("avg_cost_gross").get<double>(), 100'000'000.0);
   EXPECT_EQ(p.at("avg_cost_net").get<double>(), 100'050'000.0);
@@ -69,9 +70,10 @@ TEST_F(SummaryOfLifecycle, JsonHasStableFieldNamesAndValues) {
   EXPECT_EQ(t.at("done_partial").get<int>(), 0);
   EXPECT_EQ(t.at("cancelled").get<int>(), 1);
   EXPECT_EQ(t.at("prevented").get<int>(), 1);
-  EXPECT_EQ(t.at("fill_rate").get<double>(), 0.5);
-  EXPECT_EQ(t.at("cancel_rate").get<double>(), 0.25);
-  EXPECT_EQ(t.at("smp_rate").get<double>(), 0.25);
+  EXPECT_EQ(t.at("quote_currency"), "KRW");
+  EXPECT_EQ(t.at("fill_rate_pct").get<double>(), 50.0);  // percent, as the report shows
+  EXPECT_EQ(t.at("cancel_rate_pct").get<double>(), 25.0);
+  EXPECT_EQ(t.at("smp_rate_pct").get<double>(), 25.0);
   EXPECT_EQ(t.at("trades").get<int>(), 3);
   EXPECT_EQ(t.at("maker_trades").get<int>(), 2);
   EXPECT_EQ(j.at("execution").at("markets").at("KRW-BTC").at("completed").get<int>(), 4);
@@ -148,6 +150,21 @@ TEST(Summary, RefusalsFlagTheAccountIncompleteAndNameTheKeyThatFixesThem) {
   EXPECT_EQ(j.at("notice").get<std::string>().rfind("ACCOUNT INCOMPLETE: 3 events", 0), 0u);
 }
 
+TEST(Summary, JsonKeysEachMarketAndNamesItsQuoteCurrency) {
+  AccountState s;
+  s.apply(wait_event(1, "KRW-BTC"));
+  s.apply(wait_event(2, "BTC-ETH"));
+  const auto j = nlohmann::json::parse(summary_json(s));
+  ASSERT_EQ(j.at("positions").size(), 2u);
+  EXPECT_EQ(j.at("positions").at("KRW-BTC").at("quote_currency"), "KRW");
+  EXPECT_EQ(j.at("positions").at("BTC-ETH").at("quote_currency"), "BTC");
+  EXPECT_EQ(j.at("positions").at("BTC-ETH").at("base_currency"), "ETH");
+  EXPECT_EQ(j.at("execution").at("markets").at("BTC-ETH").at("quote_currency"), "BTC");
+  EXPECT_TRUE(j.at("execution").at("total").at("quote_currency").is_null())
+      << "a total over two quote currencies names none";
+  EXPECT_EQ(j.at("open_orders").at(1).at("quote_currency"), "BTC");
+}
+
 TEST(Summary, AnIncompleteResyncInTheStreamFlagsTheAccount) {
   AccountState s;
   OrderEvent c{};
@@ -202,7 +219,7 @@ TEST(Summary, ExchangeStringsAreEscapedInTheReport) {
   EXPECT_EQ(text.find("a\nb"), std::string::npos) << "a newline from the exchange broke a row";
   // JSON escapes for itself: the values read back as sent.
   const auto j = nlohmann::json::parse(summary_json(s));
-  EXPECT_EQ(j.at("positions").at(0).at("market"), "KRW-\x1b[2J");
+  EXPECT_TRUE(j.at("positions").contains("KRW-\x1b[2J")) << j.at("positions");
   EXPECT_EQ(j.at("open_orders").at(0).at("identifier"), "a\nb\xc2\x9b");
 }
 

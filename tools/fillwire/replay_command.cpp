@@ -8,11 +8,17 @@
 // order events (status, server errors, malformed frames) and frames over the frame limit (refused,
 // as the live client refuses them) are counted and reported, never fatal.
 //
-// Exit status: 0 when the whole file was replayed (damaged journal records skipped with
-// --skip-damaged are reported on stderr with their count); 1 when the replay stopped at a damaged
-// journal record or at a resync event this build cannot take (another OrderEvent layout, a bad
-// value; named on stderr by number and byte offset; no summary is printed) or the file could not
-// be read to its end; 2 when the file cannot be opened or is not a frame file.
+// Output: the readable report on stdout; with --json, one JSON line on stdout and nothing else:
+// {"input": {the file's counts, decode errors by code}, the account (account_summary.hpp)}, or,
+// when the replay stopped, {"error": "read_stopped", ...} (docs/CLI.md). Notices go to stderr.
+// `fillwire decode --json` lists each rejected frame with its line and code.
+//
+// Exit status: 0 when the whole file was replayed and every frame accepted; 1 when a frame failed
+// to decode, was over the limit or a damaged journal record was skipped (--allow-errors: 0 all
+// the same), or when the replay stopped at a damaged journal record or at a resync event this
+// build cannot take (another OrderEvent layout, a bad value; named on stderr by number and byte
+// offset; no summary) or the file could not be read to its end; 2 when the file cannot be opened
+// or is not a frame file.
 
 #include <fmt/core.h>
 
@@ -29,6 +35,7 @@
 #include "fillwire/journal.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
+#include "json_lines.hpp"
 
 namespace fillwire::cli {
 namespace {
@@ -41,7 +48,22 @@ struct ReplayOptions {
   std::size_t markets = 64;
   std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame;  // LiveConfig::max_frame_bytes
   bool skip_damaged = false;
+  bool allow_errors = false;
 };
+
+// The file's side of a replay: what was read and what was refused.
+Json input_json(const FileReplaySource& source) {
+  const ReplayCounters& c = source.counters();
+  Json j{{"file_kind", source.reader().journal() ? "journal" : "lines"},
+         {"frames", c.frames},
+         {"events", c.events},
+         {"failed_frames", c.failed_frames},
+         {"oversized", c.oversized},
+         {"damaged", c.damaged},
+         {"errors", errors_by_code(source.decoder_stats())}};
+  if (source.reader().journal()) j["resync_events"] = c.event_records;
+  return j;
+}
 
 int run_replay(const ReplayOptions& opt) {
   const FrameReaderConfig read_config{opt.max_frame_bytes, opt.skip_damaged};
@@ -52,8 +74,7 @@ int run_replay(const ReplayOptions& opt) {
   try {
     source = std::make_unique<FileReplaySource>(opt.file, read_config, notice);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "fillwire replay: {}\n", e.what());
-    return 2;
+    throw UsageError(e.what());
   }
   const FrameReader& reader = source->reader();
   if (reader.journal_version() == kJournalVersionV1) {
@@ -83,7 +104,12 @@ int run_replay(const ReplayOptions& opt) {
                        (reader.journal_version() >= kJournalVersion || reader.refused_events() > 0)
                    ? " (--skip-damaged replays the records after it)"
                    : "");
-    return 1;
+    if (opt.json) {
+      Json j{{"error", "read_stopped"}, {"message", source->error()}};
+      j["input"] = input_json(*source);
+      print_line(j);
+    }
+    return kExitFailed;
   }
   if (c.damaged > 0) {
     fmt::print(stderr, "fillwire replay: {}: {} damaged records skipped\n", opt.file, c.damaged);
@@ -97,7 +123,9 @@ int run_replay(const ReplayOptions& opt) {
                c.failed_frames, c.frames);
   }
   if (opt.json) {
-    fmt::print("{}\n", summary_json(*state));
+    Json j{{"input", input_json(*source)}};
+    j.update(Json::parse(summary_json(*state, -1)));
+    print_line(j);
   } else {
     fmt::print(
         "Replayed {}{}: {} frames, {} events, {} failed frames, {} oversized, {} damaged{}\n\n",
@@ -106,7 +134,15 @@ int run_replay(const ReplayOptions& opt) {
         reader.journal() ? fmt::format(", {} resync events", c.event_records) : std::string());
     fmt::print("{}", format_summary(*state));
   }
-  return 0;
+  const std::uint64_t rejected = c.failed_frames + c.oversized + c.damaged;
+  if (rejected > 0 && !opt.allow_errors) {
+    fmt::print(stderr,
+               "fillwire replay: {}: {} frames or records not accepted; --allow-errors exits 0 "
+               "all the same\n",
+               opt.file, rejected);
+    return kExitFailed;
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -118,7 +154,10 @@ Command add_replay_command(CLI::App& root) {
                                       "an account and print its summary");
   cmd->add_option("file", opt->file, "File of frames: one JSON message per line, or a journal")
       ->required();
-  cmd->add_flag("--json", opt->json, "Print the summary as JSON (stable field names)");
+  cmd->add_flag("--json", opt->json,
+                "Print the summary as one JSON line (stable field names, docs/CLI.md)");
+  cmd->add_flag("--allow-errors", opt->allow_errors,
+                "Exit 0 even when frames or records were not accepted (the file replayed whole)");
   cmd->add_option("--open-orders", opt->open_orders, "Open-order capacity")->capture_default_str();
   cmd->add_option("--completed-orders", opt->completed_orders, "Completed orders kept for look-up")
       ->capture_default_str();
@@ -129,6 +168,9 @@ Command add_replay_command(CLI::App& root) {
       ->check(CLI::Range(std::size_t{1}, std::size_t{64} << 20));
   cmd->add_flag("--skip-damaged", opt->skip_damaged,
                 "Journals: skip damaged records (counted and reported) instead of stopping");
+  cmd->footer(
+      "Exit status: 0 every frame accepted; 1 a frame or record not accepted (see "
+      "--allow-errors) or the replay stopped; 2 usage or the file cannot be read.");
   return {cmd, [opt] { return run_replay(*opt); }};
 }
 

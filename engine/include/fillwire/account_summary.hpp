@@ -3,41 +3,44 @@
 // the CLI (`fillwire replay`), logs and tests. Both allocate and may throw; call them on the
 // strategy thread (the state's owner), never from inside apply().
 //
-// JSON field names are stable (other tools parse them); all numbers are plain JSON numbers:
+// JSON field names are stable (other tools parse them; docs/CLI.md); all numbers are plain JSON
+// numbers, money in the market's quote currency (an Upbit code is QUOTE-BASE: "KRW-BTC" is KRW):
 //   {
-//     "positions":  [{"market", "base_volume", "avg_cost_gross", "avg_cost_net",
-//                     "realized_pnl_gross", "realized_pnl_net", "fees_paid", "buy_fees",
-//                     "sell_fees", "bought_volume", "sold_volume", "bought_notional",
-//                     "sold_notional", "starting_volume", "unattributed_volume",
-//                     "unattributed_funds", "unattributed_fees"}, ...],
+//     "positions":  {"KRW-BTC": {"quote_currency", "base_currency", "base_volume",
+//                    "avg_cost_gross", "avg_cost_net", "realized_pnl_gross", "realized_pnl_net",
+//                    "fees_paid", "buy_fees", "sell_fees", "bought_volume", "sold_volume",
+//                    "bought_notional", "sold_notional", "starting_volume",
+//                    "unattributed_volume", "unattributed_funds", "unattributed_fees"}, ...},
 //     "execution":  {"total": S, "markets": {"KRW-BTC": S, ...}} where S is
-//                   {"completed", "done_full", "done_partial", "cancelled", "prevented",
-//                    "prevented_partial", "fill_rate", "partial_fill_rate", "cancel_rate",
-//                    "smp_rate", "trades", "maker_trades", "taker_trades", "maker_share",
-//                    "liquidity_unknown", "traded_notional", "traded_volume",
-//                    "avg_first_fill_ms", "max_first_fill_ms", "avg_final_ms", "max_final_ms"},
+//                   {"quote_currency" (total: null unless every market shares one),
+//                    "completed", "done_full", "done_partial", "cancelled", "prevented",
+//                    "prevented_partial", "fill_rate_pct", "partial_fill_rate_pct",
+//                    "cancel_rate_pct", "smp_rate_pct", "trades", "maker_trades",
+//                    "taker_trades", "maker_share_pct", "liquidity_unknown", "traded_notional",
+//                    "traded_volume", "avg_first_fill_ms", "max_first_fill_ms", "avg_final_ms",
+//                    "max_final_ms"},
 //     "smp":        {"reduce"|"cancel_maker"|"cancel_taker"|"unknown"|"total":
 //                    {"orders", "prevented_orders", "prevented_volume", "prevented_locked"}},
 //     "orders":     {"open", "completed_kept", "open_capacity", "completed_capacity",
 //                    "evictions", "refused"},
-//     "open_orders": [{"uuid", "market", "side", "order_type", "state", "price", "volume",
-//                      "executed_volume", "executed_funds", "paid_fee", "trades_count",
+//     "open_orders": [{"uuid", "market", "quote_currency", "side", "order_type", "state", "price",
+//                      "volume", "executed_volume", "executed_funds", "paid_fee", "trades_count",
 //                      "identifier", "identifier_cut"[, "identifier_hash"]}, ...],
 //                    (a cut identifier: the part kept, and the FNV-1a 64 hash of the whole as
 //                    16 hex digits; client_id.hpp)
 //     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "non_finite",
-//     "not_order",
-//                    "table_full", "market_full", "orders_created", "created_mid_life",
-//                    "gaps_healed", "trades_healed", "after_terminal", "terminal_regressions",
-//                    "completed_evictions", "created_behind_eviction", "old_trades_unknown",
-//                    "fills_late", "trades_split", "fills_out_of_place",
+//                    "not_order", "table_full", "market_full", "orders_created",
+//                    "created_mid_life", "gaps_healed", "trades_healed", "after_terminal",
+//                    "terminal_regressions", "completed_evictions", "created_behind_eviction",
+//                    "old_trades_unknown", "fills_late", "trades_split", "fills_out_of_place",
 //                    "resync_incomplete", "resync_failed"},
 //     "complete":   false when events were refused or a resync was incomplete or failed,
 //     "incomplete": [{"reason": "table_full"|"market_full"|"invalid"|"resync_incomplete",
 //                     "count", "config_key" (capacity reasons: the key that raises it)}, ...],
 //     "notice":     incomplete_notice() ("" when complete)
 //   }
-// Rates are fractions (0.5 = 50 %); rates of zero completed orders are 0.
+// Rates are percent, as the report shows them (50 = 50 %), named *_pct; rates of zero completed
+// orders are 0.
 
 #include <cstddef>
 #include <string>

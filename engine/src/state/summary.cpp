@@ -90,21 +90,38 @@ std::vector<Row> execution_rows(const std::vector<ExecutionStats>& columns) {
   return rows;
 }
 
-Json stats_json(const ExecutionStats& s) {
-  return Json{{"completed", s.completed},
+// Rates in percent, as the report shows them (0.5 -> 50).
+double pct(double fraction) {
+  return fraction * 100.0;
+}
+
+// An Upbit market code is QUOTE-BASE ("KRW-BTC"): money figures are in the quote currency. A code
+// without a dash names no currency ("").
+std::string quote_currency(std::string_view market) {
+  const auto dash = market.find('-');
+  return dash == std::string_view::npos ? std::string() : std::string(market.substr(0, dash));
+}
+std::string base_currency(std::string_view market) {
+  const auto dash = market.find('-');
+  return dash == std::string_view::npos ? std::string() : std::string(market.substr(dash + 1));
+}
+
+Json stats_json(const ExecutionStats& s, const Json& currency) {
+  return Json{{"quote_currency", currency},
+              {"completed", s.completed},
               {"done_full", s.done_full},
               {"done_partial", s.done_partial},
               {"cancelled", s.cancelled},
               {"prevented", s.prevented},
               {"prevented_partial", s.prevented_partial},
-              {"fill_rate", s.fill_rate()},
-              {"partial_fill_rate", s.partial_fill_rate()},
-              {"cancel_rate", s.cancel_rate()},
-              {"smp_rate", s.smp_rate()},
+              {"fill_rate_pct", pct(s.fill_rate())},
+              {"partial_fill_rate_pct", pct(s.partial_fill_rate())},
+              {"cancel_rate_pct", pct(s.cancel_rate())},
+              {"smp_rate_pct", pct(s.smp_rate())},
               {"trades", s.trades},
               {"maker_trades", s.maker_trades},
               {"taker_trades", s.taker_trades},
-              {"maker_share", s.maker_share()},
+              {"maker_share_pct", pct(s.maker_share())},
               {"liquidity_unknown", s.liquidity_unknown()},
               {"traded_notional", s.traded_notional},
               {"traded_volume", s.traded_volume},
@@ -325,11 +342,20 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
 
 std::string summary_json(const AccountState& state, int indent, const SummaryOptions& options) {
   Json j;
-  Json positions = Json::array();
+  Json positions = Json::object();
   Json markets = Json::object();
+  Json total_currency;  // the markets' one quote currency; null when none or several
   for (std::uint16_t m = 0; m < state.market_count(); ++m) {
     const Position& p = state.position_at(m);
-    positions.push_back(Json{{"market", std::string(state.market_code(m))},
+    const std::string market(state.market_code(m));
+    const std::string quote = quote_currency(market);
+    if (m == 0) {
+      total_currency = quote;
+    } else if (total_currency != quote) {
+      total_currency = nullptr;
+    }
+    positions[market] = Json{{"quote_currency", quote},
+                             {"base_currency", base_currency(market)},
                              {"base_volume", p.base_volume},
                              {"avg_cost_gross", p.avg_cost_gross()},
                              {"avg_cost_net", p.avg_cost_net()},
@@ -345,12 +371,12 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
                              {"starting_volume", p.starting_volume},
                              {"unattributed_volume", p.unattributed_volume},
                              {"unattributed_funds", p.unattributed_funds},
-                             {"unattributed_fees", p.unattributed_fees}});
-    markets[std::string(state.market_code(m))] = stats_json(state.stats_at(m));
+                             {"unattributed_fees", p.unattributed_fees}};
+    markets[market] = stats_json(state.stats_at(m), quote);
   }
   j["positions"] = std::move(positions);
-  j["execution"] =
-      Json{{"total", stats_json(state.total_stats())}, {"markets", std::move(markets)}};
+  j["execution"] = Json{{"total", stats_json(state.total_stats(), total_currency)},
+                        {"markets", std::move(markets)}};
 
   Json smp = Json::object();
   for (std::size_t i = 1; i < SmpStats::kTypes; ++i) {
@@ -373,6 +399,7 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
     const Order& o = orders.open(i);
     open.push_back(Json{{"uuid", o.uuid.to_string()},
                         {"market", std::string(o.code.view())},
+                        {"quote_currency", quote_currency(o.code.view())},
                         {"side", std::string(to_string(o.side))},
                         {"order_type", std::string(to_string(o.order_type))},
                         {"state", std::string(to_string(o.state))},
