@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# fillwire record against a real upbit-sim process over wss://, then fillwire replay of the journal:
-# the replay must see every event the recording applied, and no key may appear in any output.
+# fillwire record against a real upbit-sim process over wss://, then fillwire replay --json of the
+# journal: the replay must accept every frame and see every event the recording applied, and no key
+# may appear in any output.
 # Usage: record_replay.sh FILLWIRE UPBIT_SIM
 set -euo pipefail
 fillwire="$1"
@@ -26,16 +27,21 @@ url="$(grep -o 'wss://[^ ]*/websocket/v1/private' "$work/sim.out" | head -1)"
 
 UPBIT_ACCESS_KEY=record-access UPBIT_SECRET_KEY="$secret" "$fillwire" record --url "$url" \
   --ca-file "$work/sim.pem" --journal "$work/run.fwj" --log "$work/run.log" --duration 4 \
-  >"$work/record.out" 2>&1
-cat "$work/record.out"
+  >"$work/record.out" 2>"$work/record.err"
+cat "$work/record.out" "$work/record.err"
 recorded="$(sed -n 's/^recorded \([0-9]*\) events.*/\1/p' "$work/record.out")"
-"$fillwire" replay "$work/run.fwj" >"$work/replay.out" 2>&1
-head -1 "$work/replay.out"
-replayed="$(sed -n 's/.*(journal): [0-9]* frames, \([0-9]*\) events, 0 failed frames.*/\1/p' "$work/replay.out")"
+
+# Exit status 0: every frame of the journal accepted. stdout: one JSON line.
+"$fillwire" replay --json "$work/run.fwj" >"$work/replay.jsonl" 2>"$work/replay.err"
+[[ "$(wc -l <"$work/replay.jsonl")" -eq 1 ]] || { echo "FAIL: replay --json wrote more than one line"; exit 1; }
+replayed="$(jq -r '.input.events' "$work/replay.jsonl")"
+jq -c '.input' "$work/replay.jsonl"
 
 [[ -n "$recorded" && "$recorded" -ge 3000 ]] || { echo "FAIL: recorded '$recorded' events, want >= 3000"; exit 1; }
 [[ "$replayed" == "$recorded" ]] || { echo "FAIL: replayed '$replayed' events, recorded $recorded"; exit 1; }
-if grep -rq -- "$secret" "$work/record.out" "$work/replay.out" "$work/run.log" "$work/run.fwj"*; then
+[[ "$(jq -r '.input.failed_frames + .input.oversized + .input.damaged' "$work/replay.jsonl")" == 0 ]] \
+  || { echo "FAIL: the replay refused frames"; exit 1; }
+if grep -rq -- "$secret" "$work"/record.* "$work"/replay.* "$work/run.log" "$work/run.fwj"*; then
   echo "FAIL: the secret key appears in an output"
   exit 1
 fi

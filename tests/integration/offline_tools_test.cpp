@@ -1,28 +1,32 @@
-// `fillwire decode` and `fillwire replay` as child processes (posix_spawn, no shell) on a file with
-// a 200 MB line between valid frames: the valid frames are decoded, the long line is one error
-// (its line number and length), and the child's peak memory (wait4's ru_maxrss) stays bounded.
+// `fillwire decode` and `fillwire replay` as a user runs them (child processes, no shell), their
+// output compared exactly with golden files (tests/data/golden/): stdout in NAME.txt or
+// NAME.jsonl, stderr in NAME.stderr.txt (absent: stderr must be empty), the exit status in the
+// table below. Only the paths of this run are normalised ($DATA, $TMP); nothing else varies.
+// FILLWIRE_UPDATE_GOLDEN=1 rewrites the golden files from this build's output (then review the
+// diff). A file with a 200 MB line between valid frames checks the bounded memory as well.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
-extern char** environ;
+#include "run_fillwire.hpp"
 
 namespace fillwire {
 namespace {
 
 namespace fs = std::filesystem;
+using test::CliResult;
+
+const std::string kData = FILLWIRE_TEST_DATA;
+const fs::path kGolden = fs::path(FILLWIRE_TEST_DATA) / "golden";
 
 constexpr std::uint64_t kLongLine = 200'000'000;
 // 64 MiB: the long line never fits. Under AddressSanitizer the child's resident set carries the
@@ -34,59 +38,46 @@ constexpr long kMaxRssKiB = 192 * 1024;
 constexpr long kMaxRssKiB = 64 * 1024;
 #endif
 
-struct Result {
-  int status = -1;
-  long max_rss_kib = 0;
-  std::string output;
-};
-
-// Runs `fillwire args...`; stdout and stderr to `out`. Gives up (and kills it) after 60 s.
-Result run_fillwire(const std::vector<std::string>& args, const fs::path& out) {
-  std::vector<std::string> argv_s{FILLWIRE_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  Result r;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    r.output = "posix_spawn failed: " + std::to_string(rc);
-    return r;
-  }
-  int status = 0;
-  rusage usage{};
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (wait4(pid, &status, WNOHANG, &usage) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      wait4(pid, &status, 0, &usage);
-      r.output = "killed after 60 s\n";
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.max_rss_kib = usage.ru_maxrss;
-  std::ifstream in(out);
-  r.output.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return r;
+bool updating() {
+  const char* v = std::getenv("FILLWIRE_UPDATE_GOLDEN");
+  return v != nullptr && std::string(v) == "1";
 }
 
-std::string first_lines(const std::string& path, int n) {
-  std::ifstream in(path);
-  std::string out;
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); !from.empty() && at != std::string::npos;
+       at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+// Compares `actual` with the golden file `name` exactly (absent: `actual` must be empty), or
+// rewrites it under FILLWIRE_UPDATE_GOLDEN=1 (an empty output removes it).
+void expect_golden(const std::string& name, const std::string& actual) {
+  const fs::path path = kGolden / name;
+  if (updating()) {
+    if (actual.empty()) {
+      fs::remove(path);
+    } else {
+      std::ofstream(path, std::ios::binary) << actual;
+    }
+    return;
+  }
+  const std::string expected = fs::exists(path) ? test::read_file(path) : std::string();
+  EXPECT_EQ(actual, expected) << "output differs from " << path
+                              << " (FILLWIRE_UPDATE_GOLDEN=1 rewrites it: review the diff)";
+}
+
+// Machine output is JSON Lines: every stdout line one JSON object.
+void expect_json_lines(const std::string& out) {
+  std::istringstream in(out);
   std::string line;
-  for (int i = 0; i < n && std::getline(in, line); ++i)
-    out += line + "\n";
-  return out;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << "stdout line " << n << " is not a JSON object: " << line;
+  }
+  EXPECT_GT(n, 0) << "no JSON on stdout";
 }
 
 class OfflineTools : public ::testing::Test {
@@ -99,8 +90,11 @@ class OfflineTools : public ::testing::Test {
     dir = fs::temp_directory_path() / ("fillwire-offline-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     file = (dir / "long-line.jsonl").string();
-    const std::string lines =
-        first_lines(std::string(FILLWIRE_TEST_DATA) + "/lifecycle-default.jsonl", 4);
+    std::ifstream src(kData + "/lifecycle-default.jsonl");
+    std::string lines;
+    std::string line;
+    for (int i = 0; i < 4 && std::getline(src, line); ++i)
+      lines += line + "\n";
     const auto cut = lines.find('\n', lines.find('\n') + 1) + 1;
     std::ofstream out(file, std::ios::binary);
     const std::string head = "{\"type\":\"myOrder\",\"pad\":\"";
@@ -114,45 +108,121 @@ class OfflineTools : public ::testing::Test {
     out << std::string(kLongLine - 2 - written, 'x') << "\"}\n" << lines.substr(cut);
   }
   static void TearDownTestSuite() { fs::remove_all(dir); }
+
+  // Runs `fillwire args` ("$DATA" and "$TMP" in them replaced), checks the exit status, and
+  // compares stdout and stderr with the golden files NAME.txt|.jsonl and NAME.stderr.txt.
+  static CliResult check(const std::string& name, std::vector<std::string> args, int status) {
+    bool json = false;
+    for (auto& a : args) {
+      a = replace_all(replace_all(a, "$DATA", kData), "$TMP", dir.string());
+      json = json || a == "--json";
+    }
+    CliResult r = test::run_fillwire(args, dir, name);
+    EXPECT_EQ(r.status, status) << "stdout:\n" << r.out << "stderr:\n" << r.err;
+    const auto normal = [](const std::string& text) {
+      return replace_all(replace_all(text, dir.string(), "$TMP"), kData, "$DATA");
+    };
+    expect_golden(name + (json ? ".jsonl" : ".txt"), normal(r.out));
+    expect_golden(name + ".stderr.txt", normal(r.err));
+    if (json && status != 2) expect_json_lines(r.out);
+    // Exchange strings never drive the terminal; a token from the exchange is never printed.
+    EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "an escape byte on stdout";
+    EXPECT_EQ((r.out + r.err).find("eyJ"), std::string::npos) << "a token was printed";
+    return r;
+  }
 };
 fs::path OfflineTools::dir;
 std::string OfflineTools::file;
 
+struct Case {
+  const char* name;
+  std::vector<std::string> args;
+  int status;
+};
+
+// The golden cases: the shipped sample files (data/lifecycle.expected.md has the hand-computed
+// figures of the worked scenario), bad and hostile frames, journals good, version 1, damaged,
+// and with a resync event; and usage errors.
+const std::vector<Case> kCases = {
+    {"decode_lifecycle", {"decode", "$DATA/lifecycle-default.jsonl"}, 0},
+    {"decode_lifecycle_json", {"decode", "--json", "$DATA/lifecycle-default.jsonl"}, 0},
+    {"decode_lifecycle_simple_json",
+     {"decode", "--json", "--simple", "$DATA/lifecycle-simple.jsonl"},
+     0},
+    {"decode_bad_frames", {"decode", "$DATA/bad-frames.jsonl"}, 1},
+    {"decode_bad_frames_json", {"decode", "--json", "$DATA/bad-frames.jsonl"}, 1},
+    {"decode_bad_frames_allowed",
+     {"decode", "--json", "--allow-errors", "$DATA/bad-frames.jsonl"},
+     0},
+    {"decode_hostile_strings", {"decode", "$DATA/hostile-strings.jsonl"}, 0},
+    {"decode_hostile_strings_json", {"decode", "--json", "$DATA/hostile-strings.jsonl"}, 0},
+    {"decode_resync_event_journal", {"decode", "$DATA/resync-event-v2.fwj"}, 0},
+    {"decode_resync_event_journal_json", {"decode", "--json", "$DATA/resync-event-v2.fwj"}, 0},
+    {"decode_damaged_journal_json", {"decode", "--json", "$DATA/lifecycle-v2-flipped.fwj"}, 1},
+    {"decode_missing_file", {"decode", "$DATA/no-such-file.jsonl"}, 2},
+    {"replay_lifecycle_default", {"replay", "$DATA/lifecycle-default.jsonl"}, 0},
+    {"replay_lifecycle_simple", {"replay", "$DATA/lifecycle-simple.jsonl"}, 0},
+    {"replay_lifecycle_json", {"replay", "--json", "$DATA/lifecycle-default.jsonl"}, 0},
+    {"replay_bad_frames", {"replay", "$DATA/bad-frames.jsonl"}, 1},
+    {"replay_bad_frames_allowed_json",
+     {"replay", "--json", "--allow-errors", "$DATA/bad-frames.jsonl"},
+     0},
+    {"replay_journal_v2", {"replay", "$DATA/lifecycle-v2.fwj"}, 0},
+    {"replay_journal_v1", {"replay", "$DATA/lifecycle-v1.fwj"}, 0},
+    {"replay_damaged_journal_stops", {"replay", "$DATA/lifecycle-v2-flipped.fwj"}, 1},
+    {"replay_damaged_journal_stops_json",
+     {"replay", "--json", "$DATA/lifecycle-v2-flipped.fwj"},
+     1},
+    {"replay_damaged_journal_skipped",
+     {"replay", "--skip-damaged", "$DATA/lifecycle-v2-flipped.fwj"},
+     1},
+    {"replay_damaged_journal_skipped_allowed",
+     {"replay", "--skip-damaged", "--allow-errors", "$DATA/lifecycle-v2-flipped.fwj"},
+     0},
+    {"replay_resync_event_journal_json", {"replay", "--json", "$DATA/resync-event-v2.fwj"}, 0},
+    {"replay_missing_file", {"replay", "--json", "$DATA/no-such-file.jsonl"}, 2},
+    {"usage_unknown_flag", {"decode", "--colour", "$DATA/bad-frames.jsonl"}, 2},
+    {"usage_bad_value", {"replay", "--max-frame-bytes", "0", "$DATA/bad-frames.jsonl"}, 2},
+    {"usage_no_command", {}, 2},
+};
+
+class Golden : public OfflineTools, public ::testing::WithParamInterface<Case> {};
+
+TEST_P(Golden, OutputAndExitStatusMatchTheGoldenFiles) {
+  const Case& c = GetParam();
+  const CliResult r = check(c.name, c.args, c.status);
+  if (c.status == 2) {
+    // Usage errors: one line on stderr, nothing on stdout.
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cli, Golden, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case>& param) {
+                           return std::string(param.param.name);
+                         });
+
+TEST_F(OfflineTools, HelpExitsZeroAndNamesTheExitStatuses) {
+  const CliResult r = test::run_fillwire({"decode", "--help"}, dir, "help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("--allow-errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Exit status: 0"), std::string::npos) << r.out;
+}
+
 TEST_F(OfflineTools, DecodeReportsA200MBLineAsOneErrorInBoundedMemory) {
   ASSERT_GT(fs::file_size(file), kLongLine);
-  const Result r = run_fillwire({"decode", file}, dir / "decode.out");
-  EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("     3: error: frame of 200000000 bytes, over the frame limit (65536 "
-                          "bytes)\n"),
-            std::string::npos)
-      << r.output;
-  EXPECT_NE(r.output.find("5 lines: 4 frames, 4 events, 0 status, 0 server errors, 0 failed, 0 "
-                          "unknown keys, 1 oversized"),
-            std::string::npos)
-      << r.output;
+  const CliResult r = check("decode_long_line", {"decode", "--json", file}, 1);
   EXPECT_LT(r.max_rss_kib, kMaxRssKiB) << "peak memory of fillwire decode";
 }
 
 TEST_F(OfflineTools, ReplayRefusesA200MBLineAsTheLiveClientWouldInBoundedMemory) {
-  const Result r = run_fillwire({"replay", file}, dir / "replay.out");
-  EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("line 3: frame of 200000000 bytes, over the frame limit (65536 bytes): "
-                          "refused, as the live client would"),
-            std::string::npos)
-      << r.output;
-  EXPECT_NE(r.output.find(": 4 frames, 4 events, 0 failed frames, 1 oversized, 0 damaged"),
-            std::string::npos)
-      << r.output;
+  const CliResult r = check("replay_long_line", {"replay", file}, 1);
   EXPECT_LT(r.max_rss_kib, kMaxRssKiB) << "peak memory of fillwire replay";
 }
 
 TEST_F(OfflineTools, ALowerFrameLimitRefusesMoreFrames) {
-  const Result r = run_fillwire({"decode", "--max-frame-bytes", "100", file}, dir / "small.out");
-  EXPECT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("5 lines: 0 frames, 0 events, 0 status, 0 server errors, 0 failed, 0 "
-                          "unknown keys, 5 oversized"),
-            std::string::npos)
-      << r.output;
+  check("decode_long_line_small_limit", {"decode", "--max-frame-bytes", "100", file}, 1);
 }
 
 }  // namespace
