@@ -2,22 +2,19 @@
 // over real loopback sockets, keys from a 0600 key file or from the environment. Its output must
 // show the live account and never a secret; a key file others can read is refused.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "run_fillwire.hpp"
 #include "server.hpp"
-
-extern char** environ;
 
 namespace fillwire {
 namespace {
@@ -25,45 +22,16 @@ namespace {
 constexpr const char* kAccess = "monitor-test-access";
 constexpr const char* kSecret = "monitor-test-SECRET-never-shown-5e1d";
 
+// `fillwire args...` with `env` as its whole environment; stdout and stderr together, in order
+// of the checks below (the live view on stdout, notices on stderr).
 struct Result {
   int status = -1;
   std::string output;
 };
-
-// Runs `fillwire args...` with `env` as its whole environment; stdout and stderr to one file.
 Result run_fillwire(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                    const std::filesystem::path& out) {
-  std::vector<std::string> argv_s{FILLWIRE_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_s)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_s = env;
-  std::vector<char*> envp;
-  for (auto& e : env_s)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = 0;
-  Result r;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    r.output = "posix_spawn failed: " + std::to_string(rc);
-    return r;
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  std::ifstream in(out);
-  r.output.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return r;
+                    const std::filesystem::path& dir) {
+  const test::CliResult r = test::run_fillwire(args, dir, "monitor", env);
+  return {r.status, r.out + r.err};
 }
 
 class MonitorTest : public ::testing::Test {
@@ -108,7 +76,7 @@ TEST_F(MonitorTest, ShowsTheLiveAccountWithKeysFromAFile) {
   const Result r = run_fillwire(
       {"monitor", "--url", url(), "--ca-file", server_->cert_path(), "--key-file", key_file(0600),
        "--duration", "3", "--codes", "KRW-BTC", "KRW-ETH", "--format", "simple"},
-      {}, dir_ / "out.txt");
+      {}, dir_);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("connected events"), std::string::npos) << r.output;  // plain lines
   EXPECT_NE(r.output.find("KRW-BTC"), std::string::npos) << r.output;           // final view
@@ -120,7 +88,7 @@ TEST_F(MonitorTest, KeysFromTheEnvironment) {
   const Result r = run_fillwire(
       {"monitor", "--url", url(), "--ca-file", server_->cert_path(), "--duration", "2"},
       {std::string("UPBIT_ACCESS_KEY=") + kAccess, std::string("UPBIT_SECRET_KEY=") + kSecret},
-      dir_ / "out.txt");
+      dir_);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("connected events"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(kSecret), std::string::npos);
@@ -129,15 +97,14 @@ TEST_F(MonitorTest, KeysFromTheEnvironment) {
 TEST_F(MonitorTest, RefusesAKeyFileOthersCanRead) {
   const Result r = run_fillwire({"monitor", "--url", url(), "--ca-file", server_->cert_path(),
                                  "--key-file", key_file(0644), "--duration", "1"},
-                                {}, dir_ / "out.txt");
+                                {}, dir_);
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("chmod 600"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(kSecret), std::string::npos);
 }
 
 TEST_F(MonitorTest, SaysWhatToDoWithoutKeys) {
-  const Result r =
-      run_fillwire({"monitor", "--url", url(), "--duration", "1"}, {}, dir_ / "out.txt");
+  const Result r = run_fillwire({"monitor", "--url", url(), "--duration", "1"}, {}, dir_);
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("UPBIT_ACCESS_KEY"), std::string::npos) << r.output;
 }

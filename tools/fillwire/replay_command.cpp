@@ -115,12 +115,14 @@ int run_replay(const ReplayOptions& opt) {
     fmt::print(stderr, "fillwire replay: {}: {} damaged records skipped\n", opt.file, c.damaged);
   }
   if (c.oversized > 0) {
-    fmt::print(stderr, "fillwire replay: {} frames over the frame limit ({} bytes) refused\n",
-               c.oversized, opt.max_frame_bytes);
+    fmt::print(stderr, "fillwire replay: {}: {} frames over the frame limit ({} bytes) refused\n",
+               opt.file, c.oversized, opt.max_frame_bytes);
   }
   if (c.failed_frames > 0) {
-    fmt::print(stderr, "fillwire replay: {} of {} frames had decode errors (see fillwire decode)\n",
-               c.failed_frames, c.frames);
+    fmt::print(stderr,
+               "fillwire replay: {}: {} of {} frames had decode errors (fillwire decode lists "
+               "them)\n",
+               opt.file, c.failed_frames, c.frames);
   }
   if (opt.json) {
     Json j{{"input", input_json(*source)}};
