@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -185,6 +186,11 @@ const std::vector<Case> kCases = {
     {"usage_bad_value", {"replay", "--max-frame-bytes", "0", "$DATA/bad-frames.jsonl"}, 2},
     {"usage_no_command", {}, 2},
 };
+
+// Test names show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class Golden : public OfflineTools, public ::testing::WithParamInterface<Case> {};
 
