@@ -118,7 +118,7 @@ Command add_bench_command(CLI::App& root) {
   app->footer(
       "Prints events/s and receipt-to-strategy latency percentiles, then the ground-truth "
       "verdict.\n"
-      "The benchmarks with baselines and percentiles across stages are in bench/ (see README).");
+      "The benchmarks with baselines and percentiles across stages: bench/, docs/BENCHMARKS.md.");
   return {app, [b]() -> int {
             return b->busy_poll ? run_bench<SpinThenYield>(*b) : run_bench<Blocking>(*b);
           }};
