@@ -2,48 +2,38 @@
 
 #include <fmt/core.h>
 
+#include <iterator>
 #include <string>
 
 namespace fillwire::cli {
 
+namespace {
+
+// The codes in DecodeErrc's order: the enumerators' names.
+constexpr std::string_view kErrorCodes[] = {"ok",
+                                            "empty_frame",
+                                            "frame_too_large",
+                                            "invalid_utf8",
+                                            "malformed_json",
+                                            "not_an_object",
+                                            "missing_field",
+                                            "wrong_type",
+                                            "bad_enum",
+                                            "bad_uuid",
+                                            "too_long",
+                                            "out_of_range",
+                                            "duplicate_field",
+                                            "unsupported_type",
+                                            "unknown_frame",
+                                            "unexpected_list"};
+static_assert(std::size(kErrorCodes) == kDecodeErrcCount,
+              "Every DecodeErrc needs its code here, in the enum's order.");
+
+}  // namespace
+
 std::string_view error_code(DecodeErrc e) noexcept {
-  switch (e) {
-    case DecodeErrc::ok:
-      return "ok";
-    case DecodeErrc::empty_frame:
-      return "empty_frame";
-    case DecodeErrc::frame_too_large:
-      return "frame_too_large";
-    case DecodeErrc::invalid_utf8:
-      return "invalid_utf8";
-    case DecodeErrc::malformed_json:
-      return "malformed_json";
-    case DecodeErrc::not_an_object:
-      return "not_an_object";
-    case DecodeErrc::missing_field:
-      return "missing_field";
-    case DecodeErrc::wrong_type:
-      return "wrong_type";
-    case DecodeErrc::bad_enum:
-      return "bad_enum";
-    case DecodeErrc::bad_uuid:
-      return "bad_uuid";
-    case DecodeErrc::too_long:
-      return "too_long";
-    case DecodeErrc::out_of_range:
-      return "out_of_range";
-    case DecodeErrc::duplicate_field:
-      return "duplicate_field";
-    case DecodeErrc::unsupported_type:
-      return "unsupported_type";
-    case DecodeErrc::unknown_frame:
-      return "unknown_frame";
-    case DecodeErrc::unexpected_list:
-      return "unexpected_list";
-    case DecodeErrc::count_:
-      break;
-  }
-  return "invalid_error_code";
+  const auto i = static_cast<std::size_t>(e);
+  return i < std::size(kErrorCodes) ? kErrorCodes[i] : "invalid_error_code";
 }
 
 Json located(const FrameReader& reader, std::uint64_t number) {

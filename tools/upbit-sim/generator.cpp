@@ -50,28 +50,30 @@ void Generator::step() {
       cancel_resting();
     return;
   }
-  if (r < 22)
-    place_resting(false);
-  else if (r < 50)
-    fill_resting();
-  else if (r < 56)
-    cancel_resting();
-  else if (r < 63)
-    place_crossing_limit();
-  else if (r < 69)
-    place_market_buy();
-  else if (r < 75)
-    place_market_sell();
-  else if (r < 80)
-    place_best();
-  else if (r < 85)
-    place_resting(true);
-  else if (r < 89)
-    place_conditional();
-  else if (r < 94)
-    place_smp();
-  else
-    fill_resting();
+  // The flow's mix: an action takes the draws under its bound and over the previous one's.
+  struct Share {
+    std::uint64_t below;
+    void (*act)(Generator&);
+  };
+  static constexpr Share kMix[] = {
+      {22, [](Generator& g) { g.place_resting(false); }},
+      {50, [](Generator& g) { g.fill_resting(); }},
+      {56, [](Generator& g) { g.cancel_resting(); }},
+      {63, [](Generator& g) { g.place_crossing_limit(); }},
+      {69, [](Generator& g) { g.place_market_buy(); }},
+      {75, [](Generator& g) { g.place_market_sell(); }},
+      {80, [](Generator& g) { g.place_best(); }},
+      {85, [](Generator& g) { g.place_resting(true); }},
+      {89, [](Generator& g) { g.place_conditional(); }},
+      {94, [](Generator& g) { g.place_smp(); }},
+      {100, [](Generator& g) { g.fill_resting(); }},
+  };
+  for (const Share& share : kMix) {
+    if (r < share.below) {
+      share.act(*this);
+      return;
+    }
+  }
 }
 
 void Generator::walk_prices() {

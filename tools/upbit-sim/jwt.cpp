@@ -1,43 +1,41 @@
 #include "jwt.hpp"
 
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace fillwire::sim {
 
+namespace {
+
+// Each AuthErrc, in the enum's order: its code and the message Upbit sends with it.
+struct AuthErrorText {
+  std::string_view code;
+  std::string_view message;
+};
+constexpr AuthErrorText kAuthErrors[] = {
+    {"ok", ""},
+    {"no_authorization_token", "인증 정보가 제공되지 않았습니다."},
+    {"jwt_verification", "Failed to verify Jwt token."},
+    {"invalid_access_key", "잘못된 엑세스 키입니다."},
+    {"invalid_query_payload", "Jwt 토큰의 쿼리 정보가 올바르지 않습니다."},
+    {"nonce_used", "이미 요청한 nonce값이 다시 사용되었습니다."},
+};
+static_assert(std::size(kAuthErrors) == static_cast<std::size_t>(AuthErrc::nonce_used) + 1,
+              "Every AuthErrc needs its code and message here, in the enum's order.");
+
+constexpr AuthErrorText text_of(AuthErrc e) noexcept {
+  const auto i = static_cast<std::size_t>(e);
+  return i < std::size(kAuthErrors) ? kAuthErrors[i] : AuthErrorText{"unknown", ""};
+}
+
+}  // namespace
+
 std::string_view to_string(AuthErrc e) noexcept {
-  switch (e) {
-    case AuthErrc::ok:
-      return "ok";
-    case AuthErrc::no_authorization_token:
-      return "no_authorization_token";
-    case AuthErrc::jwt_verification:
-      return "jwt_verification";
-    case AuthErrc::invalid_access_key:
-      return "invalid_access_key";
-    case AuthErrc::invalid_query_payload:
-      return "invalid_query_payload";
-    case AuthErrc::nonce_used:
-      return "nonce_used";
-  }
-  return "unknown";
+  return text_of(e).code;
 }
 
 std::string_view auth_message(AuthErrc e) noexcept {
-  switch (e) {
-    case AuthErrc::ok:
-      return "";
-    case AuthErrc::no_authorization_token:
-      return "인증 정보가 제공되지 않았습니다.";
-    case AuthErrc::jwt_verification:
-      return "Failed to verify Jwt token.";
-    case AuthErrc::invalid_access_key:
-      return "잘못된 엑세스 키입니다.";
-    case AuthErrc::invalid_query_payload:
-      return "Jwt 토큰의 쿼리 정보가 올바르지 않습니다.";
-    case AuthErrc::nonce_used:
-      return "이미 요청한 nonce값이 다시 사용되었습니다.";
-  }
-  return "";
+  return text_of(e).message;
 }
 
 AuthResult JwtVerifier::verify_header(std::string_view authorization) const {

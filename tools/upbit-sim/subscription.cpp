@@ -1,6 +1,7 @@
 #include "subscription.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -24,36 +25,23 @@ bool is_upper_code(const std::string& code) {
 
 }  // namespace
 
+// Upbit's names, in the enums' order.
+constexpr std::string_view kFormatNames[] = {"DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"};
+static_assert(std::size(kFormatNames) == static_cast<std::size_t>(StreamFormat::simple_list) + 1,
+              "Every StreamFormat needs its name here, in the enum's order.");
+constexpr std::string_view kSubErrorNames[] = {"OK",      "WRONG_FORMAT", "NO_TICKET",
+                                               "NO_TYPE", "NO_CODES",     "INVALID_PARAM"};
+static_assert(std::size(kSubErrorNames) == static_cast<std::size_t>(SubErrc::INVALID_PARAM) + 1,
+              "Every SubErrc needs its name here, in the enum's order.");
+
 std::string_view to_string(StreamFormat f) noexcept {
-  switch (f) {
-    case StreamFormat::full:
-      return "DEFAULT";
-    case StreamFormat::simple:
-      return "SIMPLE";
-    case StreamFormat::full_list:
-      return "JSON_LIST";
-    case StreamFormat::simple_list:
-      return "SIMPLE_LIST";
-  }
-  return "DEFAULT";
+  const auto i = static_cast<std::size_t>(f);
+  return i < std::size(kFormatNames) ? kFormatNames[i] : kFormatNames[0];
 }
 
 std::string_view to_string(SubErrc e) noexcept {
-  switch (e) {
-    case SubErrc::ok:
-      return "OK";
-    case SubErrc::WRONG_FORMAT:
-      return "WRONG_FORMAT";
-    case SubErrc::NO_TICKET:
-      return "NO_TICKET";
-    case SubErrc::NO_TYPE:
-      return "NO_TYPE";
-    case SubErrc::NO_CODES:
-      return "NO_CODES";
-    case SubErrc::INVALID_PARAM:
-      return "INVALID_PARAM";
-  }
-  return "WRONG_FORMAT";
+  const auto i = static_cast<std::size_t>(e);
+  return i < std::size(kSubErrorNames) ? kSubErrorNames[i] : "WRONG_FORMAT";
 }
 
 bool Subscription::wants_order(std::string_view market) const noexcept {
