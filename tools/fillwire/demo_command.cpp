@@ -115,11 +115,8 @@ int run_demo(const RunSettings& s) {
            now - quiet_since > std::chrono::seconds(1);
   };
 
-  install_stop_signals();
   const auto start = Clock::now();
-  engine.start();
-  for (const std::string& w : engine.warnings())
-    fmt::print(stderr, "fillwire demo: warning: {}\n", w);
+  start_engine(engine, "demo");
   const LoopEnd end = run_view(source, loop);
   engine.stop();
   restore_stop_signals();
@@ -137,7 +134,7 @@ int run_demo(const RunSettings& s) {
         "interrupted after {:.1f} s (signal {}): the flow had not finished, so the state "
         "was not compared with the ground truth\n",
         elapsed, stop_signal());
-    return 130;
+    return kExitInterrupted;
   }
   const std::string diff = sim::differences(server.truth_json(true), engine.account());
   if (diff.empty()) {

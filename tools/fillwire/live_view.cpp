@@ -9,6 +9,8 @@
 #include <memory>
 #include <thread>
 
+#include "commands.hpp"
+
 namespace fillwire::cli {
 namespace {
 
@@ -85,6 +87,14 @@ bool stop_signalled() noexcept {
 
 int stop_signal() noexcept {
   return g_signal.load(std::memory_order_relaxed);
+}
+
+int never_connected(const EngineCounters& c, std::string_view command) {
+  fmt::print(stderr,
+             "fillwire {}: never connected ({} attempts, {} refused credentials): check the URL, "
+             "the keys and --ca-file; --log FILE keeps the connection notices\n",
+             command, c.live.attempts, c.live.auth_failures);
+  return kExitFailed;
 }
 
 bool stdout_is_terminal() noexcept {

@@ -10,8 +10,11 @@
 //
 // Thread contract: main thread only; the engine's snapshot() and counters() are safe from it.
 
+#include <fmt/core.h>
+
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "fillwire/engine.hpp"
 #include "fillwire/snapshot_view.hpp"
@@ -46,6 +49,19 @@ LoopEnd run_view(const ViewSource& source, const ViewLoop& loop);
 // The final panel (no escapes), for after the loop.
 [[nodiscard]] std::string final_view(const ViewSource& source, const std::string& title,
                                      double elapsed_s);
+
+// Installs the stop signals (Ctrl-C ends the run from here on), starts `engine` and prints its
+// start-up warnings on stderr as "fillwire COMMAND: warning: ...".
+template <class E>
+void start_engine(E& engine, std::string_view command) {
+  install_stop_signals();
+  engine.start();
+  for (const std::string& w : engine.warnings())
+    fmt::print(stderr, "fillwire {}: warning: {}\n", command, w);
+}
+
+// A run that never connected: says on stderr what to check. Returns the exit status (1).
+int never_connected(const EngineCounters& c, std::string_view command);
 
 // True when standard output is a terminal.
 [[nodiscard]] bool stdout_is_terminal() noexcept;

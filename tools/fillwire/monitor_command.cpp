@@ -39,11 +39,8 @@ int run_monitor(const RunSettings& s) {
                   codes.empty() ? std::string() : fmt::format("  codes {}", fmt::join(codes, ",")));
   loop.duration_s = s.duration_s;
   loop.refresh_ms = s.refresh_ms;
-  install_stop_signals();
   const auto start = std::chrono::steady_clock::now();
-  engine.start();
-  for (const std::string& w : engine.warnings())
-    fmt::print(stderr, "fillwire monitor: warning: {}\n", w);
+  start_engine(engine, "monitor");
   const LoopEnd end = run_view(source, loop);
   engine.stop();
   restore_stop_signals();
@@ -52,15 +49,8 @@ int run_monitor(const RunSettings& s) {
   fmt::print(
       "{}",
       final_view(source, loop.title + (end == LoopEnd::signal ? "  (interrupted)" : ""), elapsed));
-  const EngineCounters c = engine.counters();
-  if (c.live.connects == 0) {
-    fmt::print(stderr,
-               "fillwire monitor: never connected ({} attempts, {} refused credentials): check the "
-               "URL, the keys and --ca-file; run with --log FILE for the connection notices\n",
-               c.live.attempts, c.live.auth_failures);
-    return 1;
-  }
-  return 0;
+  if (engine.counters().live.connects == 0) return never_connected(engine.counters(), "monitor");
+  return kExitOk;
 }
 
 }  // namespace
@@ -76,8 +66,7 @@ Command add_monitor_command(CLI::App& root) {
       "Example: fillwire monitor --url wss://127.0.0.1:PORT/websocket/v1/private --ca-file sim.pem "
       "--duration 10");
   return {app, [flags]() -> int {
-            RunSettings s = flags->resolve();
-            if (s.url.empty()) s.url = LiveConfig{}.url;
+            const RunSettings s = flags->resolve();
             return s.busy_poll ? run_monitor<SpinThenYield>(s) : run_monitor<Blocking>(s);
           }};
 }

@@ -23,11 +23,8 @@ using Clock = std::chrono::steady_clock;
 
 int run_record(const RunSettings& s) {
   Engine<NoStrategy, Blocking> engine(engine_config(s), load_credentials(s));
-  install_stop_signals();
   const auto start = Clock::now();
-  engine.start();
-  for (const std::string& w : engine.warnings())
-    fmt::print(stderr, "fillwire record: warning: {}\n", w);
+  start_engine(engine, "record");
 
   auto next_line = start + std::chrono::seconds(1);
   while (!stop_signalled()) {
@@ -55,14 +52,8 @@ int run_record(const RunSettings& s) {
       "rotations\nreplay: fillwire replay {}\n",
       c.live.events, c.live.frames, s.journal_path, c.journal.records, c.journal.bytes,
       c.journal.dropped + c.journal.too_large, c.journal.rotations, s.journal_path);
-  if (c.live.connects == 0) {
-    fmt::print(stderr,
-               "fillwire record: never connected ({} attempts, {} refused credentials): check the "
-               "URL, the keys and --ca-file; --log FILE keeps the connection notices\n",
-               c.live.attempts, c.live.auth_failures);
-    return 1;
-  }
-  return c.journal.write_errors == 0 ? 0 : 1;
+  if (c.live.connects == 0) return never_connected(c, "record");
+  return c.journal.write_errors == 0 ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -77,8 +68,7 @@ Command add_record_command(CLI::App& root) {
       "--journal run.fwj --duration 60\n"
       "Then:    fillwire replay run.fwj");
   return {app, [flags]() -> int {
-            RunSettings s = flags->resolve();
-            if (s.url.empty()) s.url = LiveConfig{}.url;
+            const RunSettings s = flags->resolve();
             if (s.journal_path.empty())
               throw UsageError(
                   "record needs a journal to write: give --journal FILE (or [journal] path in the "

@@ -71,6 +71,16 @@ std::map<std::string, Setter> setters(bool demo) {
       s.*field = static_cast<std::size_t>(r.integer(n, key, min, kMaxCount));
     };
   };
+  auto text = [](const char* key, std::string RunSettings::*field) {
+    return [key, field](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.*field = r.string(n, key);
+    };
+  };
+  auto files = [](const char* key, unsigned RunSettings::*field) {
+    return [key, field](const Reader& r, const toml::node& n, RunSettings& s) {
+      s.*field = static_cast<unsigned>(r.integer(n, key, 0, 1000));
+    };
+  };
   m["url"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.url = r.string(n, "url");
     try {
@@ -88,15 +98,11 @@ std::map<std::string, Setter> setters(bool demo) {
     if (s.format != "default" && s.format != "simple")
       fail(r.path, n, "format", R"("default" or "simple")");
   };
-  m["ca_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
-    s.ca_file = r.string(n, "ca_file");
-  };
+  m["ca_file"] = text("ca_file", &RunSettings::ca_file);
   m["insecure"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.insecure = r.boolean(n, "insecure");
   };
-  m["key_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
-    s.key_file = r.string(n, "key_file");
-  };
+  m["key_file"] = text("key_file", &RunSettings::key_file);
   m["duration"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.duration_s = r.number(n, "duration", 0);
   };
@@ -118,13 +124,9 @@ std::map<std::string, Setter> setters(bool demo) {
       size("account.completed_orders", &RunSettings::completed_orders, 1);
   m["account.markets"] = size("account.markets", &RunSettings::markets, 1);
   m["account.history"] = size("account.history", &RunSettings::history, 0);
-  m["journal.path"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
-    s.journal_path = r.string(n, "journal.path");
-  };
+  m["journal.path"] = text("journal.path", &RunSettings::journal_path);
   m["journal.max_file_mb"] = size("journal.max_file_mb", &RunSettings::journal_max_file_mb, 1);
-  m["journal.keep_files"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
-    s.journal_keep_files = static_cast<unsigned>(r.integer(n, "journal.keep_files", 0, 1000));
-  };
+  m["journal.keep_files"] = files("journal.keep_files", &RunSettings::journal_keep_files);
   // [live]: each bound of the connection, by its LiveConfig name (README, "Bounds").
   auto ms = [](const char* key, std::chrono::milliseconds LiveConfig::*field) {
     return [key, field](const Reader& r, const toml::node& n, RunSettings& s) {
@@ -159,13 +161,9 @@ std::map<std::string, Setter> setters(bool demo) {
   m["live.rest_max_body_bytes"] =
       count("live.rest_max_body_bytes", &LiveConfig::rest_max_body_bytes, 4096);
   m["live.resync_hold_bytes"] = count("live.resync_hold_bytes", &LiveConfig::resync_hold_bytes, 0);
-  m["log.path"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
-    s.log_path = r.string(n, "log.path");
-  };
+  m["log.path"] = text("log.path", &RunSettings::log_path);
   m["log.max_file_mb"] = size("log.max_file_mb", &RunSettings::log_max_file_mb, 1);
-  m["log.keep_files"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
-    s.log_keep_files = static_cast<unsigned>(r.integer(n, "log.keep_files", 0, 1000));
-  };
+  m["log.keep_files"] = files("log.keep_files", &RunSettings::log_keep_files);
   if (demo) {
     m["demo.rate"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
       s.demo_rate = r.number(n, "demo.rate", 1);
@@ -291,6 +289,7 @@ RunSettings RunFlags::resolve() const {
     if (given("--ca-file")) s.ca_file = flags_.ca_file;
     if (given("--insecure")) s.insecure = flags_.insecure;
     if (given("--key-file")) s.key_file = flags_.key_file;
+    if (s.url.empty()) s.url = LiveConfig{}.url;  // the exchange's own
   } else {
     if (given("--rate")) s.demo_rate = flags_.demo_rate;
     if (given("--seed")) s.demo_seed = flags_.demo_seed;

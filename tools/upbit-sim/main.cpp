@@ -8,12 +8,14 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include "server.hpp"
@@ -170,39 +172,31 @@ int main(int argc, char** argv) {
 
   auto* faults = "Faults (reproducible from --seed)";
   auto& f = c.faults;
+  // A fault's probability: from 0 to 1.
+  auto chance = [&app, faults](const char* name, double& field, const char* help) {
+    return app.add_option(name, field, help)->check(CLI::Range(0.0, 1.0))->group(faults);
+  };
   app.add_option("--disconnect-after", f.disconnect_after, "Drop each connection after N events")
       ->group(faults);
   app.add_option("--disconnect-every", f.disconnect_every_s,
                  "Drop each connection T seconds after it subscribed")
       ->group(faults);
-  app.add_option("--duplicate-prob", f.duplicate_prob, "Probability of sending an event twice")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
+  chance("--duplicate-prob", f.duplicate_prob, "Probability of sending an event twice");
   app.add_option("--reorder-window", f.reorder_window,
                  "Release events in random order within windows of N")
       ->group(faults);
-  app.add_option("--malformed-prob", f.malformed_prob,
-                 "Probability of a garbled extra frame before an event")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
-  app.add_option("--invalid-utf8-prob", f.invalid_utf8_prob,
-                 "Probability of an extra copy of an event with invalid UTF-8 in it")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
-  app.add_option("--compressed-prob", f.compressed_prob,
-                 "Probability of an extra copy of an event deflated (never negotiated)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
-  app.add_option("--oversized-prob", f.oversized_prob,
-                 "Probability of an extra frame of --oversized-bytes before an event")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
+  chance("--malformed-prob", f.malformed_prob,
+         "Probability of a garbled extra frame before an event");
+  chance("--invalid-utf8-prob", f.invalid_utf8_prob,
+         "Probability of an extra copy of an event with invalid UTF-8 in it");
+  chance("--compressed-prob", f.compressed_prob,
+         "Probability of an extra copy of an event deflated (never negotiated)");
+  chance("--oversized-prob", f.oversized_prob,
+         "Probability of an extra frame of --oversized-bytes before an event");
   app.add_option("--oversized-bytes", f.oversized_bytes, "Size of an oversized frame")
       ->group(faults);
-  app.add_option("--rest-error-prob", f.rest_error_prob,
-                 "Probability of answering a /v1 REST request with HTTP 503")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
+  chance("--rest-error-prob", f.rest_error_prob,
+         "Probability of answering a /v1 REST request with HTTP 503");
   app.add_option("--rest-delay-ms", f.rest_delay_ms,
                  "Answer each REST request this many milliseconds later")
       ->check(CLI::NonNegativeNumber)
@@ -212,10 +206,8 @@ int main(int argc, char** argv) {
       ->group(faults);
   app.add_option("--stall-seconds", f.stall_s, "Length of a stall (0 = until the client leaves)")
       ->group(faults);
-  app.add_option("--stall-prob", f.stall_prob,
-                 "Chance that a connection stalls when it reaches --stall-after events")
-      ->check(CLI::Range(0.0, 1.0))
-      ->group(faults);
+  chance("--stall-prob", f.stall_prob,
+         "Chance that a connection stalls when it reaches --stall-after events");
   app.add_option("--delay-ms", f.delay_ms, "Hold each batch of events this many ms before sending")
       ->group(faults);
   app.add_option("--jitter-ms", f.jitter_ms,
@@ -225,7 +217,16 @@ int main(int argc, char** argv) {
                  "Answer the next K WebSocket handshakes with HTTP 429")
       ->group(faults);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    // A usage error: one line on stderr, exit status 2 (as the fillwire CLI).
+    std::string what = e.what();
+    std::replace(what.begin(), what.end(), '\n', ' ');
+    std::fprintf(stderr, "upbit-sim: error: %s (see upbit-sim --help)\n", what.c_str());
+    return 2;
+  }
   c.tls = !no_tls;
   c.start_on_subscribe = !start_now;
   c.rest.rate_limit = !no_rest_limit;
