@@ -59,6 +59,26 @@ void salt(std::vector<OrderEvent>& stream, std::uint64_t pass) {
   fillwire::test::salt_uuids(stream, pass);
 }
 
+// The stream, pass after pass: at its end it is salted for the next pass with the timer paused.
+class Passes {
+ public:
+  explicit Passes(std::vector<OrderEvent>& stream) noexcept : stream_(&stream) {}
+  const OrderEvent& next(benchmark::State& st) {
+    if (i_ == stream_->size()) {
+      st.PauseTiming();
+      salt(*stream_, ++pass_);
+      i_ = 0;
+      st.ResumeTiming();
+    }
+    return (*stream_)[i_++];
+  }
+
+ private:
+  std::vector<OrderEvent>* stream_;
+  std::uint64_t pass_ = 0;
+  std::size_t i_ = 0;
+};
+
 AccountConfig bench_config(std::size_t history, std::size_t fill_window = 64) {
   AccountConfig c;
   c.fill_window = fill_window;
@@ -78,16 +98,9 @@ void run(benchmark::State& st, std::size_t history, std::size_t fill_window = 64
   auto stream = make_stream(static_cast<std::size_t>(st.range(0)));
   if (reordered) reorder(stream);
   AccountState account(bench_config(history, fill_window));
-  std::uint64_t pass = 0;
-  std::size_t i = 0;
+  Passes passes(stream);
   for (auto _ : st) {
-    if (i == stream.size()) {
-      st.PauseTiming();
-      salt(stream, ++pass);
-      i = 0;
-      st.ResumeTiming();
-    }
-    account.apply(stream[i++]);
+    account.apply(passes.next(st));
   }
   benchmark::DoNotOptimize(account.counters().events);
   st.SetItemsProcessed(st.iterations());
@@ -133,19 +146,12 @@ void BM_ApplyLatency(benchmark::State& st) {
   AccountState account(bench_config(1024));
   std::vector<std::uint32_t> samples;
   samples.reserve(std::size_t{1} << 22);
-  std::uint64_t pass = 0;
-  std::size_t i = 0;
+  Passes passes(stream);
   const auto clock0 = std::chrono::steady_clock::now();
   const std::uint64_t tsc0 = ticks();
   for (auto _ : st) {
-    if (i == stream.size()) {
-      st.PauseTiming();
-      salt(stream, ++pass);
-      i = 0;
-      st.ResumeTiming();
-    }
     const std::uint64_t a = ticks();
-    account.apply(stream[i++]);
+    account.apply(passes.next(st));
     const std::uint64_t b = ticks();
     if (samples.size() < samples.capacity()) samples.push_back(static_cast<std::uint32_t>(b - a));
   }

@@ -78,16 +78,20 @@ OrderEvent make_event() {
 // try_push(e): copies e into the queue (producer thread). poll(f): calls f(const OrderEvent&) for
 // up to kBatch queued events and returns how many (consumer thread).
 
+// Claim, copy, publish: the producer side of every OrderRing adapter.
+template <class Wait>
+bool push_copy(OrderRing<Wait>& ring, const OrderEvent& e) noexcept {
+  OrderEvent* slot = ring.try_claim();
+  if (slot == nullptr) return false;
+  *slot = e;
+  ring.publish();
+  return true;
+}
+
 class FillwireRing {
  public:
   static constexpr const char* kName = "fillwire::OrderRing";
-  bool try_push(const OrderEvent& e) noexcept {
-    OrderEvent* slot = ring_.try_claim();
-    if (slot == nullptr) return false;
-    *slot = e;
-    ring_.publish();
-    return true;
-  }
+  bool try_push(const OrderEvent& e) noexcept { return push_copy(ring_, e); }
   template <class F>
   std::size_t poll(F& f) noexcept {
     return ring_.drain(f, kBatch);
@@ -114,13 +118,7 @@ template <class Wait>
 class WaitingRing {
  public:
   static constexpr const char* kName = WaitName<Wait>::kName;
-  bool try_push(const OrderEvent& e) noexcept {
-    OrderEvent* slot = ring_.try_claim();
-    if (slot == nullptr) return false;
-    *slot = e;
-    ring_.publish();
-    return true;
-  }
+  bool try_push(const OrderEvent& e) noexcept { return push_copy(ring_, e); }
   template <class F>
   std::size_t poll(F& f) noexcept {
     if (const std::size_t n = ring_.drain(f, kBatch); n != 0) return n;
