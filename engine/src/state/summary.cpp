@@ -327,7 +327,8 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
   Json j;
   Json positions = Json::array();
   Json markets = Json::object();
-  for (std::uint16_t m = 0; m < state.market_count(); ++m) {
+  for (std::size_t i = 0; i < state.market_count(); ++i) {
+    const auto m = static_cast<std::uint16_t>(i);  // market indexes are 16-bit (MarketTable)
     const Position& p = state.position_at(m);
     positions.push_back(Json{{"market", std::string(state.market_code(m))},
                              {"base_volume", p.base_volume},
