@@ -1,5 +1,5 @@
 # Project-wide options and the two INTERFACE targets every fillwire target links PRIVATE:
-#   fillwire::warnings  compiler warnings (errors only when FILLWIRE_WARNINGS_AS_ERRORS, i.e. in CI)
+#   fillwire::warnings  compiler warnings (errors with FILLWIRE_WARNINGS_AS_ERRORS: the ci presets)
 #   fillwire::options   language level and sanitizer flags
 # Tests, benchmarks and tools default ON only when fillwire is the top-level project, so a user who
 # add_subdirectory()s us into their build pays for the library alone.
@@ -63,6 +63,10 @@ endif()
 # sanitizers, which check the same calls themselves), stack canaries in functions with arrays,
 # position-independent executables, and full RELRO (GOT read-only after start-up, no lazy
 # binding). tests/hardening checks the built executables for each of them.
+# The flags are BUILD_INTERFACE only: the engine's static libraries link fillwire::options PRIVATE,
+# which an installed static library still exports as $<LINK_ONLY:...> (CMP0099 then hands its link
+# options to every consumer). A user's program is linked the way its own build says (-no-pie
+# included); tests/hardening/check_installed_package.sh checks the exported files and such a link.
 string(TOUPPER "${CMAKE_BUILD_TYPE}" _fillwire_build_type)
 if(FILLWIRE_HARDENING AND NOT FILLWIRE_SANITIZE AND _fillwire_build_type MATCHES "^(RELEASE|RELWITHDEBINFO|MINSIZEREL)$")
   set(FILLWIRE_HARDENED ON)
@@ -71,8 +75,8 @@ else()
 endif()
 if(FILLWIRE_HARDENED)
   target_compile_options(fillwire_options INTERFACE
-    -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE)
-  target_link_options(fillwire_options INTERFACE -pie -Wl,-z,relro,-z,now)
+    "$<BUILD_INTERFACE:-U_FORTIFY_SOURCE;-D_FORTIFY_SOURCE=2;-fstack-protector-strong;-fPIE>")
+  target_link_options(fillwire_options INTERFACE "$<BUILD_INTERFACE:-pie;-Wl,-z,relro,-z,now>")
 endif()
 if(FILLWIRE_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

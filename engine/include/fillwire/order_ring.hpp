@@ -80,6 +80,7 @@ class OrderRing {
     static_assert(alignof(OrderRing) == kFalseSharingRange,
                   "OrderRing must start on a 128-byte boundary for the offsets below to mean "
                   "cache-line pairs.");
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): the pointer member's own size is meant.
     static_assert(offsetof(OrderRing, tail_) >= offsetof(OrderRing, slots_) + sizeof(slots_) &&
                       offsetof(OrderRing, tail_) % kFalseSharingRange == 0,
                   "tail_ must start a line pair after the read-only fields: no false sharing.");

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include <simdjson.h>
 
@@ -260,7 +261,7 @@ class FlatScanner {
   template <class E, class Table>
   static bool read_enum(const char*& p, const char* end, const Table& table, E& out) noexcept {
     if (*p != '"' || end - p < 2) return false;
-    constexpr std::size_t n = sizeof(table.name) / sizeof(table.name[0]);
+    constexpr std::size_t n = std::extent_v<decltype(Table::name)>;
     for (std::size_t i = 1; i < n; ++i) {
       if (table.name[i].at(p + 1)) {
         out = static_cast<E>(i);

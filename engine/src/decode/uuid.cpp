@@ -7,7 +7,8 @@
 namespace fillwire {
 namespace {
 
-// Hex digit value, or -1. A table keeps parse() branch-light: 32 lookups per uuid.
+#if !defined(__AVX2__)
+// Hex digit value, or -1. A table keeps parse() branch-light: 32 lookups per uuid (without AVX2).
 constexpr auto kHexTable = [] {
   std::array<std::int8_t, 256> t{};
   for (auto& v : t)
@@ -20,6 +21,7 @@ constexpr auto kHexTable = [] {
     t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'A' + 10);
   return t;
 }();
+#endif
 
 // Where each byte's two hex digits stand in the 36-char form (dashes at 8, 13, 18, 23).
 constexpr std::uint8_t kPairAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};

@@ -302,7 +302,8 @@ JournalReader::JournalReader(const std::string& path, std::size_t max_payload)
       max_payload_(max_payload) {
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr) {
-    throw std::runtime_error("journal '" + path + "' cannot be opened: " + std::strerror(errno));
+    throw std::runtime_error("journal '" + path +
+                             "' cannot be opened: " + std::generic_category().message(errno));
   }
   if (std::fseek(file_, 0, SEEK_END) != 0 || std::ftell(file_) < 0) {
     std::fclose(file_);

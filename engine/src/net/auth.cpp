@@ -47,7 +47,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(mac.data()), len);
 }
 
-std::string trim(std::string s) {
+std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r");
   const auto e = s.find_last_not_of(" \t\r");
   return b == std::string::npos ? std::string{} : s.substr(b, e - b + 1);
@@ -60,8 +60,9 @@ Secret::~Secret() {
 }
 
 Credentials credentials_from_env() {
-  const char* access = std::getenv("UPBIT_ACCESS_KEY");
-  const char* secret = std::getenv("UPBIT_SECRET_KEY");
+  // Read once at start-up, before the engine's threads exist.
+  const char* access = std::getenv("UPBIT_ACCESS_KEY");  // NOLINT(concurrency-mt-unsafe)
+  const char* secret = std::getenv("UPBIT_SECRET_KEY");  // NOLINT(concurrency-mt-unsafe)
   if (access == nullptr || *access == '\0') {
     throw std::runtime_error("UPBIT_ACCESS_KEY is not set (or use a key file)");
   }
@@ -103,7 +104,7 @@ Credentials credentials_from_file(const std::string& path) {
   int number = 0;
   while (std::getline(in, line)) {
     ++number;
-    line = trim(std::move(line));
+    line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     const auto eq = line.find('=');
     if (eq == std::string::npos) throw malformed(number, "expected NAME=VALUE");

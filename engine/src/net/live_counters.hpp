@@ -24,6 +24,7 @@ struct LiveCounterSet {
 
   [[nodiscard]] LiveCounters read() const noexcept {
     LiveCounters c;
+// NOLINTNEXTLINE(bugprone-macro-parentheses): `name` is a member name, not an expression.
 #define FILLWIRE_LIVE_COUNTER_READ(name, doc) c.name = name.get();
     FILLWIRE_LIVE_COUNTERS(FILLWIRE_LIVE_COUNTER_READ)
 #undef FILLWIRE_LIVE_COUNTER_READ

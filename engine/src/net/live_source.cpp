@@ -570,10 +570,21 @@ SourceStatus LiveSource::poll_once() noexcept {
     }
     if (impl_->ioc.stopped()) impl_->ioc.restart();
     return handled > 0 ? SourceStatus::produced : SourceStatus::idle;
-  } catch (const std::exception& e) {
+  } catch (...) {
     // Handlers report through fail(); anything escaping is a bug in a cold step: reconnect.
-    impl_->say(std::string("network step failed: ") + e.what());
-    impl_->fail("internal", e.what());
+    // Saying so allocates, so it may throw in turn; the reconnect then comes from a later poll.
+    try {
+      const char* what = "unknown exception";
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      impl_->say(std::string("network step failed: ") + what);
+      impl_->fail("internal", what);
+    } catch (...) {
+    }
     return SourceStatus::idle;
   }
 }

@@ -291,6 +291,17 @@ struct RestOrdersParser::Impl {
     std::memset(padded.get() + body.size(), 0, simdjson::SIMDJSON_PADDING);
     return parser.parse(padded.get(), body.size(), /*realloc_if_needed=*/false);
   }
+
+  // The answer's root, or false with `error` set: not JSON, or an error answer
+  // ({"error":{"name":...,"message":...}}), which is reported as such, not as an order.
+  bool parse_answer(std::string_view body, simdjson::dom::element& root, std::string& error) {
+    if (const auto ec = parse(body).get(root)) {
+      error = std::string("response is not JSON: ") + simdjson::error_message(ec);
+      return false;
+    }
+    error = server_error(root);
+    return error.empty();
+  }
 };
 
 RestOrdersParser::RestOrdersParser() : impl_(std::make_unique<Impl>()) {}
@@ -308,12 +319,7 @@ RestParseResult parse_rest_orders(std::string_view body, std::int64_t as_of_ms) 
 RestOrderTrades RestOrdersParser::order_trades(std::string_view body, std::int64_t as_of_ms) {
   RestOrderTrades result;
   simdjson::dom::element root;
-  if (const auto ec = impl_->parse(body).get(root)) {
-    result.error = std::string("response is not JSON: ") + simdjson::error_message(ec);
-    return result;
-  }
-  result.error = server_error(root);
-  if (!result.ok()) return result;
+  if (!impl_->parse_answer(body, root, result.error)) return result;
   simdjson::dom::object obj;
   if (root.get_object().get(obj) != simdjson::SUCCESS) {
     result.error = "not an order object";
@@ -408,13 +414,7 @@ const RestParseResult& RestOrdersParser::orders(std::string_view body, std::int6
   result.orders.clear();
   result.error.clear();
   simdjson::dom::element root;
-  if (const auto ec = impl_->parse(body).get(root)) {
-    result.error = std::string("response is not JSON: ") + simdjson::error_message(ec);
-    return result;
-  }
-  // An error answer ({"error":{"name":...,"message":...}}) is reported as such, not as an order.
-  result.error = server_error(root);
-  if (!result.ok()) return result;
+  if (!impl_->parse_answer(body, root, result.error)) return result;
   const auto one = [&](simdjson::dom::element el, std::size_t index) {
     simdjson::dom::object obj;
     if (el.get_object().get(obj) != simdjson::SUCCESS) {

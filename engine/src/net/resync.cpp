@@ -232,17 +232,17 @@ void ResyncRunner::start(const ResyncRequest& req, Done done) {
     if (!e && id == id_ && running_) ctx_.rest.abort();
   });
   asio::co_spawn(deadline_.get_executor(), run_resync(ctx_, req),
-                 [this](std::exception_ptr escaped, ResyncOutcome out) {
+                 [this](const std::exception_ptr& escaped, ResyncOutcome out) {
                    if (escaped) {
                      out = ResyncOutcome{};
                      out.result = ResyncResult::failed;
                      out.detail = "internal error";
                    }
-                   finish(std::move(out));
+                   finish(out);
                  });
 }
 
-void ResyncRunner::finish(ResyncOutcome out) {
+void ResyncRunner::finish(const ResyncOutcome& out) {
   running_ = false;
   deadline_.cancel();
   ctx_.rest.close();  // no idle connection between resyncs

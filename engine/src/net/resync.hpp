@@ -85,7 +85,7 @@ class ResyncRunner {
   [[nodiscard]] bool running() const noexcept { return running_; }
 
  private:
-  void finish(ResyncOutcome out);
+  void finish(const ResyncOutcome& out);
   void report(const ResyncOutcome& out);
 
   ResyncContext ctx_;

@@ -39,16 +39,10 @@ Url parse_url(std::string_view text) {
   Url out;
   switch (u.scheme_id()) {
     case urls::scheme::wss:
-      out.scheme = "wss";
-      break;
     case urls::scheme::https:
-      out.scheme = "https";
-      break;
     case urls::scheme::ws:
-      out.scheme = "ws";
-      break;
     case urls::scheme::http:
-      out.scheme = "http";
+      out.scheme = std::string(urls::to_string(u.scheme_id()));  // lower case, as WSS:// may not be
       break;
     default:
       refuse("the scheme must be wss, ws, https or http");

@@ -109,12 +109,15 @@ struct WsLink::Impl {
     ++generation;  // what is still pending on this connection completes as stale (ignored)
     open = false;
     paused = false;
-    keepalive_timer.cancel();
+    try {
+      keepalive_timer.cancel();
+    } catch (...) {  // asio reports a failed cancel by throwing; the generation makes it stale
+    }
     beast::error_code ignored;
     with_ws([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
   }
 
-  void fail(LinkFailure f) {
+  void fail(const LinkFailure& f) {
     close();
     host.on_link_down(f);
   }

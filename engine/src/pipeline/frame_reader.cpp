@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 #include "fillwire/decoder.hpp"
 #include "fillwire/journal_event.hpp"
@@ -38,7 +39,8 @@ FrameReader::FrameReader(const std::string& path, FrameReaderConfig config)
   if (config_.max_frame_bytes == 0) throw std::invalid_argument("max_frame_bytes must be > 0");
   file_ = std::fopen(path.c_str(), "rb");
   if (file_ == nullptr) {
-    throw std::runtime_error("cannot open '" + path + "': " + std::strerror(errno));
+    throw std::runtime_error("cannot open '" + path +
+                             "': " + std::generic_category().message(errno));
   }
   unsigned char probe[kProbeBytes] = {};
   const std::size_t n = std::fread(probe, 1, sizeof probe, file_);

@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <string>
+#include <system_error>
 
 namespace fillwire {
 namespace {
@@ -49,8 +50,8 @@ ThreadStatus pin_current_thread(int cpu) {
   CPU_ZERO(&one);
   CPU_SET(static_cast<std::size_t>(cpu), &one);
   if (const int rc = pthread_setaffinity_np(pthread_self(), sizeof one, &one); rc != 0) {
-    return {ThreadSetupCode::failed,
-            "pthread_setaffinity_np(" + std::to_string(cpu) + "): " + std::strerror(rc)};
+    return {ThreadSetupCode::failed, "pthread_setaffinity_np(" + std::to_string(cpu) +
+                                         "): " + std::system_category().message(rc)};
   }
   return {};
 }
@@ -58,7 +59,8 @@ ThreadStatus pin_current_thread(int cpu) {
 ThreadStatus set_thread_name(std::string_view name) {
   const std::string cut(name.substr(0, kMaxThreadName));
   if (const int rc = pthread_setname_np(pthread_self(), cut.c_str()); rc != 0) {
-    return {ThreadSetupCode::failed, std::string("pthread_setname_np: ") + std::strerror(rc)};
+    return {ThreadSetupCode::failed,
+            std::string("pthread_setname_np: ") + std::system_category().message(rc)};
   }
   if (cut.size() < name.size()) {
     return {ThreadSetupCode::name_truncated,

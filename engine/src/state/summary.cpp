@@ -345,7 +345,8 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
   Json positions = Json::object();
   Json markets = Json::object();
   Json total_currency;  // the markets' one quote currency; null when none or several
-  for (std::uint16_t m = 0; m < state.market_count(); ++m) {
+  for (std::size_t i = 0; i < state.market_count(); ++i) {
+    const auto m = static_cast<std::uint16_t>(i);  // market indexes are 16-bit (MarketTable)
     const Position& p = state.position_at(m);
     const std::string market(state.market_code(m));
     const std::string quote = quote_currency(market);
