@@ -22,8 +22,8 @@
 
 #include "jwt.hpp"
 #include "server.hpp"
+#include "server_thread.hpp"
 #include "sim_client.hpp"
-#include "sim_server.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -53,8 +53,6 @@ ServerConfig base_config() {
   c.simulation.generator.seed = 9;
   return c;
 }
-
-using test::SimServer;
 
 tcp::socket raw_connect(test::asio::io_context& ioc, std::uint16_t port) {
   tcp::socket s(ioc);
@@ -95,7 +93,7 @@ std::size_t rss_bytes() {
 TEST(SimHostile, NeverReadingPingerIsCutOffWithBoundedMemory) {
   auto cfg = base_config();
   cfg.slow_consumer_bytes = 1u << 20;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   const std::size_t rss_before = rss_bytes();
   test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
   ASSERT_TRUE(c.ok());
@@ -125,7 +123,7 @@ TEST(SimHostile, DISABLED_NeverReadingTextPingerIsCutOffToo) {
   auto cfg = base_config();
   cfg.slow_consumer_bytes = 1u << 20;
   cfg.ws_rate_limit = false;  // "PING" is a message: the per-connection message limit is off
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
   ASSERT_TRUE(c.ok());
   const auto deadline = Clock::now() + 60s;
@@ -148,7 +146,7 @@ TEST(SimHostile, SilentSocketsAndPartialHellosAreClosedAtTheHandshakeDeadline) {
     auto cfg = base_config();
     cfg.tls = tls;  // TLS detected per connection, or plain only
     cfg.handshake_timeout_s = 0.5;
-    SimServer sim(cfg);
+    ServerThread sim(cfg);
     test::asio::io_context ioc;
     std::vector<tcp::socket> silent;
     for (int i = 0; i < 8; ++i)
@@ -244,7 +242,7 @@ TEST(SimHostile, OutOfDescriptorsBacksOffAndServesANormalClientAfterIdleSocketsT
 
 TEST(SimHostile, WebSocketConnectsOverFivePerSecondAreRefusedWith429ThenAllowedAgain) {
   auto cfg = base_config();
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   std::vector<std::unique_ptr<test::WsClient>> clients;
   for (int i = 0; i < 5; ++i) {
     clients.push_back(std::make_unique<test::WsClient>(sim.port(), kPrivate, bearer()));
@@ -266,7 +264,7 @@ TEST(SimHostile, WebSocketConnectsOverFivePerSecondAreRefusedWith429ThenAllowedA
 TEST(SimHostile, ConnectionRateLimitIsOffWhenAsked) {
   auto cfg = base_config();
   cfg.ws_connects_per_second = 0;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   for (int i = 0; i < 12; ++i) {
     test::WsClient c(sim.port(), kPrivate, bearer());
     EXPECT_TRUE(c.ok()) << i;
@@ -278,7 +276,7 @@ TEST(SimHostile, ConnectionRateLimitIsOffWhenAsked) {
 // The ground truth: guarded, and produced off the event loop
 
 TEST(SimHostile, TruthNeedsTheSimulatorsTokenWithTheQueryHash) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   auto r = test::http_get(sim.port(), "/sim/truth?orders=false");
   EXPECT_EQ(r.result_int(), 401u);
   EXPECT_EQ(json::parse(r.body())["error"]["name"], "no_authorization_token");
@@ -307,7 +305,7 @@ TEST(SimHostile, StreamKeepsFlowingWhileALargeTruthIsWritten) {
   auto cfg = base_config();
   cfg.start_on_subscribe = false;  // the flow runs before anyone subscribes, as fast as it can
   cfg.simulation.max_closed_orders = 5000;  // a truth of some 5,000 orders
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   while (sim->stats().events_generated < 30000)
     std::this_thread::sleep_for(50ms);
 
@@ -360,7 +358,7 @@ TEST(SimHostile, AClientThatStopsReadingAResponseIsDroppedAtTheWriteDeadline) {
   cfg.start_on_subscribe = false;
   cfg.simulation.max_closed_orders = 20000;
   cfg.write_timeout_s = 1;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   while (sim->stats().events_generated < 100000)
     std::this_thread::sleep_for(50ms);
   test::asio::io_context ioc;
