@@ -24,6 +24,7 @@
 #include "server.hpp"
 #include "server_thread.hpp"
 #include "sim_client.hpp"
+#include "wait.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -223,10 +224,11 @@ TEST(SimHostile, OutOfDescriptorsBacksOffAndServesANormalClientAfterIdleSocketsT
   std::vector<tcp::socket> idle;
   for (int i = 0; i < 70; ++i)
     idle.push_back(raw_connect(ioc, port));  // the listen backlog completes them all
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(
+      300ms);  // for the server to accept them (another process: no counter)
   // Out of descriptors now: a spinning accept loop would burn a whole core.
   const long before = cpu_ticks();
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // the scenario: the span whose CPU time is measured
   const long used = cpu_ticks() - before;
   EXPECT_LT(used, ::sysconf(_SC_CLK_TCK) / 4) << "ticks of CPU in one second";
 
@@ -256,7 +258,7 @@ TEST(SimHostile, WebSocketConnectsOverFivePerSecondAreRefusedWith429ThenAllowedA
   test::WsClient anonymous(sim.port(), kPrivate, std::nullopt);
   EXPECT_EQ(anonymous.response().result_int(), 429u);
   EXPECT_GE(sim->stats().connect_rate_refused, 2u);
-  std::this_thread::sleep_for(1100ms);
+  std::this_thread::sleep_for(1100ms);  // the scenario: the rolling second passes
   test::WsClient later(sim.port(), kPrivate, bearer());
   EXPECT_TRUE(later.ok());
 }
@@ -306,8 +308,7 @@ TEST(SimHostile, StreamKeepsFlowingWhileALargeTruthIsWritten) {
   cfg.start_on_subscribe = false;  // the flow runs before anyone subscribes, as fast as it can
   cfg.simulation.max_closed_orders = 5000;  // a truth of some 5,000 orders
   ServerThread sim(cfg);
-  while (sim->stats().events_generated < 30000)
-    std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 30000; }, 60s, 50ms));
 
   test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
   ASSERT_TRUE(c.ok());
@@ -326,7 +327,7 @@ TEST(SimHostile, StreamKeepsFlowingWhileALargeTruthIsWritten) {
     done = true;
     return std::make_pair(r, Clock::now() - start);
   });
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);  // a head start for the first request (not observable here)
   const auto busy = test::http_get(sim.port(), "/sim/truth", bearer());
 
   Clock::duration longest{};
@@ -359,8 +360,7 @@ TEST(SimHostile, AClientThatStopsReadingAResponseIsDroppedAtTheWriteDeadline) {
   cfg.simulation.max_closed_orders = 20000;
   cfg.write_timeout_s = 1;
   ServerThread sim(cfg);
-  while (sim->stats().events_generated < 100000)
-    std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 100000; }, 60s, 50ms));
   test::asio::io_context ioc;
   tcp::socket s(ioc);
   s.open(tcp::v4());
@@ -369,9 +369,7 @@ TEST(SimHostile, AClientThatStopsReadingAResponseIsDroppedAtTheWriteDeadline) {
   const std::string req =
       "GET /sim/truth HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + bearer() + "\r\n\r\n";
   test::asio::write(s, test::asio::buffer(req));
-  const auto deadline = Clock::now() + 30s;
-  while (Clock::now() < deadline && sim->stats().write_timeouts == 0)
-    std::this_thread::sleep_for(100ms);
+  (void)test::wait_until([&] { return sim->stats().write_timeouts != 0; }, 30s, 100ms);
   EXPECT_EQ(sim->stats().write_timeouts, 1u);
 }
 

@@ -21,6 +21,7 @@
 #include "server_thread.hpp"
 #include "sim_client.hpp"
 #include "tls_cert.hpp"
+#include "wait.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -574,7 +575,9 @@ TEST(SimRest, QueryHashAndNonceChecks) {
   cfg.rate = 5000;
   cfg.start_on_subscribe = false;
   ServerThread sim(cfg);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Orders to ask about (the flow runs without subscribers).
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 1500; },
+                               std::chrono::seconds(10)));
 
   const std::string q = "states[]=wait&states[]=watch&limit=100";
   auto res = test::http_get(sim.port(), "/v1/orders/open?" + q, bearer(HmacAlg::sha256, q));
@@ -664,7 +667,7 @@ TEST(SimRest, RepeatedTooManyRequestsEndInABanWithRetryAfter) {
   const ServerStats s = sim->stats();
   EXPECT_EQ(s.rest_rate_limited, 3u);
   EXPECT_EQ(s.rest_banned, 2u);
-  // Over after Retry-After.
+  // Over after Retry-After (the scenario: the ban's second passes).
   std::this_thread::sleep_for(std::chrono::milliseconds(1'050));
   EXPECT_EQ(test::http_get(sim.port(), "/v1/accounts", bearer()).result_int(), 200u);
 }
@@ -775,6 +778,7 @@ TEST(SimFaults, StallHoldsBackTheFlowAtRateZeroUntilTheClientLeaves) {
     c.send(kSubscribeAll);
     for (int i = 0; i < 50; ++i)
       c.read();
+    // The scenario: a span for the stall to hold the flow, then one in which nothing may happen.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const std::uint64_t during = sim->stats().events_generated;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -838,9 +842,8 @@ TEST(SimFaults, SlowConsumerIsDisconnected) {
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   // Not reading: the kernel buffers fill, then the server's queue passes the limit.
-  for (int i = 0; i < 100 && sim->stats().slow_consumer_disconnects == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  (void)test::wait_until([&] { return sim->stats().slow_consumer_disconnects != 0; },
+                         std::chrono::seconds(5), std::chrono::milliseconds(50));
   EXPECT_EQ(sim->stats().slow_consumer_disconnects, 1u);
   test::beast::error_code ec;
   while (c.try_read(ec)) {
