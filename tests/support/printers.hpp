@@ -4,6 +4,7 @@
 // header in every test file that compares these types, so that each prints them the same way.
 // Strings from the exchange (market, identifier, a control's reason) are printed escaped.
 
+#include <concepts>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -48,31 +49,14 @@ void print_enum(E v, std::ostream* os) {
 }
 }  // namespace test_printers
 
-inline void PrintTo(Side v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(OrderType v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(OrderState v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(TimeInForce v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(SmpType v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(StreamType v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(EventKind v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(EventOrigin v, std::ostream* os) {
-  test_printers::print_enum(v, os);
-}
-inline void PrintTo(ControlCode v, std::ostream* os) {
+template <class E>
+concept EventEnum =
+    std::same_as<E, Side> || std::same_as<E, OrderType> || std::same_as<E, OrderState> ||
+    std::same_as<E, TimeInForce> || std::same_as<E, SmpType> || std::same_as<E, StreamType> ||
+    std::same_as<E, EventKind> || std::same_as<E, EventOrigin> || std::same_as<E, ControlCode>;
+
+template <EventEnum E>
+void PrintTo(const E& v, std::ostream* os) {
   test_printers::print_enum(v, os);
 }
 
