@@ -112,6 +112,9 @@ struct Probe {
   }
 };
 
+using test::kForTheWholeLimit;
+using test::LiveRun;
+
 struct RunResult : test::LiveRun {
   std::string diff;  // against the simulator's truth
 };
@@ -166,14 +169,28 @@ class LiveAgainstSim : public ::testing::Test {
     return test::run_live(lc, Credentials{kAccess, Secret(secret)}, *probe, limit, done);
   }
 
+  // A server closing connections idle for 1 s, events at `rate`, pings every 300 ms: over three
+  // times the idle limit (a fixed span), the one connection stays up.
+  LiveRun run_past_the_idle_limit(double rate) {
+    ServerConfig c = sim_config(0);
+    c.rate = rate;
+    c.idle_timeout_s = 1.0;
+    start_sim(c);
+    LiveConfig lc = stream_config(false);
+    lc.ping_interval = 300ms;
+    lc.pong_timeout = 300ms;
+    LiveRun r = run_for(lc, 3500ms, kForTheWholeLimit);
+    EXPECT_TRUE(r.connected) << r.notices;
+    EXPECT_EQ(r.counters.connects, 1u) << r.notices;
+    EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
+    return r;
+  }
+
   std::unique_ptr<Probe> probe = std::make_unique<Probe>();
 
  private:
   std::optional<sim::ServerThread> sim_;
 };
-
-using test::kForTheWholeLimit;
-using test::LiveRun;
 
 // A REST host that accepts connections and never answers: a listening socket nobody accepts
 // from (connects complete in the kernel's backlog, reads never do).
@@ -361,34 +378,12 @@ TEST_F(LiveAgainstSim, UntrustedCertificateIsRefused) {
 }
 
 TEST_F(LiveAgainstSim, KeepAliveOutlastsTheIdleLimit) {
-  ServerConfig c = sim_config(0);
-  c.rate = 0.0001;  // practically silent
-  c.idle_timeout_s = 1.0;
-  start_sim(c);
-  LiveConfig lc = stream_config(false);
-  lc.ping_interval = 300ms;
-  lc.pong_timeout = 300ms;
-  // A fixed span: over three times the server's idle limit.
-  const LiveRun r = run_for(lc, 3500ms, kForTheWholeLimit);
-  EXPECT_TRUE(r.connected) << r.notices;
-  EXPECT_EQ(r.counters.connects, 1u) << r.notices;
-  EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
+  (void)run_past_the_idle_limit(0.0001);  // practically silent
 }
 
 // The exchange counts only what the client sends as activity: pings go out while events flow too.
 TEST_F(LiveAgainstSim, KeepAlivePingsWhileEventsFlow) {
-  ServerConfig c = sim_config(0);
-  c.rate = 500;
-  c.idle_timeout_s = 1.0;
-  start_sim(c);
-  LiveConfig lc = stream_config(false);
-  lc.ping_interval = 300ms;
-  lc.pong_timeout = 300ms;
-  // A fixed span: over three times the server's idle limit.
-  const LiveRun r = run_for(lc, 3500ms, kForTheWholeLimit);
-  EXPECT_TRUE(r.connected) << r.notices;
-  EXPECT_EQ(r.counters.connects, 1u) << r.notices;
-  EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
+  (void)run_past_the_idle_limit(500);
   EXPECT_GT(probe->stream_events, 1000u);
 }
 

@@ -5,6 +5,7 @@
 // Strings from the exchange (market, identifier, a control's reason) are printed escaped.
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -18,19 +19,18 @@
 namespace fillwire {
 
 namespace test_printers {
+inline constexpr std::string_view kKindNames[] = {"order", "control"};
+inline constexpr std::string_view kOriginNames[] = {"stream", "resync", "replay"};
+template <std::size_t N>
+[[nodiscard]] constexpr std::string_view name_in(std::size_t i,
+                                                 const std::string_view (&names)[N]) noexcept {
+  return i < N ? names[i] : std::string_view{"unknown"};
+}
 [[nodiscard]] constexpr std::string_view name(EventKind v) noexcept {
-  return v == EventKind::order ? "order" : v == EventKind::control ? "control" : "unknown";
+  return name_in(static_cast<std::size_t>(v), kKindNames);
 }
 [[nodiscard]] constexpr std::string_view name(EventOrigin v) noexcept {
-  switch (v) {
-    case EventOrigin::stream:
-      return "stream";
-    case EventOrigin::resync:
-      return "resync";
-    case EventOrigin::replay:
-      return "replay";
-  }
-  return "unknown";
+  return name_in(static_cast<std::size_t>(v), kOriginNames);
 }
 template <class E>
 [[nodiscard]] constexpr std::string_view name(E v) noexcept {
