@@ -90,7 +90,6 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -109,6 +108,7 @@
 #include "fillwire/wait_strategy.hpp"
 #include "hot_alloc.hpp"
 #include "server.hpp"
+#include "server_thread.hpp"
 
 namespace fillwire::bench {
 namespace {
@@ -287,41 +287,24 @@ class MeasuredSource {
   std::uint64_t cpu0_ = 0, allocs0_ = 0, cold_allocs_ = 0, cold_polls_ = 0;
 };
 
-// upbit-sim on its own thread, pinned to kSimCpu.
+// upbit-sim on its own thread, pinned to kSimCpu; its CPU clock times the simulator's share.
 class SimThread {
  public:
-  explicit SimThread(sim::ServerConfig config) : server_(std::move(config)) {
-    server_.start();
-    std::promise<clockid_t> clock;
-    auto ready = clock.get_future();
-    thread_ = std::thread([this, &clock] {
-      pin_or_warn(kSimCpu, "simulator");
-      (void)set_thread_name("upbit-sim");
-      clockid_t id{};
-      pthread_getcpuclockid(pthread_self(), &id);
-      clock.set_value(id);
-      server_.run();
-    });
-    clock_ = ready.get();
-  }
-  ~SimThread() {
-    server_.stop();
-    thread_.join();
-  }
-  SimThread(const SimThread&) = delete;
-  SimThread& operator=(const SimThread&) = delete;
+  explicit SimThread(sim::ServerConfig config)
+      : thread_(std::move(config), sim::ServerThreadConfig{.on_thread_start = [this] {
+                  pin_or_warn(kSimCpu, "simulator");
+                  (void)set_thread_name("upbit-sim");
+                  pthread_getcpuclockid(pthread_self(), &clock_);
+                }}) {}
 
-  [[nodiscard]] sim::Server& server() noexcept { return server_; }
+  [[nodiscard]] sim::Server& server() noexcept { return thread_.server(); }
+  // Set on the simulator's thread before the constructor returned (it waits for the thread).
   [[nodiscard]] clockid_t cpu_clock() const noexcept { return clock_; }
-  [[nodiscard]] std::string url(bool tls) const {
-    return std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(server_.port()) +
-           "/websocket/v1/private";
-  }
+  [[nodiscard]] std::string url(bool tls) const { return thread_.url(tls); }
 
  private:
-  sim::Server server_;
-  std::thread thread_;
   clockid_t clock_{};
+  sim::ServerThread thread_;
 };
 
 struct Notices {

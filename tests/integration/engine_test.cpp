@@ -17,7 +17,9 @@
 #include "fillwire/engine.hpp"
 #include "fillwire/snapshot_view.hpp"
 #include "server.hpp"
+#include "server_thread.hpp"
 #include "verify.hpp"
+#include "wait.hpp"
 
 namespace fillwire {
 namespace {
@@ -26,27 +28,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kAccess = "engine-test-access";
 constexpr const char* kSecret = "engine-test-SECRET-never-print-91c2";
-
-class SimThread {
- public:
-  explicit SimThread(sim::ServerConfig c) : server_(std::move(c)) {
-    server_.start();
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~SimThread() {
-    server_.stop();
-    thread_.join();
-  }
-  sim::Server* operator->() { return &server_; }
-  std::string url(bool tls) const {
-    return std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(server_.port()) +
-           "/websocket/v1/private";
-  }
-
- private:
-  sim::Server server_;
-  std::thread thread_;
-};
 
 // The tiny strategy: counts what it is called with, on the strategy thread.
 struct CountingStrategy {
@@ -60,7 +41,7 @@ struct CountingStrategy {
   void on_control(const OrderEvent&, const AccountState&) noexcept { ++controls; }
 };
 
-EngineConfig engine_config(SimThread& sim, bool tls) {
+EngineConfig engine_config(sim::ServerThread& sim, bool tls) {
   EngineConfig c;
   c.live.url = sim.url(tls);
   c.live.ca_file = sim->cert_path();
@@ -98,7 +79,7 @@ RunOutcome run_engine(bool tls, bool disconnects, bool reordering) {
   if (reordering) sc.faults.reorder_window = 6;
   sc.faults.malformed_prob = 0.001;
   sc.faults.refuse_handshakes = 1;
-  SimThread sim(sc);
+  sim::ServerThread sim(sc);
 
   const auto dir = std::filesystem::temp_directory_path() /
                    ("fillwire-engine-" + std::to_string(::getpid()) + (tls ? "-wss" : "-ws"));
@@ -136,27 +117,23 @@ RunOutcome run_engine(bool tls, bool disconnects, bool reordering) {
         last_events = s->order_events;
         (void)format_view(*s, engine.counters(), ViewContext{});  // the views take any snapshot
       }
-      std::this_thread::sleep_for(5ms);
+      std::this_thread::sleep_for(5ms);  // the reader's pace (the scenario), not a wait
     }
   });
 
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  std::uint64_t last = 0;
-  auto quiet_since = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-    const EngineCounters c = engine.counters();
-    if (c.live.events != last) {
-      last = c.live.events;
-      quiet_since = std::chrono::steady_clock::now();
-    }
-    // The current connection's resync has ended (a failed one drops the connection).
-    const bool settled =
-        !config.live.resync || c.live.resyncs + c.live.resync_failures >= c.live.connects;
-    if (sim->stats().events_generated >= total && engine.connected() && settled &&
-        std::chrono::steady_clock::now() - quiet_since > 1500ms)
-      break;
-  }
+  // Until the flow has ended and the client has been quiet (connected, its resync ended, no new
+  // event for 1.5 s).
+  test::Unchanged quiet(1500ms);
+  (void)test::wait_until(
+      [&] {
+        const EngineCounters c = engine.counters();
+        const bool quiet_now = quiet(c.live.events);
+        // The current connection's resync has ended (a failed one drops the connection).
+        const bool settled =
+            !config.live.resync || c.live.resyncs + c.live.resync_failures >= c.live.connects;
+        return sim->stats().events_generated >= total && engine.connected() && settled && quiet_now;
+      },
+      120s, 50ms);
   // stop() from another thread than the one that started the engine.
   std::thread stopper([&] { engine.stop(); });
   stopper.join();
@@ -258,7 +235,7 @@ TEST(Engine, StopsCleanlyWithoutEverConnecting) {
   config.live.backoff_initial = 20ms;
   Engine<NoStrategy> engine(config, Credentials{kAccess, Secret(kSecret)});
   engine.start();
-  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(test::wait_until([&] { return engine.counters().live.attempts >= 1; }, 10s));
   EXPECT_FALSE(engine.connected());
   engine.stop();
   engine.stop();  // idempotent

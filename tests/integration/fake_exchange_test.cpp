@@ -25,6 +25,7 @@
 #include "fillwire/rest_orders.hpp"
 #include "frames.hpp"
 #include "order_json.hpp"
+#include "wait.hpp"
 
 namespace {
 
@@ -344,7 +345,8 @@ TEST(FakeExchange, StopsInBoundedTimeWhileClientsNeverRead) {
   rest.connect({asio::ip::make_address("127.0.0.1"), fake->port()});
   asio::write(rest, asio::buffer(std::string("GET /v1/orders/open HTTP/1.1\r\nHost: x\r\n\r\n")));
   ASSERT_TRUE(fake->wait_rest_requests(1, 2s));
-  std::this_thread::sleep_for(300ms);  // both writers now blocked on full socket buffers
+  // Time for both writers to block on full socket buffers (not observable from here).
+  std::this_thread::sleep_for(300ms);
   const auto t0 = Clock::now();
   fake.reset();
   EXPECT_LT(Clock::now() - t0, 1s);
@@ -359,9 +361,8 @@ TEST(FakeExchange, RefusesConnectionsOverItsCap) {
     socks.emplace_back(ioc);
     socks.back().connect({asio::ip::make_address("127.0.0.1"), fake.port()});
   }
-  const auto until = Clock::now() + 3s;
-  while (fake.connections().size() <= FakeExchange::kMaxConnections && Clock::now() < until)
-    std::this_thread::sleep_for(5ms);
+  (void)fillwire::test::wait_until(
+      [&] { return fake.connections().size() > FakeExchange::kMaxConnections; }, 3s);
   EXPECT_EQ(fake.connections().size(), FakeExchange::kMaxConnections + 1);
   EXPECT_EQ(fake.refused_connections(), 1u);
 }
@@ -405,9 +406,7 @@ TEST(FakeExchange, TheLiveClientSubscribesAndResyncsAgainstIt) {
   Account account;
   fillwire::Pipeline<Account> pipeline(account, fillwire::PipelineConfig{});
   pipeline.start(source);
-  const auto until = Clock::now() + 10s;
-  while (source.counters().resyncs == 0 && Clock::now() < until)
-    std::this_thread::sleep_for(20ms);
+  (void)fillwire::test::wait_until([&] { return source.counters().resyncs != 0; }, 10s, 20ms);
   pipeline.stop();
 
   EXPECT_TRUE(subscribed);

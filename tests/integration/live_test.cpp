@@ -13,9 +13,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "fillwire/account_state.hpp"
@@ -25,40 +25,21 @@
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
 #include "fillwire/rest_orders.hpp"
+#include "live_run.hpp"
 #include "server.hpp"
+#include "server_thread.hpp"
 #include "verify.hpp"
+#include "wait.hpp"
 
 namespace fillwire {
 namespace {
 
 using namespace std::chrono_literals;
 using sim::differences;
-using sim::Server;
 using sim::ServerConfig;
 
 constexpr const char* kAccess = "live-test-access";
 constexpr const char* kSecret = "live-test-SECRET-do-not-print-7f3a";
-
-class SimThread {
- public:
-  explicit SimThread(ServerConfig c) : server_(std::move(c)) {
-    server_.start();
-    thread_ = std::thread([this] { server_.run(); });
-  }
-  ~SimThread() {
-    server_.stop();
-    thread_.join();
-  }
-  Server* operator->() { return &server_; }
-  std::string url(bool tls) const {
-    return std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(server_.port()) +
-           "/websocket/v1/private";
-  }
-
- private:
-  Server server_;
-  std::thread thread_;
-};
 
 ServerConfig sim_config(std::uint64_t total) {
   ServerConfig c;
@@ -131,98 +112,85 @@ struct Probe {
   }
 };
 
-struct Notices {
-  std::mutex m;
-  std::vector<std::string> lines;
-  NoticeFn fn() {
-    return [this](std::string_view s) {
-      std::lock_guard lock(m);
-      lines.emplace_back(s);
+using test::kForTheWholeLimit;
+using test::LiveRun;
+
+struct RunResult : test::LiveRun {
+  std::string diff;  // against the simulator's truth
+};
+
+// The fixture: upbit-sim on its own thread for the test's life (start_sim), the strategy thread's
+// Probe, and runs of the client against them with the test's keys.
+class LiveAgainstSim : public ::testing::Test {
+ protected:
+  sim::ServerThread& start_sim(ServerConfig c) { return sim_.emplace(std::move(c)); }
+  sim::ServerThread& sim() { return *sim_; }
+
+  // The simulator's private stream (ws:// or wss://), its self-signed certificate trusted.
+  LiveConfig stream_config(bool tls, LiveConfig lc = {}) {
+    lc.url = sim_->url(tls);
+    lc.ca_file = sim_->server().cert_path();
+    return lc;
+  }
+
+  // Runs the client until the simulator has generated `total` events and the client has been
+  // quiet (connected, its resync ended, no new event for 1.5 s), then compares with the truth.
+  RunResult run_to_truth(bool tls, std::uint64_t total, LiveConfig extra = {},
+                         bool check_pnl = true, JournalProducer* journal = nullptr,
+                         std::chrono::seconds limit = std::chrono::seconds(120)) {
+    LiveConfig lc = stream_config(tls, std::move(extra));
+    lc.backoff_initial = 10ms;
+    lc.backoff_max = 200ms;
+    lc.seed = 42;
+    // The simulator, the network thread and the strategy thread share 2 cores here: a
+    // busy-polling network thread would take the simulator's time (busy poll is covered by the
+    // engine tests).
+    lc.blocking = true;
+    test::Unchanged quiet(1500ms);
+    const auto settled = [&](const LiveSource& source) {
+      const LiveCounters c = source.counters();
+      const bool quiet_now = quiet(c.events);
+      const bool done = sim_->server().stats().events_generated >= total;
+      // The current connection's resync has finished (a failed one drops the connection).
+      const bool resync_over = !lc.resync || c.resyncs + c.resync_failures >= c.connects;
+      return done && resync_over && source.connected() && quiet_now;
     };
+    RunResult r;
+    static_cast<test::LiveRun&>(r) = test::run_live(lc, Credentials{kAccess, Secret(kSecret)},
+                                                    *probe, limit, settled, journal, 50ms);
+    r.diff = differences(sim_->server().truth_json(true), probe->state, check_pnl);
+    return r;
   }
-  std::string all() {
-    std::lock_guard lock(m);
-    std::string s;
-    for (const auto& l : lines)
-      s += l + "\n";
-    return s;
+
+  // Runs the client with `lc` until `done` holds or `limit` has passed (test::run_live).
+  template <class Done>
+  test::LiveRun run_for(const LiveConfig& lc, std::chrono::milliseconds limit, Done done,
+                        const std::string& secret = kSecret) {
+    return test::run_live(lc, Credentials{kAccess, Secret(secret)}, *probe, limit, done);
   }
-};
 
-struct RunResult {
-  LiveCounters counters;
-  DecoderStats decoder;  // copied once the network thread has stopped
-  std::string notices;
-  std::string diff;
-};
-
-// Runs the client until the simulator has generated `total` events and the client has been
-// quiet (connected, nothing new) for a while, then compares with the truth.
-RunResult run_against_sim(SimThread& sim, bool tls, std::uint64_t total, Probe& probe,
-                          JournalProducer* journal = nullptr, LiveConfig extra = {},
-                          bool check_pnl = true,
-                          std::chrono::seconds limit = std::chrono::seconds(120)) {
-  Notices notices;
-  LiveConfig lc = std::move(extra);
-  lc.url = sim.url(tls);
-  lc.ca_file = sim->cert_path();
-  lc.backoff_initial = 10ms;
-  lc.backoff_max = 200ms;
-  lc.seed = 42;
-  // The simulator, the network thread and the strategy thread share 2 cores here: a busy-polling
-  // network thread would take the simulator's time (busy poll is covered by the engine tests).
-  lc.blocking = true;
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, journal, notices.fn());
-  Pipeline<Probe> pipeline(probe, PipelineConfig{});
-  pipeline.start(source);
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  std::uint64_t last_events = 0;
-  auto quiet_since = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
-    const auto c = source.counters();
-    if (c.events != last_events) {
-      last_events = c.events;
-      quiet_since = std::chrono::steady_clock::now();
-    }
-    const bool done = sim->stats().events_generated >= total;
-    // The current connection's resync has finished (a failed one drops the connection).
-    const bool settled = !lc.resync || c.resyncs + c.resync_failures >= c.connects;
-    if (done && settled && source.connected() &&
-        std::chrono::steady_clock::now() - quiet_since > 1500ms)
-      break;
+  // A server closing connections idle for 1 s, events at `rate`, pings every 300 ms: over three
+  // times the idle limit (a fixed span), the one connection stays up.
+  LiveRun run_past_the_idle_limit(double rate) {
+    ServerConfig c = sim_config(0);
+    c.rate = rate;
+    c.idle_timeout_s = 1.0;
+    start_sim(c);
+    LiveConfig lc = stream_config(false);
+    lc.ping_interval = 300ms;
+    lc.pong_timeout = 300ms;
+    LiveRun r = run_for(lc, 3500ms, kForTheWholeLimit);
+    EXPECT_TRUE(r.connected) << r.notices;
+    EXPECT_EQ(r.counters.connects, 1u) << r.notices;
+    EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
+    return r;
   }
-  pipeline.stop();
-  RunResult r;
-  r.counters = source.counters();
-  r.decoder = source.decoder_stats();
-  r.notices = notices.all();
-  r.diff = differences(sim->truth_json(true), probe.state, check_pnl);
-  return r;
-}
 
-// Runs a LiveSource with `lc` and the test's access key until `done(counters)` holds or `limit`
-// has passed (a fixed-length run: a `done` that never holds).
-struct Session {
-  LiveCounters counters;
-  std::string notices;
+  std::unique_ptr<Probe> probe = std::make_unique<Probe>();
+
+ private:
+  std::optional<sim::ServerThread> sim_;
 };
-
-template <class Done>
-Session run_live(const LiveConfig& lc, Probe& probe, std::chrono::milliseconds limit, Done done,
-                 const std::string& secret = kSecret) {
-  Notices notices;
-  LiveSource source(lc, Credentials{kAccess, Secret(secret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(probe, PipelineConfig{});
-  pipeline.start(source);
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done(source.counters()) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  pipeline.stop();
-  return {source.counters(), notices.all()};
-}
-
-const auto kForTheWholeLimit = [](const LiveCounters&) { return false; };
 
 // A REST host that accepts connections and never answers: a listening socket nobody accepts
 // from (connects complete in the kernel's backlog, reads never do).
@@ -235,12 +203,11 @@ struct SilentRestHost {
   }
 };
 
-TEST(LiveAgainstSim, CleanStreamOverWssEqualsTruthIncludingPnl) {
-  SimThread sim(sim_config(20000));
-  auto probe = std::make_unique<Probe>();
+TEST_F(LiveAgainstSim, CleanStreamOverWssEqualsTruthIncludingPnl) {
+  start_sim(sim_config(20000));
   LiveConfig lc;
   lc.resync = false;  // no faults: the stream alone must reproduce the truth, PnL included
-  const RunResult r = run_against_sim(sim, true, 20000, *probe, nullptr, lc);
+  const RunResult r = run_to_truth(true, 20000, lc);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_EQ(r.counters.connects, 1u) << r.notices;
   EXPECT_GE(r.counters.events, 20000u);
@@ -248,7 +215,7 @@ TEST(LiveAgainstSim, CleanStreamOverWssEqualsTruthIncludingPnl) {
   EXPECT_EQ(probe->connected, 1u);
 }
 
-class FaultyRun : public ::testing::TestWithParam<bool> {};
+class FaultyRun : public LiveAgainstSim, public ::testing::WithParamInterface<bool> {};
 
 // Disconnects every 7000 events (the unsent backlog is lost), duplicates, reordering within 8
 // events, garbled frames, refused handshakes: every order, every position and the realized PnL
@@ -267,7 +234,7 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   // resync's thousands of trade queries run unpaced, so the run takes seconds, not minutes, and
   // fits the sanitizer runs of CI.
   c.rest.rate_limit = false;
-  SimThread sim(c);
+  start_sim(c);
   LiveConfig fast_rest;
   fast_rest.rest_per_second = 100000;
   // As fast as the client reads, the simulator's clock runs ahead of real time by about 2 s a
@@ -284,14 +251,13 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string journal_path = (dir / "journal.fwj").string();
-  auto probe = std::make_unique<Probe>();
   RunResult r;
   {
     Journal journal(JournalConfig{journal_path, 1u << 30, 2, 64u << 20, 1u << 16, 2});
     JournalProducer& producer = journal.make_producer();
     // Each resync fetches the trades of the orders that traded out of sight: more time than a
     // clean run.
-    r = run_against_sim(sim, tls, total, *probe, &producer, fast_rest, true, 600s);
+    r = run_to_truth(tls, total, fast_rest, true, &producer, 600s);
     journal.flush();
     EXPECT_EQ(journal.counters().dropped, 0u);
   }
@@ -343,7 +309,7 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   EXPECT_FALSE(source.stopped()) << source.error();
   EXPECT_EQ(source.counters().event_records, resync_records);
   EXPECT_EQ(source.counters().damaged + source.counters().oversized, 0u);
-  EXPECT_EQ(differences(sim->truth_json(true), *replayed, false), "");
+  EXPECT_EQ(differences(sim()->truth_json(true), *replayed, false), "");
   // The replay applies the same events in the same order: identical to the live state.
   for (std::uint16_t m = 0; m < probe->state.market_count(); ++m) {
     const auto code = probe->state.market_code(m);
@@ -385,146 +351,87 @@ INSTANTIATE_TEST_SUITE_P(WsAndWss, FaultyRun, ::testing::Values(false, true), []
   return p.param ? std::string("wss") : std::string("ws");
 });
 
-TEST(LiveAgainstSim, WrongSecretIsReportedAndNotRetriedInATightLoop) {
-  SimThread sim(sim_config(0));
-  Notices notices;
-  LiveConfig lc;
-  lc.url = sim.url(true);
-  lc.ca_file = sim->cert_path();
+TEST_F(LiveAgainstSim, WrongSecretIsReportedAndNotRetriedInATightLoop) {
+  start_sim(sim_config(0));
+  LiveConfig lc = stream_config(true);
   lc.auth_backoff = 500ms;
-  auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret("wrong-secret-xyz")}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(1200ms);
-  pipeline.stop();
-  const auto c = source.counters();
-  EXPECT_EQ(c.connects, 0u);
-  EXPECT_GE(c.auth_failures, 1u);
-  EXPECT_LE(c.attempts, 4u) << "auth failures must back off slowly";
+  // A fixed span: how many attempts fit in it is the point.
+  const LiveRun r = run_for(lc, 1200ms, kForTheWholeLimit, "wrong-secret-xyz");
+  EXPECT_EQ(r.counters.connects, 0u);
+  EXPECT_GE(r.counters.auth_failures, 1u);
+  EXPECT_LE(r.counters.attempts, 4u) << "auth failures must back off slowly";
   EXPECT_GE(probe->auth_failed, 1u);
-  EXPECT_NE(notices.all().find("AUTHENTICATION FAILED"), std::string::npos) << notices.all();
-  EXPECT_EQ(notices.all().find("wrong-secret-xyz"), std::string::npos);
+  EXPECT_NE(r.notices.find("AUTHENTICATION FAILED"), std::string::npos) << r.notices;
+  EXPECT_EQ(r.notices.find("wrong-secret-xyz"), std::string::npos);
 }
 
-TEST(LiveAgainstSim, UntrustedCertificateIsRefused) {
-  SimThread sim(sim_config(0));
-  Notices notices;
-  LiveConfig lc;
-  lc.url = sim.url(true);  // no ca_file: the self-signed certificate is not trusted
+TEST_F(LiveAgainstSim, UntrustedCertificateIsRefused) {
+  start_sim(sim_config(0));
+  LiveConfig lc = stream_config(true);
+  lc.ca_file.clear();  // the self-signed certificate is not trusted
   lc.backoff_initial = 50ms;
-  auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(800ms);
-  pipeline.stop();
-  EXPECT_EQ(source.counters().connects, 0u);
-  EXPECT_NE(notices.all().find("disconnected at tls"), std::string::npos) << notices.all();
+  // Until the second attempt: the first one has failed and said why.
+  const LiveRun r = run_for(lc, 10s, [](const LiveCounters& c) { return c.attempts >= 2; });
+  EXPECT_GE(r.counters.attempts, 2u) << r.notices;
+  EXPECT_EQ(r.counters.connects, 0u);
+  EXPECT_NE(r.notices.find("disconnected at tls"), std::string::npos) << r.notices;
 }
 
-TEST(LiveAgainstSim, KeepAliveOutlastsTheIdleLimit) {
-  ServerConfig c = sim_config(0);
-  c.rate = 0.0001;  // practically silent
-  c.idle_timeout_s = 1.0;
-  SimThread sim(c);
-  Notices notices;
-  LiveConfig lc;
-  lc.url = sim.url(false);
-  lc.ping_interval = 300ms;
-  lc.pong_timeout = 300ms;
-  auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(3500ms);
-  const bool connected = source.connected();
-  pipeline.stop();
-  EXPECT_TRUE(connected) << notices.all();
-  EXPECT_EQ(source.counters().connects, 1u) << notices.all();
-  EXPECT_EQ(source.counters().disconnects, 0u) << notices.all();
+TEST_F(LiveAgainstSim, KeepAliveOutlastsTheIdleLimit) {
+  (void)run_past_the_idle_limit(0.0001);  // practically silent
 }
 
 // The exchange counts only what the client sends as activity: pings go out while events flow too.
-TEST(LiveAgainstSim, KeepAlivePingsWhileEventsFlow) {
-  ServerConfig c = sim_config(0);
-  c.rate = 500;
-  c.idle_timeout_s = 1.0;
-  SimThread sim(c);
-  Notices notices;
-  LiveConfig lc;
-  lc.url = sim.url(false);
-  lc.ping_interval = 300ms;
-  lc.pong_timeout = 300ms;
-  auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(3500ms);
-  const bool connected = source.connected();
-  pipeline.stop();
-  EXPECT_TRUE(connected) << notices.all();
-  EXPECT_EQ(source.counters().connects, 1u) << notices.all();
-  EXPECT_EQ(source.counters().disconnects, 0u) << notices.all();
+TEST_F(LiveAgainstSim, KeepAlivePingsWhileEventsFlow) {
+  (void)run_past_the_idle_limit(500);
   EXPECT_GT(probe->stream_events, 1000u);
 }
 
 // A connection that goes silent (no events, no pong) is declared dead after two ping intervals
 // and replaced.
-TEST(LiveAgainstSim, SilentConnectionIsDeclaredDeadAndReplaced) {
+TEST_F(LiveAgainstSim, SilentConnectionIsDeclaredDeadAndReplaced) {
   ServerConfig c = sim_config(0);
   c.rate = 1000;
   c.faults.stall_after = 50;  // per connection: then silence until the client leaves
-  SimThread sim(c);
-  Notices notices;
-  LiveConfig lc;
-  lc.url = sim.url(false);
+  start_sim(c);
+  LiveConfig lc = stream_config(false);
   lc.ping_interval = 200ms;
   lc.pong_timeout = 200ms;
   lc.backoff_initial = 10ms;
   lc.backoff_max = 50ms;
-  auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (source.counters().connects < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(20ms);
-  pipeline.stop();
-  EXPECT_GE(source.counters().disconnects, 1u) << notices.all();
-  EXPECT_GE(source.counters().connects, 2u) << notices.all();
-  EXPECT_NE(notices.all().find("disconnected at keep-alive"), std::string::npos) << notices.all();
+  const LiveRun r = run_for(lc, 10s, [](const LiveCounters& n) { return n.connects >= 2; });
+  EXPECT_GE(r.counters.disconnects, 1u) << r.notices;
+  EXPECT_GE(r.counters.connects, 2u) << r.notices;
+  EXPECT_NE(r.notices.find("disconnected at keep-alive"), std::string::npos) << r.notices;
 }
 
-TEST(LiveAgainstSim, GarbledInvalidUtf8AndDeflatedFramesAreCountedAndNothingIsLost) {
+TEST_F(LiveAgainstSim, GarbledInvalidUtf8AndDeflatedFramesAreCountedAndNothingIsLost) {
   ServerConfig c = sim_config(6000);
   c.faults.malformed_prob = 0.01;
   c.faults.invalid_utf8_prob = 0.01;
   c.faults.compressed_prob = 0.01;
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   lc.resync = false;  // the connection never breaks: the stream alone must carry every event
-  const RunResult r = run_against_sim(sim, false, 6000, *probe, nullptr, lc);
+  const RunResult r = run_to_truth(false, 6000, lc);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_EQ(r.counters.connects, 1u) << r.notices;
-  EXPECT_GT(sim->stats().malformed, 60u);
-  EXPECT_EQ(r.counters.decode_errors, sim->stats().malformed);
+  EXPECT_GT(sim()->stats().malformed, 60u);
+  EXPECT_EQ(r.counters.decode_errors, sim()->stats().malformed);
   EXPECT_GT(r.decoder.by_error[static_cast<std::size_t>(DecodeErrc::invalid_utf8)], 30u);
   EXPECT_GT(r.decoder.by_error[static_cast<std::size_t>(DecodeErrc::malformed_json)], 0u);
 }
 
-TEST(LiveAgainstSim, OversizedFramesResetTheConnectionAndResyncRecoversEverything) {
+TEST_F(LiveAgainstSim, OversizedFramesResetTheConnectionAndResyncRecoversEverything) {
   ServerConfig c = sim_config(8000);
   c.simulation.generator.seed = 21;
   c.faults.oversized_prob = 0.001;
   c.faults.oversized_bytes = 256u << 10;
   c.rest.rate_limit = false;  // REST pacing is tested by RestThrottling...
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   lc.rest_per_second = 100000;
-  const RunResult r = run_against_sim(sim, true, 8000, *probe, nullptr, lc, /*check_pnl=*/false);
+  const RunResult r = run_to_truth(true, 8000, lc, /*check_pnl=*/false);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GT(r.counters.oversized, 0u) << r.notices;
   EXPECT_GE(r.counters.disconnects, r.counters.oversized);
@@ -532,7 +439,7 @@ TEST(LiveAgainstSim, OversizedFramesResetTheConnectionAndResyncRecoversEverythin
   EXPECT_NE(r.notices.find("frame over 65536 bytes"), std::string::npos) << r.notices;
 }
 
-TEST(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
+TEST_F(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
   ServerConfig c = sim_config(6000);
   c.simulation.generator.seed = 31;
   c.faults.disconnect_after = 2000;
@@ -541,14 +448,13 @@ TEST(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
   // A smaller send backlog than the default: each disconnect loses a few hundred events, not
   // thousands, so each resync asks about a few hundred orders at 12 requests/s.
   c.slow_consumer_bytes = 256u << 10;
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   lc.rest_per_second = 60;
-  const RunResult r = run_against_sim(sim, false, 6000, *probe, nullptr, lc, false);
+  const RunResult r = run_to_truth(false, 6000, lc, false);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GE(r.counters.disconnects, 2u);
-  EXPECT_GT(sim->stats().rest_errors, 0u);
+  EXPECT_GT(sim()->stats().rest_errors, 0u);
   EXPECT_GT(r.counters.rest_server_errors, 0u) << r.notices;
   EXPECT_EQ(r.counters.rest_throttled, 0u) << "the client keeps within Remaining-Req";
   // Every connection ran one resync: those that failed were dropped and made again.
@@ -574,7 +480,7 @@ TEST(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
 // reading, so a simulator sending at a fixed rate never finds a slow reader (its send backlog
 // limit is about 0.1 s of events here); the frames read meanwhile are held and published after
 // the resync's events, and the state still ends equal to the truth.
-TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
+TEST_F(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
   ServerConfig c = sim_config(9000);
   c.simulation.generator.seed = 47;
   c.rate = 3000;
@@ -585,16 +491,15 @@ TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
   // a starved client was dropped, and the resync after it needs hundreds of trade queries at
   // 400 ms each.)
   c.slow_consumer_bytes = 1u << 20;
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   // Two requests: open orders, then closed ones (since now: none).
   lc.first_closed_since_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-  const RunResult r = run_against_sim(sim, false, 9000, *probe, nullptr, lc);
+  const RunResult r = run_to_truth(false, 9000, lc);
   EXPECT_EQ(r.diff, "") << r.notices;
-  EXPECT_EQ(sim->stats().slow_consumer_disconnects, 0u) << r.notices;
+  EXPECT_EQ(sim()->stats().slow_consumer_disconnects, 0u) << r.notices;
   EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_GT(r.counters.resync_held_frames, 100u) << "frames read during the resync";
@@ -613,36 +518,34 @@ TEST(LiveAgainstSim, StreamIsReadWhileASlowResyncRuns) {
 // events lost with the connection are up to 1.5 s older than the moment of the loss, more than the
 // 200 ms closed margin: the closed orders must be asked for from the last event read, not from
 // that moment, or the orders created and closed among the lost events are never fetched.
-TEST(LiveAgainstSim, OrdersClosedAmongEventsLostBehindAClientThatLaggedAreRecovered) {
+TEST_F(LiveAgainstSim, OrdersClosedAmongEventsLostBehindAClientThatLaggedAreRecovered) {
   ServerConfig c = sim_config(10000);
   c.simulation.generator.seed = 61;
   c.rate = 2000;  // paced: the simulator's stamps follow the real time
   c.faults.delay_ms = 1500;
   c.faults.disconnect_after = 2500;
   c.rest.rate_limit = false;
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   lc.closed_margin = std::chrono::milliseconds(200);
   lc.rest_per_second = 100000;
-  const RunResult r = run_against_sim(sim, false, 10000, *probe, nullptr, lc);
+  const RunResult r = run_to_truth(false, 10000, lc);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GE(r.counters.disconnects, 3u) << r.notices;
   EXPECT_EQ(r.counters.resync_incomplete, 0u) << r.notices;
 }
 
-TEST(LiveAgainstSim, FullHoldPausesReadingAndLosesNothing) {
+TEST_F(LiveAgainstSim, FullHoldPausesReadingAndLosesNothing) {
   ServerConfig c = sim_config(6000);
   c.simulation.generator.seed = 53;
   c.rate = 3000;
   c.faults.rest_delay_ms = 400;
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   lc.resync_hold_bytes = 1;  // room for one frame
   lc.ping_interval = 100ms;
   lc.pong_timeout = 100ms;
-  const RunResult r = run_against_sim(sim, false, 6000, *probe, nullptr, lc);
+  const RunResult r = run_to_truth(false, 6000, lc);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
@@ -666,19 +569,17 @@ std::size_t most_in_a_second(const std::vector<std::int64_t>& times_ms) {
 // connection stayed whole for healthy_after, so it keeps growing; connects stay within Upbit's
 // 5 per second and REST requests within its 30 per second (the simulator's limit never answers
 // 429).
-TEST(LiveAgainstSim, ServerClosingEachConnectionAfterItsResyncMeetsAGrowingBackoffNotAStorm) {
+TEST_F(LiveAgainstSim, ServerClosingEachConnectionAfterItsResyncMeetsAGrowingBackoffNotAStorm) {
   ServerConfig c = sim_config(0);
   c.rate = 2000;
   c.faults.disconnect_every_s = 0.05;
   c.rest.rate_limit = true;
-  SimThread sim(c);
-  LiveConfig lc;
-  lc.url = sim.url(false);
+  start_sim(c);
+  LiveConfig lc = stream_config(false);
   lc.backoff_initial = 10ms;
   lc.backoff_max = 1000ms;
   lc.blocking = true;
-  auto probe = std::make_unique<Probe>();
-  const Session r = run_live(lc, *probe, 8000ms, kForTheWholeLimit);
+  const LiveRun r = run_for(lc, 8000ms, kForTheWholeLimit);
   const std::size_t most = most_in_a_second(probe->connected_ms);
   std::printf("storm: %llu connects in 8 s, at most %zu in one second, %llu REST requests\n",
               static_cast<unsigned long long>(r.counters.connects), most,
@@ -691,37 +592,30 @@ TEST(LiveAgainstSim, ServerClosingEachConnectionAfterItsResyncMeetsAGrowingBacko
   EXPECT_EQ(r.counters.rest_throttled, 0u) << r.notices;
 }
 
-TEST(LiveAgainstSim, UnresolvableHostIsReportedAndRetriedWithBackoff) {
-  Notices notices;
+TEST_F(LiveAgainstSim, UnresolvableHostIsReportedAndRetriedWithBackoff) {
   LiveConfig lc;
   lc.url = "wss://fillwire-no-such-host.invalid/websocket/v1/private";
   lc.backoff_initial = 50ms;
   lc.backoff_max = 400ms;
-  auto probe = std::make_unique<Probe>();
-  LiveSource source(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
-  Pipeline<Probe> pipeline(*probe, PipelineConfig{});
-  pipeline.start(source);
-  std::this_thread::sleep_for(1500ms);
-  pipeline.stop();
-  const auto c = source.counters();
-  EXPECT_EQ(c.connects, 0u);
-  EXPECT_GE(c.attempts, 2u) << notices.all();
-  EXPECT_LE(c.attempts, 40u) << "retries must back off";
-  EXPECT_NE(notices.all().find("disconnected at resolve"), std::string::npos) << notices.all();
+  // A fixed span: how many attempts fit in it is the point.
+  const LiveRun r = run_for(lc, 1500ms, kForTheWholeLimit);
+  EXPECT_EQ(r.counters.connects, 0u);
+  EXPECT_GE(r.counters.attempts, 2u) << r.notices;
+  EXPECT_LE(r.counters.attempts, 40u) << "retries must back off";
+  EXPECT_NE(r.notices.find("disconnected at resolve"), std::string::npos) << r.notices;
 }
 
-TEST(LiveAgainstSim, SilentServerIsDetectedLeftAndResynced) {
+TEST_F(LiveAgainstSim, SilentServerIsDetectedLeftAndResynced) {
   // A half-open connection: after 3000 events the server sends nothing, not even pongs.
   ServerConfig c = sim_config(5000);
   c.faults.stall_after = 3000;
   c.rest.rate_limit = false;  // REST pacing is tested by RestThrottling...
-  SimThread sim(c);
-  auto probe = std::make_unique<Probe>();
+  start_sim(c);
   LiveConfig lc;
   lc.ping_interval = 200ms;
   lc.pong_timeout = 200ms;
   lc.rest_per_second = 100000;
-  const RunResult r = run_against_sim(sim, false, 5000, *probe, nullptr, lc, false);
+  const RunResult r = run_to_truth(false, 5000, lc, false);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GE(r.counters.disconnects, 1u) << r.notices;
   EXPECT_GE(r.counters.connects, 2u) << r.notices;
@@ -730,18 +624,16 @@ TEST(LiveAgainstSim, SilentServerIsDetectedLeftAndResynced) {
 
 // The exchange may refuse a bad token after the upgrade, with an INVALID_AUTH error frame; a
 // resync's REST query then meets HTTP 401 too. Either way: an auth failure, slowly retried.
-class AuthErrorFrame : public ::testing::TestWithParam<bool> {};
+class AuthErrorFrame : public LiveAgainstSim, public ::testing::WithParamInterface<bool> {};
 
 TEST_P(AuthErrorFrame, IsAnAuthFailureNotRetriedInATightLoop) {
   ServerConfig c = sim_config(0);
   c.auth_error_frame = true;  // upgrade, then {"error":{"name":"INVALID_AUTH",...}}, then close
-  SimThread sim(c);
-  LiveConfig lc;
-  lc.url = sim.url(false);
+  start_sim(c);
+  LiveConfig lc = stream_config(false);
   lc.auth_backoff = 500ms;
   lc.resync = GetParam();
-  auto probe = std::make_unique<Probe>();
-  const Session r = run_live(lc, *probe, 1200ms, kForTheWholeLimit, "wrong-secret-xyz");
+  const LiveRun r = run_for(lc, 1200ms, kForTheWholeLimit, "wrong-secret-xyz");
   EXPECT_GE(r.counters.auth_failures, 1u) << r.notices;
   EXPECT_LE(r.counters.attempts, 4u) << "auth failures must back off slowly";
   EXPECT_GE(probe->auth_failed, 1u);
@@ -762,19 +654,17 @@ INSTANTIATE_TEST_SUITE_P(WithAndWithoutResync, AuthErrorFrame, ::testing::Values
 // The stream accepts the keys but the REST side refuses them (HTTP 401): here the REST host is a
 // second simulator that knows another secret. The resync fails as an auth failure, retried
 // slowly, and neither the key nor the token appears in any notice.
-TEST(LiveAgainstSim, RestRefusingTheKeysDuringResyncIsAnAuthFailure) {
+TEST_F(LiveAgainstSim, RestRefusingTheKeysDuringResyncIsAnAuthFailure) {
   ServerConfig c = sim_config(2000);
-  SimThread sim(c);
+  start_sim(c);
   ServerConfig other = sim_config(0);
   other.secret_key = "another-secret-the-client-does-not-have";
-  SimThread rest_host(other);
-  LiveConfig lc;
-  lc.url = sim.url(false);
+  sim::ServerThread rest_host(other);
+  LiveConfig lc = stream_config(false);
   lc.rest_url = "http://127.0.0.1:" + std::to_string(rest_host->port()) + "/v1";
   lc.auth_backoff = 500ms;
   lc.blocking = true;
-  auto probe = std::make_unique<Probe>();
-  const Session r = run_live(lc, *probe, 1500ms, kForTheWholeLimit);
+  const LiveRun r = run_for(lc, 1500ms, kForTheWholeLimit);
   EXPECT_GE(r.counters.auth_failures, 1u) << r.notices;
   EXPECT_GE(r.counters.resync_failures, 1u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 0u) << r.notices;
@@ -788,19 +678,16 @@ TEST(LiveAgainstSim, RestRefusingTheKeysDuringResyncIsAnAuthFailure) {
 
 // A REST host that accepts the connection and never answers: every step of a request has a
 // deadline, so the resync fails after rest_timeout (not never), and the connection is retried.
-TEST(LiveAgainstSim, SilentRestHostFailsTheResyncAtItsDeadline) {
-  SimThread sim(sim_config(2000));
+TEST_F(LiveAgainstSim, SilentRestHostFailsTheResyncAtItsDeadline) {
+  start_sim(sim_config(2000));
   SilentRestHost silent;
-  LiveConfig lc;
-  lc.url = sim.url(false);
+  LiveConfig lc = stream_config(false);
   lc.rest_url = silent.url();
   lc.rest_timeout = 300ms;
   lc.backoff_initial = 50ms;
   lc.backoff_max = 100ms;
   lc.blocking = true;
-  auto probe = std::make_unique<Probe>();
-  const Session r =
-      run_live(lc, *probe, 10s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
+  const LiveRun r = run_for(lc, 10s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
   EXPECT_GE(r.counters.resync_failures, 2u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 0u) << r.notices;
   EXPECT_GE(r.counters.connects, 2u) << "a failed resync drops the connection and retries";
@@ -810,13 +697,12 @@ TEST(LiveAgainstSim, SilentRestHostFailsTheResyncAtItsDeadline) {
 // The connection dies (keep-alive) while the resync waits on a silent REST host: the failure is
 // acted on once the resync has ended (here at its deadline), after the resync's outcome, so the
 // strategy never sees a disconnect inside a resync; the reconnect follows.
-TEST(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
+TEST_F(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
   ServerConfig c = sim_config(2000);
   c.faults.stall_after = 1;  // per connection: one event, then silence
-  SimThread sim(c);
+  start_sim(c);
   SilentRestHost silent;
-  LiveConfig lc;
-  lc.url = sim.url(false);
+  LiveConfig lc = stream_config(false);
   lc.rest_url = silent.url();
   lc.rest_timeout = 1000ms;
   lc.ping_interval = 100ms;  // dead after 200 ms of silence, well before the REST deadline
@@ -824,9 +710,7 @@ TEST(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
   lc.backoff_initial = 50ms;
   lc.backoff_max = 100ms;
   lc.blocking = true;
-  auto probe = std::make_unique<Probe>();
-  const Session r =
-      run_live(lc, *probe, 15s, [](const LiveCounters& n) { return n.resync_failures >= 2; });
+  const LiveRun r = run_for(lc, 15s, [](const LiveCounters& n) { return n.resync_failures >= 2; });
   const std::string& all = r.notices;
   const auto failed = all.find("RESYNC FAILED: REST read");
   const auto dead = all.find("disconnected at keep-alive");
@@ -841,15 +725,14 @@ TEST(LiveAgainstSim, ConnectionLostDuringTheResyncIsActedOnAfterIt) {
   EXPECT_EQ(probe->disconnected_in_resync, 0u);
 }
 
-TEST(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {
-  SimThread sim(sim_config(5000));
-  auto probe = std::make_unique<Probe>();
+TEST_F(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {
+  start_sim(sim_config(5000));
   probe->only_markets = {"KRW-BTC", "KRW-ETH"};
   LiveConfig lc;
   lc.codes = {"krw-btc", "KRW-ETH"};  // upper-cased locally before subscribing
   lc.simple_format = true;
   lc.resync = false;  // REST answers cover every market; this test looks at the stream alone
-  const RunResult r = run_against_sim(sim, false, 5000, *probe, nullptr, lc);
+  const RunResult r = run_to_truth(false, 5000, lc);
   EXPECT_GT(probe->stream_events, 100u);
   EXPECT_EQ(probe->stream_other_markets, 0u);
   EXPECT_EQ(r.counters.decode_errors, 0u);

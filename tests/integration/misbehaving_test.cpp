@@ -21,6 +21,7 @@
 #include "fillwire/control_event.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/pipeline.hpp"
+#include "live_run.hpp"
 #include "order_json.hpp"
 
 namespace fillwire {
@@ -60,11 +61,6 @@ struct Recorder {
   }
 };
 
-struct Outcome {
-  LiveCounters counters;
-  std::string notices;
-};
-
 LiveConfig config_for(const FakeExchange& fake) {
   LiveConfig lc;
   lc.url = fake.ws_url();
@@ -75,27 +71,14 @@ LiveConfig config_for(const FakeExchange& fake) {
   return lc;
 }
 
-// Runs one LiveSource until `done(counters)` or `limit`.
+// Runs one LiveSource until `done(counters)` or `limit` (test::run_live).
 template <class Done>
-Outcome run(const LiveConfig& lc, Recorder& rec, std::chrono::milliseconds limit, Done done) {
-  std::mutex m;
-  std::string notices;
-  LiveSource source(lc, Credentials{"misbehaving-access", Secret("misbehaving-secret")}, nullptr,
-                    [&](std::string_view s) {
-                      const std::lock_guard lock(m);
-                      notices.append(s).push_back('\n');
-                    });
-  Pipeline<Recorder> pipeline(rec, PipelineConfig{});
-  pipeline.start(source);
-  const auto until = Clock::now() + limit;
-  while (!done(source.counters()) && Clock::now() < until)
-    std::this_thread::sleep_for(10ms);
-  pipeline.stop();
-  const std::lock_guard lock(m);
-  return {source.counters(), notices};
+test::LiveRun run(const LiveConfig& lc, Recorder& rec, std::chrono::milliseconds limit, Done done) {
+  return test::run_live(lc, Credentials{"misbehaving-access", Secret("misbehaving-secret")}, rec,
+                        limit, done, nullptr, 10ms);
 }
 
-const auto kWholeLimit = [](const LiveCounters&) { return false; };
+using test::kForTheWholeLimit;
 
 // The most time points that fall in any window of one second.
 std::size_t most_in_a_second(const std::vector<Clock::time_point>& at) {
@@ -153,7 +136,7 @@ TEST(Misbehaving, EndlessOpenOrderPagesStopTheResyncAtItsPageBound) {
   LiveConfig lc = config_for(fake);
   lc.resync_max_pages = 5;
   Recorder rec;
-  const Outcome r =
+  const test::LiveRun r =
       run(lc, rec, 5s, [](const LiveCounters& c) { return c.resync_incomplete >= 2; });
   EXPECT_GE(r.counters.resync_incomplete, 2u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 0u) << r.notices;
@@ -178,7 +161,7 @@ TEST(Misbehaving, ARepeatingPageStopsTheResync) {
   });
   LiveConfig lc = config_for(fake);
   Recorder rec;
-  const Outcome r =
+  const test::LiveRun r =
       run(lc, rec, 5s, [](const LiveCounters& c) { return c.resync_incomplete >= 1; });
   EXPECT_GE(r.counters.resync_incomplete, 1u) << r.notices;
   EXPECT_NE(r.notices.find("(repeating pages) after 2 REST requests"), std::string::npos)
@@ -201,7 +184,7 @@ TEST(Misbehaving, AResyncThatNeverEndsStopsAtItsDeadline) {
   lc.resync_max_pages = 1'000'000;
   Recorder rec;
   const auto start = Clock::now();
-  const Outcome r =
+  const test::LiveRun r =
       run(lc, rec, 6s, [](const LiveCounters& c) { return c.resync_incomplete >= 1; });
   const auto took = Clock::now() - start;
   EXPECT_GE(r.counters.resync_incomplete, 1u) << r.notices;
@@ -284,7 +267,7 @@ TEST(Misbehaving, FutureAndZeroTimestampsDoNotHideAFillMadeDuringTheGap) {
   });
   LiveConfig lc = config_for(fake);
   Recorder rec;
-  const Outcome r = run(lc, rec, 8s, [](const LiveCounters& c) { return c.resyncs >= 2; });
+  const test::LiveRun r = run(lc, rec, 8s, [](const LiveCounters& c) { return c.resyncs >= 2; });
   EXPECT_EQ(r.counters.resyncs, 2u) << r.notices;
   EXPECT_EQ(r.counters.resync_failures, 0u) << r.notices;
   EXPECT_GE(r.counters.clock_skew, 2u) << "the 2100 and the zero stamps";
@@ -317,7 +300,8 @@ TEST(Misbehaving, AServerThatNeverPongsIsReplacedThoughDataFlows) {
   lc.ping_interval = 200ms;
   lc.pong_timeout = 300ms;
   Recorder rec;
-  const Outcome r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.pong_timeouts >= 1; });
+  const test::LiveRun r =
+      run(lc, rec, 5s, [](const LiveCounters& c) { return c.pong_timeouts >= 1; });
   EXPECT_GE(r.counters.pong_timeouts, 1u) << r.notices;
   EXPECT_NE(r.notices.find("disconnected at keep-alive: no pong within 300 ms"), std::string::npos)
       << r.notices;
@@ -335,7 +319,8 @@ TEST(Misbehaving, AFrameTrickledAByteAtATimeIsDroppedAtTheFrameDeadline) {
   lc.frame_timeout = 600ms;
   Recorder rec;
   const auto start = Clock::now();
-  const Outcome r = run(lc, rec, 8s, [](const LiveCounters& c) { return c.stalled_frames >= 1; });
+  const test::LiveRun r =
+      run(lc, rec, 8s, [](const LiveCounters& c) { return c.stalled_frames >= 1; });
   EXPECT_GE(r.counters.stalled_frames, 1u) << r.notices;
   EXPECT_LT(Clock::now() - start, 4s);
   EXPECT_NE(r.notices.find("a frame was not whole within 600 ms"), std::string::npos) << r.notices;
@@ -357,7 +342,7 @@ TEST(Misbehaving, OversizedFramesAfterEachResyncMeetAGrowingBackoff) {
   LiveConfig lc = config_for(fake);
   lc.backoff_max = 2000ms;
   Recorder rec;
-  const Outcome r = run(lc, rec, 6s, kWholeLimit);
+  const test::LiveRun r = run(lc, rec, 6s, kForTheWholeLimit);
   const auto accepts = times_of(fake.upgrades());
   EXPECT_GE(r.counters.oversized, 3u) << r.notices;
   EXPECT_GE(r.counters.resyncs, 3u) << r.notices;
@@ -378,9 +363,9 @@ TEST(Misbehaving, ConnectsAreCountedPerProcessWithinFiveASecond) {
   lc.backoff_max = 1ms;
   Recorder a;
   Recorder b;
-  Outcome rb;
-  std::thread other([&] { rb = run(lc, b, 3s, kWholeLimit); });
-  const Outcome ra = run(lc, a, 3s, kWholeLimit);
+  test::LiveRun rb;
+  std::thread other([&] { rb = run(lc, b, 3s, kForTheWholeLimit); });
+  const test::LiveRun ra = run(lc, a, 3s, kForTheWholeLimit);
   other.join();
   const auto accepts = fake.connections();
   std::string at;
@@ -404,7 +389,7 @@ TEST(Misbehaving, Http429DuringTheResyncWaitsForRetryAfter) {
   });
   LiveConfig lc = config_for(fake);
   Recorder rec;
-  const Outcome r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
+  const test::LiveRun r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_EQ(r.counters.rest_throttled, 1u);
   EXPECT_EQ(rec.count(ControlCode::rate_limited, "HTTP 429"), 1u);
@@ -427,7 +412,7 @@ TEST(Misbehaving, Http418AtTheUpgradeStopsEveryConnectUntilRetryAfter) {
   LiveConfig lc = config_for(fake);
   lc.resync = false;
   Recorder rec;
-  const Outcome r = run(lc, rec, 4s, [](const LiveCounters& c) { return c.connects >= 1; });
+  const test::LiveRun r = run(lc, rec, 4s, [](const LiveCounters& c) { return c.connects >= 1; });
   EXPECT_EQ(r.counters.rest_banned, 1u) << r.notices;
   EXPECT_EQ(r.counters.connects, 1u) << r.notices;
   EXPECT_NE(r.notices.find("BANNED by the exchange (HTTP 418 at the upgrade)"), std::string::npos)
@@ -451,7 +436,7 @@ TEST(Misbehaving, Http418FromRestStopsTheResyncAndEverythingUntilRetryAfter) {
   });
   LiveConfig lc = config_for(fake);
   Recorder rec;
-  const Outcome r = run(lc, rec, 6s, [](const LiveCounters& c) { return c.resyncs >= 1; });
+  const test::LiveRun r = run(lc, rec, 6s, [](const LiveCounters& c) { return c.resyncs >= 1; });
   EXPECT_EQ(r.counters.rest_banned, 1u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_GE(rec.count(ControlCode::resync_incomplete, "banned"), 1u);
@@ -483,7 +468,8 @@ TEST(Misbehaving, HugeAndHostileRestErrorBodiesNeverReachANoticeRaw) {
   });
   LiveConfig lc = config_for(fake);
   Recorder rec;
-  const Outcome r = run(lc, rec, 6s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
+  const test::LiveRun r =
+      run(lc, rec, 6s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
   ASSERT_GE(r.counters.resync_failures, 2u) << r.notices;
   EXPECT_NE(r.notices.find("RESYNC FAILED: /orders/open answered HTTP 400"), std::string::npos)
       << r.notices;
@@ -513,7 +499,7 @@ TEST(Misbehaving, Ipv6LoopbackUrlConnects) {
   LiveConfig lc = config_for(*fake);
   EXPECT_EQ(lc.url.rfind("ws://[::1]:", 0), 0u) << lc.url;
   Recorder rec;
-  const Outcome r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
+  const test::LiveRun r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
   EXPECT_EQ(r.counters.connects, 1u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   ASSERT_FALSE(fake->upgrades().empty());

@@ -22,8 +22,9 @@
 
 #include "jwt.hpp"
 #include "server.hpp"
+#include "server_thread.hpp"
 #include "sim_client.hpp"
-#include "sim_server.hpp"
+#include "wait.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -53,8 +54,6 @@ ServerConfig base_config() {
   c.simulation.generator.seed = 9;
   return c;
 }
-
-using test::SimServer;
 
 tcp::socket raw_connect(test::asio::io_context& ioc, std::uint16_t port) {
   tcp::socket s(ioc);
@@ -95,7 +94,7 @@ std::size_t rss_bytes() {
 TEST(SimHostile, NeverReadingPingerIsCutOffWithBoundedMemory) {
   auto cfg = base_config();
   cfg.slow_consumer_bytes = 1u << 20;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   const std::size_t rss_before = rss_bytes();
   test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
   ASSERT_TRUE(c.ok());
@@ -125,7 +124,7 @@ TEST(SimHostile, DISABLED_NeverReadingTextPingerIsCutOffToo) {
   auto cfg = base_config();
   cfg.slow_consumer_bytes = 1u << 20;
   cfg.ws_rate_limit = false;  // "PING" is a message: the per-connection message limit is off
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
   ASSERT_TRUE(c.ok());
   const auto deadline = Clock::now() + 60s;
@@ -148,7 +147,7 @@ TEST(SimHostile, SilentSocketsAndPartialHellosAreClosedAtTheHandshakeDeadline) {
     auto cfg = base_config();
     cfg.tls = tls;  // TLS detected per connection, or plain only
     cfg.handshake_timeout_s = 0.5;
-    SimServer sim(cfg);
+    ServerThread sim(cfg);
     test::asio::io_context ioc;
     std::vector<tcp::socket> silent;
     for (int i = 0; i < 8; ++i)
@@ -225,10 +224,11 @@ TEST(SimHostile, OutOfDescriptorsBacksOffAndServesANormalClientAfterIdleSocketsT
   std::vector<tcp::socket> idle;
   for (int i = 0; i < 70; ++i)
     idle.push_back(raw_connect(ioc, port));  // the listen backlog completes them all
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_for(
+      300ms);  // for the server to accept them (another process: no counter)
   // Out of descriptors now: a spinning accept loop would burn a whole core.
   const long before = cpu_ticks();
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // the scenario: the span whose CPU time is measured
   const long used = cpu_ticks() - before;
   EXPECT_LT(used, ::sysconf(_SC_CLK_TCK) / 4) << "ticks of CPU in one second";
 
@@ -244,7 +244,7 @@ TEST(SimHostile, OutOfDescriptorsBacksOffAndServesANormalClientAfterIdleSocketsT
 
 TEST(SimHostile, WebSocketConnectsOverFivePerSecondAreRefusedWith429ThenAllowedAgain) {
   auto cfg = base_config();
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   std::vector<std::unique_ptr<test::WsClient>> clients;
   for (int i = 0; i < 5; ++i) {
     clients.push_back(std::make_unique<test::WsClient>(sim.port(), kPrivate, bearer()));
@@ -258,7 +258,7 @@ TEST(SimHostile, WebSocketConnectsOverFivePerSecondAreRefusedWith429ThenAllowedA
   test::WsClient anonymous(sim.port(), kPrivate, std::nullopt);
   EXPECT_EQ(anonymous.response().result_int(), 429u);
   EXPECT_GE(sim->stats().connect_rate_refused, 2u);
-  std::this_thread::sleep_for(1100ms);
+  std::this_thread::sleep_for(1100ms);  // the scenario: the rolling second passes
   test::WsClient later(sim.port(), kPrivate, bearer());
   EXPECT_TRUE(later.ok());
 }
@@ -266,7 +266,7 @@ TEST(SimHostile, WebSocketConnectsOverFivePerSecondAreRefusedWith429ThenAllowedA
 TEST(SimHostile, ConnectionRateLimitIsOffWhenAsked) {
   auto cfg = base_config();
   cfg.ws_connects_per_second = 0;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   for (int i = 0; i < 12; ++i) {
     test::WsClient c(sim.port(), kPrivate, bearer());
     EXPECT_TRUE(c.ok()) << i;
@@ -278,7 +278,7 @@ TEST(SimHostile, ConnectionRateLimitIsOffWhenAsked) {
 // The ground truth: guarded, and produced off the event loop
 
 TEST(SimHostile, TruthNeedsTheSimulatorsTokenWithTheQueryHash) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   auto r = test::http_get(sim.port(), "/sim/truth?orders=false");
   EXPECT_EQ(r.result_int(), 401u);
   EXPECT_EQ(json::parse(r.body())["error"]["name"], "no_authorization_token");
@@ -307,9 +307,8 @@ TEST(SimHostile, StreamKeepsFlowingWhileALargeTruthIsWritten) {
   auto cfg = base_config();
   cfg.start_on_subscribe = false;  // the flow runs before anyone subscribes, as fast as it can
   cfg.simulation.max_closed_orders = 5000;  // a truth of some 5,000 orders
-  SimServer sim(cfg);
-  while (sim->stats().events_generated < 30000)
-    std::this_thread::sleep_for(50ms);
+  ServerThread sim(cfg);
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 30000; }, 60s, 50ms));
 
   test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
   ASSERT_TRUE(c.ok());
@@ -328,7 +327,7 @@ TEST(SimHostile, StreamKeepsFlowingWhileALargeTruthIsWritten) {
     done = true;
     return std::make_pair(r, Clock::now() - start);
   });
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(20ms);  // a head start for the first request (not observable here)
   const auto busy = test::http_get(sim.port(), "/sim/truth", bearer());
 
   Clock::duration longest{};
@@ -360,9 +359,8 @@ TEST(SimHostile, AClientThatStopsReadingAResponseIsDroppedAtTheWriteDeadline) {
   cfg.start_on_subscribe = false;
   cfg.simulation.max_closed_orders = 20000;
   cfg.write_timeout_s = 1;
-  SimServer sim(cfg);
-  while (sim->stats().events_generated < 100000)
-    std::this_thread::sleep_for(50ms);
+  ServerThread sim(cfg);
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 100000; }, 60s, 50ms));
   test::asio::io_context ioc;
   tcp::socket s(ioc);
   s.open(tcp::v4());
@@ -371,9 +369,7 @@ TEST(SimHostile, AClientThatStopsReadingAResponseIsDroppedAtTheWriteDeadline) {
   const std::string req =
       "GET /sim/truth HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + bearer() + "\r\n\r\n";
   test::asio::write(s, test::asio::buffer(req));
-  const auto deadline = Clock::now() + 30s;
-  while (Clock::now() < deadline && sim->stats().write_timeouts == 0)
-    std::this_thread::sleep_for(100ms);
+  (void)test::wait_until([&] { return sim->stats().write_timeouts != 0; }, 30s, 100ms);
   EXPECT_EQ(sim->stats().write_timeouts, 1u);
 }
 

@@ -18,9 +18,10 @@
 #include "fillwire/decoder.hpp"
 #include "jwt.hpp"
 #include "server.hpp"
+#include "server_thread.hpp"
 #include "sim_client.hpp"
-#include "sim_server.hpp"
 #include "tls_cert.hpp"
+#include "wait.hpp"
 
 namespace fillwire::sim {
 namespace {
@@ -54,8 +55,6 @@ ServerConfig base_config() {
   return c;
 }
 
-using test::SimServer;
-
 // Decodes one frame; the decoder needs padding after the bytes.
 struct Decoded {
   FrameResult result;
@@ -84,7 +83,7 @@ std::string error_name(const std::string& body) {
 // Handshake
 
 TEST(SimHandshake, AcceptsHs256AndHs512OnBothPaths) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   for (auto alg : {HmacAlg::sha256, HmacAlg::sha512}) {
     for (const char* path : {kPrivate, "/websocket/v1"}) {
       WsClient c(sim.port(), path, bearer(alg));
@@ -95,7 +94,7 @@ TEST(SimHandshake, AcceptsHs256AndHs512OnBothPaths) {
 }
 
 TEST(SimHandshake, RefusesBadTokensWithHttp401AndUpbitError) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   struct Case {
     std::optional<std::string> auth;
     const char* name;
@@ -119,7 +118,7 @@ TEST(SimHandshake, RefusesBadTokensWithHttp401AndUpbitError) {
 TEST(SimHandshake, ErrorFrameModeUpgradesThenSendsInvalidAuth) {
   auto cfg = base_config();
   cfg.auth_error_frame = true;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer(HmacAlg::sha256, {}, kAccess, "wrong"));
   ASSERT_TRUE(c.ok());
   const Message m = c.read();
@@ -132,13 +131,13 @@ TEST(SimHandshake, ErrorFrameModeUpgradesThenSendsInvalidAuth) {
 TEST(SimHandshake, NonceReuseRejectedOnlyWhenAsked) {
   const std::string token = bearer();
   {
-    SimServer sim(base_config());
+    ServerThread sim(base_config());
     EXPECT_TRUE(WsClient(sim.port(), kPrivate, token).ok());
     EXPECT_TRUE(WsClient(sim.port(), kPrivate, token).ok());  // reconnect with the same token
   }
   auto cfg = base_config();
   cfg.ws_nonce_check = true;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   EXPECT_TRUE(WsClient(sim.port(), kPrivate, token).ok());
   WsClient again(sim.port(), kPrivate, token);
   EXPECT_FALSE(again.ok());
@@ -149,7 +148,7 @@ TEST(SimHandshake, NonceReuseRejectedOnlyWhenAsked) {
 // Subscription
 
 TEST(SimSubscribe, ErrorFramesCarryUpbitNames) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   WsClient c(sim.port(), kPrivate, bearer());
   ASSERT_TRUE(c.ok());
   const std::pair<const char*, const char*> cases[] = {
@@ -180,7 +179,7 @@ TEST(SimSubscribe, ErrorFramesCarryUpbitNames) {
 }
 
 TEST(SimSubscribe, ListSubscriptions) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(R"([{"method":"LIST_SUBSCRIPTIONS"},{"ticket":"x"}])");
   EXPECT_EQ(json::parse(c.read().data)["result"].size(), 0u);
@@ -198,7 +197,7 @@ TEST(SimSubscribe, ListSubscriptions) {
 }
 
 TEST(SimSubscribe, CodesFilterInSimpleFormatBinaryFrames) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(
       R"([{"ticket":"t"},{"type":"myOrder","codes":["KRW-BTC","KRW-XRP"]},{"format":"SIMPLE"}])");
@@ -220,7 +219,7 @@ TEST(SimSubscribe, CodesFilterInSimpleFormatBinaryFrames) {
 TEST(SimSubscribe, ManyClientsEachWithItsOwnFilter) {
   auto cfg = base_config();
   cfg.rate = 20000;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient all(sim.port(), kPrivate, bearer());
   WsClient btc(sim.port(), "/websocket/v1", bearer());
   WsClient eth(sim.port(), kPrivate, bearer());
@@ -275,7 +274,7 @@ TEST(SimSubscribe, ManyClientsEachWithItsOwnFilter) {
 TEST(SimSubscribe, MyAssetBalancesFollowEveryOrderEventAndEndAtTheTruth) {
   auto cfg = base_config();
   cfg.total = 2000;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(
       R"([{"ticket":"a"},{"type":"myAsset"},{"type":"myOrder","codes":["KRW-BTC"]},{"format":"SIMPLE"}])");
@@ -311,7 +310,7 @@ TEST(SimSubscribe, MyAssetBalancesFollowEveryOrderEventAndEndAtTheTruth) {
 
 TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
   for (const char* format : {"JSON_LIST", "SIMPLE_LIST"}) {
-    SimServer sim(base_config());
+    ServerThread sim(base_config());
     WsClient c(sim.port(), kPrivate, bearer());
     c.send(std::string(R"([{"ticket":"t"},{"type":"myOrder"},{"format":")") + format + R"("}])");
     Decoder d;
@@ -340,7 +339,7 @@ TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
 TEST(SimKeepAlive, PingTextGetsStatusAndPingFrameGetsPong) {
   auto cfg = base_config();
   cfg.status_interval_s = 0.2;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send("PING");
   Decoder d;
@@ -360,7 +359,7 @@ TEST(SimKeepAlive, PingTextGetsStatusAndPingFrameGetsPong) {
 TEST(SimKeepAlive, IdleConnectionIsClosed) {
   auto cfg = base_config();
   cfg.idle_timeout_s = 0.3;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   const auto start = std::chrono::steady_clock::now();
   test::beast::error_code ec;
@@ -403,7 +402,7 @@ TEST(SimStream, SameSeedSameDigestAndTheBytesOfTheSeededFlow) {
   std::string digests[3];
   for (int run = 0; run < 3; ++run) {
     if (run == 2) cfg.simulation.generator.seed = 100;
-    SimServer sim(cfg);
+    ServerThread sim(cfg);
     const Received r = receive_all(sim.port(), cfg.total);
     const json truth = json::parse(sim->truth_json(false));
     EXPECT_EQ(truth["events"], cfg.total);
@@ -422,7 +421,7 @@ TEST(SimStream, SameSeedSameDigestAndTheBytesOfTheSeededFlow) {
 TEST(SimStream, EveryOrdersEventsAreConsistentAndSumToTheTruth) {
   auto cfg = base_config();
   cfg.total = 20000;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   const Received r = receive_all(sim.port(), cfg.total);
   ASSERT_EQ(r.events.size(), cfg.total);
 
@@ -480,7 +479,7 @@ TEST(SimStream, EveryOrdersEventsAreConsistentAndSumToTheTruth) {
 TEST(SimStream, RateIsPaced) {
   auto cfg = base_config();
   cfg.rate = 2000;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   c.read();
@@ -497,7 +496,7 @@ TEST(SimStream, BurstsArriveTogether) {
   auto cfg = base_config();
   cfg.rate = 1000;
   cfg.burst = 100;  // 100 events every 100 ms
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   c.read();
@@ -517,7 +516,7 @@ TEST(SimStream, BurstsArriveTogether) {
 TEST(SimStream, WallClockStampsEventsWithTheRealTime) {
   auto cfg = base_config();
   cfg.wall_clock = true;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   Decoder d;
@@ -539,7 +538,7 @@ TEST(SimStream, SendStampsFollowTheEventsAndChangeNothingSent) {
     cfg.wall_clock = false;  // byte for byte: the simulated clock
     cfg.total = kEvents;
     cfg.send_stamps = stamps;
-    SimServer sim(cfg);
+    ServerThread sim(cfg);
     WsClient c(sim.port(), kPrivate, bearer());
     c.send(kSubscribeAll);
     std::vector<std::string> frames;
@@ -575,8 +574,10 @@ TEST(SimRest, QueryHashAndNonceChecks) {
   auto cfg = base_config();
   cfg.rate = 5000;
   cfg.start_on_subscribe = false;
-  SimServer sim(cfg);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ServerThread sim(cfg);
+  // Orders to ask about (the flow runs without subscribers).
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 1500; },
+                               std::chrono::seconds(10)));
 
   const std::string q = "states[]=wait&states[]=watch&limit=100";
   auto res = test::http_get(sim.port(), "/v1/orders/open?" + q, bearer(HmacAlg::sha256, q));
@@ -614,7 +615,7 @@ TEST(SimRest, QueryHashAndNonceChecks) {
 }
 
 TEST(SimRest, MarketListOverHttpWithoutAToken) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   auto res = test::http_get(sim.port(), "/v1/market/all");
   ASSERT_EQ(res.result_int(), 200u) << res.body();
   EXPECT_EQ(std::string(res["Remaining-Req"]).rfind("group=market; ", 0), 0u);
@@ -641,7 +642,7 @@ TEST(SimRest, RepeatedTooManyRequestsEndInABanWithRetryAfter) {
   cfg.rest.per_second = 3;
   cfg.rest.ban_after = 3;
   cfg.rest.ban_ms = 1'000;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   std::vector<unsigned> statuses;
   test::http::response<test::http::string_body> banned;
   while (statuses.size() < 20) {
@@ -666,7 +667,7 @@ TEST(SimRest, RepeatedTooManyRequestsEndInABanWithRetryAfter) {
   const ServerStats s = sim->stats();
   EXPECT_EQ(s.rest_rate_limited, 3u);
   EXPECT_EQ(s.rest_banned, 2u);
-  // Over after Retry-After.
+  // Over after Retry-After (the scenario: the ban's second passes).
   std::this_thread::sleep_for(std::chrono::milliseconds(1'050));
   EXPECT_EQ(test::http_get(sim.port(), "/v1/accounts", bearer()).result_int(), 200u);
 }
@@ -677,7 +678,7 @@ TEST(SimRest, RepeatedTooManyRequestsEndInABanWithRetryAfter) {
 TEST(SimFaults, DisconnectAfterNEventsAndNoReplay) {
   auto cfg = base_config();
   cfg.faults.disconnect_after = 150;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   Decoder d;
   std::set<std::string> seen;
   for (int conn = 0; conn < 2; ++conn) {
@@ -704,7 +705,7 @@ TEST(SimFaults, DisconnectAfterNEventsAndNoReplay) {
 TEST(SimFaults, RefusedHandshakesThenAccepted) {
   auto cfg = base_config();
   cfg.faults.refuse_handshakes = 2;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   for (int i = 0; i < 2; ++i) {
     WsClient c(sim.port(), kPrivate, bearer());
     EXPECT_FALSE(c.ok());
@@ -722,7 +723,7 @@ TEST(SimFaults, DuplicatesReorderAndMalformedFramesAreReproducible) {
   cfg.faults.malformed_prob = 0.02;
   std::vector<std::string> runs[2];
   for (auto& frames : runs) {
-    SimServer sim(cfg);
+    ServerThread sim(cfg);
     WsClient c(sim.port(), kPrivate, bearer());
     c.send(kSubscribeAll);
     Decoder d;
@@ -754,7 +755,7 @@ TEST(SimFaults, DuplicatesReorderAndMalformedFramesAreReproducible) {
 TEST(SimFaults, StallGoesSilent) {
   auto cfg = base_config();
   cfg.faults.stall_after = 50;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
   c.send(kSubscribeAll);
   for (int i = 0; i < 50; ++i)
@@ -771,12 +772,13 @@ TEST(SimFaults, StallGoesSilent) {
 TEST(SimFaults, StallHoldsBackTheFlowAtRateZeroUntilTheClientLeaves) {
   auto cfg = base_config();
   cfg.faults.stall_after = 50;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   {
     WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
     c.send(kSubscribeAll);
     for (int i = 0; i < 50; ++i)
       c.read();
+    // The scenario: a span for the stall to hold the flow, then one in which nothing may happen.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const std::uint64_t during = sim->stats().events_generated;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -796,7 +798,7 @@ TEST(SimFaults, StallProbabilityStallsOnlySomeConnections) {
   cfg.faults.stall_after = 5;
   cfg.faults.stall_prob = 0.5;
   cfg.ws_connects_per_second = 0;  // 12 connections in a row
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   int stalled = 0;
   for (int k = 0; k < 12; ++k) {
     WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(300));
@@ -816,7 +818,7 @@ TEST(SimFaults, DisconnectEveryTSeconds) {
   auto cfg = base_config();
   cfg.rate = 1000;
   cfg.faults.disconnect_every_s = 0.3;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   const auto start = std::chrono::steady_clock::now();
@@ -836,13 +838,12 @@ TEST(SimFaults, SlowConsumerIsDisconnected) {
   auto cfg = base_config();
   cfg.rate = 200000;
   cfg.slow_consumer_bytes = 256u << 10;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   // Not reading: the kernel buffers fill, then the server's queue passes the limit.
-  for (int i = 0; i < 100 && sim->stats().slow_consumer_disconnects == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  (void)test::wait_until([&] { return sim->stats().slow_consumer_disconnects != 0; },
+                         std::chrono::seconds(5), std::chrono::milliseconds(50));
   EXPECT_EQ(sim->stats().slow_consumer_disconnects, 1u);
   test::beast::error_code ec;
   while (c.try_read(ec)) {
@@ -855,7 +856,7 @@ TEST(SimFaults, DelayHoldsEventsBack) {
   cfg.rate = 1000;
   cfg.faults.delay_ms = 300;
   cfg.faults.jitter_ms = 50;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   const auto start = std::chrono::steady_clock::now();
   c.send(kSubscribeAll);
@@ -879,7 +880,7 @@ TEST(SimFaults, DelayHoldsEventsBack) {
 TEST(SimLimits, OversizedWebSocketMessageIsClosedWith1009) {
   auto cfg = base_config();
   cfg.max_message_bytes = 4096;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   // One frame over the limit: refused from its header, before the payload is buffered.
   WsClient one(sim.port(), kPrivate, bearer());
   ASSERT_TRUE(one.ok());
@@ -903,7 +904,7 @@ TEST(SimLimits, OversizedWebSocketMessageIsClosedWith1009) {
 }
 
 TEST(SimLimits, OversizedHttpHeadersAndBodiesGetAClearAnswer) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   const auto big_headers =
       test::http_raw(sim.port(), "GET /v1/accounts HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " +
                                      std::string(10000, 'x') + "\r\n\r\n");
@@ -926,7 +927,7 @@ TEST(SimFaults, InvalidUtf8CompressedAndOversizedFramesAreSentAsConfigured) {
   cfg.faults.compressed_prob = 0.05;
   cfg.faults.oversized_prob = 0.01;
   cfg.faults.oversized_bytes = 100u << 10;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   WsClient c(sim.port(), kPrivate, bearer());
   c.send(kSubscribeAll);
   Decoder d(256u << 10);
@@ -959,7 +960,7 @@ TEST(SimFaults, RestErrorsAnswer503) {
   auto cfg = base_config();
   cfg.faults.rest_error_prob = 0.5;
   cfg.rest.rate_limit = false;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   unsigned failed = 0;
   for (int i = 0; i < 40; ++i) {
     const auto r = test::http_get(sim.port(), "/v1/accounts", bearer());
@@ -979,7 +980,7 @@ TEST(SimFaults, RestErrorsAnswer503) {
 // TLS
 
 TEST(SimTls, WssWithTheGeneratedCertificateVerified) {
-  SimServer sim(base_config());
+  ServerThread sim(base_config());
   ASSERT_FALSE(sim->cert_path().empty());
   test::ssl::context ctx(test::ssl::context::tls_client);
   ctx.load_verify_file(sim->cert_path());
@@ -1015,7 +1016,7 @@ TEST(SimTls, GivenCertificateAndKey) {
   auto cfg = base_config();
   cfg.cert_file = cert;
   cfg.key_file = key;
-  SimServer sim(cfg);
+  ServerThread sim(cfg);
   EXPECT_EQ(sim->cert_path(), cert);
   test::ssl::context ctx(test::ssl::context::tls_client);
   ctx.load_verify_file(cert);

@@ -1,7 +1,9 @@
 #pragma once
-// Test helpers: AccountState look-ups that must succeed, as references (a missing market or order
-// fails the test with its name instead of dereferencing a null pointer).
+// Test helpers: account capacities small enough for a test to reach their bounds, and AccountState
+// look-ups that must succeed, as references (a missing market or order fails the test with its
+// name instead of dereferencing a null pointer).
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -9,6 +11,22 @@
 #include "fillwire/account_state.hpp"
 
 namespace fillwire::test {
+
+// An AccountConfig with these capacities, everything else the default.
+inline AccountConfig capacities(std::size_t open_orders, std::size_t completed_orders,
+                                std::size_t markets, std::size_t history) {
+  AccountConfig c;
+  c.open_orders = open_orders;
+  c.completed_orders = completed_orders;
+  c.markets = markets;
+  c.history = history;
+  return c;
+}
+
+// 16 orders open and 16 completed, 4 markets, the last 16 events in the history.
+inline AccountConfig small_account() {
+  return capacities(16, 16, 4, 16);
+}
 
 inline const Position& position_of(const AccountState& s, std::string_view market) {
   const Position* p = s.position(market);

@@ -1,7 +1,7 @@
 #pragma once
 // Test client for upbit-sim over real loopback sockets: a Beast WebSocket client (ws:// or wss://)
-// and a one-shot HTTP GET. Every read is bounded by a socket receive timeout, so a test that waits
-// for something that never comes fails instead of hanging.
+// and one-shot HTTP requests. Every read is bounded by a socket receive timeout, so a test that
+// waits for something that never comes fails instead of hanging.
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +19,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "http_get.hpp"
 
 namespace fillwire::test {
 
@@ -174,28 +176,12 @@ using WssClient = BasicWsClient<ssl::stream<tcp::socket>>;
 inline http::response<http::string_body> http_get(
     std::uint16_t port, const std::string& target, const std::string& authorization = {},
     std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  http::request<http::empty_body> req(http::verb::get, target, 11);
-  req.set(http::field::host, "127.0.0.1");
-  if (!authorization.empty()) req.set(http::field::authorization, authorization);
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(std::uint64_t{1} << 30);
-  beast::error_code result = asio::error::timed_out;
-  stream.expires_after(timeout);
-  http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
-    if (ec) {
-      result = ec;
-      return;
-    }
-    http::async_read(stream, buf, parser,
-                     [&](beast::error_code rec, std::size_t) { result = rec; });
-  });
-  ioc.run();
-  if (result) throw std::runtime_error("HTTP GET " + target + ": " + result.message());
-  return parser.release();
+  sim::HttpGet get;
+  get.port = std::to_string(port);
+  get.target = target;
+  get.authorization = authorization;
+  get.timeout = timeout;
+  return sim::http_get(get);
 }
 
 // Sends `request` (raw bytes: request line, headers, body) over plain HTTP on loopback and reads

@@ -294,7 +294,7 @@ TEST(Clock, TscCalibrationConvertsTicksToNanoseconds) {
   EXPECT_GT(cal.ns_per_tick(), 0.0);
   const std::uint64_t t0 = now_ticks();
   const auto s0 = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));  // the interval both clocks measure
   const std::uint64_t t1 = now_ticks();
   const auto s1 = std::chrono::steady_clock::now();
   const double by_tsc = cal.to_ns(t1 - t0);

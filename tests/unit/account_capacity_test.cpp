@@ -17,13 +17,9 @@ namespace {
 using test::Ending;
 using test::LifecycleSpec;
 
+// 4 orders open and 4 completed, 2 markets, 8 events of history: every bound within reach.
 AccountConfig tiny() {
-  AccountConfig c;
-  c.open_orders = 4;
-  c.completed_orders = 4;
-  c.markets = 2;
-  c.history = 8;
-  return c;
+  return test::capacities(4, 4, 2, 8);
 }
 
 struct Orders {

@@ -33,15 +33,6 @@ std::vector<OrderEvent> decode_file(const std::string& name) {
   return events;
 }
 
-AccountConfig small_config() {
-  AccountConfig c;
-  c.open_orders = 16;
-  c.completed_orders = 16;
-  c.markets = 4;
-  c.history = 16;
-  return c;
-}
-
 // Every figure of data/lifecycle.expected.md.
 void expect_lifecycle_figures(const std::string& file) {
   SCOPED_TRACE(file);
@@ -150,7 +141,7 @@ TEST(AccountStateLifecycle, ReplayingTheWholeFileAgainChangesNothing) {
 class AccountStateRules : public ::testing::Test {
  protected:
   std::mt19937_64 rng{42};
-  AccountState state{small_config()};
+  AccountState state{test::small_account()};
 
   std::vector<OrderEvent> lifecycle(const LifecycleSpec& spec) {
     return make_lifecycle(rng, spec, test::make_uuid(rng));
@@ -387,7 +378,7 @@ TEST(AccountState, OrdersAreFoundByALongIdentifierThroughItsHash) {
   ASSERT_TRUE(test::decode_one(d, with_long, streamed).error.ok());
   ASSERT_TRUE(streamed.identifier.cut());
 
-  AccountState s(small_config());
+  AccountState s(test::small_account());
   s.apply(streamed);
   const Order* o = s.find_by_identifier(whole);
   ASSERT_NE(o, nullptr);

@@ -21,11 +21,7 @@ using test::Ending;
 using test::LifecycleSpec;
 
 AccountConfig small_config() {
-  AccountConfig c;
-  c.open_orders = 8;
-  c.completed_orders = 8;
-  c.markets = 4;
-  c.history = 0;
+  AccountConfig c = test::capacities(8, 8, 4, 0);
   // Holdings so that sells realize PnL against a known (exact) cost.
   // Amounts with few significant bits, so every sum below stays exact (see order_lifecycle.hpp).
   c.holdings.push_back({.market = "KRW-BTC",

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/account.hpp"
 #include "../support/frames.hpp"
 #include "../support/resync_event.hpp"
 #include "fillwire/account_state.hpp"
@@ -26,15 +27,6 @@ namespace fillwire {
 namespace {
 
 namespace fs = std::filesystem;
-
-AccountConfig small_config() {
-  AccountConfig c;
-  c.open_orders = 16;
-  c.completed_orders = 16;
-  c.markets = 4;
-  c.history = 16;
-  return c;
-}
 
 // The ring's part, on one thread: each published event applied at once; stamps kept.
 struct ApplySink {
@@ -98,7 +90,7 @@ TEST_F(JournalReplay, ResyncEventWithACutIdentifierReplaysToTheLiveStateExactly)
   const std::string frames[] = {stream_frame(other, "short-1"), stream_frame(done, whole)};
 
   // The live run: frames decoded and applied, the resync event applied as published; journaled.
-  auto live = std::make_unique<AccountState>(small_config());
+  auto live = std::make_unique<AccountState>(test::small_account());
   {
     Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
     JournalProducer& producer = journal.make_producer();
@@ -119,7 +111,7 @@ TEST_F(JournalReplay, ResyncEventWithACutIdentifierReplaysToTheLiveStateExactly)
     journal.flush();
   }
 
-  auto replayed = std::make_unique<AccountState>(small_config());
+  auto replayed = std::make_unique<AccountState>(test::small_account());
   const auto source = replay(*replayed);
   EXPECT_FALSE(source->stopped()) << source->error();
   const ReplayCounters& c = source->counters();
@@ -159,7 +151,7 @@ TEST_F(JournalReplay, OldResyncJsonRecordsStillReplayAsBefore) {
     ASSERT_TRUE(producer.record(JournalKind::resync, cut_json.data(), cut_json.size(), 2));
     journal.flush();
   }
-  auto replayed = std::make_unique<AccountState>(small_config());
+  auto replayed = std::make_unique<AccountState>(test::small_account());
   const auto source = replay(*replayed);
   EXPECT_FALSE(source->stopped()) << source->error();
   EXPECT_EQ(source->counters().frames, 2u);
@@ -193,7 +185,7 @@ TEST_F(JournalReplay, ARefusedResyncEventStopsTheReplayOrIsSkippedAndTold) {
   const std::string why = "record 2 at byte " + std::to_string(8 + 24 + frame.size()) +
                           ": resync event with an invalid order_type 9";
 
-  auto stopped = std::make_unique<AccountState>(small_config());
+  auto stopped = std::make_unique<AccountState>(test::small_account());
   const auto stop = replay(*stopped);
   EXPECT_TRUE(stop->stopped());
   EXPECT_EQ(stop->error(), why);
@@ -201,7 +193,7 @@ TEST_F(JournalReplay, ARefusedResyncEventStopsTheReplayOrIsSkippedAndTold) {
   EXPECT_EQ(stop->counters().events, 1u) << "the frame before it, nothing after";
   EXPECT_EQ(stopped->find_by_identifier(test::kLongIdentifier), nullptr);
 
-  auto skipped = std::make_unique<AccountState>(small_config());
+  auto skipped = std::make_unique<AccountState>(test::small_account());
   std::vector<std::string> notices;
   const auto skip = replay(*skipped, true, &notices);
   EXPECT_FALSE(skip->stopped());

@@ -16,7 +16,7 @@
 #include "fillwire/auth.hpp"
 #include "fillwire/engine.hpp"
 #include "live_view.hpp"
-#include "sim_thread.hpp"
+#include "server_thread.hpp"
 #include "verify.hpp"
 
 namespace fillwire::cli {
@@ -43,7 +43,7 @@ int run_bench(const BenchSettings& b) {
   sc.secret_key = std::string(keys.secret_key.reveal());
   sc.rate = b.rate;
   sc.total = b.events;
-  auto sim = std::make_unique<SimulatorThread>(sc);
+  auto sim = std::make_unique<sim::ServerThread>(sc);
   sim::Server& server = sim->server();
 
   EngineConfig config;

@@ -20,7 +20,7 @@
 #include "live_view.hpp"
 #include "run_config.hpp"
 #include "server.hpp"
-#include "sim_thread.hpp"
+#include "server_thread.hpp"
 #include "verify.hpp"
 
 namespace fillwire::cli {
@@ -59,7 +59,7 @@ int run_demo(const RunSettings& s) {
   // prints them.
   Credentials keys{fmt::format("demo-{}", new_nonce()),
                    Secret(fmt::format("{}{}", new_nonce(), new_nonce()))};
-  auto sim = std::make_unique<SimulatorThread>(simulator_config(s, total, keys));
+  auto sim = std::make_unique<sim::ServerThread>(simulator_config(s, total, keys));
   sim::Server& server = sim->server();
 
   RunSettings client = s;

@@ -30,11 +30,6 @@
 #include <dirent.h>
 #include <fmt/core.h>
 #include <unistd.h>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -46,6 +41,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +49,7 @@
 #include "fillwire/auth.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/safe_text.hpp"
+#include "http_get.hpp"
 #include "net/url.hpp"
 #include "verify.hpp"
 
@@ -63,9 +60,6 @@
 namespace fillwire::soak {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using Clock = std::chrono::steady_clock;
 
 #ifdef FILLWIRE_SOAK_COUNT_ALLOCATIONS
@@ -158,43 +152,21 @@ int threads() {
 // The truth asks for the simulator's JWT, as REST does (with the query's hash). The whole exchange
 // is bounded by a deadline: a long run's truth is hundreds of MB.
 std::string http_get(const Url& where, const std::string& target, const Credentials& creds) {
-  asio::io_context ioc;
-  asio::ip::tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
-  http::request<http::empty_body> req{http::verb::get, target, 11};
-  req.set(http::field::host, where.host_header());
-  req.set(http::field::connection, "close");
   const auto q = target.find('?');
   const std::string_view query =
       q == std::string::npos ? std::string_view{} : std::string_view(target).substr(q + 1);
-  req.set(http::field::authorization, "Bearer " + make_token(creds, query));
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(std::uint64_t{1} << 31);
-  beast::error_code result = asio::error::timed_out;
-  stream.expires_after(std::chrono::seconds(120));
-  stream.async_connect(resolver.resolve(where.host, where.port),
-                       [&](beast::error_code ec, const asio::ip::tcp::endpoint&) {
-                         if (ec) {
-                           result = ec;
-                           return;
-                         }
-                         http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
-                           if (wec) {
-                             result = wec;
-                             return;
-                           }
-                           http::async_read(
-                               stream, buffer, parser,
-                               [&](beast::error_code rec, std::size_t) { result = rec; });
-                         });
-                       });
-  ioc.run();
-  if (result) throw std::runtime_error(fmt::format("GET {}: {}", target, result.message()));
-  if (parser.get().result_int() != 200)
-    throw std::runtime_error(
-        fmt::format("GET {} answered HTTP {}", target, parser.get().result_int()));
-  return std::move(parser.get().body());
+  sim::HttpGet get;
+  get.host = where.host;
+  get.port = where.port;
+  get.target = target;
+  get.host_header = where.host_header();
+  get.authorization = "Bearer " + make_token(creds, query);
+  get.timeout = std::chrono::seconds(120);
+  get.body_limit = std::uint64_t{1} << 31;
+  auto res = sim::http_get(get);
+  if (res.result_int() != 200)
+    throw std::runtime_error(fmt::format("GET {} answered HTTP {}", target, res.result_int()));
+  return std::move(res.body());
 }
 
 std::uint64_t events_generated(const Url& where, const Credentials& creds) {
