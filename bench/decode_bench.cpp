@@ -79,7 +79,7 @@ const Frames& lifecycle() {
 }
 
 const std::string_view* names_for(const Frames& f) {
-  return f.simple ? fillwire::kSimpleNames : fillwire::kDefaultNames;
+  return (f.simple ? fillwire::kSimpleNames : fillwire::kDefaultNames).data();
 }
 const char* name(const Frames& f, Field field) {
   // The name tables are string_views over literals: NUL-terminated.

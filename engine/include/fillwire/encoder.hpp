@@ -28,10 +28,4 @@ std::size_t encode(const OrderEvent& event, WireFormat format, char* out,
                    std::size_t capacity) noexcept;
 [[nodiscard]] std::string encode(const OrderEvent& event, WireFormat format = WireFormat::full);
 
-// Fields the exchange sends as null when not applicable (PROTOCOL.md §4: "string/null" etc.).
-inline constexpr std::uint32_t kNullableFields =
-    field_bit(Field::trade_uuid) | field_bit(Field::time_in_force) | field_bit(Field::trade_fee) |
-    field_bit(Field::is_maker) | field_bit(Field::identifier) | field_bit(Field::smp_type) |
-    field_bit(Field::trade_timestamp);
-
 }  // namespace fillwire
