@@ -1,7 +1,10 @@
 #pragma once
 // OrderEvent: one myOrder event from Upbit's private WebSocket, decoded into a fixed-size POD that
 // lives in a ring slot. Every field of PROTOCOL.md §4 is here, numbers as the exchange sent them
-// (double / int64 ms / uint32), text inline, enums as uint8 with an explicit `unknown`.
+// (double / int64 ms / uint32), text inline, enums as uint8 with an explicit `unknown`. The field
+// table (FILLWIRE_ORDER_FIELDS below) lists them once for the decoder and the encoder.
+//
+// Thread contract: plain data, trivially copyable; the functions here are pure (any thread).
 //
 // Presence: bit `field_bit(Field::x)` of `present` is set when the field was in the frame and not
 // null. Fields without their bit hold a zero value and must not be read as data.
@@ -162,7 +165,8 @@ enum class TimeInForce : std::uint8_t { unknown, ioc, fok, post_only };
 enum class SmpType : std::uint8_t { unknown, reduce, cancel_maker, cancel_taker };
 enum class StreamType : std::uint8_t { unknown, realtime, snapshot };
 
-// What a ring slot carries: an order event, or (later) a connection notice in order with the data.
+// What a ring slot carries: an order event, or a connection notice in order with the data
+// (control_event.hpp).
 enum class EventKind : std::uint8_t { order, control };
 // Where an order event came from: the live stream, a REST resync, or a journal/file replay.
 enum class EventOrigin : std::uint8_t { stream, resync, replay };
