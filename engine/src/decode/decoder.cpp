@@ -28,44 +28,46 @@ namespace od = simdjson::ondemand;
 static_assert(kFramePadding >= simdjson::SIMDJSON_PADDING,
               "Frames are parsed in place: callers must reserve simdjson's read-ahead padding.");
 
+namespace {
+
+// Each DecodeErrc's text, in the enum's order (checked below).
+struct ErrcText {
+  DecodeErrc code;
+  std::string_view text;
+};
+constexpr ErrcText kDecodeErrcTexts[] = {
+    {DecodeErrc::ok, "ok"},
+    {DecodeErrc::empty_frame, "empty frame"},
+    {DecodeErrc::frame_too_large, "frame too large"},
+    {DecodeErrc::invalid_utf8, "invalid UTF-8"},
+    {DecodeErrc::malformed_json, "malformed JSON"},
+    {DecodeErrc::not_an_object, "not an object"},
+    {DecodeErrc::missing_field, "missing required field"},
+    {DecodeErrc::wrong_type, "wrong JSON type"},
+    {DecodeErrc::bad_enum, "unknown enum value"},
+    {DecodeErrc::bad_uuid, "invalid UUID"},
+    {DecodeErrc::too_long, "value too long"},
+    {DecodeErrc::out_of_range, "number out of range"},
+    {DecodeErrc::duplicate_field, "duplicate field"},
+    {DecodeErrc::unsupported_type, "unsupported event type"},
+    {DecodeErrc::unknown_frame, "unknown frame"},
+    {DecodeErrc::unexpected_list, "list frame where one event was expected"},
+};
+static_assert(
+    [] {
+      std::size_t i = 0;
+      for (const auto& t : kDecodeErrcTexts) {
+        if (static_cast<std::size_t>(t.code) != i++) return false;
+      }
+      return i == kDecodeErrcCount;
+    }(),
+    "kDecodeErrcTexts holds every DecodeErrc once, in the enum's order.");
+
+}  // namespace
+
 std::string_view to_string(DecodeErrc e) noexcept {
-  switch (e) {
-    case DecodeErrc::ok:
-      return "ok";
-    case DecodeErrc::empty_frame:
-      return "empty frame";
-    case DecodeErrc::frame_too_large:
-      return "frame too large";
-    case DecodeErrc::invalid_utf8:
-      return "invalid UTF-8";
-    case DecodeErrc::malformed_json:
-      return "malformed JSON";
-    case DecodeErrc::not_an_object:
-      return "not an object";
-    case DecodeErrc::missing_field:
-      return "missing required field";
-    case DecodeErrc::wrong_type:
-      return "wrong JSON type";
-    case DecodeErrc::bad_enum:
-      return "unknown enum value";
-    case DecodeErrc::bad_uuid:
-      return "invalid UUID";
-    case DecodeErrc::too_long:
-      return "value too long";
-    case DecodeErrc::out_of_range:
-      return "number out of range";
-    case DecodeErrc::duplicate_field:
-      return "duplicate field";
-    case DecodeErrc::unsupported_type:
-      return "unsupported event type";
-    case DecodeErrc::unknown_frame:
-      return "unknown frame";
-    case DecodeErrc::unexpected_list:
-      return "list frame where one event was expected";
-    case DecodeErrc::count_:
-      break;
-  }
-  return "invalid error code";
+  const auto i = static_cast<std::size_t>(e);
+  return i < kDecodeErrcCount ? kDecodeErrcTexts[i].text : std::string_view{"invalid error code"};
 }
 
 namespace {
