@@ -79,7 +79,7 @@ const Frames& lifecycle() {
 }
 
 const std::string_view* names_for(const Frames& f) {
-  return f.simple ? fillwire::kSimpleNames : fillwire::kDefaultNames;
+  return (f.simple ? fillwire::kSimpleNames : fillwire::kDefaultNames).data();
 }
 const char* name(const Frames& f, Field field) {
   // The name tables are string_views over literals: NUL-terminated.
@@ -117,6 +117,51 @@ void BM_fillwire(benchmark::State& state, const Frames* frames) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The baselines' extraction, shared: one field after another in the exchange's order (On-Demand
+// lookups are cheapest in order), each through the contender's own accessors: str(key),
+// dbl(field, out, present), integer(field, out, present) and flag(out).
+template <class Get, class GetD, class GetI, class GetB>
+bool extract_with(Get str, GetD dbl, GetI integer, GetB flag, const Frames& fr, OrderEvent& e) {
+  std::uint32_t p = 0;
+  if (str(name(fr, Field::type)) != "myOrder") return false;
+  (void)e.code.assign(str(name(fr, Field::code)));
+  (void)fillwire::Uuid::parse(str(name(fr, Field::uuid)), e.uuid);
+  e.ask_bid = enum_of<fillwire::Side>(str(name(fr, Field::ask_bid)), fillwire::kSideNames);
+  e.order_type =
+      enum_of<fillwire::OrderType>(str(name(fr, Field::order_type)), fillwire::kOrderTypeNames);
+  e.state = enum_of<fillwire::OrderState>(str(name(fr, Field::state)), fillwire::kStateNames);
+  (void)fillwire::Uuid::parse(str(name(fr, Field::trade_uuid)), e.trade_uuid);
+  dbl(Field::price, e.price, p);
+  dbl(Field::avg_price, e.avg_price, p);
+  dbl(Field::volume, e.volume, p);
+  dbl(Field::remaining_volume, e.remaining_volume, p);
+  dbl(Field::executed_volume, e.executed_volume, p);
+  std::int64_t tc = 0;
+  integer(Field::trades_count, tc, p);
+  e.trades_count = static_cast<std::uint32_t>(tc);
+  dbl(Field::reserved_fee, e.reserved_fee, p);
+  dbl(Field::remaining_fee, e.remaining_fee, p);
+  dbl(Field::paid_fee, e.paid_fee, p);
+  dbl(Field::locked, e.locked, p);
+  dbl(Field::executed_funds, e.executed_funds, p);
+  e.time_in_force = enum_of<fillwire::TimeInForce>(str(name(fr, Field::time_in_force)),
+                                                   fillwire::kTimeInForceNames);
+  dbl(Field::trade_fee, e.trade_fee, p);
+  flag(e.is_maker);
+  (void)e.identifier.assign(str(name(fr, Field::identifier)));
+  e.smp_type = enum_of<fillwire::SmpType>(str(name(fr, Field::smp_type)), fillwire::kSmpTypeNames);
+  dbl(Field::prevented_volume, e.prevented_volume, p);
+  dbl(Field::prevented_locked, e.prevented_locked, p);
+  integer(Field::trade_timestamp, e.trade_timestamp, p);
+  integer(Field::order_timestamp, e.order_timestamp, p);
+  integer(Field::timestamp, e.timestamp, p);
+  e.stream_type =
+      enum_of<fillwire::StreamType>(str(name(fr, Field::stream_type)), fillwire::kStreamTypeNames);
+  e.present = p;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
 // (b) straightforward simdjson On-Demand: obj["name"] per field, into the same struct.
 
 namespace od = simdjson::ondemand;
@@ -148,49 +193,17 @@ bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, Order
     return false;
   od::object o;
   if (doc.get_object().get(o)) return false;
-  std::uint32_t p = 0;
-  if (sj_string(o, name(fr, Field::type)) != "myOrder") return false;
-  (void)e.code.assign(sj_string(o, name(fr, Field::code)));
-  (void)fillwire::Uuid::parse(sj_string(o, name(fr, Field::uuid)), e.uuid);
-  e.ask_bid = enum_of<fillwire::Side>(sj_string(o, name(fr, Field::ask_bid)), fillwire::kSideNames);
-  e.order_type = enum_of<fillwire::OrderType>(sj_string(o, name(fr, Field::order_type)),
-                                              fillwire::kOrderTypeNames);
-  e.state =
-      enum_of<fillwire::OrderState>(sj_string(o, name(fr, Field::state)), fillwire::kStateNames);
-  (void)fillwire::Uuid::parse(sj_string(o, name(fr, Field::trade_uuid)), e.trade_uuid);
-  sj_double(o, name(fr, Field::price), e.price, p, Field::price);
-  sj_double(o, name(fr, Field::avg_price), e.avg_price, p, Field::avg_price);
-  sj_double(o, name(fr, Field::volume), e.volume, p, Field::volume);
-  sj_double(o, name(fr, Field::remaining_volume), e.remaining_volume, p, Field::remaining_volume);
-  sj_double(o, name(fr, Field::executed_volume), e.executed_volume, p, Field::executed_volume);
-  std::int64_t tc = 0;
-  sj_int(o, name(fr, Field::trades_count), tc, p, Field::trades_count);
-  e.trades_count = static_cast<std::uint32_t>(tc);
-  sj_double(o, name(fr, Field::reserved_fee), e.reserved_fee, p, Field::reserved_fee);
-  sj_double(o, name(fr, Field::remaining_fee), e.remaining_fee, p, Field::remaining_fee);
-  sj_double(o, name(fr, Field::paid_fee), e.paid_fee, p, Field::paid_fee);
-  sj_double(o, name(fr, Field::locked), e.locked, p, Field::locked);
-  sj_double(o, name(fr, Field::executed_funds), e.executed_funds, p, Field::executed_funds);
-  e.time_in_force = enum_of<fillwire::TimeInForce>(sj_string(o, name(fr, Field::time_in_force)),
-                                                   fillwire::kTimeInForceNames);
-  sj_double(o, name(fr, Field::trade_fee), e.trade_fee, p, Field::trade_fee);
-  {
+  auto str = [&](const char* key) { return sj_string(o, key); };
+  auto dbl = [&](Field f, double& out, std::uint32_t& p) { sj_double(o, name(fr, f), out, p, f); };
+  auto integer = [&](Field f, std::int64_t& out, std::uint32_t& p) {
+    sj_int(o, name(fr, f), out, p, f);
+  };
+  auto flag = [&](std::uint8_t& out) {
     auto v = o[name(fr, Field::is_maker)];
     bool b = false;
-    if (!v.is_null() && !v.get_bool().get(b)) e.is_maker = b ? 1 : 0;
-  }
-  (void)e.identifier.assign(sj_string(o, name(fr, Field::identifier)));
-  e.smp_type =
-      enum_of<fillwire::SmpType>(sj_string(o, name(fr, Field::smp_type)), fillwire::kSmpTypeNames);
-  sj_double(o, name(fr, Field::prevented_volume), e.prevented_volume, p, Field::prevented_volume);
-  sj_double(o, name(fr, Field::prevented_locked), e.prevented_locked, p, Field::prevented_locked);
-  sj_int(o, name(fr, Field::trade_timestamp), e.trade_timestamp, p, Field::trade_timestamp);
-  sj_int(o, name(fr, Field::order_timestamp), e.order_timestamp, p, Field::order_timestamp);
-  sj_int(o, name(fr, Field::timestamp), e.timestamp, p, Field::timestamp);
-  e.stream_type = enum_of<fillwire::StreamType>(sj_string(o, name(fr, Field::stream_type)),
-                                                fillwire::kStreamTypeNames);
-  e.present = p;
-  return true;
+    if (!v.is_null() && !v.get_bool().get(b)) out = b ? 1 : 0;
+  };
+  return extract_with(str, dbl, integer, flag, fr, e);
 }
 
 void BM_simdjson_find_field(benchmark::State& state, const Frames* frames) {
@@ -231,46 +244,6 @@ std::string_view rj_string(const Obj& o, const char* key) {
   return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-template <class Get, class GetD, class GetI>
-bool extract_with(Get str, GetD dbl, GetI integer, const Frames& fr, OrderEvent& e) {
-  std::uint32_t p = 0;
-  if (str(name(fr, Field::type)) != "myOrder") return false;
-  (void)e.code.assign(str(name(fr, Field::code)));
-  (void)fillwire::Uuid::parse(str(name(fr, Field::uuid)), e.uuid);
-  e.ask_bid = enum_of<fillwire::Side>(str(name(fr, Field::ask_bid)), fillwire::kSideNames);
-  e.order_type =
-      enum_of<fillwire::OrderType>(str(name(fr, Field::order_type)), fillwire::kOrderTypeNames);
-  e.state = enum_of<fillwire::OrderState>(str(name(fr, Field::state)), fillwire::kStateNames);
-  (void)fillwire::Uuid::parse(str(name(fr, Field::trade_uuid)), e.trade_uuid);
-  dbl(Field::price, e.price, p);
-  dbl(Field::avg_price, e.avg_price, p);
-  dbl(Field::volume, e.volume, p);
-  dbl(Field::remaining_volume, e.remaining_volume, p);
-  dbl(Field::executed_volume, e.executed_volume, p);
-  std::int64_t tc = 0;
-  integer(Field::trades_count, tc, p);
-  e.trades_count = static_cast<std::uint32_t>(tc);
-  dbl(Field::reserved_fee, e.reserved_fee, p);
-  dbl(Field::remaining_fee, e.remaining_fee, p);
-  dbl(Field::paid_fee, e.paid_fee, p);
-  dbl(Field::locked, e.locked, p);
-  dbl(Field::executed_funds, e.executed_funds, p);
-  e.time_in_force = enum_of<fillwire::TimeInForce>(str(name(fr, Field::time_in_force)),
-                                                   fillwire::kTimeInForceNames);
-  dbl(Field::trade_fee, e.trade_fee, p);
-  (void)e.identifier.assign(str(name(fr, Field::identifier)));
-  e.smp_type = enum_of<fillwire::SmpType>(str(name(fr, Field::smp_type)), fillwire::kSmpTypeNames);
-  dbl(Field::prevented_volume, e.prevented_volume, p);
-  dbl(Field::prevented_locked, e.prevented_locked, p);
-  integer(Field::trade_timestamp, e.trade_timestamp, p);
-  integer(Field::order_timestamp, e.order_timestamp, p);
-  integer(Field::timestamp, e.timestamp, p);
-  e.stream_type =
-      enum_of<fillwire::StreamType>(str(name(fr, Field::stream_type)), fillwire::kStreamTypeNames);
-  e.present = p;
-  return true;
-}
-
 void BM_rapidjson_dom(benchmark::State& state, const Frames* frames) {
   rapidjson::Document doc;
   OrderEvent event;
@@ -286,11 +259,11 @@ void BM_rapidjson_dom(benchmark::State& state, const Frames* frames) {
     auto integer = [&](Field f, std::int64_t& out, std::uint32_t& p) {
       rj_int(o, name(*frames, f), out, p, f);
     };
-    {
+    auto flag = [&](std::uint8_t& out) {
       auto it = o.FindMember(name(*frames, Field::is_maker));
-      if (it != o.MemberEnd() && it->value.IsBool()) event.is_maker = it->value.GetBool() ? 1 : 0;
-    }
-    extract_with(str, dbl, integer, *frames, event);
+      if (it != o.MemberEnd() && it->value.IsBool()) out = it->value.GetBool() ? 1 : 0;
+    };
+    extract_with(str, dbl, integer, flag, *frames, event);
     benchmark::DoNotOptimize(event);
     if (++i == frames->sizes.size()) i = 0;
   }
@@ -325,11 +298,11 @@ void BM_nlohmann(benchmark::State& state, const Frames* frames) {
         p |= fillwire::field_bit(f);
       }
     };
-    {
+    auto flag = [&](std::uint8_t& out) {
       auto it = j.find(name(*frames, Field::is_maker));
-      if (it != j.end() && it->is_boolean()) event.is_maker = it->get<bool>() ? 1 : 0;
-    }
-    extract_with(str, dbl, integer, *frames, event);
+      if (it != j.end() && it->is_boolean()) out = it->get<bool>() ? 1 : 0;
+    };
+    extract_with(str, dbl, integer, flag, *frames, event);
     benchmark::DoNotOptimize(event);
     if (++i == frames->sizes.size()) i = 0;
   }

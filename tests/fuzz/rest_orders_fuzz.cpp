@@ -13,8 +13,8 @@
 #include <string_view>
 
 #include "fillwire/decoder.hpp"
-#include "fillwire/encoder.hpp"
 #include "fillwire/rest_orders.hpp"
+#include "round_trip.hpp"
 
 namespace {
 
@@ -42,30 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const OrderEvent& e : r.orders) {
     check(e.origin == EventOrigin::resync && e.kind == EventKind::order, "not a resync order");
     check(e.timestamp == kAsOf, "timestamp is not the query's time");
-    for (const WireFormat format : {WireFormat::full, WireFormat::simple}) {
-      char buf[kMaxEncodedEvent + kFramePadding] = {};
-      const std::size_t n = encode(e, format, buf, kMaxEncodedEvent);
-      check(n > 0, "a resync order does not encode");
-      OrderEvent back;
-      std::memset(&back, 0, sizeof back);
-      const FrameResult fr = decoder.decode(buf, n, back);
-      if (!fr.error.ok()) {
-        std::fprintf(stderr, "decode error %s in %.*s\n",
-                     std::string(to_string(fr.error.code)).c_str(), static_cast<int>(n), buf);
-      }
-      check(fr.error.ok() && fr.kind == FrameKind::order,
-            "a resync order is not a valid stream event");
-      back.origin = e.origin;
-      // A cut identifier is encoded as the part kept (encoder.hpp): it reads back whole.
-      OrderEvent want = e;
-      if (e.identifier.cut()) {
-        ClientId whole;
-        std::memset(&whole, 0, sizeof whole);
-        whole.assign(e.identifier.view());
-        want.identifier = whole;
-      }
-      check(std::memcmp(&back, &want, sizeof e) == 0, "a resync order does not round-trip");
-    }
+    if (const char* what = fuzz::round_trip_failure(decoder, e)) check(false, what);
   }
   return 0;
 }

@@ -13,9 +13,9 @@
 //   {"error":{"name":"...","message":"..."}}        server error
 // Anything else is FrameKind::other with an error naming why.
 //
-// Rules (documented in README "Decoding"):
-//   - fields in any order; DEFAULT and SIMPLE names both accepted; unknown keys skipped and
-//   counted;
+// Rules (README "Decoding rules"; the fields themselves: FILLWIRE_ORDER_FIELDS, order_event.hpp):
+//   - fields in any order; DEFAULT and SIMPLE names both accepted, even mixed; unknown keys are
+//     skipped and counted;
 //   - null and absent are the same: the field's presence bit stays clear;
 //   - a key given twice (or by both its names) is an error `duplicate_field`: an event that says
 //     two things about one field is not guessed at;
@@ -90,8 +90,8 @@ struct FrameResult {
 
 // Where decoded events go: claim() returns a slot to fill in place; publish() makes it visible.
 // A slot that was claimed but not published (decode failed) is handed out again by the next
-// claim(). Any type with `OrderEvent& claim() noexcept` and `void publish() noexcept` binds; no
-// virtual call.
+// claim(). Any type with `OrderEvent& claim() noexcept` and `void publish() noexcept` binds,
+// without a virtual call.
 class EventSink {
  public:
   template <class S>
@@ -141,9 +141,9 @@ class Decoder {
   // Single-event form for an object frame: fills `out` (kind == order and ok() when it is valid).
   FrameResult decode(const char* data, std::size_t size, OrderEvent& out) noexcept;
 
-  // The fast path reads flat exchange-shaped objects directly and hands anything else to the
-  // general On-Demand path; both give identical results. Off only for tests and benchmarks. Owning
-  // thread.
+  // The fast path reads flat objects of the exchange's shape directly and hands anything else to
+  // the general On-Demand path; both give identical results. Turned off only by tests and
+  // benchmarks. Owning thread.
   void set_fast_path(bool enabled) noexcept;
 
   [[nodiscard]] const DecoderStats& stats() const noexcept { return stats_; }

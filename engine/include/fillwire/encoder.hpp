@@ -1,15 +1,19 @@
 #pragma once
-// Encoder: OrderEvent -> one JSON object, DEFAULT or SIMPLE names, fields in the exchange's order.
-// For tests, the simulator and tools. Doubles are written in their shortest exact form
-// (std::to_chars), so decode(encode(e)) == e for every finite value. Absent nullable fields are
-// written as null (as the exchange does); absent non-nullable fields are omitted.
+// Encoder: OrderEvent -> one JSON object, DEFAULT or SIMPLE names, fields in the exchange's order
+// (the field table, FILLWIRE_ORDER_FIELDS in order_event.hpp). For tests, the simulator and tools.
+//
+// Doubles are written in their shortest exact form (std::to_chars), so decode(encode(e)) == e for
+// every finite value. Absent nullable fields are written as null (as the exchange does); absent
+// fields that are not nullable are omitted.
+//
 // A cut identifier (ClientId::cut(): its first bytes and a hash of the whole are all that is left)
 // is written as the part kept, so the event is not lost (e.g. fillwire decode --json); it reads
-// back as a whole, shorter identifier. decode(encode(e)) == e therefore holds except for the
-// identifier's cut flag and hash when e's identifier was cut. The journal does not depend on it:
-// its raw stream frames keep the full text, and a resync event is journaled as its exact bytes
+// back as a whole, shorter identifier. So decode(encode(e)) == e holds except for the identifier's
+// cut flag and hash when e's identifier was cut. The journal does not depend on it: its stream
+// frames keep the full text, and a resync event is journaled as its exact bytes
 // (journal_event.hpp; older journals' resync records, JSON from here, lose the cut flag and hash).
-// Any thread; the buffer form never allocates.
+//
+// Thread contract: any thread; the buffer form never allocates.
 
 #include <cstddef>
 #include <string>
@@ -27,11 +31,5 @@ inline constexpr std::size_t kMaxEncodedEvent = 2048;
 std::size_t encode(const OrderEvent& event, WireFormat format, char* out,
                    std::size_t capacity) noexcept;
 [[nodiscard]] std::string encode(const OrderEvent& event, WireFormat format = WireFormat::full);
-
-// Fields the exchange sends as null when not applicable (PROTOCOL.md §4: "string/null" etc.).
-inline constexpr std::uint32_t kNullableFields =
-    field_bit(Field::trade_uuid) | field_bit(Field::time_in_force) | field_bit(Field::trade_fee) |
-    field_bit(Field::is_maker) | field_bit(Field::identifier) | field_bit(Field::smp_type) |
-    field_bit(Field::trade_timestamp);
 
 }  // namespace fillwire

@@ -1,7 +1,10 @@
 #pragma once
 // OrderEvent: one myOrder event from Upbit's private WebSocket, decoded into a fixed-size POD that
 // lives in a ring slot. Every field of PROTOCOL.md §4 is here, numbers as the exchange sent them
-// (double / int64 ms / uint32), text inline, enums as uint8 with an explicit `unknown`.
+// (double / int64 ms / uint32), text inline, enums as uint8 with an explicit `unknown`. The field
+// table (FILLWIRE_ORDER_FIELDS below) lists them once for the decoder and the encoder.
+//
+// Thread contract: plain data, trivially copyable; the functions here are pure (any thread).
 //
 // Presence: bit `field_bit(Field::x)` of `present` is set when the field was in the frame and not
 // null. Fields without their bit hold a zero value and must not be read as data.
@@ -13,6 +16,7 @@
 //   identifier  45 bytes kept whole; Upbit publishes no limit, so a longer one keeps the event, its
 //               first bytes, a cut flag and a hash of the whole text (client_id.hpp).
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -26,81 +30,123 @@
 
 namespace fillwire {
 
-// The 29 fields, numbered in the order the exchange itself sends them (see frames/myorder-trade-*).
+// How a field's value is read, written and stored.
+enum class FieldKind : std::uint8_t {
+  event_type,   // the event's type name ("myOrder"); stored as a 0/1 flag
+  text,         // short string, FixedString<N>: longer is an error (too_long)
+  uuid,         // 36-char UUID, Uuid
+  enumeration,  // one of an enum's wire spellings (wire_names below)
+  real,         // JSON number, double
+  count,        // non-negative integer, uint32
+  millis,       // integer milliseconds since the epoch, int64
+  flag,         // true/false, uint8 0/1
+  client_id,    // client identifier, ClientId: a longer one is cut, not refused (client_id.hpp)
+};
+
+// Whether a field may be missing. null and absent are the same to the decoder.
+enum class Presence : std::uint8_t {
+  required,  // absent or null is an error (missing_field)
+  optional,  // may be absent; the encoder omits it when absent
+  nullable,  // may be absent; the exchange sends null when not applicable, and so does the encoder
+};
+
+// The myOrder fields (PROTOCOL.md §4), one row each, in the order the exchange sends them
+// (frames/myorder-trade-*). The Field enum, the name tables, the required and nullable sets, both
+// decoder paths and the encoder are generated from this list. To add a field: add its row here and
+// its member to OrderEvent (a new layout: see kOrderEventLayout).
+//
+// X(DEFAULT name, SIMPLE name, FieldKind, OrderEvent member, Presence)
+// clang-format off
+#define FILLWIRE_ORDER_FIELDS(X)                                            \
+  X(type,             "ty",   event_type,  type_known,       required)      \
+  X(code,             "cd",   text,        code,             required)      \
+  X(uuid,             "uid",  uuid,        uuid,             required)      \
+  X(ask_bid,          "ab",   enumeration, ask_bid,          required)      \
+  X(order_type,       "ot",   enumeration, order_type,       required)      \
+  X(state,            "s",    enumeration, state,            required)      \
+  X(trade_uuid,       "tuid", uuid,        trade_uuid,       nullable)      \
+  X(price,            "p",    real,        price,            optional)      \
+  X(avg_price,        "ap",   real,        avg_price,        optional)      \
+  X(volume,           "v",    real,        volume,           optional)      \
+  X(remaining_volume, "rv",   real,        remaining_volume, optional)      \
+  X(executed_volume,  "ev",   real,        executed_volume,  required)      \
+  X(trades_count,     "tc",   count,       trades_count,     required)      \
+  X(reserved_fee,     "rsf",  real,        reserved_fee,     optional)      \
+  X(remaining_fee,    "rmf",  real,        remaining_fee,    optional)      \
+  X(paid_fee,         "pf",   real,        paid_fee,         required)      \
+  X(locked,           "l",    real,        locked,           optional)      \
+  X(executed_funds,   "ef",   real,        executed_funds,   required)      \
+  X(time_in_force,    "tif",  enumeration, time_in_force,    nullable)      \
+  X(trade_fee,        "tf",   real,        trade_fee,        nullable)      \
+  X(is_maker,         "im",   flag,        is_maker,         nullable)      \
+  X(identifier,       "id",   client_id,   identifier,       nullable)      \
+  X(smp_type,         "smpt", enumeration, smp_type,         nullable)      \
+  X(prevented_volume, "pv",   real,        prevented_volume, optional)      \
+  X(prevented_locked, "pl",   real,        prevented_locked, optional)      \
+  X(trade_timestamp,  "ttms", millis,      trade_timestamp,  nullable)      \
+  X(order_timestamp,  "otms", millis,      order_timestamp,  optional)      \
+  X(timestamp,        "tms",  millis,      timestamp,        required)      \
+  X(stream_type,      "st",   enumeration, stream_type,      optional)
+// clang-format on
+
+// The value of the myOrder event's `type` field.
+inline constexpr std::string_view kMyOrderType = "myOrder";
+
+// One row of a field table, as data.
+struct FieldSpec {
+  std::string_view name;    // DEFAULT
+  std::string_view simple;  // SIMPLE
+  FieldKind kind;
+  Presence presence;
+};
+
+// The myOrder fields in table order; Field::x is the row of DEFAULT name x.
 enum class Field : std::uint8_t {
-  type,
-  code,
-  uuid,
-  ask_bid,
-  order_type,
-  state,
-  trade_uuid,
-  price,
-  avg_price,
-  volume,
-  remaining_volume,
-  executed_volume,
-  trades_count,
-  reserved_fee,
-  remaining_fee,
-  paid_fee,
-  locked,
-  executed_funds,
-  time_in_force,
-  trade_fee,
-  is_maker,
-  identifier,
-  smp_type,
-  prevented_volume,
-  prevented_locked,
-  trade_timestamp,
-  order_timestamp,
-  timestamp,
-  stream_type,
-  count_,       // number of fields; not a field
+#define FILLWIRE_FIELD_ENUM_(name, simple, kind, member, presence) name,
+  FILLWIRE_ORDER_FIELDS(FILLWIRE_FIELD_ENUM_)
+#undef FILLWIRE_FIELD_ENUM_
+      count_,   // number of fields; not a field
   none = 0xFF,  // "no particular field", used by errors about the whole frame
 };
 inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::count_);
 static_assert(kFieldCount == 29, "PROTOCOL.md §4 lists 29 myOrder fields.");
+static_assert(kFieldCount <= 32, "Presence is a 32-bit mask.");
+
+inline constexpr FieldSpec kOrderFields[kFieldCount] = {
+#define FILLWIRE_FIELD_SPEC_(name, simple, kind, member, presence) \
+  {#name, simple, FieldKind::kind, Presence::presence},
+    FILLWIRE_ORDER_FIELDS(FILLWIRE_FIELD_SPEC_)
+#undef FILLWIRE_FIELD_SPEC_
+};
 
 [[nodiscard]] constexpr std::uint32_t field_bit(Field f) noexcept {
   return std::uint32_t{1} << static_cast<unsigned>(f);
 }
 
-// DEFAULT (full) and SIMPLE (abbreviated) names, indexed by Field.
-inline constexpr std::string_view kDefaultNames[kFieldCount] = {"type",
-                                                                "code",
-                                                                "uuid",
-                                                                "ask_bid",
-                                                                "order_type",
-                                                                "state",
-                                                                "trade_uuid",
-                                                                "price",
-                                                                "avg_price",
-                                                                "volume",
-                                                                "remaining_volume",
-                                                                "executed_volume",
-                                                                "trades_count",
-                                                                "reserved_fee",
-                                                                "remaining_fee",
-                                                                "paid_fee",
-                                                                "locked",
-                                                                "executed_funds",
-                                                                "time_in_force",
-                                                                "trade_fee",
-                                                                "is_maker",
-                                                                "identifier",
-                                                                "smp_type",
-                                                                "prevented_volume",
-                                                                "prevented_locked",
-                                                                "trade_timestamp",
-                                                                "order_timestamp",
-                                                                "timestamp",
-                                                                "stream_type"};
-inline constexpr std::string_view kSimpleNames[kFieldCount] = {
-    "ty", "cd", "uid",  "ab",  "ot",  "s",    "tuid", "p",   "ap",  "v",
-    "rv", "ev", "tc",   "rsf", "rmf", "pf",   "l",    "ef",  "tif", "tf",
-    "im", "id", "smpt", "pv",  "pl",  "ttms", "otms", "tms", "st"};
+// The DEFAULT or SIMPLE names of a field table, indexed by its field enum.
+template <std::size_t N>
+[[nodiscard]] constexpr std::array<std::string_view, N> field_names(const FieldSpec (&table)[N],
+                                                                    bool simple) noexcept {
+  std::array<std::string_view, N> names{};
+  for (std::size_t i = 0; i < N; ++i)
+    names[i] = simple ? table[i].simple : table[i].name;
+  return names;
+}
+
+// The presence bits of a field table's fields that have presence `p`.
+template <std::size_t N>
+[[nodiscard]] constexpr std::uint32_t fields_with(const FieldSpec (&table)[N],
+                                                  Presence p) noexcept {
+  std::uint32_t bits = 0;
+  for (std::size_t i = 0; i < N; ++i)
+    bits |= table[i].presence == p ? std::uint32_t{1} << i : 0;
+  return bits;
+}
+
+inline constexpr std::array<std::string_view, kFieldCount> kDefaultNames =
+    field_names(kOrderFields, false);
+inline constexpr std::array<std::string_view, kFieldCount> kSimpleNames =
+    field_names(kOrderFields, true);
 
 [[nodiscard]] constexpr std::string_view field_name(Field f) noexcept {
   return static_cast<std::size_t>(f) < kFieldCount ? kDefaultNames[static_cast<std::size_t>(f)]
@@ -108,11 +154,9 @@ inline constexpr std::string_view kSimpleNames[kFieldCount] = {
 }
 
 // Fields without which an event cannot be applied to the account: absent or null is an error.
-inline constexpr std::uint32_t kRequiredFields =
-    field_bit(Field::type) | field_bit(Field::code) | field_bit(Field::uuid) |
-    field_bit(Field::ask_bid) | field_bit(Field::order_type) | field_bit(Field::state) |
-    field_bit(Field::executed_volume) | field_bit(Field::trades_count) |
-    field_bit(Field::paid_fee) | field_bit(Field::executed_funds) | field_bit(Field::timestamp);
+inline constexpr std::uint32_t kRequiredFields = fields_with(kOrderFields, Presence::required);
+// Fields the exchange sends as null when not applicable (PROTOCOL.md §4: "string/null" etc.).
+inline constexpr std::uint32_t kNullableFields = fields_with(kOrderFields, Presence::nullable);
 
 enum class Side : std::uint8_t { unknown, ask, bid };
 enum class OrderType : std::uint8_t { unknown, limit, price, market, best };
@@ -121,7 +165,8 @@ enum class TimeInForce : std::uint8_t { unknown, ioc, fok, post_only };
 enum class SmpType : std::uint8_t { unknown, reduce, cancel_maker, cancel_taker };
 enum class StreamType : std::uint8_t { unknown, realtime, snapshot };
 
-// What a ring slot carries: an order event, or (later) a connection notice in order with the data.
+// What a ring slot carries: an order event, or a connection notice in order with the data
+// (control_event.hpp).
 enum class EventKind : std::uint8_t { order, control };
 // Where an order event came from: the live stream, a REST resync, or a journal/file replay.
 enum class EventOrigin : std::uint8_t { stream, resync, replay };
@@ -154,23 +199,24 @@ template <class E, std::size_t N>
   return false;
 }
 
-[[nodiscard]] constexpr std::string_view to_string(Side v) noexcept {
-  return enum_name(v, kSideNames);
+// Each enum's wire spellings, found by its type: WireNames::of(value). Code generated from a field
+// table reads and writes an `enumeration` field through it.
+struct WireNames {
+  static constexpr const auto& of(Side) noexcept { return kSideNames; }
+  static constexpr const auto& of(OrderType) noexcept { return kOrderTypeNames; }
+  static constexpr const auto& of(OrderState) noexcept { return kStateNames; }
+  static constexpr const auto& of(TimeInForce) noexcept { return kTimeInForceNames; }
+  static constexpr const auto& of(SmpType) noexcept { return kSmpTypeNames; }
+  static constexpr const auto& of(StreamType) noexcept { return kStreamTypeNames; }
+};
+
+// The wire spelling of an enum value; "unknown" for `unknown` or a value out of range.
+template <class E>
+requires requires(E e) {
+  WireNames::of(e);
 }
-[[nodiscard]] constexpr std::string_view to_string(OrderType v) noexcept {
-  return enum_name(v, kOrderTypeNames);
-}
-[[nodiscard]] constexpr std::string_view to_string(OrderState v) noexcept {
-  return enum_name(v, kStateNames);
-}
-[[nodiscard]] constexpr std::string_view to_string(TimeInForce v) noexcept {
-  return enum_name(v, kTimeInForceNames);
-}
-[[nodiscard]] constexpr std::string_view to_string(SmpType v) noexcept {
-  return enum_name(v, kSmpTypeNames);
-}
-[[nodiscard]] constexpr std::string_view to_string(StreamType v) noexcept {
-  return enum_name(v, kStreamTypeNames);
+[[nodiscard]] constexpr std::string_view to_string(E v) noexcept {
+  return enum_name(v, WireNames::of(v));
 }
 
 [[nodiscard]] constexpr bool is_terminal(OrderState s) noexcept {

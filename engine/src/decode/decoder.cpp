@@ -8,6 +8,7 @@
 
 #include "fillwire/decoder.hpp"
 
+#include "field_visit.hpp"
 #include "flat_scanner.hpp"
 
 #include <simdjson.h>
@@ -27,44 +28,46 @@ namespace od = simdjson::ondemand;
 static_assert(kFramePadding >= simdjson::SIMDJSON_PADDING,
               "Frames are parsed in place: callers must reserve simdjson's read-ahead padding.");
 
+namespace {
+
+// Each DecodeErrc's text, in the enum's order (checked below).
+struct ErrcText {
+  DecodeErrc code;
+  std::string_view text;
+};
+constexpr ErrcText kDecodeErrcTexts[] = {
+    {DecodeErrc::ok, "ok"},
+    {DecodeErrc::empty_frame, "empty frame"},
+    {DecodeErrc::frame_too_large, "frame too large"},
+    {DecodeErrc::invalid_utf8, "invalid UTF-8"},
+    {DecodeErrc::malformed_json, "malformed JSON"},
+    {DecodeErrc::not_an_object, "not an object"},
+    {DecodeErrc::missing_field, "missing required field"},
+    {DecodeErrc::wrong_type, "wrong JSON type"},
+    {DecodeErrc::bad_enum, "unknown enum value"},
+    {DecodeErrc::bad_uuid, "invalid UUID"},
+    {DecodeErrc::too_long, "value too long"},
+    {DecodeErrc::out_of_range, "number out of range"},
+    {DecodeErrc::duplicate_field, "duplicate field"},
+    {DecodeErrc::unsupported_type, "unsupported event type"},
+    {DecodeErrc::unknown_frame, "unknown frame"},
+    {DecodeErrc::unexpected_list, "list frame where one event was expected"},
+};
+static_assert(
+    [] {
+      std::size_t i = 0;
+      for (const auto& t : kDecodeErrcTexts) {
+        if (static_cast<std::size_t>(t.code) != i++) return false;
+      }
+      return i == kDecodeErrcCount;
+    }(),
+    "kDecodeErrcTexts holds every DecodeErrc once, in the enum's order.");
+
+}  // namespace
+
 std::string_view to_string(DecodeErrc e) noexcept {
-  switch (e) {
-    case DecodeErrc::ok:
-      return "ok";
-    case DecodeErrc::empty_frame:
-      return "empty frame";
-    case DecodeErrc::frame_too_large:
-      return "frame too large";
-    case DecodeErrc::invalid_utf8:
-      return "invalid UTF-8";
-    case DecodeErrc::malformed_json:
-      return "malformed JSON";
-    case DecodeErrc::not_an_object:
-      return "not an object";
-    case DecodeErrc::missing_field:
-      return "missing required field";
-    case DecodeErrc::wrong_type:
-      return "wrong JSON type";
-    case DecodeErrc::bad_enum:
-      return "unknown enum value";
-    case DecodeErrc::bad_uuid:
-      return "invalid UUID";
-    case DecodeErrc::too_long:
-      return "value too long";
-    case DecodeErrc::out_of_range:
-      return "number out of range";
-    case DecodeErrc::duplicate_field:
-      return "duplicate field";
-    case DecodeErrc::unsupported_type:
-      return "unsupported event type";
-    case DecodeErrc::unknown_frame:
-      return "unknown frame";
-    case DecodeErrc::unexpected_list:
-      return "list frame where one event was expected";
-    case DecodeErrc::count_:
-      break;
-  }
-  return "invalid error code";
+  const auto i = static_cast<std::size_t>(e);
+  return i < kDecodeErrcCount ? kDecodeErrcTexts[i].text : std::string_view{"invalid error code"};
 }
 
 namespace {
@@ -175,122 +178,6 @@ Field detail::FlatScanner::match(std::string_view k, std::size_t prev) noexcept 
   return entry->field;
 }
 
-[[gnu::always_inline]] inline bool detail::FlatScanner::read_value(Field f, const char*& p,
-                                                                   const char* end,
-                                                                   OrderEvent& e) noexcept {
-  if (*p == 'n') return literal(p, end, "null");  // null == absent: presence bit stays clear
-  bool ok = false;
-  std::string_view s;
-  switch (f) {
-    case Field::type:
-      // The only accepted value, compared whole (quotes included); any other, or an escaped
-      // spelling, goes to the general path, which names it.
-      ok = literal(p, end, "\"myOrder\"");
-      e.type_known = 1;
-      break;
-    case Field::code:
-      ok = read_string(p, end, s) && e.code.assign(s);
-      break;
-    case Field::uuid:
-      ok = read_uuid(p, end, e.uuid);
-      break;
-    case Field::ask_bid:
-      ok = read_enum(p, end, detail::kPackedSide, e.ask_bid);
-      break;
-    case Field::order_type:
-      ok = read_enum(p, end, detail::kPackedOrderType, e.order_type);
-      break;
-    case Field::state:
-      ok = read_enum(p, end, detail::kPackedState, e.state);
-      break;
-    case Field::trade_uuid:
-      ok = read_uuid(p, end, e.trade_uuid);
-      break;
-    case Field::price:
-      ok = read_double(p, end, e.price);
-      break;
-    case Field::avg_price:
-      ok = read_double(p, end, e.avg_price);
-      break;
-    case Field::volume:
-      ok = read_double(p, end, e.volume);
-      break;
-    case Field::remaining_volume:
-      ok = read_double(p, end, e.remaining_volume);
-      break;
-    case Field::executed_volume:
-      ok = read_double(p, end, e.executed_volume);
-      break;
-    case Field::trades_count: {
-      std::int64_t n = 0;
-      ok = read_int(p, end, n) && n >= 0 && n <= std::numeric_limits<std::uint32_t>::max();
-      e.trades_count = static_cast<std::uint32_t>(n);
-      break;
-    }
-    case Field::reserved_fee:
-      ok = read_double(p, end, e.reserved_fee);
-      break;
-    case Field::remaining_fee:
-      ok = read_double(p, end, e.remaining_fee);
-      break;
-    case Field::paid_fee:
-      ok = read_double(p, end, e.paid_fee);
-      break;
-    case Field::locked:
-      ok = read_double(p, end, e.locked);
-      break;
-    case Field::executed_funds:
-      ok = read_double(p, end, e.executed_funds);
-      break;
-    case Field::time_in_force:
-      ok = read_enum(p, end, detail::kPackedTimeInForce, e.time_in_force);
-      break;
-    case Field::trade_fee:
-      ok = read_double(p, end, e.trade_fee);
-      break;
-    case Field::is_maker:
-      if (*p == 't') {
-        ok = literal(p, end, "true");
-        e.is_maker = 1;
-      } else {
-        ok = literal(p, end, "false");
-        e.is_maker = 0;
-      }
-      break;
-    case Field::identifier:
-      // A long identifier is cut (client_id.hpp) by the general path, which counts it.
-      ok = read_string(p, end, s) && s.size() <= ClientId::kCapacity;
-      if (ok) e.identifier.assign(s);
-      break;
-    case Field::smp_type:
-      ok = read_enum(p, end, detail::kPackedSmpType, e.smp_type);
-      break;
-    case Field::prevented_volume:
-      ok = read_double(p, end, e.prevented_volume);
-      break;
-    case Field::prevented_locked:
-      ok = read_double(p, end, e.prevented_locked);
-      break;
-    case Field::trade_timestamp:
-      ok = read_int(p, end, e.trade_timestamp);
-      break;
-    case Field::order_timestamp:
-      ok = read_int(p, end, e.order_timestamp);
-      break;
-    case Field::timestamp:
-      ok = read_int(p, end, e.timestamp);
-      break;
-    case Field::stream_type:
-      ok = read_enum(p, end, detail::kPackedStreamType, e.stream_type);
-      break;
-    case Field::count_:
-    case Field::none:
-      break;
-  }
-  if (ok) e.present |= field_bit(f);
-  return ok;
-}
-
 struct Decoder::Impl {
   od::parser parser;
   // next[f]: the field that followed f in the last object (next[kStart]: the first field).
@@ -342,55 +229,86 @@ struct Decoder::Impl {
     return r.ec == std::errc{} && r.ptr == tok.data() + tok.size();
   }
 
-  FILLWIRE_INLINE static DecodeError read_double(od::value& v, Field f, double& out) noexcept {
-    const auto ec = v.get_double().get(out);
-    if (ec) return number_error(v, ec, f);
-    const std::string_view tok = v.raw_json_token();
-    if (tok.size() > 20 && !reread_long_decimal(tok, out)) return fail(DecodeErrc::out_of_range, f);
-    return DecodeError{};
-  }
-
   FILLWIRE_INLINE static DecodeError read_string(od::value& v, Field f,
                                                  std::string_view& out) noexcept {
     const auto ec = v.get_string().get(out);
     return ec ? fail(map_error(ec), f) : DecodeError{};
   }
 
-  template <class E, std::size_t N>
-  FILLWIRE_INLINE static DecodeError read_enum(od::value& v, Field f,
-                                               const std::string_view (&names)[N],
-                                               E& out) noexcept {
+  // One reader per field kind (FieldKind), chosen by read_field's generated switch.
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::event_type>, od::value& v,
+                                               Field f, std::uint8_t& out) noexcept {
     std::string_view s;
-    if (auto e = read_string(v, f, s)) return e;
-    return enum_from(s, names, out) ? DecodeError{} : fail(DecodeErrc::bad_enum, f);
-  }
-
-  FILLWIRE_INLINE static DecodeError read_uuid(od::value& v, Field f, Uuid& out) noexcept {
-    std::string_view s;
-    if (auto e = read_string(v, f, s)) return e;
-    return Uuid::parse(s, out) ? DecodeError{} : fail(DecodeErrc::bad_uuid, f);
-  }
-
-  template <std::size_t N>
-  FILLWIRE_INLINE static DecodeError read_text(od::value& v, Field f,
-                                               FixedString<N>& out) noexcept {
-    std::string_view s;
-    if (auto e = read_string(v, f, s)) return e;
-    return out.assign(s) ? DecodeError{} : fail(DecodeErrc::too_long, f);
-  }
-
-  // Never too long: a long identifier is cut, flagged and hashed whole (client_id.hpp).
-  FILLWIRE_INLINE static DecodeError read_identifier(od::value& v, Field f,
-                                                     ClientId& out) noexcept {
-    std::string_view s;
-    if (auto e = read_string(v, f, s)) return e;
-    out.assign(s);
+    if (auto err = read_string(v, f, s)) return err;
+    if (s != kMyOrderType) return fail(DecodeErrc::unsupported_type, f);
+    out = 1;
     return {};
   }
 
-  FILLWIRE_INLINE static DecodeError read_ms(od::value& v, Field f, std::int64_t& out) noexcept {
+  template <std::size_t N>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::text>, od::value& v,
+                                               Field f, FixedString<N>& out) noexcept {
+    std::string_view s;
+    if (auto err = read_string(v, f, s)) return err;
+    return out.assign(s) ? DecodeError{} : fail(DecodeErrc::too_long, f);
+  }
+
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::uuid>, od::value& v,
+                                               Field f, Uuid& out) noexcept {
+    std::string_view s;
+    if (auto err = read_string(v, f, s)) return err;
+    return Uuid::parse(s, out) ? DecodeError{} : fail(DecodeErrc::bad_uuid, f);
+  }
+
+  template <class E>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::enumeration>,
+                                               od::value& v, Field f, E& out) noexcept {
+    std::string_view s;
+    if (auto err = read_string(v, f, s)) return err;
+    return enum_from(s, WireNames::of(out), out) ? DecodeError{} : fail(DecodeErrc::bad_enum, f);
+  }
+
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::real>, od::value& v,
+                                               Field f, double& out) noexcept {
+    const auto ec = v.get_double().get(out);
+    if (ec) return number_error(v, ec, f);
+    const std::string_view tok = v.raw_json_token();
+    if (tok.size() > 20 && !reread_long_decimal(tok, out)) return fail(DecodeErrc::out_of_range, f);
+    return {};
+  }
+
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::count>, od::value& v,
+                                               Field f, std::uint32_t& out) noexcept {
+    std::int64_t n = 0;
+    if (const auto ec = v.get_int64().get(n)) return number_error(v, ec, f);
+    if (n < 0 || n > std::numeric_limits<std::uint32_t>::max()) {
+      return fail(DecodeErrc::out_of_range, f);
+    }
+    out = static_cast<std::uint32_t>(n);
+    return {};
+  }
+
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::millis>, od::value& v,
+                                               Field f, std::int64_t& out) noexcept {
     const auto ec = v.get_int64().get(out);
     return ec ? number_error(v, ec, f) : DecodeError{};
+  }
+
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::flag>, od::value& v,
+                                               Field f, std::uint8_t& out) noexcept {
+    bool b = false;
+    if (const auto ec = v.get_bool().get(b)) return fail(map_error(ec), f);
+    out = b ? 1 : 0;
+    return {};
+  }
+
+  // Never too long: a long identifier is cut, flagged and hashed whole (client_id.hpp).
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::client_id>, od::value& v,
+                                               Field f, ClientId& out) noexcept {
+    std::string_view s;
+    if (auto err = read_string(v, f, s)) return err;
+    out.assign(s);
+    return {};
   }
 
   // Returns the error; sets the presence bit only for a non-null value that parsed.
@@ -399,113 +317,11 @@ struct Decoder::Impl {
     bool is_null = false;
     if (v.is_null().get(is_null) != simdjson::SUCCESS) is_null = false;
     if (is_null) return {};
-
     DecodeError err;
-    switch (f) {
-      case Field::type: {
-        std::string_view s;
-        if ((err = read_string(v, f, s))) return err;
-        if (s != "myOrder") return fail(DecodeErrc::unsupported_type, f);
-        e.type_known = 1;
-        break;
-      }
-      case Field::code:
-        err = read_text(v, f, e.code);
-        break;
-      case Field::uuid:
-        err = read_uuid(v, f, e.uuid);
-        break;
-      case Field::ask_bid:
-        err = read_enum(v, f, kSideNames, e.ask_bid);
-        break;
-      case Field::order_type:
-        err = read_enum(v, f, kOrderTypeNames, e.order_type);
-        break;
-      case Field::state:
-        err = read_enum(v, f, kStateNames, e.state);
-        break;
-      case Field::trade_uuid:
-        err = read_uuid(v, f, e.trade_uuid);
-        break;
-      case Field::price:
-        err = read_double(v, f, e.price);
-        break;
-      case Field::avg_price:
-        err = read_double(v, f, e.avg_price);
-        break;
-      case Field::volume:
-        err = read_double(v, f, e.volume);
-        break;
-      case Field::remaining_volume:
-        err = read_double(v, f, e.remaining_volume);
-        break;
-      case Field::executed_volume:
-        err = read_double(v, f, e.executed_volume);
-        break;
-      case Field::trades_count: {
-        std::int64_t n = 0;
-        if (const auto ec = v.get_int64().get(n)) return number_error(v, ec, f);
-        if (n < 0 || n > std::numeric_limits<std::uint32_t>::max()) {
-          return fail(DecodeErrc::out_of_range, f);
-        }
-        e.trades_count = static_cast<std::uint32_t>(n);
-        break;
-      }
-      case Field::reserved_fee:
-        err = read_double(v, f, e.reserved_fee);
-        break;
-      case Field::remaining_fee:
-        err = read_double(v, f, e.remaining_fee);
-        break;
-      case Field::paid_fee:
-        err = read_double(v, f, e.paid_fee);
-        break;
-      case Field::locked:
-        err = read_double(v, f, e.locked);
-        break;
-      case Field::executed_funds:
-        err = read_double(v, f, e.executed_funds);
-        break;
-      case Field::time_in_force:
-        err = read_enum(v, f, kTimeInForceNames, e.time_in_force);
-        break;
-      case Field::trade_fee:
-        err = read_double(v, f, e.trade_fee);
-        break;
-      case Field::is_maker: {
-        bool b = false;
-        if (const auto ec = v.get_bool().get(b)) return fail(map_error(ec), f);
-        e.is_maker = b ? 1 : 0;
-        break;
-      }
-      case Field::identifier:
-        err = read_identifier(v, f, e.identifier);
-        break;
-      case Field::smp_type:
-        err = read_enum(v, f, kSmpTypeNames, e.smp_type);
-        break;
-      case Field::prevented_volume:
-        err = read_double(v, f, e.prevented_volume);
-        break;
-      case Field::prevented_locked:
-        err = read_double(v, f, e.prevented_locked);
-        break;
-      case Field::trade_timestamp:
-        err = read_ms(v, f, e.trade_timestamp);
-        break;
-      case Field::order_timestamp:
-        err = read_ms(v, f, e.order_timestamp);
-        break;
-      case Field::timestamp:
-        err = read_ms(v, f, e.timestamp);
-        break;
-      case Field::stream_type:
-        err = read_enum(v, f, kStreamTypeNames, e.stream_type);
-        break;
-      case Field::count_:
-      case Field::none:
-        break;
-    }
+    detail::visit_field(
+        f, e, [&](auto kind, auto& out) __attribute__((always_inline)) {
+          err = read_kind(kind, v, f, out);
+        });
     if (!err) e.present |= field_bit(f);
     return err;
   }

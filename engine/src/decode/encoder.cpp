@@ -1,5 +1,7 @@
 #include "fillwire/encoder.hpp"
 
+#include "field_visit.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -72,6 +74,40 @@ class Writer {
   bool ok_ = true;
 };
 
+// One writer per field kind (FieldKind), chosen by encode's generated switch.
+void write(Writer& w, detail::KindTag<FieldKind::event_type>, std::uint8_t) noexcept {
+  w.string(kMyOrderType);
+}
+template <std::size_t N>
+void write(Writer& w, detail::KindTag<FieldKind::text>, const FixedString<N>& v) noexcept {
+  w.string(v.view());
+}
+void write(Writer& w, detail::KindTag<FieldKind::uuid>, const Uuid& v) noexcept {
+  char text[Uuid::kTextSize];
+  v.format(text);
+  w.string({text, Uuid::kTextSize});
+}
+template <class E>
+void write(Writer& w, detail::KindTag<FieldKind::enumeration>, E v) noexcept {
+  w.string(to_string(v));
+}
+void write(Writer& w, detail::KindTag<FieldKind::real>, double v) noexcept {
+  w.number(v);
+}
+void write(Writer& w, detail::KindTag<FieldKind::count>, std::uint32_t v) noexcept {
+  w.integer(v);
+}
+void write(Writer& w, detail::KindTag<FieldKind::millis>, std::int64_t v) noexcept {
+  w.integer(v);
+}
+void write(Writer& w, detail::KindTag<FieldKind::flag>, std::uint8_t v) noexcept {
+  w.raw(v ? "true" : "false");
+}
+// A cut identifier: only the part kept (see encoder.hpp).
+void write(Writer& w, detail::KindTag<FieldKind::client_id>, const ClientId& v) noexcept {
+  w.string(v.view());
+}
+
 }  // namespace
 
 std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
@@ -83,7 +119,7 @@ std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
   for (std::size_t i = 0; i < kFieldCount; ++i) {
     const auto f = static_cast<Field>(i);
     const bool present = e.has(f);
-    if (!present && (kNullableFields & field_bit(f)) == 0) continue;
+    if (!present && kOrderFields[i].presence != Presence::nullable) continue;
     if (!first) w.raw(",");
     first = false;
     w.string(names[i]);
@@ -92,100 +128,7 @@ std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
       w.raw("null");
       continue;
     }
-    switch (f) {
-      case Field::type:
-        w.string("myOrder");
-        break;
-      case Field::code:
-        w.string(e.code.view());
-        break;
-      case Field::uuid:
-      case Field::trade_uuid: {
-        char text[Uuid::kTextSize];
-        (f == Field::uuid ? e.uuid : e.trade_uuid).format(text);
-        w.string({text, Uuid::kTextSize});
-        break;
-      }
-      case Field::ask_bid:
-        w.string(to_string(e.ask_bid));
-        break;
-      case Field::order_type:
-        w.string(to_string(e.order_type));
-        break;
-      case Field::state:
-        w.string(to_string(e.state));
-        break;
-      case Field::price:
-        w.number(e.price);
-        break;
-      case Field::avg_price:
-        w.number(e.avg_price);
-        break;
-      case Field::volume:
-        w.number(e.volume);
-        break;
-      case Field::remaining_volume:
-        w.number(e.remaining_volume);
-        break;
-      case Field::executed_volume:
-        w.number(e.executed_volume);
-        break;
-      case Field::trades_count:
-        w.integer(e.trades_count);
-        break;
-      case Field::reserved_fee:
-        w.number(e.reserved_fee);
-        break;
-      case Field::remaining_fee:
-        w.number(e.remaining_fee);
-        break;
-      case Field::paid_fee:
-        w.number(e.paid_fee);
-        break;
-      case Field::locked:
-        w.number(e.locked);
-        break;
-      case Field::executed_funds:
-        w.number(e.executed_funds);
-        break;
-      case Field::time_in_force:
-        w.string(to_string(e.time_in_force));
-        break;
-      case Field::trade_fee:
-        w.number(e.trade_fee);
-        break;
-      case Field::is_maker:
-        w.raw(e.is_maker ? "true" : "false");
-        break;
-      case Field::identifier:
-        // A cut identifier: only the part kept (see encoder.hpp).
-        w.string(e.identifier.view());
-        break;
-      case Field::smp_type:
-        w.string(to_string(e.smp_type));
-        break;
-      case Field::prevented_volume:
-        w.number(e.prevented_volume);
-        break;
-      case Field::prevented_locked:
-        w.number(e.prevented_locked);
-        break;
-      case Field::trade_timestamp:
-        w.integer(e.trade_timestamp);
-        break;
-      case Field::order_timestamp:
-        w.integer(e.order_timestamp);
-        break;
-      case Field::timestamp:
-        w.integer(e.timestamp);
-        break;
-      case Field::stream_type:
-        w.string(to_string(e.stream_type));
-        break;
-      case Field::count_:
-      case Field::none:
-        break;
-    }
+    detail::visit_field(f, e, [&](auto kind, const auto& value) { write(w, kind, value); });
   }
   w.raw("}");
   return w.ok() ? w.size() : 0;

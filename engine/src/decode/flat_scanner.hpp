@@ -15,11 +15,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <span>
 #include <string_view>
 #include <type_traits>
 
 #include <simdjson.h>
 
+#include "field_visit.hpp"
 #include "fillwire/decoder.hpp"
 #include "flat_number.hpp"
 
@@ -54,7 +57,7 @@ struct PackedName {
 static_assert(kFramePadding >= 16, "PackedName::at reads 16 bytes from inside the frame.");
 
 template <std::size_t N>
-constexpr auto pack_names(const std::string_view (&names)[N]) {
+constexpr auto pack_names(std::span<const std::string_view, N> names) {
   struct Table {
     PackedName name[N];
   } t{};
@@ -62,16 +65,13 @@ constexpr auto pack_names(const std::string_view (&names)[N]) {
     t.name[i] = PackedName(names[i]);
   return t;
 }
-inline constexpr auto kPackedDefault = pack_names(kDefaultNames);
-inline constexpr auto kPackedSimple = pack_names(kSimpleNames);
-inline constexpr auto kPackedSide = pack_names(kSideNames);
-inline constexpr auto kPackedOrderType = pack_names(kOrderTypeNames);
-inline constexpr auto kPackedState = pack_names(kStateNames);
-inline constexpr auto kPackedTimeInForce = pack_names(kTimeInForceNames);
-inline constexpr auto kPackedSmpType = pack_names(kSmpTypeNames);
-inline constexpr auto kPackedStreamType = pack_names(kStreamTypeNames);
+inline constexpr auto kPackedDefault = pack_names(std::span(kDefaultNames));
+inline constexpr auto kPackedSimple = pack_names(std::span(kSimpleNames));
+// The wire spellings of enum E (WireNames), packed.
+template <class E>
+inline constexpr auto kPackedEnum = pack_names(std::span(WireNames::of(E{})));
 
-// Where each numeric field lives in OrderEvent, so the scanner reads numbers without a switch.
+// The numeric fields' members, so the scanner reads numbers without a switch.
 struct NumberSlot {
   enum Kind : std::uint8_t { other, real, millis };
   Kind kind = other;
@@ -82,28 +82,12 @@ inline constexpr auto kNumberSlots = [] {
     NumberSlot slot[kFieldCount];
     constexpr const NumberSlot& operator[](std::size_t i) const { return slot[i]; }
   } t{};
-  auto real = [&](Field f, std::size_t offset) {
-    t.slot[static_cast<std::size_t>(f)] = {NumberSlot::real, static_cast<std::uint16_t>(offset)};
-  };
-  auto millis = [&](Field f, std::size_t offset) {
-    t.slot[static_cast<std::size_t>(f)] = {NumberSlot::millis, static_cast<std::uint16_t>(offset)};
-  };
-  real(Field::price, offsetof(OrderEvent, price));
-  real(Field::avg_price, offsetof(OrderEvent, avg_price));
-  real(Field::volume, offsetof(OrderEvent, volume));
-  real(Field::remaining_volume, offsetof(OrderEvent, remaining_volume));
-  real(Field::executed_volume, offsetof(OrderEvent, executed_volume));
-  real(Field::reserved_fee, offsetof(OrderEvent, reserved_fee));
-  real(Field::remaining_fee, offsetof(OrderEvent, remaining_fee));
-  real(Field::paid_fee, offsetof(OrderEvent, paid_fee));
-  real(Field::locked, offsetof(OrderEvent, locked));
-  real(Field::executed_funds, offsetof(OrderEvent, executed_funds));
-  real(Field::trade_fee, offsetof(OrderEvent, trade_fee));
-  real(Field::prevented_volume, offsetof(OrderEvent, prevented_volume));
-  real(Field::prevented_locked, offsetof(OrderEvent, prevented_locked));
-  millis(Field::trade_timestamp, offsetof(OrderEvent, trade_timestamp));
-  millis(Field::order_timestamp, offsetof(OrderEvent, order_timestamp));
-  millis(Field::timestamp, offsetof(OrderEvent, timestamp));
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    if (kOrderFields[i].kind == FieldKind::real) t.slot[i] = {NumberSlot::real, kFieldOffsets[i]};
+    if (kOrderFields[i].kind == FieldKind::millis) {
+      t.slot[i] = {NumberSlot::millis, kFieldOffsets[i]};
+    }
+  }
   return t;
 }();
 
@@ -280,7 +264,75 @@ class FlatScanner {
     return true;
   }
 
-  bool read_value(Field f, const char*& p, const char* end, OrderEvent& e) noexcept;
+  // One reader per field kind (FieldKind), chosen by read_value's generated switch. `real` and
+  // `millis` fields normally take scan()'s inline number path instead.
+  static bool read_kind(KindTag<FieldKind::event_type>, const char*& p, const char* end,
+                        std::uint8_t& out) noexcept {
+    // The only accepted value, compared whole (quotes included); any other, or an escaped
+    // spelling, goes to the general path, which names it.
+    if (*p != '"') return false;
+    ++p;
+    if (!literal(p, end, kMyOrderType) || p >= end || *p != '"') return false;
+    ++p;
+    out = 1;
+    return true;
+  }
+  template <std::size_t N>
+  static bool read_kind(KindTag<FieldKind::text>, const char*& p, const char* end,
+                        FixedString<N>& out) noexcept {
+    std::string_view s;
+    return read_string(p, end, s) && out.assign(s);
+  }
+  static bool read_kind(KindTag<FieldKind::uuid>, const char*& p, const char* end,
+                        Uuid& out) noexcept {
+    return read_uuid(p, end, out);
+  }
+  template <class E>
+  static bool read_kind(KindTag<FieldKind::enumeration>, const char*& p, const char* end,
+                        E& out) noexcept {
+    return read_enum(p, end, kPackedEnum<E>, out);
+  }
+  static bool read_kind(KindTag<FieldKind::real>, const char*& p, const char* end,
+                        double& out) noexcept {
+    return read_double(p, end, out);
+  }
+  static bool read_kind(KindTag<FieldKind::count>, const char*& p, const char* end,
+                        std::uint32_t& out) noexcept {
+    std::int64_t n = 0;
+    const bool ok = read_int(p, end, n) && n >= 0 && n <= std::numeric_limits<std::uint32_t>::max();
+    out = static_cast<std::uint32_t>(n);
+    return ok;
+  }
+  static bool read_kind(KindTag<FieldKind::millis>, const char*& p, const char* end,
+                        std::int64_t& out) noexcept {
+    return read_int(p, end, out);
+  }
+  static bool read_kind(KindTag<FieldKind::flag>, const char*& p, const char* end,
+                        std::uint8_t& out) noexcept {
+    out = *p == 't' ? 1 : 0;
+    return literal(p, end, out ? "true" : "false");
+  }
+  static bool read_kind(KindTag<FieldKind::client_id>, const char*& p, const char* end,
+                        ClientId& out) noexcept {
+    // A long identifier is cut (client_id.hpp) by the general path, which counts it.
+    std::string_view s;
+    if (!read_string(p, end, s) || s.size() > ClientId::kCapacity) return false;
+    out.assign(s);
+    return true;
+  }
+
+  // A non-number field's value; null leaves the presence bit clear.
+  [[gnu::always_inline]] static bool read_value(Field f, const char*& p, const char* end,
+                                                OrderEvent& e) noexcept {
+    if (*p == 'n') return literal(p, end, "null");
+    bool ok = false;
+    visit_field(
+        f, e, [&](auto kind, auto& out) __attribute__((always_inline)) {
+          ok = read_kind(kind, p, end, out);
+        });
+    if (ok) e.present |= field_bit(f);
+    return ok;
+  }
 
   Field* next_;
   bool& simple_;
