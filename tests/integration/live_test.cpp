@@ -25,6 +25,7 @@
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
 #include "fillwire/rest_orders.hpp"
+#include "fillwire/strategy.hpp"
 #include "server.hpp"
 #include "verify.hpp"
 
@@ -337,7 +338,9 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   // fresh pipeline and state.
   auto replayed = std::make_unique<AccountState>(roomy());
   FileReplaySource source(journal_path, FrameReaderConfig{LiveConfig{}.max_frame_bytes, false});
-  Pipeline<AccountState> pipeline(*replayed, PipelineConfig{});
+  NoStrategy none;
+  StrategyConsumer consumer(*replayed, none);
+  Pipeline<StrategyConsumer<NoStrategy>> pipeline(consumer, PipelineConfig{});
   pipeline.start(source);
   pipeline.join();
   EXPECT_FALSE(source.stopped()) << source.error();

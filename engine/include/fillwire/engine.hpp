@@ -132,7 +132,7 @@ class EngineConsumer {
 
   // Strategy thread only.
   void on_event(const OrderEvent& e) noexcept {
-    const ApplyOutcome outcome = account_->apply_event(e);
+    const ApplyOutcome outcome = account_->apply(e);
     if (e.kind == EventKind::control) {
       if constexpr (ControlAware<S>) strategy_->on_control(e, *account_);
       tracker_.on_control(e);
