@@ -13,8 +13,8 @@
 #include <string_view>
 
 #include "fillwire/decoder.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "fillwire/encoder.hpp"
-#include "fillwire/rest_orders.hpp"
 
 namespace {
 

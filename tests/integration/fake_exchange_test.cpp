@@ -20,9 +20,9 @@
 #include "fake_exchange.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/pipeline.hpp"
-#include "fillwire/rest_orders.hpp"
 #include "frames.hpp"
 #include "order_json.hpp"
 

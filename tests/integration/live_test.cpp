@@ -20,11 +20,11 @@
 
 #include "fillwire/account_state.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
-#include "fillwire/rest_orders.hpp"
 #include "fillwire/strategy.hpp"
 #include "server.hpp"
 #include "verify.hpp"

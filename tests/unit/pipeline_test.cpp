@@ -10,7 +10,7 @@
 
 #include "../support/frames.hpp"
 #include "fillwire/clock.hpp"
-#include "fillwire/thread_util.hpp"
+#include "fillwire/detail/thread_util.hpp"
 
 namespace fillwire {
 namespace {

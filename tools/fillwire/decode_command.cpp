@@ -20,8 +20,8 @@
 
 #include "commands.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 #include "fillwire/encoder.hpp"
-#include "fillwire/frame_reader.hpp"
 #include "fillwire/safe_text.hpp"
 
 namespace fillwire::cli {

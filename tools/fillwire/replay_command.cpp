@@ -25,7 +25,7 @@
 #include "fillwire/account_state.hpp"
 #include "fillwire/account_summary.hpp"
 #include "fillwire/decoder.hpp"
-#include "fillwire/frame_reader.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"

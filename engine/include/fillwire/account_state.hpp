@@ -41,13 +41,13 @@
 
 #include "fillwire/account_config.hpp"
 #include "fillwire/apply_counters.hpp"
+#include "fillwire/detail/fill_window.hpp"
+#include "fillwire/detail/history.hpp"
+#include "fillwire/detail/market_table.hpp"
+#include "fillwire/detail/order_table.hpp"
 #include "fillwire/execution_stats.hpp"
-#include "fillwire/fill_window.hpp"
-#include "fillwire/history.hpp"
-#include "fillwire/market_table.hpp"
 #include "fillwire/order.hpp"
 #include "fillwire/order_event.hpp"
-#include "fillwire/order_table.hpp"
 #include "fillwire/position.hpp"
 
 namespace fillwire {

@@ -26,11 +26,10 @@
 //                    (a cut identifier: the part kept, and the FNV-1a 64 hash of the whole as
 //                    16 hex digits; client_id.hpp)
 //     "counters":   {"events", "applied", "duplicates", "stale", "invalid", "non_finite",
-//     "not_order",
-//                    "table_full", "market_full", "orders_created", "created_mid_life",
-//                    "gaps_healed", "trades_healed", "after_terminal", "terminal_regressions",
-//                    "completed_evictions", "created_behind_eviction", "old_trades_unknown",
-//                    "fills_late", "trades_split", "fills_out_of_place",
+//                    "not_order", "table_full", "market_full", "orders_created",
+//                    "created_mid_life", "gaps_healed", "trades_healed", "after_terminal",
+//                    "terminal_regressions", "completed_evictions", "created_behind_eviction",
+//                    "old_trades_unknown", "fills_late", "trades_split", "fills_out_of_place",
 //                    "resync_incomplete", "resync_failed"},
 //     "complete":   false when events were refused or a resync was incomplete or failed,
 //     "incomplete": [{"reason": "table_full"|"market_full"|"invalid"|"resync_incomplete",
@@ -42,9 +41,11 @@
 #include <cstddef>
 #include <string>
 
-#include "fillwire/account_state.hpp"
+#include "fillwire/apply_counters.hpp"
 
 namespace fillwire {
+
+class AccountState;
 
 struct SummaryOptions {
   std::size_t max_open_orders = 50;  // open orders listed (the count is always given)

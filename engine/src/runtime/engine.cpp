@@ -14,9 +14,9 @@
 #include <condition_variable>
 #include <thread>
 
+#include "fillwire/detail/thread_util.hpp"
 #include "fillwire/safe_text.hpp"
 #include "fillwire/snapshot_view.hpp"
-#include "fillwire/thread_util.hpp"
 #include "net/url.hpp"
 
 namespace fillwire::detail {
@@ -43,7 +43,7 @@ struct EngineRuntime::Impl {
   std::condition_variable wake;
   bool stop = false;
   std::vector<std::string> notices;         // from the network thread's connection steps
-  std::unique_ptr<AccountSnapshot> latest;  // newest snapshot taken from the exchange
+  std::unique_ptr<AccountSnapshot> latest;  // newest snapshot taken from the handoff
   bool have_latest = false;
   std::uint64_t snapshots = 0;
 
@@ -154,7 +154,7 @@ void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings)
 }
 
 void EngineRuntime::take_latest() {
-  const AccountSnapshot* s = exchange_.take();
+  const AccountSnapshot* s = handoff_.take();
   if (s == nullptr) return;
   std::lock_guard lock(impl_->mutex);
   *impl_->latest = *s;
@@ -201,7 +201,7 @@ void EngineRuntime::run() noexcept {
     try {
       write_notices();
       take_latest();
-      exchange_.request();  // answered at the strategy thread's next event
+      handoff_.request();  // answered at the strategy thread's next event
       const auto now = std::chrono::steady_clock::now();
       if (config_.summary_interval.count() > 0 &&
           now - impl_->last_summary >= config_.summary_interval && snapshot(*summary)) {
@@ -239,7 +239,7 @@ void EngineRuntime::finish() {
     impl_->wake.notify_all();
     impl_->thread.join();
   }
-  // The housekeeping thread is gone: this thread is now the exchange's only reader.
+  // The housekeeping thread is gone: this thread is now the handoff's only reader.
   take_latest();
   {
     std::vector<std::string> notices;
