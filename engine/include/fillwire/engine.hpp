@@ -122,6 +122,9 @@ class EngineRuntime {
   struct Impl;
   void run() noexcept;
   void take_latest();
+  void write_notices();
+  void write_summary(const AccountSnapshot& snapshot, std::string_view title,
+                     std::string_view line_prefix, double elapsed_s, double events_per_s);
 
   EngineConfig config_;
   std::unique_ptr<Impl> impl_;
