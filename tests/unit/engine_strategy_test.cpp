@@ -21,8 +21,7 @@ namespace {
 
 // Read by the test thread while the strategy thread runs: atomics, and no move constructor.
 struct AtomicCounter {
-  AtomicCounter(std::string label, std::uint64_t wanted)
-      : label(std::move(label)), wanted(wanted) {}
+  AtomicCounter(std::string name, std::uint64_t count) : label(std::move(name)), wanted(count) {}
 
   void on_order(const OrderEvent& e, const AccountState&) noexcept {
     // relaxed (both): progress counts, read again after stop() joined the strategy thread.

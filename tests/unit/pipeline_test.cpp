@@ -11,6 +11,7 @@
 #include "../support/frames.hpp"
 #include "fillwire/clock.hpp"
 #include "fillwire/detail/thread_util.hpp"
+#include "fillwire/replay_source.hpp"
 
 namespace fillwire {
 namespace {
