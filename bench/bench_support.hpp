@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "fillwire/clock.hpp"
-#include "fillwire/thread_util.hpp"
+#include "fillwire/detail/thread_util.hpp"
 
 namespace fillwire::bench {
 

@@ -14,7 +14,12 @@ install(TARGETS ${FILLWIRE_EXPORTED_TARGETS} fillwire_warnings fillwire_options
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY engine/include/fillwire DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# Every public header, and the internals under detail/ that a public header holds by value; the
+# internals no public header includes (and the test hooks) stay in the source tree.
+install(DIRECTORY engine/include/fillwire DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  PATTERN "engine_test_access.hpp" EXCLUDE
+  PATTERN "journal_event.hpp" EXCLUDE
+  PATTERN "rest_orders.hpp" EXCLUDE)
 install(EXPORT fillwireTargets
   NAMESPACE fillwire::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fillwire)

@@ -14,8 +14,7 @@
 //
 // Exit status 0 when EVENTS events arrived and every position adds up, 1 otherwise.
 
-#include <fillwire/account_summary.hpp>
-#include <fillwire/engine.hpp>
+#include <fillwire/fillwire.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -36,15 +35,9 @@ struct FillWatcher {
   std::uint64_t sell_fills = 0;
   std::uint64_t reconnects = 0;
   double largest_position = 0.0;
-  std::atomic<std::uint64_t> orders_seen{0};  // read by main() while the engine runs
-
-  FillWatcher() = default;
-  FillWatcher(FillWatcher&& o) noexcept
-      : buy_fills(o.buy_fills),
-        sell_fills(o.sell_fills),
-        reconnects(o.reconnects),
-        largest_position(o.largest_position),
-        orders_seen(o.orders_seen.load()) {}
+  // Read by main() while the engine runs. The engine builds its strategy in place and never moves
+  // it, so an atomic member needs no hand-written move constructor.
+  std::atomic<std::uint64_t> orders_seen{0};
 
   // Called after `e` was applied: `account` already includes it.
   void on_order(const fillwire::OrderEvent& e, const fillwire::AccountState& account) noexcept {

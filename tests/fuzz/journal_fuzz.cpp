@@ -27,8 +27,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "fillwire/detail/journal_event.hpp"
 #include "fillwire/journal.hpp"
-#include "fillwire/journal_event.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "fillwire/decoder.hpp"
-#include "fillwire/rest_orders.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "round_trip.hpp"
 
 namespace {

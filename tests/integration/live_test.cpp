@@ -20,11 +20,12 @@
 
 #include "fillwire/account_state.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
-#include "fillwire/rest_orders.hpp"
+#include "fillwire/strategy.hpp"
 #include "live_run.hpp"
 #include "server.hpp"
 #include "server_thread.hpp"
@@ -303,7 +304,9 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   // fresh pipeline and state.
   auto replayed = std::make_unique<AccountState>(roomy());
   FileReplaySource source(journal_path, FrameReaderConfig{LiveConfig{}.max_frame_bytes, false});
-  Pipeline<AccountState> pipeline(*replayed, PipelineConfig{});
+  NoStrategy none;
+  StrategyConsumer consumer(*replayed, none);
+  Pipeline<StrategyConsumer<NoStrategy>> pipeline(consumer, PipelineConfig{});
   pipeline.start(source);
   pipeline.join();
   EXPECT_FALSE(source.stopped()) << source.error();

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../support/resync_event.hpp"
-#include "fillwire/journal_event.hpp"
+#include "fillwire/detail/journal_event.hpp"
 
 namespace fillwire {
 namespace {

@@ -10,7 +10,8 @@
 
 #include "../support/frames.hpp"
 #include "fillwire/clock.hpp"
-#include "fillwire/thread_util.hpp"
+#include "fillwire/detail/thread_util.hpp"
+#include "fillwire/replay_source.hpp"
 
 namespace fillwire {
 namespace {

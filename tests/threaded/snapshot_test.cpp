@@ -1,4 +1,4 @@
-// AccountSnapshot and SnapshotExchange: the latency histogram's percentiles, the triple buffer's
+// AccountSnapshot and SnapshotHandoff: the latency histogram's percentiles, the triple buffer's
 // hand-over on one thread, and a two-thread run (strategy thread applying events and filling
 // snapshots on request, a reader taking them) in which no snapshot may ever be torn. Runs under
 // ThreadSanitizer with the threaded tests.
@@ -150,8 +150,8 @@ TEST(SnapshotView, AnIncompleteOrFailedResyncIsNotShownAsLive) {
   EXPECT_NE(view.find("connection   CONNECTED   "), std::string::npos) << view;
 }
 
-TEST(SnapshotExchange, HandsOverOnlyFreshSnapshots) {
-  auto x = std::make_unique<SnapshotExchange>();
+TEST(SnapshotHandoff, HandsOverOnlyFreshSnapshots) {
+  auto x = std::make_unique<SnapshotHandoff>();
   EXPECT_EQ(x->take(), nullptr);
   EXPECT_FALSE(x->requested());
   x->request();
@@ -180,7 +180,7 @@ struct Counting {
 // The strategy thread fills snapshots while a reader takes them as fast as it can. Each snapshot
 // is checked against relations that a torn copy would break: every order event adds one latency
 // sample, and the counters add up.
-TEST(SnapshotExchange, ReaderNeverSeesATornSnapshot) {
+TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
   std::vector<OrderEvent> events;
   {
     Decoder decoder;
@@ -195,7 +195,7 @@ TEST(SnapshotExchange, ReaderNeverSeesATornSnapshot) {
   ASSERT_GT(events.size(), 5u);
   auto account = std::make_unique<AccountState>();
   Counting strategy;
-  auto exchange = std::make_unique<SnapshotExchange>();
+  auto exchange = std::make_unique<SnapshotHandoff>();
   detail::EngineConsumer<Counting> consumer(*account, strategy, *exchange, TscCalibration{});
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)

@@ -151,7 +151,7 @@ TEST(ZeroAllocation, EngineConsumerWithSnapshotsAllocatesNothing) {
   ASSERT_GT(events.size(), 5u);
   auto account = std::make_unique<AccountState>();
   CountingStrategy strategy;
-  auto exchange = std::make_unique<SnapshotExchange>();
+  auto exchange = std::make_unique<SnapshotHandoff>();
   auto consumer = std::make_unique<detail::EngineConsumer<CountingStrategy>>(
       *account, strategy, *exchange, TscCalibration{});
   std::uint64_t versions = 0;

@@ -36,19 +36,19 @@ TEST(AccountCapacity, FullOpenTableRefusesNewOrdersAndHealsThemLater) {
   for (int i = 0; i < 5; ++i)
     orders.push_back(gen.make({.trades = 2, .ending = Ending::done}));
   for (std::size_t i = 0; i < 4; ++i)
-    EXPECT_EQ(s.apply_event(orders[i][0]), ApplyOutcome::applied);
+    EXPECT_EQ(s.apply(orders[i][0]), ApplyOutcome::applied);
   EXPECT_EQ(s.open_order_count(), 4u);
 
   const auto& late = orders[4];
-  EXPECT_EQ(s.apply_event(late[0]), ApplyOutcome::table_full);
-  EXPECT_EQ(s.apply_event(late[1]), ApplyOutcome::table_full);
+  EXPECT_EQ(s.apply(late[0]), ApplyOutcome::table_full);
+  EXPECT_EQ(s.apply(late[1]), ApplyOutcome::table_full);
   EXPECT_EQ(s.counters().table_full, 2u);
   EXPECT_EQ(s.orders().refused(), 2u);
   EXPECT_EQ(s.find_order(late[0].uuid), nullptr);
 
   // A terminal first event needs no open slot: it goes straight to the completed ring.
   const auto done_first = gen.make({.trades = 1, .ending = Ending::done});
-  EXPECT_EQ(s.apply_event(done_first.back()), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(done_first.back()), ApplyOutcome::applied);
   EXPECT_EQ(s.open_order_count(), 4u);
 
   // Room again: the refused order's next event creates it with its full cumulative fill.
@@ -56,7 +56,7 @@ TEST(AccountCapacity, FullOpenTableRefusesNewOrdersAndHealsThemLater) {
     s.apply(e);
   EXPECT_EQ(s.open_order_count(), 3u);
   const double bought_before = test::position_of(s, "KRW-BTC").bought_volume;
-  EXPECT_EQ(s.apply_event(late[2]), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(late[2]), ApplyOutcome::applied);
   const Order* o = s.find_order(late[0].uuid);
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->executed_volume, late[2].executed_volume);
@@ -83,17 +83,17 @@ TEST(AccountCapacity, CompletedRingEvictsTheOldestFirst) {
     EXPECT_EQ(s.orders().completed(i - 3).uuid, orders[i][0].uuid);
   }
   // Kept completed orders still recognise their late events.
-  EXPECT_EQ(s.apply_event(orders[3].back()), ApplyOutcome::duplicate);
-  EXPECT_EQ(s.apply_event(orders[3][0]), ApplyOutcome::stale);
+  EXPECT_EQ(s.apply(orders[3].back()), ApplyOutcome::duplicate);
+  EXPECT_EQ(s.apply(orders[3][0]), ApplyOutcome::stale);
   EXPECT_EQ(s.total_stats().completed, 7u);
   // A late event of an evicted order cannot be told from a new order: it is created again, but
   // flagged because its order_timestamp is behind the eviction horizon.
   EXPECT_EQ(s.counters().created_behind_eviction, 0u);
-  EXPECT_EQ(s.apply_event(orders[0].back()), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(orders[0].back()), ApplyOutcome::applied);
   EXPECT_EQ(s.counters().created_behind_eviction, 1u);
   const auto fresh =
       gen.make({.trades = 1, .ending = Ending::done, .t0 = orders[6][0].order_timestamp + 1000});
-  EXPECT_EQ(s.apply_event(fresh[1]), ApplyOutcome::applied);  // mid-life, but newer: not flagged
+  EXPECT_EQ(s.apply(fresh[1]), ApplyOutcome::applied);  // mid-life, but newer: not flagged
   EXPECT_EQ(s.counters().created_behind_eviction, 1u);
 }
 
@@ -102,12 +102,12 @@ TEST(AccountCapacity, UnknownMarketBeyondCapacityIsCountedNotTracked) {
   AccountState s(tiny());
   for (const char* m : {"KRW-BTC", "KRW-ETH"}) {
     for (const OrderEvent& e : gen.make({.market = m, .trades = 1, .ending = Ending::done})) {
-      EXPECT_EQ(s.apply_event(e), ApplyOutcome::applied);
+      EXPECT_EQ(s.apply(e), ApplyOutcome::applied);
     }
   }
   const auto xrp = gen.make({.market = "KRW-XRP", .trades = 1, .ending = Ending::done});
   for (const OrderEvent& e : xrp)
-    EXPECT_EQ(s.apply_event(e), ApplyOutcome::market_full);
+    EXPECT_EQ(s.apply(e), ApplyOutcome::market_full);
   EXPECT_EQ(s.counters().market_full, xrp.size());
   EXPECT_EQ(s.market_count(), 2u);
   EXPECT_EQ(s.position("KRW-XRP"), nullptr);
@@ -117,7 +117,7 @@ TEST(AccountCapacity, UnknownMarketBeyondCapacityIsCountedNotTracked) {
   // Known markets keep working.
   for (const OrderEvent& e :
        gen.make({.market = "KRW-ETH", .trades = 1, .ending = Ending::cancel})) {
-    EXPECT_EQ(s.apply_event(e), ApplyOutcome::applied);
+    EXPECT_EQ(s.apply(e), ApplyOutcome::applied);
   }
   EXPECT_EQ(test::stats_of(s, "KRW-ETH").completed, 2u);
 }

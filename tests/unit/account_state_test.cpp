@@ -128,7 +128,7 @@ TEST(AccountStateLifecycle, ReplayingTheWholeFileAgainChangesNothing) {
     s.apply(e);
   const Position before = test::position_of(s, "KRW-BTC");
   for (const OrderEvent& e : events)
-    EXPECT_NE(s.apply_event(e), ApplyOutcome::applied);
+    EXPECT_NE(s.apply(e), ApplyOutcome::applied);
   const Position& after = test::position_of(s, "KRW-BTC");
   EXPECT_EQ(after.base_volume, before.base_volume);
   EXPECT_EQ(after.realized_net, before.realized_net);
@@ -150,8 +150,8 @@ class AccountStateRules : public ::testing::Test {
 
 TEST_F(AccountStateRules, DuplicateWaitIsCountedAndChangesNothing) {
   const auto ev = lifecycle({.trades = 1, .ending = Ending::open});
-  EXPECT_EQ(state.apply_event(ev[0]), ApplyOutcome::applied);
-  EXPECT_EQ(state.apply_event(ev[0]), ApplyOutcome::duplicate);
+  EXPECT_EQ(state.apply(ev[0]), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(ev[0]), ApplyOutcome::duplicate);
   EXPECT_EQ(state.counters().duplicates, 1u);
   EXPECT_EQ(state.open_order_count(), 1u);
   EXPECT_EQ(state.open_order(0).state, OrderState::wait);
@@ -159,9 +159,9 @@ TEST_F(AccountStateRules, DuplicateWaitIsCountedAndChangesNothing) {
 
 TEST_F(AccountStateRules, WaitArrivingAfterATradeIsStale) {
   const auto ev = lifecycle({.trades = 1, .ending = Ending::open});
-  EXPECT_EQ(state.apply_event(ev[1]), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(ev[1]), ApplyOutcome::applied);
   EXPECT_EQ(state.counters().created_mid_life, 1u);
-  EXPECT_EQ(state.apply_event(ev[0]), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(ev[0]), ApplyOutcome::stale);
   const Order* o = state.find_order(ev[0].uuid);
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->state, OrderState::trade);
@@ -183,10 +183,10 @@ TEST_F(AccountStateRules, MissedTradeIsHealedAndItsLateArrivalIsStale) {
   // Trade 1 arrives late: stale for the position, but its maker flag is counted once.
   const std::uint64_t liquidity_before =
       state.total_stats().maker_trades + state.total_stats().taker_trades;
-  EXPECT_EQ(state.apply_event(ev[1]), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(ev[1]), ApplyOutcome::stale);
   EXPECT_EQ(state.total_stats().maker_trades + state.total_stats().taker_trades,
             liquidity_before + 1);
-  EXPECT_EQ(state.apply_event(ev[1]), ApplyOutcome::duplicate);
+  EXPECT_EQ(state.apply(ev[1]), ApplyOutcome::duplicate);
   EXPECT_EQ(state.total_stats().maker_trades + state.total_stats().taker_trades,
             liquidity_before + 1);
   EXPECT_EQ(p.bought_volume, ev[3].executed_volume);
@@ -198,13 +198,13 @@ TEST_F(AccountStateRules, TerminalStateIsAbsorbing) {
   state.apply(ev[0]);
   state.apply(ev[3]);  // cancel: heals both trades, closes the order
   EXPECT_EQ(state.open_order_count(), 0u);
-  EXPECT_EQ(state.apply_event(ev[3]), ApplyOutcome::duplicate);
-  EXPECT_EQ(state.apply_event(ev[2]), ApplyOutcome::stale);
-  EXPECT_EQ(state.apply_event(ev[0]), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(ev[3]), ApplyOutcome::duplicate);
+  EXPECT_EQ(state.apply(ev[2]), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(ev[0]), ApplyOutcome::stale);
   OrderEvent done = ev[3];
   done.state = OrderState::done;
   done.timestamp += 1000;
-  EXPECT_EQ(state.apply_event(done), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(done), ApplyOutcome::stale);
   const Order* o = state.find_order(ev[0].uuid);
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->state, OrderState::cancel);
@@ -222,7 +222,7 @@ TEST_F(AccountStateRules, TerminalBehindAppliedProgressClosesWithoutTakingBack) 
   cancel.present &= ~(field_bit(Field::trade_fee) | field_bit(Field::is_maker) |
                       field_bit(Field::trade_uuid) | field_bit(Field::trade_timestamp));
   cancel.timestamp = ev[2].timestamp + 10;
-  EXPECT_EQ(state.apply_event(cancel), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(cancel), ApplyOutcome::applied);
   EXPECT_EQ(state.counters().terminal_regressions, 1u);
   EXPECT_EQ(state.open_order_count(), 0u);
   EXPECT_EQ(test::position_of(state, "KRW-BTC").bought_volume, ev[2].executed_volume);
@@ -234,9 +234,9 @@ TEST_F(AccountStateRules, WatchThenWaitAtSameProgressTakesTheNewerState) {
   watch.state = OrderState::watch;
   OrderEvent wait = ev[0];
   wait.timestamp = watch.timestamp + 5;
-  EXPECT_EQ(state.apply_event(watch), ApplyOutcome::applied);
-  EXPECT_EQ(state.apply_event(wait), ApplyOutcome::applied);
-  EXPECT_EQ(state.apply_event(watch), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(watch), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(wait), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(watch), ApplyOutcome::stale);
   EXPECT_EQ(test::order_of(state, wait.uuid).state, OrderState::wait);
 }
 
@@ -246,12 +246,12 @@ TEST_F(AccountStateRules, PartlyFilledRestingOrderFirstSeenIsMidLife) {
   resynced.state = OrderState::wait;
   resynced.price = ev[0].price;
   resynced.volume = ev[0].volume;
-  EXPECT_EQ(state.apply_event(resynced), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(resynced), ApplyOutcome::applied);
   EXPECT_EQ(state.counters().created_mid_life, 1u);
   EXPECT_EQ(state.counters().trades_healed, 2u);
   EXPECT_EQ(test::position_of(state, "KRW-BTC").bought_volume, ev[2].executed_volume);
   // The trade that the resync already covered arrives late: same progress, not newer: stale.
-  EXPECT_EQ(state.apply_event(ev[2]), ApplyOutcome::stale);
+  EXPECT_EQ(state.apply(ev[2]), ApplyOutcome::stale);
   EXPECT_EQ(test::position_of(state, "KRW-BTC").bought_volume, ev[2].executed_volume);
   EXPECT_EQ(test::order_of(state, ev[0].uuid).volume, ev[0].volume);
 }
@@ -282,13 +282,13 @@ TEST_F(AccountStateRules, InvalidAndControlEventsAreIgnored) {
   auto ev = lifecycle({.trades = 1, .ending = Ending::done});
   OrderEvent missing = ev[1];
   missing.present &= ~field_bit(Field::executed_funds);
-  EXPECT_EQ(state.apply_event(missing), ApplyOutcome::invalid);
+  EXPECT_EQ(state.apply(missing), ApplyOutcome::invalid);
   OrderEvent negative = ev[1];
   negative.executed_volume = -1.0;
-  EXPECT_EQ(state.apply_event(negative), ApplyOutcome::invalid);
+  EXPECT_EQ(state.apply(negative), ApplyOutcome::invalid);
   OrderEvent control = ev[1];
   control.kind = EventKind::control;
-  EXPECT_EQ(state.apply_event(control), ApplyOutcome::not_order);
+  EXPECT_EQ(state.apply(control), ApplyOutcome::not_order);
   EXPECT_EQ(state.counters().invalid, 2u);
   EXPECT_EQ(state.counters().not_order, 1u);
   EXPECT_EQ(state.find_order(ev[0].uuid), nullptr);
@@ -303,8 +303,8 @@ TEST_F(AccountStateRules, SmpReduceOnAnOpenOrderIsCountedByDelta) {
   reduced.prevented_volume = 0.25;
   reduced.prevented_locked = 0.25 * reduced.price;
   reduced.timestamp += 3;
-  EXPECT_EQ(state.apply_event(reduced), ApplyOutcome::applied);
-  EXPECT_EQ(state.apply_event(reduced), ApplyOutcome::duplicate);
+  EXPECT_EQ(state.apply(reduced), ApplyOutcome::applied);
+  EXPECT_EQ(state.apply(reduced), ApplyOutcome::duplicate);
   const SmpStats::PerType& r = state.smp().of(SmpType::reduce);
   EXPECT_EQ(r.orders, 1u);
   EXPECT_EQ(r.prevented_volume, 0.25);

@@ -12,7 +12,7 @@
 #include "../support/account.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/account_state.hpp"
-#include "fillwire/fill_window.hpp"
+#include "fillwire/detail/fill_window.hpp"
 
 namespace fillwire {
 namespace {

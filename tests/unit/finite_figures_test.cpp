@@ -106,7 +106,7 @@ TEST(FiniteFigures, ThreeFillsOf1e308AreRefusedAndChangeNothing) {
   const Picture empty = picture(s);
   // Before the limit: a position of inf and an average cost of NaN after three of these.
   for (std::uint8_t i = 1; i <= 3; ++i)
-    EXPECT_EQ(s.apply_event(fill(i, Side::bid, 1e308, 1e308, 1000 + i)), ApplyOutcome::invalid);
+    EXPECT_EQ(s.apply(fill(i, Side::bid, 1e308, 1e308, 1000 + i)), ApplyOutcome::invalid);
   expect_unchanged(empty, s, 3);
   EXPECT_EQ(s.market_count(), 0u);
   EXPECT_EQ(s.find_order(uuid_of(1)), nullptr);
@@ -116,9 +116,9 @@ TEST(FiniteFigures, ThreeFillsOf1e308AreRefusedAndChangeNothing) {
 // without a sum leaving kFigureLimit, so sums are never checked as they grow.
 TEST(FiniteFigures, ANumberPastTheInputLimitIsRefusedAndSumsWithinItStayFinite) {
   AccountState s;
-  ASSERT_EQ(s.apply_event(fill(1, Side::bid, 1.0, kInputLimit, 1000)), ApplyOutcome::applied);
+  ASSERT_EQ(s.apply(fill(1, Side::bid, 1.0, kInputLimit, 1000)), ApplyOutcome::applied);
   const Picture after_one = picture(s);
-  EXPECT_EQ(s.apply_event(fill(2, Side::bid, 1.0, std::nextafter(kInputLimit, 1e300), 2000)),
+  EXPECT_EQ(s.apply(fill(2, Side::bid, 1.0, std::nextafter(kInputLimit, 1e300), 2000)),
             ApplyOutcome::invalid);
   expect_unchanged(after_one, s, 1);
   EXPECT_EQ(s.find_order(uuid_of(2)), nullptr);  // the refused order is not kept
@@ -128,7 +128,7 @@ TEST(FiniteFigures, ANumberPastTheInputLimitIsRefusedAndSumsWithinItStayFinite) 
     OrderEvent e =
         fill(i, i % 2 == 0 ? Side::bid : Side::ask, kInputLimit, kInputLimit, 1000 + 10 * i);
     e.paid_fee = kInputLimit;
-    ASSERT_EQ(s.apply_event(e), ApplyOutcome::applied) << int{i};
+    ASSERT_EQ(s.apply(e), ApplyOutcome::applied) << int{i};
   }
   const Position& p = s.position_at(0);
   EXPECT_EQ(s.counters().non_finite, 1u);
@@ -141,7 +141,7 @@ TEST(FiniteFigures, ANumberPastTheInputLimitIsRefusedAndSumsWithinItStayFinite) 
 TEST(FiniteFigures, ATinyVolumeWhoseAverageCostWouldOverflowIsRefused) {
   AccountState s;
   // 1e10 of funds for 1e-300 coins: an average cost of 1e310, past DBL_MAX.
-  EXPECT_EQ(s.apply_event(fill(1, Side::bid, 1e-300, 1e10, 1000)), ApplyOutcome::invalid);
+  EXPECT_EQ(s.apply(fill(1, Side::bid, 1e-300, 1e10, 1000)), ApplyOutcome::invalid);
   EXPECT_EQ(s.counters().non_finite, 1u);
   EXPECT_EQ(s.market_count(), 0u);  // the market it would have opened is not kept
   EXPECT_EQ(s.open_order_count(), 0u);
@@ -149,18 +149,18 @@ TEST(FiniteFigures, ATinyVolumeWhoseAverageCostWouldOverflowIsRefused) {
 
 TEST(FiniteFigures, ALateFillIsUndoneWithTheFillsItReplayed) {
   AccountState s;
-  ASSERT_EQ(s.apply_event(fill(1, Side::bid, 1.0, 100.0, 1000)), ApplyOutcome::applied);
-  ASSERT_EQ(s.apply_event(fill(2, Side::bid, 2.0, 300.0, 3000)), ApplyOutcome::applied);
+  ASSERT_EQ(s.apply(fill(1, Side::bid, 1.0, 100.0, 1000)), ApplyOutcome::applied);
+  ASSERT_EQ(s.apply(fill(2, Side::bid, 2.0, 300.0, 3000)), ApplyOutcome::applied);
   const Picture before = picture(s);
   ASSERT_EQ(before.windows[0].size(), 2u);
   // Older than both: put first, its basis (1e-300 coins for 1e10) has an average cost of 1e310;
   // the two fills replayed after it would bring the average back under the limit.
-  EXPECT_EQ(s.apply_event(fill(3, Side::bid, 1e-300, 1e10, 500)), ApplyOutcome::invalid);
+  EXPECT_EQ(s.apply(fill(3, Side::bid, 1e-300, 1e10, 500)), ApplyOutcome::invalid);
   expect_unchanged(before, s, 1);
   EXPECT_EQ(s.position_at(0).base_volume, 3.0);
   EXPECT_EQ(s.position_at(0).cost_gross, 400.0);
   // And the account still takes good events afterwards, at their place.
-  EXPECT_EQ(s.apply_event(fill(4, Side::bid, 1.0, 200.0, 2000)), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(fill(4, Side::bid, 1.0, 200.0, 2000)), ApplyOutcome::applied);
   EXPECT_EQ(s.position_at(0).cost_gross, 600.0);
   EXPECT_EQ(s.counters().fills_late, 1u);
 }
@@ -170,11 +170,11 @@ TEST(FiniteFigures, NonFiniteNumbersInAnEventAreRefused) {
   OrderEvent e = fill(1, Side::bid, 1.0, 100.0, 1000);
   e.locked = std::numeric_limits<double>::infinity();
   e.present |= field_bit(Field::locked);
-  EXPECT_EQ(s.apply_event(e), ApplyOutcome::invalid);
+  EXPECT_EQ(s.apply(e), ApplyOutcome::invalid);
   e = fill(1, Side::bid, 1.0, 100.0, 1000);
   e.trade_fee = std::numeric_limits<double>::quiet_NaN();
   e.present |= field_bit(Field::trade_fee);
-  EXPECT_EQ(s.apply_event(e), ApplyOutcome::invalid);
+  EXPECT_EQ(s.apply(e), ApplyOutcome::invalid);
   EXPECT_EQ(s.counters().non_finite, 2u);
   EXPECT_EQ(s.market_count(), 0u);
 }
@@ -292,7 +292,7 @@ TEST(FiniteFigures, EveryFigureStaysFiniteUnderStreamsOfExtremeValues) {
 
       const Picture before = picture(s);
       const std::uint64_t non_finite = s.counters().non_finite;
-      const ApplyOutcome outcome = s.apply_event(e);
+      const ApplyOutcome outcome = s.apply(e);
       std::string which;
       ASSERT_TRUE(all_finite(s, which)) << "seed " << seed << " event " << i << ": " << which;
       if (s.counters().non_finite != non_finite) {

@@ -1,6 +1,6 @@
 // FrameReader: the offline tools' input in bounded memory (JSON Lines and journals).
 
-#include "fillwire/frame_reader.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -15,7 +15,7 @@
 
 #include "../support/resync_event.hpp"
 #include "fillwire/decoder.hpp"
-#include "fillwire/journal_event.hpp"
+#include "fillwire/detail/journal_event.hpp"
 
 namespace fillwire {
 namespace {

@@ -18,9 +18,9 @@
 #include "../support/frames.hpp"
 #include "../support/resync_event.hpp"
 #include "fillwire/account_state.hpp"
+#include "fillwire/detail/journal_event.hpp"
 #include "fillwire/encoder.hpp"
 #include "fillwire/journal.hpp"
-#include "fillwire/journal_event.hpp"
 #include "fillwire/replay_source.hpp"
 
 namespace fillwire {

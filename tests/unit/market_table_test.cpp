@@ -1,6 +1,6 @@
 // MarketTable interning and History's ring, in isolation.
 
-#include "fillwire/market_table.hpp"
+#include "fillwire/detail/market_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "fillwire/history.hpp"
+#include "fillwire/detail/history.hpp"
 
 namespace fillwire {
 namespace {

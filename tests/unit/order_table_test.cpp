@@ -2,7 +2,7 @@
 // the dense open list, completed-ring eviction order, and backward-shift deletion in a crowded
 // index.
 
-#include "fillwire/order_table.hpp"
+#include "fillwire/detail/order_table.hpp"
 
 #include <gtest/gtest.h>
 

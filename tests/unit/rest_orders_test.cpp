@@ -1,4 +1,4 @@
-#include "fillwire/rest_orders.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fillwire/rest_orders.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "jwt.hpp"
 #include "market.hpp"
 #include "rest.hpp"

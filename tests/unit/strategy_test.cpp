@@ -10,6 +10,7 @@
 
 #include "../support/frames.hpp"
 #include "fillwire/pipeline.hpp"
+#include "fillwire/replay_source.hpp"
 
 namespace fillwire {
 namespace {

@@ -10,8 +10,10 @@
 
 #include "../support/frames.hpp"
 #include "fillwire/account_snapshot.hpp"
+#include "fillwire/account_state.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/engine.hpp"
 #include "fillwire/snapshot_view.hpp"
 
 namespace fillwire {

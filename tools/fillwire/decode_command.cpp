@@ -24,8 +24,8 @@
 
 #include "commands.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 #include "fillwire/encoder.hpp"
-#include "fillwire/frame_reader.hpp"
 #include "fillwire/safe_text.hpp"
 #include "json_lines.hpp"
 

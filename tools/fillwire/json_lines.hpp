@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "fillwire/decoder.hpp"
-#include "fillwire/frame_reader.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 
 namespace fillwire::cli {
 

@@ -31,10 +31,11 @@
 #include "fillwire/account_state.hpp"
 #include "fillwire/account_summary.hpp"
 #include "fillwire/decoder.hpp"
-#include "fillwire/frame_reader.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
+#include "fillwire/strategy.hpp"
 #include "json_lines.hpp"
 
 namespace fillwire::cli {
@@ -89,7 +90,9 @@ int run_replay(const ReplayOptions& opt) {
   config.completed_orders = opt.completed_orders;
   config.markets = opt.markets;
   auto state = std::make_unique<AccountState>(config);
-  Pipeline<AccountState> pipeline(*state, PipelineConfig{});
+  NoStrategy none;  // the account alone: nobody is called
+  StrategyConsumer consumer(*state, none);
+  Pipeline<StrategyConsumer<NoStrategy>> pipeline(consumer, PipelineConfig{});
   pipeline.start(*source);
   pipeline.join();  // the source ends after the last frame; every published event is applied
 

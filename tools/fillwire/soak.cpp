@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "fillwire/auth.hpp"
+#include "fillwire/detail/engine_test_access.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/safe_text.hpp"
 #include "http_get.hpp"
@@ -308,8 +309,8 @@ int run(const Settings& s) {
   Tally tally;
   const Credentials creds = credentials_from_env();
   auto engine =
-      std::make_unique<Engine<SoakStrategy, Blocking>>(config, creds, SoakStrategy{&tally});
-  NetworkProbe probe(engine->live_source(), tally);
+      std::make_unique<Engine<SoakStrategy, Blocking>>(config, creds, std::in_place, &tally);
+  NetworkProbe probe(detail::EngineTestAccess::live_source(*engine), tally);
 
   std::FILE* samples = nullptr;
   if (!s.samples_path.empty()) {
@@ -330,7 +331,7 @@ int run(const Settings& s) {
   std::fflush(stdout);
 
   const auto start = Clock::now();
-  engine->start(probe);
+  detail::EngineTestAccess::start(*engine, probe);
   for (const std::string& w : engine->warnings())
     fmt::print(stderr, "fillwire-soak: warning: {}\n", w);
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "fillwire/rest_orders.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 
 namespace fillwire::sim {
 namespace {

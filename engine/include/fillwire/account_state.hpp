@@ -3,8 +3,8 @@
 // positions and PnL per market, execution quality, SMP activity, the last N events — kept up to
 // date by apply(), one OrderEvent at a time.
 //
-// Thread contract: single-threaded. apply() / on_event() and every accessor are called on the
-// strategy thread only (the consumer of the order ring); nothing here is shared or synchronised.
+// Thread contract: single-threaded. apply() and every accessor are called on the strategy thread
+// only (the consumer of the order ring); nothing here is shared or synchronised.
 // Construction (cold path) allocates everything from AccountConfig and may throw; after that,
 // apply() never allocates, locks, throws or makes a system call.
 //
@@ -41,13 +41,13 @@
 
 #include "fillwire/account_config.hpp"
 #include "fillwire/apply_counters.hpp"
+#include "fillwire/detail/fill_window.hpp"
+#include "fillwire/detail/history.hpp"
+#include "fillwire/detail/market_table.hpp"
+#include "fillwire/detail/order_table.hpp"
 #include "fillwire/execution_stats.hpp"
-#include "fillwire/fill_window.hpp"
-#include "fillwire/history.hpp"
-#include "fillwire/market_table.hpp"
 #include "fillwire/order.hpp"
 #include "fillwire/order_event.hpp"
-#include "fillwire/order_table.hpp"
 #include "fillwire/position.hpp"
 
 namespace fillwire {
@@ -61,11 +61,9 @@ class AccountState {
   AccountState(const AccountState&) = delete;
   AccountState& operator=(const AccountState&) = delete;
 
-  // Strategy thread only. Applies one event and says what it did with it.
-  ApplyOutcome apply_event(const OrderEvent& e) noexcept;
-  void apply(const OrderEvent& e) noexcept { (void)apply_event(e); }
-  // Pipeline consumer hook: the same as apply().
-  void on_event(const OrderEvent& e) noexcept { apply(e); }
+  // Strategy thread only. Applies one event and says what it did with it (also counted in
+  // counters() and kept in history(), so the result may be ignored).
+  ApplyOutcome apply(const OrderEvent& e) noexcept;
 
   // --- read API (strategy thread only; references stay valid until the next apply()) ---
 

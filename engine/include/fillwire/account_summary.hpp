@@ -45,9 +45,11 @@
 #include <cstddef>
 #include <string>
 
-#include "fillwire/account_state.hpp"
+#include "fillwire/apply_counters.hpp"
 
 namespace fillwire {
+
+class AccountState;
 
 struct SummaryOptions {
   std::size_t max_open_orders = 50;  // open orders listed (the count is always given)

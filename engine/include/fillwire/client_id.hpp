@@ -10,7 +10,7 @@
 // the same kept text and the same hash of the whole: look-ups by identifier stay exact up to a
 // 64-bit hash collision between long identifiers sharing their first 37 bytes (not a security
 // property). The journal's raw frame keeps the full text, and a journaled resync event keeps these
-// bytes (journal_event.hpp), so a replay restores the identifier exactly as it was live.
+// bytes (detail/journal_event.hpp), so a replay restores the identifier exactly as it was live.
 //
 // Layout: byte 0 is the kept length (bits 0-6) and the cut flag (bit 7); bytes 1..45 the text;
 // when cut, bytes 38..45 (data + kCutKeep) hold the hash, little-endian.

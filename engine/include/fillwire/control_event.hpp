@@ -11,7 +11,9 @@
 //   e.identifier      a short reason text ("connect refused", server error name, ...), cut to fit;
 //                     it may hold the server's bytes: print it through printable() (safe_text.hpp)
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 #include "fillwire/order_event.hpp"
@@ -31,29 +33,22 @@ enum class ControlCode : std::uint8_t {
   rate_limited,       // the exchange answered 429 or 418 (reason: which; count: seconds waited)
 };
 
+// Names in ControlCode order (control_code values index it).
+inline constexpr std::string_view kControlCodeNames[] = {
+    "connected",   "disconnected", "resync_begin",      "resynced",    "resync_failed",
+    "auth_failed", "server_error", "resync_incomplete", "rate_limited"};
+static_assert(std::size(kControlCodeNames) ==
+                  static_cast<std::size_t>(ControlCode::rate_limited) + 1,
+              "Every ControlCode has a name, in enum order.");
+
+// "unknown" for a value no ControlCode has (a control event from another build).
 [[nodiscard]] constexpr std::string_view to_string(ControlCode c) noexcept {
-  switch (c) {
-    case ControlCode::connected:
-      return "connected";
-    case ControlCode::disconnected:
-      return "disconnected";
-    case ControlCode::resync_begin:
-      return "resync_begin";
-    case ControlCode::resynced:
-      return "resynced";
-    case ControlCode::resync_failed:
-      return "resync_failed";
-    case ControlCode::auth_failed:
-      return "auth_failed";
-    case ControlCode::server_error:
-      return "server_error";
-    case ControlCode::resync_incomplete:
-      return "resync_incomplete";
-    case ControlCode::rate_limited:
-      return "rate_limited";
-  }
-  return "unknown";
+  const auto i = static_cast<std::size_t>(c);
+  return i < std::size(kControlCodeNames) ? kControlCodeNames[i] : "unknown";
 }
+static_assert(to_string(ControlCode::resync_incomplete) == "resync_incomplete" &&
+                  to_string(static_cast<ControlCode>(200)) == "unknown",
+              "Names follow the enum; a code from another build reads as unknown.");
 
 // Fills `e` as a control event. Any thread; no allocation.
 inline void make_control(OrderEvent& e, ControlCode code, std::int64_t wall_ms,

@@ -1,8 +1,8 @@
 #pragma once
 // Engine<Strategy>: fillwire in one object, for embedding in a trading process. It owns the live
-// connection (LiveSource), the two hot threads (Pipeline), the account (AccountState), the call
-// into the user's strategy (StrategyConsumer), the journal when one is configured, and one cold
-// housekeeping thread for snapshots, the human log and periodic summaries.
+// connection (LiveSource), the two hot threads (Pipeline), the account (AccountState), the user's
+// strategy (built in place from the constructor's arguments), the journal when one is configured,
+// and one cold housekeeping thread for snapshots, the human log and periodic summaries.
 //
 //     struct MyStrategy {
 //       void on_order(const fillwire::OrderEvent& e, const fillwire::AccountState& a) noexcept;
@@ -15,31 +15,41 @@
 //     if (engine.snapshot(snap)) { ... }          // from a UI thread, any time
 //     engine.stop();                              // from any thread
 //
-// Threads and who may call what:
-//   network thread   (hot, "fw-network")  LiveSource: socket, decode into the ring, reconnect,
-//   resync. strategy thread  (hot, "fw-strategy") AccountState::apply, then Strategy::on_order /
-//   on_control;
-//                    when asked (a relaxed flag, at most every snapshot_interval) it also fills an
-//                    AccountSnapshot in place into a preallocated triple buffer
-//                    (account_snapshot.hpp): no lock, no allocation, no system call on this thread.
-//   housekeeping     (cold, "fw-engine") asks for snapshots, keeps the latest for readers, writes
-//                    connection notices to the human log (spdlog) and, every summary_interval, an
-//                    account summary into the journal (JournalKind::summary) and the log.
-//   journal thread   (cold) writes the journal file (journal.hpp).
-// Calls: start() once, from the thread that constructed the engine. stop(), counters(),
-// connected(), snapshot() and running() from any thread. account() and strategy() only after stop()
-// returned (before that they belong to the strategy thread). The destructor stops the engine.
+// Threads:
+//   network thread   hot, "fw-network"   LiveSource: socket, decode into the ring, reconnect,
+//                                         resync.
+//   strategy thread  hot, "fw-strategy"  AccountState::apply, then Strategy::on_order / on_control.
+//                                         When asked (a relaxed flag, at most every
+//                                         snapshot_interval) it also fills an AccountSnapshot in
+//                                         place in a preallocated triple buffer: no lock, no
+//                                         allocation, no system call.
+//   housekeeping     cold, "fw-engine"   asks for snapshots and keeps the newest for readers;
+//                                         writes connection notices to the human log (spdlog) and,
+//                                         every summary_interval, an account summary to the
+//                                         journal (JournalKind::summary) and the log.
+//   journal          cold                writes the journal file (journal.hpp).
+//
+// Calls:
+//   start()                                    once, from the thread that constructed the engine.
+//   stop(), running(), connected(), counters(), snapshot()                           any thread.
+//   account(), strategy()                      after stop() returned (until then they belong to
+//                                              the strategy thread).
+//   The destructor stops the engine.
+//
 // Secrets: the credentials go to the signer only; no notice, log line or journal record holds a key
 // or a token. Every human log line is one line (safe_text.hpp: one_line): control bytes escaped,
 // tokens and the access key redacted, capped at kLogLineCap bytes.
 
 #include <atomic>
 #include <chrono>
+#include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,6 +58,7 @@
 #include "fillwire/account_state.hpp"
 #include "fillwire/auth.hpp"
 #include "fillwire/clock.hpp"
+#include "fillwire/detail/snapshot_handoff.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/pipeline.hpp"
@@ -86,7 +97,7 @@ struct EngineCounters {
 namespace detail {
 
 // The cold, non-template half of the engine (engine/src/runtime/engine.cpp): the live source,
-// the journal, the human log, the snapshot exchange and the housekeeping thread.
+// the journal, the human log, the snapshot handoff and the housekeeping thread.
 class EngineRuntime {
  public:
   EngineRuntime(const EngineConfig& config, Credentials credentials);
@@ -95,7 +106,7 @@ class EngineRuntime {
   EngineRuntime& operator=(const EngineRuntime&) = delete;
 
   LiveSource& source() noexcept { return *source_; }
-  SnapshotExchange& exchange() noexcept { return exchange_; }
+  SnapshotHandoff& handoff() noexcept { return handoff_; }
 
   void start_housekeeping(const std::vector<std::string>& warnings);
   // After the hot threads were joined and the final snapshot was published: takes it, writes the
@@ -111,6 +122,9 @@ class EngineRuntime {
   struct Impl;
   void run() noexcept;
   void take_latest();
+  void write_notices();
+  void write_summary(const AccountSnapshot& snapshot, std::string_view title,
+                     std::string_view line_prefix, double elapsed_s, double events_per_s);
 
   EngineConfig config_;
   std::unique_ptr<Impl> impl_;
@@ -118,7 +132,7 @@ class EngineRuntime {
   JournalProducer* network_journal_ = nullptr;
   JournalProducer* cold_journal_ = nullptr;
   std::unique_ptr<LiveSource> source_;
-  SnapshotExchange exchange_;
+  SnapshotHandoff handoff_;
 };
 
 // The strategy thread's consumer: apply, call the strategy (as StrategyConsumer does), record the
@@ -126,13 +140,13 @@ class EngineRuntime {
 template <Strategy S>
 class EngineConsumer {
  public:
-  EngineConsumer(AccountState& account, S& strategy, SnapshotExchange& exchange,
+  EngineConsumer(AccountState& account, S& strategy, SnapshotHandoff& handoff,
                  TscCalibration calibration) noexcept
-      : account_(&account), strategy_(&strategy), exchange_(&exchange), calibration_(calibration) {}
+      : account_(&account), strategy_(&strategy), handoff_(&handoff), calibration_(calibration) {}
 
   // Strategy thread only.
   void on_event(const OrderEvent& e) noexcept {
-    const ApplyOutcome outcome = account_->apply_event(e);
+    const ApplyOutcome outcome = account_->apply(e);
     if (e.kind == EventKind::control) {
       if constexpr (ControlAware<S>) strategy_->on_control(e, *account_);
       tracker_.on_control(e);
@@ -143,23 +157,26 @@ class EngineConsumer {
       const std::uint64_t ticks = now > e.recv_ts ? now - e.recv_ts : 0;
       tracker_.latency.add(static_cast<std::uint64_t>(calibration_.to_ns(ticks)));
     }
-    if (exchange_->requested()) publish();
+    if (handoff_->requested()) publish();
   }
 
   // Strategy thread, or the controlling thread once the strategy thread was joined.
   void publish() noexcept {
-    fill_snapshot(*account_, tracker_, ++version_, exchange_->back());
-    exchange_->publish();
+    fill_snapshot(*account_, tracker_, ++version_, handoff_->back());
+    handoff_->publish();
   }
 
  private:
   AccountState* account_;
   S* strategy_;
-  SnapshotExchange* exchange_;
+  SnapshotHandoff* handoff_;
   TscCalibration calibration_;
   SnapshotTracker tracker_{};
   std::uint64_t version_ = 0;
 };
+
+// Test hooks (detail/engine_test_access.hpp): not part of the API.
+struct EngineTestAccess;
 
 }  // namespace detail
 
@@ -167,13 +184,21 @@ template <Strategy S, WaitStrategy Wait = SpinThenYield>
 class Engine {
  public:
   // Cold: validates the configuration, allocates the ring, the account and the journal, opens the
-  // log; throws std::invalid_argument / std::runtime_error saying what is wrong. Connects nothing.
-  Engine(EngineConfig config, Credentials credentials, S strategy = S{})
+  // log and builds the strategy in place from `args` (it is never copied or moved, so it may hold
+  // atomics or a mutex); throws std::invalid_argument / std::runtime_error saying what is wrong.
+  // Connects nothing.
+  template <class... Args>
+  Engine(EngineConfig config, Credentials credentials, std::in_place_t,
+         Args&&... args) requires std::constructible_from<S, Args...>
       : runtime_(std::make_unique<detail::EngineRuntime>(config, std::move(credentials))),
         account_(std::make_unique<AccountState>(config.account)),
-        strategy_(std::move(strategy)),
-        consumer_(*account_, strategy_, runtime_->exchange(), TscCalibration::calibrate()),
+        strategy_(std::forward<Args>(args)...),
+        consumer_(*account_, strategy_, runtime_->handoff(), TscCalibration::calibrate()),
         pipeline_(consumer_, config.pipeline) {}
+
+  // As above, with a value-initialised strategy (S{}).
+  Engine(EngineConfig config, Credentials credentials) requires std::default_initializable<S>
+      : Engine(std::move(config), std::move(credentials), std::in_place) {}
 
   ~Engine() { stop(); }
   Engine(const Engine&) = delete;
@@ -181,21 +206,7 @@ class Engine {
 
   // The constructing thread, once: starts the hot threads (they connect at once) and the
   // housekeeping thread. Pinning problems are warnings (logged), never fatal.
-  void start() {
-    pipeline_.start(runtime_->source());
-    runtime_->start_housekeeping(pipeline_.warnings());
-    running_.store(true, std::memory_order_release);  // release: pairs with running()
-  }
-
-  // As start(), with the network thread polling `probe` instead of the live source: `probe` is a
-  // Source whose poll() forwards to live_source().poll() and may look around each call (the soak
-  // test counts allocations per poll this way). `probe` must outlive stop().
-  template <Source<typename Pipeline<detail::EngineConsumer<S>, Wait>::Ring> Probe>
-  void start(Probe& probe) {
-    pipeline_.start(probe);
-    runtime_->start_housekeeping(pipeline_.warnings());
-    running_.store(true, std::memory_order_release);  // release: pairs with running()
-  }
+  void start() { start_with(runtime_->source()); }
 
   // Any thread; idempotent. The network thread stops after its current frame, the strategy thread
   // applies every event already in the ring, a final snapshot and summary are written, and the
@@ -226,20 +237,28 @@ class Engine {
   // false before the first one. After stop() it is the final state.
   bool snapshot(AccountSnapshot& out) const { return runtime_->snapshot(out); }
 
-  // The live source, for a probe given to start(Probe&): its poll() belongs to the network thread;
-  // counters() and connected() may be read from any thread.
-  [[nodiscard]] LiveSource& live_source() noexcept { return runtime_->source(); }
-
   // After stop() only.
   [[nodiscard]] const AccountState& account() const noexcept { return *account_; }
   [[nodiscard]] S& strategy() noexcept { return strategy_; }
+  [[nodiscard]] const S& strategy() const noexcept { return strategy_; }
   // The constructing thread, after start(): pinning skipped, names cut, affinity errors.
   [[nodiscard]] const std::vector<std::string>& warnings() const noexcept {
     return pipeline_.warnings();
   }
 
  private:
+  friend struct detail::EngineTestAccess;
   using Consumer = detail::EngineConsumer<S>;
+  using Ring = typename Pipeline<Consumer, Wait>::Ring;
+
+  // start(), with the network thread polling `source` (the live source, or a test's probe
+  // around it: detail/engine_test_access.hpp). `source` must outlive stop().
+  template <Source<Ring> Src>
+  void start_with(Src& source) {
+    pipeline_.start(source);
+    runtime_->start_housekeeping(pipeline_.warnings());
+    running_.store(true, std::memory_order_release);  // release: pairs with running()
+  }
 
   std::unique_ptr<detail::EngineRuntime> runtime_;
   std::unique_ptr<AccountState> account_;

@@ -36,7 +36,8 @@
 //                   like a frame. Lossy: a cut identifier reads back as a whole, shorter one.
 //   5 resync_event  a resync event as its exact bytes: an 8-byte header ("FWEV", the writer's
 //                   OrderEvent layout number, sizeof(OrderEvent)) then the raw OrderEvent
-//                   (journal_event.hpp). Refused, record by record, by a reader of another layout.
+//                   (detail/journal_event.hpp). Refused, record by record, by a reader of another
+//                   layout.
 // Kind 5 came without a new file version: a version 2 file of this build may hold any of the five.
 // A build that predates kind 5 reads such a record as damage ("unknown kind 5", by record number
 // and offset): its replay stops there, or, with skip_damaged, passes over it (with any such records
@@ -60,9 +61,9 @@
 namespace fillwire {
 
 // frame: a WebSocket frame as received. resync_event: an order event from a REST resync, as its
-// exact bytes (journal_event.hpp), so that replaying frames and resync events in order rebuilds
-// the live state exactly. resync: the same event as myOrder JSON, as older builds wrote it (read
-// only: a cut identifier's flag and hash are lost in it). See "Record kinds" above.
+// exact bytes (detail/journal_event.hpp), so that replaying frames and resync events in order
+// rebuilds the live state exactly. resync: the same event as myOrder JSON, as older builds wrote it
+// (read only: a cut identifier's flag and hash are lost in it). See "Record kinds" above.
 enum class JournalKind : std::uint8_t {
   frame = 1,
   notice = 2,

@@ -32,7 +32,7 @@
 
 #include "fillwire/auth.hpp"
 #include "fillwire/decoder.hpp"
-#include "fillwire/replay_source.hpp"
+#include "fillwire/source.hpp"
 
 namespace fillwire {
 

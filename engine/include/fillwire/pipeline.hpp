@@ -2,9 +2,9 @@
 // Pipeline<Consumer, Wait>: the two hot threads. The producer thread (network thread) polls a
 // Source, which decodes frames straight into OrderRing slots; the consumer thread (strategy thread)
 // drains the ring in bounded batches and calls consumer.on_event(const OrderEvent&) for each event,
-// in order. The consumer is a template parameter (no virtual call); AccountState and the user's
-// strategy plug in here. Users who own their strategy thread skip Pipeline and call drain_to() (or
-// OrderRing::drain) on their own loop.
+// in order. The consumer is a template parameter (no virtual call): StrategyConsumer (strategy.hpp)
+// applies each event to an AccountState and calls the user's strategy. Users who own their
+// strategy thread skip Pipeline and call drain_to() (or OrderRing::drain) on their own loop.
 //
 // Thread contract: start(), request_stop(), join(), stop() and the destructor are called from one
 // controlling thread (not the two pipeline threads); counters() and finished() from any thread;
@@ -28,10 +28,10 @@
 #include <vector>
 
 #include "fillwire/clock.hpp"
+#include "fillwire/detail/thread_util.hpp"
 #include "fillwire/order_event.hpp"
 #include "fillwire/order_ring.hpp"
-#include "fillwire/replay_source.hpp"
-#include "fillwire/thread_util.hpp"
+#include "fillwire/source.hpp"
 #include "fillwire/wait_strategy.hpp"
 
 namespace fillwire {

@@ -20,7 +20,7 @@
 // on the order of the fills; base_volume, the cost basis, realized PnL and the unattributed figures
 // do (average cost). Those eight are the PositionBasis: AccountState keeps a snapshot of it before
 // each recent fill, so a fill that arrives late is put at its place and the fills after it are
-// applied again (fill_window.hpp).
+// applied again (detail/fill_window.hpp).
 
 #include <algorithm>
 #include <bit>

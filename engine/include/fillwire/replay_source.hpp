@@ -1,16 +1,12 @@
 #pragma once
-// Sources: the producer side of the pipeline. A Source is polled in a loop on the network thread;
-// each poll() hands at most one frame's events to a sink (claim -> fill in place -> publish) and
-// says whether more may come. ReplaySource replays frames held in memory through a Decoder straight
-// into ring slots; FileReplaySource replays a file (JSON Lines or a journal) as it reads it, a
-// journal's resync events (JournalKind::resync_event) copied into slots as they were live. (The
-// live WebSocket source, live_source.hpp, satisfies the same concept.)
+// Replay sources (source.hpp): ReplaySource replays frames held in memory through a Decoder
+// straight into ring slots; FileReplaySource replays a file (JSON Lines or a journal) as it reads
+// it, a journal's resync events (JournalKind::resync_event) copied into slots as they were live.
 //
 // Thread contract: a source belongs to the thread that polls it (the producer thread of a
 // Pipeline). Its counters may be read by that thread, or by any thread after the producer thread
 // was joined.
 
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -20,49 +16,11 @@
 
 #include "fillwire/clock.hpp"
 #include "fillwire/decoder.hpp"
-#include "fillwire/frame_reader.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 #include "fillwire/order_event.hpp"
+#include "fillwire/source.hpp"
 
 namespace fillwire {
-
-enum class SourceStatus : std::uint8_t {
-  produced,  // a frame was handled (it may have yielded zero, one or several events)
-  idle,      // nothing to do now; poll again
-  done,      // exhausted: the producer loop ends
-};
-
-// A producer-side source for a sink of type Sink (an OrderRing): `poll(sink)` is noexcept.
-template <class S, class Sink>
-concept Source = requires(S& source, Sink& sink) {
-  { source.poll(sink) }
-  noexcept->std::same_as<SourceStatus>;
-};
-
-// Wraps a sink so that every event of one frame carries the next sequence number and the frame's
-// receive stamp. The decoder leaves `seq` and `recv_ts` alone, so stamping at claim is safe even
-// when the claim is not published (the next claim stamps the same slot again).
-template <class Sink>
-class StampingSink {
- public:
-  StampingSink(Sink& sink, std::uint64_t& next_seq, std::uint64_t recv_ts) noexcept
-      : sink_(&sink), next_seq_(&next_seq), recv_ts_(recv_ts) {}
-
-  OrderEvent& claim() noexcept {
-    OrderEvent& slot = sink_->claim();
-    slot.seq = *next_seq_;
-    slot.recv_ts = recv_ts_;
-    return slot;
-  }
-  void publish() noexcept {
-    ++*next_seq_;
-    sink_->publish();
-  }
-
- private:
-  Sink* sink_;
-  std::uint64_t* next_seq_;
-  std::uint64_t recv_ts_;
-};
 
 // Reads the frames of a file into memory (JSON Lines, blank lines skipped, or a journal's frame and
 // resync records) for ReplaySource: small files, tests and benchmarks; tools stream with
@@ -81,6 +39,20 @@ struct ReplayCounters {
                                     // resync events this build cannot take included
   std::uint64_t event_records = 0;  // journaled resync events published as they were (in events)
 };
+
+namespace detail {
+// Both replay sources: decodes one frame into `sink`, each event stamped with the next sequence
+// number and now_ticks() taken before the decode, and counts it. Producer thread; no allocation.
+template <class Sink>
+void replay_frame(Decoder& decoder, const char* data, std::size_t size, Sink& sink,
+                  std::uint64_t& next_seq, ReplayCounters& counters) noexcept {
+  StampingSink<Sink> stamped(sink, next_seq, now_ticks());
+  const FrameResult r = decoder.decode(data, size, EventSink(stamped));
+  ++counters.frames;
+  counters.events += r.events;
+  if (!r.error.ok()) ++counters.failed_frames;
+}
+}  // namespace detail
 
 class ReplaySource {
  public:
@@ -106,11 +78,7 @@ class ReplaySource {
       next_ = 0;
       ++round_;
     }
-    StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
-    const FrameResult r = decoder_.decode(buffer_.data() + f.offset, f.size, EventSink(stamped));
-    ++counters_.frames;
-    counters_.events += r.events;
-    if (!r.error.ok()) ++counters_.failed_frames;
+    detail::replay_frame(decoder_, buffer_.data() + f.offset, f.size, sink, next_seq_, counters_);
     return SourceStatus::produced;
   }
 
@@ -175,11 +143,7 @@ class FileReplaySource {
       return SourceStatus::produced;
     }
     if (item.kind != FrameItemKind::frame) return SourceStatus::produced;  // counted, reported
-    StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
-    const FrameResult r = decoder_.decode(item.data, item.size, EventSink(stamped));
-    ++counters_.frames;
-    counters_.events += r.events;
-    if (!r.error.ok()) ++counters_.failed_frames;
+    detail::replay_frame(decoder_, item.data, item.size, sink, next_seq_, counters_);
     return SourceStatus::produced;
   }
 

@@ -6,12 +6,15 @@
 // Thread contract: cold path, any thread holding the snapshot (these allocate and may throw).
 // Never called on the hot threads.
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "fillwire/account_snapshot.hpp"
-#include "fillwire/engine.hpp"
 
 namespace fillwire {
+
+struct EngineCounters;  // engine.hpp
 
 struct ViewContext {
   std::string title;        // first line, e.g. "fillwire demo  wss://127.0.0.1:4242/..."

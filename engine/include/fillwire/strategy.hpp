@@ -12,6 +12,7 @@
 // StrategyConsumer<S> is the Pipeline consumer that does exactly that: apply, then call. It is a
 // template, so the strategy call is a direct (usually inlined) call, not a virtual one. Users who
 // own their strategy thread call drain_to(ring, consumer, max) with it on their own loop.
+// StrategyConsumer<NoStrategy> keeps the account alone (a replay, say).
 
 #include <concepts>
 

@@ -1,6 +1,6 @@
 // Journaled events: an OrderEvent's exact bytes behind a small header naming its layout.
 
-#include "fillwire/journal_event.hpp"
+#include "fillwire/detail/journal_event.hpp"
 
 #include <cstdio>
 #include <cstring>

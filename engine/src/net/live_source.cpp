@@ -27,8 +27,8 @@
 
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/detail/journal_event.hpp"
 #include "fillwire/journal.hpp"
-#include "fillwire/journal_event.hpp"
 #include "fillwire/safe_text.hpp"
 #include "frame_hold.hpp"
 #include "frame_peek.hpp"

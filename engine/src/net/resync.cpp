@@ -9,7 +9,7 @@
 
 #include <stdexcept>
 
-#include "fillwire/rest_orders.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "rate_window.hpp"
 
 namespace fillwire::net {

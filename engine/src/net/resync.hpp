@@ -19,8 +19,8 @@
 
 #include "fillwire/auth.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/detail/rest_orders.hpp"
 #include "fillwire/live_source.hpp"
-#include "fillwire/rest_orders.hpp"
 #include "live_counters.hpp"
 #include "order_tracker.hpp"
 #include "rest_session.hpp"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "fillwire/fill_window.hpp"
+#include "fillwire/detail/fill_window.hpp"
 #include "subscription.hpp"
 
 namespace fillwire::net {

@@ -1,6 +1,6 @@
 // FrameReader: JSON Lines through one fixed buffer, journals through JournalReader.
 
-#include "fillwire/frame_reader.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "fillwire/decoder.hpp"
-#include "fillwire/journal_event.hpp"
+#include "fillwire/detail/journal_event.hpp"
 
 namespace fillwire {
 

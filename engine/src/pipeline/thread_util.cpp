@@ -1,6 +1,6 @@
 // Thread set-up on Linux: sched_getaffinity / pthread_setaffinity_np / pthread_setname_np.
 
-#include "fillwire/thread_util.hpp"
+#include "fillwire/detail/thread_util.hpp"
 
 #include <pthread.h>
 #include <sched.h>

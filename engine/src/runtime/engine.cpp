@@ -14,9 +14,9 @@
 #include <condition_variable>
 #include <thread>
 
+#include "fillwire/detail/thread_util.hpp"
 #include "fillwire/safe_text.hpp"
 #include "fillwire/snapshot_view.hpp"
-#include "fillwire/thread_util.hpp"
 #include "net/url.hpp"
 
 namespace fillwire::detail {
@@ -43,7 +43,7 @@ struct EngineRuntime::Impl {
   std::condition_variable wake;
   bool stop = false;
   std::vector<std::string> notices;         // from the network thread's connection steps
-  std::unique_ptr<AccountSnapshot> latest;  // newest snapshot taken from the exchange
+  std::unique_ptr<AccountSnapshot> latest;  // newest snapshot taken from the handoff
   bool have_latest = false;
   std::uint64_t snapshots = 0;
 
@@ -154,7 +154,7 @@ void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings)
 }
 
 void EngineRuntime::take_latest() {
-  const AccountSnapshot* s = exchange_.take();
+  const AccountSnapshot* s = handoff_.take();
   if (s == nullptr) return;
   std::lock_guard lock(impl_->mutex);
   *impl_->latest = *s;
@@ -180,17 +180,36 @@ EngineCounters EngineRuntime::counters() const {
   return c;
 }
 
+// Notices from the network thread's connection steps, written on the calling (cold) thread.
+void EngineRuntime::write_notices() {
+  std::vector<std::string> notices;
+  {
+    std::lock_guard lock(impl_->mutex);
+    notices.swap(impl_->notices);
+  }
+  for (const std::string& n : notices)
+    impl_->write(spdlog::level::info, n);
+}
+
+// One summary: a line in the human log (after `line_prefix`) and, with a journal, the panel as a
+// summary record titled `title`.
+void EngineRuntime::write_summary(const AccountSnapshot& snapshot, std::string_view title,
+                                  std::string_view line_prefix, double elapsed_s,
+                                  double events_per_s) {
+  const EngineCounters c = counters();
+  impl_->write(spdlog::level::info,
+               fmt::format("{}{}", line_prefix, format_line(snapshot, c, events_per_s)));
+  if (cold_journal_ == nullptr) return;
+  ViewContext context;
+  context.title = std::string(title);
+  context.elapsed_s = elapsed_s;
+  context.events_per_s = events_per_s;
+  const std::string text = format_view(snapshot, c, context);
+  (void)cold_journal_->record(JournalKind::summary, text.data(), text.size(), now_steady_ns());
+}
+
 void EngineRuntime::run() noexcept {
   (void)set_thread_name("fw-engine");
-  auto write_notices = [this] {
-    std::vector<std::string> notices;
-    {
-      std::lock_guard lock(impl_->mutex);
-      notices.swap(impl_->notices);
-    }
-    for (const std::string& n : notices)
-      impl_->write(spdlog::level::info, n);
-  };
   auto summary = std::make_unique<AccountSnapshot>();
   for (;;) {
     {
@@ -201,7 +220,7 @@ void EngineRuntime::run() noexcept {
     try {
       write_notices();
       take_latest();
-      exchange_.request();  // answered at the strategy thread's next event
+      handoff_.request();  // answered at the strategy thread's next event
       const auto now = std::chrono::steady_clock::now();
       if (config_.summary_interval.count() > 0 &&
           now - impl_->last_summary >= config_.summary_interval && snapshot(*summary)) {
@@ -210,17 +229,8 @@ void EngineRuntime::run() noexcept {
             static_cast<double>(summary->order_events - impl_->last_summary_events) / seconds;
         impl_->last_summary = now;
         impl_->last_summary_events = summary->order_events;
-        const EngineCounters c = counters();
-        impl_->write(spdlog::level::info, format_line(*summary, c, rate));
-        if (cold_journal_ != nullptr) {
-          ViewContext context;
-          context.title = "summary";
-          context.elapsed_s = std::chrono::duration<double>(now - impl_->started).count();
-          context.events_per_s = rate;
-          const std::string text = format_view(*summary, c, context);
-          (void)cold_journal_->record(JournalKind::summary, text.data(), text.size(),
-                                      now_steady_ns());
-        }
+        write_summary(*summary, "summary", "",
+                      std::chrono::duration<double>(now - impl_->started).count(), rate);
       }
     } catch (const std::exception& e) {
       // Out of memory while formatting: the summary is skipped, the engine goes on.
@@ -239,33 +249,16 @@ void EngineRuntime::finish() {
     impl_->wake.notify_all();
     impl_->thread.join();
   }
-  // The housekeeping thread is gone: this thread is now the exchange's only reader.
+  // The housekeeping thread is gone: this thread is now the handoff's only reader.
   take_latest();
-  {
-    std::vector<std::string> notices;
-    {
-      std::lock_guard lock(impl_->mutex);
-      notices.swap(impl_->notices);
-    }
-    for (const std::string& n : notices)
-      impl_->write(spdlog::level::info, n);
-  }
+  write_notices();
   auto final_snapshot = std::make_unique<AccountSnapshot>();
   if (snapshot(*final_snapshot)) {
-    const EngineCounters c = counters();
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - impl_->started).count();
     const double rate =
         seconds > 0 ? static_cast<double>(final_snapshot->order_events) / seconds : 0.0;
-    impl_->write(spdlog::level::info, "final: " + format_line(*final_snapshot, c, rate));
-    if (cold_journal_ != nullptr) {
-      ViewContext context;
-      context.title = "final summary";
-      context.elapsed_s = seconds;
-      context.events_per_s = rate;
-      const std::string text = format_view(*final_snapshot, c, context);
-      (void)cold_journal_->record(JournalKind::summary, text.data(), text.size(), now_steady_ns());
-    }
+    write_summary(*final_snapshot, "final summary", "final: ", seconds, rate);
   }
   impl_->write(spdlog::level::info, "engine stopped");
   if (journal_) journal_->flush();

@@ -9,6 +9,7 @@
 
 #include "fillwire/account_summary.hpp"
 #include "fillwire/control_event.hpp"
+#include "fillwire/engine.hpp"
 #include "fillwire/safe_text.hpp"
 
 namespace fillwire {

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "fillwire/market_table.hpp"
+#include "fillwire/detail/market_table.hpp"
 #include "fillwire/order_event.hpp"
 
 namespace fillwire {

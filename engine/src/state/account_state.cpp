@@ -138,7 +138,7 @@ ExecutionStats AccountState::total_stats() const noexcept {
   return total;
 }
 
-ApplyOutcome AccountState::apply_event(const OrderEvent& e) noexcept {
+ApplyOutcome AccountState::apply(const OrderEvent& e) noexcept {
   ++counters_.events;
   ApplyOutcome& kept = history_.push(e);
   const ApplyOutcome outcome = decide(e);

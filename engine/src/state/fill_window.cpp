@@ -1,4 +1,4 @@
-#include "fillwire/fill_window.hpp"
+#include "fillwire/detail/fill_window.hpp"
 
 #include <algorithm>
 #include <iterator>

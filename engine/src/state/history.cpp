@@ -1,4 +1,4 @@
-#include "fillwire/history.hpp"
+#include "fillwire/detail/history.hpp"
 
 #include <bit>
 #include <cstring>

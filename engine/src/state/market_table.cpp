@@ -1,4 +1,4 @@
-#include "fillwire/market_table.hpp"
+#include "fillwire/detail/market_table.hpp"
 
 #include <bit>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "fillwire/order_table.hpp"
+#include "fillwire/detail/order_table.hpp"
 
 #include <algorithm>
 #include <bit>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fillwire/account_state.hpp"
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
 

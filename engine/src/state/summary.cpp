@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fillwire/account_state.hpp"
 #include "fillwire/safe_text.hpp"
 
 namespace fillwire {
