@@ -7,6 +7,7 @@
 // and results of differently ordered streams can be compared with ==. Without it, amounts are
 // decimal (8-decimal volumes, 0.05 % fees) like the exchange's, and comparisons need a tolerance.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -33,6 +34,27 @@ inline Uuid make_uuid(std::mt19937_64& rng) {
   for (auto& b : u.bytes)
     b = static_cast<std::uint8_t>(rng());
   return u;
+}
+
+// The wait event of a new limit order number `n` (its uuid: n in the first four bytes, 0xa5 in the
+// last) in `market`.
+inline OrderEvent numbered_wait(std::uint32_t n, std::string_view market, Side side, double price,
+                                double volume) {
+  OrderEvent e{};
+  e.kind = EventKind::order;
+  e.type_known = 1;
+  (void)e.code.assign(market);
+  for (std::size_t i = 0; i < 4; ++i)
+    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
+  e.uuid.bytes[15] = 0xa5;
+  e.ask_bid = side;
+  e.order_type = OrderType::limit;
+  e.state = OrderState::wait;
+  e.price = price;
+  e.volume = volume;
+  e.timestamp = 1764000000000 + n;
+  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
+  return e;
 }
 
 // A blank event of the order with the fields every myOrder frame carries.

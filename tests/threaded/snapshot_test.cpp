@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../support/frames.hpp"
+#include "../support/order_lifecycle.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/snapshot_view.hpp"
@@ -47,21 +48,7 @@ TEST(LatencyHistogram, PercentilesWithinOneBucket) {
 
 // A wait event of a new order (number n) in `market`.
 OrderEvent wait_event(std::uint32_t n, std::string_view market) {
-  OrderEvent e{};
-  e.kind = EventKind::order;
-  e.type_known = 1;
-  (void)e.code.assign(market);
-  for (std::size_t i = 0; i < 4; ++i)
-    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
-  e.uuid.bytes[15] = 0xa5;
-  e.ask_bid = Side::ask;
-  e.order_type = OrderType::limit;
-  e.state = OrderState::wait;
-  e.price = 5000.0;
-  e.volume = 2.0;
-  e.timestamp = 1764000000000 + n;
-  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
-  return e;
+  return test::numbered_wait(n, market, Side::ask, 5000.0, 2.0);
 }
 
 // 20,000 open orders over 10,000 markets against room for 16 of each: every refusal is counted and
@@ -181,17 +168,7 @@ struct Counting {
 // is checked against relations that a torn copy would break: every order event adds one latency
 // sample, and the counters add up.
 TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
-  std::vector<OrderEvent> events;
-  {
-    Decoder decoder;
-    for (const std::string& line : test::read_lines("lifecycle-default.jsonl")) {
-      OrderEvent e{};
-      if (test::decode_one(decoder, line, e).error.ok()) events.push_back(e);
-    }
-    OrderEvent control{};
-    make_control(control, ControlCode::connected, 1, "test");
-    events.push_back(control);
-  }
+  const std::vector<OrderEvent> events = test::decoded_then_connected("lifecycle-default.jsonl");
   ASSERT_GT(events.size(), 5u);
   auto account = std::make_unique<AccountState>();
   Counting strategy;

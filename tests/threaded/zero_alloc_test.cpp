@@ -137,17 +137,7 @@ struct CountingStrategy {
 // The engine's strategy-thread consumer: apply, strategy call, latency and fill tracking, and a
 // snapshot filled and handed over whenever one is asked for — all without allocating.
 TEST(ZeroAllocation, EngineConsumerWithSnapshotsAllocatesNothing) {
-  std::vector<OrderEvent> events;
-  {
-    Decoder decoder;
-    for (const std::string& line : test::read_lines("lifecycle-default.jsonl")) {
-      OrderEvent e{};
-      if (test::decode_one(decoder, line, e).error.ok()) events.push_back(e);
-    }
-    OrderEvent control{};
-    make_control(control, ControlCode::connected, 1, "test");
-    events.push_back(control);
-  }
+  const std::vector<OrderEvent> events = test::decoded_then_connected("lifecycle-default.jsonl");
   ASSERT_GT(events.size(), 5u);
   auto account = std::make_unique<AccountState>();
   CountingStrategy strategy;
