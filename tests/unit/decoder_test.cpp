@@ -340,10 +340,15 @@ INSTANTIATE_TEST_SUITE_P(
                 Field::type}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+// Decodes a frame that carries no order event.
+FrameResult decode_not_order(Decoder& d, std::string_view json) {
+  OrderEvent unused{};
+  return decode_one(d, json, unused);
+}
+
 TEST(Decoder, StatusFrame) {
   Decoder d;
-  OrderEvent e{};
-  const auto r = decode_one(d, read_file("status-up.json"), e);
+  const auto r = decode_not_order(d, read_file("status-up.json"));
   EXPECT_TRUE(r.error.ok());
   EXPECT_EQ(r.kind, FrameKind::status);
   EXPECT_EQ(r.status.view(), "UP");
@@ -353,8 +358,7 @@ TEST(Decoder, StatusFrame) {
 
 TEST(Decoder, ServerErrorFrame) {
   Decoder d;
-  OrderEvent e{};
-  const auto r = decode_one(d, read_file("error-invalid-auth.json"), e);
+  const auto r = decode_not_order(d, read_file("error-invalid-auth.json"));
   EXPECT_TRUE(r.error.ok());
   EXPECT_EQ(r.kind, FrameKind::error);
   EXPECT_EQ(r.server_error.name.view(), "INVALID_AUTH");
@@ -364,10 +368,9 @@ TEST(Decoder, ServerErrorFrame) {
 
 TEST(Decoder, OtherJsonObjectIsUnknownFrame) {
   Decoder d;
-  OrderEvent e{};
-  const auto r = decode_one(
-      d, R"({"method":"LIST_SUBSCRIPTIONS","result":[{"type":"myOrder","codes":[]}],"ticket":"x"})",
-      e);
+  const auto r = decode_not_order(
+      d,
+      R"({"method":"LIST_SUBSCRIPTIONS","result":[{"type":"myOrder","codes":[]}],"ticket":"x"})");
   EXPECT_EQ(r.kind, FrameKind::other);
   EXPECT_EQ(r.error.code, DecodeErrc::unknown_frame);
 }
