@@ -408,11 +408,7 @@ TEST_F(JournalTest, AnExistingJournalOfAnotherVersionIsRotatedAsideNotAppendedTo
 
 // ---- resync events: an OrderEvent's exact bytes -------------------------------------------------
 
-std::string event_payload(const OrderEvent& e) {
-  char payload[kJournalEventPayloadBytes];
-  encode_journal_event(e, payload);
-  return std::string(payload, sizeof payload);
-}
+using test::event_payload;
 
 TEST(JournalEvent, PayloadIsTheHeaderThenTheEventsExactBytes) {
   const OrderEvent e = test::resync_order(test::kLongIdentifier);

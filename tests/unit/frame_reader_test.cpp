@@ -190,11 +190,7 @@ std::string write_journal(const std::string& path,
   return path;
 }
 
-std::string event_payload(const OrderEvent& e) {
-  char payload[kJournalEventPayloadBytes];
-  encode_journal_event(e, payload);
-  return std::string(payload, sizeof payload);
-}
+using test::event_payload;
 
 TEST_F(FrameReaderTest, ResyncEventRecordIsHandedOutAsTheEventItselfWhateverTheFrameLimit) {
   const OrderEvent e = test::resync_order(test::kLongIdentifier);
