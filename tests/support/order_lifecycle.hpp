@@ -57,6 +57,19 @@ inline OrderEvent numbered_wait(std::uint32_t n, std::string_view market, Side s
   return e;
 }
 
+// An order's cumulative figures, as each of its events carries them.
+struct Totals {
+  std::uint32_t trades;
+  double executed_volume, executed_funds, paid_fee;
+};
+
+inline void set_totals(OrderEvent& e, const Totals& t) {
+  e.trades_count = t.trades;
+  e.executed_volume = t.executed_volume;
+  e.executed_funds = t.executed_funds;
+  e.paid_fee = t.paid_fee;
+}
+
 // A blank event of the order with the fields every myOrder frame carries.
 inline OrderEvent base_event(const LifecycleSpec& spec, const Uuid& id, double price,
                              double volume) {
@@ -122,10 +135,7 @@ inline std::vector<OrderEvent> make_lifecycle(std::mt19937_64& rng, const Lifecy
     pf += fee;
     OrderEvent t = base_event(spec, id, price, fills[k]);  // trade events carry the trade's terms
     t.state = OrderState::trade;
-    t.executed_volume = ev;
-    t.executed_funds = ef;
-    t.paid_fee = pf;
-    t.trades_count = k + 1;
+    set_totals(t, {k + 1, ev, ef, pf});
     t.remaining_volume = volume - ev;
     t.avg_price = ef / ev;
     t.trade_fee = fee;
@@ -141,10 +151,7 @@ inline std::vector<OrderEvent> make_lifecycle(std::mt19937_64& rng, const Lifecy
 
   ts += 1 + static_cast<std::int64_t>(rng() % 1000);
   OrderEvent fin = base_event(spec, id, price, volume);
-  fin.executed_volume = ev;
-  fin.executed_funds = ef;
-  fin.paid_fee = pf;
-  fin.trades_count = n;
+  set_totals(fin, {n, ev, ef, pf});
   fin.remaining_volume = volume - ev;
   fin.avg_price = n > 0 ? ef / ev : 0.0;
   fin.timestamp = ts;
