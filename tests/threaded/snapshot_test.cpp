@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/counting_consumer.hpp"
 #include "../support/frames.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/control_event.hpp"
@@ -159,21 +160,13 @@ TEST(SnapshotHandoff, HandsOverOnlyFreshSnapshots) {
   EXPECT_EQ(s->version, 3u);
 }
 
-struct Counting {
-  std::uint64_t orders = 0;
-  void on_order(const OrderEvent&, const AccountState&) noexcept { ++orders; }
-};
-
 // The strategy thread fills snapshots while a reader takes them as fast as it can. Each snapshot
 // is checked against relations that a torn copy would break: every order event adds one latency
 // sample, and the counters add up.
 TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
   const std::vector<OrderEvent> events = test::decoded_then_connected("lifecycle-default.jsonl");
   ASSERT_GT(events.size(), 5u);
-  auto account = std::make_unique<AccountState>();
-  Counting strategy;
-  auto exchange = std::make_unique<SnapshotHandoff>();
-  detail::EngineConsumer<Counting> consumer(*account, strategy, *exchange, TscCalibration{});
+  auto rig = std::make_unique<test::CountingConsumer>();
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
   constexpr std::uint64_t kEvents = 200'000;
@@ -192,7 +185,7 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
          ++i) {
       OrderEvent e = events[i % events.size()];
       e.recv_ts = now_ticks();
-      consumer.on_event(e);
+      rig->consumer.on_event(e);
       written = i + 1;
     }
     done.store(true, std::memory_order_release);
@@ -201,8 +194,8 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
   std::uint64_t last_version = 0;
   std::string error;
   while (!done.load(std::memory_order_acquire)) {
-    exchange->request();
-    const AccountSnapshot* s = exchange->take();
+    rig->exchange.request();
+    const AccountSnapshot* s = rig->exchange.take();
     if (s == nullptr) continue;
     ++taken;
     taken_so_far.store(taken, std::memory_order_relaxed);
@@ -215,7 +208,7 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
   writer.join();
   EXPECT_EQ(error, "");
   EXPECT_GT(taken, 10u);
-  EXPECT_EQ(strategy.orders, written - written / events.size());
+  EXPECT_EQ(rig->strategy.orders, written - written / events.size());
 }
 
 }  // namespace
