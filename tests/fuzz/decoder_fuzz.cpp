@@ -13,12 +13,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "fillwire/decoder.hpp"
+#include "invariant.hpp"
 #include "round_trip.hpp"
 
 namespace {
@@ -40,14 +39,7 @@ struct CollectingSink {
   [[nodiscard]] std::size_t kept() const noexcept { return published < kKept ? published : kKept; }
 };
 
-[[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "decoder_fuzz: invariant broken: %s\n", what);
-  std::abort();
-}
-
-void check(bool ok, const char* what) {
-  if (!ok) fail(what);
-}
+using fillwire::fuzz::check;
 
 bool same_event(const OrderEvent& a, const OrderEvent& b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
@@ -89,7 +81,7 @@ void check_round_trip(Decoder& d, const OrderEvent& e) {
     check(kept.size() <= ClientId::kCutKeep && whole_utf8_characters(kept),
           "a cut identifier is not a UTF-8 prefix of at most kCutKeep bytes");
   }
-  if (const char* what = fuzz::round_trip_failure(d, e)) fail(what);
+  if (const char* what = fuzz::round_trip_failure(d, e)) check(false, what);
 }
 
 }  // namespace

@@ -21,23 +21,17 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "fillwire/detail/journal_event.hpp"
 #include "fillwire/journal.hpp"
+#include "invariant.hpp"
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "journal_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fillwire::fuzz::check;
 
 using fillwire::JournalRead;
 using fillwire::JournalRecordHeader;

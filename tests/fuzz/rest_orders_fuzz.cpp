@@ -7,13 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
 #include "fillwire/decoder.hpp"
 #include "fillwire/detail/rest_orders.hpp"
+#include "invariant.hpp"
 #include "round_trip.hpp"
 
 namespace {
@@ -22,12 +21,7 @@ using namespace fillwire;
 
 constexpr std::int64_t kAsOf = 1'764'000'000'000;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "rest_orders_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fillwire::fuzz::check;
 
 }  // namespace
 

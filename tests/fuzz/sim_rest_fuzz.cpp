@@ -13,13 +13,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "invariant.hpp"
 #include "jwt.hpp"
 #include "rest.hpp"
 #include "simulation.hpp"
@@ -28,12 +27,7 @@ namespace {
 
 using namespace fillwire::sim;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "sim_rest_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fillwire::fuzz::check;
 
 // The verifier and the simulation are made once; each input gets a fresh nonce registry and
 // REST fronts (cheap), so that no state grows from one input to the next.

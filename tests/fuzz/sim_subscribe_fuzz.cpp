@@ -7,25 +7,19 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "invariant.hpp"
 #include "subscription.hpp"
 
 namespace {
 
 using namespace fillwire::sim;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "sim_subscribe_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fillwire::fuzz::check;
 
 nlohmann::json parse_answer(const std::string& frame) {
   nlohmann::json j = nlohmann::json::parse(frame, nullptr, false);

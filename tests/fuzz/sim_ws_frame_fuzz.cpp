@@ -7,10 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "invariant.hpp"
 #include "ws_frame.hpp"
 
 namespace {
@@ -19,12 +18,7 @@ using namespace fillwire::sim;
 
 constexpr std::size_t kMaxPayload = 4096;
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "sim_ws_frame_fuzz: invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fillwire::fuzz::check;
 
 }  // namespace
 

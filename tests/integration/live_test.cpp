@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/core.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -264,20 +265,13 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   }
   EXPECT_EQ(probe->disconnected_in_resync, 0u);
   const ApplyCounters& ac = probe->state.counters();
-  std::printf(
-      "fault run: %llu disconnects, %llu resyncs, %llu orders' trades fetched, %llu missed "
-      "trades applied, %llu unavailable, %llu REST requests (%llu throttled); fills late "
-      "%llu, trades split %llu, out of place %llu\n",
-      static_cast<unsigned long long>(r.counters.disconnects),
-      static_cast<unsigned long long>(r.counters.resyncs),
-      static_cast<unsigned long long>(r.counters.resync_trade_queries),
-      static_cast<unsigned long long>(r.counters.resync_trades),
-      static_cast<unsigned long long>(r.counters.resync_trades_unavailable),
-      static_cast<unsigned long long>(r.counters.rest_requests),
-      static_cast<unsigned long long>(r.counters.rest_throttled),
-      static_cast<unsigned long long>(ac.fills_late),
-      static_cast<unsigned long long>(ac.trades_split),
-      static_cast<unsigned long long>(ac.fills_out_of_place));
+  fmt::print(
+      "fault run: {} disconnects, {} resyncs, {} orders' trades fetched, {} missed "
+      "trades applied, {} unavailable, {} REST requests ({} throttled); fills late "
+      "{}, trades split {}, out of place {}\n",
+      r.counters.disconnects, r.counters.resyncs, r.counters.resync_trade_queries,
+      r.counters.resync_trades, r.counters.resync_trades_unavailable, r.counters.rest_requests,
+      r.counters.rest_throttled, ac.fills_late, ac.trades_split, ac.fills_out_of_place);
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GE(r.counters.disconnects, 5u) << "the fault run must really disconnect";
   EXPECT_GE(r.counters.resyncs, r.counters.connects);
@@ -468,15 +462,12 @@ TEST_F(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
     EXPECT_NE(r.notices.find("RESYNC FAILED: /orders/"), std::string::npos) << r.notices;
     EXPECT_NE(r.notices.find("HTTP 503"), std::string::npos) << r.notices;
   }
-  std::printf(
-      "throttled run: %llu connects, %llu resync failures, %llu REST requests, %llu 429, "
-      "%llu 5xx, %llu orders' trades unavailable\n",
-      static_cast<unsigned long long>(r.counters.connects),
-      static_cast<unsigned long long>(r.counters.resync_failures),
-      static_cast<unsigned long long>(r.counters.rest_requests),
-      static_cast<unsigned long long>(r.counters.rest_throttled),
-      static_cast<unsigned long long>(r.counters.rest_server_errors),
-      static_cast<unsigned long long>(r.counters.resync_trades_unavailable));
+  fmt::print(
+      "throttled run: {} connects, {} resync failures, {} REST requests, {} 429, "
+      "{} 5xx, {} orders' trades unavailable\n",
+      r.counters.connects, r.counters.resync_failures, r.counters.rest_requests,
+      r.counters.rest_throttled, r.counters.rest_server_errors,
+      r.counters.resync_trades_unavailable);
 }
 
 // The resync runs beside the stream: a slow one (each REST answer 400 ms late) does not stop the
@@ -584,9 +575,8 @@ TEST_F(LiveAgainstSim, ServerClosingEachConnectionAfterItsResyncMeetsAGrowingBac
   lc.blocking = true;
   const LiveRun r = run_for(lc, 8000ms, kForTheWholeLimit);
   const std::size_t most = most_in_a_second(probe->connected_ms);
-  std::printf("storm: %llu connects in 8 s, at most %zu in one second, %llu REST requests\n",
-              static_cast<unsigned long long>(r.counters.connects), most,
-              static_cast<unsigned long long>(r.counters.rest_requests));
+  fmt::print("storm: {} connects in 8 s, at most {} in one second, {} REST requests\n",
+             r.counters.connects, most, r.counters.rest_requests);
   EXPECT_GE(r.counters.connects, 3u) << r.notices;
   EXPECT_LE(most, 5u) << r.notices;
   // Without the healthy-connection rule the backoff started over after every resync: about 10

@@ -78,6 +78,13 @@ test::LiveRun run(const LiveConfig& lc, Recorder& rec, std::chrono::milliseconds
                         limit, done, nullptr, 10ms);
 }
 
+// The same with the configuration config_for(fake).
+template <class Done>
+test::LiveRun run(const FakeExchange& fake, Recorder& rec, std::chrono::milliseconds limit,
+                  Done done) {
+  return run(config_for(fake), rec, limit, done);
+}
+
 using test::kForTheWholeLimit;
 
 // The most time points that fall in any window of one second.
@@ -159,10 +166,9 @@ TEST(Misbehaving, ARepeatingPageStopsTheResync) {
     if (r.path == "/v1/orders/open") return HttpAnswer(200, open_page(1));  // every page the same
     return HttpAnswer(200, "[]");
   });
-  LiveConfig lc = config_for(fake);
   Recorder rec;
   const test::LiveRun r =
-      run(lc, rec, 5s, [](const LiveCounters& c) { return c.resync_incomplete >= 1; });
+      run(fake, rec, 5s, [](const LiveCounters& c) { return c.resync_incomplete >= 1; });
   EXPECT_GE(r.counters.resync_incomplete, 1u) << r.notices;
   EXPECT_NE(r.notices.find("(repeating pages) after 2 REST requests"), std::string::npos)
       << r.notices;
@@ -265,9 +271,8 @@ TEST(Misbehaving, FutureAndZeroTimestampsDoNotHideAFillMadeDuringTheGap) {
     }
     return HttpAnswer(200, "[]");
   });
-  LiveConfig lc = config_for(fake);
   Recorder rec;
-  const test::LiveRun r = run(lc, rec, 8s, [](const LiveCounters& c) { return c.resyncs >= 2; });
+  const test::LiveRun r = run(fake, rec, 8s, [](const LiveCounters& c) { return c.resyncs >= 2; });
   EXPECT_EQ(r.counters.resyncs, 2u) << r.notices;
   EXPECT_EQ(r.counters.resync_failures, 0u) << r.notices;
   EXPECT_GE(r.counters.clock_skew, 2u) << "the 2100 and the zero stamps";
@@ -387,9 +392,8 @@ TEST(Misbehaving, Http429DuringTheResyncWaitsForRetryAfter) {
     }
     return HttpAnswer(200, "[]");
   });
-  LiveConfig lc = config_for(fake);
   Recorder rec;
-  const test::LiveRun r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
+  const test::LiveRun r = run(fake, rec, 5s, [](const LiveCounters& c) { return c.resyncs >= 1; });
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_EQ(r.counters.rest_throttled, 1u);
   EXPECT_EQ(rec.count(ControlCode::rate_limited, "HTTP 429"), 1u);
@@ -434,9 +438,8 @@ TEST(Misbehaving, Http418FromRestStopsTheResyncAndEverythingUntilRetryAfter) {
       return HttpAnswer(418, "{}", {{"Retry-After", "2"}});
     return HttpAnswer(200, "[]");
   });
-  LiveConfig lc = config_for(fake);
   Recorder rec;
-  const test::LiveRun r = run(lc, rec, 6s, [](const LiveCounters& c) { return c.resyncs >= 1; });
+  const test::LiveRun r = run(fake, rec, 6s, [](const LiveCounters& c) { return c.resyncs >= 1; });
   EXPECT_EQ(r.counters.rest_banned, 1u) << r.notices;
   EXPECT_EQ(r.counters.resyncs, 1u) << r.notices;
   EXPECT_GE(rec.count(ControlCode::resync_incomplete, "banned"), 1u);
@@ -466,10 +469,9 @@ TEST(Misbehaving, HugeAndHostileRestErrorBodiesNeverReachANoticeRaw) {
     }
     return HttpAnswer(503, std::string(15u << 20, 'x'));
   });
-  LiveConfig lc = config_for(fake);
   Recorder rec;
   const test::LiveRun r =
-      run(lc, rec, 6s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
+      run(fake, rec, 6s, [](const LiveCounters& c) { return c.resync_failures >= 2; });
   ASSERT_GE(r.counters.resync_failures, 2u) << r.notices;
   EXPECT_NE(r.notices.find("RESYNC FAILED: /orders/open answered HTTP 400"), std::string::npos)
       << r.notices;

@@ -752,14 +752,24 @@ TEST(SimFaults, DuplicatesReorderAndMalformedFramesAreReproducible) {
   EXPECT_EQ(runs[0], runs[1]);
 }
 
-TEST(SimFaults, StallGoesSilent) {
-  auto cfg = base_config();
-  cfg.faults.stall_after = 50;
-  ServerThread sim(cfg);
-  WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
+// The base configuration, its event flow stalling after `events` events.
+ServerConfig stalling_after(std::uint64_t events) {
+  ServerConfig cfg = base_config();
+  cfg.faults.stall_after = events;
+  return cfg;
+}
+
+// Subscribes `c` to every market and reads `events` messages.
+void subscribe_and_read(WsClient& c, int events) {
   c.send(kSubscribeAll);
-  for (int i = 0; i < 50; ++i)
+  for (int i = 0; i < events; ++i)
     c.read();
+}
+
+TEST(SimFaults, StallGoesSilent) {
+  ServerThread sim(stalling_after(50));
+  WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
+  subscribe_and_read(c, 50);
   c.send("PING");
   test::beast::error_code ec;
   EXPECT_FALSE(c.try_read(ec).has_value());  // no status, no events: the read times out
@@ -770,14 +780,10 @@ TEST(SimFaults, StallGoesSilent) {
 // it instead of running at full speed into the silence (which lost a million events per stall
 // in the soak test, more than the REST history keeps), and goes on once the client leaves.
 TEST(SimFaults, StallHoldsBackTheFlowAtRateZeroUntilTheClientLeaves) {
-  auto cfg = base_config();
-  cfg.faults.stall_after = 50;
-  ServerThread sim(cfg);
+  ServerThread sim(stalling_after(50));
   {
     WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(500));
-    c.send(kSubscribeAll);
-    for (int i = 0; i < 50; ++i)
-      c.read();
+    subscribe_and_read(c, 50);
     // The scenario: a span for the stall to hold the flow, then one in which nothing may happen.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const std::uint64_t during = sim->stats().events_generated;
@@ -787,9 +793,7 @@ TEST(SimFaults, StallHoldsBackTheFlowAtRateZeroUntilTheClientLeaves) {
   }
   // The stalled client left; a new one gets the flow again.
   WsClient next(sim.port(), kPrivate, bearer());
-  next.send(kSubscribeAll);
-  for (int i = 0; i < 20; ++i)
-    next.read();
+  subscribe_and_read(next, 20);
 }
 
 // stall_prob: only a share of the connections stall (drawn per connection from the seed).

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fillwire/control_event.hpp"
 #include "fillwire/decoder.hpp"
 
 namespace fillwire::test {
@@ -48,6 +49,21 @@ inline std::vector<std::string> read_lines(const std::string& name) {
 inline FrameResult decode_one(Decoder& d, std::string_view json, OrderEvent& out) {
   PaddedFrame f(json);
   return d.decode(f.data(), f.size(), out);
+}
+
+// The events of a sample file's frames that decode (the others are left out), then a `connected`
+// control event: the stream an engine consumer sees after the first connect.
+inline std::vector<OrderEvent> decoded_then_connected(const std::string& name) {
+  std::vector<OrderEvent> events;
+  Decoder decoder;
+  for (const std::string& line : read_lines(name)) {
+    OrderEvent e{};
+    if (decode_one(decoder, line, e).error.ok()) events.push_back(e);
+  }
+  OrderEvent control{};
+  make_control(control, ControlCode::connected, 1, "test");
+  events.push_back(control);
+  return events;
 }
 
 }  // namespace fillwire::test

@@ -7,6 +7,7 @@
 // and results of differently ordered streams can be compared with ==. Without it, amounts are
 // decimal (8-decimal volumes, 0.05 % fees) like the exchange's, and comparisons need a tolerance.
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -33,6 +34,40 @@ inline Uuid make_uuid(std::mt19937_64& rng) {
   for (auto& b : u.bytes)
     b = static_cast<std::uint8_t>(rng());
   return u;
+}
+
+// The wait event of a new limit order number `n` (its uuid: n in the first four bytes, 0xa5 in the
+// last) in `market`.
+inline OrderEvent numbered_wait(std::uint32_t n, std::string_view market, Side side, double price,
+                                double volume) {
+  OrderEvent e{};
+  e.kind = EventKind::order;
+  e.type_known = 1;
+  (void)e.code.assign(market);
+  for (std::size_t i = 0; i < 4; ++i)
+    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
+  e.uuid.bytes[15] = 0xa5;
+  e.ask_bid = side;
+  e.order_type = OrderType::limit;
+  e.state = OrderState::wait;
+  e.price = price;
+  e.volume = volume;
+  e.timestamp = 1764000000000 + n;
+  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
+  return e;
+}
+
+// An order's cumulative figures, as each of its events carries them.
+struct Totals {
+  std::uint32_t trades;
+  double executed_volume, executed_funds, paid_fee;
+};
+
+inline void set_totals(OrderEvent& e, const Totals& t) {
+  e.trades_count = t.trades;
+  e.executed_volume = t.executed_volume;
+  e.executed_funds = t.executed_funds;
+  e.paid_fee = t.paid_fee;
 }
 
 // A blank event of the order with the fields every myOrder frame carries.
@@ -100,10 +135,7 @@ inline std::vector<OrderEvent> make_lifecycle(std::mt19937_64& rng, const Lifecy
     pf += fee;
     OrderEvent t = base_event(spec, id, price, fills[k]);  // trade events carry the trade's terms
     t.state = OrderState::trade;
-    t.executed_volume = ev;
-    t.executed_funds = ef;
-    t.paid_fee = pf;
-    t.trades_count = k + 1;
+    set_totals(t, {k + 1, ev, ef, pf});
     t.remaining_volume = volume - ev;
     t.avg_price = ef / ev;
     t.trade_fee = fee;
@@ -119,10 +151,7 @@ inline std::vector<OrderEvent> make_lifecycle(std::mt19937_64& rng, const Lifecy
 
   ts += 1 + static_cast<std::int64_t>(rng() % 1000);
   OrderEvent fin = base_event(spec, id, price, volume);
-  fin.executed_volume = ev;
-  fin.executed_funds = ef;
-  fin.paid_fee = pf;
-  fin.trades_count = n;
+  set_totals(fin, {n, ev, ef, pf});
   fin.remaining_volume = volume - ev;
   fin.avg_price = n > 0 ? ef / ev : 0.0;
   fin.timestamp = ts;

@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
+#include "fillwire/detail/journal_event.hpp"
 #include "fillwire/order_event.hpp"
 
 namespace fillwire::test {
@@ -51,6 +53,13 @@ inline OrderEvent resync_order(std::string_view identifier, std::uint8_t tag = 1
     e.present |= field_bit(Field::identifier);
   }
   return e;
+}
+
+// The journal's resync_event payload of `e` (encode_journal_event).
+inline std::string event_payload(const OrderEvent& e) {
+  char payload[kJournalEventPayloadBytes];
+  encode_journal_event(e, payload);
+  return std::string(payload, sizeof payload);
 }
 
 }  // namespace fillwire::test

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../support/resync_event.hpp"
+#include "../support/scratch_dir.hpp"
 #include "fillwire/detail/journal_event.hpp"
 
 namespace fillwire {
@@ -21,14 +22,8 @@ namespace fs = std::filesystem;
 
 class JournalTest : public ::testing::Test {
  protected:
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("fillwire-journal-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  void SetUp() override {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
+  test::ScratchDir scratch{"fillwire-journal"};
+  const fs::path dir = scratch.path();
   std::string file(const std::string& name = "journal.fwj") const { return (dir / name).string(); }
 };
 
@@ -318,16 +313,23 @@ TEST_F(JournalTest, SkipDamagedResumesAtTheNextRecordThatVerifies) {
   EXPECT_EQ(reader.damaged(), 2u);
 }
 
-TEST_F(JournalTest, SkipDamagedAtTheTailEndsTheFile) {
-  write_records(file(), {frame_text(0, 0), frame_text(0, 1)});
-  fs::resize_file(file(), fs::file_size(file()) - 1);
-  JournalReader reader(file());
+// `reader` reads one whole record, then a damaged one with this damage.
+void expect_record_then_damage(JournalReader& reader, JournalDamage damage) {
   JournalRecordHeader h{};
   std::string payload;
   ASSERT_EQ(reader.read(h, payload), JournalRead::record);
   ASSERT_EQ(reader.read(h, payload), JournalRead::damaged);
-  EXPECT_EQ(reader.damage(), JournalDamage::length_past_end);
+  EXPECT_EQ(reader.damage(), damage);
+}
+
+TEST_F(JournalTest, SkipDamagedAtTheTailEndsTheFile) {
+  write_records(file(), {frame_text(0, 0), frame_text(0, 1)});
+  fs::resize_file(file(), fs::file_size(file()) - 1);
+  JournalReader reader(file());
+  ASSERT_NO_FATAL_FAILURE(expect_record_then_damage(reader, JournalDamage::length_past_end));
   EXPECT_FALSE(reader.skip_damaged());
+  JournalRecordHeader h{};
+  std::string payload;
   EXPECT_EQ(reader.read(h, payload), JournalRead::end);
 }
 
@@ -406,11 +408,7 @@ TEST_F(JournalTest, AnExistingJournalOfAnotherVersionIsRotatedAsideNotAppendedTo
 
 // ---- resync events: an OrderEvent's exact bytes -------------------------------------------------
 
-std::string event_payload(const OrderEvent& e) {
-  char payload[kJournalEventPayloadBytes];
-  encode_journal_event(e, payload);
-  return std::string(payload, sizeof payload);
-}
+using test::event_payload;
 
 TEST(JournalEvent, PayloadIsTheHeaderThenTheEventsExactBytes) {
   const OrderEvent e = test::resync_order(test::kLongIdentifier);
@@ -541,13 +539,11 @@ TEST_F(JournalTest, AKindOfANewerBuildIsReportedByNumberAndSkippedWhole) {
     journal.flush();
   }
   JournalReader reader(file());
-  JournalRecordHeader h{};
-  std::string payload;
-  ASSERT_EQ(reader.read(h, payload), JournalRead::record);
-  ASSERT_EQ(reader.read(h, payload), JournalRead::damaged);
-  EXPECT_EQ(reader.damage(), JournalDamage::bad_kind);
+  ASSERT_NO_FATAL_FAILURE(expect_record_then_damage(reader, JournalDamage::bad_kind));
   EXPECT_EQ(reader.error(), "record 2 at byte 52: unknown kind 6");
   ASSERT_TRUE(reader.skip_damaged());
+  JournalRecordHeader h{};
+  std::string payload;
   ASSERT_EQ(reader.read(h, payload), JournalRead::record);
   EXPECT_EQ(payload, frame_text(0, 1));
   EXPECT_EQ(reader.offset(), 52u + 24 + 264);

@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "../support/counting_consumer.hpp"
 #include "../support/frames.hpp"
+#include "../support/order_lifecycle.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/snapshot_view.hpp"
@@ -47,21 +49,7 @@ TEST(LatencyHistogram, PercentilesWithinOneBucket) {
 
 // A wait event of a new order (number n) in `market`.
 OrderEvent wait_event(std::uint32_t n, std::string_view market) {
-  OrderEvent e{};
-  e.kind = EventKind::order;
-  e.type_known = 1;
-  (void)e.code.assign(market);
-  for (std::size_t i = 0; i < 4; ++i)
-    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
-  e.uuid.bytes[15] = 0xa5;
-  e.ask_bid = Side::ask;
-  e.order_type = OrderType::limit;
-  e.state = OrderState::wait;
-  e.price = 5000.0;
-  e.volume = 2.0;
-  e.timestamp = 1764000000000 + n;
-  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
-  return e;
+  return test::numbered_wait(n, market, Side::ask, 5000.0, 2.0);
 }
 
 // 20,000 open orders over 10,000 markets against room for 16 of each: every refusal is counted and
@@ -172,31 +160,13 @@ TEST(SnapshotHandoff, HandsOverOnlyFreshSnapshots) {
   EXPECT_EQ(s->version, 3u);
 }
 
-struct Counting {
-  std::uint64_t orders = 0;
-  void on_order(const OrderEvent&, const AccountState&) noexcept { ++orders; }
-};
-
 // The strategy thread fills snapshots while a reader takes them as fast as it can. Each snapshot
 // is checked against relations that a torn copy would break: every order event adds one latency
 // sample, and the counters add up.
 TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
-  std::vector<OrderEvent> events;
-  {
-    Decoder decoder;
-    for (const std::string& line : test::read_lines("lifecycle-default.jsonl")) {
-      OrderEvent e{};
-      if (test::decode_one(decoder, line, e).error.ok()) events.push_back(e);
-    }
-    OrderEvent control{};
-    make_control(control, ControlCode::connected, 1, "test");
-    events.push_back(control);
-  }
+  const std::vector<OrderEvent> events = test::decoded_then_connected("lifecycle-default.jsonl");
   ASSERT_GT(events.size(), 5u);
-  auto account = std::make_unique<AccountState>();
-  Counting strategy;
-  auto exchange = std::make_unique<SnapshotHandoff>();
-  detail::EngineConsumer<Counting> consumer(*account, strategy, *exchange, TscCalibration{});
+  auto rig = std::make_unique<test::CountingConsumer>();
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
   constexpr std::uint64_t kEvents = 200'000;
@@ -215,7 +185,7 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
          ++i) {
       OrderEvent e = events[i % events.size()];
       e.recv_ts = now_ticks();
-      consumer.on_event(e);
+      rig->consumer.on_event(e);
       written = i + 1;
     }
     done.store(true, std::memory_order_release);
@@ -224,8 +194,8 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
   std::uint64_t last_version = 0;
   std::string error;
   while (!done.load(std::memory_order_acquire)) {
-    exchange->request();
-    const AccountSnapshot* s = exchange->take();
+    rig->exchange.request();
+    const AccountSnapshot* s = rig->exchange.take();
     if (s == nullptr) continue;
     ++taken;
     taken_so_far.store(taken, std::memory_order_relaxed);
@@ -238,7 +208,7 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
   writer.join();
   EXPECT_EQ(error, "");
   EXPECT_GT(taken, 10u);
-  EXPECT_EQ(strategy.orders, written - written / events.size());
+  EXPECT_EQ(rig->strategy.orders, written - written / events.size());
 }
 
 }  // namespace

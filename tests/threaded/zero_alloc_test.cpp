@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../support/counting_allocator.hpp"
+#include "../support/counting_consumer.hpp"
 #include "../support/frames.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/engine.hpp"
@@ -127,41 +128,20 @@ TEST(ZeroAllocation, PipelineThreadsAllocateNothingInSteadyState) {
 namespace fillwire {
 namespace {
 
-struct CountingStrategy {
-  std::uint64_t orders = 0;
-  std::uint64_t controls = 0;
-  void on_order(const OrderEvent&, const AccountState&) noexcept { ++orders; }
-  void on_control(const OrderEvent&, const AccountState&) noexcept { ++controls; }
-};
-
 // The engine's strategy-thread consumer: apply, strategy call, latency and fill tracking, and a
 // snapshot filled and handed over whenever one is asked for — all without allocating.
 TEST(ZeroAllocation, EngineConsumerWithSnapshotsAllocatesNothing) {
-  std::vector<OrderEvent> events;
-  {
-    Decoder decoder;
-    for (const std::string& line : test::read_lines("lifecycle-default.jsonl")) {
-      OrderEvent e{};
-      if (test::decode_one(decoder, line, e).error.ok()) events.push_back(e);
-    }
-    OrderEvent control{};
-    make_control(control, ControlCode::connected, 1, "test");
-    events.push_back(control);
-  }
+  const std::vector<OrderEvent> events = test::decoded_then_connected("lifecycle-default.jsonl");
   ASSERT_GT(events.size(), 5u);
-  auto account = std::make_unique<AccountState>();
-  CountingStrategy strategy;
-  auto exchange = std::make_unique<SnapshotHandoff>();
-  auto consumer = std::make_unique<detail::EngineConsumer<CountingStrategy>>(
-      *account, strategy, *exchange, TscCalibration{});
+  auto rig = std::make_unique<test::CountingConsumer>();
   std::uint64_t versions = 0;
   auto run = [&](std::uint64_t n) {
     for (std::uint64_t i = 0; i < n; ++i) {
       OrderEvent e = events[i % events.size()];
       e.recv_ts = now_ticks();
-      consumer->on_event(e);
-      if (i % 1000 == 0) exchange->request();
-      if (const AccountSnapshot* snap = exchange->take()) versions = snap->version;
+      rig->consumer.on_event(e);
+      if (i % 1000 == 0) rig->exchange.request();
+      if (const AccountSnapshot* snap = rig->exchange.take()) versions = snap->version;
     }
   };
   run(kWarmup);
@@ -169,8 +149,8 @@ TEST(ZeroAllocation, EngineConsumerWithSnapshotsAllocatesNothing) {
   run(kEvents / 10);
   EXPECT_EQ(scope.allocations(), 0u);
   EXPECT_GT(versions, 10u) << "snapshots were filled and taken";
-  EXPECT_GT(strategy.controls, 0u);
-  EXPECT_GT(strategy.orders, 0u);
+  EXPECT_GT(rig->strategy.controls, 0u);
+  EXPECT_GT(rig->strategy.orders, 0u);
 }
 
 }  // namespace

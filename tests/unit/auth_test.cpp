@@ -73,6 +73,16 @@ class KeyFile : public ::testing::Test {
     std::ofstream(path) << text;
     ::chmod(path.c_str(), mode);
   }
+  // The error that refuses the key file; a failure (`accepted` says what was wrong) if none does.
+  std::string refusal(const char* accepted) {
+    try {
+      (void)credentials_from_file(path);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << accepted;
+    return {};
+  }
   void TearDown() override { std::remove(path.c_str()); }
 };
 
@@ -85,14 +95,9 @@ TEST_F(KeyFile, ReadsAPrivateFile) {
 
 TEST_F(KeyFile, RefusesAFileOthersCanRead) {
   write("UPBIT_ACCESS_KEY=ak\nUPBIT_SECRET_KEY=do-not-show-me\n", 0644);
-  try {
-    (void)credentials_from_file(path);
-    FAIL() << "a group/world-readable key file was accepted";
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("chmod 600"), std::string::npos) << what;
-    EXPECT_EQ(what.find("do-not-show-me"), std::string::npos) << "the secret leaked into an error";
-  }
+  const std::string what = refusal("a group/world-readable key file was accepted");
+  EXPECT_NE(what.find("chmod 600"), std::string::npos) << what;
+  EXPECT_EQ(what.find("do-not-show-me"), std::string::npos) << "the secret leaked into an error";
 }
 
 TEST_F(KeyFile, ErrorsNeverQuoteValues) {
@@ -110,16 +115,11 @@ TEST_F(KeyFile, ErrorsNeverQuoteValues) {
   };
   for (const auto& c : cases) {
     write(std::string("# keys\nUPBIT_ACCESS_KEY=ak\n") + c.line + "\n", 0600);
-    try {
-      (void)credentials_from_file(path);
-      ADD_FAILURE() << "a malformed key file was accepted";
-    } catch (const std::runtime_error& e) {
-      const std::string what = e.what();
-      EXPECT_NE(what.find("line 3"), std::string::npos) << what;
-      EXPECT_EQ(what.find(c.secret), std::string::npos) << "the secret leaked into an error";
-      for (std::string_view part : {"UPBIT_SECRET_KEY:", "sk-", "upbit_secret", "export"})
-        EXPECT_EQ(what.find(part), std::string::npos) << "part of the line was quoted: " << what;
-    }
+    const std::string what = refusal("a malformed key file was accepted");
+    EXPECT_NE(what.find("line 3"), std::string::npos) << what;
+    EXPECT_EQ(what.find(c.secret), std::string::npos) << "the secret leaked into an error";
+    for (std::string_view part : {"UPBIT_SECRET_KEY:", "sk-", "upbit_secret", "export"})
+      EXPECT_EQ(what.find(part), std::string::npos) << "part of the line was quoted: " << what;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../support/frames.hpp"
@@ -340,10 +341,15 @@ INSTANTIATE_TEST_SUITE_P(
                 Field::type}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+// Decodes a frame that carries no order event.
+FrameResult decode_not_order(Decoder& d, std::string_view json) {
+  OrderEvent unused{};
+  return decode_one(d, json, unused);
+}
+
 TEST(Decoder, StatusFrame) {
   Decoder d;
-  OrderEvent e{};
-  const auto r = decode_one(d, read_file("status-up.json"), e);
+  const auto r = decode_not_order(d, read_file("status-up.json"));
   EXPECT_TRUE(r.error.ok());
   EXPECT_EQ(r.kind, FrameKind::status);
   EXPECT_EQ(r.status.view(), "UP");
@@ -353,8 +359,7 @@ TEST(Decoder, StatusFrame) {
 
 TEST(Decoder, ServerErrorFrame) {
   Decoder d;
-  OrderEvent e{};
-  const auto r = decode_one(d, read_file("error-invalid-auth.json"), e);
+  const auto r = decode_not_order(d, read_file("error-invalid-auth.json"));
   EXPECT_TRUE(r.error.ok());
   EXPECT_EQ(r.kind, FrameKind::error);
   EXPECT_EQ(r.server_error.name.view(), "INVALID_AUTH");
@@ -364,10 +369,9 @@ TEST(Decoder, ServerErrorFrame) {
 
 TEST(Decoder, OtherJsonObjectIsUnknownFrame) {
   Decoder d;
-  OrderEvent e{};
-  const auto r = decode_one(
-      d, R"({"method":"LIST_SUBSCRIPTIONS","result":[{"type":"myOrder","codes":[]}],"ticket":"x"})",
-      e);
+  const auto r = decode_not_order(
+      d,
+      R"({"method":"LIST_SUBSCRIPTIONS","result":[{"type":"myOrder","codes":[]}],"ticket":"x"})");
   EXPECT_EQ(r.kind, FrameKind::other);
   EXPECT_EQ(r.error.code, DecodeErrc::unknown_frame);
 }
@@ -378,6 +382,20 @@ struct VectorSink {
   OrderEvent& claim() noexcept { return slot; }
   void publish() noexcept { events.push_back(slot); }
 };
+
+// Decodes `json` (a frame of any kind) through the sink form into `sink`.
+FrameResult decode_into(Decoder& d, std::string_view json, VectorSink& sink) {
+  PaddedFrame f(json);
+  return d.decode(f.data(), f.size(), EventSink{sink});
+}
+
+// The frames as the elements of one list frame.
+std::string list_frame(const std::vector<std::string>& elements) {
+  std::string json = "[";
+  for (std::size_t i = 0; i < elements.size(); ++i)
+    json += (i ? "," : "") + elements[i];
+  return json + "]";
+}
 
 TEST(Decoder, CopiedEventSinkStillReachesTheOriginalSink) {
   VectorSink target;
@@ -391,14 +409,10 @@ TEST(Decoder, CopiedEventSinkStillReachesTheOriginalSink) {
 
 TEST(Decoder, ListFrameCarriesSeveralEvents) {
   const auto lines = read_lines("lifecycle-simple.jsonl");
-  std::string json = "[";
-  for (std::size_t i = 0; i < lines.size(); ++i)
-    json += (i ? "," : "") + lines[i];
-  json += "]";
+  const std::string json = list_frame(lines);
   Decoder d;
   VectorSink sink;
-  PaddedFrame f(json);
-  const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+  const auto r = decode_into(d, json, sink);
   ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
   EXPECT_EQ(r.kind, FrameKind::order);
   EXPECT_EQ(r.events, lines.size());
@@ -412,8 +426,7 @@ TEST(Decoder, ListFrameSkipsBadElementAndKeepsTheRest) {
   const std::string json = "[" + lines[0] + "," + bad + ",42," + lines[2] + "]";
   Decoder d;
   VectorSink sink;
-  PaddedFrame f(json);
-  const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+  const auto r = decode_into(d, json, sink);
   EXPECT_EQ(r.events, 2u);
   EXPECT_EQ(r.rejected, 2u);
   EXPECT_EQ(r.error.code, DecodeErrc::wrong_type);
@@ -472,7 +485,7 @@ TEST(Decoder, LongIdentifierKeepsTheEventCutHashedAndCounted) {
 
 TEST(Decoder, LongIdentifiersInAListFrameAreCutInEachElement) {
   const auto lines = read_lines("lifecycle-simple.jsonl");
-  std::string json = "[";
+  std::vector<std::string> elements;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     std::string line = lines[i];
     const auto at = line.find("\"id\":");
@@ -481,13 +494,12 @@ TEST(Decoder, LongIdentifiersInAListFrameAreCutInEachElement) {
       const auto end = line.find(',', at);
       line = line.substr(0, at) + "\"id\":\"" + kLongKoreanId + "\"" + line.substr(end);
     }
-    json += (i ? "," : "") + line;
+    elements.push_back(line);
   }
-  json += "]";
+  const std::string json = list_frame(elements);
   Decoder d;
   VectorSink sink;
-  PaddedFrame f(json);
-  const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+  const auto r = decode_into(d, json, sink);
   ASSERT_TRUE(r.error.ok()) << to_string(r.error.code);
   ASSERT_EQ(sink.events.size(), lines.size());
   const std::uint32_t cut = static_cast<std::uint32_t>((lines.size() + 1) / 2);
@@ -525,8 +537,7 @@ TEST(Decoder, JunkAfterAnObjectPublishesNothing) {
     for (const std::string junk : {"}", "]", " }", "{}", " x", "\x03"}) {
       const std::string json = lines[0] + junk;
       VectorSink sink;
-      PaddedFrame f(json);
-      const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+      const auto r = decode_into(d, json, sink);
       EXPECT_EQ(r.error.code, DecodeErrc::malformed_json) << json;
       EXPECT_EQ(r.events, 0u) << json;
       EXPECT_TRUE(sink.events.empty()) << json;
@@ -536,8 +547,7 @@ TEST(Decoder, JunkAfterAnObjectPublishesNothing) {
     // In a list frame the elements before the junk are kept; the junk is one rejected part.
     const std::string list = "[" + lines[0] + "," + lines[1] + "]]";
     VectorSink sink;
-    PaddedFrame f(list);
-    const auto r = d.decode(f.data(), f.size(), EventSink{sink});
+    const auto r = decode_into(d, list, sink);
     EXPECT_EQ(r.error.code, DecodeErrc::malformed_json);
     EXPECT_EQ(r.events, 2u);
     EXPECT_EQ(r.rejected, 1u);

@@ -30,10 +30,7 @@ OrderEvent trade_event(const Uuid& id, Side side, const Step& s) {
   spec.t0 = 1000;
   OrderEvent e = test::base_event(spec, id, s.price, s.volume);
   e.state = OrderState::trade;
-  e.trades_count = s.trades;
-  e.executed_volume = s.cum_volume;
-  e.executed_funds = s.cum_funds;
-  e.paid_fee = s.cum_fee;
+  test::set_totals(e, {s.trades, s.cum_volume, s.cum_funds, s.cum_fee});
   e.trade_fee = s.fee;
   e.trade_timestamp = s.time;
   e.timestamp = s.time;

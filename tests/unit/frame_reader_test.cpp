@@ -3,7 +3,6 @@
 #include "fillwire/detail/frame_reader.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "../support/resync_event.hpp"
+#include "../support/scratch_dir.hpp"
 #include "fillwire/decoder.hpp"
 #include "fillwire/detail/journal_event.hpp"
 
@@ -28,14 +28,8 @@ std::string data_path(const std::string& name) {
 
 class FrameReaderTest : public ::testing::Test {
  protected:
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("fillwire-frames-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  void SetUp() override {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
+  test::ScratchDir scratch{"fillwire-frames"};
+  const fs::path dir = scratch.path();
   std::string write(const std::string& bytes, const std::string& name = "frames.jsonl") const {
     const std::string path = (dir / name).string();
     std::ofstream(path, std::ios::binary) << bytes;
@@ -196,11 +190,7 @@ std::string write_journal(const std::string& path,
   return path;
 }
 
-std::string event_payload(const OrderEvent& e) {
-  char payload[kJournalEventPayloadBytes];
-  encode_journal_event(e, payload);
-  return std::string(payload, sizeof payload);
-}
+using test::event_payload;
 
 TEST_F(FrameReaderTest, ResyncEventRecordIsHandedOutAsTheEventItselfWhateverTheFrameLimit) {
   const OrderEvent e = test::resync_order(test::kLongIdentifier);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "../support/account.hpp"
@@ -94,6 +95,19 @@ std::vector<LifecycleSpec> specs() {
   return out;
 }
 
+// Calls `check` with every ordering of `events` (each permutation once).
+template <typename Check>
+void for_each_permutation(const std::vector<OrderEvent>& events, Check check) {
+  std::vector<std::size_t> perm(events.size());
+  std::iota(perm.begin(), perm.end(), std::size_t{0});
+  do {
+    std::vector<OrderEvent> stream;
+    for (std::size_t i : perm)
+      stream.push_back(events[i]);
+    check(std::move(stream));
+  } while (std::next_permutation(perm.begin(), perm.end()));
+}
+
 TEST(Idempotence, EveryPermutationWithDuplicatesGivesTheOrderedResult) {
   std::mt19937_64 rng{2024};
   std::size_t streams = 0;
@@ -101,12 +115,7 @@ TEST(Idempotence, EveryPermutationWithDuplicatesGivesTheOrderedResult) {
     const auto events = test::make_lifecycle(rng, spec, test::make_uuid(rng));
     const Snapshot expected = run(events);
     ASSERT_TRUE(expected.order.terminal);
-    std::vector<std::size_t> perm(events.size());
-    std::iota(perm.begin(), perm.end(), std::size_t{0});
-    do {
-      std::vector<OrderEvent> stream;
-      for (std::size_t i : perm)
-        stream.push_back(events[i]);
+    for_each_permutation(events, [&](std::vector<OrderEvent> stream) {
       SCOPED_TRACE(testing::Message() << "side " << to_string(spec.side) << " trades "
                                       << spec.trades << " stream " << streams);
       expect_same(run(stream), expected);
@@ -119,7 +128,7 @@ TEST(Idempotence, EveryPermutationWithDuplicatesGivesTheOrderedResult) {
       }
       expect_same(run(stream), expected);
       streams += 2;
-    } while (std::next_permutation(perm.begin(), perm.end()));
+    });
   }
   EXPECT_GT(streams, 3000u);
 }
@@ -136,12 +145,7 @@ TEST(Idempotence, DecimalAmountsAgreeToRounding) {
     spec.exact = false;
     const auto events = test::make_lifecycle(rng, spec, test::make_uuid(rng));
     const Snapshot expected = run(events);
-    std::vector<std::size_t> perm(events.size());
-    std::iota(perm.begin(), perm.end(), std::size_t{0});
-    do {
-      std::vector<OrderEvent> stream;
-      for (std::size_t i : perm)
-        stream.push_back(events[i]);
+    for_each_permutation(events, [&](const std::vector<OrderEvent>& stream) {
       const Snapshot got = run(stream);
       EXPECT_EQ(got.order.executed_volume, expected.order.executed_volume);
       EXPECT_EQ(got.order.executed_funds, expected.order.executed_funds);
@@ -152,7 +156,7 @@ TEST(Idempotence, DecimalAmountsAgreeToRounding) {
       EXPECT_TRUE(near(got.position.realized_net, expected.position.realized_net));
       EXPECT_TRUE(near(got.position.fees_paid, expected.position.fees_paid));
       EXPECT_EQ(got.stats.trades, expected.stats.trades);
-    } while (std::next_permutation(perm.begin(), perm.end()));
+    });
   }
 }
 

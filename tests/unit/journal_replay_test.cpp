@@ -4,7 +4,6 @@
 // cut identifier keeps its flag and hash; the older JSON records (resync) still replay as before.
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
@@ -17,6 +16,7 @@
 #include "../support/account.hpp"
 #include "../support/frames.hpp"
 #include "../support/resync_event.hpp"
+#include "../support/scratch_dir.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/detail/journal_event.hpp"
 #include "fillwire/encoder.hpp"
@@ -42,15 +42,9 @@ struct ApplySink {
 
 class JournalReplay : public ::testing::Test {
  protected:
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("fillwire-journal-replay-" + std::to_string(::getpid()) + "-" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  test::ScratchDir scratch{"fillwire-journal-replay"};
+  const fs::path dir = scratch.path();
   std::string path = (dir / "journal.fwj").string();
-  void SetUp() override {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  void TearDown() override { fs::remove_all(dir); }
 
   // Replays `path` into `state`; returns the source (for its counters) after the last poll.
   std::unique_ptr<FileReplaySource> replay(AccountState& state, bool skip_damaged = false,

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -62,31 +63,29 @@ TEST(Position, SellBeyondHoldingsIsUnattributed) {
   EXPECT_EQ(p.realized_gross, 50.0);
 }
 
-std::vector<OrderEvent> sell_order(std::mt19937_64& rng, double volume, double price) {
+// One sell order (its lifecycle drawn from `seed`) filled `volume` at `price`, then done, applied to
+// `s`; returns the KRW-BTC position.
+const Position& apply_sell(AccountState& s, std::uint64_t seed, double volume, double price) {
+  std::mt19937_64 rng{seed};
   test::LifecycleSpec spec;
   spec.side = Side::ask;
   spec.trades = 0;
   auto ev = test::make_lifecycle(rng, spec, test::make_uuid(rng));
-  // One fill of `volume` at `price`, then done.
   OrderEvent trade = ev[1];
   trade.state = OrderState::trade;
-  trade.trades_count = 1;
-  trade.executed_volume = volume;
-  trade.executed_funds = volume * price;
-  trade.paid_fee = volume * price / 2048.0;
+  test::set_totals(trade, {1, volume, volume * price, volume * price / 2048.0});
   trade.timestamp = ev[1].timestamp - 1;
   OrderEvent done = trade;
   done.state = OrderState::done;
   done.timestamp = trade.timestamp + 1;
-  return {ev[0], trade, done};
+  for (const OrderEvent& e : {ev[0], trade, done})
+    s.apply(e);
+  return test::position_of(s, "KRW-BTC");
 }
 
 TEST(AccountPositions, SellWithoutHoldingsReportsUnattributedVolumeAndNoPnl) {
-  std::mt19937_64 rng{7};
   AccountState s;
-  for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
-    s.apply(e);
-  const Position& p = test::position_of(s, "KRW-BTC");
+  const Position& p = apply_sell(s, 7, 2.0, 1000.0);
   EXPECT_EQ(p.sold_volume, 2.0);
   EXPECT_EQ(p.unattributed_volume, 2.0);
   EXPECT_EQ(p.unattributed_funds, 2000.0);
@@ -97,7 +96,6 @@ TEST(AccountPositions, SellWithoutHoldingsReportsUnattributedVolumeAndNoPnl) {
 }
 
 TEST(AccountPositions, StartingHoldingsGiveTheCostOfCoinsHeldBeforeStart) {
-  std::mt19937_64 rng{7};
   AccountConfig c;
   c.holdings.push_back({.market = "KRW-BTC", .volume = 4.0, .avg_cost = 800.0, .avg_cost_net = {}});
   c.holdings.push_back(
@@ -105,9 +103,7 @@ TEST(AccountPositions, StartingHoldingsGiveTheCostOfCoinsHeldBeforeStart) {
   AccountState s(c);
   ASSERT_EQ(s.market_count(), 2u);
   EXPECT_EQ(test::position_of(s, "KRW-ETH").avg_cost_net(), 101.0);
-  for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
-    s.apply(e);
-  const Position& p = test::position_of(s, "KRW-BTC");
+  const Position& p = apply_sell(s, 7, 2.0, 1000.0);
   EXPECT_EQ(p.starting_volume, 4.0);
   EXPECT_EQ(p.base_volume, 2.0);
   EXPECT_EQ(p.unattributed_volume, 0.0);
@@ -118,14 +114,11 @@ TEST(AccountPositions, StartingHoldingsGiveTheCostOfCoinsHeldBeforeStart) {
 }
 
 TEST(AccountPositions, StartingHoldingsSmallerThanTheSellSplitTheExcess) {
-  std::mt19937_64 rng{9};
   AccountConfig c;
   c.holdings.push_back(
       {.market = "KRW-BTC", .volume = 0.5, .avg_cost = 800.0, .avg_cost_net = 800.0});
   AccountState s(c);
-  for (const OrderEvent& e : sell_order(rng, 2.0, 1000.0))
-    s.apply(e);
-  const Position& p = test::position_of(s, "KRW-BTC");
+  const Position& p = apply_sell(s, 9, 2.0, 1000.0);
   EXPECT_EQ(p.realized_gross, 500.0 - 400.0);
   EXPECT_EQ(p.unattributed_volume, 1.5);
   EXPECT_EQ(p.unattributed_funds, 1500.0);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -54,19 +55,23 @@ static_assert(Strategy<OrdersOnly> && !ControlAware<OrdersOnly>);
 static_assert(Strategy<NoStrategy>);
 static_assert(EventConsumer<StrategyConsumer<Watcher>>);
 
+template <typename Consumer>
+void send_control(Consumer& consumer, ControlCode code, std::int64_t wall_ms) {
+  OrderEvent control{};
+  make_control(control, code, wall_ms);
+  consumer.on_event(control);
+}
+
 TEST(StrategyConsumer, CallsTheStrategyAfterApplyingAndRoutesControlEvents) {
   const std::vector<OrderEvent> events = lifecycle_events();
   AccountState account;
   Watcher watcher;
   StrategyConsumer<Watcher> consumer(account, watcher);
 
-  OrderEvent control{};
-  make_control(control, ControlCode::connected, 1);
-  consumer.on_event(control);
+  send_control(consumer, ControlCode::connected, 1);
   for (const OrderEvent& e : events)
     consumer.on_event(e);
-  make_control(control, ControlCode::disconnected, 2);
-  consumer.on_event(control);
+  send_control(consumer, ControlCode::disconnected, 2);
 
   ASSERT_EQ(watcher.base_volume_seen.size(), events.size());
   // Each call sees the position as it is after that event: the last one is the final position.
@@ -84,9 +89,7 @@ TEST(StrategyConsumer, StrategiesWithoutOnControlNeverSeeControlEvents) {
   AccountState account;
   OrdersOnly strategy;
   StrategyConsumer<OrdersOnly> consumer(account, strategy);
-  OrderEvent control{};
-  make_control(control, ControlCode::resynced, 1);
-  consumer.on_event(control);
+  send_control(consumer, ControlCode::resynced, 1);
   EXPECT_EQ(strategy.calls, 0);
   for (const OrderEvent& e : lifecycle_events())
     consumer.on_event(e);

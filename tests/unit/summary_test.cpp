@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../support/frames.hpp"
+#include "../support/order_lifecycle.hpp"
 #include "fillwire/account_snapshot.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/control_event.hpp"
@@ -96,21 +97,7 @@ TEST_F(SummaryOfLifecycle, AWholeAccountIsNotFlagged) {
 
 // A wait event of a new order in `market`.
 OrderEvent wait_event(std::uint32_t n, const std::string& market) {
-  OrderEvent e{};
-  e.kind = EventKind::order;
-  e.type_known = 1;
-  (void)e.code.assign(market);
-  e.uuid.bytes[0] = static_cast<std::uint8_t>(n);
-  e.uuid.bytes[1] = static_cast<std::uint8_t>(n >> 8);
-  e.uuid.bytes[2] = 0x5a;
-  e.ask_bid = Side::bid;
-  e.order_type = OrderType::limit;
-  e.state = OrderState::wait;
-  e.price = 1000.0;
-  e.volume = 1.0;
-  e.timestamp = 1764000000000 + n;
-  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume);
-  return e;
+  return test::numbered_wait(n, market, Side::bid, 1000.0, 1.0);
 }
 
 TEST(Summary, RefusalsFlagTheAccountIncompleteAndNameTheKeyThatFixesThem) {
