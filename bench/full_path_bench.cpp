@@ -416,10 +416,5 @@ int main(int argc, char** argv) {
   using namespace fillwire::bench;
   calibration() = fillwire::TscCalibration::calibrate(std::chrono::milliseconds(50));
   register_runs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("tsc_ns_per_tick", std::to_string(calibration().ns_per_tick()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmarks(argc, argv);
 }
