@@ -119,6 +119,15 @@ class OnCpuShare {
   std::uint64_t cpu0_ = 0, wall0_ = 0, cpu1_ = 0, wall1_ = 0;
 };
 
+// Paced runs of `b`, one per {offered rate (events/s, 0 = as fast as it goes), events}: a single
+// iteration each, timed by the benchmark itself (SetIterationTime), in milliseconds.
+inline void add_rate_runs(benchmark::internal::Benchmark* b,
+                          const std::vector<std::vector<std::int64_t>>& runs) {
+  b->ArgNames({"rate", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+  for (const auto& r : runs)
+    b->Args(r);
+}
+
 // The end of a benchmark program's main(), once calibration() is set and the benchmarks are
 // registered: parses the command line (an unknown argument: exit status 1), records the TSC
 // calibration in the output's context, runs the benchmarks, then `after_run` (e.g. a summary).

@@ -783,14 +783,9 @@ void register_runs() {
     for (const bool tls : {false, true}) {
       const std::string name =
           std::string(client == Client::fillwire ? "e2e" : "e2e_baseline") + (tls ? "/wss" : "/ws");
-      auto* b = benchmark::RegisterBenchmark(
-          name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); });
-      b->ArgNames({"rate", "events"})
-          ->Iterations(1)
-          ->UseManualTime()
-          ->Unit(benchmark::kMillisecond);
-      for (const auto& r : runs)
-        b->Args(r);
+      add_rate_runs(benchmark::RegisterBenchmark(
+                        name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); }),
+                    runs);
     }
   }
 }

@@ -403,10 +403,7 @@ void register_runs() {
   // {offered rate, events}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
   const std::vector<std::vector<std::int64_t>> runs = {
       {100'000, 50'000}, {1'000'000, 500'000}, {0, 2'000'000}};
-  auto* b = benchmark::RegisterBenchmark("full_path/AccountState", &full_path);
-  b->ArgNames({"rate", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-  for (const auto& r : runs)
-    b->Args(r);
+  add_rate_runs(benchmark::RegisterBenchmark("full_path/AccountState", &full_path), runs);
 }
 
 }  // namespace
