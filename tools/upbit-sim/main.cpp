@@ -4,6 +4,7 @@
 // prints one line with its URLs, serves until SIGINT/SIGTERM (or, with --exit-when-done, until
 // --total events went out), then writes the ground truth.
 
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
@@ -241,28 +242,18 @@ int main(int argc, char** argv) {
     watcher.join();
 
     const auto s = server.stats();
-    std::fprintf(
-        stderr,
-        "upbit-sim: %llu events generated, %llu event frames, %llu bytes sent, %llu connections, "
-        "%llu slow-consumer and %llu fault disconnects, %llu REST requests (%llu HTTP 429, "
-        "%llu HTTP 418)\n",
-        static_cast<unsigned long long>(s.events_generated),
-        static_cast<unsigned long long>(s.event_frames),
-        static_cast<unsigned long long>(s.bytes_sent),
-        static_cast<unsigned long long>(s.connections),
-        static_cast<unsigned long long>(s.slow_consumer_disconnects),
-        static_cast<unsigned long long>(s.fault_disconnects),
-        static_cast<unsigned long long>(s.rest_requests),
-        static_cast<unsigned long long>(s.rest_rate_limited),
-        static_cast<unsigned long long>(s.rest_banned));
-    std::fprintf(stderr,
-                 "upbit-sim: limits: %llu handshake timeouts, %llu write timeouts, %llu upgrades "
-                 "over the connection rate, %llu failed accepts, %llu truth requests refused\n",
-                 static_cast<unsigned long long>(s.handshake_timeouts),
-                 static_cast<unsigned long long>(s.write_timeouts),
-                 static_cast<unsigned long long>(s.connect_rate_refused),
-                 static_cast<unsigned long long>(s.accept_errors),
-                 static_cast<unsigned long long>(s.truth_refused));
+    fmt::print(stderr,
+               "upbit-sim: {} events generated, {} event frames, {} bytes sent, {} connections, "
+               "{} slow-consumer and {} fault disconnects, {} REST requests ({} HTTP 429, {} HTTP "
+               "418)\n",
+               s.events_generated, s.event_frames, s.bytes_sent, s.connections,
+               s.slow_consumer_disconnects, s.fault_disconnects, s.rest_requests,
+               s.rest_rate_limited, s.rest_banned);
+    fmt::print(stderr,
+               "upbit-sim: limits: {} handshake timeouts, {} write timeouts, {} upgrades over the "
+               "connection rate, {} failed accepts, {} truth requests refused\n",
+               s.handshake_timeouts, s.write_timeouts, s.connect_rate_refused, s.accept_errors,
+               s.truth_refused);
     if (!truth_file.empty()) {
       std::ofstream out(truth_file, std::ios::binary | std::ios::trunc);
       out << server.truth_json(true) << '\n';
