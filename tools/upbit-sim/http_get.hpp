@@ -2,7 +2,9 @@
 // One HTTP/1.1 GET over plain TCP with one deadline for the whole exchange (resolve aside:
 // connect, write, read): how the tests and the soak ask upbit-sim's REST side and /sim/truth.
 // Cold path. Throws std::runtime_error naming the target on failure or at the deadline; any
-// HTTP status is a response, for the caller to judge. Includes Beast: for tools and tests only.
+// HTTP status is a response, for the caller to judge. async_exchange() is its write-then-read
+// step, for a caller with its own stream (the tests' HTTPS GET). Includes Beast: for tools and
+// tests only.
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
