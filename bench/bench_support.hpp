@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fillwire/clock.hpp"
@@ -117,6 +118,33 @@ class OnCpuShare {
  private:
   std::uint64_t cpu0_ = 0, wall0_ = 0, cpu1_ = 0, wall1_ = 0;
 };
+
+// Paced runs of `b`, one per {offered rate (events/s, 0 = as fast as it goes), events}: a single
+// iteration each, timed by the benchmark itself (SetIterationTime), in milliseconds.
+inline void add_rate_runs(benchmark::internal::Benchmark* b,
+                          const std::vector<std::vector<std::int64_t>>& runs) {
+  b->ArgNames({"rate", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+  for (const auto& r : runs)
+    b->Args(r);
+}
+
+// The end of a benchmark program's main(), once calibration() is set and the benchmarks are
+// registered: parses the command line (an unknown argument: exit status 1), records the TSC
+// calibration in the output's context, runs the benchmarks, then `after_run` (e.g. a summary).
+template <class AfterRun>
+int run_benchmarks(int argc, char** argv, AfterRun&& after_run) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("tsc_ns_per_tick", std::to_string(calibration().ns_per_tick()));
+  benchmark::RunSpecifiedBenchmarks();
+  std::forward<AfterRun>(after_run)();
+  benchmark::Shutdown();
+  return 0;
+}
+
+inline int run_benchmarks(int argc, char** argv) {
+  return run_benchmarks(argc, argv, [] {});
+}
 
 // Busy-waits until the TSC reaches `deadline` (pacing without a system call).
 inline void spin_until(std::uint64_t deadline) noexcept {

@@ -148,6 +148,41 @@ struct Window {
   std::atomic<bool> net_done{false};
 };
 
+// The network thread's side of the window: its CPU time and allocations from the first check
+// that sees the window open to the first that sees it closed, then published with net_done.
+// Network thread only.
+class NetworkWindow {
+ public:
+  explicit NetworkWindow(Window& window) : w_(&window) {}
+
+  // Returns the strategy thread's phase. `cold_allocs` and `cold_polls` are published with the
+  // rest when the window closes.
+  int check(std::uint64_t cold_allocs = 0, std::uint64_t cold_polls = 0) noexcept {
+    // acquire: pairs with the release stores of the strategy thread (begin / end).
+    const int phase = w_->phase.load(std::memory_order_acquire);
+    if (phase == seen_phase_) return phase;
+    if (seen_phase_ == 0) {
+      cpu0_ = thread_cpu_ns();
+      allocs0_ = hot_alloc::thread_count();
+    }
+    if (phase == 2) {
+      w_->net_cpu_ns = thread_cpu_ns() - cpu0_;
+      w_->net_allocs = hot_alloc::thread_count() - allocs0_;
+      w_->cold_allocs = cold_allocs;
+      w_->cold_polls = cold_polls;
+      // release: publishes the fields above; pairs with the controlling thread's acquire.
+      w_->net_done.store(true, std::memory_order_release);
+    }
+    seen_phase_ = phase;
+    return phase;
+  }
+
+ private:
+  Window* w_;
+  int seen_phase_ = 0;
+  std::uint64_t cpu0_ = 0, allocs0_ = 0;
+};
+
 // The strategy: after each event, the exposure of its market (cost of the volume held, from the
 // account that already includes the event) against a limit; counts the events that would make
 // it hedge. Also takes the latency stamp and opens and closes the measured window. Strategy
@@ -232,7 +267,7 @@ class E2eStrategy {
 // out of them.
 class MeasuredSource {
  public:
-  MeasuredSource(LiveSource& live, Window& window) : live_(&live), w_(&window) {}
+  MeasuredSource(LiveSource& live, Window& window) : live_(&live), net_(window) {}
 
   template <class Ring>
   SourceStatus poll(Ring& ring) noexcept {
@@ -240,10 +275,7 @@ class MeasuredSource {
       hot_alloc::mark_this_thread();
       marked_ = true;
     }
-    // acquire: pairs with the release stores of the strategy thread (begin / end).
-    const int phase = w_->phase.load(std::memory_order_acquire);
-    if (phase != seen_phase_) on_phase(phase);
-    if (phase != 1) return live_->poll(ring);
+    if (net_.check(cold_allocs_, cold_polls_) != 1) return live_->poll(ring);
     const std::uint64_t allocs = hot_alloc::thread_count();
     const std::uint64_t marker = cold_marker();
     const bool was_up = live_->connected();
@@ -264,27 +296,10 @@ class MeasuredSource {
     return c.attempts + c.disconnects + c.resyncs + c.resync_failures;
   }
 
-  void on_phase(int phase) noexcept {
-    if (seen_phase_ == 0) {
-      cpu0_ = thread_cpu_ns();
-      allocs0_ = hot_alloc::thread_count();
-    }
-    if (phase == 2) {
-      w_->net_cpu_ns = thread_cpu_ns() - cpu0_;
-      w_->net_allocs = hot_alloc::thread_count() - allocs0_;
-      w_->cold_allocs = cold_allocs_;
-      w_->cold_polls = cold_polls_;
-      // release: publishes the fields above; pairs with the controlling thread's acquire.
-      w_->net_done.store(true, std::memory_order_release);
-    }
-    seen_phase_ = phase;
-  }
-
   LiveSource* live_;
-  Window* w_;
-  int seen_phase_ = 0;
+  NetworkWindow net_;
   bool marked_ = false;
-  std::uint64_t cpu0_ = 0, allocs0_ = 0, cold_allocs_ = 0, cold_polls_ = 0;
+  std::uint64_t cold_allocs_ = 0, cold_polls_ = 0;
 };
 
 // upbit-sim on its own thread, pinned to kSimCpu; its CPU clock times the simulator's share.
@@ -494,7 +509,7 @@ void baseline_event(const nlohmann::json& j, OrderEvent& e) {
 
 // The baseline's network thread: connect, handshake with a JWT, subscribe, then read, parse and
 // queue `window.total` myOrder events; then wait for the strategy to close the window. The
-// window's CPU time and allocations are taken as MeasuredSource takes them.
+// window's CPU time and allocations are taken by NetworkWindow, as in MeasuredSource.
 class BaselineNetwork {
  public:
   BaselineNetwork(SimThread& sim, bool tls, Window& window, BaselineQueue& queue, ClientRun& run)
@@ -503,7 +518,8 @@ class BaselineNetwork {
         tls_(tls),
         w_(&window),
         q_(&queue),
-        run_(&run) {}
+        run_(&run),
+        net_(window) {}
 
   void operator()() {
     pin_or_warn(kClientCpu, "network");
@@ -559,7 +575,7 @@ class BaselineNetwork {
     while (seq < w_->total) {
       ws.read(buffer);
       const std::uint64_t now = now_ticks();
-      check_phase();
+      net_.check();
       ++run_->frames;
       const auto* data = static_cast<const char*>(buffer.cdata().data());
       nlohmann::json fields = nlohmann::json::parse(data, data + buffer.size(), nullptr, false);
@@ -581,24 +597,7 @@ class BaselineNetwork {
     std::unique_lock lock(q_->m);
     q_->done.wait(lock, [this] { return q_->finished || q_->closed; });
     lock.unlock();
-    check_phase();
-  }
-
-  void check_phase() noexcept {
-    // acquire: pairs with the release stores of the strategy thread (begin / end).
-    const int phase = w_->phase.load(std::memory_order_acquire);
-    if (phase == seen_phase_) return;
-    if (seen_phase_ == 0) {
-      cpu0_ = thread_cpu_ns();
-      allocs0_ = hot_alloc::thread_count();
-    }
-    if (phase == 2) {
-      w_->net_cpu_ns = thread_cpu_ns() - cpu0_;
-      w_->net_allocs = hot_alloc::thread_count() - allocs0_;
-      // release: publishes the fields above; pairs with the controlling thread's acquire.
-      w_->net_done.store(true, std::memory_order_release);
-    }
-    seen_phase_ = phase;
+    net_.check();
   }
 
   std::string port_;
@@ -607,8 +606,7 @@ class BaselineNetwork {
   Window* w_;
   BaselineQueue* q_;
   ClientRun* run_;
-  int seen_phase_ = 0;
-  std::uint64_t cpu0_ = 0, allocs0_ = 0;
+  NetworkWindow net_;
 };
 
 // The baseline's strategy thread.
@@ -785,14 +783,9 @@ void register_runs() {
     for (const bool tls : {false, true}) {
       const std::string name =
           std::string(client == Client::fillwire ? "e2e" : "e2e_baseline") + (tls ? "/wss" : "/ws");
-      auto* b = benchmark::RegisterBenchmark(
-          name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); });
-      b->ArgNames({"rate", "events"})
-          ->Iterations(1)
-          ->UseManualTime()
-          ->Unit(benchmark::kMillisecond);
-      for (const auto& r : runs)
-        b->Args(r);
+      add_rate_runs(benchmark::RegisterBenchmark(
+                        name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); }),
+                    runs);
     }
   }
 }
@@ -805,11 +798,6 @@ int main(int argc, char** argv) {
   hot_alloc::prepare();
   calibration() = fillwire::TscCalibration::calibrate(std::chrono::milliseconds(50));
   register_runs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("tsc_ns_per_tick", std::to_string(calibration().ns_per_tick()));
   benchmark::AddCustomContext("placement", "simulator CPU 0; network and strategy threads CPU 1");
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmarks(argc, argv);
 }

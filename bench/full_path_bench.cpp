@@ -403,10 +403,7 @@ void register_runs() {
   // {offered rate, events}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
   const std::vector<std::vector<std::int64_t>> runs = {
       {100'000, 50'000}, {1'000'000, 500'000}, {0, 2'000'000}};
-  auto* b = benchmark::RegisterBenchmark("full_path/AccountState", &full_path);
-  b->ArgNames({"rate", "events"})->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-  for (const auto& r : runs)
-    b->Args(r);
+  add_rate_runs(benchmark::RegisterBenchmark("full_path/AccountState", &full_path), runs);
 }
 
 }  // namespace
@@ -416,10 +413,5 @@ int main(int argc, char** argv) {
   using namespace fillwire::bench;
   calibration() = fillwire::TscCalibration::calibrate(std::chrono::milliseconds(50));
   register_runs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::AddCustomContext("tsc_ns_per_tick", std::to_string(calibration().ns_per_tick()));
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmarks(argc, argv);
 }

@@ -423,11 +423,5 @@ int main(int argc, char** argv) {
   register_queue<ReaderWriterQueue>();
   register_queue<ConcurrentQueue>();
   register_queue<BoostSpscQueue>();
-
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  print_summary();
-  benchmark::Shutdown();
-  return 0;
+  return run_benchmarks(argc, argv, print_summary);
 }

@@ -226,13 +226,7 @@ inline http::response<http::string_body> https_get(std::uint16_t port, const std
       result = hec;
       return;
     }
-    http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
-      if (wec) {
-        result = wec;
-        return;
-      }
-      http::async_read(stream, buf, res, [&](beast::error_code rec, std::size_t) { result = rec; });
-    });
+    sim::async_exchange(stream, req, buf, res, result);
   });
   ioc.run();
   if (result) throw std::runtime_error("HTTPS GET " + target + ": " + result.message());

@@ -156,21 +156,18 @@ int run_demo(const RunSettings& s) {
 }  // namespace
 
 Command add_demo_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand("demo",
-                                      "Run upbit-sim in this process (TLS, faults) and the live "
-                                      "client against it; show the account "
-                                      "live, then check it against the exchange's ground truth");
-  auto flags = std::make_shared<RunFlags>(*app, /*demo=*/true);
-  app->footer(
+  return add_run_command(
+      root, "demo",
+      "Run upbit-sim in this process (TLS, faults) and the live client against it; show the "
+      "account live, then check it against the exchange's ground truth",
       "Ends by itself after --duration seconds of order flow (default 25) with the verdict\n"
       "'state equals exchange ground truth: yes' (exit 0) or 'no' and the differences (exit 1).\n"
-      "Ctrl-C ends it at any time with the summary (exit 130).");
-  return {app, [flags]() -> int {
-            const RunSettings s = flags->resolve();
-            if (s.duration_s <= 0)
-              throw UsageError("--duration must be positive for the demo (seconds of flow)");
-            return s.busy_poll ? run_demo<SpinThenYield>(s) : run_demo<Blocking>(s);
-          }};
+      "Ctrl-C ends it at any time with the summary (exit 130).",
+      /*demo=*/true, [](const RunSettings& s) {
+        if (s.duration_s <= 0)
+          throw UsageError("--duration must be positive for the demo (seconds of flow)");
+        return s.busy_poll ? run_demo<SpinThenYield>(s) : run_demo<Blocking>(s);
+      });
 }
 
 }  // namespace fillwire::cli

@@ -56,19 +56,17 @@ int run_monitor(const RunSettings& s) {
 }  // namespace
 
 Command add_monitor_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "monitor", "Connect to the private myOrder stream and show the account live (Ctrl-C ends)");
-  auto flags = std::make_shared<RunFlags>(*app, /*demo=*/false);
-  app->footer(
+  return add_run_command(
+      root, "monitor",
+      "Connect to the private myOrder stream and show the account live (Ctrl-C ends)",
       "Keys: --key-file FILE (lines UPBIT_ACCESS_KEY=... and UPBIT_SECRET_KEY=..., mode 0600) or "
       "the\n"
       "environment variables UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY.\n"
       "Example: fillwire monitor --url wss://127.0.0.1:PORT/websocket/v1/private --ca-file sim.pem "
-      "--duration 10");
-  return {app, [flags]() -> int {
-            const RunSettings s = flags->resolve();
-            return s.busy_poll ? run_monitor<SpinThenYield>(s) : run_monitor<Blocking>(s);
-          }};
+      "--duration 10",
+      /*demo=*/false, [](const RunSettings& s) {
+        return s.busy_poll ? run_monitor<SpinThenYield>(s) : run_monitor<Blocking>(s);
+      });
 }
 
 }  // namespace fillwire::cli

@@ -59,22 +59,19 @@ int run_record(const RunSettings& s) {
 }  // namespace
 
 Command add_record_command(CLI::App& root) {
-  CLI::App* app = root.add_subcommand(
-      "record", "Record the private myOrder stream into a replayable journal (Ctrl-C ends)");
-  auto flags = std::make_shared<RunFlags>(*app, /*demo=*/false);
-  app->footer(
+  return add_run_command(
+      root, "record", "Record the private myOrder stream into a replayable journal (Ctrl-C ends)",
       "Needs --journal FILE (or [journal] path in --config). Keys as for monitor.\n"
       "Example: fillwire record --url wss://127.0.0.1:PORT/websocket/v1/private --ca-file sim.pem "
       "--journal run.fwj --duration 60\n"
-      "Then:    fillwire replay run.fwj");
-  return {app, [flags]() -> int {
-            const RunSettings s = flags->resolve();
-            if (s.journal_path.empty())
-              throw UsageError(
-                  "record needs a journal to write: give --journal FILE (or [journal] path in the "
-                  "--config file)");
-            return run_record(s);
-          }};
+      "Then:    fillwire replay run.fwj",
+      /*demo=*/false, [](const RunSettings& s) {
+        if (s.journal_path.empty())
+          throw UsageError(
+              "record needs a journal to write: give --journal FILE (or [journal] path in the "
+              "--config file)");
+        return run_record(s);
+      });
 }
 
 }  // namespace fillwire::cli

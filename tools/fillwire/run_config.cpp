@@ -5,7 +5,9 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include "commands.hpp"
 #include "fillwire/auth.hpp"
@@ -345,6 +347,15 @@ Credentials load_credentials(const RunSettings& s) {
                      "UPBIT_SECRET_KEY=..., mode 0600) or from the environment variables "
                      "UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY");
   }
+}
+
+Command add_run_command(CLI::App& root, const std::string& name, const std::string& help,
+                        const std::string& footer, bool demo,
+                        std::function<int(const RunSettings&)> run) {
+  CLI::App* app = root.add_subcommand(name, help);
+  auto flags = std::make_shared<RunFlags>(*app, demo);
+  app->footer(footer);
+  return {app, [flags, run = std::move(run)] { return run(flags->resolve()); }};
 }
 
 }  // namespace fillwire::cli

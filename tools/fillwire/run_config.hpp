@@ -19,9 +19,11 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/live_source.hpp"
 
@@ -75,6 +77,12 @@ class RunFlags {
   std::string config_file_;
   RunSettings flags_;
 };
+
+// Registers subcommand `name` of `root` with the shared flags (RunFlags, the demo's if `demo`);
+// when chosen, `run` gets the resolved settings and returns the exit status.
+Command add_run_command(CLI::App& root, const std::string& name, const std::string& help,
+                        const std::string& footer, bool demo,
+                        std::function<int(const RunSettings&)> run);
 
 // Reads a TOML file over `s` (only the keys it sets). Throws std::runtime_error.
 void load_toml(const std::string& path, RunSettings& s, bool demo);

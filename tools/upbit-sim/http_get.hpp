@@ -2,7 +2,9 @@
 // One HTTP/1.1 GET over plain TCP with one deadline for the whole exchange (resolve aside:
 // connect, write, read): how the tests and the soak ask upbit-sim's REST side and /sim/truth.
 // Cold path. Throws std::runtime_error naming the target on failure or at the deadline; any
-// HTTP status is a response, for the caller to judge. Includes Beast: for tools and tests only.
+// HTTP status is a response, for the caller to judge. async_exchange() is its write-then-read
+// step, for a caller with its own stream (the tests' HTTPS GET). Includes Beast: for tools and
+// tests only.
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -25,6 +28,23 @@ struct HttpGet {
   std::chrono::milliseconds timeout{5000};
   std::uint64_t body_limit = std::uint64_t{1} << 30;  // a longer body fails the request
 };
+
+// Starts writing `req` on `stream`, then reading the answer into `res` (a message or a parser);
+// the first error (or success) lands in `result`. The caller runs the io_context under a deadline.
+template <class Stream, class Request, class Response>
+void async_exchange(Stream& stream, const Request& req, boost::beast::flat_buffer& buffer,
+                    Response& res, boost::beast::error_code& result) {
+  namespace http = boost::beast::http;
+  http::async_write(
+      stream, req, [&stream, &buffer, &res, &result](boost::beast::error_code wec, std::size_t) {
+        if (wec) {
+          result = wec;
+          return;
+        }
+        http::async_read(stream, buffer, res,
+                         [&result](boost::beast::error_code rec, std::size_t) { result = rec; });
+      });
+}
 
 inline boost::beast::http::response<boost::beast::http::string_body> http_get(const HttpGet& get) {
   namespace asio = boost::asio;
@@ -42,21 +62,14 @@ inline boost::beast::http::response<boost::beast::http::string_body> http_get(co
   parser.body_limit(get.body_limit);
   beast::error_code result = asio::error::timed_out;
   stream.expires_after(get.timeout);
-  stream.async_connect(resolver.resolve(get.host, get.port), [&](beast::error_code ec,
-                                                                 const asio::ip::tcp::endpoint&) {
-    if (ec) {
-      result = ec;
-      return;
-    }
-    http::async_write(stream, req, [&](beast::error_code wec, std::size_t) {
-      if (wec) {
-        result = wec;
-        return;
-      }
-      http::async_read(stream, buffer, parser,
-                       [&](beast::error_code rec, std::size_t) { result = rec; });
-    });
-  });
+  stream.async_connect(resolver.resolve(get.host, get.port),
+                       [&](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+                         if (ec) {
+                           result = ec;
+                           return;
+                         }
+                         async_exchange(stream, req, buffer, parser, result);
+                       });
   ioc.run();
   if (result) throw std::runtime_error("HTTP GET " + get.target + ": " + result.message());
   return parser.release();

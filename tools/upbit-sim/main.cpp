@@ -4,6 +4,7 @@
 // prints one line with its URLs, serves until SIGINT/SIGTERM (or, with --exit-when-done, until
 // --total events went out), then writes the ground truth.
 
+#include <fmt/core.h>
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
@@ -43,148 +44,116 @@ int main(int argc, char** argv) {
       "Connect with Authorization: Bearer <JWT signed with --secret-key over {access_key, "
       "nonce}>.");
 
-  auto* net = "Network";
-  app.add_option("--bind", c.bind, "Address to listen on (loopback by default)")->group(net);
-  app.add_option("--port", c.port, "TCP port; 0 picks a free one (printed at start)")->group(net);
+  // Each option joins the group set last in option_defaults().
+  app.option_defaults()->group("Network");
+  app.add_option("--bind", c.bind, "Address to listen on (loopback by default)");
+  app.add_option("--port", c.port, "TCP port; 0 picks a free one (printed at start)");
   app.add_flag("--no-tls", no_tls,
-               "Serve ws:// and http:// only (TLS is otherwise detected per connection)")
-      ->group(net);
+               "Serve ws:// and http:// only (TLS is otherwise detected per connection)");
   app.add_option("--cert", c.cert_file,
-                 "PEM certificate chain for wss:// (default: self-signed at start)")
-      ->group(net);
-  app.add_option("--key", c.key_file, "PEM private key for --cert")->group(net);
+                 "PEM certificate chain for wss:// (default: self-signed at start)");
+  app.add_option("--key", c.key_file, "PEM private key for --cert");
   app.add_option("--cert-out", c.cert_out,
                  "Where to write the self-signed certificate for clients to trust (default: "
-                 "/tmp/upbit-sim-PID-PORT.pem)")
-      ->group(net);
+                 "/tmp/upbit-sim-PID-PORT.pem)");
 
-  auto* auth = "Authentication";
-  app.add_option("--access-key", c.access_key, "Access key the JWT must name")->group(auth);
+  app.option_defaults()->group("Authentication");
+  app.add_option("--access-key", c.access_key, "Access key the JWT must name");
   app.add_option("--secret-key", c.secret_key,
                  "Secret key the JWT is signed with (HS256 or HS512); better from the environment "
                  "(UPBIT_SIM_SECRET_KEY), where other users' ps cannot see it")
-      ->envname("UPBIT_SIM_SECRET_KEY")
-      ->group(auth);
+      ->envname("UPBIT_SIM_SECRET_KEY");
   app.add_flag("--auth-error-frame", c.auth_error_frame,
                "Bad handshake token: upgrade, send INVALID_AUTH and close (default: HTTP 401 with "
-               "a JSON error)")
-      ->group(auth);
+               "a JSON error)");
   app.add_flag("--ws-nonce-check", c.ws_nonce_check,
-               "Reject a WebSocket handshake whose JWT nonce was used before")
-      ->group(auth);
+               "Reject a WebSocket handshake whose JWT nonce was used before");
 
-  auto* flow = "Order flow";
-  app.add_option("--seed", c.simulation.generator.seed, "Seed of the order flow and of every fault")
-      ->group(flow);
-  app.add_option("--rate", c.rate, "Events per second; 0 = as fast as the clients read")
-      ->group(flow);
-  app.add_option("--burst", c.burst, "Send events in bursts of N at --rate (0 = smooth)")
-      ->group(flow);
-  app.add_option("--total", c.total, "Stop generating after N events (0 = never)")->group(flow);
+  app.option_defaults()->group("Order flow");
+  app.add_option("--seed", c.simulation.generator.seed,
+                 "Seed of the order flow and of every fault");
+  app.add_option("--rate", c.rate, "Events per second; 0 = as fast as the clients read");
+  app.add_option("--burst", c.burst, "Send events in bursts of N at --rate (0 = smooth)");
+  app.add_option("--total", c.total, "Stop generating after N events (0 = never)");
   bool sim_clock = false;
   app.add_flag("--sim-clock", sim_clock,
                "Stamp events with a simulated clock from --epoch-ms, 1-20 ms a step (runs are "
                "then reproducible byte for byte; clients that check times against their own "
-               "clock will count them as skewed)")
-      ->group(flow);
+               "clock will count them as skewed)");
   app.add_option("--epoch-ms", c.simulation.generator.epoch_ms,
-                 "Simulated clock start, ms since epoch (with --sim-clock)")
-      ->group(flow);
-  app.add_flag("--wall-clock", c.wall_clock, "Stamp events with the real time (the default)")
-      ->group(flow);
+                 "Simulated clock start, ms since epoch (with --sim-clock)");
+  app.add_flag("--wall-clock", c.wall_clock, "Stamp events with the real time (the default)");
   app.add_flag("--start-now", start_now,
-               "Start the order flow at once (default: at the first myOrder subscription)")
-      ->group(flow);
-  app.add_option("--max-open", max_resting, "Open orders the account keeps at most")->group(flow);
+               "Start the order flow at once (default: at the first myOrder subscription)");
+  app.add_option("--max-open", max_resting, "Open orders the account keeps at most");
   app.add_option("--keep-closed", c.simulation.max_closed_orders,
-                 "Closed orders kept for REST and the truth")
-      ->group(flow);
+                 "Closed orders kept for REST and the truth");
   app.add_flag("--exit-when-done", c.exit_when_done,
-               "Exit once --total events are generated and written")
-      ->group(flow);
-  app.add_option("--truth", truth_file, "Write the ground truth JSON to FILE at exit")->group(flow);
+               "Exit once --total events are generated and written");
+  app.add_option("--truth", truth_file, "Write the ground truth JSON to FILE at exit");
 
-  auto* ws = "WebSocket";
+  app.option_defaults()->group("WebSocket");
   app.add_flag("--text-frames", c.text_frames,
-               "Send events in text frames (default: binary, as Upbit)")
-      ->group(ws);
+               "Send events in text frames (default: binary, as Upbit)");
   app.add_flag("--no-ws-rate-limit", no_ws_limit,
-               "Disable the 5 messages/s, 100/min per-connection limit")
-      ->group(ws);
+               "Disable the 5 messages/s, 100/min per-connection limit");
   app.add_flag("--close-on-error", c.close_on_error,
-               "Close the connection after a subscription error frame")
-      ->group(ws);
+               "Close the connection after a subscription error frame");
   app.add_option("--idle-timeout", c.idle_timeout_s,
-                 "Close connections silent for this many seconds")
-      ->group(ws);
+                 "Close connections silent for this many seconds");
   app.add_option("--status-interval", c.status_interval_s,
-                 "Seconds between {\"status\":\"UP\"} frames after a client's first PING")
-      ->group(ws);
+                 "Seconds between {\"status\":\"UP\"} frames after a client's first PING");
   app.add_option("--slow-consumer-bytes", c.slow_consumer_bytes,
                  "Disconnect a client with more than this many unsent bytes (events and control "
-                 "replies: pongs, status, errors)")
-      ->group(ws);
+                 "replies: pongs, status, errors)");
   app.add_option("--connects-per-second", c.ws_connects_per_second,
                  "WebSocket upgrades allowed per rolling second, per client address and per "
                  "access key, as Upbit (more: HTTP 429); 0 = no limit")
-      ->capture_default_str()
-      ->group(ws);
+      ->capture_default_str();
 
-  auto* conn = "Connections";
+  app.option_defaults()->group("Connections");
   app.add_option("--handshake-timeout", c.handshake_timeout_s,
                  "Seconds a connection has for its first byte, TLS handshake and each HTTP "
                  "request (and an idle keep-alive REST connection before it is closed)")
-      ->capture_default_str()
-      ->group(conn);
+      ->capture_default_str();
   app.add_option("--write-timeout", c.write_timeout_s,
                  "Seconds a write may take before a client that stopped reading is dropped")
-      ->capture_default_str()
-      ->group(conn);
+      ->capture_default_str();
 
-  auto* rest = "REST";
+  app.option_defaults()->group("REST");
   app.add_flag("--no-rest-rate-limit", no_rest_limit,
                "Disable the REST rate limits: no HTTP 429 (30 requests/s, market/all 10/s) and no "
-               "HTTP 418 bans")
-      ->group(rest);
+               "HTTP 418 bans");
   unsigned ban_window_s = static_cast<unsigned>(c.rest.ban_window_ms / 1000);
   unsigned ban_s = static_cast<unsigned>(c.rest.ban_ms / 1000);
   unsigned ban_max_s = static_cast<unsigned>(c.rest.ban_max_ms / 1000);
   app.add_option("--rest-ban-after", c.rest.ban_after,
                  "HTTP 429 answers within --rest-ban-window that start a ban: every /v1 request "
-                 "answered HTTP 418 with Retry-After (0 = never ban)")
-      ->group(rest);
+                 "answered HTTP 418 with Retry-After (0 = never ban)");
   app.add_option("--rest-ban-window", ban_window_s, "Seconds in which --rest-ban-after 429s count")
-      ->check(CLI::PositiveNumber)
-      ->group(rest);
+      ->check(CLI::PositiveNumber);
   app.add_option("--rest-ban-seconds", ban_s,
                  "Length of the first ban; each later ban lasts twice the one before")
-      ->check(CLI::PositiveNumber)
-      ->group(rest);
-  app.add_option("--rest-ban-max-seconds", ban_max_s, "Longest ban")
-      ->check(CLI::PositiveNumber)
-      ->group(rest);
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rest-ban-max-seconds", ban_max_s, "Longest ban")->check(CLI::PositiveNumber);
   std::string prevented_state = "cancel";
   app.add_option("--rest-prevented-state", prevented_state,
                  "REST state of an order that self-match prevention ended: cancel (Upbit's REST "
                  "states, with prevented_volume > 0) or prevented (the stream's name)")
-      ->check(CLI::IsMember({"cancel", "prevented"}))
-      ->group(rest);
+      ->check(CLI::IsMember({"cancel", "prevented"}));
 
-  auto* faults = "Faults (reproducible from --seed)";
+  app.option_defaults()->group("Faults (reproducible from --seed)");
   auto& f = c.faults;
   // A fault's probability: from 0 to 1.
-  auto chance = [&app, faults](const char* name, double& field, const char* help) {
-    return app.add_option(name, field, help)->check(CLI::Range(0.0, 1.0))->group(faults);
+  auto chance = [&app](const char* name, double& field, const char* help) {
+    return app.add_option(name, field, help)->check(CLI::Range(0.0, 1.0));
   };
-  app.add_option("--disconnect-after", f.disconnect_after, "Drop each connection after N events")
-      ->group(faults);
+  app.add_option("--disconnect-after", f.disconnect_after, "Drop each connection after N events");
   app.add_option("--disconnect-every", f.disconnect_every_s,
-                 "Drop each connection T seconds after it subscribed")
-      ->group(faults);
+                 "Drop each connection T seconds after it subscribed");
   chance("--duplicate-prob", f.duplicate_prob, "Probability of sending an event twice");
   app.add_option("--reorder-window", f.reorder_window,
-                 "Release events in random order within windows of N")
-      ->group(faults);
+                 "Release events in random order within windows of N");
   chance("--malformed-prob", f.malformed_prob,
          "Probability of a garbled extra frame before an event");
   chance("--invalid-utf8-prob", f.invalid_utf8_prob,
@@ -193,29 +162,22 @@ int main(int argc, char** argv) {
          "Probability of an extra copy of an event deflated (never negotiated)");
   chance("--oversized-prob", f.oversized_prob,
          "Probability of an extra frame of --oversized-bytes before an event");
-  app.add_option("--oversized-bytes", f.oversized_bytes, "Size of an oversized frame")
-      ->group(faults);
+  app.add_option("--oversized-bytes", f.oversized_bytes, "Size of an oversized frame");
   chance("--rest-error-prob", f.rest_error_prob,
          "Probability of answering a /v1 REST request with HTTP 503");
   app.add_option("--rest-delay-ms", f.rest_delay_ms,
                  "Answer each REST request this many milliseconds later")
-      ->check(CLI::NonNegativeNumber)
-      ->group(faults);
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--stall-after", f.stall_after,
-                 "After N events go silent: no events, pongs or status (see --stall-seconds)")
-      ->group(faults);
-  app.add_option("--stall-seconds", f.stall_s, "Length of a stall (0 = until the client leaves)")
-      ->group(faults);
+                 "After N events go silent: no events, pongs or status (see --stall-seconds)");
+  app.add_option("--stall-seconds", f.stall_s, "Length of a stall (0 = until the client leaves)");
   chance("--stall-prob", f.stall_prob,
          "Chance that a connection stalls when it reaches --stall-after events");
-  app.add_option("--delay-ms", f.delay_ms, "Hold each batch of events this many ms before sending")
-      ->group(faults);
+  app.add_option("--delay-ms", f.delay_ms, "Hold each batch of events this many ms before sending");
   app.add_option("--jitter-ms", f.jitter_ms,
-                 "Plus a random extra delay up to this many ms (order is kept)")
-      ->group(faults);
+                 "Plus a random extra delay up to this many ms (order is kept)");
   app.add_option("--refuse-handshakes", f.refuse_handshakes,
-                 "Answer the next K WebSocket handshakes with HTTP 429")
-      ->group(faults);
+                 "Answer the next K WebSocket handshakes with HTTP 429");
 
   try {
     app.parse(argc, argv);
@@ -280,28 +242,18 @@ int main(int argc, char** argv) {
     watcher.join();
 
     const auto s = server.stats();
-    std::fprintf(
-        stderr,
-        "upbit-sim: %llu events generated, %llu event frames, %llu bytes sent, %llu connections, "
-        "%llu slow-consumer and %llu fault disconnects, %llu REST requests (%llu HTTP 429, "
-        "%llu HTTP 418)\n",
-        static_cast<unsigned long long>(s.events_generated),
-        static_cast<unsigned long long>(s.event_frames),
-        static_cast<unsigned long long>(s.bytes_sent),
-        static_cast<unsigned long long>(s.connections),
-        static_cast<unsigned long long>(s.slow_consumer_disconnects),
-        static_cast<unsigned long long>(s.fault_disconnects),
-        static_cast<unsigned long long>(s.rest_requests),
-        static_cast<unsigned long long>(s.rest_rate_limited),
-        static_cast<unsigned long long>(s.rest_banned));
-    std::fprintf(stderr,
-                 "upbit-sim: limits: %llu handshake timeouts, %llu write timeouts, %llu upgrades "
-                 "over the connection rate, %llu failed accepts, %llu truth requests refused\n",
-                 static_cast<unsigned long long>(s.handshake_timeouts),
-                 static_cast<unsigned long long>(s.write_timeouts),
-                 static_cast<unsigned long long>(s.connect_rate_refused),
-                 static_cast<unsigned long long>(s.accept_errors),
-                 static_cast<unsigned long long>(s.truth_refused));
+    fmt::print(stderr,
+               "upbit-sim: {} events generated, {} event frames, {} bytes sent, {} connections, "
+               "{} slow-consumer and {} fault disconnects, {} REST requests ({} HTTP 429, {} HTTP "
+               "418)\n",
+               s.events_generated, s.event_frames, s.bytes_sent, s.connections,
+               s.slow_consumer_disconnects, s.fault_disconnects, s.rest_requests,
+               s.rest_rate_limited, s.rest_banned);
+    fmt::print(stderr,
+               "upbit-sim: limits: {} handshake timeouts, {} write timeouts, {} upgrades over the "
+               "connection rate, {} failed accepts, {} truth requests refused\n",
+               s.handshake_timeouts, s.write_timeouts, s.connect_rate_refused, s.accept_errors,
+               s.truth_refused);
     if (!truth_file.empty()) {
       std::ofstream out(truth_file, std::ios::binary | std::ios::trunc);
       out << server.truth_json(true) << '\n';

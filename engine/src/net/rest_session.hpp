@@ -16,16 +16,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "asio_fwd.hpp"
 #include "fillwire/auth.hpp"
 #include "live_counters.hpp"
 #include "url.hpp"
-
-namespace boost::asio {
-class io_context;
-namespace ssl {
-class context;
-}
-}  // namespace boost::asio
 
 namespace fillwire::net {
 

@@ -25,17 +25,11 @@
 #include <memory>
 #include <string>
 
+#include "asio_fwd.hpp"
 #include "fillwire/auth.hpp"
 #include "fillwire/live_source.hpp"
 #include "live_counters.hpp"
 #include "url.hpp"
-
-namespace boost::asio {
-class io_context;
-namespace ssl {
-class context;
-}
-}  // namespace boost::asio
 
 namespace fillwire::net {
 
