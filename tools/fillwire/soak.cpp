@@ -5,8 +5,13 @@
 //
 //   events     applied by the strategy thread, events/s, reconnects, resyncs, decode errors,
 //              duplicates and stale events the account recognised
-//   memory     resident set size (/proc/self/statm): its growth after warm-up must stay within
-//              --rss-growth-mib
+//   memory     resident set size (/proc/self/statm): its growth from warm-up to the end of the
+//              run must stay within --rss-growth-mib. A leak grows to the end; the peak while a
+//              resync holds its REST bodies and tables (freed and trimmed after it) is a working
+//              set, shown but not judged: with one sample a second it is caught or missed at
+//              random. Warm-up ends once --warmup-share of the events were applied and
+//              the cold path has been through one reconnect and resync (its REST buffers and the
+//              resync's tables at their working size), or at twice those events without one.
 //   resources  open file descriptors (/proc/self/fd) and threads (/proc/self/task): bounded while
 //              running, back to the figures before the engine existed once it is destroyed
 //   allocations on the hot path, after warm-up (bench/hot_alloc.cpp replaces malloc in this
@@ -371,7 +376,8 @@ int run(const Settings& s) {
       const long rss = rss_kib();
       const int fds = open_fds();
       const int th = threads();
-      if (!warm_at && applied >= warmup_events) {
+      const bool cold_path_warm = c.live.resyncs >= 2 || applied >= 2 * warmup_events;
+      if (!warm_at && applied >= warmup_events && cold_path_warm) {
         warm_at = t;
         warm_rss = rss;
         warm_fds = fds;
@@ -477,9 +483,9 @@ int run(const Settings& s) {
   }
   fmt::print("\n");
 
-  // Memory: growth of the resident set after warm-up.
+  // Memory: growth of the resident set from warm-up to the end (the peak is shown, not judged).
   if (warm_at) {
-    const double growth = mib(std::max(max_rss_after, end_rss) - warm_rss);
+    const double growth = mib(end_rss - warm_rss);
     fmt::print(
         "  memory       rss {:.1f} MiB before start, {:.1f} MiB after warm-up ({:.1f} s), "
         "{:.1f} MiB at most afterwards, {:.1f} MiB at the end: growth {:.2f} MiB "
@@ -495,8 +501,9 @@ int run(const Settings& s) {
     fmt::print("  (sanitizer build: the memory bound is not applied)\n");
 #endif
     if (kMemoryJudged && growth > s.rss_growth_mib)
-      failures.push_back(fmt::format("rss grew {:.2f} MiB after warm-up (bound {:.1f} MiB)", growth,
-                                     s.rss_growth_mib));
+      failures.push_back(
+          fmt::format("rss grew {:.2f} MiB from warm-up to the end (bound {:.1f} MiB)", growth,
+                      s.rss_growth_mib));
     if (max_fds > warm_fds + s.extra_fds)
       failures.push_back(fmt::format("open fds reached {} (after warm-up {}, bound +{})", max_fds,
                                      warm_fds, s.extra_fds));
