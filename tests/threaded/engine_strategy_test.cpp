@@ -15,6 +15,7 @@
 #include "fillwire/detail/engine_test_access.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/replay_source.hpp"
+#include "wait.hpp"
 
 namespace fillwire {
 namespace {
@@ -58,12 +59,8 @@ Credentials test_credentials() {
 // Waits (at most 30 s) until the strategy has seen `n` order events.
 template <class S>
 bool wait_for_orders(const S& strategy, std::uint64_t n) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (strategy.orders.load(std::memory_order_relaxed) < n) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
+  return test::wait_until([&] { return strategy.orders.load(std::memory_order_relaxed) >= n; },
+                          std::chrono::seconds(30), std::chrono::milliseconds(1));
 }
 
 constexpr const char* kLifecycle = FILLWIRE_TEST_DATA "/lifecycle-default.jsonl";
