@@ -6,7 +6,7 @@
 //                 snapshot_view.hpp
 //   the account   account_state.hpp, account_config.hpp, account_summary.hpp, apply_counters.hpp,
 //                 order.hpp, position.hpp, execution_stats.hpp
-//   events        order_event.hpp, control_event.hpp, uuid.hpp, client_id.hpp, fixed_string.hpp,
+//   events        order_event.hpp, asset_event.hpp, control_event.hpp, uuid.hpp, client_id.hpp, fixed_string.hpp,
 //                 decoder.hpp, encoder.hpp
 //   threads       pipeline.hpp, order_ring.hpp, wait_strategy.hpp, clock.hpp, source.hpp,
 //                 live_source.hpp, replay_source.hpp
@@ -17,6 +17,7 @@
 #include "fillwire/account_state.hpp"
 #include "fillwire/account_summary.hpp"
 #include "fillwire/apply_counters.hpp"
+#include "fillwire/asset_event.hpp"
 #include "fillwire/auth.hpp"
 #include "fillwire/client_id.hpp"
 #include "fillwire/clock.hpp"

@@ -41,6 +41,7 @@ enum class FieldKind : std::uint8_t {
   millis,       // integer milliseconds since the epoch, int64
   flag,         // true/false, uint8 0/1
   client_id,    // client identifier, ClientId: a longer one is cut, not refused (client_id.hpp)
+  asset_list,   // myAsset's `assets`: a list of {currency, balance, locked} (asset_event.hpp)
 };
 
 // Whether a field may be missing. null and absent are the same to the decoder.
@@ -165,9 +166,9 @@ enum class TimeInForce : std::uint8_t { unknown, ioc, fok, post_only };
 enum class SmpType : std::uint8_t { unknown, reduce, cancel_maker, cancel_taker };
 enum class StreamType : std::uint8_t { unknown, realtime, snapshot };
 
-// What a ring slot carries: an order event, or a connection notice in order with the data
-// (control_event.hpp).
-enum class EventKind : std::uint8_t { order, control };
+// What a ring slot carries: an order event, a connection notice in order with the data
+// (control_event.hpp), or one currency's balance (AssetEvent, asset_event.hpp).
+enum class EventKind : std::uint8_t { order, control, asset };
 // Where an order event came from: the live stream, a REST resync, or a journal/file replay.
 enum class EventOrigin : std::uint8_t { stream, resync, replay };
 
@@ -315,6 +316,7 @@ static_assert(std::size(kSideNames) == 3 && std::size(kOrderTypeNames) == 5 &&
                   std::size(kStateNames) == 7 && std::size(kTimeInForceNames) == 4 &&
                   std::size(kSmpTypeNames) == 4 && std::size(kStreamTypeNames) == 3 &&
                   static_cast<unsigned>(EventKind::control) == 1 &&
+                  static_cast<unsigned>(EventKind::asset) == 2 &&
                   static_cast<unsigned>(EventOrigin::replay) == 2 && kFieldCount == 29,
               "An enum of OrderEvent changed: bump kOrderEventLayout (journaled events), then "
               "update these counts.");
