@@ -7,6 +7,7 @@
 // AccountState; the state keeps its own copy.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,13 +38,24 @@ struct AccountConfig {
   // Most recent fills kept per market (FillWindow, rounded up to a power of two) so that a fill
   // arriving late is applied at its place in trade-time order; 0 applies fills as they come.
   std::size_t fill_window = 64;
+  // Distinct currencies with a balance (reported, or implied by a market QUOTE-BASE).
+  std::size_t currencies = 64;
+  // Balance changes implied by the order stream kept per currency until a balance report covers
+  // them (reconciliation, balance.hpp); more are counted (deltas_overflowed) and the currency is
+  // not compared until a report covers every change it dropped. At most 65536.
+  std::size_t pending_deltas = 256;
+  // Exchange time (ms) a balance discrepancy may take to be explained (the other stream's event
+  // arriving late) before it is reported as a drift.
+  std::int64_t drift_settle_ms = 2000;
+  // Drifts kept for reading (AccountState::drifts()); older ones are overwritten (all are counted).
+  std::size_t drifts = 64;
   // Exchange fee rate (0.05 % on KRW markets, PROTOCOL.md §9). Used only to estimate the net cost
   // of starting holdings that do not give one: actual fees always come from the events' paid_fee.
   double fee_rate = 0.0005;
   std::vector<StartingHolding> holdings;
 
   // Throws std::invalid_argument naming the offending value (zero capacity, more holdings than
-  // markets, a market code that is too long or repeated, a negative or non-finite number).
+  // markets, currencies or pending_deltas out of range, a negative drift_settle_ms, a market code that is too long or repeated, a negative or non-finite number).
   void validate() const;
 };
 

@@ -32,6 +32,16 @@
 //     before each (FillWindow); a late fill is put at its place and the fills after it applied
 //     again. A gap healed by a later event is placed at that event's time; when the missed trade
 //     event arrives after all, its trade is taken out of the gap and put at its own time.
+// Balances (asset events, EventKind::asset): per currency, the last report (Balance, balance.hpp)
+// and its reconciliation with the order stream, which implies per currency of a market QUOTE-BASE:
+//   - a fill: bid: quote total -= d_funds + d_fee, base total += d_volume; ask: base total -=
+//     d_volume, quote total += d_funds - d_fee (cumulative deltas, so duplicates imply nothing);
+//   - a lock: the order's `locked` (bid: quote incl. fee; ask: base volume) moves the locked of
+//     quote (bid) or base (ask) by its change; a terminal order releases what it still locked; an
+//     event without `locked` implies no lock change (counted as orders_without_locked).
+// Each at its event's `timestamp`. A report that repeats the currency's last (asset_uuid and
+// asset_timestamp) is a duplicate, an older one stale; a number past +-kInputLimit, a negative
+// one or a missing field refuses it. Discrepancies settle into drifts() (balance.hpp's rule).
 // Each case is counted in counters(); what apply() did with each recent event is in history().
 
 #include <cstddef>
@@ -41,6 +51,9 @@
 
 #include "fillwire/account_config.hpp"
 #include "fillwire/apply_counters.hpp"
+#include "fillwire/asset_event.hpp"
+#include "fillwire/balance.hpp"
+#include "fillwire/detail/balance_table.hpp"
 #include "fillwire/detail/fill_window.hpp"
 #include "fillwire/detail/history.hpp"
 #include "fillwire/detail/market_table.hpp"
@@ -63,7 +76,11 @@ class AccountState {
 
   // Strategy thread only. Applies one event and says what it did with it (also counted in
   // counters() and kept in history(), so the result may be ignored).
+  // Asset slots (kind EventKind::asset) are applied as their AssetEvent (asset_of()).
   ApplyOutcome apply(const OrderEvent& e) noexcept;
+  // The same for an asset event given as such (e.g. a resync's balances, origin resync); its kind
+  // is taken as EventKind::asset whatever it says.
+  ApplyOutcome apply(const AssetEvent& a) noexcept;
 
   // --- read API (strategy thread only; references stay valid until the next apply()) ---
 
@@ -107,6 +124,24 @@ class AccountState {
   }
   // All markets summed (maxima of maxima).
   [[nodiscard]] ExecutionStats total_stats() const noexcept;
+  // Currencies are numbered 0..currency_count()-1 in order of first appearance (a report, or a
+  // market QUOTE-BASE of an order that implied a change).
+  [[nodiscard]] std::size_t currency_count() const noexcept { return balances_.size(); }
+  [[nodiscard]] const Balance& balance_at(std::uint16_t c) const noexcept {
+    return balances_.at(c);
+  }
+  // nullptr for a currency never seen in either stream.
+  [[nodiscard]] const Balance* balance(std::string_view currency) const noexcept;
+  template <class F>
+  void for_each_balance(F&& f) const {
+    for (std::size_t c = 0; c < balances_.size(); ++c)
+      f(balances_.at(static_cast<std::uint16_t>(c)));
+  }
+  // The last account.drifts balance drifts reported, oldest first (all are counted).
+  [[nodiscard]] const DriftList& drifts() const noexcept { return balances_.drifts(); }
+  // The latest exchange time (ms) seen in order and asset events; drifts settle on it.
+  [[nodiscard]] std::int64_t exchange_time() const noexcept { return balances_.exchange_time(); }
+
   [[nodiscard]] const SmpStats& smp() const noexcept { return smp_; }
   [[nodiscard]] const ApplyCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const History& history() const noexcept { return history_; }
@@ -123,6 +158,15 @@ class AccountState {
     double prevented_locked = 0.0;
   };
 
+  // A market's two currencies in the balance table (kNoCurrency when unknown or not QUOTE-BASE).
+  struct MarketCurrencies {
+    std::uint16_t quote;
+    std::uint16_t base;
+    bool resolved;
+  };
+
+  ApplyOutcome apply_asset(const OrderEvent& slot) noexcept;
+  ApplyOutcome decide_asset(const AssetEvent& a) noexcept;
   ApplyOutcome decide(const OrderEvent& e) noexcept;
   ApplyOutcome create(const OrderEvent& e) noexcept;
   ApplyOutcome after_terminal(Order& o, const OrderEvent& e) noexcept;
@@ -139,6 +183,11 @@ class AccountState {
   [[nodiscard]] bool place_late_trade(const Order& o, const OrderEvent& e) noexcept;
   void count_placed(FillWindow::Placed placed) noexcept;
   void take_terms(Order& o, const OrderEvent& e) noexcept;
+  // What the event does to the balances of the order's market: the fill `d` and the change of
+  // the order's lock (call before take_terms(): o.locked is still the previous lock).
+  void imply_balances(const Order& o, const OrderEvent& e, const Deltas& d, bool terminal) noexcept;
+  void imply(std::uint16_t c, double total, double locked, std::int64_t t) noexcept;
+  [[nodiscard]] const MarketCurrencies& currencies_of(std::uint16_t m) noexcept;
   void record_outcome(const Order& o) noexcept;
 
   AccountConfig config_;
@@ -148,6 +197,8 @@ class AccountState {
   std::unique_ptr<ExecutionStats[]> stats_;
   std::unique_ptr<FillWindow[]> windows_;
   std::unique_ptr<Fill[]> window_undo_;  // FillWindow::begin()'s scratch, shared by the windows
+  std::unique_ptr<MarketCurrencies[]> market_currencies_;
+  BalanceTable balances_;
   SmpStats smp_;
   ApplyCounters counters_;
   History history_;

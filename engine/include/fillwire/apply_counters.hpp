@@ -15,6 +15,10 @@
 //              the deltas bring the position up to date at once.
 //   mid-life   an order first seen in a state other than wait/watch (e.g. a trade with no wait),
 //              or resting but already partly filled (e.g. from a REST resync).
+// Asset events (balances, EventKind::asset) are decided per currency by asset_timestamp: the same
+// asset_uuid and asset_timestamp as the currency's last report is a duplicate, an older
+// asset_timestamp is stale. Their counters are the asset_* ones and the reconciliation's below
+// (balance.hpp); the order counters (applied, duplicates, ...) count order events only.
 
 #include <cstdint>
 #include <string_view>
@@ -22,30 +26,34 @@
 namespace fillwire {
 
 enum class ApplyOutcome : std::uint8_t {
-  applied,      // the order changed (new progress, or a newer state)
-  duplicate,    // nothing new: repeat of an applied point
-  stale,        // older than the order's applied progress, or after its terminal state
-  invalid,      // a required field missing, an unknown side/state, a negative cumulative figure,
-                // or a figure that is (or would make one of the account's) non-finite: ignored
-  not_order,    // a control event (EventKind::control): not account data
-  table_full,   // a new open order while the open-order table is full: not tracked
-  market_full,  // a new order in a market beyond the market table's capacity: not tracked
+  applied,        // the order changed (new progress, or a newer state)
+  duplicate,      // nothing new: repeat of an applied point
+  stale,          // older than the order's applied progress, or after its terminal state
+  invalid,        // a required field missing, an unknown side/state, a negative cumulative figure,
+                  // or a figure that is (or would make one of the account's) non-finite: ignored
+  not_order,      // a control event (EventKind::control): not account data
+  table_full,     // a new open order while the open-order table is full: not tracked
+  market_full,    // a new order in a market beyond the market table's capacity: not tracked
+  currency_full,  // a balance of a currency beyond the balance table's capacity: not tracked
 };
 inline constexpr std::string_view kApplyOutcomeNames[] = {
-    "applied", "duplicate", "stale", "invalid", "not_order", "table_full", "market_full"};
+    "applied",   "duplicate",  "stale",       "invalid",
+    "not_order", "table_full", "market_full", "currency_full"};
 [[nodiscard]] constexpr std::string_view to_string(ApplyOutcome o) noexcept {
   return kApplyOutcomeNames[static_cast<std::uint8_t>(o)];
 }
 
 struct ApplyCounters {
-  std::uint64_t events = 0;       // every event given to apply()
-  std::uint64_t applied = 0;      // ApplyOutcome::applied
-  std::uint64_t duplicates = 0;   // ApplyOutcome::duplicate
-  std::uint64_t stale = 0;        // ApplyOutcome::stale
-  std::uint64_t invalid = 0;      // ApplyOutcome::invalid
+  std::uint64_t events = 0;       // every event given to apply() (orders, control, assets)
+  std::uint64_t applied = 0;      // order events: ApplyOutcome::applied
+  std::uint64_t duplicates = 0;   // order events: ApplyOutcome::duplicate
+  std::uint64_t stale = 0;        // order events: ApplyOutcome::stale
+  std::uint64_t invalid = 0;      // order events: ApplyOutcome::invalid
   std::uint64_t non_finite = 0;   // ... of which: a number of the event, or a figure of the account
                                   // it would change, non-finite or past +-kFigureLimit (1e300,
-                                  // position.hpp); the state is left exactly as it was
+                                  // position.hpp); the state is left exactly as it was. Asset
+                                  // events refused for a number past +-kInputLimit are counted
+                                  // here too (and in asset_invalid)
   std::uint64_t not_order = 0;    // ApplyOutcome::not_order
   std::uint64_t table_full = 0;   // ApplyOutcome::table_full (events refused)
   std::uint64_t market_full = 0;  // ApplyOutcome::market_full (events refused)
@@ -71,6 +79,28 @@ struct ApplyCounters {
   // Connection notices seen in the stream (control events) that say the state may miss changes.
   std::uint64_t resync_incomplete = 0;  // ControlCode::resync_incomplete
   std::uint64_t resync_failed = 0;      // ControlCode::resync_failed
+
+  // Balances (asset events), per currency (balance.hpp).
+  std::uint64_t assets = 0;            // asset events given to apply()
+  std::uint64_t assets_applied = 0;    // reports taken (ApplyOutcome::applied)
+  std::uint64_t asset_duplicates = 0;  // same asset_uuid and asset_timestamp as the last report
+  std::uint64_t asset_stale = 0;       // asset_timestamp older than the last report
+  std::uint64_t asset_invalid = 0;     // a required field absent, an empty currency, a negative
+                                       // number or one past +-kInputLimit: refused
+  std::uint64_t currency_full = 0;     // reports of a currency beyond account.currencies: refused
+  // Reconciliation with the order stream.
+  std::uint64_t balance_deltas = 0;         // changes of a currency implied by order events
+  std::uint64_t orders_without_locked = 0;  // order events without `locked`: no lock change implied
+  std::uint64_t deltas_unassigned = 0;      // implied changes of a currency not in the table (full,
+                                            // or a market code that is not QUOTE-BASE)
+  std::uint64_t deltas_late = 0;            // implied changes at or before their currency's last
+                                            // report (the report already had them)
+  std::uint64_t deltas_uncompared = 0;      // ... of which never compared (before the first report
+                                            // compared, or while unreconciled): dropped
+  std::uint64_t deltas_overflowed = 0;      // changes dropped: account.pending_deltas kept already
+  std::uint64_t currencies_unreconciled = 0;  // times a currency stopped being compared for that
+  std::uint64_t drifts_reported = 0;          // balance_drift reports (settled discrepancies)
+  std::uint64_t drifts_explained_late = 0;    // discrepancies explained within the settle window
 
   // Events refused for a reason the account cannot make up for: table_full, market_full, invalid.
   [[nodiscard]] std::uint64_t refused() const noexcept {

@@ -11,8 +11,18 @@
 namespace fillwire {
 namespace {
 
+constexpr std::size_t kMaxPendingDeltas = std::size_t{1} << 16;
+
 void require_capacity(std::size_t value, const char* name) {
   if (value == 0) throw std::invalid_argument(std::string("AccountConfig: ") + name + " is 0");
+}
+
+void require_capacity(std::size_t value, const char* name, std::size_t most) {
+  require_capacity(value, name);
+  if (value > most) {
+    throw std::invalid_argument(std::string("AccountConfig: ") + name + " is " +
+                                std::to_string(value) + " (at most " + std::to_string(most) + ")");
+  }
 }
 
 void require_number(double value, const std::string& what) {
@@ -27,10 +37,12 @@ void require_number(double value, const std::string& what) {
 void AccountConfig::validate() const {
   require_capacity(open_orders, "open_orders");
   require_capacity(completed_orders, "completed_orders");
-  require_capacity(markets, "markets");
-  if (markets > MarketTable::kMaxCapacity) {
-    throw std::invalid_argument("AccountConfig: markets is " + std::to_string(markets) +
-                                " (at most " + std::to_string(MarketTable::kMaxCapacity) + ")");
+  require_capacity(markets, "markets", MarketTable::kMaxCapacity);
+  require_capacity(currencies, "currencies", MarketTable::kMaxCapacity);
+  require_capacity(pending_deltas, "pending_deltas", kMaxPendingDeltas);
+  if (drift_settle_ms < 0) {
+    throw std::invalid_argument("AccountConfig: drift_settle_ms is " +
+                                std::to_string(drift_settle_ms) + " (must be >= 0)");
   }
   require_number(fee_rate, "fee_rate");
   if (holdings.size() > markets) {

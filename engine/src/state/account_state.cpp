@@ -98,6 +98,8 @@ AccountState::AccountState(const AccountConfig& config)
       positions_(std::make_unique<Position[]>(config.markets)),
       stats_(std::make_unique<ExecutionStats[]>(config.markets)),
       windows_(std::make_unique<FillWindow[]>(config.markets)),
+      market_currencies_(std::make_unique<MarketCurrencies[]>(config.markets)),
+      balances_(config.currencies, config.pending_deltas, config.drifts, config.drift_settle_ms),
       history_(config.history) {
   for (std::size_t m = 0; m < config_.markets; ++m)
     windows_[m] = FillWindow(config_.fill_window);
@@ -116,6 +118,13 @@ std::uint16_t AccountState::market_index(std::string_view code) const noexcept {
   MarketCode c;
   if (!c.assign(code)) return kNoMarket;
   return markets_.find(c);
+}
+
+const Balance* AccountState::balance(std::string_view currency) const noexcept {
+  CurrencyCode c;
+  if (!c.assign(currency)) return nullptr;
+  const std::uint16_t i = balances_.find(c);
+  return i == BalanceTable::kNoCurrency ? nullptr : &balances_.at(i);
 }
 
 const Order* AccountState::find_by_identifier(std::string_view whole) const noexcept {
@@ -138,9 +147,19 @@ ExecutionStats AccountState::total_stats() const noexcept {
   return total;
 }
 
+ApplyOutcome AccountState::apply(const AssetEvent& a) noexcept {
+  OrderEvent slot = std::bit_cast<OrderEvent>(a);
+  slot.kind = EventKind::asset;
+  return apply(slot);
+}
+
 ApplyOutcome AccountState::apply(const OrderEvent& e) noexcept {
   ++counters_.events;
   ApplyOutcome& kept = history_.push(e);
+  if (e.kind == EventKind::asset) {
+    kept = apply_asset(e);
+    return kept;
+  }
   const ApplyOutcome outcome = decide(e);
   kept = outcome;
   counters_.completed_evictions = orders_.evictions();
@@ -170,8 +189,66 @@ ApplyOutcome AccountState::apply(const OrderEvent& e) noexcept {
     case ApplyOutcome::market_full:
       ++counters_.market_full;
       break;
+    case ApplyOutcome::currency_full:
+      break;  // asset events only
+  }
+  // The exchange's time moves on with every order event it sent (a refused number aside).
+  if (e.kind == EventKind::order && outcome != ApplyOutcome::invalid) {
+    balances_.observe(e.timestamp, counters_);
   }
   return outcome;
+}
+
+ApplyOutcome AccountState::apply_asset(const OrderEvent& slot) noexcept {
+  ++counters_.assets;
+  const AssetEvent a = asset_of(slot);
+  const ApplyOutcome outcome = decide_asset(a);
+  switch (outcome) {
+    case ApplyOutcome::applied:
+      ++counters_.assets_applied;
+      break;
+    case ApplyOutcome::duplicate:
+      ++counters_.asset_duplicates;
+      break;
+    case ApplyOutcome::stale:
+      ++counters_.asset_stale;
+      break;
+    case ApplyOutcome::currency_full:
+      ++counters_.currency_full;
+      break;
+    default:
+      ++counters_.asset_invalid;
+      return outcome;
+  }
+  balances_.observe(std::max(a.timestamp, a.asset_timestamp), counters_);
+  return outcome;
+}
+
+ApplyOutcome AccountState::decide_asset(const AssetEvent& a) noexcept {
+  constexpr std::uint32_t kNeeded =
+      asset_field_bit(AssetField::asset_timestamp) | asset_field_bit(AssetField::currency) |
+      asset_field_bit(AssetField::balance) | asset_field_bit(AssetField::locked);
+  if ((a.present & kNeeded) != kNeeded || a.currency.empty() ||
+      a.currency.length > CurrencyCode::kCapacity) {
+    return ApplyOutcome::invalid;
+  }
+  // Within the input limit (false for NaN and infinities), so every sum stays finite.
+  if (!(std::abs(a.balance) <= kInputLimit && std::abs(a.locked) <= kInputLimit)) {
+    ++counters_.non_finite;
+    return ApplyOutcome::invalid;
+  }
+  if (a.balance < 0.0 || a.locked < 0.0) return ApplyOutcome::invalid;
+  const std::uint16_t c = balances_.intern(a.currency);
+  if (c == BalanceTable::kNoCurrency) return ApplyOutcome::currency_full;
+  switch (balances_.report(c, a, counters_)) {
+    case BalanceTable::Report::duplicate:
+      return ApplyOutcome::duplicate;
+    case BalanceTable::Report::stale:
+      return ApplyOutcome::stale;
+    case BalanceTable::Report::applied:
+      break;
+  }
+  return ApplyOutcome::applied;
 }
 
 ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
@@ -210,6 +287,7 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
     // A terminal event carries the order's final figures, so this one contradicts what was applied:
     // close the order (terminal states are absorbing) without taking anything back.
     ++counters_.terminal_regressions;
+    imply_balances(o, e, Deltas{}, true);
     o.state = e.state;
     o.final_ts = e.timestamp;
     o.last_ts = std::max(o.last_ts, e.timestamp);
@@ -222,6 +300,7 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
     if (e.state == o.state) return ApplyOutcome::duplicate;
     if (e.timestamp <= o.last_ts) return ApplyOutcome::stale;
     // A newer state at the same progress (e.g. watch -> wait): take the state and terms.
+    imply_balances(o, e, Deltas{}, false);
     take_terms(o, e);
     o.state = e.state;
     o.last_ts = e.timestamp;
@@ -243,6 +322,7 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
   const std::uint16_t m = markets_.intern(e.code);
   if (m == kNoMarket) return ApplyOutcome::market_full;
   const bool new_market = markets_.size() != known;
+  if (new_market) market_currencies_[m] = {};  // its currencies are looked up at its first delta
   if (!orders_.has_room(terminal)) {
     if (new_market) positions_[m].market = e.code;
     (void)orders_.insert(e.uuid, terminal);  // refused: counted by the table
@@ -399,6 +479,7 @@ void AccountState::advance(Order& o, const OrderEvent& e, const Deltas& d) noexc
     o.prevented_locked = std::max(o.prevented_locked, pl);
   }
 
+  imply_balances(o, e, d, is_terminal(e.state));
   take_terms(o, e);
   o.state = e.state;
   o.last_ts = std::max(o.last_ts, e.timestamp);
@@ -526,6 +607,54 @@ void AccountState::take_terms(Order& o, const OrderEvent& e) noexcept {
   if (e.has(Field::smp_type)) o.smp_type = e.smp_type;
   if (e.has(Field::order_timestamp)) o.order_ts = e.order_timestamp;
   if (e.order_type != OrderType::unknown) o.order_type = e.order_type;
+}
+
+void AccountState::imply_balances(const Order& o, const OrderEvent& e, const Deltas& d,
+                                  bool terminal) noexcept {
+  double lock = 0.0;
+  if (terminal) {
+    lock = -o.locked;  // a terminal order releases whatever it still locked
+  } else if (e.has(Field::locked)) {
+    lock = e.locked - o.locked;
+  } else {
+    ++counters_.orders_without_locked;
+  }
+  if (lock == 0.0 && d.volume == 0.0 && d.funds == 0.0 && d.fee == 0.0) return;
+  const MarketCurrencies& mc = currencies_of(o.market);
+  const std::int64_t t = e.timestamp;
+  if (o.side == Side::bid) {
+    imply(mc.quote, -(d.funds + d.fee), lock, t);
+    imply(mc.base, d.volume, 0.0, t);
+  } else {
+    imply(mc.base, -d.volume, lock, t);
+    imply(mc.quote, d.funds - d.fee, 0.0, t);
+  }
+}
+
+void AccountState::imply(std::uint16_t c, double total, double locked, std::int64_t t) noexcept {
+  if (total == 0.0 && locked == 0.0) return;
+  if (c == BalanceTable::kNoCurrency) {
+    ++counters_.deltas_unassigned;
+    return;
+  }
+  balances_.imply(c, total, locked, t, counters_);
+}
+
+const AccountState::MarketCurrencies& AccountState::currencies_of(std::uint16_t m) noexcept {
+  MarketCurrencies& mc = market_currencies_[m];
+  if (mc.resolved) return mc;
+  mc = {BalanceTable::kNoCurrency, BalanceTable::kNoCurrency, true};
+  // An Upbit market code is QUOTE-BASE ("KRW-BTC": quote KRW, base BTC).
+  const std::string_view code = markets_.code(m).view();
+  const std::size_t dash = code.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == code.size()) return mc;
+  CurrencyCode quote;
+  CurrencyCode base;
+  (void)quote.assign(code.substr(0, dash));  // shorter than the market code: always fits
+  (void)base.assign(code.substr(dash + 1));
+  mc.quote = balances_.intern(quote);
+  mc.base = balances_.intern(base);
+  return mc;
 }
 
 void AccountState::record_outcome(const Order& o) noexcept {

@@ -1,0 +1,88 @@
+#pragma once
+// BalanceTable: AccountState's balances, one Balance per currency, and their reconciliation with
+// the order stream (balance.hpp states the rule).
+//
+// Thread contract: owned by AccountState; every call on the strategy thread only (inside apply(),
+// or the const reads). Memory is allocated once at construction (cold path, may throw); after
+// that nothing allocates, locks or throws. What does not fit is counted in ApplyCounters: a
+// currency beyond capacity (intern() gives kNoCurrency), a delta beyond the kept bound
+// (deltas_overflowed: the currency is unreconciled until an anchor after every delta it dropped).
+//
+// Design: currencies are interned like markets (MarketTable: both are 15-byte codes). Kept deltas
+// live in one array, `deltas_per_currency` per currency, unordered; a report scans its currency's
+// (at most that many). Drifts settle on exchange time: the earliest due time is kept, so most
+// events cost one comparison.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "fillwire/apply_counters.hpp"
+#include "fillwire/asset_event.hpp"
+#include "fillwire/balance.hpp"
+#include "fillwire/detail/market_table.hpp"
+
+namespace fillwire {
+
+class BalanceTable {
+ public:
+  static constexpr std::uint16_t kNoCurrency = MarketTable::kNoMarket;
+  enum class Report : std::uint8_t { applied, duplicate, stale };
+
+  // Cold path: throws std::invalid_argument on a capacity MarketTable refuses.
+  BalanceTable(std::size_t currencies, std::size_t deltas_per_currency, std::size_t drifts,
+               std::int64_t settle_ms);
+  BalanceTable(const BalanceTable&) = delete;
+  BalanceTable& operator=(const BalanceTable&) = delete;
+
+  // The currency's number, adding it if new; kNoCurrency when the table is full.
+  [[nodiscard]] std::uint16_t intern(const CurrencyCode& code) noexcept;
+  [[nodiscard]] std::uint16_t find(const CurrencyCode& code) const noexcept {
+    return codes_.find(code);
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return codes_.size(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return codes_.capacity(); }
+  // Precondition: c < size().
+  [[nodiscard]] const Balance& at(std::uint16_t c) const noexcept { return balances_[c]; }
+
+  // A report of currency c (a valid asset event): compared with the implied balance, then taken
+  // as the new anchor, unless it repeats the last report (duplicate) or is older (stale).
+  Report report(std::uint16_t c, const AssetEvent& a, ApplyCounters& n) noexcept;
+  // A change of c implied by the order stream at exchange time t.
+  void imply(std::uint16_t c, double total, double locked, std::int64_t t,
+             ApplyCounters& n) noexcept;
+  // The exchange time of an event just applied: pending discrepancies that have settled are
+  // reported as drifts.
+  void observe(std::int64_t exchange_ms, ApplyCounters& n) noexcept;
+
+  [[nodiscard]] const DriftList& drifts() const noexcept { return drifts_; }
+  // The latest exchange time seen (ms), 0 before any.
+  [[nodiscard]] std::int64_t exchange_time() const noexcept { return now_; }
+
+ private:
+  struct Delta {
+    std::int64_t t;
+    double total;
+    double locked;
+  };
+
+  // Adds (total, locked) to c's pending discrepancy; clears it when it comes back within
+  // tolerance; starts it (at `since`) only when beyond tolerance.
+  void add_pending(std::uint16_t c, double total, double locked, std::uint32_t deltas,
+                   std::int64_t since, const Uuid& uuid, ApplyCounters& n) noexcept;
+  void clear_pending(Balance& b) noexcept;
+  [[nodiscard]] std::int64_t due(const Balance& b) const noexcept;
+
+  MarketTable codes_;
+  std::unique_ptr<Balance[]> balances_;
+  std::unique_ptr<Delta[]> deltas_;
+  std::unique_ptr<std::int64_t[]> dropped_until_;  // per currency: latest t of a dropped delta
+  std::size_t per_currency_;
+  std::int64_t settle_ms_;
+  DriftList drifts_;
+  std::int64_t now_ = 0;
+  std::size_t pending_ = 0;    // currencies with a pending discrepancy
+  std::int64_t next_due_ = 0;  // the earliest of their due times
+};
+
+}  // namespace fillwire
