@@ -147,12 +147,13 @@ class EngineConsumer {
   // Strategy thread only.
   void on_event(const OrderEvent& e) noexcept {
     const ApplyOutcome outcome = account_->apply(e);
-    if (e.kind == EventKind::control) {
-      if constexpr (ControlAware<S>) strategy_->on_control(e, *account_);
-      tracker_.on_control(e);
+    if (call_non_order(*strategy_, e, *account_)) {
+      if (e.kind == EventKind::control) tracker_.on_control(e);
     } else {
       strategy_->on_order(e, *account_);
       if (outcome == ApplyOutcome::applied && e.state == OrderState::trade) tracker_.on_fill(e);
+    }
+    if (e.kind != EventKind::control) {  // frames from the exchange: orders and balances
       const std::uint64_t now = now_ticks();
       const std::uint64_t ticks = now > e.recv_ts ? now - e.recv_ts : 0;
       tracker_.latency.add(static_cast<std::uint64_t>(calibration_.to_ns(ticks)));

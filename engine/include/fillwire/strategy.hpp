@@ -5,9 +5,13 @@
 //     void on_order(const OrderEvent& event, const AccountState& account) noexcept;
 // and, optionally,
 //     void on_control(const OrderEvent& event, const AccountState& account) noexcept;
-// for connection notices (control_event.hpp). Both run on the strategy thread, right after the
-// event was applied, so `account` already includes it. Neither may allocate, lock or throw: they
-// are on the hot path. A strategy without on_control never sees control events.
+// for connection notices (control_event.hpp), and, optionally,
+//     void on_asset(const AssetEvent& event, const AccountState& account) noexcept;
+// for balance reports (asset_event.hpp; one call per currency of a frame, is_last_in_frame() on
+// the last). All run on the strategy thread, right after the event was applied, so `account`
+// already includes it. None may allocate, lock or throw: they are on the hot path. A strategy
+// without on_control never sees control events, one without on_asset never sees asset events;
+// on_order only ever sees order events.
 //
 // StrategyConsumer<S> is the Pipeline consumer that does exactly that: apply, then call. It is a
 // template, so the strategy call is a direct (usually inlined) call, not a virtual one. Users who
@@ -17,6 +21,7 @@
 #include <concepts>
 
 #include "fillwire/account_state.hpp"
+#include "fillwire/asset_event.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/order_event.hpp"
 
@@ -34,6 +39,27 @@ concept ControlAware = requires(S& strategy, const OrderEvent& event, const Acco
   noexcept;
 };
 
+template <class S>
+concept AssetAware = requires(S& strategy, const AssetEvent& event, const AccountState& account) {
+  { strategy.on_asset(event, account) }
+  noexcept;
+};
+
+// Calls the strategy's handler for a non-order event (control or asset) the account has applied,
+// if it has one; false for an order event (the caller calls on_order).
+template <class S>
+bool call_non_order(S& strategy, const OrderEvent& e, const AccountState& account) noexcept {
+  if (e.kind == EventKind::control) {
+    if constexpr (ControlAware<S>) strategy.on_control(e, account);
+    return true;
+  }
+  if (e.kind == EventKind::asset) {
+    if constexpr (AssetAware<S>) strategy.on_asset(asset_of(e), account);
+    return true;
+  }
+  return false;
+}
+
 // A strategy that does nothing: the account is kept, nobody is called.
 struct NoStrategy {
   void on_order(const OrderEvent&, const AccountState&) noexcept {}
@@ -48,10 +74,7 @@ class StrategyConsumer {
   // Strategy thread only.
   void on_event(const OrderEvent& e) noexcept {
     account_->apply(e);
-    if (e.kind == EventKind::control) {
-      if constexpr (ControlAware<S>) strategy_->on_control(e, *account_);
-      return;
-    }
+    if (call_non_order(*strategy_, e, *account_)) return;
     strategy_->on_order(e, *account_);
   }
 
