@@ -1,0 +1,422 @@
+// Balances in AccountState and their reconciliation with the order stream: the hand-worked
+// scenario of data/balances.expected.md, then each drift case, duplicates and reordering,
+// tolerance edges, the bounds (kept deltas, currencies, drifts kept) and refused numbers.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string_view>
+
+#include "../support/balance_events.hpp"
+#include "fillwire/account_state.hpp"
+#include "fillwire/strategy.hpp"
+
+namespace fillwire {
+namespace {
+
+using test::balance_report;
+using test::order_step;
+using test::OrderStep;
+
+constexpr double kBidLockA = 100'050'000.0;  // 1.0 @ 100,000,000 + 0.05 %
+
+const Balance& balance_of(const AccountState& s, std::string_view currency) {
+  const Balance* b = s.balance(currency);
+  if (b == nullptr) throw std::runtime_error("no balance for " + std::string(currency));
+  return *b;
+}
+
+void expect_balance(const AccountState& s, std::string_view currency, double available,
+                    double locked) {
+  SCOPED_TRACE(currency);
+  const Balance& b = balance_of(s, currency);
+  EXPECT_EQ(b.available, available);
+  EXPECT_EQ(b.locked, locked);
+  EXPECT_EQ(b.total(), available + locked);
+  EXPECT_FALSE(b.pending());
+  EXPECT_EQ(b.kept, 0u);
+}
+
+// The lifecycle table of data/balances.expected.md, step by step, with its checks.
+void apply_lifecycle(AccountState& s) {
+  const auto A = [](const OrderStep& st) {
+    return order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0, st);
+  };
+  const auto B = [](const OrderStep& st) {
+    return order_step(2, "KRW-BTC", Side::ask, 110'000'000, 0.5, st);
+  };
+  const auto C = [](const OrderStep& st) {
+    return order_step(3, "KRW-BTC", Side::bid, 100'000'000, 0.2, st);
+  };
+  // R0: the resync's balances.
+  EXPECT_EQ(s.apply(balance_report("KRW", 1e9, 0, 1000, 0, EventOrigin::resync)),
+            ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(balance_report("BTC", 0.1, 0, 1000, 0, EventOrigin::resync)),
+            ApplyOutcome::applied);
+  // 1: A's lock.
+  s.apply(A({OrderState::wait, 1100, 0, 0, 0, 0, kBidLockA}));
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), kBidLockA);
+  EXPECT_EQ(balance_of(s, "KRW").implied_total(), 1e9);
+  s.apply(balance_report("KRW", 899'950'000, kBidLockA, 1150, 1));
+  expect_balance(s, "KRW", 899'950'000, kBidLockA);
+  // 2: first fill.
+  s.apply(A({OrderState::trade, 1200, 0.4, 40'000'000, 20'000, 1, 60'030'000}));
+  EXPECT_EQ(balance_of(s, "KRW").implied_total(), 959'980'000.0);
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), 60'030'000.0);
+  EXPECT_DOUBLE_EQ(balance_of(s, "BTC").implied_total(), 0.5);
+  s.apply(balance_report("KRW", 899'950'000, 60'030'000, 1210, 2));
+  s.apply(balance_report("BTC", 0.5, 0, 1210, 2));
+  expect_balance(s, "KRW", 899'950'000, 60'030'000);
+  expect_balance(s, "BTC", 0.5, 0);
+  // 3, 4: second fill, done.
+  s.apply(A({OrderState::trade, 1300, 1.0, 100'000'000, 50'000, 2, 0}));
+  s.apply(A({OrderState::done, 1301, 1.0, 100'000'000, 50'000, 2, 0}));
+  s.apply(balance_report("KRW", 899'950'000, 0, 1310, 3));
+  s.apply(balance_report("BTC", 1.1, 0, 1310, 3));
+  expect_balance(s, "KRW", 899'950'000, 0);
+  expect_balance(s, "BTC", 1.1, 0);
+  // 5: B's lock; 6, 7: its fill and done.
+  s.apply(B({OrderState::wait, 1400, 0, 0, 0, 0, 0.5}));
+  EXPECT_EQ(balance_of(s, "BTC").implied_locked(), 0.5);
+  s.apply(balance_report("BTC", 0.6, 0.5, 1410, 4));
+  expect_balance(s, "BTC", 0.6, 0.5);
+  s.apply(B({OrderState::trade, 1500, 0.5, 55'000'000, 27'500, 1, 0}));
+  EXPECT_EQ(balance_of(s, "KRW").implied_total(), 954'922'500.0);
+  s.apply(B({OrderState::done, 1501, 0.5, 55'000'000, 27'500, 1, 0}));
+  s.apply(balance_report("KRW", 954'922'500, 0, 1510, 5));
+  s.apply(balance_report("BTC", 0.6, 0, 1510, 5));
+  // 8, 9: C locks 20,010,000 and is cancelled unfilled (its cancel event keeps the figure).
+  s.apply(C({OrderState::wait, 1600, 0, 0, 0, 0, 20'010'000}));
+  s.apply(balance_report("KRW", 934'912'500, 20'010'000, 1610, 6));
+  expect_balance(s, "KRW", 934'912'500, 20'010'000);
+  s.apply(C({OrderState::cancel, 1700, 0, 0, 0, 0, 20'010'000}));
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), 0.0);
+  s.apply(balance_report("KRW", 954'922'500, 0, 1710, 7));
+}
+
+TEST(Balances, HandWorkedLifecycleGivesTheExpectedBalancesAndNoDrift) {
+  AccountState s;
+  apply_lifecycle(s);
+  expect_balance(s, "KRW", 954'922'500, 0);
+  expect_balance(s, "BTC", 0.6, 0);
+  EXPECT_EQ(s.currency_count(), 2u);
+  EXPECT_EQ(balance_of(s, "KRW").updates, 7u);
+  EXPECT_EQ(balance_of(s, "BTC").updates, 5u);
+  EXPECT_EQ(balance_of(s, "KRW").implied_deltas, 6u);
+  EXPECT_EQ(balance_of(s, "BTC").implied_deltas, 4u);
+  EXPECT_EQ(balance_of(s, "KRW").asset_ts, 1710);
+  EXPECT_EQ(balance_of(s, "KRW").asset_uuid.bytes[0], 7);
+  EXPECT_EQ(balance_of(s, "BTC").origin, EventOrigin::stream);
+  const ApplyCounters& n = s.counters();
+  EXPECT_EQ(n.assets, 12u);
+  EXPECT_EQ(n.assets_applied, 12u);
+  EXPECT_EQ(n.balance_deltas, 10u);
+  EXPECT_EQ(n.deltas_late, 0u);
+  EXPECT_EQ(n.drifts_reported, 0u);
+  EXPECT_EQ(n.drifts_explained_late, 0u);
+  EXPECT_EQ(n.orders_without_locked, 0u);
+  EXPECT_EQ(n.applied, 9u);  // order counters count order events only
+  EXPECT_EQ(s.drifts().size(), 0u);
+  EXPECT_EQ(s.balance("ETH"), nullptr);
+  // The positions are untouched by balances.
+  EXPECT_EQ(s.position("KRW-BTC")->base_volume, 0.5);
+}
+
+// The state after the lifecycle, and an order event on another market at `ts` (no `locked`:
+// it implies nothing) that only moves the exchange time.
+void tick(AccountState& s, std::int64_t ts) {
+  s.apply(order_step(900 + static_cast<std::uint32_t>(ts % 1000), "KRW-ETH", Side::bid, 1000, 1,
+                     {OrderState::wait, ts}));
+}
+
+TEST(Balances, DepositIsOneDriftOfItsAmountOnceTheSettleWindowHasPassed) {
+  AccountState s;
+  apply_lifecycle(s);
+  s.apply(balance_report("KRW", 1'054'922'500, 0, 2000, 8));
+  EXPECT_TRUE(balance_of(s, "KRW").pending());
+  EXPECT_EQ(balance_of(s, "KRW").pending_total, 100'000'000.0);
+  EXPECT_EQ(balance_of(s, "KRW").available, 1'054'922'500.0);  // shown as reported
+  tick(s, 3999);
+  EXPECT_EQ(s.counters().drifts_reported, 0u);
+  tick(s, 4000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  const BalanceDrift& d = s.drifts()[0];
+  EXPECT_EQ(d.currency.view(), "KRW");
+  EXPECT_EQ(d.total, 100'000'000.0);
+  EXPECT_EQ(d.locked, 0.0);
+  EXPECT_EQ(d.exchange_ts, 2000);
+  EXPECT_EQ(d.reported_ts, 4000);
+  EXPECT_EQ(d.asset_uuid.bytes[0], 8);
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+  tick(s, 9000);
+  EXPECT_EQ(s.counters().drifts_reported, 1u);
+  EXPECT_EQ(s.drifts().total(), 1u);
+}
+
+TEST(Balances, WithdrawalIsADriftOfMinusItsAmount) {
+  AccountState s;
+  apply_lifecycle(s);
+  s.apply(balance_report("KRW", 904'922'500, 0, 2000, 8));
+  s.apply(balance_report("BTC", 0.6, 0, 4100, 9));  // settles on the report's time too
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_EQ(s.drifts()[0].total, -50'000'000.0);
+  EXPECT_EQ(s.drifts()[0].currency.view(), "KRW");
+}
+
+OrderEvent fill_d(std::int64_t ts) {
+  return order_step(4, "KRW-BTC", Side::bid, 100'000'000, 0.1,
+                    {OrderState::trade, ts, 0.1, 10'000'000, 5'000, 1, 0});
+}
+
+TEST(Balances, FillSeenOnlyOnMyOrderIsADriftOfEachCurrency) {
+  AccountState s;
+  apply_lifecycle(s);
+  s.apply(fill_d(1900));
+  s.apply(balance_report("KRW", 954'922'500, 0, 2000, 8));  // unchanged
+  s.apply(balance_report("BTC", 0.6, 0, 2000, 8));
+  tick(s, 4000);
+  ASSERT_EQ(s.drifts().size(), 2u);
+  EXPECT_EQ(s.drifts()[0].currency.view(), "KRW");
+  EXPECT_EQ(s.drifts()[0].total, 10'005'000.0);
+  EXPECT_EQ(s.drifts()[1].currency.view(), "BTC");
+  EXPECT_NEAR(s.drifts()[1].total, -0.1, 1e-12);
+}
+
+TEST(Balances, FillSeenOnlyOnMyOrderAfterTheReportIsADriftToo) {
+  AccountState s;
+  apply_lifecycle(s);
+  s.apply(balance_report("KRW", 954'922'500, 0, 2000, 8));
+  s.apply(fill_d(1900));  // late: the report at 2000 should have had it
+  EXPECT_EQ(s.counters().deltas_late, 1u);
+  EXPECT_EQ(balance_of(s, "KRW").pending_total, 10'005'000.0);
+  tick(s, 4100);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_EQ(s.drifts()[0].total, 10'005'000.0);
+}
+
+TEST(Balances, ChangeSeenOnlyOnMyAssetIsADriftOfEachCurrency) {
+  AccountState s;
+  apply_lifecycle(s);
+  s.apply(balance_report("KRW", 944'917'500, 0, 2000, 8));
+  s.apply(balance_report("BTC", 0.7, 0, 2000, 8));
+  tick(s, 4000);
+  ASSERT_EQ(s.drifts().size(), 2u);
+  EXPECT_EQ(s.drifts()[0].total, -10'005'000.0);
+  EXPECT_NEAR(s.drifts()[1].total, 0.1, 1e-12);
+}
+
+TEST(Balances, ReportBeforeTheFillsOrderEventIsExplainedLateWithoutDrift) {
+  AccountState s;
+  apply_lifecycle(s);
+  s.apply(balance_report("KRW", 944'917'500, 0, 1910, 8));
+  s.apply(balance_report("BTC", 0.7, 0, 1910, 8));
+  EXPECT_TRUE(balance_of(s, "KRW").pending());
+  s.apply(fill_d(1900));
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+  EXPECT_FALSE(balance_of(s, "BTC").pending());
+  tick(s, 5000);
+  EXPECT_EQ(s.drifts().size(), 0u);
+  EXPECT_EQ(s.counters().drifts_explained_late, 2u);
+  EXPECT_EQ(s.counters().deltas_late, 2u);
+}
+
+TEST(Balances, DuplicateAndOlderReportsAreCountedAndChangeNothing) {
+  AccountState s;
+  apply_lifecycle(s);
+  EXPECT_EQ(s.apply(balance_report("KRW", 954'922'500, 0, 1710, 7)), ApplyOutcome::duplicate);
+  EXPECT_EQ(s.apply(balance_report("KRW", 1, 2, 1700, 9)), ApplyOutcome::stale);
+  // Same time, another frame: a new report (and here one the fills do not explain).
+  EXPECT_EQ(s.apply(balance_report("KRW", 954'922'500, 0, 1710, 10)), ApplyOutcome::applied);
+  // Repeated and reordered order events imply nothing more.
+  s.apply(fill_d(1900));
+  s.apply(fill_d(1900));
+  s.apply(order_step(4, "KRW-BTC", Side::bid, 100'000'000, 0.1,
+                     {OrderState::wait, 1890, 0, 0, 0, 0, 10'005'000}));  // stale wait
+  s.apply(balance_report("KRW", 944'917'500, 0, 2000, 11));
+  s.apply(balance_report("BTC", 0.7, 0, 2000, 11));
+  tick(s, 9000);
+  expect_balance(s, "KRW", 944'917'500, 0);
+  EXPECT_EQ(s.counters().asset_duplicates, 1u);
+  EXPECT_EQ(s.counters().asset_stale, 1u);
+  EXPECT_EQ(s.counters().drifts_reported, 0u);
+  EXPECT_EQ(balance_of(s, "KRW").updates, 9u);
+}
+
+TEST(Balances, ToleranceEdges) {
+  // BTC total 0.6: tolerance 1e-8 * (1 + 0) + 1e-12 * 0.6.
+  EXPECT_DOUBLE_EQ(balance_tolerance(0, 0.6), 1.00006e-8);
+  {
+    AccountState s;
+    apply_lifecycle(s);
+    s.apply(balance_report("BTC", 0.600000005, 0, 2000, 8));
+    EXPECT_FALSE(balance_of(s, "BTC").pending());
+    tick(s, 9000);
+    EXPECT_EQ(s.drifts().size(), 0u);
+  }
+  {
+    AccountState s;
+    apply_lifecycle(s);
+    s.apply(balance_report("BTC", 0.60000002, 0, 2000, 8));
+    tick(s, 9000);
+    ASSERT_EQ(s.drifts().size(), 1u);
+    EXPECT_NEAR(s.drifts()[0].total, 2e-8, 1e-15);
+  }
+}
+
+TEST(Balances, KeptDeltasOverflowMarksTheCurrencyUnreconciledUntilTheNextAnchor) {
+  AccountConfig c;
+  c.pending_deltas = 2;
+  AccountState s(c);
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 0));
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    s.apply(order_step(10 + n, "KRW-BTC", Side::bid, 1000, 1,
+                       {OrderState::wait, 1100 + n, 0, 0, 0, 0, 1000.5}));
+  }
+  EXPECT_EQ(s.counters().deltas_overflowed, 1u);
+  EXPECT_EQ(s.counters().currencies_unreconciled, 1u);
+  EXPECT_TRUE(balance_of(s, "KRW").unreconciled);
+  // Not compared: this report is the next anchor, however far from the fills.
+  s.apply(balance_report("KRW", 5e8, 7, 1200, 1));
+  EXPECT_FALSE(balance_of(s, "KRW").unreconciled);
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+  // Compared again from there: a lock of 1000.5 the next report does not show is a drift.
+  s.apply(
+      order_step(20, "KRW-BTC", Side::bid, 1000, 1, {OrderState::wait, 1300, 0, 0, 0, 0, 1000.5}));
+  s.apply(balance_report("KRW", 5e8, 7, 1400, 2));
+  tick(s, 4000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_EQ(s.drifts()[0].locked, -1000.5);
+}
+
+TEST(Balances, CurrenciesBeyondTheTableAreRefusedAndCounted) {
+  AccountConfig c;
+  c.currencies = 2;
+  AccountState s(c);
+  EXPECT_EQ(s.apply(balance_report("KRW", 1, 0, 1000, 0)), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(balance_report("BTC", 1, 0, 1000, 0)), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(balance_report("ETH", 1, 0, 1000, 0)), ApplyOutcome::currency_full);
+  EXPECT_EQ(s.counters().currency_full, 1u);
+  EXPECT_EQ(s.balance("ETH"), nullptr);
+  // A market with a currency beyond the table implies nothing for it (counted).
+  s.apply(order_step(1, "KRW-ETH", Side::bid, 1000, 1, {OrderState::wait, 1100, 0, 0, 0, 0, 1}));
+  s.apply(
+      order_step(1, "KRW-ETH", Side::bid, 1000, 1, {OrderState::trade, 1200, 1, 1000, 0.5, 1, 0}));
+  EXPECT_EQ(s.counters().deltas_unassigned, 1u);  // ETH +1; KRW's deltas are kept
+  EXPECT_EQ(s.currency_count(), 2u);
+}
+
+TEST(Balances, NonFiniteNegativeOrIncompleteReportsAreRefusedAndChangeNothing) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1000, 0, 1000, 0));
+  const double bad[] = {std::numeric_limits<double>::quiet_NaN(),
+                        std::numeric_limits<double>::infinity(), 1e200, -1e200};
+  std::uint8_t frame = 1;
+  for (double x : bad) {
+    EXPECT_EQ(s.apply(balance_report("KRW", x, 0, 2000, frame++)), ApplyOutcome::invalid);
+    EXPECT_EQ(s.apply(balance_report("KRW", 0, x, 2000, frame++)), ApplyOutcome::invalid);
+  }
+  EXPECT_EQ(s.counters().non_finite, 8u);
+  EXPECT_EQ(s.apply(balance_report("KRW", -1, 0, 2000, frame++)), ApplyOutcome::invalid);
+  AssetEvent missing = balance_report("KRW", 1, 0, 2000, frame++);
+  missing.present &= ~asset_field_bit(AssetField::balance);
+  EXPECT_EQ(s.apply(missing), ApplyOutcome::invalid);
+  AssetEvent nameless = balance_report("", 1, 0, 2000, frame++);
+  EXPECT_EQ(s.apply(nameless), ApplyOutcome::invalid);
+  EXPECT_EQ(s.counters().asset_invalid, 11u);
+  EXPECT_EQ(balance_of(s, "KRW").available, 1000.0);
+  EXPECT_EQ(balance_of(s, "KRW").updates, 1u);
+  EXPECT_EQ(s.currency_count(), 1u);
+}
+
+TEST(Balances, DriftListKeepsTheLastNAndCountsAll) {
+  AccountConfig c;
+  c.drifts = 2;
+  c.drift_settle_ms = 0;
+  AccountState s(c);
+  s.apply(balance_report("KRW", 0, 0, 1000, 0));
+  for (int k = 1; k <= 3; ++k)
+    s.apply(balance_report("KRW", 100.0 * k, 0, 1000 + k, static_cast<std::uint8_t>(k)));
+  EXPECT_EQ(s.drifts().total(), 3u);
+  ASSERT_EQ(s.drifts().size(), 2u);
+  EXPECT_EQ(s.drifts()[0].exchange_ts, 1002);
+  EXPECT_EQ(s.drifts()[1].exchange_ts, 1003);
+  EXPECT_EQ(s.counters().drifts_reported, 3u);
+}
+
+TEST(Balances, OrderEventsWithoutLockedImplyNoLockAndAreCounted) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1e6, 0, 1000, 0));
+  s.apply(order_step(1, "KRW-BTC", Side::bid, 1000, 1, {OrderState::wait, 1100}));
+  EXPECT_EQ(s.counters().orders_without_locked, 1u);
+  EXPECT_EQ(balance_of(s, "KRW").kept, 0u);
+}
+
+TEST(BalanceConfig, NewKeysAreValidated) {
+  const auto bad = [](auto set) {
+    AccountConfig c;
+    set(c);
+    EXPECT_THROW(c.validate(), std::invalid_argument);
+  };
+  bad([](AccountConfig& c) { c.currencies = 0; });
+  bad([](AccountConfig& c) { c.currencies = 5000; });
+  bad([](AccountConfig& c) { c.pending_deltas = 0; });
+  bad([](AccountConfig& c) { c.pending_deltas = 70'000; });
+  bad([](AccountConfig& c) { c.drift_settle_ms = -1; });
+  AccountConfig ok;
+  ok.drifts = 0;
+  EXPECT_NO_THROW(ok.validate());
+}
+
+// A strategy that sees balances, and one that does not: asset slots never reach on_order.
+struct Counts {
+  int orders = 0;
+  int assets = 0;
+  double last_total = 0;
+};
+struct SeesAssets {
+  Counts* c;
+  void on_order(const OrderEvent&, const AccountState&) noexcept { ++c->orders; }
+  void on_asset(const AssetEvent& a, const AccountState& s) noexcept {
+    ++c->assets;
+    c->last_total = s.balance(a.currency.view())->total();
+  }
+};
+struct OrdersOnly {
+  Counts* c;
+  void on_order(const OrderEvent& e, const AccountState&) noexcept {
+    c->orders += e.kind == EventKind::order ? 1 : 1000;
+  }
+};
+static_assert(AssetAware<SeesAssets> && !AssetAware<OrdersOnly>);
+
+TEST(BalanceStrategy, OnAssetIsCalledAfterApplyAndOnOrderNeverSeesAssets) {
+  OrderEvent slot{};
+  store_asset(slot, balance_report("KRW", 7, 3, 1000, 1));
+  const OrderEvent order =
+      order_step(1, "KRW-BTC", Side::bid, 1000, 1, {OrderState::wait, 1100, 0, 0, 0, 0, 1});
+  {
+    AccountState s;
+    Counts c;
+    SeesAssets strategy{&c};
+    StrategyConsumer<SeesAssets> consumer(s, strategy);
+    consumer.on_event(slot);
+    consumer.on_event(order);
+    EXPECT_EQ(c.assets, 1);
+    EXPECT_EQ(c.orders, 1);
+    EXPECT_EQ(c.last_total, 10.0);
+  }
+  {
+    AccountState s;
+    Counts c;
+    OrdersOnly strategy{&c};
+    StrategyConsumer<OrdersOnly> consumer(s, strategy);
+    consumer.on_event(slot);
+    consumer.on_event(order);
+    EXPECT_EQ(c.orders, 1);
+    EXPECT_EQ(s.balance("KRW")->available, 7.0);
+  }
+}
+
+}  // namespace
+}  // namespace fillwire
