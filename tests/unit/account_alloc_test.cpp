@@ -1,17 +1,20 @@
 // Zero allocation on the hot path: after construction and a warm-up, applying a million events
-// (new orders, trades, completions, evictions, duplicates, the history ring) allocates nothing.
+// (new orders, trades, completions, evictions, duplicates, the history ring) allocates nothing;
+// nor do balance reports, their reconciliation and drifts.
 // Global operator new and malloc are replaced in this executable to count calls while a flag is
 // set. Sanitizer builds replace the allocator themselves, so there the test is skipped.
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <random>
 #include <vector>
 
+#include "../support/balance_events.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/account_state.hpp"
 
@@ -157,6 +160,59 @@ TEST(ZeroAllocation, ApplyingAMillionEventsAllocatesNothing) {
   EXPECT_EQ(allocations, 0u);
   EXPECT_GT(state.counters().completed_evictions, 100'000u);
   EXPECT_GT(state.counters().duplicates, 0u);
+}
+
+TEST(ZeroAllocation, BalancesReconciliationAndDriftsAllocateNothing) {
+  if (!FILLWIRE_COUNT_ALLOCATIONS) GTEST_SKIP() << "sanitizer build: allocator not replaced";
+  AccountConfig c;
+  c.open_orders = 64;
+  c.completed_orders = 64;
+  c.pending_deltas = 4;
+  c.drifts = 8;  // small, so the drift list wraps
+  c.drift_settle_ms = 10;
+  c.history = 64;
+  AccountState state(c);
+  const char* currencies[] = {"KRW", "BTC", "ETH"};
+  std::int64_t ts = 1000;
+  std::uint32_t order = 0;
+  // One round: a bid locks and fills (deltas kept), its report, a deposit (a drift once it
+  // settles), a duplicate and a stale report, a refused number.
+  const auto round = [&] {
+    const std::uint32_t n = ++order;
+    state.apply(test::order_step(n, "KRW-BTC", Side::bid, 1000, 1,
+                                 {OrderState::wait, ++ts, 0, 0, 0, 0, 1000.5}));
+    state.apply(test::order_step(n, "KRW-BTC", Side::bid, 1000, 1,
+                                 {OrderState::trade, ++ts, 1, 1000, 0.5, 1, 0}));
+    state.apply(test::order_step(n, "KRW-BTC", Side::bid, 1000, 1,
+                                 {OrderState::done, ++ts, 1, 1000, 0.5, 1, 0}));
+    const auto frame = static_cast<std::uint8_t>(n);
+    for (const char* cur : currencies) {
+      const AssetEvent a = test::balance_report(cur, static_cast<double>(n), 0, ++ts, frame);
+      state.apply(a);
+      state.apply(a);  // duplicate
+    }
+    state.apply(test::balance_report("KRW", 1, 0, ts - 100, frame));         // stale
+    state.apply(test::balance_report("KRW", std::nan(""), 0, ++ts, frame));  // refused
+    OrderEvent slot{};
+    store_asset(slot, test::balance_report("BTC", 2.0 * n, 0, ++ts, frame));
+    state.apply(slot);  // through a ring slot
+    ts += 20;           // settles the round's discrepancies
+  };
+  for (int i = 0; i < 500; ++i)
+    round();  // warm-up
+  std::uint64_t allocations = 0;
+  {
+    Counting counting;
+    for (int i = 0; i < 20'000; ++i)
+      round();
+    allocations = counting.count();
+  }
+  EXPECT_EQ(allocations, 0u);
+  EXPECT_GT(state.counters().drifts_reported, 20'000u);
+  EXPECT_GT(state.counters().asset_duplicates, 20'000u);
+  EXPECT_GT(state.counters().asset_stale, 0u);
+  EXPECT_GT(state.counters().asset_invalid, 0u);
+  EXPECT_EQ(state.drifts().size(), 8u);
 }
 
 }  // namespace
