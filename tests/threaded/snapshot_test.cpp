@@ -201,8 +201,13 @@ TEST(SnapshotHandoff, ReaderNeverSeesATornSnapshot) {
     taken_so_far.store(taken, std::memory_order_relaxed);
     if (s->version <= last_version) error = "version did not grow";
     last_version = s->version;
-    if (s->latency.samples != s->order_events) error = "latency samples != order events";
-    if (s->counters.events != s->order_events + s->counters.not_order) error = "counters torn";
+    // Latency is sampled for every exchange frame: orders and balances.
+    if (s->latency.samples != s->order_events + s->counters.assets) {
+      error = "latency samples != order and asset events";
+    }
+    if (s->counters.events != s->order_events + s->counters.not_order + s->counters.assets) {
+      error = "counters torn";
+    }
     if (s->connection.connects != s->counters.not_order) error = "connection torn";
   }
   writer.join();

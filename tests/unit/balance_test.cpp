@@ -6,9 +6,11 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <string_view>
 
 #include "../support/balance_events.hpp"
+#include "fillwire/account_snapshot.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/strategy.hpp"
 
@@ -366,6 +368,27 @@ TEST(BalanceConfig, NewKeysAreValidated) {
   AccountConfig ok;
   ok.drifts = 0;
   EXPECT_NO_THROW(ok.validate());
+}
+
+TEST(BalanceSnapshot, CarriesTheBalancesAndTheDriftsNewestFirst) {
+  AccountConfig c;
+  c.drift_settle_ms = 0;
+  AccountState s(c);
+  apply_lifecycle(s);
+  s.apply(balance_report("KRW", 954'922'600, 0, 2000, 8));  // +100
+  s.apply(balance_report("KRW", 954'922'800, 0, 2001, 9));  // +200
+  auto snap = std::make_unique<AccountSnapshot>();
+  const SnapshotTracker tracker{};
+  fill_snapshot(s, tracker, 1, *snap);
+  ASSERT_EQ(snap->balance_count, 2u);
+  EXPECT_EQ(snap->balances[0].currency.view(), "KRW");
+  EXPECT_EQ(snap->balances[0].available, 954'922'800.0);
+  EXPECT_EQ(snap->balances[1].total(), 0.6);
+  ASSERT_EQ(snap->drift_count, 2u);
+  EXPECT_EQ(snap->drifts[0].total, 200.0);
+  EXPECT_EQ(snap->drifts[1].total, 100.0);
+  EXPECT_EQ(snap->order_events, 9u);
+  EXPECT_EQ(snap->counters.drifts_reported, 2u);
 }
 
 // A strategy that sees balances, and one that does not: asset slots never reach on_order.

@@ -1,7 +1,8 @@
 #pragma once
 // AccountSnapshot: a fixed-size copy of what a person (or a monitor) wants to see of the account —
 // positions and PnL per market, execution quality, open orders (the first N), the most recent
-// fills, the application's anomaly counters, connection notices seen in the stream and the
+// fills, balances per currency (the first N) and the latest balance drifts, the application's
+// anomaly counters, connection notices seen in the stream and the
 // strategy thread's latency histogram — made on the strategy thread and read on another.
 //
 // Engine hands snapshots to other threads through a triple buffer (detail/snapshot_handoff.hpp).
@@ -15,6 +16,7 @@
 #include <type_traits>
 
 #include "fillwire/apply_counters.hpp"
+#include "fillwire/balance.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/execution_stats.hpp"
 #include "fillwire/order_event.hpp"
@@ -119,10 +121,13 @@ struct AccountSnapshot {
   static constexpr std::size_t kMaxMarkets = 32;
   static constexpr std::size_t kMaxOpenOrders = 16;
   static constexpr std::size_t kMaxFills = 12;
+  static constexpr std::size_t kMaxBalances = 16;
+  static constexpr std::size_t kMaxDrifts = 8;
 
   std::uint64_t version;       // 1 for the first snapshot published, then 2, 3, ...
   std::uint64_t taken_ns;      // steady-clock ns when it was filled
-  std::uint64_t order_events;  // order events applied (ApplyCounters::events minus control)
+  std::uint64_t order_events;  // order events applied (ApplyCounters::events minus control and
+                               // asset events)
   ApplyCounters counters;
   ExecutionStats total;  // all markets
   SmpStats smp;
@@ -135,7 +140,15 @@ struct AccountSnapshot {
   SnapshotOrder open[kMaxOpenOrders];
   std::size_t fill_count;  // entries in fills[], newest first
   SnapshotFill fills[kMaxFills];
+  // Balances as reported, with their implied figures and pending discrepancy (balance.hpp).
+  std::size_t balance_count;  // currencies in the account (balances[] holds the first N)
+  Balance balances[kMaxBalances];
+  std::size_t drift_count;  // entries in drifts[], newest first (all: counters.drifts_reported)
+  BalanceDrift drifts[kMaxDrifts];
 
+  [[nodiscard]] std::size_t balances_shown() const noexcept {
+    return balance_count < kMaxBalances ? balance_count : kMaxBalances;
+  }
   [[nodiscard]] std::size_t markets_shown() const noexcept {
     return market_count < kMaxMarkets ? market_count : kMaxMarkets;
   }

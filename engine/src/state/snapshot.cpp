@@ -65,7 +65,7 @@ void fill_snapshot(const AccountState& account, const SnapshotTracker& tracker,
   out.version = version;
   out.taken_ns = now_steady_ns();
   out.counters = account.counters();
-  out.order_events = out.counters.events - out.counters.not_order;
+  out.order_events = out.counters.events - out.counters.not_order - out.counters.assets;
   out.total = account.total_stats();
   out.smp = account.smp();
   out.connection = tracker.connection;
@@ -92,6 +92,14 @@ void fill_snapshot(const AccountState& account, const SnapshotTracker& tracker,
     s.executed_volume = o.executed_volume;
     s.order_ts = o.order_ts;
   }
+
+  out.balance_count = account.currency_count();
+  for (std::size_t c = 0; c < out.balances_shown(); ++c)
+    out.balances[c] = account.balance_at(static_cast<std::uint16_t>(c));
+  const DriftList& drifts = account.drifts();
+  out.drift_count = std::min(drifts.size(), AccountSnapshot::kMaxDrifts);
+  for (std::size_t i = 0; i < out.drift_count; ++i)
+    out.drifts[i] = drifts[drifts.size() - 1 - i];  // newest first
 
   // Newest first.
   const std::uint64_t kept =
