@@ -126,6 +126,16 @@ std::map<std::string, Setter> setters(bool demo) {
       size("account.completed_orders", &RunSettings::completed_orders, 1);
   m["account.markets"] = size("account.markets", &RunSettings::markets, 1);
   m["account.history"] = size("account.history", &RunSettings::history, 0);
+  m["account.currencies"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.currencies = static_cast<std::size_t>(r.integer(n, "account.currencies", 1, 4096));
+  };
+  m["account.pending_deltas"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.pending_deltas = static_cast<std::size_t>(r.integer(n, "account.pending_deltas", 1, 65536));
+  };
+  m["account.drift_settle_ms"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.drift_settle_ms = r.integer(n, "account.drift_settle_ms", 0, 86'400'000);
+  };
+  m["account.drifts"] = size("account.drifts", &RunSettings::drifts, 0);
   m["journal.path"] = text("journal.path", &RunSettings::journal_path);
   m["journal.max_file_mb"] = size("journal.max_file_mb", &RunSettings::journal_max_file_mb, 1);
   m["journal.keep_files"] = files("journal.keep_files", &RunSettings::journal_keep_files);
@@ -324,6 +334,10 @@ EngineConfig engine_config(const RunSettings& s) {
   c.account.completed_orders = s.completed_orders;
   c.account.markets = s.markets;
   c.account.history = s.history;
+  c.account.currencies = s.currencies;
+  c.account.pending_deltas = s.pending_deltas;
+  c.account.drift_settle_ms = s.drift_settle_ms;
+  c.account.drifts = s.drifts;
   if (!s.journal_path.empty()) {
     JournalConfig j;
     j.path = s.journal_path;

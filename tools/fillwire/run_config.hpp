@@ -10,7 +10,8 @@
 //   duration = 25.0            refresh_ms = 250         busy_poll = false
 //   [cpu]     network = -1, strategy = -1               (-1: not pinned)
 //   [ring]    capacity = 4096                            (power of two)
-//   [account] open_orders, completed_orders, markets, history
+//   [account] open_orders, completed_orders, markets, history, currencies, pending_deltas,
+//             drift_settle_ms, drifts
 //   [journal] path = "run.fwj", max_file_mb = 256, keep_files = 4
 //   [log]     path = "fillwire.log", max_file_mb = 64, keep_files = 4   (rotated by size)
 //   [demo]    rate = 1000, seed = 7, faults = "all"      (demo only: all, stream or none)
@@ -46,6 +47,11 @@ struct RunSettings {
   std::size_t completed_orders = 8192;
   std::size_t markets = 64;
   std::size_t history = 1024;
+  // Balances and their reconciliation (AccountConfig's defaults unless set).
+  std::size_t currencies = AccountConfig{}.currencies;
+  std::size_t pending_deltas = AccountConfig{}.pending_deltas;
+  std::int64_t drift_settle_ms = AccountConfig{}.drift_settle_ms;
+  std::size_t drifts = AccountConfig{}.drifts;
   std::string journal_path;
   std::size_t journal_max_file_mb = 256;
   unsigned journal_keep_files = 4;
