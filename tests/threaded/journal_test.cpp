@@ -472,6 +472,7 @@ TEST(JournalEvent, OutOfRangeEnumsFlagsBitsAndLengthsAreRefusedNamingTheField) {
       {offsetof(OrderEvent, is_maker), 2, "invalid is_maker 2"},
       {offsetof(OrderEvent, type_known), 2, "invalid type_known 2"},
       {offsetof(OrderEvent, kind), 1, "invalid kind 1"},  // a control event is never journaled
+      {offsetof(OrderEvent, kind), 2, "invalid kind 2"},  // an asset event is not an order record
       {offsetof(OrderEvent, origin), 3, "invalid origin 3"},
       {offsetof(OrderEvent, present) + 3, 0x20, "invalid present bits 0x2"},  // bit 29
       {offsetof(OrderEvent, code), 16, "invalid code length 16"},
