@@ -8,6 +8,7 @@
 
 #include "fillwire/asset_event.hpp"
 #include "fillwire/order_event.hpp"
+#include "order_lifecycle.hpp"
 
 namespace fillwire::test {
 
@@ -42,29 +43,19 @@ struct OrderStep {
   double locked = -1.0;  // < 0: no `locked` field
 };
 
-// An event of limit order number `n` in `market` with terms (price, volume).
+// An event of limit order number `n` (numbered_wait's uuid) in `market` with terms (price,
+// volume).
 inline OrderEvent order_step(std::uint32_t n, std::string_view market, Side side, double price,
                              double volume, const OrderStep& s) {
-  OrderEvent e{};
-  e.kind = EventKind::order;
-  e.type_known = 1;
-  (void)e.code.assign(market);
-  for (std::size_t i = 0; i < 4; ++i)
-    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (8 * i));
-  e.uuid.bytes[15] = 0xb7;
-  e.ask_bid = side;
-  e.order_type = OrderType::limit;
+  OrderEvent e = numbered_wait(n, market, side, price, volume);
   e.state = s.state;
-  e.price = price;
-  e.volume = volume;
   e.timestamp = s.ts;
   e.order_timestamp = s.ts;
   e.executed_volume = s.executed_volume;
   e.executed_funds = s.executed_funds;
   e.paid_fee = s.paid_fee;
   e.trades_count = s.trades;
-  e.present = kRequiredFields | field_bit(Field::price) | field_bit(Field::volume) |
-              field_bit(Field::order_timestamp);
+  e.present |= field_bit(Field::order_timestamp);
   if (s.locked >= 0.0) {
     e.locked = s.locked;
     e.present |= field_bit(Field::locked);

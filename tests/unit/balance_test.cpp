@@ -413,32 +413,32 @@ struct OrdersOnly {
 };
 static_assert(AssetAware<SeesAssets> && !AssetAware<OrdersOnly>);
 
-TEST(BalanceStrategy, OnAssetIsCalledAfterApplyAndOnOrderNeverSeesAssets) {
+// An asset slot then an order event through StrategyConsumer<S>: what the strategy saw, and
+// the account's KRW balance afterwards.
+template <class S>
+Counts consume_both(double& krw_available) {
   OrderEvent slot{};
   store_asset(slot, balance_report("KRW", 7, 3, 1000, 1));
-  const OrderEvent order =
-      order_step(1, "KRW-BTC", Side::bid, 1000, 1, {OrderState::wait, 1100, 0, 0, 0, 0, 1});
-  {
-    AccountState s;
-    Counts c;
-    SeesAssets strategy{&c};
-    StrategyConsumer<SeesAssets> consumer(s, strategy);
-    consumer.on_event(slot);
-    consumer.on_event(order);
-    EXPECT_EQ(c.assets, 1);
-    EXPECT_EQ(c.orders, 1);
-    EXPECT_EQ(c.last_total, 10.0);
-  }
-  {
-    AccountState s;
-    Counts c;
-    OrdersOnly strategy{&c};
-    StrategyConsumer<OrdersOnly> consumer(s, strategy);
-    consumer.on_event(slot);
-    consumer.on_event(order);
-    EXPECT_EQ(c.orders, 1);
-    EXPECT_EQ(s.balance("KRW")->available, 7.0);
-  }
+  AccountState s;
+  Counts c;
+  S strategy{&c};
+  StrategyConsumer<S> consumer(s, strategy);
+  consumer.on_event(slot);
+  consumer.on_event(
+      order_step(1, "KRW-BTC", Side::bid, 1000, 1, {OrderState::wait, 1100, 0, 0, 0, 0, 1}));
+  krw_available = s.balance("KRW")->available;
+  return c;
+}
+
+TEST(BalanceStrategy, OnAssetIsCalledAfterApplyAndOnOrderNeverSeesAssets) {
+  double available = 0;
+  const Counts aware = consume_both<SeesAssets>(available);
+  EXPECT_EQ(aware.assets, 1);
+  EXPECT_EQ(aware.orders, 1);
+  EXPECT_EQ(aware.last_total, 10.0);  // the account already had the report
+  const Counts orders_only = consume_both<OrdersOnly>(available);
+  EXPECT_EQ(orders_only.orders, 1);  // 1000 had on_order seen the asset slot
+  EXPECT_EQ(available, 7.0);
 }
 
 }  // namespace
