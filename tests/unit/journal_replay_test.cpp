@@ -218,5 +218,55 @@ TEST_F(JournalReplay, ReadFrameLinesRefusesAResyncEventRecordNamingIt) {
   }
 }
 
+// A resync's balance is journaled as its exact AssetEvent bytes (FWAS) and read back whole.
+TEST(JournalEvent, AResyncBalanceIsJournaledAsItsBytesAndCheckedOnTheWayBack) {
+  AssetEvent a = make_asset_event(EventOrigin::resync);
+  a.seq = 41;
+  a.recv_ts = 7;
+  a.balance = 1234.5;
+  a.locked = 0.25;
+  a.asset_timestamp = a.timestamp = 1'700'000'000'000;
+  a.index = 1;
+  a.count = 2;
+  a.stream_type = StreamType::snapshot;
+  a.type_known = 1;
+  ASSERT_TRUE(a.currency.assign("BTC"));
+  OrderEvent slot{};
+  store_asset(slot, a);
+  slot.seq = a.seq;
+  slot.recv_ts = a.recv_ts;
+  char payload[kJournalEventPayloadBytes];
+  encode_journal_event(slot, payload);
+  EXPECT_EQ(std::string_view(payload, 4), "FWAS");
+
+  OrderEvent back{};
+  std::string why;
+  ASSERT_EQ(read_journal_event(payload, sizeof payload, back, why), JournalEventError::none) << why;
+  EXPECT_EQ(std::memcmp(&back, &slot, sizeof slot), 0);
+  EXPECT_EQ(back.kind, EventKind::asset);
+  const AssetEvent b = asset_of(back);
+  EXPECT_EQ(b.currency.view(), "BTC");
+  EXPECT_EQ(b.balance, 1234.5);
+
+  payload[8 + offsetof(AssetEvent, index)] = 2;  // index 2 of 2
+  EXPECT_EQ(read_journal_event(payload, sizeof payload, back, why), JournalEventError::bad_value);
+  EXPECT_EQ(why, "resync balance with an invalid index 2 of 2");
+  payload[8 + offsetof(AssetEvent, index)] = 1;
+  payload[8 + offsetof(AssetEvent, currency)] = 16;  // a length past CurrencyCode's 15
+  EXPECT_EQ(read_journal_event(payload, sizeof payload, back, why), JournalEventError::bad_value);
+  EXPECT_EQ(why, "resync balance with an invalid currency length 16");
+  payload[8 + offsetof(AssetEvent, currency)] = 3;
+  payload[4] = 9;  // another AssetEvent layout
+  EXPECT_EQ(read_journal_event(payload, sizeof payload, back, why), JournalEventError::layout);
+  // An order record never passes for a balance, nor a balance for an order.
+  OrderEvent order = test::resync_order("o-1", 1);
+  order.kind = EventKind::asset;
+  encode_journal_event(order, payload);
+  EXPECT_NE(read_journal_event(payload, sizeof payload, back, why), JournalEventError::none);
+  std::memcpy(payload, kJournalEventMagic, 4);
+  EXPECT_EQ(read_journal_event(payload, sizeof payload, back, why), JournalEventError::bad_value);
+  EXPECT_EQ(why, "resync event with an invalid kind 2");
+}
+
 }  // namespace
 }  // namespace fillwire

@@ -285,5 +285,70 @@ TEST(RestOrders, TradesMustBeComplete) {
       "server error order_not_found: x");
 }
 
+// GET /v1/accounts (PROTOCOL.md §8): decimals as strings, each row one currency.
+constexpr const char* kAccounts = R"([
+  {"currency":"KRW","balance":"1000000.12345678","locked":"50025.0","avg_buy_price":"0",
+   "avg_buy_price_modified":false,"unit_currency":"KRW"},
+  {"currency":"BTC","balance":"0.00000001","locked":"0.4","avg_buy_price":"101000000",
+   "avg_buy_price_modified":false,"unit_currency":"KRW"}])";
+
+TEST(RestAccounts, EachCurrencyIsABalanceOfTheResyncAsOfTheAnswer) {
+  const RestAccountsResult r = parse_rest_accounts(kAccounts, 1'700'000'000'123);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.assets.size(), 2u);
+  const AssetEvent& krw = r.assets[0];
+  EXPECT_EQ(krw.kind, EventKind::asset);
+  EXPECT_EQ(krw.origin, EventOrigin::resync);
+  EXPECT_EQ(krw.stream_type, StreamType::snapshot);
+  EXPECT_EQ(krw.currency.view(), "KRW");
+  EXPECT_EQ(krw.balance, 1000000.12345678);
+  EXPECT_EQ(krw.locked, 50025.0);
+  EXPECT_EQ(krw.asset_timestamp, 1'700'000'000'123);
+  EXPECT_EQ(krw.timestamp, 1'700'000'000'123);
+  EXPECT_EQ(krw.index, 0u);
+  EXPECT_EQ(krw.count, 2u);
+  EXPECT_FALSE(krw.is_last_in_frame());
+  EXPECT_FALSE(krw.has(AssetField::asset_uuid)) << "REST gives no asset_uuid";
+  EXPECT_TRUE(krw.has(AssetField::balance) && krw.has(AssetField::locked));
+  const AssetEvent& btc = r.assets[1];
+  EXPECT_EQ(btc.currency.view(), "BTC");
+  EXPECT_EQ(btc.balance, 0.00000001);
+  EXPECT_EQ(btc.locked, 0.4);
+  EXPECT_EQ(btc.index, 1u);
+  EXPECT_TRUE(btc.is_last_in_frame());
+  EXPECT_EQ(parse_rest_accounts("[]", 1).assets.size(), 0u);
+}
+
+TEST(RestAccounts, ABadRowRefusesTheWholeListAndSaysWhere) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"([{"balance":"1","locked":"0"}])", "account 0: field 'currency' missing"},
+      {R"([{"currency":"","balance":"1","locked":"0"}])", "account 0: field 'currency' empty"},
+      {R"([{"currency":"ABCDEFGHIJKLMNOP","balance":"1","locked":"0"}])",
+       "account 0: field 'currency' too long"},
+      {R"([{"currency":"KRW","balance":"-1","locked":"0"}])",
+       "account 0: field 'balance' not a finite decimal >= 0"},
+      {R"([{"currency":"KRW","balance":"inf","locked":"0"}])",
+       "account 0: field 'balance' not a finite decimal >= 0"},
+      {R"([{"currency":"KRW","balance":"1","locked":"nan"}])",
+       "account 0: field 'locked' not a finite decimal >= 0"},
+      {R"([{"currency":"KRW","balance":"1x","locked":"0"}])",
+       "account 0: field 'balance' not a decimal"},
+      {R"([{"currency":"KRW","balance":"1"}])", "account 0: field 'locked' missing"},
+      {R"([{"currency":"KRW","balance":"1","locked":"0"},{"currency":"KRW","balance":"2","locked":"0"}])",
+       "account 1: currency 'KRW' listed twice"},
+      {R"([{"currency":"KRW","balance":"1","locked":"0"},7])", "account 1: not an object"},
+      {R"({"currency":"KRW"})", "not a list of accounts"},
+  };
+  for (const auto& [body, why] : cases) {
+    const RestAccountsResult r = parse_rest_accounts(body, 1);
+    EXPECT_EQ(r.error, why) << body;
+    EXPECT_TRUE(r.assets.empty()) << body << ": nothing of a refused list is kept";
+  }
+  const RestAccountsResult refused =
+      parse_rest_accounts(R"({"error":{"name":"out_of_scope","message":"no\npermission"}})", 1);
+  EXPECT_EQ(refused.error.rfind("server error ", 0), 0u) << refused.error;
+  EXPECT_EQ(refused.error.find('\n'), std::string::npos) << "server text is escaped";
+}
+
 }  // namespace
 }  // namespace fillwire

@@ -150,6 +150,9 @@ std::map<std::string, Setter> setters(bool demo) {
       s.live.*field = static_cast<std::size_t>(r.integer(n, key, min, kMaxCount));
     };
   };
+  m["live.balances"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.live.balances = r.boolean(n, "live.balances");
+  };
   m["live.connect_timeout_ms"] = ms("live.connect_timeout_ms", &LiveConfig::connect_timeout);
   m["live.backoff_initial_ms"] = ms("live.backoff_initial_ms", &LiveConfig::backoff_initial);
   m["live.backoff_max_ms"] = ms("live.backoff_max_ms", &LiveConfig::backoff_max);
@@ -247,6 +250,8 @@ RunFlags::RunFlags(CLI::App& app, bool demo) : app_(&app), demo_(demo) {
         ->check(CLI::IsMember({"default", "simple"}));
     app.add_option("--ca-file", flags_.ca_file, "extra trusted CA certificate (PEM)");
     app.add_flag("--insecure", flags_.insecure, "do not verify the server certificate (unsafe)");
+    app.add_flag("--orders-only{false}", flags_.live.balances,
+                 "subscribe to myOrder alone: no balances (myAsset, GET /v1/accounts)");
     app.add_option("--key-file", flags_.key_file,
                    "file with UPBIT_ACCESS_KEY= and UPBIT_SECRET_KEY= lines, mode 0600 "
                    "(default: those environment variables)");
@@ -300,6 +305,7 @@ RunSettings RunFlags::resolve() const {
     if (given("--format")) s.format = flags_.format;
     if (given("--ca-file")) s.ca_file = flags_.ca_file;
     if (given("--insecure")) s.insecure = flags_.insecure;
+    if (given("--orders-only")) s.live.balances = flags_.live.balances;
     if (given("--key-file")) s.key_file = flags_.key_file;
     if (s.url.empty()) s.url = LiveConfig{}.url;  // the exchange's own
   } else {

@@ -15,6 +15,8 @@
 //   [journal] path = "run.fwj", max_file_mb = 256, keep_files = 4
 //   [log]     path = "fillwire.log", max_file_mb = 64, keep_files = 4   (rotated by size)
 //   [demo]    rate = 1000, seed = 7, faults = "all"      (demo only: all, stream or none)
+//   [live]    balances = true (false: myOrder alone, as --orders-only), and each bound of
+//             LiveConfig by name (connect_timeout_ms, resync_max_orders, ...)
 // Thread contract: cold path, main thread.
 
 #include <CLI/CLI.hpp>

@@ -43,10 +43,13 @@ struct LiveConfig {
   std::string rest_url;            // default: from `url` (https://host[:port]/v1)
   std::vector<std::string> codes;  // markets to subscribe; empty = all (upper case, checked)
   bool simple_format = false;      // ask for the SIMPLE (abbreviated) format
-  std::string ca_file;             // extra trust anchor, e.g. the simulator's certificate
-  bool insecure = false;           // skip peer verification (loudly reported); never default
-  bool blocking = false;           // run() the io_context (sleeps) instead of busy poll()
-  std::uint64_t seed = 0;          // jitter seed (0: from the clock)
+  // Balances too: myAsset on the same connection (one subscribe message with both types) and
+  // GET /v1/accounts in every resync. False: orders only.
+  bool balances = true;
+  std::string ca_file;     // extra trust anchor, e.g. the simulator's certificate
+  bool insecure = false;   // skip peer verification (loudly reported); never default
+  bool blocking = false;   // run() the io_context (sleeps) instead of busy poll()
+  std::uint64_t seed = 0;  // jitter seed (0: from the clock)
 
   // Connection discipline (Upbit: 5 connects/s and 30 REST requests/s per account; repeated 429s
   // earn a 418 ban). Both rates are counted per process, over every LiveSource in it.

@@ -12,8 +12,9 @@ namespace fillwire {
 void encode_journal_event(const OrderEvent& event,
                           char (&out)[kJournalEventPayloadBytes]) noexcept {
   JournalEventHeader h{};
-  std::memcpy(h.magic, kJournalEventMagic, sizeof h.magic);
-  h.layout = kOrderEventLayout;
+  const bool asset = event.kind == EventKind::asset;
+  std::memcpy(h.magic, asset ? kJournalAssetMagic : kJournalEventMagic, sizeof h.magic);
+  h.layout = asset ? kAssetEventLayout : kOrderEventLayout;
   h.event_bytes = static_cast<std::uint16_t>(sizeof(OrderEvent));
   std::memcpy(out, &h, sizeof h);
   std::memcpy(out + sizeof h, &event, sizeof(OrderEvent));
@@ -73,6 +74,58 @@ std::string invalid_event_field(const OrderEvent& e) {
   return {};
 }
 
+namespace {
+
+JournalEventError read_asset(const char* bytes, const JournalEventHeader& h, OrderEvent& out,
+                             std::string& why) {
+  if (h.layout != kAssetEventLayout) {
+    why = "resync balance of AssetEvent layout " + std::to_string(h.layout) +
+          "; this build reads layout " + std::to_string(kAssetEventLayout) + " only";
+    return JournalEventError::layout;
+  }
+  if (h.event_bytes != sizeof(AssetEvent)) {
+    why = "resync balance of a " + std::to_string(h.event_bytes) +
+          "-byte AssetEvent; this build's is " + std::to_string(sizeof(AssetEvent)) + " bytes";
+    return JournalEventError::event_bytes;
+  }
+  AssetEvent a;
+  std::memcpy(&a, bytes, sizeof a);  // the payload's size was checked by the caller
+  const std::string bad = invalid_asset_field(a);
+  if (!bad.empty()) {
+    why = "resync balance with an invalid " + bad;
+    return JournalEventError::bad_value;
+  }
+  store_asset(out, a);
+  out.seq = a.seq;
+  out.recv_ts = a.recv_ts;
+  return JournalEventError::none;
+}
+
+}  // namespace
+
+std::string invalid_asset_field(const AssetEvent& a) {
+  if (a.kind != EventKind::asset) return field_value("kind", raw(a.kind));
+  if (raw(a.origin) > raw(EventOrigin::replay)) return field_value("origin", raw(a.origin));
+  if (raw(a.stream_type) >= std::size(kStreamTypeNames)) {
+    return field_value("stream_type", raw(a.stream_type));
+  }
+  if (a.type_known > 1) return field_value("type_known", a.type_known);
+  constexpr std::uint32_t kAllFields = (std::uint32_t{1} << kAssetFieldCount) - 1;
+  if ((a.present & ~kAllFields) != 0) {
+    char bits[24];
+    std::snprintf(bits, sizeof bits, "0x%08x", static_cast<unsigned>(a.present));
+    return std::string("present bits ") + bits + " (" + std::to_string(kAssetFieldCount) +
+           " fields)";
+  }
+  if (a.count == 0 || a.index >= a.count) {
+    return "index " + std::to_string(a.index) + " of " + std::to_string(a.count);
+  }
+  if (a.currency.length > CurrencyCode::kCapacity) {
+    return field_value("currency length", a.currency.length);
+  }
+  return {};
+}
+
 JournalEventError read_journal_event(const char* payload, std::size_t size, OrderEvent& out,
                                      std::string& why) {
   if (size != kJournalEventPayloadBytes) {
@@ -83,10 +136,12 @@ JournalEventError read_journal_event(const char* payload, std::size_t size, Orde
   }
   JournalEventHeader h;
   std::memcpy(&h, payload, sizeof h);
-  if (std::memcmp(h.magic, kJournalEventMagic, sizeof h.magic) != 0) {
-    why = "resync event without its FWEV header";
+  const bool asset = std::memcmp(h.magic, kJournalAssetMagic, sizeof h.magic) == 0;
+  if (!asset && std::memcmp(h.magic, kJournalEventMagic, sizeof h.magic) != 0) {
+    why = "resync event without its FWEV or FWAS header";
     return JournalEventError::magic;
   }
+  if (asset) return read_asset(payload + sizeof h, h, out, why);
   if (h.layout != kOrderEventLayout) {
     why = "resync event of OrderEvent layout " + std::to_string(h.layout) +
           "; this build reads layout " + std::to_string(kOrderEventLayout) +

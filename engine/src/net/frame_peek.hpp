@@ -4,7 +4,8 @@
 // resync runs, for the exchange times and orders the held frames carry.
 //
 // Thread contract: the network thread only. Cold: the event list grows once to the most events a
-// frame of max_frame_bytes can hold, then is reused.
+// frame of max_frame_bytes can hold (a myAsset currency is the shortest: {"cu":"A","b":0,"l":0}),
+// then is reused.
 
 #include <algorithm>
 #include <cstddef>
@@ -23,7 +24,7 @@ class FramePeek {
   // The events of the frame at `data` (padded, as the decoder needs), valid until the next call.
   const std::vector<OrderEvent>& operator()(const char* data, std::size_t size) {
     events_.clear();
-    events_.reserve(max_frame_bytes_ / 32 + 1);  // no event in a frame is shorter than 32 bytes
+    events_.reserve(max_frame_bytes_ / 16 + 1);  // no event in a frame is shorter than 16 bytes
     struct Aside {
       std::vector<OrderEvent>* v;
       std::size_t published = 0;

@@ -313,7 +313,8 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // newest plausible exchange time of the stream (a resync event carries the query time). An
   // implausible stream time is counted and steers nothing.
   void track(const OrderEvent& e) noexcept {
-    if (e.origin == EventOrigin::stream && e.kind == EventKind::order) {
+    if (e.kind != EventKind::order) return;  // a balance (AssetEvent) is not an order
+    if (e.origin == EventOrigin::stream) {
       if (check_clock(e.timestamp) != ClockVerdict::plausible) {
         n.clock_skew.add();
       } else {
@@ -467,6 +468,16 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     slot.recv_ts = now_ticks();
     if (journal != nullptr) (void)journal_event(*journal, slot, slot.recv_ts);  // exact bytes
     track(slot);
+    sink->publish();
+    n.events.add();
+    n.resync_events.add();
+  }
+  void publish(const AssetEvent& a) override {
+    OrderEvent& slot = sink->claim();
+    store_asset(slot, a);
+    slot.seq = next_seq++;
+    slot.recv_ts = now_ticks();
+    if (journal != nullptr) (void)journal_event(*journal, slot, slot.recv_ts);  // exact bytes
     sink->publish();
     n.events.add();
     n.resync_events.add();

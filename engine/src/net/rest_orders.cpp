@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 
 namespace fillwire {
 namespace {
@@ -438,6 +439,90 @@ const RestParseResult& RestOrdersParser::orders(std::string_view body, std::int6
   } else if (!one(root, 0)) {
     result.orders.clear();
   }
+  return result;
+}
+
+namespace {
+
+bool read_account(simdjson::dom::object obj, std::size_t index, AssetEvent& a, std::string& error) {
+  const auto fail = [&](const char* key, const char* why) {
+    error = "account " + std::to_string(index) + ": field '" + key + "' " + why;
+    return false;
+  };
+  const auto decimal = [&](const char* key, double& out) {
+    simdjson::dom::element v;
+    if (obj[key].get(v) != simdjson::SUCCESS || v.is_null()) return fail(key, "missing");
+    std::string_view s;
+    if (v.get_string().get(s) == simdjson::SUCCESS) {
+      const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+      if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return fail(key, "not a decimal");
+    } else if (v.get_double().get(out) != simdjson::SUCCESS) {
+      return fail(key, "not a decimal");
+    }
+    if (!(out >= 0.0) || !std::isfinite(out)) return fail(key, "not a finite decimal >= 0");
+    return true;
+  };
+  std::string_view currency;
+  if (obj["currency"].get_string().get(currency) != simdjson::SUCCESS)
+    return fail("currency", "missing");
+  if (currency.empty()) return fail("currency", "empty");
+  if (!a.currency.assign(currency)) return fail("currency", "too long");
+  if (!decimal("balance", a.balance) || !decimal("locked", a.locked)) return false;
+  a.present |= asset_field_bit(AssetField::currency) | asset_field_bit(AssetField::balance) |
+               asset_field_bit(AssetField::locked);
+  return true;
+}
+
+}  // namespace
+
+RestAccountsResult parse_rest_accounts(std::string_view body, std::int64_t as_of_ms) {
+  RestOrdersParser parser;
+  return parser.accounts(body, as_of_ms);
+}
+
+RestAccountsResult RestOrdersParser::accounts(std::string_view body, std::int64_t as_of_ms) {
+  RestAccountsResult result;
+  simdjson::dom::element root;
+  if (!impl_->parse_answer(body, root, result.error)) return result;
+  simdjson::dom::array rows;
+  if (root.get_array().get(rows) != simdjson::SUCCESS) {
+    result.error = "not a list of accounts";
+    return result;
+  }
+  const std::size_t count = rows.size();
+  if (count > UINT16_MAX) {
+    result.error = "more than " + std::to_string(UINT16_MAX) + " currencies";
+    return result;
+  }
+  result.assets.reserve(count);
+  std::unordered_set<std::string> seen;
+  std::size_t index = 0;
+  for (simdjson::dom::element row : rows) {
+    simdjson::dom::object obj;
+    if (row.get_object().get(obj) != simdjson::SUCCESS) {
+      result.error = "account " + std::to_string(index) + ": not an object";
+      break;
+    }
+    AssetEvent a = make_asset_event(EventOrigin::resync);
+    a.type_known = 1;
+    a.asset_timestamp = as_of_ms;
+    a.timestamp = as_of_ms;
+    a.stream_type = StreamType::snapshot;
+    a.index = static_cast<std::uint16_t>(index);
+    a.count = static_cast<std::uint16_t>(count);
+    a.present = asset_field_bit(AssetField::type) | asset_field_bit(AssetField::assets) |
+                asset_field_bit(AssetField::asset_timestamp) |
+                asset_field_bit(AssetField::timestamp) | asset_field_bit(AssetField::stream_type);
+    if (!read_account(obj, index, a, result.error)) break;
+    if (!seen.insert(std::string(a.currency.view())).second) {
+      result.error = "account " + std::to_string(index) + ": currency '" +
+                     printable(a.currency.view()) + "' listed twice";
+      break;
+    }
+    result.assets.push_back(a);
+    ++index;
+  }
+  if (!result.error.empty()) result.assets.clear();
   return result;
 }
 

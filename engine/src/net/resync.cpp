@@ -7,6 +7,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "fillwire/detail/rest_orders.hpp"
@@ -40,6 +42,7 @@ class Conversation {
       co_await open_orders();
       if (req_.since_ms >= 0) co_await closed_orders();
       co_await seen_orders();
+      if (ctx_.cfg.balances) co_await accounts();
       co_await plan_and_publish();
       co_return out_;
     } catch (const BoundReached& b) {
@@ -157,6 +160,23 @@ class Conversation {
     }
   }
 
+  // The balances, kept until the orders' events are out. Stamped with the time of the answer (or
+  // the newest exchange time read before the resync, if later): a myAsset frame stamped earlier
+  // is older than this list and ignored as stale; one stamped later is applied after it.
+  asio::awaitable<void> accounts() {
+    RestAnswer a = co_await call("/accounts", {});
+    const auto answered_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    RestAccountsResult parsed = parser_.accounts(a.body, std::max(answered_ms, req_.as_of_ms));
+    ctx_.rest.recycle(std::move(a.body));
+    if (a.status != 200 || !parsed.ok()) {
+      throw std::runtime_error("/accounts answered HTTP " + std::to_string(a.status) +
+                               (parsed.ok() ? "" : ": " + parsed.error));
+    }
+    balances_ = std::move(parsed.assets);
+  }
+
   asio::awaitable<void> plan_and_publish() {
     PublishPlan plan(req_.stream_from_ms);
     for (std::size_t i = 0; i < orders_.size(); ++i) {
@@ -180,6 +200,9 @@ class Conversation {
       ctx_.host.publish(e);
       ++out_.published;
     });
+    for (const AssetEvent& b : balances_)
+      ctx_.host.publish(b);
+    out_.balances = balances_.size();
     ctx_.n.resync_trades.add(out_.missed_trades);
   }
 
@@ -209,6 +232,7 @@ class Conversation {
   // One parser for every answer, its buffers sized by the largest page; freed with the resync.
   RestOrdersParser parser_;
   OrderCollection orders_{ctx_.cfg.resync_max_orders};
+  std::vector<AssetEvent> balances_;  // GET /v1/accounts, published after the orders
   ResyncOutcome out_;
 };
 
@@ -257,8 +281,9 @@ void ResyncRunner::report(const ResyncOutcome& out) {
     case ResyncResult::ok:
       n.resyncs.add();
       host.control(ControlCode::resynced, {}, static_cast<double>(out.published));
-      host.notice("resynced: " + std::to_string(out.published - out.missed_trades) +
-                  " orders and " + std::to_string(out.missed_trades) + " missed trades from REST");
+      host.notice("resynced: " + std::to_string(out.published - out.missed_trades) + " orders, " +
+                  std::to_string(out.missed_trades) + " missed trades and " +
+                  std::to_string(out.balances) + " balances from REST");
       return;
     case ResyncResult::incomplete:
       n.resync_incomplete.add();

@@ -1,6 +1,8 @@
 #pragma once
 // The resync's REST conversation: orders open, orders closed since the horizon, every order seen
-// open, then the trades of orders with fills the client missed. The decisions are the pure ones
+// open, the balances (GET /v1/accounts, when LiveConfig::balances), then the trades of orders with
+// fills the client missed. Nothing is published until every answer is in: the orders' events,
+// then the balances as one list (AccountState takes it as the whole account, as of the answer). The decisions are the pure ones
 // of resync_plan.hpp; this runs them against the exchange, within the bounds of LiveConfig
 // (pages, orders; the caller enforces the whole resync's deadline through RestSession::abort),
 // and answers 429 (wait, retry), 418 (a ban for the whole process: stop) and 5xx (retry twice).
@@ -17,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "fillwire/asset_event.hpp"
 #include "fillwire/auth.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/detail/rest_orders.hpp"
@@ -45,12 +48,14 @@ struct ResyncOutcome {
   std::size_t orders = 0;                 // distinct orders it fetched
   std::size_t published = 0;              // events it published
   std::size_t missed_trades = 0;          // of which missed trades
+  std::size_t balances = 0;               // currencies published from GET /v1/accounts
 };
 
 // What the resync needs from its connection.
 class ResyncHost {
  public:
   virtual void publish(const OrderEvent& e) = 0;  // one resync event, in order
+  virtual void publish(const AssetEvent& a) = 0;  // one currency of the resync's balances
   virtual void notice(const std::string& text) = 0;
   // A control event into the ring, in order with the data (control_event.hpp).
   virtual void control(ControlCode code, std::string_view reason, double count) noexcept = 0;

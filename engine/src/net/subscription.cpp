@@ -36,6 +36,7 @@ std::string subscribe_message(const LiveConfig& c, std::string_view ticket) {
     m += "]";
   }
   m += "}";
+  if (c.balances) m += ",{\"type\":\"myAsset\"}";  // never with codes (PROTOCOL.md §3)
   if (c.simple_format) m += ",{\"format\":\"SIMPLE\"}";
   m += "]";
   return m;

@@ -15,7 +15,7 @@ namespace fillwire::net {
 // before the exchange would answer with an error frame. Throws std::invalid_argument.
 std::string checked_code(std::string code);
 
-// [{"ticket":...},{"type":"myOrder"[,"codes":[...]]}[,{"format":"SIMPLE"}]]
+// [{"ticket":...},{"type":"myOrder"[,"codes":[...]]}[,{"type":"myAsset"}][,{"format":"SIMPLE"}]]
 std::string subscribe_message(const LiveConfig& c, std::string_view ticket);
 
 }  // namespace fillwire::net

@@ -32,12 +32,16 @@
 #include <string>
 #include <type_traits>
 
+#include "fillwire/asset_event.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/order_event.hpp"
 
 namespace fillwire {
 
 inline constexpr char kJournalEventMagic[4] = {'F', 'W', 'E', 'V'};
+// A resync's balance (an AssetEvent, asset_event.hpp) in the same record: layout and event_bytes
+// are then kAssetEventLayout and sizeof(AssetEvent).
+inline constexpr char kJournalAssetMagic[4] = {'F', 'W', 'A', 'S'};
 
 // The payload's header, exactly as on disk.
 struct JournalEventHeader {
@@ -49,7 +53,8 @@ static_assert(std::is_trivially_copyable_v<JournalEventHeader> &&
                   std::is_standard_layout_v<JournalEventHeader> && sizeof(JournalEventHeader) == 8,
               "The journaled event's header is 8 bytes on disk, written and read as raw bytes.");
 static_assert(std::is_trivially_copyable_v<OrderEvent> && std::is_standard_layout_v<OrderEvent> &&
-                  sizeof(OrderEvent) == 256 && sizeof(OrderEvent) <= UINT16_MAX,
+                  sizeof(OrderEvent) == 256 && sizeof(OrderEvent) <= UINT16_MAX &&
+                  sizeof(AssetEvent) == sizeof(OrderEvent),
               "A journaled event is OrderEvent's raw bytes: trivially copyable, 256 bytes.");
 
 inline constexpr std::size_t kJournalEventPayloadBytes =
@@ -76,8 +81,12 @@ enum class JournalEventError : std::uint8_t {
 // The first byte of `e` that holds a value this build does not define, as "state 9" (the field
 // and the value), or empty when every enum, flag, presence bit and length is in range. Any thread.
 [[nodiscard]] std::string invalid_event_field(const OrderEvent& e);
+// The same for an AssetEvent (kind, origin, stream_type, flags, presence bits, index within
+// count, the currency's length).
+[[nodiscard]] std::string invalid_asset_field(const AssetEvent& a);
 
-// Reads a resync_event payload into `out` (the caller's OrderEvent, so properly aligned). On
+// Reads a resync_event payload into `out` (the caller's OrderEvent, so properly aligned; an
+// FWAS payload becomes an asset slot, store_asset). On
 // success returns none and `out` is the journaled event; otherwise `out` is left as it was and
 // `why` says what is wrong ("resync event of OrderEvent layout 2; this build reads layout 1 ...").
 // Never reads outside [payload, payload + size). Cold path.

@@ -1,6 +1,7 @@
 #pragma once
 // Parser for Upbit's REST order objects (PROTOCOL.md §7): the answers of GET /v1/order,
-// /v1/orders/open, /v1/orders/closed and /v1/orders/uuids, used to resynchronise after a reconnect.
+// /v1/orders/open, /v1/orders/closed and /v1/orders/uuids, used to resynchronise after a reconnect;
+// and of GET /v1/accounts (balances, §8).
 //
 // Each order becomes an OrderEvent with origin = resync, so it goes through the same idempotent
 // apply path as stream events. Mapping: market -> code, side "bid"/"ask" -> ask_bid, ord_type ->
@@ -22,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fillwire/asset_event.hpp"
 #include "fillwire/order_event.hpp"
 
 namespace fillwire {
@@ -57,6 +59,21 @@ struct RestOrderTrades {
 // caller asked for them).
 [[nodiscard]] RestOrderTrades parse_rest_order_trades(std::string_view body, std::int64_t as_of_ms);
 
+// The answer of GET /v1/accounts (PROTOCOL.md §8): one AssetEvent per currency, in the answer's
+// order — the account's balances as of the request, authoritative (AccountState takes a resync's
+// list as the whole account). Each has origin `resync`, stream_type SNAPSHOT, no asset_uuid (the
+// bit stays clear), asset_timestamp and timestamp `as_of_ms`, index and count over the list.
+// `balance` (available) and `locked` are decimal strings, finite and not negative; a currency
+// longer than CurrencyCode's capacity, given twice, or missing is an error (the whole answer is
+// refused: a partial list would zero what it left out). avg_buy_price and unit_currency are not
+// kept.
+struct RestAccountsResult {
+  std::vector<AssetEvent> assets;
+  std::string error;  // empty when every row parsed
+  [[nodiscard]] bool ok() const noexcept { return error.empty(); }
+};
+[[nodiscard]] RestAccountsResult parse_rest_accounts(std::string_view body, std::int64_t as_of_ms);
+
 // The same parsers, keeping their buffers from one answer to the next: a resync's pages need no
 // new memory once the largest has been seen (no heap growth and release per page). One thread at
 // a time.
@@ -71,6 +88,8 @@ class RestOrdersParser {
   [[nodiscard]] const RestParseResult& orders(std::string_view body, std::int64_t as_of_ms);
   // As parse_rest_order_trades().
   [[nodiscard]] RestOrderTrades order_trades(std::string_view body, std::int64_t as_of_ms);
+  // As parse_rest_accounts().
+  [[nodiscard]] RestAccountsResult accounts(std::string_view body, std::int64_t as_of_ms);
 
  private:
   struct Impl;
