@@ -156,6 +156,49 @@ TEST(Balances, DepositIsOneDriftOfItsAmountOnceTheSettleWindowHasPassed) {
   EXPECT_EQ(s.drifts().total(), 1u);
 }
 
+// A resync's list (GET /v1/accounts) is the whole account: Upbit lists only the currencies held,
+// so one it leaves out is zero as of the list. Sold on the order stream: no drift; gone without
+// a fill: a drift of minus what was there.
+AssetEvent listed(std::string_view currency, double available, std::int64_t ts, std::uint16_t index,
+                  std::uint16_t count) {
+  AssetEvent a = balance_report(currency, available, 0, ts, 0, EventOrigin::resync);
+  a.asset_uuid = Uuid{};
+  a.index = index;
+  a.count = count;
+  return a;
+}
+
+TEST(Balances, AResyncListIsTheWholeAccountWhatItLeavesOutIsZero) {
+  AccountState s;
+  apply_lifecycle(s);  // KRW 954,922,500 and BTC 0.6 reported
+  // BTC 0.6 sold at 100,000,000 (fee 30,000) while disconnected: the resync brings the order.
+  s.apply(order_step(4, "KRW-BTC", Side::ask, 100'000'000, 0.6,
+                     {OrderState::done, 1800, 0.6, 60'000'000, 30'000, 1, 0}));
+  EXPECT_EQ(s.apply(listed("KRW", 1'014'892'500, 1900, 0, 1)), ApplyOutcome::applied);
+  EXPECT_EQ(balance_of(s, "BTC").total(), 0.0) << "left out of the list: zero";
+  EXPECT_EQ(balance_of(s, "BTC").asset_ts, 1900);
+  EXPECT_EQ(balance_of(s, "BTC").origin, EventOrigin::resync);
+  EXPECT_EQ(s.counters().resync_unlisted, 1u);
+  tick(s, 9000);
+  EXPECT_EQ(s.counters().drifts_reported, 0u) << "the sale explains both";
+
+  // The next resync lists nothing of BTC again: already zero, nothing to report; a currency
+  // reported since the list's time is not touched.
+  s.apply(balance_report("XRP", 10, 0, 9500, 9));
+  s.apply(listed("KRW", 1'014'892'500, 9400, 0, 1));
+  EXPECT_EQ(balance_of(s, "XRP").total(), 10.0);
+  EXPECT_EQ(s.counters().resync_unlisted, 2u) << "BTC reported zero again, XRP untouched";
+
+  // A holding gone without any fill (a withdrawal while disconnected) is a drift.
+  s.apply(listed("KRW", 1'014'892'500, 9600, 0, 2));
+  s.apply(listed("BTC", 0, 9600, 1, 2));
+  EXPECT_EQ(balance_of(s, "XRP").total(), 0.0);
+  tick(s, 12'000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_EQ(s.drifts()[0].currency.view(), "XRP");
+  EXPECT_EQ(s.drifts()[0].total, -10.0);
+}
+
 TEST(Balances, WithdrawalIsADriftOfMinusItsAmount) {
   AccountState s;
   apply_lifecycle(s);

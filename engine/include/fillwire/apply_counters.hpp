@@ -88,6 +88,7 @@ struct ApplyCounters {
   std::uint64_t asset_invalid = 0;     // a required field absent, an empty currency, a negative
                                        // number or one past +-kInputLimit: refused
   std::uint64_t currency_full = 0;     // reports of a currency beyond account.currencies: refused
+  std::uint64_t resync_unlisted = 0;   // currencies a resync's list left out: reported as zero
   // Reconciliation with the order stream.
   std::uint64_t balance_deltas = 0;         // changes of a currency implied by order events
   std::uint64_t orders_without_locked = 0;  // order events without `locked`: no lock change implied

@@ -220,6 +220,10 @@ ApplyOutcome AccountState::apply_asset(const OrderEvent& slot) noexcept {
       ++counters_.asset_invalid;
       return outcome;
   }
+  // A resync's list is the whole account as of its time: what it left out is zero.
+  if (a.origin == EventOrigin::resync && a.is_last_in_frame()) {
+    balances_.unlisted_are_zero(a.asset_timestamp, counters_);
+  }
   balances_.observe(std::max(a.timestamp, a.asset_timestamp), counters_);
   return outcome;
 }

@@ -91,6 +91,21 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
   return Report::applied;
 }
 
+void BalanceTable::unlisted_are_zero(std::int64_t as_of_ms, ApplyCounters& n) noexcept {
+  for (std::uint16_t c = 0; c < codes_.size(); ++c) {
+    const Balance& b = balances_[c];
+    if (b.updates > 0 && b.asset_ts >= as_of_ms) continue;  // listed, or reported since
+    if (b.updates == 0 && b.implied_deltas == 0) continue;
+    AssetEvent zero = make_asset_event(EventOrigin::resync);
+    zero.currency = b.currency;
+    zero.asset_timestamp = as_of_ms;
+    zero.timestamp = as_of_ms;
+    zero.stream_type = StreamType::snapshot;
+    zero.count = 1;
+    if (report(c, zero, n) == Report::applied) ++n.resync_unlisted;
+  }
+}
+
 void BalanceTable::imply(std::uint16_t c, double total, double locked, std::int64_t t,
                          ApplyCounters& n) noexcept {
   if (total == 0.0 && locked == 0.0) return;

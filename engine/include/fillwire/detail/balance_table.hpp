@@ -48,6 +48,10 @@ class BalanceTable {
   // A report of currency c (a valid asset event): compared with the implied balance, then taken
   // as the new anchor, unless it repeats the last report (duplicate) or is older (stale).
   Report report(std::uint16_t c, const AssetEvent& a, ApplyCounters& n) noexcept;
+  // The end of a resync's list (GET /v1/accounts, stamped `as_of_ms`): it is the whole account,
+  // so every currency known here and not reported since `as_of_ms` is reported as zero then
+  // (Upbit lists only the currencies held). Counted in resync_unlisted.
+  void unlisted_are_zero(std::int64_t as_of_ms, ApplyCounters& n) noexcept;
   // A change of c implied by the order stream at exchange time t.
   void imply(std::uint16_t c, double total, double locked, std::int64_t t,
              ApplyCounters& n) noexcept;
