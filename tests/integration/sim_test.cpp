@@ -271,41 +271,293 @@ TEST(SimSubscribe, ManyClientsEachWithItsOwnFilter) {
   EXPECT_TRUE(compare(a_btc, b) || compare(b, a_btc));
 }
 
-TEST(SimSubscribe, MyAssetBalancesFollowEveryOrderEventAndEndAtTheTruth) {
-  auto cfg = base_config();
-  cfg.total = 2000;
-  ServerThread sim(cfg);
-  WsClient c(sim.port(), kPrivate, bearer());
-  c.send(
-      R"([{"ticket":"a"},{"type":"myAsset"},{"type":"myOrder","codes":["KRW-BTC"]},{"format":"SIMPLE"}])");
-  std::size_t assets = 0;
-  std::size_t orders = 0;
-  json last;
-  while (assets < cfg.total) {
-    const json j = json::parse(c.read().data);
-    if (j["ty"] == "myAsset") {
-      ++assets;
-      ASSERT_EQ(j["ast"].size(), 2u);
-      EXPECT_EQ(j["ast"][0]["cu"], "KRW");
-      EXPECT_EQ(j["st"], "REALTIME");
-      EXPECT_EQ(j["astuid"].get<std::string>().size(), 36u);
-      for (const auto& a : j["ast"]) {
-        EXPECT_GE(a["b"].get<double>(), 0.0);
-        EXPECT_GE(a["l"].get<double>(), 0.0);
+// ---------------------------------------------------------------------------------------------
+// myAsset: formats, subscriptions, external movements, REST accounts (PROTOCOL.md §3, §7, §8)
+
+// The event objects of a frame: the frame itself, or a list frame's elements.
+std::vector<json> objects_of(const std::string& frame) {
+  json j = json::parse(frame);
+  if (!j.is_array()) return {std::move(j)};
+  return std::vector<json>(j.begin(), j.end());
+}
+
+std::set<std::string> keys_of(const json& object) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : object.items())
+    out.insert(k);
+  return out;
+}
+
+// A myAsset object with exactly PROTOCOL.md §8's fields, in DEFAULT or SIMPLE names.
+::testing::AssertionResult is_asset_object(const json& o, bool simple) {
+  const std::set<std::string> frame =
+      simple ? std::set<std::string>{"ty", "astuid", "ast", "asttms", "tms", "st"}
+             : std::set<std::string>{"type",      "asset_uuid", "assets", "asset_timestamp",
+                                     "timestamp", "stream_type"};
+  const std::set<std::string> item = simple
+                                         ? std::set<std::string>{"cu", "b", "l"}
+                                         : std::set<std::string>{"currency", "balance", "locked"};
+  if (keys_of(o) != frame) return ::testing::AssertionFailure() << "frame fields: " << o;
+  const json& assets = o[simple ? "ast" : "assets"];
+  if (!assets.is_array() || assets.empty() || assets.size() > 2)
+    return ::testing::AssertionFailure() << "assets: " << o;
+  for (const auto& a : assets) {
+    if (keys_of(a) != item) return ::testing::AssertionFailure() << "asset fields: " << a;
+    if (!a[simple ? "cu" : "currency"].is_string() || !a[simple ? "b" : "balance"].is_number() ||
+        !a[simple ? "l" : "locked"].is_number())
+      return ::testing::AssertionFailure() << "asset types: " << a;
+  }
+  if (o[simple ? "ty" : "type"] != "myAsset" || o[simple ? "st" : "stream_type"] != "REALTIME" ||
+      o[simple ? "astuid" : "asset_uuid"].get<std::string>().size() != 36 ||
+      !o[simple ? "asttms" : "asset_timestamp"].is_number_integer() ||
+      o[simple ? "asttms" : "asset_timestamp"] != o[simple ? "tms" : "timestamp"])
+    return ::testing::AssertionFailure() << "frame values: " << o;
+  return ::testing::AssertionSuccess();
+}
+
+// What the myAsset frames received so far show: per asset_uuid its currencies, and per currency
+// the latest balance and locked amount (DEFAULT names).
+struct AssetFrames {
+  struct Shown {
+    double balance = 0;
+    double locked = 0;
+  };
+  std::map<std::string, std::map<std::string, Shown>> by_uuid;
+  std::map<std::string, Shown> latest;
+  std::vector<std::string> order;  // asset_uuids as they came
+
+  // Takes every myAsset object of a frame; false if it held none.
+  bool take(const std::string& frame) {
+    bool any = false;
+    for (const json& o : objects_of(frame)) {
+      if (o["type"] != "myAsset") continue;
+      any = true;
+      const std::string uuid = o["asset_uuid"];
+      order.push_back(uuid);
+      for (const auto& a : o["assets"]) {
+        const Shown s{a["balance"].get<double>(), a["locked"].get<double>()};
+        by_uuid[uuid][a["currency"]] = s;
+        latest[a["currency"]] = s;
       }
-      last = j;
-    } else {
-      ASSERT_EQ(j["ty"], "myOrder");
-      EXPECT_EQ(j["cd"], "KRW-BTC");
-      ++orders;
+    }
+    return any;
+  }
+  // Reads `c` until a frame with `uuid` came (each read bounded by the client's timeout).
+  void read_until(WsClient& c, const std::string& uuid) {
+    while (by_uuid.find(uuid) == by_uuid.end())
+      take(c.read().data);
+  }
+};
+
+// A decimal string as the double nearest to it: equal decimals give equal doubles.
+double number(const json& decimal_string) {
+  return std::stod(decimal_string.get<std::string>());
+}
+
+TEST(SimAssets, EveryFormatCarriesMyAssetWithProtocolNamesOneTypePerFrame) {
+  for (const std::string format : {"DEFAULT", "SIMPLE", "JSON_LIST", "SIMPLE_LIST"}) {
+    SCOPED_TRACE(format);
+    const bool simple = format.find("SIMPLE") != std::string::npos;
+    const bool list = format.find("LIST") != std::string::npos;
+    auto cfg = base_config();
+    cfg.simulation.moves.prob = 0.05;
+    ServerThread sim(cfg);
+    WsClient c(sim.port(), kPrivate, bearer());
+    c.send(R"([{"ticket":"t"},{"type":"myOrder"},{"type":"myAsset"},{"format":")" + format +
+           R"("}])");
+    std::size_t assets = 0;
+    std::size_t orders = 0;
+    std::size_t one_currency = 0;
+    std::size_t asset_lists = 0;  // list frames with more than one myAsset event
+    while (assets < 3000) {
+      const Message m = c.read();
+      ASSERT_TRUE(m.binary);
+      ASSERT_EQ(m.data.front() == '[', list) << m.data;
+      const auto objects = objects_of(m.data);
+      ASSERT_FALSE(objects.empty());
+      const json type = objects.front()[simple ? "ty" : "type"];
+      for (const auto& o : objects) {
+        ASSERT_EQ(o[simple ? "ty" : "type"], type) << "a list frame mixes types: " << m.data;
+        if (type == "myAsset") {
+          ASSERT_TRUE(is_asset_object(o, simple));
+          ++assets;
+          one_currency += o[simple ? "ast" : "assets"].size() == 1 ? 1u : 0u;
+        } else {
+          ASSERT_EQ(type, "myOrder");
+          ASSERT_TRUE(o.contains(simple ? "cd" : "code")) << o;
+          ++orders;
+        }
+      }
+      if (type == "myAsset" && objects.size() > 1) ++asset_lists;
+    }
+    EXPECT_GT(orders, 0u);
+    EXPECT_GT(one_currency, 0u);
+    if (list) {
+      EXPECT_GT(asset_lists, 0u);
     }
   }
-  EXPECT_GT(orders, 0u);
+}
+
+TEST(SimAssets, OnlyTheSubscribedTypesArrive) {
+  auto cfg = base_config();
+  cfg.simulation.moves.prob = 0.05;
+  ServerThread sim(cfg);
+  WsClient orders(sim.port(), kPrivate, bearer());
+  WsClient assets(sim.port(), kPrivate, bearer());
+  orders.send(kSubscribeAll);
+  assets.send(R"([{"ticket":"a"},{"type":"myAsset"}])");
+  for (int i = 0; i < 2000; ++i) {
+    const json o = json::parse(orders.read().data);
+    ASSERT_EQ(o["type"], "myOrder") << o;
+    const json a = json::parse(assets.read().data);
+    ASSERT_EQ(a["type"], "myAsset") << a;
+  }
+  EXPECT_GT(sim->stats().external_moves, 0u);
+}
+
+// `codes` with myAsset is WRONG_FORMAT even beside a good myOrder, and subscribes to nothing.
+TEST(SimAssets, CodesWithMyAssetRefuseTheWholeRequest) {
+  auto cfg = base_config();
+  cfg.rate = 2000;
+  cfg.start_on_subscribe = false;  // events flow whether or not this client subscribes
+  ServerThread sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer(), nullptr, std::chrono::milliseconds(300));
+  for (const char* request :
+       {R"([{"ticket":"t"},{"type":"myOrder"},{"type":"myAsset","codes":["KRW-BTC"]}])",
+        R"([{"ticket":"t"},{"type":"myAsset","codes":[]},{"type":"myOrder"}])"}) {
+    c.send(request);
+    EXPECT_EQ(error_name(c.read().data), "WRONG_FORMAT") << request;
+  }
+  ASSERT_TRUE(test::wait_until([&] { return sim->stats().events_generated >= 200; },
+                               std::chrono::seconds(10)));
+  test::beast::error_code ec;
+  const auto more = c.try_read(ec);
+  EXPECT_FALSE(more.has_value()) << more->data;
+  // The same request without codes on myAsset subscribes to both.
+  WsClient ok(sim.port(), kPrivate, bearer());
+  ok.send(R"([{"ticket":"t"},{"type":"myOrder"},{"type":"myAsset"}])");
+  std::set<std::string> types;
+  for (int i = 0; i < 200; ++i)
+    types.insert(json::parse(ok.read().data)["type"].get<std::string>());
+  EXPECT_EQ(types, (std::set<std::string>{"myOrder", "myAsset"}));
+}
+
+// Every deposit and withdrawal is a myAsset frame of its currency alone, listed in the truth with
+// that frame's asset_uuid; the frame shows the balance moved by exactly the amount; at the end the
+// last frame of each currency shows the truth's balances.
+TEST(SimAssets, ExternalMovesAreOneCurrencyFramesListedInTheTruth) {
+  auto cfg = base_config();
+  cfg.total = 4000;
+  cfg.simulation.moves.prob = 0.05;
+  ServerThread sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(R"([{"ticket":"a"},{"type":"myAsset"}])");
+  AssetFrames seen;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        (void)seen.take(c.read().data);
+        return sim->stats().events_generated >= cfg.total;
+      },
+      std::chrono::seconds(60), std::chrono::milliseconds(0)));
   const json truth = json::parse(sim->truth_json(false));
-  const auto& krw = truth["accounts"][0];
-  EXPECT_NEAR(last["ast"][0]["b"].get<double>(), std::stod(krw["balance"].get<std::string>()),
-              1e-6);
-  EXPECT_NEAR(last["ast"][0]["l"].get<double>(), std::stod(krw["locked"].get<std::string>()), 1e-6);
+  const json& moves = truth["external_moves"];
+  ASSERT_GT(moves.size(), 20u);
+  EXPECT_EQ(truth["external_moves_total"], moves.size());
+  EXPECT_EQ(sim->stats().external_moves, moves.size());
+  std::set<std::string> kinds;
+  for (const auto& a : truth["accounts"])
+    seen.read_until(c, a["asset_uuid"]);
+  for (const auto& m : moves)
+    seen.read_until(c, m["asset_uuid"]);
+  for (const auto& m : moves) {
+    SCOPED_TRACE(m.dump());
+    const std::string uuid = m["asset_uuid"];
+    const auto& shown = seen.by_uuid.at(uuid);
+    ASSERT_EQ(shown.size(), 1u);
+    const std::string currency = m["currency"];
+    ASSERT_EQ(shown.begin()->first, currency);
+    kinds.insert(m["kind"].get<std::string>());
+    // The frame of this currency before the movement's.
+    const auto at = std::find(seen.order.begin(), seen.order.end(), uuid);
+    ASSERT_NE(at, seen.order.end());
+    auto before = std::make_reverse_iterator(at);
+    while (before != seen.order.rend() && !seen.by_uuid.at(*before).contains(currency))
+      ++before;
+    if (before == seen.order.rend()) continue;  // the currency's first frame
+    const auto& prev = seen.by_uuid.at(*before).at(currency);
+    const auto& now = shown.at(currency);
+    EXPECT_EQ(now.locked, prev.locked);
+    EXPECT_NEAR(now.balance - prev.balance, number(m["amount"]),
+                1e-8 + 1e-15 * std::abs(now.balance));
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"deposit", "withdrawal"}));
+  for (const auto& a : truth["accounts"]) {
+    SCOPED_TRACE(a.dump());
+    const auto& last = seen.latest.at(a["currency"]);
+    EXPECT_EQ(last.balance, number(a["balance"]));
+    EXPECT_EQ(last.locked, number(a["locked"]));
+  }
+}
+
+// During a run with movements, GET /v1/accounts equals the truth and the balances the last
+// myAsset frames showed, currency by currency.
+TEST(SimAssets, RestAccountsAgreeWithTheTruthAndTheFramesDuringARun) {
+  auto cfg = base_config();
+  cfg.rate = 400;
+  cfg.burst = 100;  // quiet spells of 250 ms between bursts, in which the three answers fall
+  cfg.simulation.moves.prob = 0.1;
+  cfg.rest.rate_limit = false;
+  ServerThread sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(R"([{"ticket":"a"},{"type":"myOrder"},{"type":"myAsset"}])");
+  AssetFrames seen;
+  std::size_t compared = 0;
+  std::size_t moved = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 150; ++i)
+      (void)seen.take(c.read().data);
+    // The accounts, the truth, the accounts again: when both answers agree, nothing happened in
+    // between and the truth is of the same moment.
+    json accounts;
+    json truth;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      const auto a1 = test::http_get(sim.port(), "/v1/accounts", bearer());
+      const auto t = test::http_get(sim.port(), "/sim/truth?orders=false",
+                                    bearer(HmacAlg::sha256, "orders=false"));
+      const auto a2 = test::http_get(sim.port(), "/v1/accounts", bearer());
+      ASSERT_EQ(a1.result_int(), 200u) << a1.body();
+      ASSERT_EQ(t.result_int(), 200u) << t.body();
+      if (a1.body() == a2.body()) {
+        accounts = json::parse(a1.body());
+        truth = json::parse(t.body());
+        break;
+      }
+    }
+    ASSERT_FALSE(accounts.is_null()) << "the accounts never held still";
+    ASSERT_EQ(accounts.size(), truth["accounts"].size());
+    moved = truth["external_moves_total"].get<std::size_t>();
+    for (std::size_t i = 0; i < accounts.size(); ++i) {
+      const json& rest = accounts[i];
+      const json& t = truth["accounts"][i];
+      SCOPED_TRACE(rest.dump() + " truth " + t.dump());
+      EXPECT_EQ(keys_of(rest),
+                (std::set<std::string>{"currency", "balance", "locked", "avg_buy_price",
+                                       "avg_buy_price_modified", "unit_currency"}));
+      for (const char* k : {"balance", "locked", "avg_buy_price", "unit_currency"})
+        EXPECT_TRUE(rest[k].is_string()) << k;
+      EXPECT_EQ(rest["currency"], t["currency"]);
+      EXPECT_EQ(rest["balance"], t["balance"]);
+      EXPECT_EQ(rest["locked"], t["locked"]);
+      if (t["asset_uuid"].is_null()) continue;
+      seen.read_until(c, t["asset_uuid"]);
+      const auto& shown = seen.by_uuid.at(t["asset_uuid"]).at(t["currency"]);
+      EXPECT_EQ(shown.balance, number(rest["balance"]));
+      EXPECT_EQ(shown.locked, number(rest["locked"]));
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 20u);
+  EXPECT_GT(moved, 0u);
 }
 
 TEST(SimSubscribe, ListFormatsCarrySeveralEventsPerFrame) {
@@ -750,6 +1002,37 @@ TEST(SimFaults, DuplicatesReorderAndMalformedFramesAreReproducible) {
     EXPECT_EQ(truth["events"], cfg.total);
   }
   EXPECT_EQ(runs[0], runs[1]);
+}
+
+// myAsset frames draw the same faults as myOrder frames: duplicates, reordering, garbled frames.
+TEST(SimFaults, AssetFramesAreDuplicatedReorderedAndGarbledToo) {
+  auto cfg = base_config();
+  cfg.faults.duplicate_prob = 0.05;
+  cfg.faults.reorder_window = 4;
+  cfg.faults.malformed_prob = 0.02;
+  ServerThread sim(cfg);
+  WsClient c(sim.port(), kPrivate, bearer());
+  c.send(R"([{"ticket":"a"},{"type":"myAsset"}])");
+  std::set<std::string> uuids;
+  std::size_t bad = 0;
+  std::size_t repeated = 0;
+  std::size_t backwards = 0;
+  std::int64_t latest = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const json j = json::parse(c.read().data, nullptr, false);
+    if (j.is_discarded()) {
+      ++bad;
+      continue;
+    }
+    ASSERT_EQ(j["type"], "myAsset");
+    if (!uuids.insert(j["asset_uuid"].get<std::string>()).second) ++repeated;
+    const std::int64_t t = j["asset_timestamp"];
+    if (t < latest) ++backwards;
+    latest = std::max(latest, t);
+  }
+  EXPECT_GT(bad, 0u);
+  EXPECT_GT(repeated, 0u);
+  EXPECT_GT(backwards, 0u);
 }
 
 // The base configuration, its event flow stalling after `events` events.

@@ -1,13 +1,10 @@
 #include "asset.hpp"
 
-#include "simulation.hpp"
+#include "truth.hpp"
 
 namespace fillwire::sim {
 
-std::string asset_event_json(const Simulation& sim, std::size_t market, const Uuid& asset_uuid,
-                             std::int64_t timestamp_ms, bool simple) {
-  const OrderBook& book = sim.book();
-  const Truth& truth = sim.truth();
+std::string asset_event_json(const AssetUpdate& update, bool simple) {
   // Appended piece by piece (GCC 12 warns falsely on long operator+ chains at -O3).
   std::string out;
   out.reserve(320);
@@ -22,7 +19,7 @@ std::string asset_event_json(const Simulation& sim, std::size_t market, const Uu
     out += '"';
   };
   char uuid[Uuid::kTextSize];
-  asset_uuid.format(uuid);
+  update.asset_uuid.format(uuid);
   out += '{';
   key("type", "ty");
   text("myAsset");
@@ -32,23 +29,21 @@ std::string asset_event_json(const Simulation& sim, std::size_t market, const Uu
   out += ',';
   key("assets", "ast");
   out += '[';
-  auto asset = [&](std::string_view currency, const std::string& balance, Fx locked) {
+  for (std::size_t i = 0; i < update.count; ++i) {
+    const auto& item = update.items[i];
+    if (i > 0) out += ',';
     out += '{';
     key("currency", "cu");
-    text(currency);
+    text(currency_name(item.currency));
     out += ',';
     key("balance", "b");
-    out += balance;
+    out += int128_to_fx_string(item.balance.available);
     out += ',';
     key("locked", "l");
-    out += fx_to_string(locked);
+    out += fx_to_string(item.balance.locked);
     out += '}';
-  };
-  asset("KRW", int128_to_fx_string(truth.krw_total() - book.locked_krw()), book.locked_krw());
-  out += ',';
-  const Fx locked = book.locked_base(market);
-  asset(kMarkets[market].currency, fx_to_string(truth.market(market).position - locked), locked);
-  const std::string ts = std::to_string(timestamp_ms);
+  }
+  const std::string ts = std::to_string(update.timestamp_ms);
   out += "],";
   key("asset_timestamp", "asttms");
   out += ts;

@@ -61,6 +61,9 @@ class Generator {
   }
 
   [[nodiscard]] std::int64_t now_ms() const noexcept { return now_ms_; }
+  // True when the event next() returned last was the last of its step: the next one comes from a
+  // later step, at a later time.
+  [[nodiscard]] bool step_complete() const noexcept { return pending_.size() <= 1; }
   [[nodiscard]] const GeneratorStats& stats() const noexcept { return stats_; }
   [[nodiscard]] Fx mid(std::size_t market) const noexcept { return mid_[market]; }
 

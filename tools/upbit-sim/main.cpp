@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
   std::size_t max_resting = c.simulation.generator.max_resting;
 
   CLI::App app{
-      "upbit-sim: an Upbit-compatible exchange simulator (private myOrder WebSocket, REST order "
-      "queries, JWT, deterministic order flow, faults, ground truth)."};
+      "upbit-sim: an Upbit-compatible exchange simulator (private myOrder and myAsset WebSocket, "
+      "REST order queries and balances, JWT, deterministic order flow, external deposits and "
+      "withdrawals, faults, ground truth)."};
   app.option_defaults()->always_capture_default();
   app.footer(
       "Example:\n  upbit-sim --port 0 --rate 2000 --seed 7 --truth /tmp/truth.json\n"
@@ -84,10 +85,18 @@ int main(int argc, char** argv) {
                  "Simulated clock start, ms since epoch (with --sim-clock)");
   app.add_flag("--wall-clock", c.wall_clock, "Stamp events with the real time (the default)");
   app.add_flag("--start-now", start_now,
-               "Start the order flow at once (default: at the first myOrder subscription)");
+               "Start the order flow at once (default: at the first subscription)");
   app.add_option("--max-open", max_resting, "Open orders the account keeps at most");
   app.add_option("--keep-closed", c.simulation.max_closed_orders,
                  "Closed orders kept for REST and the truth");
+  app.add_option("--external-move-prob", c.simulation.moves.prob,
+                 "Chance of an external deposit or withdrawal (KRW or a market's currency) after "
+                 "each step of the order flow; each is sent as a myAsset frame of that currency "
+                 "and listed in the truth (0 = none; the order flow of a seed is the same either "
+                 "way)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--keep-moves", c.simulation.moves.keep,
+                 "External movements listed in the truth (older ones are counted, not listed)");
   app.add_flag("--exit-when-done", c.exit_when_done,
                "Exit once --total events are generated and written");
   app.add_option("--truth", truth_file, "Write the ground truth JSON to FILE at exit");
@@ -243,10 +252,10 @@ int main(int argc, char** argv) {
 
     const auto s = server.stats();
     fmt::print(stderr,
-               "upbit-sim: {} events generated, {} event frames, {} bytes sent, {} connections, "
-               "{} slow-consumer and {} fault disconnects, {} REST requests ({} HTTP 429, {} HTTP "
-               "418)\n",
-               s.events_generated, s.event_frames, s.bytes_sent, s.connections,
+               "upbit-sim: {} events generated, {} external movements, {} event frames, {} bytes "
+               "sent, {} connections, {} slow-consumer and {} fault disconnects, {} REST requests "
+               "({} HTTP 429, {} HTTP 418)\n",
+               s.events_generated, s.external_moves, s.event_frames, s.bytes_sent, s.connections,
                s.slow_consumer_disconnects, s.fault_disconnects, s.rest_requests,
                s.rest_rate_limited, s.rest_banned);
     fmt::print(stderr,

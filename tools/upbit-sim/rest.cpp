@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <exception>
@@ -579,23 +580,29 @@ RestReply RestApi::orders_uuids(const QueryParams& p) {
   return json_reply(out);
 }
 
+// Every currency of the account, from the same balances the myAsset frames show (Simulation::
+// balance): available, locked, and the average buy price of the position (fills only, gross of
+// fees, rounded to 8 decimals; "0" for KRW and for nothing held).
 RestReply RestApi::accounts() {
-  const J truth = J::parse(sim_.truth_json(false));
   J out = J::array();
-  for (const auto& a : truth["accounts"]) {
-    J row = a;
+  for (std::size_t c = 0; c < kCurrencyCount; ++c) {
+    const Balance b = sim_.balance(c);
     std::string avg = "0";
-    if (a["currency"] != "KRW") {
-      for (const auto& m : truth["markets"]) {
-        if (m["market"] == "KRW-" + a["currency"].get<std::string>()) {
-          avg = fx_to_string(static_cast<Fx>(m["avg_cost_gross"].get<double>() * 1e8));
-        }
+    if (c != kKrw) {
+      const MarketTruth& m = sim_.truth().market(c - 1);
+      if (m.position > 0) {
+        avg = fx_to_string(static_cast<Fx>(
+            std::llround(m.cost_gross / static_cast<long double>(m.position) * 1e8L)));
       }
     }
+    J row;
+    row["currency"] = std::string(currency_name(c));
+    row["balance"] = int128_to_fx_string(b.available);
+    row["locked"] = fx_to_string(b.locked);
     row["avg_buy_price"] = avg;
     row["avg_buy_price_modified"] = false;
     row["unit_currency"] = "KRW";
-    out.push_back(row);
+    out.push_back(std::move(row));
   }
   return json_reply(out);
 }

@@ -68,37 +68,39 @@ Clock::duration seconds(double s) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-// One event, encoded lazily: each format at most once, and only if a subscriber wants it; the
-// same for the myAsset event that follows it.
+// One step of the stream, encoded lazily (each format at most once, and only if a subscriber wants
+// it): an order event and the myAsset frame that follows it (if it changed a balance), or an
+// external movement's myAsset frame alone.
 class EncodedEvent {
  public:
-  EncodedEvent(const Emission& em, const Simulation& sim) : em_(em), sim_(sim) {}
+  EncodedEvent(const Emission* em, const AssetUpdate* assets) : em_(em), assets_(assets) {}
+  [[nodiscard]] bool has_order() const noexcept { return em_ != nullptr; }
+  [[nodiscard]] bool has_assets() const noexcept { return assets_ != nullptr; }
   std::string_view get(bool simple) {
     const auto i = simple ? 1u : 0u;
     if (size_[i] == 0) {
-      size_[i] = encode(em_.event, simple ? WireFormat::simple : WireFormat::full, text_[i],
+      size_[i] = encode(em_->event, simple ? WireFormat::simple : WireFormat::full, text_[i],
                         kMaxEncodedEvent);
     }
     return {text_[i], size_[i]};
   }
   std::string_view asset(bool simple) {
     std::string& a = asset_[simple ? 1 : 0];
-    if (a.empty()) {
-      // The asset event's id is derived from the event's position, so runs stay reproducible.
-      Rng rng(sim_.events() * 0x9E3779B97F4A7C15ull ^ 0xA55E7ull);
-      a = asset_event_json(sim_, em_.order.market, rng.uuid(), em_.event.timestamp, simple);
-    }
+    if (a.empty()) a = asset_event_json(*assets_, simple);
     return a;
   }
-  [[nodiscard]] std::string_view market() const noexcept { return em_.event.code.view(); }
+  [[nodiscard]] std::string_view market() const noexcept { return em_->event.code.view(); }
 
  private:
-  const Emission& em_;
-  const Simulation& sim_;
+  const Emission* em_;
+  const AssetUpdate* assets_;
   char text_[2][kMaxEncodedEvent];
   std::size_t size_[2] = {0, 0};
   std::string asset_[2];
 };
+
+// The two types of event frames; list frames (JSON_LIST, SIMPLE_LIST) carry one type each.
+enum class FrameType : std::uint8_t { order, asset };
 
 // What the hub sees of a WebSocket connection.
 class Subscriber {
@@ -285,18 +287,27 @@ class Hub {
       ++stats_.events_generated;
       if (config_.send_stamps != nullptr)
         config_.send_stamps->generated(sim_.events(), em.event.uuid);
-      EncodedEvent enc(em, sim_);
-      // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
-      for (std::size_t k = 0; k < subscribers_.size(); ++k) {
-        auto keep = subscribers_[k];
-        keep->deliver(enc);
-        if (k < subscribers_.size() && subscribers_[k] != keep) --k;
+      EncodedEvent enc(&em, sim_.order_assets());
+      deliver(enc);
+      if (sim_.external_move() != nullptr) {
+        ++stats_.external_moves;
+        EncodedEvent move(nullptr, &sim_.move_assets());
+        deliver(move);
       }
     }
     auto subs = subscribers_;
     for (auto& s : subs)
       s->flush();
     if (finished() && config_.exit_when_done && max_backlog() == 0) ioc_.stop();
+  }
+
+  void deliver(EncodedEvent& enc) {
+    // deliver() may shut a subscriber (fault, slow consumer), which removes it from the list.
+    for (std::size_t k = 0; k < subscribers_.size(); ++k) {
+      auto keep = subscribers_[k];
+      keep->deliver(enc);
+      if (k < subscribers_.size() && subscribers_[k] != keep) --k;
+    }
   }
 
   void schedule_pump() {
@@ -399,16 +410,30 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
 
   // ---- Subscriber ------------------------------------------------------------------------------
 
+  // An order event goes to connections subscribed to its market, then its myAsset frame to
+  // those subscribed to myAsset; each frame draws its own faults. disconnect_after and stall_after
+  // count order events.
   void deliver(EncodedEvent& ev) override {
     if (closed_ || close_after_write_) return;
     if (stalled_) {
       ++stall_dropped_;
       return;
     }
-    if (wants_asset_) put_event(ev.asset(is_simple(sub_.format)));
-    if (!sub_.wants_order(ev.market())) return;
     const bool simple = is_simple(sub_.format);
-    const std::string_view json = ev.get(simple);
+    if (ev.has_order() && sub_.wants_order(ev.market())) {
+      send_event(FrameType::order, ev.get(simple));
+      ++events_;
+      if (cut_if_over_budget() || after_order_event()) return;
+    }
+    if (ev.has_assets() && wants_asset_) {
+      send_event(FrameType::asset, ev.asset(simple));
+      cut_if_over_budget();
+    }
+  }
+
+  // One event frame, with the faults drawn for it: extra bad frames before it, a duplicate, the
+  // reorder window.
+  void send_event(FrameType type, std::string_view json) {
     const auto& f = cfg_.faults;
     if (f.malformed_prob > 0 && rng_.chance(f.malformed_prob)) {
       ++hub_.stats().malformed;
@@ -418,10 +443,10 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     }
     if (f.invalid_utf8_prob > 0 && rng_.chance(f.invalid_utf8_prob)) {
       ++hub_.stats().malformed;
-      // The event again with the first letter of its market code replaced by a byte that can
-      // never appear in UTF-8.
+      // The event again with the first letter of "KRW" (its market code, or a currency) replaced
+      // by a byte that can never appear in UTF-8.
       std::string bad(json);
-      const std::size_t at = bad.find("KRW-");
+      const std::size_t at = bad.find("KRW");
       bad[at == std::string::npos ? bad.size() / 2 : at] = '\xFF';
       append_frame(events_out(), event_opcode(), bad);
     }
@@ -433,7 +458,8 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     if (f.oversized_prob > 0 && rng_.chance(f.oversized_prob)) {
       ++hub_.stats().malformed;
       // Valid JSON, but larger than any event: a client must refuse it rather than grow.
-      std::string giant = R"({"type":"myOrder","padding":")";
+      std::string giant = type == FrameType::order ? R"({"type":"myOrder","padding":")"
+                                                   : R"({"type":"myAsset","padding":")";
       giant.append(f.oversized_bytes, 'x');
       giant += "\"}";
       append_frame(events_out(), event_opcode(), giant);
@@ -442,14 +468,18 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     if (copies == 2) ++hub_.stats().duplicates;
     for (int c = 0; c < copies; ++c) {
       if (f.reorder_window > 1) {
-        held_.emplace_back(json);
+        held_.push_back({type, std::string(json)});
         if (held_.size() >= f.reorder_window) release_one();
       } else {
-        put_event(json);
+        put_event(type, json);
       }
     }
-    ++events_;
-    if (cut_if_over_budget()) return;
+  }
+
+  // The connection faults counted in order events: a disconnect or a stall. True when the
+  // connection is going away.
+  bool after_order_event() {
+    const auto& f = cfg_.faults;
     if (f.disconnect_after > 0 && events_ >= f.disconnect_after) {
       ++hub_.stats().fault_disconnects;
       flush();
@@ -458,7 +488,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       subscribed_ = false;
       hub_.remove(this);
       if (!writing_) shut("fault: disconnect after N events");
-      return;
+      return true;
     }
     // The draw is made only for a probability below one, so runs without it keep their streams.
     if (f.stall_after > 0 && events_ == f.stall_after &&
@@ -466,13 +496,15 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       flush();
       stalled_ = true;
       stall_until_ = f.stall_s > 0 ? Clock::now() + seconds(f.stall_s) : Clock::time_point::max();
+      return true;
     }
+    return false;
   }
 
   void flush() override {
     while (!held_.empty())
       release_one();
-    close_list();
+    close_lists();
     if (!delay_buf_.empty()) schedule_delayed();
     start_write();
   }
@@ -512,15 +544,20 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     if (!delayed_.empty()) arm_delay();
   }
 
-  // A list frame carries the events of one batch, at most kMaxListEvents of them (a client's
-  // frame buffer is bounded; Upbit's list frames are small).
+  // A list frame carries events of one type (myOrder or myAsset) of one batch, at most
+  // kMaxListEvents of them (a client's frame buffer is bounded; Upbit's list frames are small).
   static constexpr std::size_t kMaxListEvents = 16;
-  void close_list() {
-    if (list_.empty()) return;
-    list_ += ']';
-    append_frame(events_out(), event_opcode(), list_);
-    list_.clear();
-    list_events_ = 0;
+  void close_list(FrameType type) {
+    auto& l = lists_[static_cast<std::size_t>(type)];
+    if (l.text.empty()) return;
+    l.text += ']';
+    append_frame(events_out(), event_opcode(), l.text);
+    l.text.clear();
+    l.events = 0;
+  }
+  void close_lists() {
+    close_list(FrameType::order);
+    close_list(FrameType::asset);
   }
 
   std::size_t backlog() const noexcept override {
@@ -934,12 +971,13 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
     return cfg_.text_frames ? WsOpcode::text : WsOpcode::binary;
   }
 
-  void put_event(std::string_view json) {
+  void put_event(FrameType type, std::string_view json) {
     ++hub_.stats().event_frames;
     if (is_list(sub_.format)) {
-      list_ += list_.empty() ? '[' : ',';
-      list_.append(json);
-      if (++list_events_ == kMaxListEvents) close_list();
+      auto& l = lists_[static_cast<std::size_t>(type)];
+      l.text += l.text.empty() ? '[' : ',';
+      l.text.append(json);
+      if (++l.events == kMaxListEvents) close_list(type);
       return;
     }
     std::string& out = events_out();
@@ -949,7 +987,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
 
   void release_one() {
     const std::size_t i = static_cast<std::size_t>(rng_.below(held_.size()));
-    put_event(held_[i]);
+    put_event(held_[i].type, held_[i].json);
     held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 
@@ -1058,9 +1096,16 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
   std::deque<std::pair<Clock::time_point, std::string>> delayed_;
   std::size_t delayed_bytes_ = 0;
   std::string inflight_;
-  std::string list_;
-  std::size_t list_events_ = 0;
-  std::vector<std::string> held_;
+  struct ListFrame {
+    std::string text;  // "[event,event" while open
+    std::size_t events = 0;
+  };
+  std::array<ListFrame, 2> lists_;  // by FrameType
+  struct HeldFrame {
+    FrameType type;
+    std::string json;
+  };
+  std::vector<HeldFrame> held_;
 
   Subscription sub_;
   bool wants_asset_ = false;

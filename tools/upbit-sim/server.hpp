@@ -60,7 +60,7 @@ struct ServerConfig {
   double rate = 1000;              // events per second; 0: as fast as the clients read
   std::uint64_t burst = 0;         // events per burst at `rate` (0: smooth, 1 ms ticks)
   std::uint64_t total = 0;         // stop generating after this many events (0: never)
-  bool start_on_subscribe = true;  // the clock starts at the first myOrder subscription
+  bool start_on_subscribe = true;  // the clock starts at the first subscription
   // Event timestamps from the real clock (the default: clients compare them with their own clock,
   // as they must with Upbit); false: the simulated clock from --epoch-ms, byte-for-byte runs.
   bool wall_clock = true;
@@ -102,7 +102,8 @@ struct ServerStats {
   std::uint64_t auth_failures = 0;
   std::uint64_t rest_requests = 0;
   std::uint64_t events_generated = 0;
-  std::uint64_t event_frames = 0;  // frames carrying events, over all connections
+  std::uint64_t external_moves = 0;  // deposits and withdrawals (each sent as a myAsset frame)
+  std::uint64_t event_frames = 0;    // frames carrying events, over all connections
   std::uint64_t bytes_sent = 0;
   std::uint64_t slow_consumer_disconnects = 0;
   std::uint64_t fault_disconnects = 0;

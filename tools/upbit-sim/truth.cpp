@@ -24,10 +24,6 @@ std::string int128_to_fx_string(I128 v) {
 }
 
 void Truth::apply(const Emission& e) {
-  if (!krw_init_) {
-    krw_ = initial_krw_;
-    krw_init_ = true;
-  }
   ++events_;
   ++by_state_[static_cast<std::size_t>(e.event.state)];
   const OrderCore& o = e.order;
@@ -98,6 +94,31 @@ void Truth::apply(const Emission& e) {
   }
 }
 
+void Truth::apply_move(const ExternalMove& m) {
+  (m.amount > 0 ? deposited_[m.currency] : withdrawn_[m.currency]) +=
+      m.amount > 0 ? m.amount : -m.amount;
+  ++moves_total_;
+  if (max_moves_ == 0) {
+    ++moves_forgotten_;
+    return;
+  }
+  if (moves_.size() == max_moves_) {
+    moves_.pop_front();
+    ++moves_forgotten_;
+  }
+  moves_.push_back(m);
+}
+
+void Truth::report(const AssetUpdate& frame) {
+  for (std::size_t i = 0; i < frame.count; ++i) {
+    ReportedAsset& r = reported_[frame.items[i].currency];
+    r.balance = frame.items[i].balance;
+    r.asset_uuid = frame.asset_uuid;
+    r.asset_timestamp = frame.timestamp_ms;
+    r.sent = true;
+  }
+}
+
 TruthSnapshot TruthSnapshot::take(const Truth& truth, const OrderBook& book, std::uint64_t digest,
                                   bool with_orders) {
   TruthSnapshot t;
@@ -142,10 +163,36 @@ std::string TruthSnapshot::to_json() const {
                    {"prevented_partial", o.prevented_partial},
                    {"open", truth.open_orders()}};
 
+  auto uuid_text = [](const Uuid& u) {
+    char text[Uuid::kTextSize];
+    u.format(text);
+    return std::string(text, Uuid::kTextSize);
+  };
+  // Per currency: available and locked now (trading plus external movements), the movements'
+  // sums, and the last myAsset frame that showed it (null before the first).
   J accounts = J::array();
-  accounts.push_back({{"currency", "KRW"},
-                      {"balance", int128_to_fx_string(truth.krw_total() - krw_locked)},
-                      {"locked", fx_to_string(krw_locked)}});
+  for (std::size_t c = 0; c < kCurrencyCount; ++c) {
+    const Fx locked = c == kKrw ? krw_locked : base_locked[c - 1];
+    const ReportedAsset& r = truth.reported(c);
+    J row = {{"currency", std::string(currency_name(c))},
+             {"balance", int128_to_fx_string(truth.total(c) - locked)},
+             {"locked", fx_to_string(locked)},
+             {"deposited", int128_to_fx_string(truth.deposited(c))},
+             {"withdrawn", int128_to_fx_string(truth.withdrawn(c))}};
+    row["asset_uuid"] = r.sent ? J(uuid_text(r.asset_uuid)) : J(nullptr);
+    row["asset_timestamp"] = r.sent ? J(r.asset_timestamp) : J(nullptr);
+    accounts.push_back(std::move(row));
+  }
+  J moves = J::array();
+  for (const ExternalMove& m : truth.moves()) {
+    moves.push_back({{"number", m.number},
+                     {"currency", std::string(currency_name(m.currency))},
+                     {"kind", m.amount > 0 ? "deposit" : "withdrawal"},
+                     {"amount", fx_to_string(m.amount)},
+                     {"timestamp", m.timestamp_ms},
+                     {"asset_uuid", uuid_text(m.asset_uuid)},
+                     {"after_event", m.after_event}});
+  }
   std::uint64_t trades = 0;
   std::uint64_t maker = 0;
   I128 fees = 0;
@@ -160,9 +207,6 @@ std::string TruthSnapshot::to_json() const {
     gross += m.realized_gross;
     net += m.realized_net;
     const long double pos = static_cast<long double>(m.position);
-    accounts.push_back({{"currency", kMarkets[i].currency},
-                        {"balance", fx_to_string(m.position - base_locked[i])},
-                        {"locked", fx_to_string(base_locked[i])}});
     markets.push_back({{"market", kMarkets[i].code},
                        {"position", fx_to_string(m.position)},
                        {"bought_volume", int128_to_fx_string(m.bought_volume)},
@@ -184,6 +228,9 @@ std::string TruthSnapshot::to_json() const {
   j["realized_pnl_gross"] = static_cast<double>(gross / kFxOne);
   j["realized_pnl_net"] = static_cast<double>(net / kFxOne);
   j["accounts"] = accounts;
+  j["external_moves"] = moves;
+  j["external_moves_total"] = truth.moves_total();
+  j["external_moves_forgotten"] = truth.moves_forgotten();
   j["markets"] = markets;
   if (with_orders) {
     J orders_json = J::array();
