@@ -337,7 +337,7 @@ INSTANTIATE_TEST_SUITE_P(
                 DecodeErrc::missing_field, Field::uuid},
         BadCase{"null_required", replace(kGood, R"("state":"wait")", R"("state":null)"),
                 DecodeErrc::missing_field, Field::state},
-        BadCase{"other_type", replace(kGood, "myOrder", "myAsset"), DecodeErrc::unsupported_type,
+        BadCase{"other_type", replace(kGood, "myOrder", "myTrade"), DecodeErrc::unsupported_type,
                 Field::type}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
