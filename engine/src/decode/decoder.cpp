@@ -224,6 +224,7 @@ struct Decoder::Impl {
 
   // A myAsset frame between reading and publishing: its own fields, and its elements.
   AssetEvent asset_frame{};
+  bool asset_simple = false;  // the name form myAsset keys are predicted in
   std::unique_ptr<detail::AssetItem[]> items;
   std::size_t item_capacity;
 
@@ -439,14 +440,24 @@ struct Decoder::Impl {
     return entry->field;
   }
 
-  // A myAsset key: a frame field (item == false) or an element's field. AssetField::none for an
-  // unknown key, or one of the other level.
-  FILLWIRE_INLINE static AssetField match_asset_key(od::field& fld, bool item) noexcept {
+  // A myAsset key: a frame field (item == false) or an element's field, compared first with
+  // `predicted` (the table's next field, in the name form last seen), then looked up by name.
+  // AssetField::none for an unknown key, or one of the other level.
+  FILLWIRE_INLINE AssetField match_asset_key(od::field& fld, AssetField predicted,
+                                             bool item) noexcept {
+    if (predicted < AssetField::count_ && detail::is_item_field(predicted) == item) {
+      const auto& names = asset_simple ? kAssetSimpleNames : kAssetDefaultNames;
+      if (fld.key().unsafe_is_equal(names[static_cast<std::size_t>(predicted)])) return predicted;
+    }
     std::string_view key;
     if (!key_text(fld, key)) return AssetField::none;
     const auto* entry = kAssetNameIndex.find(key);
     if (entry == nullptr || detail::is_item_field(entry->field) != item) return AssetField::none;
+    asset_simple = entry->simple;
     return entry->field;
+  }
+  static constexpr AssetField next_field(AssetField f) noexcept {
+    return static_cast<AssetField>(static_cast<std::size_t>(f) + 1);
   }
 
   // Clears everything the wire fills; seq and recv_ts belong to the producer.
@@ -518,9 +529,43 @@ struct Decoder::Impl {
 
   // --- one myAsset object -> its AssetEvents -----------------------------------------------
 
+  // One element of `assets` into `item`, checked whole. Not inlined into its caller: its loop
+  // keeps simdjson's iterators in registers (see decode_object).
+  [[gnu::noinline]] DecodeError read_item(od::object& obj, detail::AssetItem& item,
+                                          std::int32_t index,
+                                          std::uint64_t& unknown_keys) noexcept {
+    item = detail::AssetItem{};
+    std::uint32_t seen = 0;
+    AssetField predicted = detail::kFirstAssetItemField;
+    for (auto result : obj) {
+      od::field fld;
+      if (const auto ec = std::move(result).get(fld)) {
+        return fail(map_error(ec), AssetField::none, index);
+      }
+      const AssetField f = match_asset_key(fld, predicted, /*item=*/true);
+      if (f == AssetField::none) {
+        ++unknown_keys;
+        continue;
+      }
+      predicted = next_field(f);
+      if (seen & asset_field_bit(f)) return fail(DecodeErrc::duplicate_field, f, index);
+      seen |= asset_field_bit(f);
+      if (auto err = read_field(f, fld.value(), item)) {
+        err.asset_index = index;
+        return err;
+      }
+    }
+    const std::uint32_t missing = kRequiredAssetFields & detail::kAssetItemBits & ~item.present;
+    if (missing != 0) {
+      return fail(DecodeErrc::missing_field, AssetField(std::countr_zero(missing)), index);
+    }
+    return {};
+  }
+
   // The elements of `assets` into items[0 .. count), each checked whole. The list is read here,
   // not published: nothing of a frame is published before all of it has been read.
-  DecodeError read_assets(od::value& v, AssetEvent& frame, std::uint64_t& unknown_keys) noexcept {
+  FILLWIRE_INLINE DecodeError read_assets(od::value& v, AssetEvent& frame,
+                                          std::uint64_t& unknown_keys) noexcept {
     od::array arr;
     if (const auto ec = v.get_array().get(arr)) return fail(map_error(ec), AssetField::assets);
     std::size_t n = 0;
@@ -532,30 +577,7 @@ struct Decoder::Impl {
         return fail(ec == simdjson::INCORRECT_TYPE ? DecodeErrc::not_an_object : map_error(ec),
                     AssetField::assets, index);
       }
-      detail::AssetItem& item = items[n];
-      item = detail::AssetItem{};
-      std::uint32_t seen = 0;
-      for (auto result : obj) {
-        od::field fld;
-        if (const auto ec = std::move(result).get(fld)) {
-          return fail(map_error(ec), AssetField::none, index);
-        }
-        const AssetField f = match_asset_key(fld, /*item=*/true);
-        if (f == AssetField::none) {
-          ++unknown_keys;
-          continue;
-        }
-        if (seen & asset_field_bit(f)) return fail(DecodeErrc::duplicate_field, f, index);
-        seen |= asset_field_bit(f);
-        if (auto err = read_field(f, fld.value(), item)) {
-          err.asset_index = index;
-          return err;
-        }
-      }
-      const std::uint32_t missing = kRequiredAssetFields & detail::kAssetItemBits & ~item.present;
-      if (missing != 0) {
-        return fail(DecodeErrc::missing_field, AssetField(std::countr_zero(missing)), index);
-      }
+      if (auto err = read_item(obj, items[n], index, unknown_keys)) return err;
       ++n;
     }
     if (n == 0) return fail(DecodeErrc::missing_field, AssetField::assets);  // nothing to apply
@@ -571,17 +593,19 @@ struct Decoder::Impl {
     std::uint32_t seen = 0;
     std::uint64_t unknown_keys = 0;
     DecodeError err;
+    AssetField predicted = AssetField::type;
     for (auto result : obj) {
       od::field fld;
       if (const auto ec = std::move(result).get(fld)) {
         err = fail(map_error(ec), AssetField::none);
         break;
       }
-      const AssetField f = match_asset_key(fld, /*item=*/false);
+      const AssetField f = match_asset_key(fld, predicted, /*item=*/false);
       if (f == AssetField::none) {
         ++unknown_keys;
         continue;
       }
+      predicted = next_field(f);
       if (seen & asset_field_bit(f)) {
         err = fail(DecodeErrc::duplicate_field, f);
         break;
