@@ -69,26 +69,12 @@ Frames load(const std::string& name, bool simple) {
   return f;
 }
 
-const Frames& seed_default() {
-  static const Frames f = load("myorder-trade-default.json", false);
-  return f;
-}
-const Frames& seed_simple() {
-  static const Frames f = load("myorder-trade-simple.json", true);
-  return f;
-}
-const Frames& lifecycle() {
-  static const Frames f = load("lifecycle-default.jsonl", false);
-  return f;
-}
-
-const Frames& asset_default() {
-  static const Frames f = load("myasset-default.json", false);
-  return f;
-}
-const Frames& asset_simple() {
-  static const Frames f = load("myasset-simple.json", true);
-  return f;
+// A sample file's frames, loaded once.
+const Frames* frames_of(const std::string& name, bool simple) {
+  static std::map<std::string, Frames> loaded;
+  auto [it, added] = loaded.try_emplace(name);
+  if (added) it->second = load(name, simple);
+  return &it->second;
 }
 
 const std::string_view* names_for(const Frames& f) {
@@ -224,12 +210,17 @@ std::string_view sj_string(od::object& o, const char* key) {
   return s;
 }
 
+// Frame i as an On-Demand object (`doc` holds it).
+bool sj_frame(od::parser& parser, const Frames& fr, std::size_t i, od::document& doc,
+              od::object& o) {
+  return !parser.iterate(fr.storage[i].data(), fr.sizes[i], fr.storage[i].size()).get(doc) &&
+         !doc.get_object().get(o);
+}
+
 bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, OrderEvent& e) {
   od::document doc;
-  if (parser.iterate(fr.storage[i].data(), fr.sizes[i], fr.storage[i].size()).get(doc))
-    return false;
   od::object o;
-  if (doc.get_object().get(o)) return false;
+  if (!sj_frame(parser, fr, i, doc, o)) return false;
   auto str = [&](const char* key) { return sj_string(o, key); };
   auto dbl = [&](Field f, double& out, std::uint32_t& p) { sj_double(o, name(fr, f), out, p, f); };
   auto integer = [&](Field f, std::int64_t& out, std::uint32_t& p) {
@@ -243,13 +234,15 @@ bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, Order
   return extract_with(str, dbl, integer, flag, fr, e);
 }
 
+// `Extract` fills an `Out` (an OrderEvent, or a myAsset frame's events) from frame i.
+template <class Out, bool (*Extract)(od::parser&, const Frames&, std::size_t, Out&)>
 void BM_simdjson_find_field(benchmark::State& state, const Frames* frames) {
   od::parser parser;
-  OrderEvent event;
+  Out out{};
   std::size_t i = 0;
   for (auto _ : state) {
-    if (!simdjson_extract(parser, *frames, i, event)) state.SkipWithError("extract failed");
-    benchmark::DoNotOptimize(event);
+    if (!Extract(parser, *frames, i, out)) state.SkipWithError("extract failed");
+    benchmark::DoNotOptimize(out);
     if (++i == frames->sizes.size()) i = 0;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -393,10 +386,8 @@ bool finish_assets(Str str, Int integer, const Frames& fr, std::uint16_t count, 
 
 bool simdjson_extract_assets(od::parser& parser, const Frames& fr, std::size_t i, AssetOut& out) {
   od::document doc;
-  if (parser.iterate(fr.storage[i].data(), fr.sizes[i], fr.storage[i].size()).get(doc))
-    return false;
   od::object o;
-  if (doc.get_object().get(o)) return false;
+  if (!sj_frame(parser, fr, i, doc, o)) return false;
   if (sj_string(o, asset_name(fr, AssetField::type)) != "myAsset") return false;
   fillwire::Uuid uuid{};
   if (!fillwire::Uuid::parse(sj_string(o, asset_name(fr, AssetField::asset_uuid)), uuid))
@@ -420,18 +411,6 @@ bool simdjson_extract_assets(od::parser& parser, const Frames& fr, std::size_t i
             enum_of<fillwire::StreamType>(sj_string(o, asset_name(fr, AssetField::stream_type)),
                                           fillwire::kStreamTypeNames));
   return n == 2;
-}
-
-void BM_simdjson_find_field_asset(benchmark::State& state, const Frames* frames) {
-  od::parser parser;
-  AssetOut out{};
-  std::size_t i = 0;
-  for (auto _ : state) {
-    if (!simdjson_extract_assets(parser, *frames, i, out)) state.SkipWithError("extract failed");
-    benchmark::DoNotOptimize(out);
-    if (++i == frames->sizes.size()) i = 0;
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
 void BM_rapidjson_dom_asset(benchmark::State& state, const Frames* frames) {
@@ -546,16 +525,16 @@ void register_all() {
     const char* name;
     const Frames* frames;
   };
-  const Set sets[] = {{"seed_default", &seed_default()},
-                      {"seed_simple", &seed_simple()},
-                      {"lifecycle_mix", &lifecycle()}};
+  const Set sets[] = {{"seed_default", frames_of("myorder-trade-default.json", false)},
+                      {"seed_simple", frames_of("myorder-trade-simple.json", true)},
+                      {"lifecycle_mix", frames_of("lifecycle-default.jsonl", false)}};
   for (const auto& s : sets) {
     benchmark::RegisterBenchmark((std::string("fillwire/") + s.name).c_str(), BM_fillwire, s.frames)
         ->Repetitions(5)
         ->DisplayAggregatesOnly(true)
         ->MinTime(0.2);
     benchmark::RegisterBenchmark((std::string("simdjson_find_field/") + s.name).c_str(),
-                                 BM_simdjson_find_field, s.frames)
+                                 BM_simdjson_find_field<OrderEvent, simdjson_extract>, s.frames)
         ->Repetitions(5)
         ->DisplayAggregatesOnly(true)
         ->MinTime(0.2);
@@ -569,16 +548,12 @@ void register_all() {
         ->DisplayAggregatesOnly(true)
         ->MinTime(0.2);
   }
-  struct AssetSet {
-    const char* name;
-    const Frames* frames;
-  };
-  const AssetSet asset_sets[] = {{"asset_default", &asset_default()},
-                                 {"asset_simple", &asset_simple()}};
+  const Set asset_sets[] = {{"asset_default", frames_of("myasset-default.json", false)},
+                            {"asset_simple", frames_of("myasset-simple.json", true)}};
   using Bench = void (*)(benchmark::State&, const Frames*);
   const std::pair<const char*, Bench> contenders[] = {
       {"fillwire/", BM_fillwire_asset},
-      {"simdjson_find_field/", BM_simdjson_find_field_asset},
+      {"simdjson_find_field/", BM_simdjson_find_field<AssetOut, simdjson_extract_assets>},
       {"rapidjson_dom/", BM_rapidjson_dom_asset},
       {"nlohmann/", BM_nlohmann_asset}};
   for (const auto& s : asset_sets) {

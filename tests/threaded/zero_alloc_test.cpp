@@ -61,6 +61,20 @@ TEST(CountingAllocator, CountsEveryForm) {
   EXPECT_EQ(scope.allocations(), 5u);
 }
 
+// Polls `source` into `ring` and drains it through `handler` (which counts `drained`) until
+// `events` more were drained.
+template <class Handler>
+void poll_and_drain(ReplaySource& source, OrderRing<>& ring, Handler& handler,
+                    const std::uint64_t& drained, std::uint64_t events) {
+  const std::uint64_t target = drained + events;
+  while (drained < target) {
+    for (int i = 0; i < 64; ++i)
+      (void)source.poll(ring);
+    while (ring.drain(handler, 256) != 0) {
+    }
+  }
+}
+
 TEST(ZeroAllocation, ClaimDecodePublishDrainOnOneThread) {
   OrderRing<> ring(1024);
   const auto frames = scenario_with_a_bad_frame();
@@ -71,15 +85,7 @@ TEST(ZeroAllocation, ClaimDecodePublishDrainOnOneThread) {
     if (e.seq != drained) ++seq_errors;
     ++drained;
   };
-  auto run = [&](std::uint64_t events) {
-    const std::uint64_t target = drained + events;
-    while (drained < target) {
-      for (int i = 0; i < 64; ++i)
-        (void)source.poll(ring);
-      while (ring.drain(handler, 256) != 0) {
-      }
-    }
-  };
+  auto run = [&](std::uint64_t events) { poll_and_drain(source, ring, handler, drained, events); };
   run(kWarmup);
   const std::uint64_t before = drained;
   const test::AllocationScope scope;
@@ -105,15 +111,7 @@ TEST(ZeroAllocation, AssetFramesDecodeWithoutAllocating) {
     ++drained;
     if (e.kind == EventKind::asset) ++asset_events;
   };
-  auto run = [&](std::uint64_t events) {
-    const std::uint64_t target = drained + events;
-    while (drained < target) {
-      for (int i = 0; i < 64; ++i)
-        (void)source.poll(ring);
-      while (ring.drain(handler, 256) != 0) {
-      }
-    }
-  };
+  auto run = [&](std::uint64_t events) { poll_and_drain(source, ring, handler, drained, events); };
   run(kWarmup);
   const std::uint64_t before = asset_events;
   const test::AllocationScope scope;
