@@ -19,6 +19,15 @@
 // has learned the field order and the account is in its steady state (completed-order ring full
 // and evicting, ~256 open orders).
 //
+// The +balances rows interleave myAsset frames as Upbit sends them on the same connection: after
+// each order event that changes a balance, one frame listing the currencies it changed (KRW and
+// the base currency of a fill, the locked one of a placement or release), with the balances the
+// order stream implies, so the account reconciles every report against its fills (computed once,
+// offline, by an AccountState). The stream starts with one report of every currency. Each pass
+// begins again from that report, so the account sees, once per pass, the starting balances come
+// back: one drift per currency per pass (a handful in ~14 Ki frames), the rest reconciles.
+// Latency is sampled per frame: an asset frame's at its last currency.
+//
 // same_thread runs the same decode -> slot -> drain -> apply -> strategy on one thread, for the
 // part of the latency that is work rather than the hand-off between cores.
 //
@@ -32,6 +41,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -40,6 +50,7 @@
 
 #include "bench_support.hpp"
 #include "fillwire/account_state.hpp"
+#include "fillwire/asset_event.hpp"
 #include "fillwire/decoder.hpp"
 #include "fillwire/encoder.hpp"
 #include "fillwire/order_event.hpp"
@@ -65,6 +76,7 @@ constexpr std::size_t kChunk = 16'384;  // throughput is also measured per chunk
 // the last 1 Ki events as a deployment would keep. Starting holdings so that sells realize PnL.
 AccountConfig stream_config() {
   AccountConfig c;
+  c.currencies = 16;
   c.open_orders = 1024;
   c.completed_orders = 4096;
   c.markets = 16;
@@ -82,39 +94,107 @@ struct StreamFrames {
   struct Frame {
     std::size_t offset;   // of the frame in `text`
     std::size_t size;     // of the frame
-    std::size_t uuid_at;  // offset of the order id's text within the frame
+    std::size_t uuid_at;  // offset of the order id's text within the frame (0: a myAsset frame)
     std::uint32_t head;   // the id's first 4 bytes (its first 8 hex digits) as generated
-    // The frame's millisecond times (timestamp, order_timestamp, trade_timestamp): where their
-    // 13 digits start within the frame (0: absent) and their values as generated.
-    std::array<std::size_t, 3> time_at;
-    std::array<std::int64_t, 3> time;
+    // The frame's millisecond times (timestamp, order_timestamp, trade_timestamp,
+    // asset_timestamp): where their 13 digits start within the frame (0: absent) and their values
+    // as generated.
+    std::array<std::size_t, 4> time_at;
+    std::array<std::int64_t, 4> time;
+    std::uint32_t events;  // events it decodes to: 1, or a myAsset frame's currencies
   };
   std::string text;
   std::vector<Frame> frames;
   std::size_t longest = 0;
 };
 
-const StreamFrames& stream_frames() {
-  static const StreamFrames s = [] {
+// Balance reports as the exchange would send them beside the order stream: the balances the
+// stream implies, as an AccountState computes them, for the currencies each event changed.
+class BalanceModel {
+ public:
+  BalanceModel() : account_(stream_config()) {}
+
+  // The first frame: every currency of the stream's markets, with room for any of its fills.
+  std::vector<AssetEvent> start(std::int64_t ts) {
+    std::vector<AssetEvent> frame;
+    for (const std::string_view m : kMarkets) {
+      const std::size_t dash = m.find('-');
+      for (const std::string_view c : {m.substr(0, dash), m.substr(dash + 1)}) {
+        const bool known = std::any_of(frame.begin(), frame.end(),
+                                       [&](const AssetEvent& a) { return a.currency.view() == c; });
+        if (!known) frame.push_back(report(c, c == "KRW" ? 1e13 : 1e9, 0.0, ts));
+      }
+    }
+    return finish(frame);
+  }
+
+  // Applies `e`; the report of the currencies whose implied balance it changed (maybe none).
+  std::vector<AssetEvent> after(const OrderEvent& e) {
+    std::map<std::string, std::pair<double, double>> before;
+    account_.for_each_balance([&](const Balance& b) {
+      before[std::string(b.currency.view())] = {b.implied_total(), b.implied_locked()};
+    });
+    (void)account_.apply(e);
+    std::vector<AssetEvent> frame;
+    account_.for_each_balance([&](const Balance& b) {
+      const auto was = before.find(std::string(b.currency.view()));
+      if (was != before.end() && was->second.first == b.implied_total() &&
+          was->second.second == b.implied_locked())
+        return;
+      frame.push_back(report(b.currency.view(), b.implied_total() - b.implied_locked(),
+                             b.implied_locked(), e.timestamp));
+    });
+    return finish(frame);
+  }
+
+ private:
+  AssetEvent report(std::string_view currency, double available, double locked, std::int64_t ts) {
+    AssetEvent a = make_asset_event();
+    a.type_known = 1;
+    (void)a.currency.assign(currency);
+    a.balance = available;
+    a.locked = locked;
+    a.asset_timestamp = ts;
+    a.timestamp = ts;
+    a.stream_type = StreamType::realtime;
+    a.asset_uuid.bytes[0] = 0xa5;
+    a.asset_uuid.bytes[12] = static_cast<std::uint8_t>(frames_ >> 24);
+    a.asset_uuid.bytes[13] = static_cast<std::uint8_t>(frames_ >> 16);
+    a.asset_uuid.bytes[14] = static_cast<std::uint8_t>(frames_ >> 8);
+    a.asset_uuid.bytes[15] = static_cast<std::uint8_t>(frames_);
+    a.asset_uuid.bytes[6] = 0x40;  // a version-4 form, as the exchange's
+    a.asset_uuid.bytes[8] = 0x80;
+    a.present = kRequiredAssetFields | asset_field_bit(AssetField::stream_type);
+    return a;
+  }
+  std::vector<AssetEvent> finish(std::vector<AssetEvent>& frame) {
+    for (std::size_t i = 0; i < frame.size(); ++i) {
+      frame[i].index = static_cast<std::uint16_t>(i);
+      frame[i].count = static_cast<std::uint16_t>(frame.size());
+    }
+    if (!frame.empty()) {
+      ++frames_;
+      for (const AssetEvent& a : frame)
+        (void)account_.apply(a);
+    }
+    return frame;
+  }
+
+  AccountState account_;
+  std::uint32_t frames_ = 0;
+};
+
+const StreamFrames& stream_frames(bool balances) {
+  const auto build = [](bool with_balances) {
     const std::vector<OrderEvent> events = test::make_order_stream(
         {.events = kStreamEvents, .markets = kMarkets, .in_flight = kInFlight});
     StreamFrames out;
-    for (const OrderEvent& e : events) {
-      const std::string frame = encode(e, WireFormat::full);
-      const std::size_t key = frame.find("\"uuid\":\"");
-      Uuid check{};
-      if (key == std::string::npos ||
-          !Uuid::parse(std::string_view(frame).substr(key + 8, Uuid::kTextSize), check) ||
-          !(check == e.uuid)) {
-        throw std::runtime_error("encoded frame without its order id: " + frame);
-      }
-      const std::uint32_t head = (std::uint32_t{e.uuid.bytes[0]} << 24) |
-                                 (std::uint32_t{e.uuid.bytes[1]} << 16) |
-                                 (std::uint32_t{e.uuid.bytes[2]} << 8) | e.uuid.bytes[3];
-      StreamFrames::Frame f{out.text.size(), frame.size(), key + 8, head, {}, {}};
+    const auto add = [&out](const std::string& frame, std::size_t uuid_at, std::uint32_t head,
+                            std::uint32_t decoded) {
+      StreamFrames::Frame f{out.text.size(), frame.size(), uuid_at, head, {}, {}, decoded};
       constexpr std::string_view kTimeKeys[] = {
-          "\"timestamp\":", "\"order_timestamp\":", "\"trade_timestamp\":"};
-      for (std::size_t t = 0; t < 3; ++t) {
+          "\"timestamp\":", "\"order_timestamp\":", "\"trade_timestamp\":", "\"asset_timestamp\":"};
+      for (std::size_t t = 0; t < std::size(kTimeKeys); ++t) {
         const std::size_t at = frame.find(kTimeKeys[t]);
         if (at == std::string::npos) continue;
         const std::size_t digits = at + kTimeKeys[t].size();
@@ -131,10 +211,34 @@ const StreamFrames& stream_frames() {
       out.text += frame;
       out.text.append(kFramePadding, ' ');
       out.longest = std::max(out.longest, frame.size());
+    };
+    BalanceModel model;
+    const auto add_assets = [&](const std::vector<AssetEvent>& frame) {
+      if (with_balances && !frame.empty())
+        add(encode(std::span<const AssetEvent>(frame), WireFormat::full), 0, 0,
+            static_cast<std::uint32_t>(frame.size()));
+    };
+    add_assets(model.start(events.front().timestamp - 1));
+    for (const OrderEvent& e : events) {
+      const std::string frame = encode(e, WireFormat::full);
+      const std::size_t key = frame.find("\"uuid\":\"");
+      Uuid check{};
+      if (key == std::string::npos ||
+          !Uuid::parse(std::string_view(frame).substr(key + 8, Uuid::kTextSize), check) ||
+          !(check == e.uuid)) {
+        throw std::runtime_error("encoded frame without its order id: " + frame);
+      }
+      const std::uint32_t head = (std::uint32_t{e.uuid.bytes[0]} << 24) |
+                                 (std::uint32_t{e.uuid.bytes[1]} << 16) |
+                                 (std::uint32_t{e.uuid.bytes[2]} << 8) | e.uuid.bytes[3];
+      add(frame, key + 8, head, 1);
+      add_assets(model.after(e));
     }
     return out;
-  }();
-  return s;
+  };
+  static const StreamFrames orders_only = build(false);
+  static const StreamFrames with_balances = build(true);
+  return balances ? with_balances : orders_only;
 }
 
 // Replays the stream's frames in passes (each pass new order ids), paced on the TSC: frame k of a
@@ -142,8 +246,8 @@ const StreamFrames& stream_frames() {
 // the end of the run; counters afterwards.
 class StreamSource {
  public:
-  StreamSource()
-      : frames_(stream_frames()),
+  explicit StreamSource(bool balances)
+      : frames_(stream_frames(balances)),
         text_(frames_.text),
         decoder_(std::max(frames_.longest, Decoder::kDefaultMaxFrame)) {}
 
@@ -170,10 +274,10 @@ class StreamSource {
     }
     const StreamFrames::Frame& f = frames_.frames[next_];
     char* frame = text_.data() + f.offset;
-    write_hex8(frame + f.uuid_at, f.head ^ salt_);
+    if (f.uuid_at != 0) write_hex8(frame + f.uuid_at, f.head ^ salt_);
     // Each pass is later than the one before, as a live stream is: the account's fill window
     // sees fills in time order, not a pass of late fills.
-    for (std::size_t t = 0; t < 3; ++t) {
+    for (std::size_t t = 0; t < f.time_at.size(); ++t) {
       if (f.time_at[t] != 0) write_dec13(frame + f.time_at[t], f.time[t] + shift_);
     }
     if (++next_ == frames_.frames.size()) {
@@ -184,7 +288,7 @@ class StreamSource {
     ++sent_;
     StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
     const FrameResult r = decoder_.decode(frame, f.size, EventSink(stamped));
-    if (!r.error.ok() || r.events != 1) ++failed_;
+    if (!r.error.ok() || r.events != f.events) ++failed_;
     return SourceStatus::produced;
   }
 
@@ -237,7 +341,6 @@ class LatencyStrategy {
   }
 
   void on_order(const OrderEvent& e, const AccountState& account) noexcept {
-    if (n_ == 0) on_cpu_.begin();
     if (const Order* o = account.find_order(e.uuid)) {
       const Position& p = account.position_at(o->market);
       const double side = o->side == Side::bid ? 1.0 : -1.0;
@@ -246,11 +349,14 @@ class LatencyStrategy {
     } else {
       ++missing_;
     }
-    const std::uint64_t now = now_ticks();
-    const std::uint64_t k = n_++;
-    samples_[k & mask_] = now >= e.recv_ts ? now - e.recv_ts : 0;
-    if (k % kChunk == 0 && chunks_ < chunk_end_.size()) chunk_end_[chunks_++] = now;
-    if (n_ == expected_) on_cpu_.end();
+    sample(e.recv_ts);
+  }
+
+  // A balance report: what a strategy sizing its next order reads (the currency's available
+  // funds); the frame's latency is sampled at its last currency.
+  void on_asset(const AssetEvent& a, const AccountState& account) noexcept {
+    if (const Balance* b = account.balance(a.currency.view())) sum_ += b->available;
+    if (a.is_last_in_frame()) sample(a.recv_ts);
   }
 
   [[nodiscard]] std::uint64_t recorded() const noexcept { return n_; }
@@ -260,6 +366,15 @@ class LatencyStrategy {
   [[nodiscard]] double on_cpu() const noexcept { return on_cpu_.share(); }
 
  private:
+  void sample(std::uint64_t recv_ts) noexcept {
+    const std::uint64_t now = now_ticks();
+    if (n_ == 0) on_cpu_.begin();
+    const std::uint64_t k = n_++;
+    samples_[k & mask_] = now >= recv_ts ? now - recv_ts : 0;
+    if (k % kChunk == 0 && chunks_ < chunk_end_.size()) chunk_end_[chunks_++] = now;
+    if (n_ == expected_) on_cpu_.end();
+  }
+
   std::span<std::uint64_t> samples_;
   std::size_t mask_ = 0;
   std::span<std::uint64_t> chunk_end_;
@@ -270,7 +385,7 @@ class LatencyStrategy {
   double sum_ = 0;
   OnCpuShare on_cpu_;
 };
-static_assert(Strategy<LatencyStrategy>);
+static_assert(Strategy<LatencyStrategy> && AssetAware<LatencyStrategy>);
 
 using Consumer = StrategyConsumer<LatencyStrategy>;
 
@@ -311,8 +426,8 @@ RunResult run_pipeline(Consumer& consumer, StreamSource& source, std::uint64_t e
   return r;
 }
 
-// state.range(0): offered events/s (0 = max); state.range(1): events in the run.
-void full_path(benchmark::State& state) {
+// state.range(0): offered frames/s (0 = max); state.range(1): frames in the run.
+void full_path(benchmark::State& state, bool balances) {
   const auto rate = static_cast<std::uint64_t>(state.range(0));
   const auto events = static_cast<std::uint64_t>(state.range(1));
   const std::uint64_t interval =
@@ -321,7 +436,7 @@ void full_path(benchmark::State& state) {
   AccountState account(stream_config());
   LatencyStrategy strategy;
   Consumer consumer(account, strategy);
-  StreamSource source;
+  StreamSource source(balances);
   std::vector<std::uint64_t> samples(pow2_at_least(std::max(events, kWarmupEvents)));
   std::vector<std::uint64_t> chunk_end(events / kChunk + 2);
 
@@ -369,15 +484,20 @@ void full_path(benchmark::State& state) {
   // Fills put back in time order by the fill window: the stream is in order, so about none.
   state.counters["late_fills"] = static_cast<double>(after.fills_late + after.fills_out_of_place -
                                                      before.fills_late - before.fills_out_of_place);
+  // Balance reports among the events, and the drifts they showed (the pass restarts: see the top).
+  state.counters["asset_share"] = static_cast<double>(after.assets - before.assets) /
+                                  static_cast<double>(after.events - before.events);
+  state.counters["drifts"] = static_cast<double>(after.drifts_reported - before.drifts_reported);
   benchmark::DoNotOptimize(strategy.checksum());
 }
 
 // The same work on one thread (decode into the slot, publish, drain, apply, strategy), no
-// hand-off: the cost the two-thread latency adds to. Reported per event; includes the source's id
+// hand-off: the cost the two-thread latency adds to. Reported per frame; includes the source's id
 // rewrite (a few ns).
-void same_thread(benchmark::State& state) {
+constexpr std::size_t kMaxDrain = 64;  // every event of a frame
+void same_thread(benchmark::State& state, bool balances) {
   OrderRing<BusySpin> ring(4096);
-  StreamSource source;
+  StreamSource source(balances);
   source.begin_run(~std::uint64_t{0}, 0);
   AccountState account(stream_config());
   LatencyStrategy strategy;
@@ -386,11 +506,11 @@ void same_thread(benchmark::State& state) {
   Consumer consumer(account, strategy);
   for (std::uint64_t i = 0; i < kWarmupEvents; ++i) {
     (void)source.poll(ring);
-    (void)drain_to(ring, consumer, 1);
+    (void)drain_to(ring, consumer, kMaxDrain);
   }
   for (auto _ : state) {
     (void)source.poll(ring);
-    (void)drain_to(ring, consumer, 1);
+    (void)drain_to(ring, consumer, kMaxDrain);
   }
   state.SetItemsProcessed(state.iterations());
   if (source.failed() != 0) state.SkipWithError("frames failed to decode");
@@ -399,11 +519,18 @@ void same_thread(benchmark::State& state) {
 }
 
 void register_runs() {
-  benchmark::RegisterBenchmark("same_thread/AccountState", &same_thread)->MinTime(0.2);
-  // {offered rate, events}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
+  // {offered rate, frames}: ~0.5 s each at the paced rates, ~1 s at max on a 2-core VM.
   const std::vector<std::vector<std::int64_t>> runs = {
       {100'000, 50'000}, {1'000'000, 500'000}, {0, 2'000'000}};
-  add_rate_runs(benchmark::RegisterBenchmark("full_path/AccountState", &full_path), runs);
+  for (const bool balances : {false, true}) {
+    const std::string suffix = balances ? "+balances" : "";
+    benchmark::RegisterBenchmark(("same_thread/AccountState" + suffix).c_str(), &same_thread,
+                                 balances)
+        ->MinTime(0.2);
+    add_rate_runs(benchmark::RegisterBenchmark(("full_path/AccountState" + suffix).c_str(),
+                                               &full_path, balances),
+                  runs);
+  }
 }
 
 }  // namespace

@@ -449,7 +449,7 @@ TEST(JournalEvent, AnotherLayoutSizeOrMagicIsRefusedWithTheReasonAndNothingCopie
   refused(size, JournalEventError::event_bytes, "a 512-byte OrderEvent; this build's is 256 bytes");
   std::string magic = good;
   magic[0] = 'X';
-  refused(magic, JournalEventError::magic, "without its FWEV header");
+  refused(magic, JournalEventError::magic, "without its FWEV or FWAS header");
   refused(good.substr(0, 200), JournalEventError::size, "resync event of 200 bytes");
   refused(good + "x", JournalEventError::size, "resync event of 265 bytes; this build's are 264");
   refused("", JournalEventError::size, "resync event of 0 bytes");

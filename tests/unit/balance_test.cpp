@@ -351,7 +351,7 @@ TEST(Balances, CurrenciesBeyondTheTableAreRefusedAndCounted) {
   EXPECT_EQ(s.currency_count(), 2u);
 }
 
-TEST(Balances, NonFiniteNegativeOrIncompleteReportsAreRefusedAndChangeNothing) {
+TEST(Balances, NonFiniteOrIncompleteReportsAreRefusedAndChangeNothing) {
   AccountState s;
   s.apply(balance_report("KRW", 1000, 0, 1000, 0));
   const double bad[] = {std::numeric_limits<double>::quiet_NaN(),
@@ -362,16 +362,30 @@ TEST(Balances, NonFiniteNegativeOrIncompleteReportsAreRefusedAndChangeNothing) {
     EXPECT_EQ(s.apply(balance_report("KRW", 0, x, 2000, frame++)), ApplyOutcome::invalid);
   }
   EXPECT_EQ(s.counters().non_finite, 8u);
-  EXPECT_EQ(s.apply(balance_report("KRW", -1, 0, 2000, frame++)), ApplyOutcome::invalid);
   AssetEvent missing = balance_report("KRW", 1, 0, 2000, frame++);
   missing.present &= ~asset_field_bit(AssetField::balance);
   EXPECT_EQ(s.apply(missing), ApplyOutcome::invalid);
   AssetEvent nameless = balance_report("", 1, 0, 2000, frame++);
   EXPECT_EQ(s.apply(nameless), ApplyOutcome::invalid);
-  EXPECT_EQ(s.counters().asset_invalid, 11u);
+  EXPECT_EQ(s.counters().asset_invalid, 10u);
   EXPECT_EQ(balance_of(s, "KRW").available, 1000.0);
   EXPECT_EQ(balance_of(s, "KRW").updates, 1u);
   EXPECT_EQ(s.currency_count(), 1u);
+}
+
+// A negative balance is no balance Upbit should show, but it is what the exchange said: shown as
+// reported, reconciled like any other, and counted so that it is seen (never refused: the account
+// would then keep an older figure than the exchange's).
+TEST(Balances, NegativeReportsAreShownAsReportedAndCounted) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1000, 0, 1000, 0));
+  EXPECT_EQ(s.apply(balance_report("KRW", -250.5, 0, 2000, 1)), ApplyOutcome::applied);
+  EXPECT_EQ(s.apply(balance_report("BTC", 0, -0.5, 2000, 1)), ApplyOutcome::applied);
+  EXPECT_EQ(balance_of(s, "KRW").available, -250.5);
+  EXPECT_EQ(balance_of(s, "BTC").locked, -0.5);
+  EXPECT_EQ(s.counters().negative_balances, 2u);
+  EXPECT_EQ(s.counters().asset_invalid, 0u);
+  EXPECT_TRUE(balance_of(s, "KRW").pending()) << "-1,250.5 that no fill explains";
 }
 
 TEST(Balances, DriftListKeepsTheLastNAndCountsAll) {

@@ -81,14 +81,16 @@ struct ApplyCounters {
   std::uint64_t resync_failed = 0;      // ControlCode::resync_failed
 
   // Balances (asset events), per currency (balance.hpp).
-  std::uint64_t assets = 0;            // asset events given to apply()
-  std::uint64_t assets_applied = 0;    // reports taken (ApplyOutcome::applied)
-  std::uint64_t asset_duplicates = 0;  // same asset_uuid and asset_timestamp as the last report
-  std::uint64_t asset_stale = 0;       // asset_timestamp older than the last report
-  std::uint64_t asset_invalid = 0;     // a required field absent, an empty currency, a negative
-                                       // number or one past +-kInputLimit: refused
-  std::uint64_t currency_full = 0;     // reports of a currency beyond account.currencies: refused
-  std::uint64_t resync_unlisted = 0;   // currencies a resync's list left out: reported as zero
+  std::uint64_t assets = 0;             // asset events given to apply()
+  std::uint64_t assets_applied = 0;     // reports taken (ApplyOutcome::applied)
+  std::uint64_t asset_duplicates = 0;   // same asset_uuid and asset_timestamp as the last report
+  std::uint64_t asset_stale = 0;        // asset_timestamp older than the last report
+  std::uint64_t asset_invalid = 0;      // a required field absent, an empty currency, or a number
+                                        // past +-kInputLimit: refused
+  std::uint64_t negative_balances = 0;  // reports with a negative balance or locked: applied as
+                                        // reported (no exchange should show one)
+  std::uint64_t currency_full = 0;      // reports of a currency beyond account.currencies: refused
+  std::uint64_t resync_unlisted = 0;    // currencies a resync's list left out: reported as zero
   // Reconciliation with the order stream.
   std::uint64_t balance_deltas = 0;         // changes of a currency implied by order events
   std::uint64_t orders_without_locked = 0;  // order events without `locked`: no lock change implied

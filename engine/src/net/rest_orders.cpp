@@ -459,7 +459,9 @@ bool read_account(simdjson::dom::object obj, std::size_t index, AssetEvent& a, s
     } else if (v.get_double().get(out) != simdjson::SUCCESS) {
       return fail(key, "not a decimal");
     }
-    if (!(out >= 0.0) || !std::isfinite(out)) return fail(key, "not a finite decimal >= 0");
+    // A negative figure is the exchange's to show (AccountState counts it), not a reason to
+    // refuse the whole account.
+    if (!std::isfinite(out)) return fail(key, "not a finite decimal");
     return true;
   };
   std::string_view currency;

@@ -241,7 +241,8 @@ ApplyOutcome AccountState::decide_asset(const AssetEvent& a) noexcept {
     ++counters_.non_finite;
     return ApplyOutcome::invalid;
   }
-  if (a.balance < 0.0 || a.locked < 0.0) return ApplyOutcome::invalid;
+  // Below zero: shown as reported (the exchange's figure), counted so that someone looks.
+  if (a.balance < 0.0 || a.locked < 0.0) ++counters_.negative_balances;
   const std::uint16_t c = balances_.intern(a.currency);
   if (c == BalanceTable::kNoCurrency) return ApplyOutcome::currency_full;
   switch (balances_.report(c, a, counters_)) {

@@ -63,7 +63,8 @@ struct RestOrderTrades {
 // order — the account's balances as of the request, authoritative (AccountState takes a resync's
 // list as the whole account). Each has origin `resync`, stream_type SNAPSHOT, no asset_uuid (the
 // bit stays clear), asset_timestamp and timestamp `as_of_ms`, index and count over the list.
-// `balance` (available) and `locked` are decimal strings, finite and not negative; a currency
+// `balance` (available) and `locked` are finite decimal strings (a negative one is kept: the
+// account counts it); a currency
 // longer than CurrencyCode's capacity, given twice, or missing is an error (the whole answer is
 // refused: a partial list would zero what it left out). avg_buy_price and unit_currency are not
 // kept.
