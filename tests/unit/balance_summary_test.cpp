@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "../support/account.hpp"
 #include "../support/balance_events.hpp"
@@ -191,6 +193,46 @@ TEST_F(BalanceSummary, TheLiveViewShowsBalancesValuesDriftsAndMarksIn80Columns) 
                       "drifts 1 |"),
             std::string::npos)
       << line;
+}
+
+// A currency only the order stream has named (no report yet) has no known balance: no value, no
+// figure made up; only the change the fills imply (10 XRP bought for 7,000 KRW + 3.5 fee).
+TEST(BalanceSummaryUnreported, ABalanceNeverReportedShowsNoFigureOnlyTheImpliedChange) {
+  AccountState s;
+  s.apply(order_step(3, "KRW-XRP", Side::bid, 800, 10, {OrderState::wait, 1000}));
+  s.apply(
+      order_step(3, "KRW-XRP", Side::bid, 700, 10, {OrderState::trade, 1100, 10, 7'000, 3.5, 1}));
+  ASSERT_EQ(s.currency_count(), 2u);
+  const auto j = nlohmann::json::parse(summary_json(s));
+  const auto& xrp = j.at("balances").at("XRP");
+  EXPECT_TRUE(xrp.at("value_krw").is_null()) << "the mark is known, the balance is not";
+  EXPECT_TRUE(xrp.at("asset_timestamp").is_null());
+  EXPECT_EQ(xrp.at("updates").get<int>(), 0);
+  EXPECT_EQ(xrp.at("implied_total").get<double>(), 10.0);
+  EXPECT_EQ(j.at("balances").at("KRW").at("implied_total").get<double>(), -7'003.5);
+  EXPECT_EQ(j.at("balances_value_krw").at("total").get<double>(), 0.0);
+  EXPECT_EQ(j.at("balances_value_krw").at("unreported"), nlohmann::json::array({"KRW", "XRP"}));
+  EXPECT_TRUE(j.at("balances_value_krw").at("unvalued").empty());
+
+  const std::string text = format_summary(s);
+  const auto at = text.find("  XRP ");
+  ASSERT_NE(at, std::string::npos) << text;
+  const std::string row = text.substr(at, text.find('\n', at) - at);
+  // currency, available, locked, total, value, asset time: no zero balance made up.
+  std::istringstream cells(row);
+  std::vector<std::string> cell{std::istream_iterator<std::string>(cells), {}};
+  ASSERT_GE(cell.size(), 6u) << row;
+  for (std::size_t c = 1; c < 6; ++c)
+    EXPECT_EQ(cell[c], "—") << row;
+
+  SnapshotTracker tracker;
+  auto snap = std::make_unique<AccountSnapshot>();
+  fill_snapshot(s, tracker, 1, *snap);
+  const std::string view = format_view(*snap, EngineCounters{}, ViewContext{});
+  EXPECT_NE(view.find("  XRP                     —  (not reported yet; fills imply +10)\n"),
+            std::string::npos)
+      << view;
+  EXPECT_NE(view.find("balances     2 currencies  worth 0 KRW\n"), std::string::npos) << view;
 }
 
 TEST(BalanceSummaryRefusals, RefusedBalanceReportsFlagTheAccountIncompleteAndNameTheKey) {

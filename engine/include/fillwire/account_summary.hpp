@@ -44,13 +44,15 @@
 //                    "deltas_unassigned", "deltas_late", "deltas_uncompared",
 //                    "deltas_overflowed", "currencies_unreconciled", "drifts_reported",
 //                    "drifts_explained_late"},
-//     "balances":   {"KRW": {"available", "locked", "total", "value_krw" (null: no price),
+//     "balances":   {"KRW": {"available", "locked", "total", "value_krw" (null: no price, or
+//                    never reported),
 //                    "asset_timestamp", "asset_uuid", "origin" ("stream"|"resync"|"replay";
 //                    these three null before a report), "updates", "implied_total",
 //                    "implied_locked", "pending_total", "pending_locked", "pending_since" (these
 //                    three null unless a discrepancy is pending), "unreconciled"}, ...},
 //                   (as reported; value in KRW: KRW at 1, CUR at the mark of KRW-CUR)
-//     "balances_value_krw": {"total" (the currencies with a price), "unvalued": ["ETH", ...]},
+//     "balances_value_krw": {"total" (the reported currencies with a price),
+//                   "unvalued": [reported, no price: "ETH", ...], "unreported": [...]},
 //     "drifts":     [{"currency", "total", "locked", "exchange_ts", "reported_ts",
 //                     "asset_uuid" (null: none), "deltas"}, ...] (the last kept, oldest first),
 //     "drifts_total": every drift reported,

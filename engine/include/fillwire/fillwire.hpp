@@ -19,6 +19,7 @@
 #include "fillwire/apply_counters.hpp"
 #include "fillwire/asset_event.hpp"
 #include "fillwire/auth.hpp"
+#include "fillwire/balance.hpp"
 #include "fillwire/client_id.hpp"
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "fillwire/balance.hpp"
 #include "fillwire/position.hpp"
 
 namespace fillwire {
@@ -45,12 +46,15 @@ template <class MarkOf>
   return mark;
 }
 
-// What `amount` of a currency is worth in KRW at `price` (krw_price()); std::nullopt without one.
-// Amounts and marks are within kInputLimit (1e150), so the product stays finite.
-[[nodiscard]] inline std::optional<double> krw_value(double amount,
-                                                     std::optional<double> price) noexcept {
+// What a balance as reported (its total) is worth in KRW at krw_price(); std::nullopt before
+// its first report (the account does not know it) or without a price. Reported amounts and marks
+// are within kInputLimit (1e150), so the product stays finite.
+template <class MarkOf>
+[[nodiscard]] std::optional<double> krw_value(const Balance& b, MarkOf&& mark_of) {
+  if (!b.reported()) return std::nullopt;
+  const std::optional<double> price = krw_price(b.currency.view(), mark_of);
   if (!price) return std::nullopt;
-  return amount * *price;
+  return b.total() * *price;
 }
 
 }  // namespace fillwire

@@ -74,9 +74,9 @@ std::string signed_amount(double v) {
   return v > 0.0 && text != "0" ? "+" + text : text;
 }
 
-// The KRW price of a currency at the marks of the snapshot's markets (valuation.hpp).
-std::optional<double> snapshot_krw_price(const AccountSnapshot& s, std::string_view currency) {
-  return krw_price(currency, [&s](std::string_view market) {
+// What a balance is worth in KRW at the marks of the snapshot's markets (valuation.hpp).
+std::optional<double> snapshot_krw_value(const AccountSnapshot& s, const Balance& b) {
+  return krw_value(b, [&s](std::string_view market) {
     for (std::size_t m = 0; m < s.markets_shown(); ++m) {
       const Position& p = s.markets[m].position;
       if (p.market.view() == market) return p.has_mark() ? p.mark_price : 0.0;
@@ -94,10 +94,10 @@ Worth balances_worth(const AccountSnapshot& s) {
   Worth w;
   for (std::size_t c = 0; c < s.balances_shown(); ++c) {
     const Balance& b = s.balances[c];
-    const std::optional<double> v = krw_value(b.total(), snapshot_krw_price(s, b.currency.view()));
+    const std::optional<double> v = snapshot_krw_value(s, b);
     if (v) {
       w.krw += *v;
-    } else {
+    } else if (b.reported()) {
       w.unvalued += (w.unvalued.empty() ? "" : ", ") + printable(b.currency.view());
     }
   }
@@ -141,10 +141,14 @@ void format_balances(std::string& out, const AccountSnapshot& s) {
   }
   for (std::size_t c = 0; c < s.balances_shown(); ++c) {
     const Balance& b = s.balances[c];
-    const std::optional<double> v = krw_value(b.total(), snapshot_krw_price(s, b.currency.view()));
+    if (!b.reported()) {
+      fmt::format_to(it, "  {:<8} {:>16}  (not reported yet; fills imply {})\n",
+                     printable(b.currency.view()), kNone, signed_amount(b.implied_total()));
+      continue;
+    }
     fmt::format_to(it, "  {:<8} {:>16} {:>16} {:>16} {:>16}\n", printable(b.currency.view()),
                    format_amount(b.available), format_amount(b.locked), format_amount(b.total()),
-                   krw_or_none(v));
+                   krw_or_none(snapshot_krw_value(s, b)));
   }
   if (s.balance_count > s.balances_shown())
     fmt::format_to(it, "  ... {} more currencies\n", s.balance_count - s.balances_shown());

@@ -228,9 +228,9 @@ std::string_view smp_name(std::size_t i) {
   return i == 0 ? std::string_view{"unknown"} : kSmpTypeNames[i];
 }
 
-// The KRW price of a currency at the account's marks (valuation.hpp).
-std::optional<double> account_krw_price(const AccountState& state, std::string_view currency) {
-  return krw_price(currency, [&state](std::string_view market) {
+// What a balance is worth in KRW at the account's marks (valuation.hpp).
+std::optional<double> account_krw_value(const AccountState& state, const Balance& b) {
+  return krw_value(b, [&state](std::string_view market) {
     const Position* p = state.position(market);
     return p != nullptr && p->has_mark() ? p->mark_price : 0.0;
   });
@@ -259,24 +259,26 @@ void format_balances(std::string& out, const AccountState& state) {
                  currencies == 1 ? "y" : "ies", kValueCurrency);
   double total_krw = 0.0;
   std::vector<std::string> unvalued;
+  std::vector<std::string> unreported;
   if (currencies > 0) {
     std::vector<Row> rows;
     state.for_each_balance([&](const Balance& b) {
       const std::string name = printable(b.currency.view());
-      const std::optional<double> value =
-          krw_value(b.total(), account_krw_price(state, b.currency.view()));
+      const std::optional<double> value = account_krw_value(state, b);
       if (value) {
         total_krw += *value;
       } else {
-        unvalued.push_back(name);
+        (b.reported() ? unvalued : unreported).push_back(name);
       }
       std::string pending = b.pending() ? format_amount(b.pending_total) : "";
       if (b.unreconciled) pending += pending.empty() ? "unreconciled" : ", unreconciled";
-      rows.push_back(Row{
-          name,
-          {format_amount(b.available), format_amount(b.locked), format_amount(b.total()),
-           amount_or_none(value), b.reported() ? fmt::format("{}", b.asset_ts) : std::string(kNone),
-           count(b.updates), format_amount(b.implied_total()), pending}});
+      // Before its first report the balance is unknown: only the change implied is shown.
+      auto reported = [&b](std::string text) { return b.reported() ? text : std::string(kNone); };
+      rows.push_back(Row{name,
+                         {reported(format_amount(b.available)), reported(format_amount(b.locked)),
+                          reported(format_amount(b.total())), amount_or_none(value),
+                          reported(fmt::format("{}", b.asset_ts)), count(b.updates),
+                          format_amount(b.implied_total()), pending}});
     });
     print_table(out,
                 {"currency", "available", "locked", "total", "value KRW", "asset time ms",
@@ -286,6 +288,9 @@ void format_balances(std::string& out, const AccountState& state) {
   fmt::format_to(it, "  total value: {} {}", format_amount(total_krw), kValueCurrency);
   if (!unvalued.empty()) {
     fmt::format_to(it, " (without {}: no fill price)", fmt::join(unvalued, ", "));
+  }
+  if (!unreported.empty()) {
+    fmt::format_to(it, " (not reported yet: {})", fmt::join(unreported, ", "));
   }
   out += '\n';
 
@@ -562,16 +567,16 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
   Json balances = Json::object();
   double total_krw = 0.0;
   Json unvalued = Json::array();
+  Json unreported = Json::array();
   state.for_each_balance([&](const Balance& b) {
     const std::string name(b.currency.view());
-    const std::optional<double> value =
-        krw_value(b.total(), account_krw_price(state, b.currency.view()));
+    const std::optional<double> value = account_krw_value(state, b);
+    const bool reported = b.reported();
     if (value) {
       total_krw += *value;
     } else {
-      unvalued.push_back(name);
+      (reported ? unvalued : unreported).push_back(name);
     }
-    const bool reported = b.reported();
     balances[name] = Json{{"available", b.available},
                           {"locked", b.locked},
                           {"total", b.total()},
@@ -588,7 +593,9 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
                           {"unreconciled", b.unreconciled}};
   });
   j["balances"] = std::move(balances);
-  j["balances_value_krw"] = Json{{"total", total_krw}, {"unvalued", std::move(unvalued)}};
+  j["balances_value_krw"] = Json{{"total", total_krw},
+                                 {"unvalued", std::move(unvalued)},
+                                 {"unreported", std::move(unreported)}};
   Json drift_list = Json::array();
   const DriftList& drifts = state.drifts();
   for (std::size_t i = 0; i < drifts.size(); ++i) {
