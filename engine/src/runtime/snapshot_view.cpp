@@ -146,8 +146,12 @@ void format_balances(std::string& out, const AccountSnapshot& s) {
                      printable(b.currency.view()), kNone, signed_amount(b.implied_total()));
       continue;
     }
+    // KRW to the unit, as every quote amount here; other currencies with their decimals.
+    const auto amount = [&b](double v) {
+      return b.currency.view() == kValueCurrency ? krw(v) : format_amount(v);
+    };
     fmt::format_to(it, "  {:<8} {:>16} {:>16} {:>16} {:>16}\n", printable(b.currency.view()),
-                   format_amount(b.available), format_amount(b.locked), format_amount(b.total()),
+                   amount(b.available), amount(b.locked), amount(b.total()),
                    krw_or_none(snapshot_krw_value(s, b)));
   }
   if (s.balance_count > s.balances_shown())
