@@ -8,16 +8,21 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "../support/account.hpp"
+#include "../support/balance_events.hpp"
 #include "../support/frames.hpp"
 #include "../support/resync_event.hpp"
 #include "../support/scratch_dir.hpp"
 #include "fillwire/account_state.hpp"
+#include "fillwire/account_summary.hpp"
+#include "fillwire/decoder.hpp"
 #include "fillwire/detail/journal_event.hpp"
 #include "fillwire/encoder.hpp"
 #include "fillwire/journal.hpp"
@@ -131,6 +136,84 @@ TEST_F(JournalReplay, ResyncEventWithACutIdentifierReplaysToTheLiveStateExactly)
   EXPECT_EQ(replayed->orders().completed_size(), live->orders().completed_size());
   EXPECT_NE(replayed->find_by_identifier("short-1"), nullptr);
   EXPECT_EQ(std::memcmp(&replayed->counters(), &live->counters(), sizeof(ApplyCounters)), 0);
+}
+
+// A live run with balances, journaled: the resync's /v1/accounts list (FWAS records), myOrder
+// frames and a myAsset frame of two currencies. Its replay (as `fillwire replay --json` does:
+// summary_json of the replayed account) gives the live balances, worked by hand
+// (tests/data/balances.expected.md, steps R0, 1, 2, R2):
+//   R0 resync (1000): KRW 1,000,000,000 / 0, BTC 0.1 / 0
+//   A BID 1.0 @ 100,000,000 wait (1100), locked 100,050,000; trade 0.4 (1200): funds 40,000,000,
+//   fee 20,000, locked 60,030,000
+//   myAsset (1210): KRW 899,950,000 / 60,030,000 (total 959,980,000), BTC 0.5 / 0
+// Values at the mark 100,000,000: KRW 959,980,000, BTC 50,000,000; 1,009,980,000 in all.
+TEST_F(JournalReplay, AJournalWithBalanceReportsReplaysToTheLiveBalances) {
+  AssetEvent krw = test::balance_report("KRW", 1'000'000'000, 0, 1000, 1, EventOrigin::resync);
+  AssetEvent btc = test::balance_report("BTC", 0.1, 0, 1000, 1, EventOrigin::resync);
+  krw.count = btc.count = 2;
+  btc.index = 1;
+  OrderEvent resync[2];
+  store_asset(resync[0], krw);
+  store_asset(resync[1], btc);
+  OrderEvent wait = test::order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0,
+                                     {OrderState::wait, 1100, 0, 0, 0, 0, 100'050'000});
+  OrderEvent trade =
+      test::order_step(1, "KRW-BTC", Side::bid, 100'000'000, 0.4,
+                       {OrderState::trade, 1200, 0.4, 40'000'000, 20'000, 1, 60'030'000});
+  const std::string frames[] = {
+      encode(wait), encode(trade),
+      R"({"type":"myAsset","asset_uuid":"e635f223-1609-4969-8fb6-4376937baad6","assets":[)"
+      R"({"currency":"KRW","balance":899950000,"locked":60030000},)"
+      R"({"currency":"BTC","balance":0.5,"locked":0}],"asset_timestamp":1210,"timestamp":1210,)"
+      R"("stream_type":"REALTIME"})"};
+
+  auto live = std::make_unique<AccountState>(test::small_account());
+  {
+    Journal journal(JournalConfig{path, 1u << 30, 4, 1u << 16, 64, 1});
+    JournalProducer& producer = journal.make_producer();
+    ASSERT_TRUE(journal_event(producer, resync[0], 1));
+    ASSERT_TRUE(journal_event(producer, resync[1], 2));
+    live->apply(resync[0]);
+    live->apply(resync[1]);
+    Decoder decoder;
+    ApplySink apply{live.get(), {}, {}};
+    for (std::size_t i = 0; i < std::size(frames); ++i) {
+      ASSERT_TRUE(producer.record(JournalKind::frame, frames[i].data(), frames[i].size(), 3 + i));
+      const test::PaddedFrame f(frames[i]);
+      ASSERT_TRUE(decoder.decode(f.data(), f.size(), EventSink{apply}).error.ok()) << frames[i];
+    }
+    journal.flush();
+  }
+  ASSERT_EQ(live->counters().assets_applied, 4u);
+
+  auto replayed = std::make_unique<AccountState>(test::small_account());
+  const auto source = replay(*replayed);
+  EXPECT_FALSE(source->stopped()) << source->error();
+  EXPECT_EQ(source->counters().event_records, 2u);
+  EXPECT_EQ(source->counters().frames, 3u);
+  EXPECT_EQ(source->counters().failed_frames, 0u);
+
+  const auto j = nlohmann::json::parse(summary_json(*replayed));
+  const auto& b = j.at("balances");
+  ASSERT_EQ(b.size(), 2u) << b;
+  EXPECT_EQ(b.at("KRW").at("available").get<double>(), 899'950'000.0);
+  EXPECT_EQ(b.at("KRW").at("locked").get<double>(), 60'030'000.0);
+  EXPECT_EQ(b.at("KRW").at("total").get<double>(), 959'980'000.0);
+  EXPECT_EQ(b.at("KRW").at("value_krw").get<double>(), 959'980'000.0);
+  EXPECT_EQ(b.at("KRW").at("updates").get<int>(), 2);
+  EXPECT_EQ(b.at("KRW").at("asset_timestamp").get<std::int64_t>(), 1210);
+  EXPECT_EQ(b.at("KRW").at("asset_uuid"), "e635f223-1609-4969-8fb6-4376937baad6");
+  EXPECT_EQ(b.at("BTC").at("total").get<double>(), 0.5);
+  EXPECT_EQ(b.at("BTC").at("value_krw").get<double>(), 50'000'000.0);
+  EXPECT_EQ(j.at("balances_value_krw").at("total").get<double>(), 1'009'980'000.0);
+  EXPECT_TRUE(j.at("drifts").empty());
+  EXPECT_EQ(j.at("counters").at("drifts_reported").get<int>(), 0);
+  EXPECT_TRUE(b.at("KRW").at("pending_total").is_null()) << "the fills explain every change";
+  // Everything the live account says of its balances, the replay says too.
+  const auto l = nlohmann::json::parse(summary_json(*live));
+  EXPECT_EQ(b, l.at("balances"));
+  EXPECT_EQ(j.at("positions"), l.at("positions"));
+  EXPECT_EQ(j.at("counters").at("assets_applied"), l.at("counters").at("assets_applied"));
 }
 
 // Journals written before resync_event hold resync events as JSON (kind 4): still replayed as

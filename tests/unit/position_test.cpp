@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../support/account.hpp"
+#include "../support/balance_events.hpp"
 #include "../support/order_lifecycle.hpp"
 #include "fillwire/account_state.hpp"
 
@@ -123,6 +124,49 @@ TEST(AccountPositions, StartingHoldingsSmallerThanTheSellSplitTheExcess) {
   EXPECT_EQ(p.unattributed_volume, 1.5);
   EXPECT_EQ(p.unattributed_funds, 1500.0);
   EXPECT_EQ(p.base_volume, 0.0);
+}
+
+// The mark is the last fill in trade-time order, not the last to arrive (worked by hand):
+//   A BID 1.0 KRW-BTC: trade 0.4 @ 100,000,000 (t 1200), trade 0.6 @ 101,000,000 (t 1300);
+//   B ASK 0.2 KRW-BTC: trade 0.2 @ 99,000,000 (t 1250), arriving last.
+// Trade-time order: buy 0.4 (cost 40,000,000 gross, 40,020,000 net), sell 0.2 at the average
+// (basis 20,000,000 / 20,010,000), buy 0.6 (+60,600,000, fee 30,300): base 0.8, cost 80,600,000
+// gross, 80,640,300 net. Mark 101,000,000: unrealized 0.8 x 101,000,000 - 80,600,000 = 200,000
+// gross, 80,800,000 - 80,640,300 = 159,700 net.
+TEST(AccountPositions, TheMarkIsTheLastFillInTradeTimeOrderNotTheLastToArrive) {
+  AccountState s;
+  using test::OrderStep;
+  s.apply(test::order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0, {OrderState::wait, 1100}));
+  EXPECT_FALSE(test::position_of(s, "KRW-BTC").has_mark()) << "a market never filled: no mark";
+  s.apply(test::order_step(1, "KRW-BTC", Side::bid, 100'000'000, 0.4,
+                           {OrderState::trade, 1200, 0.4, 40'000'000, 20'000, 1}));
+  EXPECT_EQ(test::position_of(s, "KRW-BTC").mark_price, 100'000'000);
+  s.apply(test::order_step(1, "KRW-BTC", Side::bid, 101'000'000, 0.6,
+                           {OrderState::trade, 1300, 1.0, 100'600'000, 50'300, 2}));
+  s.apply(test::order_step(2, "KRW-BTC", Side::ask, 99'000'000, 0.2,
+                           {OrderState::trade, 1250, 0.2, 19'800'000, 9'900, 1}));
+  const Position& p = test::position_of(s, "KRW-BTC");
+  ASSERT_TRUE(p.has_mark());
+  EXPECT_EQ(p.mark_price, 101'000'000);
+  EXPECT_EQ(p.mark_key.time, 1300);
+  EXPECT_DOUBLE_EQ(p.base_volume, 0.8);
+  EXPECT_NEAR(p.unrealized(p.mark_price), 200'000, 1e-6);
+  EXPECT_NEAR(p.unrealized_net(p.mark_price), 159'700, 1e-6);
+  EXPECT_EQ(s.counters().fills_late, 1u);
+}
+
+// A fill whose trades announced nothing (a `done` that heals a gap) marks at their average price:
+// 10 XRP for 7,000 KRW is 700. A refused event marks nothing.
+TEST(AccountPositions, AHealedGapMarksAtItsAveragePriceAndARefusedEventMarksNothing) {
+  AccountState s;
+  s.apply(test::order_step(3, "KRW-XRP", Side::bid, 800, 10, {OrderState::wait, 1000}));
+  s.apply(test::order_step(3, "KRW-XRP", Side::bid, 800, 10,
+                           {OrderState::done, 1400, 10, 7'000, 3.5, 2}));
+  EXPECT_EQ(test::position_of(s, "KRW-XRP").mark_price, 700);
+  OrderEvent bad = test::order_step(4, "KRW-XRP", Side::bid, 1e200, 1.0,
+                                    {OrderState::trade, 1500, 1.0, 1e200, 0, 1});
+  EXPECT_EQ(s.apply(bad), ApplyOutcome::invalid);
+  EXPECT_EQ(test::position_of(s, "KRW-XRP").mark_price, 700);
 }
 
 TEST(AccountConfigValidation, RejectsBadValuesWithTheirName) {

@@ -237,12 +237,12 @@ TEST(SnapshotView, ExchangeStringsAreEscapedInThePanel) {
   ASSERT_EQ(snap->fill_count, 1u);
   const std::string view = format_view(*snap, EngineCounters{}, ViewContext{});
   EXPECT_FALSE(has_control_bytes(view)) << view;
-  // Positions, open orders and fills each show the escaped code.
+  // Positions, marks, open orders and fills each show the escaped code.
   std::size_t rows = 0;
   for (std::size_t at = view.find("KRW-\\x1b[2J"); at != std::string::npos;
        at = view.find("KRW-\\x1b[2J", at + 1))
     ++rows;
-  EXPECT_EQ(rows, 3u) << view;
+  EXPECT_EQ(rows, 4u) << view;
 }
 
 }  // namespace

@@ -71,7 +71,7 @@ struct LatencyHistogram {
 
 // One market: its position and execution statistics.
 struct SnapshotMarket {
-  Position position;  // position.market names it
+  Position position;  // position.market names it; position.mark_price is its mark (0: none)
   ExecutionStats stats;
 };
 

@@ -32,6 +32,7 @@
 //     before each (FillWindow); a late fill is put at its place and the fills after it applied
 //     again. A gap healed by a later event is placed at that event's time; when the missed trade
 //     event arrives after all, its trade is taken out of the gap and put at its own time.
+//   - Each market's mark (Position::mark_price) is the price of its last fill in that order.
 // Balances (asset events, EventKind::asset): per currency, the last report (Balance, balance.hpp)
 // and its reconciliation with the order stream, which implies per currency of a market QUOTE-BASE:
 //   - a fill: bid: quote total -= d_funds + d_fee, base total += d_volume; ask: base total -=

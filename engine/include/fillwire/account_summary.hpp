@@ -10,7 +10,12 @@
 //                    "avg_cost_gross", "avg_cost_net", "realized_pnl_gross", "realized_pnl_net",
 //                    "fees_paid", "buy_fees", "sell_fees", "bought_volume", "sold_volume",
 //                    "bought_notional", "sold_notional", "starting_volume",
-//                    "unattributed_volume", "unattributed_funds", "unattributed_fees"}, ...},
+//                    "unattributed_volume", "unattributed_funds", "unattributed_fees",
+//                    "mark_price", "mark_trade_ts", "unrealized_pnl_gross",
+//                    "unrealized_pnl_net"}, ...},
+//                   (the mark: the price of the market's last fill in trade-time order, and
+//                   what the position would realize at it; all four null for a market never
+//                   filled)
 //     "execution":  {"total": S, "markets": {"KRW-BTC": S, ...}} where S is
 //                   {"quote_currency" (total: null unless every market shares one),
 //                    "completed", "done_full", "done_partial", "cancelled", "prevented",
@@ -33,9 +38,29 @@
 //                    "created_mid_life", "gaps_healed", "trades_healed", "after_terminal",
 //                    "terminal_regressions", "completed_evictions", "created_behind_eviction",
 //                    "old_trades_unknown", "fills_late", "trades_split", "fills_out_of_place",
-//                    "resync_incomplete", "resync_failed"},
-//     "complete":   false when events were refused or a resync was incomplete or failed,
-//     "incomplete": [{"reason": "table_full"|"market_full"|"invalid"|"resync_incomplete",
+//                    "resync_incomplete", "resync_failed", "assets", "assets_applied",
+//                    "asset_duplicates", "asset_stale", "asset_invalid", "negative_balances",
+//                    "currency_full",
+//                    "resync_unlisted", "balance_deltas", "orders_without_locked",
+//                    "deltas_unassigned", "deltas_late", "deltas_uncompared",
+//                    "deltas_overflowed", "currencies_unreconciled", "drifts_reported",
+//                    "drifts_explained_late"},
+//     "balances":   {"KRW": {"available", "locked", "total", "value_krw" (null: no price, or
+//                    never reported),
+//                    "asset_timestamp", "asset_uuid", "origin" ("stream"|"resync"|"replay";
+//                    these three null before a report), "updates", "implied_total",
+//                    "implied_locked", "pending_total", "pending_locked", "pending_since" (these
+//                    three null unless a discrepancy is pending), "unreconciled"}, ...},
+//                   (as reported; value in KRW: KRW at 1, CUR at the mark of KRW-CUR)
+//     "balances_value_krw": {"total" (the reported currencies with a price),
+//                   "unvalued": [reported, no price: "ETH", ...], "unreported": [...]},
+//     "drifts":     [{"currency", "total", "locked", "exchange_ts", "reported_ts",
+//                     "asset_uuid" (null: none), "deltas"}, ...] (the last kept, oldest first),
+//     "drifts_total": every drift reported,
+//     "complete":   false when events or balance reports were refused or a resync was
+//                   incomplete or failed,
+//     "incomplete": [{"reason": "table_full"|"market_full"|"invalid"|"currency_full"|
+//                     "asset_invalid"|"resync_incomplete",
 //                     "count", "config_key" (capacity reasons: the key that raises it)}, ...],
 //     "notice":     incomplete_notice() ("" when complete)
 //   }
@@ -55,8 +80,9 @@ struct SummaryOptions {
   std::size_t max_open_orders = 50;  // open orders listed (the count is always given)
 };
 
-// A readable report: positions and PnL, execution quality per market and total, SMP, open orders,
-// and the application counters (duplicates, stale, gaps healed, overflow, ...).
+// A readable report: positions and PnL (marks and unrealized PnL included), execution quality
+// per market and total, SMP, open orders, balances with their KRW value, drifts, and the
+// application counters (duplicates, stale, gaps healed, overflow, ...).
 [[nodiscard]] std::string format_summary(const AccountState& state,
                                          const SummaryOptions& options = {});
 
@@ -66,7 +92,9 @@ struct SummaryOptions {
 
 // Why the account may not be whole, for people: "" when nothing was refused and no resync was
 // incomplete, else "ACCOUNT INCOMPLETE: 1,234 events refused (table full) — raise
-// account.open_orders; ..." naming the config key that fixes each capacity refusal.
+// account.open_orders; ..." naming the config key that fixes each capacity refusal (balance
+// reports: "2 balance reports refused (currency table full) — raise account.currencies", "1
+// balance reports refused as invalid").
 // `resyncs_incomplete`: resyncs known elsewhere (live counters) to have been incomplete or failed;
 // the larger of it and the counters' own count is reported.
 [[nodiscard]] std::string incomplete_notice(const ApplyCounters& counters,

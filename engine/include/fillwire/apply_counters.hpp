@@ -105,9 +105,10 @@ struct ApplyCounters {
   std::uint64_t drifts_reported = 0;          // balance_drift reports (settled discrepancies)
   std::uint64_t drifts_explained_late = 0;    // discrepancies explained within the settle window
 
-  // Events refused for a reason the account cannot make up for: table_full, market_full, invalid.
+  // Events refused for a reason the account cannot make up for, so it may not be whole: orders
+  // (table_full, market_full, invalid) and balance reports (currency_full, asset_invalid).
   [[nodiscard]] std::uint64_t refused() const noexcept {
-    return table_full + market_full + invalid;
+    return table_full + market_full + invalid + currency_full + asset_invalid;
   }
 };
 

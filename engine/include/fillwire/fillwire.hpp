@@ -5,7 +5,7 @@
 //   embedding     engine.hpp (Engine<Strategy>, EngineConfig), strategy.hpp, account_snapshot.hpp,
 //                 snapshot_view.hpp
 //   the account   account_state.hpp, account_config.hpp, account_summary.hpp, apply_counters.hpp,
-//                 order.hpp, position.hpp, execution_stats.hpp
+//                 order.hpp, position.hpp, execution_stats.hpp, balance.hpp, valuation.hpp
 //   events        order_event.hpp, asset_event.hpp, control_event.hpp, uuid.hpp, client_id.hpp, fixed_string.hpp,
 //                 decoder.hpp, encoder.hpp
 //   threads       pipeline.hpp, order_ring.hpp, wait_strategy.hpp, clock.hpp, source.hpp,
@@ -19,6 +19,7 @@
 #include "fillwire/apply_counters.hpp"
 #include "fillwire/asset_event.hpp"
 #include "fillwire/auth.hpp"
+#include "fillwire/balance.hpp"
 #include "fillwire/client_id.hpp"
 #include "fillwire/clock.hpp"
 #include "fillwire/control_event.hpp"
@@ -40,4 +41,5 @@
 #include "fillwire/source.hpp"
 #include "fillwire/strategy.hpp"
 #include "fillwire/uuid.hpp"
+#include "fillwire/valuation.hpp"
 #include "fillwire/wait_strategy.hpp"

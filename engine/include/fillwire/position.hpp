@@ -26,9 +26,11 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "fillwire/order_event.hpp"
+#include "fillwire/uuid.hpp"
 
 namespace fillwire {
 
@@ -57,6 +59,22 @@ template <class... D>
   std::uint64_t over = 0;
   ((over |= kLimitBits - (std::bit_cast<std::uint64_t>(static_cast<double>(x)) & kMagnitude)), ...);
   return (over >> 63) == 0;
+}
+
+// A fill's place in the canonical order (docs/account-state.md): trade time in ms, then the order's
+// uuid (its 16 bytes, i.e. the text form's order), then the order's trade number (trades_count
+// after the fill). Both the exchange's truth and the client know all three for every trade.
+struct FillKey {
+  std::int64_t time;    // trade time, ms since the epoch
+  Uuid order;           // order uuid
+  std::uint32_t trade;  // the order's trades_count after this fill
+};
+
+[[nodiscard]] inline bool operator<(const FillKey& a, const FillKey& b) noexcept {
+  if (a.time != b.time) return a.time < b.time;
+  const int c = std::memcmp(a.order.bytes.data(), b.order.bytes.data(), a.order.bytes.size());
+  if (c != 0) return c < 0;
+  return a.trade < b.trade;
 }
 
 // The path-dependent part of a Position (see the header comment), as one copyable value.
@@ -163,20 +181,37 @@ struct Position {
   double unattributed_funds = 0.0;
   double unattributed_fees = 0.0;
 
+  // The mark: the price of the market's last fill in trade-time order (FillKey), whatever order
+  // fills arrive in. A trade's own price; a fill that covers trades whose events were not seen
+  // (a healed gap) marks at their average price (funds / volume). 0 before any fill: no mark.
+  double mark_price = 0.0;
+  FillKey mark_key{};
+
   [[nodiscard]] double avg_cost_gross() const noexcept {
     return base_volume > 0.0 ? cost_gross / base_volume : 0.0;
   }
   [[nodiscard]] double avg_cost_net() const noexcept {
     return base_volume > 0.0 ? cost_net / base_volume : 0.0;
   }
-  // Mark-to-market of the held volume at `mark_price`, against the gross or net cost basis.
-  [[nodiscard]] double unrealized(double mark_price) const noexcept {
-    return base_volume * mark_price - cost_gross;
+  // Mark-to-market of the held volume at `price` (e.g. mark_price), against the gross or net
+  // cost basis.
+  [[nodiscard]] double unrealized(double price) const noexcept {
+    return base_volume * price - cost_gross;
   }
-  [[nodiscard]] double unrealized_net(double mark_price) const noexcept {
-    return base_volume * mark_price - cost_net;
+  [[nodiscard]] double unrealized_net(double price) const noexcept {
+    return base_volume * price - cost_net;
   }
   [[nodiscard]] double traded_notional() const noexcept { return bought_notional + sold_notional; }
+  [[nodiscard]] bool has_mark() const noexcept { return mark_price > 0.0; }
+
+  // Strategy thread. Takes `price` as the mark when the fill `key` is not older than the mark's
+  // fill; a price that is not positive or past +-kInputLimit is no mark.
+  void mark(const FillKey& key, double price) noexcept {
+    if (!(price > 0.0 && price <= kInputLimit)) return;
+    if (has_mark() && key < mark_key) return;
+    mark_price = price;
+    mark_key = key;
+  }
 
   // Sets the coins held at start (cold path, before any event).
   void set_starting(double volume, double avg_gross, double avg_net) noexcept {

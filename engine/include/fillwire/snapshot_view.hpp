@@ -25,11 +25,14 @@ struct ViewContext {
 };
 
 // The panel: connection, events and latency, anomalies, positions and PnL per market (gross and
-// net), execution quality, open orders (first N) and recent fills.
+// net), each market's mark and unrealized PnL, balances (available, locked, total, KRW value at
+// the marks; "—" without a price) with their total, drift alerts and pending discrepancies,
+// execution quality, open orders (first N) and recent fills.
 [[nodiscard]] std::string format_view(const AccountSnapshot& snapshot,
                                       const EngineCounters& counters, const ViewContext& context);
 
-// One line: connection, events, events/s, latency p50/p99, anomalies, net PnL and fees.
+// One line: connection, events, events/s, latency p50/p99, anomalies, net PnL, fees, unrealized
+// PnL, the balances' KRW value and the drifts reported.
 [[nodiscard]] std::string format_line(const AccountSnapshot& snapshot,
                                       const EngineCounters& counters, double events_per_s);
 

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <string_view>
 
 #include "fillwire/account_summary.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/safe_text.hpp"
+#include "fillwire/valuation.hpp"
 
 namespace fillwire {
 namespace {
@@ -60,6 +62,130 @@ std::string latency(const LatencyHistogram& h) {
                      format_ns(h.max_ns));
 }
 
+constexpr std::string_view kNone = "—";  // no figure: a market never filled has no mark
+
+std::string krw_or_none(std::optional<double> v) {
+  return v ? krw(*v) : std::string(kNone);
+}
+
+// A change, signed: "+100,000,000", "-0.1", "0".
+std::string signed_amount(double v) {
+  const std::string text = format_amount(v);
+  return v > 0.0 && text != "0" ? "+" + text : text;
+}
+
+// What a balance is worth in KRW at the marks of the snapshot's markets (valuation.hpp).
+std::optional<double> snapshot_krw_value(const AccountSnapshot& s, const Balance& b) {
+  return krw_value(b, [&s](std::string_view market) {
+    for (std::size_t m = 0; m < s.markets_shown(); ++m) {
+      const Position& p = s.markets[m].position;
+      if (p.market.view() == market) return p.has_mark() ? p.mark_price : 0.0;
+    }
+    return 0.0;
+  });
+}
+
+// The KRW value of the balances shown, and the currencies without a price ("" when none).
+struct Worth {
+  double krw = 0;
+  std::string unvalued;
+};
+Worth balances_worth(const AccountSnapshot& s) {
+  Worth w;
+  for (std::size_t c = 0; c < s.balances_shown(); ++c) {
+    const Balance& b = s.balances[c];
+    const std::optional<double> v = snapshot_krw_value(s, b);
+    if (v) {
+      w.krw += *v;
+    } else if (b.reported()) {
+      w.unvalued += (w.unvalued.empty() ? "" : ", ") + printable(b.currency.view());
+    }
+  }
+  return w;
+}
+
+// Unrealized PnL over the markets shown that have a mark.
+double unrealized_total(const AccountSnapshot& s, bool net) {
+  double sum = 0;
+  for (std::size_t m = 0; m < s.markets_shown(); ++m)
+    sum += unrealized_at_mark(s.markets[m].position, net).value_or(0.0);
+  return sum;
+}
+
+// Each market's mark and what the position would realize at it (80 columns).
+void format_marks(std::string& out, const AccountSnapshot& s) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<10} {:>16} {:>22} {:>22}\n", "market", "mark (last fill)",
+                 "unrealized gross", "unrealized net");
+  for (std::size_t m = 0; m < s.markets_shown(); ++m) {
+    const Position& p = s.markets[m].position;
+    fmt::format_to(it, "  {:<10} {:>16} {:>22} {:>22}\n", printable(p.market.view()),
+                   p.has_mark() ? format_amount(p.mark_price) : std::string(kNone),
+                   krw_or_none(unrealized_at_mark(p, false)),
+                   krw_or_none(unrealized_at_mark(p, true)));
+  }
+  fmt::format_to(it, "  {:<10} {:>16} {:>22} {:>22}\n\n", "total", "",
+                 krw(unrealized_total(s, false)), krw(unrealized_total(s, true)));
+}
+
+// Balances per currency with their KRW value, the total, then drift alerts (80 columns).
+void format_balances(std::string& out, const AccountSnapshot& s) {
+  auto it = std::back_inserter(out);
+  const Worth worth = balances_worth(s);
+  fmt::format_to(it, "balances     {} currenc{}  worth {} KRW{}\n", s.balance_count,
+                 s.balance_count == 1 ? "y" : "ies", krw(worth.krw),
+                 worth.unvalued.empty() ? "" : fmt::format("  (no price: {})", worth.unvalued));
+  if (s.balances_shown() > 0) {
+    fmt::format_to(it, "  {:<8} {:>16} {:>16} {:>16} {:>16}\n", "currency", "available", "locked",
+                   "total", "KRW at last fill");
+  }
+  for (std::size_t c = 0; c < s.balances_shown(); ++c) {
+    const Balance& b = s.balances[c];
+    if (!b.reported()) {
+      fmt::format_to(it, "  {:<8} {:>16}  (not reported yet; fills imply {})\n",
+                     printable(b.currency.view()), kNone, signed_amount(b.implied_total()));
+      continue;
+    }
+    // KRW to the unit, as every quote amount here; other currencies with their decimals.
+    const auto amount = [&b](double v) {
+      return b.currency.view() == kValueCurrency ? krw(v) : format_amount(v);
+    };
+    fmt::format_to(it, "  {:<8} {:>16} {:>16} {:>16} {:>16}\n", printable(b.currency.view()),
+                   amount(b.available), amount(b.locked), amount(b.total()),
+                   krw_or_none(snapshot_krw_value(s, b)));
+  }
+  if (s.balance_count > s.balances_shown())
+    fmt::format_to(it, "  ... {} more currencies\n", s.balance_count - s.balances_shown());
+
+  const ApplyCounters& a = s.counters;
+  fmt::format_to(it, "drifts       {} reported  {} explained late{}\n", count(a.drifts_reported),
+                 count(a.drifts_explained_late),
+                 a.drifts_reported > 0 ? "   BALANCE MOVED WITHOUT A FILL" : "");
+  // The latest drifts (newest first), then what is pending or not compared.
+  constexpr std::string_view kRow = "  {:<12}  {:<8} {:>16} {:>16}  {}\n";
+  bool header = false;
+  auto row = [&](std::string_view when, const CurrencyCode& currency, double total, double locked,
+                 std::int64_t since) {
+    if (!header) fmt::format_to(it, kRow, "time", "currency", "total", "locked", "first seen");
+    header = true;
+    fmt::format_to(it, kRow, when, printable(currency.view()), signed_amount(total),
+                   signed_amount(locked), hms(since));
+  };
+  for (std::size_t i = 0; i < s.drift_count; ++i) {
+    const BalanceDrift& d = s.drifts[i];
+    row(hms(d.reported_ts), d.currency, d.total, d.locked, d.exchange_ts);
+  }
+  for (std::size_t c = 0; c < s.balances_shown(); ++c) {
+    const Balance& b = s.balances[c];
+    if (b.pending()) row("pending", b.currency, b.pending_total, b.pending_locked, b.pending_since);
+    if (b.unreconciled) {
+      fmt::format_to(it, "  {:<12}  {:<8} not compared until a report covers what overflowed\n",
+                     "unreconciled", printable(b.currency.view()));
+    }
+  }
+  out += '\n';
+}
+
 }  // namespace
 
 std::string format_ns(std::uint64_t ns) {
@@ -97,9 +223,11 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
                  a.duplicates, a.stale, l.decode_errors + l.oversized, a.gaps_healed, a.invalid,
                  l.server_errors, c.pipeline.ring.stalls);
   fmt::format_to(it,
-                 "refused      table full {}  market full {}  invalid {} (non-finite {})   "
-                 "resync incomplete {}  resync failed {}  rate limited {}  clock skew {}\n\n",
+                 "refused      table full {}  market full {}  invalid {} (non-finite {})  "
+                 "currency full {}  balance invalid {}   resync incomplete {}  resync failed {}  "
+                 "rate limited {}  clock skew {}\n\n",
                  count(a.table_full), count(a.market_full), count(a.invalid), count(a.non_finite),
+                 count(a.currency_full), count(a.asset_invalid),
                  std::max(l.resync_incomplete, s.connection.resync_incomplete),
                  std::max(l.resync_failures, s.connection.resync_failures),
                  s.connection.rate_limited, l.clock_skew);
@@ -124,6 +252,8 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
     fmt::format_to(it, "  ... {} more markets\n", s.market_count - s.markets_shown());
   fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12}\n\n", "total", "", "", krw(gross),
                  krw(net), krw(fees));
+  format_marks(out, s);
+  format_balances(out, s);
 
   const ExecutionStats& t = s.total;
   fmt::format_to(it,
@@ -165,18 +295,23 @@ std::string format_line(const AccountSnapshot& s, const EngineCounters& c, doubl
     fees += s.markets[m].position.fees_paid;
   }
   const ApplyCounters& a = s.counters;
+  const Worth worth = balances_worth(s);
   std::string line = fmt::format(
       "{} events {} applied {} refused ({:.0f}/s received) connects {} disconnects {} resyncs {} | "
       "dup {} stale {} malformed {} | refused table full {} market full {} invalid {} "
-      "(non-finite {}) | resync incomplete {} failed {} rate limited {} clock skew {} | open {} "
-      "completed {} fill {} | pnl gross {} net {} fees {} | latency p50 {} p99 {}",
+      "(non-finite {}) currency full {} balance invalid {} | resync incomplete {} failed {} rate "
+      "limited {} clock skew {} | open {} completed {} fill {} | pnl gross {} net {} fees {} "
+      "unrealized net {} | balances {} worth {} KRW{} drifts {} | latency p50 {} p99 {}",
       connection_state(s, c, false), a.applied, a.refused(), events_per_s, c.live.connects,
       c.live.disconnects, c.live.resyncs, a.duplicates, a.stale,
       c.live.decode_errors + c.live.oversized, a.table_full, a.market_full, a.invalid, a.non_finite,
+      a.currency_full, a.asset_invalid,
       std::max(c.live.resync_incomplete, s.connection.resync_incomplete),
       std::max(c.live.resync_failures, s.connection.resync_failures), s.connection.rate_limited,
       c.live.clock_skew, s.open_orders, s.total.completed, pct(s.total.fill_rate()), krw(gross),
-      krw(net), krw(fees), format_ns(s.latency.percentile(0.5)),
+      krw(net), krw(fees), krw(unrealized_total(s, true)), s.balance_count, krw(worth.krw),
+      worth.unvalued.empty() ? "" : fmt::format(" (no price: {})", worth.unvalued),
+      a.drifts_reported, format_ns(s.latency.percentile(0.5)),
       format_ns(s.latency.percentile(0.99)));
   if (const std::string notice = incomplete_notice(a, resyncs_short(s, c)); !notice.empty())
     line += " | " + notice;

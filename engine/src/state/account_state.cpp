@@ -558,6 +558,15 @@ bool AccountState::add_fill(const Order& o, const OrderEvent& e, double volume, 
   } else {
     p.count_sell(volume, funds, fee);
   }
+  // The mark: a trade's own price; trades not announced at their average price.
+  if (two) {
+    if (f.volume > 0.0) p.mark(f.key(), f.funds / f.volume);
+    p.mark(own.key(), e.price);
+  } else if (e.state == OrderState::trade && d_trades <= 1 && e.has(Field::price)) {
+    p.mark(f.key(), e.price);
+  } else if (f.volume > 0.0) {
+    p.mark(f.key(), f.funds / f.volume);
+  }
   count_placed(placed[0]);
   count_placed(placed[1]);
   return true;
@@ -583,6 +592,7 @@ bool AccountState::place_late_trade(const Order& o, const OrderEvent& e) noexcep
     return true;
   }
   ++counters_.trades_split;
+  if (e.has(Field::price)) p.mark(key, e.price);
   count_placed(placed);
   return true;
 }

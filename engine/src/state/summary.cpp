@@ -1,16 +1,19 @@
 #include "fillwire/account_summary.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "fillwire/account_state.hpp"
 #include "fillwire/safe_text.hpp"
+#include "fillwire/valuation.hpp"
 
 namespace fillwire {
 namespace {
@@ -21,6 +24,21 @@ std::string percent(double fraction) {
   return fmt::format("{:.1f} %", fraction * 100.0);
 }
 
+// Columns of text on a terminal: UTF-8 code points (fmt pads by them too), not bytes.
+std::size_t text_width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// A figure that may be absent (no mark): "—" for people, null in JSON.
+constexpr std::string_view kNone = "—";
+std::string amount_or_none(std::optional<double> v) {
+  return v ? format_amount(*v) : std::string(kNone);
+}
+Json json_or_null(std::optional<double> v) {
+  return v ? Json(*v) : Json(nullptr);
+}
+
 // One row of a figures-by-column table: a label, then one cell per column.
 struct Row {
   std::string label;
@@ -29,15 +47,15 @@ struct Row {
 
 void print_table(std::string& out, const std::vector<std::string>& header,
                  const std::vector<Row>& rows) {
-  std::size_t label_width = header.empty() ? 0 : header[0].size();
+  std::size_t label_width = header.empty() ? 0 : text_width(header[0]);
   for (const Row& r : rows)
-    label_width = std::max(label_width, r.label.size());
+    label_width = std::max(label_width, text_width(r.label));
   std::vector<std::size_t> widths(header.size() > 0 ? header.size() - 1 : 0, 0);
   for (std::size_t c = 0; c < widths.size(); ++c)
-    widths[c] = header[c + 1].size();
+    widths[c] = text_width(header[c + 1]);
   for (const Row& r : rows) {
     for (std::size_t c = 0; c < widths.size() && c < r.cells.size(); ++c) {
-      widths[c] = std::max(widths[c], r.cells[c].size());
+      widths[c] = std::max(widths[c], text_width(r.cells[c]));
     }
   }
   auto it = std::back_inserter(out);
@@ -163,7 +181,24 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"trades_split", c.trades_split},
           {"fills_out_of_place", c.fills_out_of_place},
           {"resync_incomplete", c.resync_incomplete},
-          {"resync_failed", c.resync_failed}};
+          {"resync_failed", c.resync_failed},
+          {"assets", c.assets},
+          {"assets_applied", c.assets_applied},
+          {"asset_duplicates", c.asset_duplicates},
+          {"asset_stale", c.asset_stale},
+          {"asset_invalid", c.asset_invalid},
+          {"negative_balances", c.negative_balances},
+          {"currency_full", c.currency_full},
+          {"resync_unlisted", c.resync_unlisted},
+          {"balance_deltas", c.balance_deltas},
+          {"orders_without_locked", c.orders_without_locked},
+          {"deltas_unassigned", c.deltas_unassigned},
+          {"deltas_late", c.deltas_late},
+          {"deltas_uncompared", c.deltas_uncompared},
+          {"deltas_overflowed", c.deltas_overflowed},
+          {"currencies_unreconciled", c.currencies_unreconciled},
+          {"drifts_reported", c.drifts_reported},
+          {"drifts_explained_late", c.drifts_explained_late}};
 }
 
 // One reason the account may not be whole.
@@ -178,6 +213,8 @@ std::vector<Gap> gaps(const ApplyCounters& c, std::uint64_t resyncs_incomplete) 
   if (c.table_full > 0) out.push_back({"table_full", c.table_full, "account.open_orders"});
   if (c.market_full > 0) out.push_back({"market_full", c.market_full, "account.markets"});
   if (c.invalid > 0) out.push_back({"invalid", c.invalid, ""});
+  if (c.currency_full > 0) out.push_back({"currency_full", c.currency_full, "account.currencies"});
+  if (c.asset_invalid > 0) out.push_back({"asset_invalid", c.asset_invalid, ""});
   const std::uint64_t resyncs = std::max(resyncs_incomplete, c.resync_incomplete + c.resync_failed);
   if (resyncs > 0) out.push_back({"resync_incomplete", resyncs, ""});
   return out;
@@ -190,6 +227,90 @@ std::string identifier_text(const ClientId& id) {
 
 std::string_view smp_name(std::size_t i) {
   return i == 0 ? std::string_view{"unknown"} : kSmpTypeNames[i];
+}
+
+// What a balance is worth in KRW at the account's marks (valuation.hpp).
+std::optional<double> account_krw_value(const AccountState& state, const Balance& b) {
+  return krw_value(b, [&state](std::string_view market) {
+    const Position* p = state.position(market);
+    return p != nullptr && p->has_mark() ? p->mark_price : 0.0;
+  });
+}
+
+std::string origin_name(EventOrigin o) {
+  switch (o) {
+    case EventOrigin::stream:
+      return "stream";
+    case EventOrigin::resync:
+      return "resync";
+    case EventOrigin::replay:
+      return "replay";
+  }
+  return "unknown";
+}
+
+std::string uuid_or_none(const Uuid& id) {
+  return id == Uuid{} ? std::string(kNone) : id.to_string();
+}
+
+void format_balances(std::string& out, const AccountState& state) {
+  auto it = std::back_inserter(out);
+  const std::size_t currencies = state.currency_count();
+  fmt::format_to(it, "\nBalances ({} currenc{}; value in {} at the last fill price)\n", currencies,
+                 currencies == 1 ? "y" : "ies", kValueCurrency);
+  double total_krw = 0.0;
+  std::vector<std::string> unvalued;
+  std::vector<std::string> unreported;
+  if (currencies > 0) {
+    std::vector<Row> rows;
+    state.for_each_balance([&](const Balance& b) {
+      const std::string name = printable(b.currency.view());
+      const std::optional<double> value = account_krw_value(state, b);
+      if (value) {
+        total_krw += *value;
+      } else {
+        (b.reported() ? unvalued : unreported).push_back(name);
+      }
+      std::string pending = b.pending() ? format_amount(b.pending_total) : "";
+      if (b.unreconciled) pending += pending.empty() ? "unreconciled" : ", unreconciled";
+      // Before its first report the balance is unknown: only the change implied is shown.
+      auto reported = [&b](std::string text) { return b.reported() ? text : std::string(kNone); };
+      rows.push_back(Row{name,
+                         {reported(format_amount(b.available)), reported(format_amount(b.locked)),
+                          reported(format_amount(b.total())), amount_or_none(value),
+                          reported(fmt::format("{}", b.asset_ts)), count(b.updates),
+                          format_amount(b.implied_total()), pending}});
+    });
+    print_table(out,
+                {"currency", "available", "locked", "total", "value KRW", "asset time ms",
+                 "reports", "implied total", "pending"},
+                rows);
+  }
+  fmt::format_to(it, "  total value: {} {}", format_amount(total_krw), kValueCurrency);
+  if (!unvalued.empty()) {
+    fmt::format_to(it, " (without {}: no fill price)", fmt::join(unvalued, ", "));
+  }
+  if (!unreported.empty()) {
+    fmt::format_to(it, " (not reported yet: {})", fmt::join(unreported, ", "));
+  }
+  out += '\n';
+
+  const DriftList& drifts = state.drifts();
+  fmt::format_to(it, "\nBalance drifts: {} reported", count(drifts.total()));
+  if (drifts.size() < drifts.total()) fmt::format_to(it, " (last {} kept)", drifts.size());
+  out += '\n';
+  if (drifts.size() > 0) {
+    std::vector<Row> rows;
+    for (std::size_t i = drifts.size(); i-- > 0;) {  // newest first
+      const BalanceDrift& d = drifts[i];
+      rows.push_back(
+          Row{printable(d.currency.view()),
+              {format_amount(d.total), format_amount(d.locked), fmt::format("{}", d.exchange_ts),
+               fmt::format("{}", d.reported_ts), uuid_or_none(d.asset_uuid)}});
+    }
+    print_table(out, {"currency", "total", "locked", "first seen ms", "reported ms", "asset_uuid"},
+                rows);
+  }
 }
 
 }  // namespace
@@ -209,6 +330,11 @@ std::string incomplete_notice(const ApplyCounters& counters, std::uint64_t resyn
     } else if (g.reason == "invalid") {
       out += fmt::format("{} events refused as invalid ({} non-finite)", count(g.count),
                          count(counters.non_finite));
+    } else if (g.reason == "currency_full") {
+      out += fmt::format("{} balance reports refused (currency table full) — raise {}",
+                         count(g.count), g.config_key);
+    } else if (g.reason == "asset_invalid") {
+      out += fmt::format("{} balance reports refused as invalid", count(g.count));
     } else {
       out += fmt::format("{} resync{} incomplete or failed — the state may miss changes",
                          count(g.count), g.count == 1 ? "" : "s");
@@ -274,6 +400,19 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
     add("starting volume", &Position::starting_volume);
     add("unattributed volume", &Position::unattributed_volume);
     add("unattributed funds", &Position::unattributed_funds);
+    auto add_marked = [&](std::string label, auto&& cell) {
+      Row r{std::move(label), {}};
+      for (std::uint16_t m = 0; m < markets; ++m)
+        r.cells.push_back(cell(state.position_at(m)));
+      rows.push_back(std::move(r));
+    };
+    add_marked("mark (last fill)", [](const Position& p) {
+      return p.has_mark() ? format_amount(p.mark_price) : std::string(kNone);
+    });
+    add_marked("unrealized, gross",
+               [](const Position& p) { return amount_or_none(unrealized_at_mark(p, false)); });
+    add_marked("unrealized, net",
+               [](const Position& p) { return amount_or_none(unrealized_at_mark(p, true)); });
     print_table(out, header, rows);
   }
 
@@ -330,6 +469,8 @@ std::string format_summary(const AccountState& state, const SummaryOptions& opti
       fmt::format_to(it, "  ... {} more\n", orders.open_size() - shown);
   }
 
+  format_balances(out, state);
+
   out += "\nEvents\n";
   {
     std::vector<Row> rows;
@@ -356,24 +497,29 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
     } else if (total_currency != quote) {
       total_currency = nullptr;
     }
-    positions[market] = Json{{"quote_currency", quote},
-                             {"base_currency", base_currency(market)},
-                             {"base_volume", p.base_volume},
-                             {"avg_cost_gross", p.avg_cost_gross()},
-                             {"avg_cost_net", p.avg_cost_net()},
-                             {"realized_pnl_gross", p.realized_gross},
-                             {"realized_pnl_net", p.realized_net},
-                             {"fees_paid", p.fees_paid},
-                             {"buy_fees", p.buy_fees},
-                             {"sell_fees", p.sell_fees},
-                             {"bought_volume", p.bought_volume},
-                             {"sold_volume", p.sold_volume},
-                             {"bought_notional", p.bought_notional},
-                             {"sold_notional", p.sold_notional},
-                             {"starting_volume", p.starting_volume},
-                             {"unattributed_volume", p.unattributed_volume},
-                             {"unattributed_funds", p.unattributed_funds},
-                             {"unattributed_fees", p.unattributed_fees}};
+    positions[market] =
+        Json{{"quote_currency", quote},
+             {"base_currency", base_currency(market)},
+             {"base_volume", p.base_volume},
+             {"avg_cost_gross", p.avg_cost_gross()},
+             {"avg_cost_net", p.avg_cost_net()},
+             {"realized_pnl_gross", p.realized_gross},
+             {"realized_pnl_net", p.realized_net},
+             {"fees_paid", p.fees_paid},
+             {"buy_fees", p.buy_fees},
+             {"sell_fees", p.sell_fees},
+             {"bought_volume", p.bought_volume},
+             {"sold_volume", p.sold_volume},
+             {"bought_notional", p.bought_notional},
+             {"sold_notional", p.sold_notional},
+             {"starting_volume", p.starting_volume},
+             {"unattributed_volume", p.unattributed_volume},
+             {"unattributed_funds", p.unattributed_funds},
+             {"unattributed_fees", p.unattributed_fees},
+             {"mark_price", p.has_mark() ? Json(p.mark_price) : Json(nullptr)},
+             {"mark_trade_ts", p.has_mark() ? Json(p.mark_key.time) : Json(nullptr)},
+             {"unrealized_pnl_gross", json_or_null(unrealized_at_mark(p, false))},
+             {"unrealized_pnl_net", json_or_null(unrealized_at_mark(p, true))}};
     markets[market] = stats_json(state.stats_at(m), quote);
   }
   j["positions"] = std::move(positions);
@@ -418,6 +564,54 @@ std::string summary_json(const AccountState& state, int indent, const SummaryOpt
     }
   }
   j["open_orders"] = std::move(open);
+
+  Json balances = Json::object();
+  double total_krw = 0.0;
+  Json unvalued = Json::array();
+  Json unreported = Json::array();
+  state.for_each_balance([&](const Balance& b) {
+    const std::string name(b.currency.view());
+    const std::optional<double> value = account_krw_value(state, b);
+    const bool reported = b.reported();
+    if (value) {
+      total_krw += *value;
+    } else {
+      (reported ? unvalued : unreported).push_back(name);
+    }
+    balances[name] = Json{{"available", b.available},
+                          {"locked", b.locked},
+                          {"total", b.total()},
+                          {"value_krw", json_or_null(value)},
+                          {"asset_timestamp", reported ? Json(b.asset_ts) : Json(nullptr)},
+                          {"asset_uuid", reported ? Json(b.asset_uuid.to_string()) : Json(nullptr)},
+                          {"origin", reported ? Json(origin_name(b.origin)) : Json(nullptr)},
+                          {"updates", b.updates},
+                          {"implied_total", b.implied_total()},
+                          {"implied_locked", b.implied_locked()},
+                          {"pending_total", b.pending() ? Json(b.pending_total) : Json(nullptr)},
+                          {"pending_locked", b.pending() ? Json(b.pending_locked) : Json(nullptr)},
+                          {"pending_since", b.pending() ? Json(b.pending_since) : Json(nullptr)},
+                          {"unreconciled", b.unreconciled}};
+  });
+  j["balances"] = std::move(balances);
+  j["balances_value_krw"] = Json{{"total", total_krw},
+                                 {"unvalued", std::move(unvalued)},
+                                 {"unreported", std::move(unreported)}};
+  Json drift_list = Json::array();
+  const DriftList& drifts = state.drifts();
+  for (std::size_t i = 0; i < drifts.size(); ++i) {
+    const BalanceDrift& d = drifts[i];
+    drift_list.push_back(Json{
+        {"currency", std::string(d.currency.view())},
+        {"total", d.total},
+        {"locked", d.locked},
+        {"exchange_ts", d.exchange_ts},
+        {"reported_ts", d.reported_ts},
+        {"asset_uuid", d.asset_uuid == Uuid{} ? Json(nullptr) : Json(d.asset_uuid.to_string())},
+        {"deltas", d.deltas}});
+  }
+  j["drifts"] = std::move(drift_list);
+  j["drifts_total"] = drifts.total();
 
   Json counters = Json::object();
   for (const auto& [name, value] : counter_list(state.counters()))

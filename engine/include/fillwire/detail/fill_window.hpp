@@ -41,18 +41,7 @@
 
 namespace fillwire {
 
-struct FillKey {
-  std::int64_t time;    // trade time, ms since the epoch
-  Uuid order;           // order uuid
-  std::uint32_t trade;  // the order's trades_count after this fill
-};
-
-[[nodiscard]] inline bool operator<(const FillKey& a, const FillKey& b) noexcept {
-  if (a.time != b.time) return a.time < b.time;
-  const int c = std::memcmp(a.order.bytes.data(), b.order.bytes.data(), a.order.bytes.size());
-  if (c != 0) return c < 0;
-  return a.trade < b.trade;
-}
+// FillKey (the canonical order) is in position.hpp: a Position keeps its mark by it.
 
 // What a fill is: the part AccountState hands in (one cache line).
 struct FillHead {
