@@ -51,6 +51,8 @@ int run_bench(const BenchSettings& b) {
       fmt::format("{}://127.0.0.1:{}/websocket/v1/private", b.tls ? "wss" : "ws", server.port());
   if (b.tls) config.live.ca_file = server.cert_path();
   config.live.resync = false;  // a clean stream carries every event
+  // The myOrder path alone: N events are N order events, as the figures before balances were.
+  config.live.balances = false;
   config.live.blocking = !b.busy_poll;
   config.account.completed_orders = static_cast<std::size_t>(b.events) + 1024;
   Engine<NoStrategy, Wait> engine(config, std::move(keys));
