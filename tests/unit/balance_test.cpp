@@ -266,6 +266,50 @@ TEST(Balances, ReportBeforeTheFillsOrderEventIsExplainedLateWithoutDrift) {
   EXPECT_EQ(s.counters().deltas_late, 2u);
 }
 
+// Upbit stamps in milliseconds: several fills of one taker order share one, each followed by its
+// own report. The first report of a currency cannot say which of its millisecond's fills it holds,
+// so reports in that millisecond are anchors too, never compared: no drift from the fills after it.
+TEST(Balances, FillsInTheMillisecondOfTheFirstReportAreNoDrift) {
+  AccountState s;
+  const auto A = [](const OrderStep& st) {
+    return order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0, st);
+  };
+  s.apply(A({OrderState::wait, 1000, 0, 0, 0, 0, kBidLockA}));
+  s.apply(A({OrderState::trade, 1000, 0.4, 40'000'000, 20'000, 1, 60'030'000}));
+  s.apply(balance_report("KRW", 899'950'000, 60'030'000, 1000, 1));  // the first reports
+  s.apply(balance_report("BTC", 0.4, 0, 1000, 1));
+  s.apply(A({OrderState::trade, 1000, 1.0, 100'000'000, 50'000, 2, 0}));  // same millisecond
+  s.apply(balance_report("KRW", 899'950'000, 0, 1000, 2));
+  s.apply(balance_report("BTC", 1.0, 0, 1000, 2));
+  EXPECT_FALSE(balance_of(s, "BTC").pending());
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+  tick(s, 5000);
+  EXPECT_EQ(s.drifts().total(), 0u);
+  // Comparison starts after that millisecond: a fill seen only on myAsset after it is a drift.
+  s.apply(balance_report("BTC", 1.5, 0, 5001, 3));
+  tick(s, 9000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_DOUBLE_EQ(s.drifts()[0].total, 0.5);
+}
+
+// While a discrepancy is pending, a late order event's change goes into it and so does the
+// report that shows that change, however small: the drift settles at the deposit's amount, not
+// off by the small changes (here a lock of 0.0001 KRW, within tolerance on its own).
+TEST(Balances, SmallChangesWhileADiscrepancyIsPendingAreNotLostFromIt) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 1));
+  s.apply(balance_report("KRW", 1e9 + 1000, 0, 1100, 2));  // a deposit
+  ASSERT_TRUE(balance_of(s, "KRW").pending());
+  // Its order event arrives after the report of its millisecond: late.
+  s.apply(order_step(1, "KRW-BTC", Side::bid, 0.0001, 1.0,
+                     {OrderState::wait, 1100, 0, 0, 0, 0, 0.0001}));
+  s.apply(balance_report("KRW", 1e9 + 1000 - 0.0001, 0.0001, 1100, 3));
+  tick(s, 9000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_NEAR(s.drifts()[0].total, 1000.0, 1e-6);
+  EXPECT_NEAR(s.drifts()[0].locked, 0.0, 1e-9);
+}
+
 TEST(Balances, DuplicateAndOlderReportsAreCountedAndChangeNothing) {
   AccountState s;
   apply_lifecycle(s);

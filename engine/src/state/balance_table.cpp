@@ -65,7 +65,7 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
   b.kept_total = kept_total;
   b.kept_locked = kept_locked;
 
-  const bool compare = b.updates > 0 && !b.unreconciled;
+  const bool compare = b.updates > 0 && !b.unreconciled && t_b > b.baseline_ts;
   const double diff_total = a.total() - (b.total() + covered_total);
   const double diff_locked = a.locked - (b.locked + covered_locked);
   if (!compare) {
@@ -81,7 +81,9 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
   b.asset_uuid = a.asset_uuid;
   b.origin = a.origin;
   ++b.updates;
-  if (compare && !within(diff_total, diff_locked, covered, a.total())) {
+  // While a discrepancy is pending every difference goes into it, however small (late deltas
+  // do): otherwise the small ones that explain it are lost and it settles off by their sum.
+  if (compare && (b.has_pending || !within(diff_total, diff_locked, covered, a.total()))) {
     add_pending(c, diff_total, diff_locked, covered, t_b, a.asset_uuid, n);
   } else if (b.has_pending &&
              within(b.pending_total, b.pending_locked, b.pending_deltas, b.total())) {
