@@ -203,7 +203,7 @@ RunOutcome run_engine(bool tls, bool disconnects, bool reordering) {
   RunOutcome r;
   const std::string truth = sim->truth_json(true);
   r.diff = sim::differences(truth, account);
-  r.diff_no_pnl = sim::differences(truth, account, /*check_pnl=*/false);
+  r.diff_no_pnl = sim::differences(truth, account, {.pnl = false});
   return r;
 }
 

@@ -138,7 +138,7 @@ class LiveAgainstSim : public ::testing::Test {
   // Runs the client until the simulator has generated `total` events and the client has been
   // quiet (connected, its resync ended, no new event for 1.5 s), then compares with the truth.
   RunResult run_to_truth(bool tls, std::uint64_t total, LiveConfig extra = {},
-                         bool check_pnl = true, JournalProducer* journal = nullptr,
+                         sim::Checks checks = {}, JournalProducer* journal = nullptr,
                          std::chrono::seconds limit = std::chrono::seconds(120)) {
     LiveConfig lc = stream_config(tls, std::move(extra));
     lc.backoff_initial = 10ms;
@@ -160,7 +160,7 @@ class LiveAgainstSim : public ::testing::Test {
     RunResult r;
     static_cast<test::LiveRun&>(r) = test::run_live(lc, Credentials{kAccess, Secret(kSecret)},
                                                     *probe, limit, settled, journal, 50ms);
-    r.diff = differences(sim_->server().truth_json(true), probe->state, check_pnl);
+    r.diff = differences(sim_->server().truth_json(true), probe->state, checks);
     return r;
   }
 
@@ -259,7 +259,7 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
     JournalProducer& producer = journal.make_producer();
     // Each resync fetches the trades of the orders that traded out of sight: more time than a
     // clean run.
-    r = run_to_truth(tls, total, fast_rest, true, &producer, 600s);
+    r = run_to_truth(tls, total, fast_rest, {}, &producer, 600s);
     journal.flush();
     EXPECT_EQ(journal.counters().dropped, 0u);
   }
@@ -306,7 +306,7 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
   EXPECT_FALSE(source.stopped()) << source.error();
   EXPECT_EQ(source.counters().event_records, resync_records);
   EXPECT_EQ(source.counters().damaged + source.counters().oversized, 0u);
-  EXPECT_EQ(differences(sim()->truth_json(true), *replayed, false), "");
+  EXPECT_EQ(differences(sim()->truth_json(true), *replayed, {.pnl = false}), "");
   // The replay applies the same events in the same order: identical to the live state.
   for (std::uint16_t m = 0; m < probe->state.market_count(); ++m) {
     const auto code = probe->state.market_code(m);
@@ -428,7 +428,7 @@ TEST_F(LiveAgainstSim, OversizedFramesResetTheConnectionAndResyncRecoversEveryth
   start_sim(c);
   LiveConfig lc;
   lc.rest_per_second = 100000;
-  const RunResult r = run_to_truth(true, 8000, lc, /*check_pnl=*/false);
+  const RunResult r = run_to_truth(true, 8000, lc, {.pnl = false});
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GT(r.counters.oversized, 0u) << r.notices;
   EXPECT_GE(r.counters.disconnects, r.counters.oversized);
@@ -448,7 +448,7 @@ TEST_F(LiveAgainstSim, RestThrottlingAndServerErrorsDuringResyncLoseNothing) {
   start_sim(c);
   LiveConfig lc;
   lc.rest_per_second = 60;
-  const RunResult r = run_to_truth(false, 6000, lc, false);
+  const RunResult r = run_to_truth(false, 6000, lc, {.pnl = false});
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GE(r.counters.disconnects, 2u);
   EXPECT_GT(sim()->stats().rest_errors, 0u);
@@ -608,7 +608,7 @@ TEST_F(LiveAgainstSim, SilentServerIsDetectedLeftAndResynced) {
   lc.ping_interval = 200ms;
   lc.pong_timeout = 200ms;
   lc.rest_per_second = 100000;
-  const RunResult r = run_to_truth(false, 5000, lc, false);
+  const RunResult r = run_to_truth(false, 5000, lc, {.pnl = false});
   EXPECT_EQ(r.diff, "") << r.notices;
   EXPECT_GE(r.counters.disconnects, 1u) << r.notices;
   EXPECT_GE(r.counters.connects, 2u) << r.notices;

@@ -142,7 +142,7 @@ int run_demo(const RunSettings& s) {
     return 0;
   }
   fmt::print("state equals exchange ground truth: no\n{}", diff);
-  if (sim::differences(server.truth_json(true), engine.account(), /*check_pnl=*/false).empty()) {
+  if (sim::differences(server.truth_json(true), engine.account(), {.pnl = false}).empty()) {
     fmt::print(
         "(every order, position, volume, fee and notional equals the truth; only realized PnL "
         "differs: a fill arrived older than the fill window could put in place, see "
