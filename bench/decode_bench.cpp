@@ -6,6 +6,8 @@
 //   (d) nlohmann::json parse + lookup per field.
 // Frames: the seed trade frame (DEFAULT and SIMPLE) and the 11-event lifecycle mix. At the end the
 // ratio of fillwire's median to each baseline's median is printed.
+// myAsset rows: a two-currency balance frame as upbit-sim sends it (KRW and the market's base
+// currency; DEFAULT and SIMPLE), decoded into two AssetEvents by each contender.
 
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
@@ -17,8 +19,10 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "fillwire/asset_event.hpp"
 #include "fillwire/decoder.hpp"
 
 namespace {
@@ -65,17 +69,12 @@ Frames load(const std::string& name, bool simple) {
   return f;
 }
 
-const Frames& seed_default() {
-  static const Frames f = load("myorder-trade-default.json", false);
-  return f;
-}
-const Frames& seed_simple() {
-  static const Frames f = load("myorder-trade-simple.json", true);
-  return f;
-}
-const Frames& lifecycle() {
-  static const Frames f = load("lifecycle-default.jsonl", false);
-  return f;
+// A sample file's frames, loaded once.
+const Frames* frames_of(const std::string& name, bool simple) {
+  static std::map<std::string, Frames> loaded;
+  auto [it, added] = loaded.try_emplace(name);
+  if (added) it->second = load(name, simple);
+  return &it->second;
 }
 
 const std::string_view* names_for(const Frames& f) {
@@ -111,6 +110,30 @@ void BM_fillwire(benchmark::State& state, const Frames* frames) {
       static_cast<double>(decoder.stats().fast_frames) / static_cast<double>(state.iterations()));
   state.counters["key_misses/frame"] = benchmark::Counter(
       static_cast<double>(decoder.stats().order_misses) / static_cast<double>(state.iterations()));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(state.iterations() *
+                          static_cast<std::int64_t>(frames->bytes() / frames->sizes.size()));
+}
+
+// A frame's asset events land here (two slots: the frames have two currencies).
+struct AssetSlots {
+  OrderEvent slot[2];
+  std::size_t n = 0;
+  OrderEvent& claim() noexcept { return slot[n & 1]; }
+  void publish() noexcept { ++n; }
+};
+
+void BM_fillwire_asset(benchmark::State& state, const Frames* frames) {
+  fillwire::Decoder decoder;
+  AssetSlots slots;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto r =
+        decoder.decode(frames->storage[i].data(), frames->sizes[i], fillwire::EventSink{slots});
+    if (!r.error.ok() || r.asset_events != 2) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(slots);
+    if (++i == frames->sizes.size()) i = 0;
+  }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.SetBytesProcessed(state.iterations() *
                           static_cast<std::int64_t>(frames->bytes() / frames->sizes.size()));
@@ -187,12 +210,17 @@ std::string_view sj_string(od::object& o, const char* key) {
   return s;
 }
 
+// Frame i as an On-Demand object (`doc` holds it).
+bool sj_frame(od::parser& parser, const Frames& fr, std::size_t i, od::document& doc,
+              od::object& o) {
+  return !parser.iterate(fr.storage[i].data(), fr.sizes[i], fr.storage[i].size()).get(doc) &&
+         !doc.get_object().get(o);
+}
+
 bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, OrderEvent& e) {
   od::document doc;
-  if (parser.iterate(fr.storage[i].data(), fr.sizes[i], fr.storage[i].size()).get(doc))
-    return false;
   od::object o;
-  if (doc.get_object().get(o)) return false;
+  if (!sj_frame(parser, fr, i, doc, o)) return false;
   auto str = [&](const char* key) { return sj_string(o, key); };
   auto dbl = [&](Field f, double& out, std::uint32_t& p) { sj_double(o, name(fr, f), out, p, f); };
   auto integer = [&](Field f, std::int64_t& out, std::uint32_t& p) {
@@ -206,13 +234,15 @@ bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, Order
   return extract_with(str, dbl, integer, flag, fr, e);
 }
 
+// `Extract` fills an `Out` (an OrderEvent, or a myAsset frame's events) from frame i.
+template <class Out, bool (*Extract)(od::parser&, const Frames&, std::size_t, Out&)>
 void BM_simdjson_find_field(benchmark::State& state, const Frames* frames) {
   od::parser parser;
-  OrderEvent event;
+  Out out{};
   std::size_t i = 0;
   for (auto _ : state) {
-    if (!simdjson_extract(parser, *frames, i, event)) state.SkipWithError("extract failed");
-    benchmark::DoNotOptimize(event);
+    if (!Extract(parser, *frames, i, out)) state.SkipWithError("extract failed");
+    benchmark::DoNotOptimize(out);
     if (++i == frames->sizes.size()) i = 0;
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
@@ -310,6 +340,154 @@ void BM_nlohmann(benchmark::State& state, const Frames* frames) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The baselines on the myAsset frame: the frame's fields and each element's through the
+// contender's own accessors, into two AssetEvents (index, count and the frame's fields in each).
+
+using fillwire::AssetEvent;
+using fillwire::AssetField;
+
+const char* asset_name(const Frames& f, AssetField field) {
+  return (f.simple ? fillwire::kAssetSimpleNames
+                   : fillwire::kAssetDefaultNames)[static_cast<std::size_t>(field)]
+      .data();
+}
+
+struct AssetOut {
+  AssetEvent e[2];
+};
+
+// The frame's fields into each of the `count` events read.
+void set_frame(AssetOut& out, std::uint16_t count, const fillwire::Uuid& uuid,
+               std::int64_t asset_ts, std::int64_t ts, fillwire::StreamType stream) {
+  for (std::uint16_t k = 0; k < count && k < 2; ++k) {
+    out.e[k].asset_uuid = uuid;
+    out.e[k].asset_timestamp = asset_ts;
+    out.e[k].timestamp = ts;
+    out.e[k].stream_type = stream;
+    out.e[k].index = k;
+    out.e[k].count = count;
+  }
+}
+
+// The DOM baselines: the frame's fields, after the elements were read (`count` of them).
+template <class Str, class Int>
+bool finish_assets(Str str, Int integer, const Frames& fr, std::uint16_t count, AssetOut& out) {
+  fillwire::Uuid uuid{};
+  if (!fillwire::Uuid::parse(str(asset_name(fr, AssetField::asset_uuid)), uuid)) return false;
+  std::int64_t asset_ts = 0;
+  std::int64_t ts = 0;
+  integer(asset_name(fr, AssetField::asset_timestamp), asset_ts);
+  integer(asset_name(fr, AssetField::timestamp), ts);
+  set_frame(out, count, uuid, asset_ts, ts,
+            enum_of<fillwire::StreamType>(str(asset_name(fr, AssetField::stream_type)),
+                                          fillwire::kStreamTypeNames));
+  return count == 2;
+}
+
+bool simdjson_extract_assets(od::parser& parser, const Frames& fr, std::size_t i, AssetOut& out) {
+  od::document doc;
+  od::object o;
+  if (!sj_frame(parser, fr, i, doc, o)) return false;
+  if (sj_string(o, asset_name(fr, AssetField::type)) != "myAsset") return false;
+  fillwire::Uuid uuid{};
+  if (!fillwire::Uuid::parse(sj_string(o, asset_name(fr, AssetField::asset_uuid)), uuid))
+    return false;
+  od::array list;
+  if (o[asset_name(fr, AssetField::assets)].get_array().get(list)) return false;
+  std::uint16_t n = 0;
+  for (auto element : list) {
+    od::object item;
+    if (element.get_object().get(item) || n == 2) return false;
+    AssetEvent& e = out.e[n++];
+    (void)e.currency.assign(sj_string(item, asset_name(fr, AssetField::currency)));
+    if (item[asset_name(fr, AssetField::balance)].get_double().get(e.balance)) return false;
+    if (item[asset_name(fr, AssetField::locked)].get_double().get(e.locked)) return false;
+  }
+  std::int64_t asset_ts = 0;
+  std::int64_t ts = 0;
+  if (o[asset_name(fr, AssetField::asset_timestamp)].get_int64().get(asset_ts)) return false;
+  if (o[asset_name(fr, AssetField::timestamp)].get_int64().get(ts)) return false;
+  set_frame(out, n, uuid, asset_ts, ts,
+            enum_of<fillwire::StreamType>(sj_string(o, asset_name(fr, AssetField::stream_type)),
+                                          fillwire::kStreamTypeNames));
+  return n == 2;
+}
+
+void BM_rapidjson_dom_asset(benchmark::State& state, const Frames* frames) {
+  rapidjson::Document doc;
+  AssetOut out{};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    doc.Parse<rapidjson::kParseFullPrecisionFlag>(frames->storage[i].data(), frames->sizes[i]);
+    if (doc.HasParseError() || !doc.IsObject()) state.SkipWithError("parse failed");
+    const auto& o = doc;
+    auto str = [&](const char* key) { return rj_string(o, key); };
+    auto integer = [&](const char* key, std::int64_t& v) {
+      auto it = o.FindMember(key);
+      if (it != o.MemberEnd() && it->value.IsInt64()) v = it->value.GetInt64();
+    };
+    std::uint16_t n = 0;
+    bool ok = str(asset_name(*frames, AssetField::type)) == "myAsset";
+    auto list = o.FindMember(asset_name(*frames, AssetField::assets));
+    if (ok && list != o.MemberEnd() && list->value.IsArray()) {
+      for (const auto& item : list->value.GetArray()) {
+        if (!item.IsObject() || n == 2) break;
+        AssetEvent& e = out.e[n++];
+        (void)e.currency.assign(rj_string(item, asset_name(*frames, AssetField::currency)));
+        for (const auto& [field, out_value] : {std::pair{AssetField::balance, &e.balance},
+                                               std::pair{AssetField::locked, &e.locked}}) {
+          auto it = item.FindMember(asset_name(*frames, field));
+          if (it != item.MemberEnd() && it->value.IsNumber()) *out_value = it->value.GetDouble();
+        }
+      }
+    }
+    if (!ok || !finish_assets(str, integer, *frames, n, out)) state.SkipWithError("bad frame");
+    benchmark::DoNotOptimize(out);
+    if (++i == frames->sizes.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void BM_nlohmann_asset(benchmark::State& state, const Frames* frames) {
+  AssetOut out{};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const auto j = nlohmann::json::parse(frames->storage[i].data(),
+                                         frames->storage[i].data() + frames->sizes[i]);
+    auto str_in = [](const nlohmann::json& o, const char* key) -> std::string_view {
+      auto it = o.find(key);
+      if (it == o.end() || !it->is_string()) return {};
+      return it->get_ref<const std::string&>();
+    };
+    auto str = [&](const char* key) { return str_in(j, key); };
+    auto integer = [&](const char* key, std::int64_t& v) {
+      auto it = j.find(key);
+      if (it != j.end() && it->is_number_integer()) v = it->get<std::int64_t>();
+    };
+    auto number = [](const nlohmann::json& o, const char* key, double& v) {
+      auto it = o.find(key);
+      if (it != o.end() && it->is_number()) v = it->get<double>();
+    };
+    std::uint16_t n = 0;
+    bool ok = str(asset_name(*frames, AssetField::type)) == "myAsset";
+    auto list = j.find(asset_name(*frames, AssetField::assets));
+    if (ok && list != j.end() && list->is_array()) {
+      for (const auto& item : *list) {
+        if (!item.is_object() || n == 2) break;
+        AssetEvent& e = out.e[n++];
+        (void)e.currency.assign(str_in(item, asset_name(*frames, AssetField::currency)));
+        number(item, asset_name(*frames, AssetField::balance), e.balance);
+        number(item, asset_name(*frames, AssetField::locked), e.locked);
+      }
+    }
+    if (!ok || !finish_assets(str, integer, *frames, n, out)) state.SkipWithError("bad frame");
+    benchmark::DoNotOptimize(out);
+    if (++i == frames->sizes.size()) i = 0;
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+// ---------------------------------------------------------------------------------------------
 
 // Records each benchmark's median time so that ratios can be printed after the run.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -325,7 +503,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
   void print_ratios() const {
     std::printf("\nfillwire speed-up over each baseline (median ns/frame, same binary):\n");
-    for (const char* frames : {"seed_default", "seed_simple", "lifecycle_mix"}) {
+    for (const char* frames :
+         {"seed_default", "seed_simple", "lifecycle_mix", "asset_default", "asset_simple"}) {
       const auto ours = medians_.find(std::string("fillwire/") + frames);
       if (ours == medians_.end()) continue;
       std::printf("  %-14s fillwire %7.1f ns", frames, ours->second);
@@ -346,16 +525,16 @@ void register_all() {
     const char* name;
     const Frames* frames;
   };
-  const Set sets[] = {{"seed_default", &seed_default()},
-                      {"seed_simple", &seed_simple()},
-                      {"lifecycle_mix", &lifecycle()}};
+  const Set sets[] = {{"seed_default", frames_of("myorder-trade-default.json", false)},
+                      {"seed_simple", frames_of("myorder-trade-simple.json", true)},
+                      {"lifecycle_mix", frames_of("lifecycle-default.jsonl", false)}};
   for (const auto& s : sets) {
     benchmark::RegisterBenchmark((std::string("fillwire/") + s.name).c_str(), BM_fillwire, s.frames)
         ->Repetitions(5)
         ->DisplayAggregatesOnly(true)
         ->MinTime(0.2);
     benchmark::RegisterBenchmark((std::string("simdjson_find_field/") + s.name).c_str(),
-                                 BM_simdjson_find_field, s.frames)
+                                 BM_simdjson_find_field<OrderEvent, simdjson_extract>, s.frames)
         ->Repetitions(5)
         ->DisplayAggregatesOnly(true)
         ->MinTime(0.2);
@@ -368,6 +547,22 @@ void register_all() {
         ->Repetitions(5)
         ->DisplayAggregatesOnly(true)
         ->MinTime(0.2);
+  }
+  const Set asset_sets[] = {{"asset_default", frames_of("myasset-default.json", false)},
+                            {"asset_simple", frames_of("myasset-simple.json", true)}};
+  using Bench = void (*)(benchmark::State&, const Frames*);
+  const std::pair<const char*, Bench> contenders[] = {
+      {"fillwire/", BM_fillwire_asset},
+      {"simdjson_find_field/", BM_simdjson_find_field<AssetOut, simdjson_extract_assets>},
+      {"rapidjson_dom/", BM_rapidjson_dom_asset},
+      {"nlohmann/", BM_nlohmann_asset}};
+  for (const auto& s : asset_sets) {
+    for (const auto& [prefix, bench] : contenders) {
+      benchmark::RegisterBenchmark((std::string(prefix) + s.name).c_str(), bench, s.frames)
+          ->Repetitions(5)
+          ->DisplayAggregatesOnly(true)
+          ->MinTime(0.2);
+    }
   }
 }
 

@@ -6,7 +6,10 @@
 //   - a decoder with a small maximum rejects larger frames as frame_too_large and otherwise
 //     agrees with the default decoder;
 //   - every event that decoded ok round-trips: decode(encode(e)) == e, in DEFAULT and SIMPLE
-//     (round_trip.hpp: a cut identifier reads back as a whole one of the part kept);
+//     (round_trip.hpp: a cut identifier reads back as a whole one of the part kept), and so do
+//     the events of each myAsset frame, as one frame;
+//   - a myAsset frame's events are published whole: index 0 .. count-1 in a row, one asset_uuid
+//     and one set of times, and none at all from a frame with an error;
 //   - a cut identifier keeps valid UTF-8 of at most ClientId::kCutKeep bytes.
 
 #include <simdjson.h>
@@ -52,7 +55,9 @@ bool same_result(const FrameResult& a, const FrameResult& b) {
          a.server_error.name.view() == b.server_error.name.view() &&
          a.server_error.message.view() == b.server_error.message.view() &&
          a.server_error.truncated == b.server_error.truncated &&
-         a.identifiers_cut == b.identifiers_cut;
+         a.identifiers_cut == b.identifiers_cut && a.error.asset_field == b.error.asset_field &&
+         a.error.asset_index == b.error.asset_index && a.asset_events == b.asset_events &&
+         a.asset_frames == b.asset_frames;
 }
 
 struct Decoders {
@@ -84,6 +89,35 @@ void check_round_trip(Decoder& d, const OrderEvent& e) {
   if (const char* what = fuzz::round_trip_failure(d, e)) check(false, what);
 }
 
+// The kept events' myAsset frames: each whole and in a row, each round-tripping as one frame.
+// Returns how many asset events were seen among the kept ones.
+std::size_t check_asset_frames(Decoder& d, const CollectingSink& sink) {
+  std::size_t seen = 0;
+  std::vector<AssetEvent> frame;
+  for (std::size_t i = 0; i < sink.kept(); ++i) {
+    const OrderEvent& slot = sink.slots[i];
+    if (slot.kind != EventKind::asset) {
+      check(frame.empty(), "a myAsset frame's events were interrupted");
+      continue;
+    }
+    ++seen;
+    const AssetEvent a = asset_of(slot);
+    check(a.count >= 1 && a.index == frame.size(), "a myAsset frame's events are not in a row");
+    if (!frame.empty()) {
+      check(a.count == frame[0].count && a.asset_uuid == frame[0].asset_uuid &&
+                a.asset_timestamp == frame[0].asset_timestamp && a.timestamp == frame[0].timestamp,
+            "the events of one myAsset frame disagree on the frame");
+    }
+    frame.push_back(a);
+    if (a.is_last_in_frame()) {
+      if (const char* what = fuzz::asset_round_trip_failure(d, frame)) check(false, what);
+      frame.clear();
+    }
+  }
+  // A frame cut short here runs past the kept events (the sink keeps the first kKept).
+  return seen;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -102,8 +136,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(same_event(fast_sink.slots[i], general_sink.slots[i]),
           "fast and general paths decoded different events");
   }
-  check(fast.error.ok() || fast.kind != FrameKind::order || fast.rejected > 0 || fast.events == 0,
-        "an order frame with an error published events without rejecting any");
+  check(fast.error.ok() || (fast.kind != FrameKind::order && fast.kind != FrameKind::asset) ||
+            fast.rejected > 0 || fast.events == 0,
+        "a frame with an error published events without rejecting any");
+  check(fast.asset_events <= fast.events, "more asset events than events");
 
   // Single-event form: same answer for anything that is not a list.
   OrderEvent one_fast;
@@ -116,7 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             single_fast.error.code == single_general.error.code &&
             single_fast.error.field == single_general.error.field,
         "fast and general single-event forms disagree");
-  if (single_fast.error.ok() && single_fast.kind == FrameKind::order) {
+  if (single_fast.error.ok() &&
+      (single_fast.kind == FrameKind::order || single_fast.kind == FrameKind::asset)) {
     check(same_event(one_fast, one_general), "single-event forms decoded different events");
     check(fast.error.ok() && fast.events == 1 && same_event(one_fast, fast_sink.slots[0]),
           "single-event form and sink form disagree on an object frame");
@@ -132,7 +169,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(same_result(small, fast), "small-maximum decoder disagrees below its maximum");
   }
 
-  for (std::size_t i = 0; i < fast_sink.kept(); ++i)
-    check_round_trip(d.round_trip, fast_sink.slots[i]);
+  for (std::size_t i = 0; i < fast_sink.kept(); ++i) {
+    if (fast_sink.slots[i].kind == EventKind::order)
+      check_round_trip(d.round_trip, fast_sink.slots[i]);
+  }
+  const std::size_t assets = check_asset_frames(d.round_trip, fast_sink);
+  check(fast_sink.published > CollectingSink::kKept || assets == fast.asset_events,
+        "published asset events differ from the count");
   return 0;
 }

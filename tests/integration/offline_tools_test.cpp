@@ -142,7 +142,7 @@ struct Case {
 };
 
 // The golden cases: the shipped sample files (data/lifecycle.expected.md has the hand-computed
-// figures of the worked scenario), bad and hostile frames, journals good, version 1, damaged,
+// figures of the worked scenario), myAsset frames good and bad, bad and hostile frames, journals good, version 1, damaged,
 // and with a resync event; and usage errors.
 const std::vector<Case> kCases = {
     {"decode_lifecycle", {"decode", "$DATA/lifecycle-default.jsonl"}, 0},
@@ -154,6 +154,11 @@ const std::vector<Case> kCases = {
     {"decode_bad_frames_json", {"decode", "--json", "$DATA/bad-frames.jsonl"}, 1},
     {"decode_bad_frames_allowed",
      {"decode", "--json", "--allow-errors", "$DATA/bad-frames.jsonl"},
+     0},
+    {"decode_asset_frames", {"decode", "$DATA/asset-frames.jsonl"}, 1},
+    {"decode_asset_frames_json", {"decode", "--json", "$DATA/asset-frames.jsonl"}, 1},
+    {"decode_asset_frames_simple_json",
+     {"decode", "--json", "--simple", "--allow-errors", "$DATA/asset-frames.jsonl"},
      0},
     {"decode_hostile_strings", {"decode", "$DATA/hostile-strings.jsonl"}, 0},
     {"decode_hostile_strings_json", {"decode", "--json", "$DATA/hostile-strings.jsonl"}, 0},

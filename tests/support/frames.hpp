@@ -1,7 +1,9 @@
 #pragma once
 // Test helpers: padded frame buffers and the shared sample files.
 
+#include <cstddef>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -43,6 +45,44 @@ inline std::vector<std::string> read_lines(const std::string& name) {
     if (!line.empty()) lines.push_back(line);
   }
   return lines;
+}
+
+// `seed` with one random edit that keeps it JSON-ish (a byte replaced by a JSON token character,
+// 1-3 bytes erased, one inserted) or a byte replaced by any value. May be empty.
+inline std::string mutated(std::string s, std::mt19937& rng) {
+  constexpr std::string_view kJsonish = "{}[]\",:0123456789-+.eEntfuxl \\\n";
+  if (s.empty()) return s;
+  const std::size_t pos = rng() % s.size();
+  switch (rng() % 4) {
+    case 0:
+      s[pos] = kJsonish[rng() % kJsonish.size()];
+      break;
+    case 1:
+      s.erase(pos, 1 + rng() % 3);
+      break;
+    case 2:
+      s.insert(pos, 1, kJsonish[rng() % kJsonish.size()]);
+      break;
+    default:
+      s[pos] = static_cast<char>(rng());
+      break;
+  }
+  return s;
+}
+
+// Calls fn(frame) with each seed and `per_seed` non-empty mutations of it (mutated(), from a
+// generator seeded with `rng_seed`).
+template <class Fn>
+void for_seeds_and_mutations(const std::vector<std::string>& seeds, unsigned rng_seed, int per_seed,
+                             Fn&& fn) {
+  std::mt19937 rng(rng_seed);
+  for (const std::string& seed : seeds) {
+    fn(seed);
+    for (int i = 0; i < per_seed; ++i) {
+      const std::string s = mutated(seed, rng);
+      if (!s.empty()) fn(s);
+    }
+  }
 }
 
 // Decodes one object frame into `out` and returns the result.

@@ -19,7 +19,7 @@
 namespace fillwire {
 
 namespace test_printers {
-inline constexpr std::string_view kKindNames[] = {"order", "control"};
+inline constexpr std::string_view kKindNames[] = {"order", "control", "asset"};
 inline constexpr std::string_view kOriginNames[] = {"stream", "resync", "replay"};
 template <std::size_t N>
 [[nodiscard]] constexpr std::string_view name_in(std::size_t i,

@@ -61,6 +61,20 @@ TEST(CountingAllocator, CountsEveryForm) {
   EXPECT_EQ(scope.allocations(), 5u);
 }
 
+// Polls `source` into `ring` and drains it through `handler` (which counts `drained`) until
+// `events` more were drained.
+template <class Handler>
+void poll_and_drain(ReplaySource& source, OrderRing<>& ring, Handler& handler,
+                    const std::uint64_t& drained, std::uint64_t events) {
+  const std::uint64_t target = drained + events;
+  while (drained < target) {
+    for (int i = 0; i < 64; ++i)
+      (void)source.poll(ring);
+    while (ring.drain(handler, 256) != 0) {
+    }
+  }
+}
+
 TEST(ZeroAllocation, ClaimDecodePublishDrainOnOneThread) {
   OrderRing<> ring(1024);
   const auto frames = scenario_with_a_bad_frame();
@@ -71,15 +85,7 @@ TEST(ZeroAllocation, ClaimDecodePublishDrainOnOneThread) {
     if (e.seq != drained) ++seq_errors;
     ++drained;
   };
-  auto run = [&](std::uint64_t events) {
-    const std::uint64_t target = drained + events;
-    while (drained < target) {
-      for (int i = 0; i < 64; ++i)
-        (void)source.poll(ring);
-      while (ring.drain(handler, 256) != 0) {
-      }
-    }
-  };
+  auto run = [&](std::uint64_t events) { poll_and_drain(source, ring, handler, drained, events); };
   run(kWarmup);
   const std::uint64_t before = drained;
   const test::AllocationScope scope;
@@ -88,6 +94,31 @@ TEST(ZeroAllocation, ClaimDecodePublishDrainOnOneThread) {
   EXPECT_GE(drained - before, kEvents);
   EXPECT_EQ(seq_errors, 0u);
   EXPECT_GT(source.counters().failed_frames, 0u) << "the error path ran too";
+}
+
+// myAsset frames (object, list mixed with an order, a bad element) through the same hot path.
+TEST(ZeroAllocation, AssetFramesDecodeWithoutAllocating) {
+  OrderRing<> ring(1024);
+  const std::string asset = test::read_lines("myasset-default.json").front();
+  const std::string simple = test::read_lines("myasset-simple.json").front();
+  const std::string order = test::read_lines("lifecycle-default.jsonl").front();
+  std::string bad = simple;
+  bad.replace(bad.find("0.005"), 5, "\"x\"");  // the second element's locked: wrong_type
+  ReplaySource source({asset, "[" + order + "," + simple + "]", bad}, ~std::uint64_t{0});
+  std::uint64_t drained = 0;
+  std::uint64_t asset_events = 0;
+  auto handler = [&](const OrderEvent& e) noexcept {
+    ++drained;
+    if (e.kind == EventKind::asset) ++asset_events;
+  };
+  auto run = [&](std::uint64_t events) { poll_and_drain(source, ring, handler, drained, events); };
+  run(kWarmup);
+  const std::uint64_t before = asset_events;
+  const test::AllocationScope scope;
+  run(kEvents / 10);
+  EXPECT_EQ(scope.allocations(), 0u);
+  EXPECT_GT(asset_events - before, kEvents / 20) << "four of every five events are asset events";
+  EXPECT_GT(source.counters().failed_frames, 0u) << "the bad frame's path ran too";
 }
 
 // Records the allocation count when the warm-up ends and when the last event arrives.

@@ -1,5 +1,6 @@
 // fillwire decode FILE: decodes a file of frames (one JSON per line, or a journal's frame and
-// resync records) and lists each event, status frame, server error frame and error with its line
+// resync records) and lists each event (a myAsset frame's currencies together), status frame,
+// server error frame and error with its line
 // (or record) number, then the counts. A journal's resync_event records (the exact events of a
 // resync) are listed as events too, marked as resync events. The file is read as a stream in
 // bounded memory: a frame over the frame limit (the live client's, --max-frame-bytes) is one
@@ -19,8 +20,10 @@
 
 #include <exception>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "commands.hpp"
 #include "fillwire/decoder.hpp"
@@ -83,16 +86,49 @@ void print_event(const DecodeOptions& opt, const FrameReader& reader, std::uint6
   fmt::print("{}}}\n", line);
 }
 
-// Collects the events of one frame (a list frame may carry several).
+std::string describe(const AssetEvent& a) {
+  std::string s = fmt::format("asset {:<9} balance={} locked={} total={} ({}/{}) asset_uuid={}",
+                              printable(a.currency.view()), a.balance, a.locked, a.total(),
+                              a.index + 1, a.count, a.asset_uuid.to_string());
+  s += fmt::format(" asset_ts={} ts={}", a.asset_timestamp, a.timestamp);
+  return s;
+}
+
+// Prints one myAsset frame's events. JSON: {"line"|"record": n, "asset": {the frame in the
+// exchange's format}}, one line for the frame; text: one line for each currency.
+void print_asset_frame(const DecodeOptions& opt, const FrameReader& reader, std::uint64_t n,
+                       std::span<const AssetEvent> frame) {
+  if (!opt.json) {
+    for (const AssetEvent& a : frame)
+      fmt::print("{:>6}: {}\n", n, describe(a));
+    return;
+  }
+  std::string line = located(reader, n).dump();
+  line.pop_back();  // '}': the frame's JSON is written as it was encoded
+  line += fmt::format(",\"asset\":{}}}",
+                      encode(frame, opt.simple ? WireFormat::simple : WireFormat::full));
+  fmt::print("{}\n", line);
+}
+
+// Collects the events of one frame (a list frame may carry several); a myAsset frame's events
+// are printed together once its last one arrives (the decoder publishes a frame whole).
 struct PrintSink {
   const DecodeOptions* opt;
   const FrameReader* reader;
   std::uint64_t line;
   OrderEvent slot;
+  std::vector<AssetEvent> asset_frame;
   OrderEvent& claim() noexcept { return slot; }
   void publish() noexcept {
     try {
-      print_event(*opt, *reader, line, slot, false);
+      if (slot.kind != EventKind::asset) {
+        print_event(*opt, *reader, line, slot, false);
+        return;
+      }
+      const AssetEvent a = asset_of(slot);
+      if (a.index == 0) asset_frame.clear();
+      asset_frame.push_back(a);
+      if (a.is_last_in_frame()) print_asset_frame(*opt, *reader, line, asset_frame);
     } catch (...) {
       // Printing is best effort; the decode result is still counted.
     }
@@ -130,6 +166,10 @@ void print_frame_result(const DecodeOptions& opt, const FrameReader& reader, std
   }
   std::string where;
   if (r.error.field != Field::none) where = fmt::format(" (field '{}')", field_name(r.error.field));
+  if (r.error.asset_field != AssetField::none) {
+    where = fmt::format(" (field '{}')", field_name(r.error.asset_field));
+  }
+  if (r.error.asset_index >= 0) where += fmt::format(" (assets element {})", r.error.asset_index);
   if (r.rejected > 0 && r.events > 0) where += fmt::format(" (list element {})", r.error.element);
   fmt::print("{:>6}: error {}: {}{}\n", n, error_code(r.error.code), to_string(r.error.code),
              where);

@@ -43,6 +43,10 @@ Json located(const FrameReader& reader, std::uint64_t number) {
 Json decode_error_json(Json where, const FrameResult& r) {
   where["error"] = std::string(error_code(r.error.code));
   if (r.error.field != Field::none) where["field"] = std::string(field_name(r.error.field));
+  if (r.error.asset_field != AssetField::none) {
+    where["field"] = std::string(field_name(r.error.asset_field));
+  }
+  if (r.error.asset_index >= 0) where["asset_index"] = r.error.asset_index;
   if (r.rejected > 0 && r.events > 0) where["element"] = r.error.element;
   return where;
 }

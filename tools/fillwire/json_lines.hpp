@@ -23,8 +23,9 @@ using Json = nlohmann::ordered_json;
 // {"line": n} for a file of frames, {"record": n} for a journal.
 [[nodiscard]] Json located(const FrameReader& reader, std::uint64_t number);
 
-// `where` plus "error" (the code), "field" (when one is named) and "element" (a list frame's
-// element, when others of it were published).
+// `where` plus "error" (the code), "field" (when one is named: a myOrder or a myAsset field),
+// "asset_index" (the element of a myAsset frame's `assets` at fault) and "element" (a list
+// frame's element, when others of it were published).
 [[nodiscard]] Json decode_error_json(Json where, const FrameResult& r);
 
 // The decoder's errors by code, only those that occurred: {"wrong_type": 1, ...}.

@@ -1,5 +1,6 @@
 #pragma once
-// Decoder: turns one WebSocket frame (text or binary, same bytes) into OrderEvents, in place.
+// Decoder: turns one WebSocket frame (text or binary, same bytes) into OrderEvents (and
+// AssetEvents, which travel in OrderEvent slots: asset_event.hpp), in place.
 //
 // Thread contract: a Decoder belongs to one thread (the network thread); it is not shared. Its
 // parser and buffers are sized once at construction; decode() never allocates, never throws and
@@ -8,7 +9,9 @@
 //
 // Frames recognised (PROTOCOL.md §3-§5):
 //   {"type":"myOrder",...} / {"ty":"myOrder",...}  one event (DEFAULT or SIMPLE names)
-//   [{...},{...}]                                   JSON_LIST / SIMPLE_LIST: several events
+//   {"type":"myAsset",...} / {"ty":"myAsset",...}  one AssetEvent per element of `assets`
+//   [{...},{...}]                                   JSON_LIST / SIMPLE_LIST: several objects,
+//                                                   myOrder and myAsset mixed
 //   {"status":"UP"}                                 keep-alive answer
 //   {"error":{"name":"...","message":"..."}}        server error
 // Anything else is FrameKind::other with an error naming why.
@@ -22,7 +25,12 @@
 //   - a market code (or status) longer than its inline capacity is `too_long`, never truncated;
 //     a longer client identifier keeps its event: it is cut, flagged and hashed whole
 //     (client_id.hpp) and counted in DecoderStats::identifiers_cut;
-//   - numbers are parsed exactly (correctly rounded doubles); counts must be non-negative integers.
+//   - numbers are parsed exactly (correctly rounded doubles); counts must be non-negative integers;
+//   - a myAsset object is all or nothing: every element of `assets` is checked before any of its
+//     events is published (in slot order, index 0 .. count-1, each with the frame's asset_uuid and
+//     times); an empty `assets` is missing_field, more than 65535 elements out_of_range, a
+//     currency over 15 bytes too_long. An object is a myAsset one when its `type` says so, or when
+//     a key only myAsset has (asset_uuid, assets, asset_timestamp) comes before any `type`.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +38,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "fillwire/asset_event.hpp"
 #include "fillwire/fixed_string.hpp"
 #include "fillwire/order_event.hpp"
 
@@ -52,7 +61,7 @@ enum class DecodeErrc : std::uint8_t {
   too_long,          // a string over its inline capacity
   out_of_range,      // huge exponent, negative or oversized count
   duplicate_field,   // a field given twice
-  unsupported_type,  // "type" is not myOrder (e.g. myAsset)
+  unsupported_type,  // "type" is neither myOrder nor myAsset (or contradicts the frame's keys)
   unknown_frame,     // valid JSON object of no known shape
   unexpected_list,   // a list frame given to the single-event overload
   count_
@@ -62,14 +71,17 @@ inline constexpr std::size_t kDecodeErrcCount = static_cast<std::size_t>(DecodeE
 
 struct DecodeError {
   DecodeErrc code = DecodeErrc::ok;
-  Field field = Field::none;  // the offending field, or Field::none for frame-level errors
-  std::uint32_t element = 0;  // index of the event within a list frame
+  Field field = Field::none;                  // the offending myOrder field, or Field::none
+  std::uint32_t element = 0;                  // index of the object within a list frame
+  AssetField asset_field = AssetField::none;  // the offending myAsset field, or AssetField::none
+  std::int32_t asset_index = -1;  // the element of `assets` at fault, or -1 (the frame itself)
 
   [[nodiscard]] bool ok() const noexcept { return code == DecodeErrc::ok; }
   explicit operator bool() const noexcept { return !ok(); }  // true when there is an error
 };
 
-enum class FrameKind : std::uint8_t { order, status, error, other };
+// A list frame is `asset` when all its objects were myAsset ones, else `order`.
+enum class FrameKind : std::uint8_t { order, status, error, other, asset };
 
 // The server's own error frame, kept inline. Longer texts are cut for display and say so.
 struct ServerError {
@@ -80,9 +92,12 @@ struct ServerError {
 
 struct FrameResult {
   FrameKind kind = FrameKind::other;
-  DecodeError error;           // first error in the frame (ok when none)
-  std::uint32_t events = 0;    // events published to the sink
-  std::uint32_t rejected = 0;  // list elements that failed to decode (the rest still published)
+  DecodeError error;               // first error in the frame (ok when none)
+  std::uint32_t events = 0;        // events published to the sink (order and asset events)
+  std::uint32_t asset_events = 0;  // of `events`, asset events (one per currency)
+  std::uint32_t asset_frames = 0;  // myAsset objects published (a list frame may carry several)
+  std::uint32_t rejected = 0;  // list elements that failed to decode (the rest still published);
+                               // a myAsset element with a bad currency is one, none of it published
   std::uint32_t identifiers_cut = 0;  // published events whose identifier was cut (client_id.hpp)
   FixedString<15> status{};           // kind == status: the value of "status" ("UP")
   ServerError server_error{};         // kind == error
@@ -113,7 +128,9 @@ class EventSink {
 // Counters kept by the owning thread; copy them out from that thread.
 struct DecoderStats {
   std::uint64_t frames = 0;
-  std::uint64_t events = 0;
+  std::uint64_t events = 0;        // published, order and asset events
+  std::uint64_t asset_frames = 0;  // myAsset objects published whole
+  std::uint64_t asset_events = 0;  // asset events published (one per currency)
   std::uint64_t status_frames = 0;
   std::uint64_t error_frames = 0;     // server error frames ({"error":...})
   std::uint64_t failed_frames = 0;    // frames with at least one decode error
@@ -139,6 +156,8 @@ class Decoder {
   FrameResult decode(const char* data, std::size_t size, EventSink sink) noexcept;
 
   // Single-event form for an object frame: fills `out` (kind == order and ok() when it is valid).
+  // A myAsset frame of one currency fills `out` with its AssetEvent (kind == asset; read it with
+  // asset_of); one of several currencies is unexpected_list (asset_field assets), `out` unused.
   FrameResult decode(const char* data, std::size_t size, OrderEvent& out) noexcept;
 
   // The fast path reads flat objects of the exchange's shape directly and hands anything else to

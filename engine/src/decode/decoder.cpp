@@ -14,11 +14,13 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <cstddef>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -80,29 +82,31 @@ namespace {
 constexpr std::size_t kStart = kFieldCount;  // "before the first field" in the order tables
 constexpr std::size_t kMaxNameLength = 16;   // "remaining_volume", "prevented_volume", ...
 
-// Fallback lookup: names bucketed by length, both forms. Built once at compile time.
+// Fallback lookup: a field table's names bucketed by length, both forms. Built at compile time.
+template <class F, std::size_t N>
 struct NameIndex {
   struct Entry {
     std::string_view name;
-    Field field;
+    F field;
     bool simple;
   };
-  Entry entries[2 * kFieldCount]{};
+  Entry entries[2 * N]{};
   std::uint8_t begin[kMaxNameLength + 2]{};  // entries of length n are [begin[n], begin[n+1])
 
-  constexpr NameIndex() {
+  constexpr NameIndex(const std::array<std::string_view, N>& names,
+                      const std::array<std::string_view, N>& simple_names) {
     std::size_t n = 0;
     for (std::size_t len = 0; len <= kMaxNameLength; ++len) {
       begin[len] = static_cast<std::uint8_t>(n);
-      for (std::size_t f = 0; f < kFieldCount; ++f) {
-        if (kDefaultNames[f].size() == len) entries[n++] = {kDefaultNames[f], Field(f), false};
-        if (kSimpleNames[f].size() == len) entries[n++] = {kSimpleNames[f], Field(f), true};
+      for (std::size_t f = 0; f < N; ++f) {
+        if (names[f].size() == len) entries[n++] = {names[f], F(f), false};
+        if (simple_names[f].size() == len) entries[n++] = {simple_names[f], F(f), true};
       }
     }
     begin[kMaxNameLength + 1] = static_cast<std::uint8_t>(n);
   }
 
-  [[nodiscard]] const Entry* find(std::string_view key) const noexcept {
+  [[nodiscard]] constexpr const Entry* find(std::string_view key) const noexcept {
     if (key.size() > kMaxNameLength) return nullptr;
     for (std::size_t i = begin[key.size()]; i < begin[key.size() + 1]; ++i) {
       if (entries[i].name == key) return &entries[i];
@@ -110,7 +114,36 @@ struct NameIndex {
     return nullptr;
   }
 };
-constexpr NameIndex kNameIndex{};
+constexpr NameIndex<Field, kFieldCount> kNameIndex{kDefaultNames, kSimpleNames};
+constexpr NameIndex<AssetField, kAssetFieldCount> kAssetNameIndex{kAssetDefaultNames,
+                                                                  kAssetSimpleNames};
+static_assert(
+    [] {
+      for (const auto& e : kNameIndex.entries)
+        if (e.name.size() > kMaxNameLength) return false;
+      for (const auto& e : kAssetNameIndex.entries)
+        if (e.name.size() > kMaxNameLength) return false;
+      return true;
+    }(),
+    "Every field name fits the name index's buckets.");
+
+// A key that only a myAsset frame has (asset_uuid, assets, ...: not type or timestamp, which
+// myOrder has too): an object that has one before any `type` is read as a myAsset frame.
+constexpr bool is_asset_frame_key(std::string_view key) noexcept {
+  const auto* entry = kAssetNameIndex.find(key);
+  return entry != nullptr && !detail::is_item_field(entry->field) &&
+         kNameIndex.find(key) == nullptr;
+}
+static_assert(is_asset_frame_key("assets") && is_asset_frame_key("astuid") &&
+              !is_asset_frame_key("tms") && !is_asset_frame_key("type") &&
+              !is_asset_frame_key("cu"));
+
+// The most elements of `assets` a frame of `max_frame` bytes can hold: the shortest element,
+// {"cu":"","b":0,"l":0}, is 21 bytes and a comma. An AssetEvent's count is 16 bits: a frame of
+// more is out_of_range.
+constexpr std::size_t max_asset_items(std::size_t max_frame) noexcept {
+  return std::min<std::size_t>(max_frame / 22 + 1, std::numeric_limits<std::uint16_t>::max());
+}
 
 // True if `tok` is lexically a JSON number: then a NUMBER_ERROR means "does not fit", not
 // "garbage".
@@ -178,6 +211,10 @@ Field detail::FlatScanner::match(std::string_view k, std::size_t prev) noexcept 
   return entry->field;
 }
 
+bool detail::FlatScanner::asset_frame_key(std::string_view k) noexcept {
+  return is_asset_frame_key(k);
+}
+
 struct Decoder::Impl {
   od::parser parser;
   // next[f]: the field that followed f in the last object (next[kStart]: the first field).
@@ -185,7 +222,16 @@ struct Decoder::Impl {
   bool simple = false;    // which name table the predictions use
   bool fast_path = true;  // try FlatScanner before the general path
 
-  explicit Impl(std::size_t max_frame) : parser(max_frame) {
+  // A myAsset frame between reading and publishing: its own fields, and its elements.
+  AssetEvent asset_frame{};
+  bool asset_simple = false;  // the name form myAsset keys are predicted in
+  std::unique_ptr<detail::AssetItem[]> items;
+  std::size_t item_capacity;
+
+  explicit Impl(std::size_t max_frame)
+      : parser(max_frame),
+        items(std::make_unique<detail::AssetItem[]>(max_asset_items(max_frame))),
+        item_capacity(max_asset_items(max_frame)) {
     for (std::size_t f = 0; f <= kFieldCount; ++f) {
       next[f] = f == kStart ? Field::type : (f + 1 < kFieldCount ? Field(f + 1) : Field::none);
     }
@@ -196,12 +242,21 @@ struct Decoder::Impl {
   struct ObjectResult {
     DecodeError error;
     bool order_like;  // at least one myOrder field seen
+    bool asset;       // a myAsset object: read it with decode_asset_object
   };
 
   static DecodeError fail(DecodeErrc code, Field field) noexcept { return {code, field, 0}; }
+  static DecodeError fail(DecodeErrc code, AssetField field, std::int32_t index = -1) noexcept {
+    DecodeError e;
+    e.code = code;
+    e.asset_field = field;
+    e.asset_index = index;
+    return e;
+  }
 
   // A number value that failed: tell "does not fit" from "is not a number" from "is garbage".
-  static DecodeError number_error(od::value& v, simdjson::error_code ec, Field f) noexcept {
+  template <class F>
+  static DecodeError number_error(od::value& v, simdjson::error_code ec, F f) noexcept {
     if (ec == simdjson::NUMBER_ERROR) {
       if (looks_like_number(v.raw_json_token())) {
         return fail(DecodeErrc::out_of_range, f);
@@ -229,47 +284,62 @@ struct Decoder::Impl {
     return r.ec == std::errc{} && r.ptr == tok.data() + tok.size();
   }
 
-  FILLWIRE_INLINE static DecodeError read_string(od::value& v, Field f,
+  template <class F>
+  FILLWIRE_INLINE static DecodeError read_string(od::value& v, F f,
                                                  std::string_view& out) noexcept {
     const auto ec = v.get_string().get(out);
     return ec ? fail(map_error(ec), f) : DecodeError{};
   }
 
-  // One reader per field kind (FieldKind), chosen by read_field's generated switch.
+  // One reader per field kind (FieldKind), chosen by read_field's generated switch; `F` is the
+  // table's field enum (Field or AssetField), named by the error.
+  //
+  // `type`: 1 when it names the table's own type. A myOrder object whose type is "myAsset" gets
+  // kTypeIsAsset: the caller reads it again as a myAsset frame.
+  static constexpr std::uint8_t kTypeIsAsset = 2;
+  template <class F>
   FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::event_type>, od::value& v,
-                                               Field f, std::uint8_t& out) noexcept {
+                                               F f, std::uint8_t& out) noexcept {
+    constexpr bool kOrder = std::is_same_v<F, Field>;
     std::string_view s;
     if (auto err = read_string(v, f, s)) return err;
-    if (s != kMyOrderType) return fail(DecodeErrc::unsupported_type, f);
-    out = 1;
+    if (s == (kOrder ? kMyOrderType : kMyAssetType)) {
+      out = 1;
+    } else if (kOrder && s == kMyAssetType) {
+      out = kTypeIsAsset;
+    } else {
+      return fail(DecodeErrc::unsupported_type, f);
+    }
     return {};
   }
 
-  template <std::size_t N>
-  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::text>, od::value& v,
-                                               Field f, FixedString<N>& out) noexcept {
+  template <class F, std::size_t N>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::text>, od::value& v, F f,
+                                               FixedString<N>& out) noexcept {
     std::string_view s;
     if (auto err = read_string(v, f, s)) return err;
     return out.assign(s) ? DecodeError{} : fail(DecodeErrc::too_long, f);
   }
 
-  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::uuid>, od::value& v,
-                                               Field f, Uuid& out) noexcept {
+  template <class F>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::uuid>, od::value& v, F f,
+                                               Uuid& out) noexcept {
     std::string_view s;
     if (auto err = read_string(v, f, s)) return err;
     return Uuid::parse(s, out) ? DecodeError{} : fail(DecodeErrc::bad_uuid, f);
   }
 
-  template <class E>
+  template <class F, class E>
   FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::enumeration>,
-                                               od::value& v, Field f, E& out) noexcept {
+                                               od::value& v, F f, E& out) noexcept {
     std::string_view s;
     if (auto err = read_string(v, f, s)) return err;
     return enum_from(s, WireNames::of(out), out) ? DecodeError{} : fail(DecodeErrc::bad_enum, f);
   }
 
-  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::real>, od::value& v,
-                                               Field f, double& out) noexcept {
+  template <class F>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::real>, od::value& v, F f,
+                                               double& out) noexcept {
     const auto ec = v.get_double().get(out);
     if (ec) return number_error(v, ec, f);
     const std::string_view tok = v.raw_json_token();
@@ -277,8 +347,9 @@ struct Decoder::Impl {
     return {};
   }
 
-  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::count>, od::value& v,
-                                               Field f, std::uint32_t& out) noexcept {
+  template <class F>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::count>, od::value& v, F f,
+                                               std::uint32_t& out) noexcept {
     std::int64_t n = 0;
     if (const auto ec = v.get_int64().get(n)) return number_error(v, ec, f);
     if (n < 0 || n > std::numeric_limits<std::uint32_t>::max()) {
@@ -288,14 +359,16 @@ struct Decoder::Impl {
     return {};
   }
 
+  template <class F>
   FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::millis>, od::value& v,
-                                               Field f, std::int64_t& out) noexcept {
+                                               F f, std::int64_t& out) noexcept {
     const auto ec = v.get_int64().get(out);
     return ec ? number_error(v, ec, f) : DecodeError{};
   }
 
-  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::flag>, od::value& v,
-                                               Field f, std::uint8_t& out) noexcept {
+  template <class F>
+  FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::flag>, od::value& v, F f,
+                                               std::uint8_t& out) noexcept {
     bool b = false;
     if (const auto ec = v.get_bool().get(b)) return fail(map_error(ec), f);
     out = b ? 1 : 0;
@@ -303,16 +376,23 @@ struct Decoder::Impl {
   }
 
   // Never too long: a long identifier is cut, flagged and hashed whole (client_id.hpp).
+  template <class F>
   FILLWIRE_INLINE static DecodeError read_kind(detail::KindTag<FieldKind::client_id>, od::value& v,
-                                               Field f, ClientId& out) noexcept {
+                                               F f, ClientId& out) noexcept {
     std::string_view s;
     if (auto err = read_string(v, f, s)) return err;
     out.assign(s);
     return {};
   }
 
-  // Returns the error; sets the presence bit only for a non-null value that parsed.
-  FILLWIRE_INLINE static DecodeError read_field(Field f, od::value& v, OrderEvent& e) noexcept {
+  static constexpr std::uint32_t bit_of(Field f) noexcept { return field_bit(f); }
+  static constexpr std::uint32_t bit_of(AssetField f) noexcept { return asset_field_bit(f); }
+
+  // Reads field `f` of `e` (an OrderEvent, an AssetEvent's frame fields or an AssetItem). Returns
+  // the error; sets the presence bit only for a non-null value that parsed. The `assets` list is
+  // read by its own loop (decode_asset_object).
+  template <class F, class Event>
+  FILLWIRE_INLINE static DecodeError read_field(F f, od::value& v, Event& e) noexcept {
     // null == absent for every field; the required-field check comes at the end of the object.
     bool is_null = false;
     if (v.is_null().get(is_null) != simdjson::SUCCESS) is_null = false;
@@ -320,14 +400,31 @@ struct Decoder::Impl {
     DecodeError err;
     detail::visit_field(
         f, e, [&](auto kind, auto& out) __attribute__((always_inline)) {
-          err = read_kind(kind, v, f, out);
+          if constexpr (decltype(kind)::kind != FieldKind::asset_list) {
+            err = read_kind(kind, v, f, out);
+          }
         });
-    if (!err) e.present |= field_bit(f);
+    if (!err) e.present |= bit_of(f);
     return err;
   }
 
-  // Matches a key against the prediction, then the name index. Field::none for an unknown key.
-  FILLWIRE_INLINE Field match_key(od::field& fld, std::size_t prev, DecoderStats& stats) noexcept {
+  // A key's text: its bytes up to the closing quote (the padded buffer guarantees one exists to
+  // read), or, rarely, unescaped into the parser's string buffer. False when it cannot be read.
+  FILLWIRE_INLINE static bool key_text(od::field& fld, std::string_view& key) noexcept {
+    const char* p = fld.key().raw();
+    std::size_t len = 0;
+    while (p[len] != '"') {
+      if (p[len] == '\\') return fld.unescaped_key().get(key) == simdjson::SUCCESS;
+      ++len;
+    }
+    key = {p, len};
+    return true;
+  }
+
+  // Matches a key against the prediction, then the name index. Field::none for an unknown key,
+  // whose text is then left in `unknown`.
+  FILLWIRE_INLINE Field match_key(od::field& fld, std::size_t prev, DecoderStats& stats,
+                                  std::string_view& unknown) noexcept {
     const od::raw_json_string raw = fld.key();
     const Field predicted = next[prev];
     if (predicted != Field::none) {
@@ -335,27 +432,32 @@ struct Decoder::Impl {
       if (raw.unsafe_is_equal(names[static_cast<std::size_t>(predicted)])) return predicted;
     }
     ++stats.order_misses;
-    // The key's bytes run to the closing quote; the padded buffer guarantees one exists to read.
-    const char* p = raw.raw();
-    std::size_t len = 0;
-    bool escaped = false;
-    while (p[len] != '"') {
-      if (p[len] == '\\') {
-        escaped = true;
-        break;
-      }
-      ++len;
-    }
-    std::string_view key{p, len};
-    if (escaped) {
-      // Rare: a key written with escapes. Unescape it (into the parser's string buffer) and retry.
-      if (fld.unescaped_key().get(key) != simdjson::SUCCESS) return Field::none;
-    }
-    const auto* entry = kNameIndex.find(key);
+    if (!key_text(fld, unknown)) return Field::none;
+    const auto* entry = kNameIndex.find(unknown);
     if (entry == nullptr) return Field::none;
     simple = entry->simple;
     next[prev] = entry->field;  // learn: this field follows `prev`
     return entry->field;
+  }
+
+  // A myAsset key: a frame field (item == false) or an element's field, compared first with
+  // `predicted` (the table's next field, in the name form last seen), then looked up by name.
+  // AssetField::none for an unknown key, or one of the other level.
+  FILLWIRE_INLINE AssetField match_asset_key(od::field& fld, AssetField predicted,
+                                             bool item) noexcept {
+    if (predicted < AssetField::count_ && detail::is_item_field(predicted) == item) {
+      const auto& names = asset_simple ? kAssetSimpleNames : kAssetDefaultNames;
+      if (fld.key().unsafe_is_equal(names[static_cast<std::size_t>(predicted)])) return predicted;
+    }
+    std::string_view key;
+    if (!key_text(fld, key)) return AssetField::none;
+    const auto* entry = kAssetNameIndex.find(key);
+    if (entry == nullptr || detail::is_item_field(entry->field) != item) return AssetField::none;
+    asset_simple = entry->simple;
+    return entry->field;
+  }
+  static constexpr AssetField next_field(AssetField f) noexcept {
+    return static_cast<AssetField>(static_cast<std::size_t>(f) + 1);
   }
 
   // Clears everything the wire fills; seq and recv_ts belong to the producer.
@@ -386,29 +488,158 @@ struct Decoder::Impl {
     clear_wire_fields(e);
 
     std::uint32_t seen = 0;
+    std::uint64_t unknown_keys = 0;  // counted once the object is known to be a myOrder one
     std::size_t prev = kStart;
     for (auto result : obj) {
       od::field fld;
       if (const auto ec = std::move(result).get(fld)) {
-        return {fail(map_error(ec), Field::none), seen != 0};
+        stats.unknown_keys += unknown_keys;
+        return {fail(map_error(ec), Field::none), seen != 0, false};
       }
-      const Field f = match_key(fld, prev, stats);
+      std::string_view unknown;
+      const Field f = match_key(fld, prev, stats, unknown);
       if (f == Field::none) {
-        ++stats.unknown_keys;  // skipped: On-Demand steps over the unread value
+        if ((seen & field_bit(Field::type)) == 0 && is_asset_frame_key(unknown)) {
+          return {{}, false, true};  // a myAsset frame
+        }
+        ++unknown_keys;  // skipped: On-Demand steps over the unread value
         continue;
       }
       const std::uint32_t bit = field_bit(f);
-      if (seen & bit) return {fail(DecodeErrc::duplicate_field, f), true};
+      if (seen & bit) {
+        stats.unknown_keys += unknown_keys;
+        return {fail(DecodeErrc::duplicate_field, f), true, false};
+      }
       seen |= bit;
       prev = static_cast<std::size_t>(f);
-      if (auto err = read_field(f, fld.value(), e)) return {err, true};
+      if (auto err = read_field(f, fld.value(), e)) {
+        stats.unknown_keys += unknown_keys;
+        return {err, true, false};
+      }
+      if (f == Field::type && e.type_known == kTypeIsAsset) return {{}, false, true};
     }
-    if (seen == 0) return {fail(DecodeErrc::unknown_frame, Field::none), false};
+    stats.unknown_keys += unknown_keys;
+    if (seen == 0) return {fail(DecodeErrc::unknown_frame, Field::none), false, false};
     const std::uint32_t missing = kRequiredFields & ~e.present;
     if (missing != 0) {
-      return {fail(DecodeErrc::missing_field, Field(std::countr_zero(missing))), true};
+      return {fail(DecodeErrc::missing_field, Field(std::countr_zero(missing))), true, false};
     }
-    return {{}, true};
+    return {{}, true, false};
+  }
+
+  // --- one myAsset object -> its AssetEvents -----------------------------------------------
+
+  // One element of `assets` into `item`, checked whole. Not inlined into its caller: its loop
+  // keeps simdjson's iterators in registers (see decode_object).
+  [[gnu::noinline]] DecodeError read_item(od::object& obj, detail::AssetItem& item,
+                                          std::int32_t index,
+                                          std::uint64_t& unknown_keys) noexcept {
+    item = detail::AssetItem{};
+    std::uint32_t seen = 0;
+    AssetField predicted = detail::kFirstAssetItemField;
+    for (auto result : obj) {
+      od::field fld;
+      if (const auto ec = std::move(result).get(fld)) {
+        return fail(map_error(ec), AssetField::none, index);
+      }
+      const AssetField f = match_asset_key(fld, predicted, /*item=*/true);
+      if (f == AssetField::none) {
+        ++unknown_keys;
+        continue;
+      }
+      predicted = next_field(f);
+      if (seen & asset_field_bit(f)) return fail(DecodeErrc::duplicate_field, f, index);
+      seen |= asset_field_bit(f);
+      if (auto err = read_field(f, fld.value(), item)) {
+        err.asset_index = index;
+        return err;
+      }
+    }
+    const std::uint32_t missing = kRequiredAssetFields & detail::kAssetItemBits & ~item.present;
+    if (missing != 0) {
+      return fail(DecodeErrc::missing_field, AssetField(std::countr_zero(missing)), index);
+    }
+    return {};
+  }
+
+  // The elements of `assets` into items[0 .. count), each checked whole. The list is read here,
+  // not published: nothing of a frame is published before all of it has been read.
+  FILLWIRE_INLINE DecodeError read_assets(od::value& v, AssetEvent& frame,
+                                          std::uint64_t& unknown_keys) noexcept {
+    od::array arr;
+    if (const auto ec = v.get_array().get(arr)) return fail(map_error(ec), AssetField::assets);
+    std::size_t n = 0;
+    for (auto element : arr) {
+      const auto index = static_cast<std::int32_t>(n);
+      if (n == item_capacity) return fail(DecodeErrc::out_of_range, AssetField::assets, index);
+      od::object obj;
+      if (const auto ec = element.get_object().get(obj)) {
+        return fail(ec == simdjson::INCORRECT_TYPE ? DecodeErrc::not_an_object : map_error(ec),
+                    AssetField::assets, index);
+      }
+      if (auto err = read_item(obj, items[n], index, unknown_keys)) return err;
+      ++n;
+    }
+    if (n == 0) return fail(DecodeErrc::missing_field, AssetField::assets);  // nothing to apply
+    frame.count = static_cast<std::uint16_t>(n);
+    return {};
+  }
+
+  // Reads a whole myAsset object into asset_frame and items; publishes nothing.
+  DecodeError decode_asset_object(od::object& obj, DecoderStats& stats) noexcept {
+    if (const auto ec = obj.reset().error()) return fail(map_error(ec), AssetField::none);
+    AssetEvent& frame = asset_frame;
+    frame = make_asset_event(EventOrigin::stream);
+    std::uint32_t seen = 0;
+    std::uint64_t unknown_keys = 0;
+    DecodeError err;
+    AssetField predicted = AssetField::type;
+    for (auto result : obj) {
+      od::field fld;
+      if (const auto ec = std::move(result).get(fld)) {
+        err = fail(map_error(ec), AssetField::none);
+        break;
+      }
+      const AssetField f = match_asset_key(fld, predicted, /*item=*/false);
+      if (f == AssetField::none) {
+        ++unknown_keys;
+        continue;
+      }
+      predicted = next_field(f);
+      if (seen & asset_field_bit(f)) {
+        err = fail(DecodeErrc::duplicate_field, f);
+        break;
+      }
+      seen |= asset_field_bit(f);
+      od::value v = fld.value();
+      if (f == AssetField::assets) {
+        bool is_null = false;
+        if (v.is_null().get(is_null) != simdjson::SUCCESS) is_null = false;
+        if (is_null) continue;  // absent: missing_field below
+        err = read_assets(v, frame, unknown_keys);
+        if (!err) frame.present |= asset_field_bit(f);
+      } else {
+        err = read_field(f, v, frame);
+      }
+      if (err) break;
+    }
+    stats.unknown_keys += unknown_keys;
+    if (err) return err;
+    const std::uint32_t missing = kRequiredAssetFields & ~detail::kAssetItemBits & ~frame.present;
+    if (missing != 0) return fail(DecodeErrc::missing_field, AssetField(std::countr_zero(missing)));
+    return {};
+  }
+
+  // Publishes the frame read by decode_asset_object: one event per element, in order.
+  std::uint32_t publish_assets(EventSink& sink) noexcept {
+    for (std::uint16_t i = 0; i < asset_frame.count; ++i) {
+      AssetEvent a = asset_frame;
+      detail::apply_item(items[i], a);
+      a.index = i;
+      store_asset(sink.claim(), a);
+      sink.publish();
+    }
+    return asset_frame.count;
   }
 
   // --- frame-level --------------------------------------------------------------------------
@@ -459,9 +690,10 @@ struct Decoder::Impl {
   }
 
   // A status or error frame leads with its only key; anything else is decoded as an event into a
-  // claimed slot, which the caller publishes (`decoded`) once the frame is known to end cleanly.
+  // claimed slot, which the caller publishes (`decoded`) once the frame is known to end cleanly,
+  // or as a myAsset frame, read whole and published by the caller (`asset_read`) likewise.
   FrameResult decode_top_object(od::object& obj, EventSink& sink, DecoderStats& stats,
-                                bool& decoded) noexcept {
+                                bool& decoded, bool& asset_read) noexcept {
     FrameResult r;
     for (auto result : obj) {
       // Peek at the first key only; decode_object() restarts from the first field.
@@ -491,6 +723,12 @@ struct Decoder::Impl {
     }
     OrderEvent& e = sink.claim();
     const auto res = decode_object(obj, e, stats);
+    if (res.asset) {
+      r.kind = FrameKind::asset;
+      r.error = decode_asset_object(obj, stats);
+      asset_read = !r.error;
+      return r;
+    }
     r.kind = res.order_like ? FrameKind::order : FrameKind::other;
     r.error = res.error;
     decoded = !r.error;
@@ -498,10 +736,12 @@ struct Decoder::Impl {
     return r;
   }
 
-  // Each element is its own event; a bad element is reported and skipped, the others published.
+  // Each element is its own event (a myAsset element: its events, all or none); a bad element is
+  // reported and skipped, the others published.
   FrameResult decode_list(od::array& arr, EventSink& sink, DecoderStats& stats) noexcept {
     FrameResult r;
-    r.kind = FrameKind::order;
+    bool orders = false;
+    bool assets = false;
     std::uint32_t index = 0;
     for (auto element : arr) {
       DecodeError err;
@@ -512,11 +752,23 @@ struct Decoder::Impl {
       } else {
         OrderEvent& e = sink.claim();
         const auto res = decode_object(obj, e, stats);
-        err = res.error;
-        if (!err) {
-          if (e.identifier.cut()) ++r.identifiers_cut;
-          sink.publish();
-          ++r.events;
+        if (res.asset) {
+          assets = true;
+          err = decode_asset_object(obj, stats);
+          if (!err) {
+            const std::uint32_t n = publish_assets(sink);
+            r.events += n;
+            r.asset_events += n;
+            ++r.asset_frames;
+          }
+        } else {
+          orders = true;
+          err = res.error;
+          if (!err) {
+            if (e.identifier.cut()) ++r.identifiers_cut;
+            sink.publish();
+            ++r.events;
+          }
         }
       }
       if (err) {
@@ -528,6 +780,7 @@ struct Decoder::Impl {
       }
       ++index;
     }
+    r.kind = assets && !orders ? FrameKind::asset : FrameKind::order;
     return r;
   }
 
@@ -575,14 +828,15 @@ struct Decoder::Impl {
       r.error = fail(map_error(ec), Field::none);
       return r;
     }
-    bool decoded = false;  // an object frame's event, claimed and filled, not yet published
+    bool decoded = false;     // an object frame's event, claimed and filled, not yet published
+    bool asset_read = false;  // a myAsset object frame, read whole, not yet published
     if (type == od::json_type::object) {
       od::object obj;
       if (const auto ec = doc.get_object().get(obj)) {
         r.error = fail(map_error(ec), Field::none);
         return r;
       }
-      r = decode_top_object(obj, sink, stats, decoded);
+      r = decode_top_object(obj, sink, stats, decoded, asset_read);
     } else if (type == od::json_type::array) {
       if (!allow_list) {
         r.error = fail(DecodeErrc::unexpected_list, Field::none);
@@ -608,15 +862,24 @@ struct Decoder::Impl {
         doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
       r.error = fail(DecodeErrc::malformed_json, Field::none);
       if (type == od::json_type::array) {
-        r.error.element = r.events + r.rejected;
+        r.error.element = r.events - r.asset_events + r.asset_frames + r.rejected;  // objects
         ++r.rejected;
       }
       decoded = false;
+      asset_read = false;
       if (type == od::json_type::object) r.identifiers_cut = 0;  // nothing published
     }
     if (decoded) {
       sink.publish();
       r.events = 1;
+    }
+    if (asset_read) {
+      if (!allow_list && asset_frame.count > 1) {
+        r.error = fail(DecodeErrc::unexpected_list, AssetField::assets);  // one slot, several
+      } else {
+        r.events = r.asset_events = publish_assets(sink);
+        r.asset_frames = 1;
+      }
     }
     return r;
   }
@@ -653,6 +916,8 @@ Decoder::~Decoder() = default;
 void Decoder::account(const FrameResult& r) noexcept {
   ++stats_.frames;
   stats_.events += r.events;
+  stats_.asset_frames += r.asset_frames;
+  stats_.asset_events += r.asset_events;
   stats_.identifiers_cut += r.identifiers_cut;
   if (r.error) {
     ++stats_.failed_frames;

@@ -134,6 +134,62 @@ std::size_t encode(const OrderEvent& e, WireFormat format, char* out,
   return w.ok() ? w.size() : 0;
 }
 
+namespace {
+
+// Writes the present fields [first, last) of the asset table of `e` as "name":value members;
+// `assets` (the list, always written) through write_list.
+template <class WriteList>
+void write_asset_fields(Writer& w, const AssetEvent& e, const std::string_view* names,
+                        std::size_t first, std::size_t last, WriteList&& write_list) noexcept {
+  bool first_member = true;
+  for (std::size_t i = first; i < last; ++i) {
+    const auto f = static_cast<AssetField>(i);
+    if (!e.has(f) && kAssetFields[i].kind != FieldKind::asset_list) continue;  // the span is it
+    if (!first_member) w.raw(",");
+    first_member = false;
+    w.string(names[i]);
+    w.raw(":");
+    detail::visit_field(f, e, [&](auto kind, const auto& value) {
+      if constexpr (decltype(kind)::kind == FieldKind::event_type) {
+        w.string(kMyAssetType);
+      } else if constexpr (decltype(kind)::kind == FieldKind::asset_list) {
+        write_list();
+      } else {
+        write(w, kind, value);
+      }
+    });
+  }
+}
+
+}  // namespace
+
+std::size_t encode(std::span<const AssetEvent> frame, WireFormat format, char* out,
+                   std::size_t capacity) noexcept {
+  if (frame.empty()) return 0;
+  const auto& names = format == WireFormat::simple ? kAssetSimpleNames : kAssetDefaultNames;
+  const auto items = static_cast<std::size_t>(detail::kFirstAssetItemField);
+  Writer w(out, capacity);
+  w.raw("{");
+  write_asset_fields(w, frame[0], names.data(), 0, items, [&]() noexcept {
+    w.raw("[");
+    for (std::size_t i = 0; i < frame.size(); ++i) {
+      if (i != 0) w.raw(",");
+      w.raw("{");
+      write_asset_fields(w, frame[i], names.data(), items, kAssetFieldCount, [] {});
+      w.raw("}");
+    }
+    w.raw("]");
+  });
+  w.raw("}");
+  return w.ok() ? w.size() : 0;
+}
+
+std::string encode(std::span<const AssetEvent> frame, WireFormat format) {
+  std::string buf(max_encoded_asset_frame(frame.size()), '\0');
+  buf.resize(encode(frame, format, buf.data(), buf.size()));
+  return buf;
+}
+
 std::string encode(const OrderEvent& event, WireFormat format) {
   char buf[kMaxEncodedEvent];
   const std::size_t n = encode(event, format, buf, sizeof buf);

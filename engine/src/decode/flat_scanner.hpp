@@ -4,8 +4,8 @@
 // directly (no structural index), matching each key against the learned field order first, and
 // checks UTF-8 only where free text can carry it (see valid_text).
 //
-// It is speculative: anything outside that shape (escapes, nested values, odd numbers, a status or
-// error frame, any syntax error) makes it give up, and the general On-Demand path decodes the frame
+// It is speculative: anything outside that shape (escapes, nested values, odd numbers, a status,
+// error or myAsset frame, any syntax error) makes it give up, and the general On-Demand path decodes the frame
 // instead and names the precise error. So the fast path never decides an error; it only accepts
 // frames it fully understood, with exactly the result the general path gives (a test checks this
 // on shuffled and mutated frames).
@@ -131,6 +131,8 @@ class FlatScanner {
 
       if (f == Field::none) {
         if (prev == kFieldCount && (k == "status" || k == "error")) return false;
+        // A myAsset frame (its keys before any `type`): the general path reads it.
+        if ((seen & field_bit(Field::type)) == 0 && asset_frame_key(k)) return false;
         ++unknown_keys;
         if (!skip_scalar(p, end)) return false;
       } else {
@@ -183,6 +185,7 @@ class FlatScanner {
   }
 
   Field match(std::string_view k, std::size_t prev) noexcept;  // defined in decoder.cpp
+  static bool asset_frame_key(std::string_view k) noexcept;    // defined in decoder.cpp
 
   // A string without escapes or control characters; p is on the opening quote.
   static bool read_string(const char*& p, const char* end, std::string_view& out) noexcept {
