@@ -74,6 +74,9 @@ struct Balance {
   // delta at or before it was never compared and is dropped. Reports in that same millisecond
   // are anchors too, not compared (the first one may or may not hold the millisecond's fills).
   std::int64_t baseline_ts;
+  // implied_deltas when the baseline was taken. A baseline from a resync's list (its time an
+  // estimate) with order-stream changes since makes the next report the baseline instead.
+  std::uint64_t baseline_deltas;
 
   [[nodiscard]] double total() const noexcept { return available + locked; }
   [[nodiscard]] bool reported() const noexcept { return updates > 0; }
