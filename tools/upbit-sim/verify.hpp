@@ -1,6 +1,7 @@
 #pragma once
 // Ground-truth comparison: does an AccountState equal what upbit-sim says the account is?
 // Shared by the live integration tests, the engine tests, `fillwire demo`, `bench` and the soak.
+// Where resyncs read the balances while events flow, callers leave drifts out (Checks::drifts).
 //
 // Each difference is one line led by the check that failed: `orders:`, `positions:`,
 // `balances:`, `drifts:` (or `truth:` when the truth itself cannot be read).
@@ -25,9 +26,10 @@
 //              it by drift_settle_ms, and no later event will move it on) counts as a drift of
 //              its amount; Verdict::pending says how many did.
 //              Movements the account could not compare are not expected as drifts: those at or
-//              before the currency's first report (Balance::baseline_ts, before which the account
-//              knew no balance to compare with). One at the very millisecond of that report may
-//              be in it or after it: the sums are accepted with or without those.
+//              before the currency's baseline (Balance::baseline_ts: its first report, or the
+//              report after it when that was a resync's list; before it the account knew no
+//              balance to compare with). One at the very millisecond of the baseline may be in it
+//              or after it: the sums are accepted with or without those.
 //              Not judged, and said so as a difference: a truth that forgot movements
 //              (external_moves_forgotten > 0: raise the simulator's keep), an account that kept
 //              fewer drifts than it reported (account.drifts), or one whose currency went
