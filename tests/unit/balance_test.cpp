@@ -266,6 +266,122 @@ TEST(Balances, ReportBeforeTheFillsOrderEventIsExplainedLateWithoutDrift) {
   EXPECT_EQ(s.counters().deltas_late, 2u);
 }
 
+// Upbit stamps in milliseconds: several fills of one taker order share one, each followed by its
+// own report. The first report of a currency cannot say which of its millisecond's fills it holds,
+// so reports in that millisecond are anchors too, never compared: no drift from the fills after it.
+TEST(Balances, FillsInTheMillisecondOfTheFirstReportAreNoDrift) {
+  AccountState s;
+  const auto A = [](const OrderStep& st) {
+    return order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0, st);
+  };
+  s.apply(A({OrderState::wait, 1000, 0, 0, 0, 0, kBidLockA}));
+  s.apply(A({OrderState::trade, 1000, 0.4, 40'000'000, 20'000, 1, 60'030'000}));
+  s.apply(balance_report("KRW", 899'950'000, 60'030'000, 1000, 1));  // the first reports
+  s.apply(balance_report("BTC", 0.4, 0, 1000, 1));
+  s.apply(A({OrderState::trade, 1000, 1.0, 100'000'000, 50'000, 2, 0}));  // same millisecond
+  s.apply(balance_report("KRW", 899'950'000, 0, 1000, 2));
+  s.apply(balance_report("BTC", 1.0, 0, 1000, 2));
+  EXPECT_FALSE(balance_of(s, "BTC").pending());
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+  tick(s, 5000);
+  EXPECT_EQ(s.drifts().total(), 0u);
+  // Comparison starts after that millisecond: a fill seen only on myAsset after it is a drift.
+  s.apply(balance_report("BTC", 1.5, 0, 5001, 3));
+  tick(s, 9000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_DOUBLE_EQ(s.drifts()[0].total, 0.5);
+}
+
+// A resync's list is stamped with the client's estimate of when the exchange took it. As the
+// first report of a currency it may already hold a fill stamped after it (the exchange's clock
+// ahead of ours), or lack one stamped before it (behind): either way the next report, which shows
+// the fill, is not compared but becomes the baseline. A currency the order stream left alone is
+// compared from the list on.
+TEST(Balances, AResyncListAsTheFirstReportMakesTheNextReportTheBaselineOnceFillsCame) {
+  const auto A = [](const OrderStep& st) {
+    return order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0, st);
+  };
+  const auto list = [](std::string_view currency, double available, double locked,
+                       std::int64_t ts) {
+    return balance_report(currency, available, locked, ts, 0, EventOrigin::resync);
+  };
+  {  // the list holds the fill of 1005 (taken after it), stamped 1000
+    AccountState s;
+    s.apply(list("KRW", 999'949'975, 0, 1000));
+    s.apply(list("BTC", 0.5, 0, 1000));
+    s.apply(A({OrderState::trade, 1005, 0.5, 50'000'000, 25'000, 1, 0}));
+    s.apply(A({OrderState::done, 1005, 0.5, 50'000'000, 25'000, 1, 0}));
+    s.apply(balance_report("KRW", 999'949'975, 0, 1005, 1));
+    s.apply(balance_report("BTC", 0.5, 0, 1005, 1));
+    EXPECT_FALSE(balance_of(s, "KRW").pending());
+    EXPECT_FALSE(balance_of(s, "BTC").pending());
+    EXPECT_EQ(balance_of(s, "BTC").baseline_ts, 1005);
+    tick(s, 9000);
+    EXPECT_EQ(s.drifts().total(), 0u);
+  }
+  {  // the list lacks the fill of 1005 (taken before it), stamped 1010
+    AccountState s;
+    s.apply(list("KRW", 1e9, 0, 1010));
+    s.apply(list("BTC", 0, 0, 1010));
+    s.apply(A({OrderState::trade, 1005, 0.5, 50'000'000, 25'000, 1, 0}));
+    EXPECT_EQ(s.apply(balance_report("BTC", 0.5, 0, 1005, 1)), ApplyOutcome::stale);
+    s.apply(balance_report("KRW", 949'975'000, 0, 1020, 2));
+    s.apply(balance_report("BTC", 0.5, 0, 1020, 2));
+    EXPECT_FALSE(balance_of(s, "BTC").pending());
+    tick(s, 9000);
+    EXPECT_EQ(s.drifts().total(), 0u);
+    // From the new baseline on, comparison as usual.
+    s.apply(balance_report("BTC", 0.7, 0, 9001, 3));
+    tick(s, 12000);
+    ASSERT_EQ(s.drifts().size(), 1u);
+    EXPECT_NEAR(s.drifts()[0].total, 0.2, 1e-12);
+  }
+  {  // no fill of XRP since the list: a deposit after it is a drift
+    AccountState s;
+    s.apply(list("XRP", 10, 0, 1000));
+    s.apply(balance_report("XRP", 15, 0, 1500, 1));
+    tick(s, 9000);
+    ASSERT_EQ(s.drifts().size(), 1u);
+    EXPECT_EQ(s.drifts()[0].total, 5.0);
+  }
+}
+
+// A deposit pending since 2000 is due at 4000. A report stamped 4000 shows a fill whose order
+// event comes just after it: that difference is not part of the deposit's (stamped at its due
+// time, it could not be explained in its window): the deposit settles at its own amount, and the
+// fill explains the new one.
+TEST(Balances, ADifferenceStampedAtTheDueTimeDoesNotJoinThePendingDrift) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 1));
+  s.apply(balance_report("KRW", 1e9 + 719'134, 0, 2000, 2));            // the deposit
+  s.apply(balance_report("KRW", 1e9 + 719'134 - 868'155, 0, 4000, 3));  // a fill, shown first
+  s.apply(order_step(1, "KRW-BTC", Side::bid, 868'155, 1.0,
+                     {OrderState::trade, 4000, 1.0, 868'155, 0, 1, 0}));  // its order event
+  tick(s, 9000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_EQ(s.drifts()[0].total, 719'134.0);
+  EXPECT_EQ(s.drifts()[0].reported_ts, 4000);
+  EXPECT_EQ(s.counters().drifts_explained_late, 1u);
+}
+
+// While a discrepancy is pending, a late order event's change goes into it and so does the
+// report that shows that change, however small: the drift settles at the deposit's amount, not
+// off by the small changes (here a lock of 0.0001 KRW, within tolerance on its own).
+TEST(Balances, SmallChangesWhileADiscrepancyIsPendingAreNotLostFromIt) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 1));
+  s.apply(balance_report("KRW", 1e9 + 1000, 0, 1100, 2));  // a deposit
+  ASSERT_TRUE(balance_of(s, "KRW").pending());
+  // Its order event arrives after the report of its millisecond: late.
+  s.apply(order_step(1, "KRW-BTC", Side::bid, 0.0001, 1.0,
+                     {OrderState::wait, 1100, 0, 0, 0, 0, 0.0001}));
+  s.apply(balance_report("KRW", 1e9 + 1000 - 0.0001, 0.0001, 1100, 3));
+  tick(s, 9000);
+  ASSERT_EQ(s.drifts().size(), 1u);
+  EXPECT_NEAR(s.drifts()[0].total, 1000.0, 1e-6);
+  EXPECT_NEAR(s.drifts()[0].locked, 0.0, 1e-9);
+}
+
 TEST(Balances, DuplicateAndOlderReportsAreCountedAndChangeNothing) {
   AccountState s;
   apply_lifecycle(s);

@@ -261,6 +261,11 @@ TEST(RestOrders, TradesBecomeSteppedTradeEvents) {
   }
   EXPECT_EQ(t.events[2].paid_fee, 0.5);  // the last step is the order's own total
   EXPECT_NEAR(fees, 0.5, 1e-15);
+  // The lock is the order's after its last trade: only that step says it.
+  EXPECT_FALSE(t.events[0].has(Field::locked));
+  EXPECT_FALSE(t.events[1].has(Field::locked));
+  EXPECT_TRUE(t.events[2].has(Field::locked));
+  EXPECT_EQ(t.events[2].locked, 200.1);
 }
 
 TEST(RestOrders, TradesMustBeComplete) {

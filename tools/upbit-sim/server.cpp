@@ -144,6 +144,7 @@ class Hub {
 
   RestReply rest(std::string_view method, std::string_view target, std::string_view auth) {
     ++stats_.rest_requests;
+    if (target.substr(0, target.find('?')) == "/v1/accounts") ++stats_.accounts_requests;
     const double p = config_.faults.rest_error_prob;
     if (p > 0 && target.substr(0, 4) == "/v1/" && rest_fault_rng_.chance(p)) {
       ++stats_.rest_errors;

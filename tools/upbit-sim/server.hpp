@@ -101,6 +101,7 @@ struct ServerStats {
   std::uint64_t refused_handshakes = 0;
   std::uint64_t auth_failures = 0;
   std::uint64_t rest_requests = 0;
+  std::uint64_t accounts_requests = 0;  // of which GET /v1/accounts
   std::uint64_t events_generated = 0;
   std::uint64_t external_moves = 0;  // deposits and withdrawals (each sent as a myAsset frame)
   std::uint64_t event_frames = 0;    // frames carrying events, over all connections

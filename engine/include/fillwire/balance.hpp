@@ -14,7 +14,8 @@
 //     covers it; a delta at or before it is late: the anchor already has it, so it is taken off
 //     the pending discrepancy instead.
 //   - A report (total_b, locked_b, T_b) is compared with anchor + the kept deltas with t <= T_b;
-//     a difference beyond tolerance is added to the pending discrepancy. A pending discrepancy
+//     a difference beyond tolerance is added to the pending discrepancy (while one is pending,
+//     any difference is). A pending discrepancy
 //     that comes back within tolerance is cleared (explained late); one still beyond it once the
 //     exchange time seen has passed its start by drift_settle_ms is reported as a BalanceDrift.
 //   - Tolerance: |diff| <= 1e-8 * (1 + deltas compared) + 1e-12 * |total| (Upbit keeps 8
@@ -70,8 +71,12 @@ struct Balance {
   Uuid pending_uuid;             // the report that showed it (or the anchor a late delta missed)
 
   // When the table started comparing (the first anchor, or the one after unreconciled): a late
-  // delta at or before it was never compared and is dropped.
+  // delta at or before it was never compared and is dropped. Reports in that same millisecond
+  // are anchors too, not compared (the first one may or may not hold the millisecond's fills).
   std::int64_t baseline_ts;
+  // implied_deltas when the baseline was taken. A baseline from a resync's list (its time an
+  // estimate) with order-stream changes since makes the next report the baseline instead.
+  std::uint64_t baseline_deltas;
 
   [[nodiscard]] double total() const noexcept { return available + locked; }
   [[nodiscard]] bool reported() const noexcept { return updates > 0; }

@@ -372,7 +372,8 @@ TradeEventsResult trade_events(const RestOrderTrades& r) {
     total_funds += t.funds;
   }
   // The order's own fields that stay true trade by trade; the terms that change with each trade
-  // (remaining, locked, fees reserved, average price) are left out.
+  // (remaining, locked, fees reserved, average price) are left out, but for the last trade's
+  // lock.
   constexpr std::uint32_t kKept = kRequiredFields | field_bit(Field::identifier) |
                                   field_bit(Field::time_in_force) | field_bit(Field::smp_type) |
                                   field_bit(Field::order_timestamp);
@@ -405,6 +406,13 @@ TradeEventsResult trade_events(const RestOrderTrades& r) {
     fee = e.paid_fee;
     e.reserved_fee = e.remaining_fee = e.remaining_volume = e.avg_price = e.locked = 0.0;
     e.prevented_volume = e.prevented_locked = 0.0;
+    // After the last trade the order locks what the answer says (a balance is reconciled with
+    // the lock: without it the lock these fills released would be implied only by the order's
+    // next event, perhaps after the balance that showed it has settled as a drift).
+    if (last && o.has(Field::locked)) {
+      e.locked = o.locked;
+      e.present |= field_bit(Field::locked);
+    }
     out.events.push_back(e);
   }
   return out;

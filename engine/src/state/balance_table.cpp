@@ -65,7 +65,14 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
   b.kept_total = kept_total;
   b.kept_locked = kept_locked;
 
-  const bool compare = b.updates > 0 && !b.unreconciled;
+  // A resync's list is stamped with the client's estimate of when the exchange took it: it may
+  // hold order-stream changes stamped after that, or lack some stamped before. Compared with an
+  // anchor before it, the next report settles which (pending); as the baseline it has nothing to
+  // settle against, so once the order stream implied a change of the currency since, the next
+  // report is the baseline instead.
+  const bool estimated = b.origin == EventOrigin::resync && b.asset_ts == b.baseline_ts &&
+                         b.implied_deltas != b.baseline_deltas;
+  const bool compare = b.updates > 0 && !b.unreconciled && t_b > b.baseline_ts && !estimated;
   const double diff_total = a.total() - (b.total() + covered_total);
   const double diff_locked = a.locked - (b.locked + covered_locked);
   if (!compare) {
@@ -73,6 +80,7 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
     // covers every delta that was dropped.
     if (b.unreconciled && dropped_until_[c] <= t_b) b.unreconciled = false;
     b.baseline_ts = t_b;
+    b.baseline_deltas = b.implied_deltas;
   }
   b.available = a.balance;
   b.locked = a.locked;
@@ -81,7 +89,12 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
   b.asset_uuid = a.asset_uuid;
   b.origin = a.origin;
   ++b.updates;
-  if (compare && !within(diff_total, diff_locked, covered, a.total())) {
+  // While a discrepancy is pending every difference goes into it, however small (late deltas
+  // do): otherwise the small ones that explain it are lost and it settles off by their sum.
+  // A difference stamped at or after a pending discrepancy's due time is not part of it: the
+  // pending one settles first (as observe() would have on any event stamped so).
+  if (compare && b.has_pending && t_b >= due(b)) settle(b, t_b, n);
+  if (compare && (b.has_pending || !within(diff_total, diff_locked, covered, a.total()))) {
     add_pending(c, diff_total, diff_locked, covered, t_b, a.asset_uuid, n);
   } else if (b.has_pending &&
              within(b.pending_total, b.pending_locked, b.pending_deltas, b.total())) {
@@ -120,6 +133,7 @@ void BalanceTable::imply(std::uint16_t c, double total, double locked, std::int6
       ++n.deltas_uncompared;
       return;
     }
+    if (b.has_pending && t >= due(b)) settle(b, t, n);  // stamped past its window: a new one
     add_pending(c, -total, -locked, 1, std::max(now_, t), b.asset_uuid, n);
     return;
   }
@@ -189,12 +203,16 @@ void BalanceTable::observe(std::int64_t exchange_ms, ApplyCounters& n) noexcept 
       next_due_ = std::min(next_due_, at);
       continue;
     }
-    drifts_.push({b.currency, b.pending_total, b.pending_locked, b.pending_since, now_,
-                  b.pending_uuid, b.pending_deltas});
-    ++n.drifts_reported;
-    clear_pending(b);
+    settle(b, now_, n);
   }
   if (pending_ == 0) next_due_ = kNever;
+}
+
+void BalanceTable::settle(Balance& b, std::int64_t at, ApplyCounters& n) noexcept {
+  drifts_.push({b.currency, b.pending_total, b.pending_locked, b.pending_since, at, b.pending_uuid,
+                b.pending_deltas});
+  ++n.drifts_reported;
+  clear_pending(b);
 }
 
 }  // namespace fillwire

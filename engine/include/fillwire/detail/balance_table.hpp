@@ -75,6 +75,8 @@ class BalanceTable {
   void add_pending(std::uint16_t c, double total, double locked, std::uint32_t deltas,
                    std::int64_t since, const Uuid& uuid, ApplyCounters& n) noexcept;
   void clear_pending(Balance& b) noexcept;
+  // Reports b's pending discrepancy as a drift settled at exchange time `at`, and clears it.
+  void settle(Balance& b, std::int64_t at, ApplyCounters& n) noexcept;
   [[nodiscard]] std::int64_t due(const Balance& b) const noexcept;
 
   MarketTable codes_;
