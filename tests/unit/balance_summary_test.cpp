@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -243,7 +245,9 @@ TEST(BalanceSummaryRefusals, RefusedBalanceReportsFlagTheAccountIncompleteAndNam
   s.apply(test::balance_report("BTC", 1, 0, 1000, 2));
   EXPECT_EQ(s.apply(test::balance_report("ETH", 1, 0, 1000, 3)), ApplyOutcome::currency_full);
   EXPECT_EQ(s.apply(test::balance_report("XRP", 1, 0, 1000, 4)), ApplyOutcome::currency_full);
-  EXPECT_EQ(s.apply(test::balance_report("KRW", -5, 0, 1100, 5)), ApplyOutcome::invalid);
+  EXPECT_EQ(
+      s.apply(test::balance_report("KRW", std::numeric_limits<double>::infinity(), 0, 1100, 5)),
+      ApplyOutcome::invalid);
   ASSERT_EQ(s.counters().currency_full, 2u);
   ASSERT_EQ(s.counters().asset_invalid, 1u);
   EXPECT_EQ(s.counters().refused(), 3u);

@@ -199,6 +199,18 @@ TEST(Balances, AResyncListIsTheWholeAccountWhatItLeavesOutIsZero) {
   EXPECT_EQ(s.drifts()[0].total, -10.0);
 }
 
+// A resync's list is stamped with the newest exchange time read before it was answered: a held
+// stream report of that same millisecond, published after the list, was read before the list was
+// taken, so it is older, not newer.
+TEST(Balances, AStreamReportInTheMillisecondOfAResyncListIsOlderThanTheList) {
+  AccountState s;
+  s.apply(listed("KRW", 1000, 5000, 0, 1));
+  EXPECT_EQ(s.apply(balance_report("KRW", 900, 0, 5000, 7)), ApplyOutcome::stale);
+  EXPECT_EQ(balance_of(s, "KRW").available, 1000.0);
+  EXPECT_EQ(s.apply(balance_report("KRW", 900, 0, 5001, 8)), ApplyOutcome::applied);
+  EXPECT_EQ(balance_of(s, "KRW").available, 900.0);
+}
+
 TEST(Balances, WithdrawalIsADriftOfMinusItsAmount) {
   AccountState s;
   apply_lifecycle(s);

@@ -128,7 +128,10 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // Clocks: the local wall clock, refreshed every keep-alive tick (the bounds are tens of seconds).
   std::int64_t wall_now_ms = 0;
   std::int64_t last_event_ms = -1;  // the newest plausible exchange time seen on the stream
-  std::int64_t last_read_ms = -1;   // the plausible exchange time of the last event read
+  // The newest plausible exchange time read from the socket, held frames and balance reports
+  // included: a resync's balance list answered after it was taken after everything read so far.
+  std::int64_t read_until_ms = -1;
+  std::int64_t last_read_ms = -1;  // the plausible exchange time of the last event read
   // How far the state was whole when the last whole connection was lost (whole_until(), -1 before
   // any), and since when the current connection carries everything (the local time it subscribed:
   // its resync covers what came before, its stream what came after).
@@ -266,9 +269,19 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     }
     hold.hold(recv_ts, data, size);
     n.resync_held_frames.add();
-    for (const OrderEvent& e : peek(data, size))
+    for (const OrderEvent& e : peek(data, size)) {
       on_stream.on_event(e);
+      read_time(e);
+    }
     return room_to_hold();
+  }
+
+  // Cold (held frames) and hot (published ones): one comparison per event.
+  void read_time(const OrderEvent& e) noexcept {
+    const std::int64_t t = e.kind == EventKind::asset   ? asset_of(e).asset_timestamp
+                           : e.kind == EventKind::order ? e.timestamp
+                                                        : -1;
+    if (t > read_until_ms && check_clock(t) == ClockVerdict::plausible) read_until_ms = t;
   }
 
   bool room_to_hold() noexcept {
@@ -313,6 +326,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // newest plausible exchange time of the stream (a resync event carries the query time). An
   // implausible stream time is counted and steers nothing.
   void track(const OrderEvent& e) noexcept {
+    if (e.origin == EventOrigin::stream) read_time(e);
     if (e.kind != EventKind::order) return;  // a balance (AssetEvent) is not an order
     if (e.origin == EventOrigin::stream) {
       if (check_clock(e.timestamp) != ClockVerdict::plausible) {
@@ -483,6 +497,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
     n.resync_events.add();
   }
   void notice(const std::string& text) override { say(text); }
+  std::int64_t newest_read_ms() const noexcept override { return read_until_ms; }
 
   // `stream_from_ms`: the exchange time of the first event the new connection delivered, or -1
   // when none came yet.

@@ -160,15 +160,19 @@ class Conversation {
     }
   }
 
-  // The balances, kept until the orders' events are out. Stamped with the time of the answer (or
-  // the newest exchange time read before the resync, if later): a myAsset frame stamped earlier
-  // is older than this list and ignored as stale; one stamped later is applied after it.
+  // The balances, kept until the orders' events are out. Stamped with the time of the answer in
+  // the exchange's clock as far as it is known: the local time, or the newest exchange time read
+  // from the socket so far if later (the exchange's stamps may run ahead of the local clock, and
+  // every frame read before the answer was sent before the list was taken, give or take the
+  // request's round trip). A myAsset frame stamped at or before that is older than the list and
+  // ignored as stale when it is published after it; one stamped later is applied after it.
   asio::awaitable<void> accounts() {
     RestAnswer a = co_await call("/accounts", {});
     const auto answered_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-    RestAccountsResult parsed = parser_.accounts(a.body, std::max(answered_ms, req_.as_of_ms));
+    const std::int64_t as_of = std::max({answered_ms, req_.as_of_ms, ctx_.host.newest_read_ms()});
+    RestAccountsResult parsed = parser_.accounts(a.body, as_of);
     ctx_.rest.recycle(std::move(a.body));
     if (a.status != 200 || !parsed.ok()) {
       throw std::runtime_error("/accounts answered HTTP " + std::to_string(a.status) +

@@ -57,6 +57,9 @@ class ResyncHost {
   virtual void publish(const OrderEvent& e) = 0;  // one resync event, in order
   virtual void publish(const AssetEvent& a) = 0;  // one currency of the resync's balances
   virtual void notice(const std::string& text) = 0;
+  // The newest plausible exchange time read from the socket so far (frames held included), -1
+  // none: a balance list answered now was taken after all of it.
+  [[nodiscard]] virtual std::int64_t newest_read_ms() const noexcept = 0;
   // A control event into the ring, in order with the data (control_event.hpp).
   virtual void control(ControlCode code, std::string_view reason, double count) noexcept = 0;
 

@@ -41,6 +41,10 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
   if (b.updates > 0) {
     if (t_b < b.asset_ts) return Report::stale;
     if (t_b == b.asset_ts && a.asset_uuid == b.asset_uuid) return Report::duplicate;
+    // A resync's list is stamped with the newest exchange time read before it was answered: a
+    // stream report of that very millisecond was read before the list was taken.
+    if (t_b == b.asset_ts && b.origin == EventOrigin::resync && a.origin == EventOrigin::stream)
+      return Report::stale;
   }
   // The kept deltas this report covers leave the list; the later ones stay.
   Delta* d = &deltas_[c * per_currency_];
