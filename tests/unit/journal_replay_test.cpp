@@ -152,7 +152,7 @@ TEST_F(JournalReplay, AJournalWithBalanceReportsReplaysToTheLiveBalances) {
   AssetEvent btc = test::balance_report("BTC", 0.1, 0, 1000, 1, EventOrigin::resync);
   krw.count = btc.count = 2;
   btc.index = 1;
-  OrderEvent resync[2];
+  OrderEvent resync[2]{};  // seq and recv_ts zero, as a producer would have stamped them
   store_asset(resync[0], krw);
   store_asset(resync[1], btc);
   OrderEvent wait = test::order_step(1, "KRW-BTC", Side::bid, 100'000'000, 1.0,
