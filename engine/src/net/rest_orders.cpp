@@ -238,6 +238,21 @@ std::string server_error(simdjson::dom::element root) {
          quote_server_text(message);
 }
 
+// A required decimal (a JSON string, or tolerated, a number) into `out`: nullptr when read, else
+// why not ("missing", "not a decimal"). Its range is the caller's to check.
+const char* required_decimal(simdjson::dom::object obj, const char* key, double& out) {
+  simdjson::dom::element v;
+  if (obj[key].get(v) != simdjson::SUCCESS || v.is_null()) return "missing";
+  std::string_view s;
+  if (v.get_string().get(s) == simdjson::SUCCESS) {
+    const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+    if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return "not a decimal";
+  } else if (v.get_double().get(out) != simdjson::SUCCESS) {
+    return "not a decimal";
+  }
+  return nullptr;
+}
+
 bool read_trade(simdjson::dom::object obj, std::size_t index, RestTrade& t, std::string& error) {
   const auto fail = [&](const char* key, const char* why) {
     error = "trade " + std::to_string(index) + ": field '" + key + "' " + why;
@@ -247,15 +262,7 @@ bool read_trade(simdjson::dom::object obj, std::size_t index, RestTrade& t, std:
     return obj[key].get_string().get(out) == simdjson::SUCCESS;
   };
   const auto decimal = [&](const char* key, double& out) {
-    simdjson::dom::element v;
-    if (obj[key].get(v) != simdjson::SUCCESS || v.is_null()) return fail(key, "missing");
-    std::string_view s;
-    if (v.get_string().get(s) == simdjson::SUCCESS) {
-      const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-      if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return fail(key, "not a decimal");
-    } else if (v.get_double().get(out) != simdjson::SUCCESS) {
-      return fail(key, "not a decimal");
-    }
+    if (const char* why = required_decimal(obj, key, out)) return fail(key, why);
     if (!(out >= 0.0) || !std::isfinite(out)) return fail(key, "not a decimal");
     return true;
   };
@@ -458,15 +465,7 @@ bool read_account(simdjson::dom::object obj, std::size_t index, AssetEvent& a, s
     return false;
   };
   const auto decimal = [&](const char* key, double& out) {
-    simdjson::dom::element v;
-    if (obj[key].get(v) != simdjson::SUCCESS || v.is_null()) return fail(key, "missing");
-    std::string_view s;
-    if (v.get_string().get(s) == simdjson::SUCCESS) {
-      const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-      if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return fail(key, "not a decimal");
-    } else if (v.get_double().get(out) != simdjson::SUCCESS) {
-      return fail(key, "not a decimal");
-    }
+    if (const char* why = required_decimal(obj, key, out)) return fail(key, why);
     // A negative figure is the exchange's to show (AccountState counts it), not a reason to
     // refuse the whole account.
     if (!std::isfinite(out)) return fail(key, "not a finite decimal");
