@@ -70,8 +70,9 @@ template <class Event, class Fn>
 // One element of a myAsset frame's `assets`, as the decoder holds it between reading a frame and
 // publishing it (AssetEvent's item members, generated from FILLWIRE_ASSET_ITEM_FIELDS).
 struct AssetItem {
+// `member` is a member name, not an expression.
 #define FILLWIRE_ASSET_ITEM_MEMBER_(name, simple, kind, member, presence) \
-  decltype(AssetEvent::member) member;
+  decltype(AssetEvent::member) member;  // NOLINT(bugprone-macro-parentheses)
   FILLWIRE_ASSET_ITEM_FIELDS(FILLWIRE_ASSET_ITEM_MEMBER_)
 #undef FILLWIRE_ASSET_ITEM_MEMBER_
   std::uint32_t present;  // the item fields' presence bits (asset_field_bit)

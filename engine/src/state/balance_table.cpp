@@ -109,7 +109,7 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
 }
 
 void BalanceTable::unlisted_are_zero(std::int64_t as_of_ms, ApplyCounters& n) noexcept {
-  for (std::uint16_t c = 0; c < codes_.size(); ++c) {
+  for (std::size_t c = 0; c < codes_.size(); ++c) {
     const Balance& b = balances_[c];
     if (b.updates > 0 && b.asset_ts >= as_of_ms) continue;  // listed, or reported since
     if (b.updates == 0 && b.implied_deltas == 0) continue;
@@ -119,7 +119,7 @@ void BalanceTable::unlisted_are_zero(std::int64_t as_of_ms, ApplyCounters& n) no
     zero.timestamp = as_of_ms;
     zero.stream_type = StreamType::snapshot;
     zero.count = 1;
-    if (report(c, zero, n) == Report::applied) ++n.resync_unlisted;
+    if (report(static_cast<std::uint16_t>(c), zero, n) == Report::applied) ++n.resync_unlisted;
   }
 }
 

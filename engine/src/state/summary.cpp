@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fillwire/account_state.hpp"
@@ -274,7 +275,9 @@ void format_balances(std::string& out, const AccountState& state) {
       std::string pending = b.pending() ? format_amount(b.pending_total) : "";
       if (b.unreconciled) pending += pending.empty() ? "unreconciled" : ", unreconciled";
       // Before its first report the balance is unknown: only the change implied is shown.
-      auto reported = [&b](std::string text) { return b.reported() ? text : std::string(kNone); };
+      auto reported = [&b](std::string text) {
+        return b.reported() ? std::move(text) : std::string(kNone);
+      };
       rows.push_back(Row{name,
                          {reported(format_amount(b.available)), reported(format_amount(b.locked)),
                           reported(format_amount(b.total())), amount_or_none(value),
