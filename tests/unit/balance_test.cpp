@@ -199,6 +199,91 @@ TEST(Balances, AResyncListIsTheWholeAccountWhatItLeavesOutIsZero) {
   EXPECT_EQ(s.drifts()[0].total, -10.0);
 }
 
+// A resync's list is asked for after every event published before it was read (the stream's, then
+// REST's orders): it holds all of their changes, whatever their exchange time. A trade missed
+// while disconnected carries its own time, which may be after the list's (estimated) one. The
+// list's difference waits: a stream report of the currency within the settle window compares
+// exactly instead (KRW); without one the list becomes the reference (BTC).
+TEST(Balances, AResyncListCoversEveryChangePublishedBeforeItWhateverItsTime) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 0));
+  s.apply(balance_report("BTC", 0.5, 0, 1000, 0));
+  // Bought 0.1 BTC for 10,000,000 KRW, fee 5,000, at 5000 (brought by the resync).
+  OrderEvent missed = order_step(5, "KRW-BTC", Side::bid, 100'000'000, 0.1,
+                                 {OrderState::done, 5000, 0.1, 10'000'000, 5'000, 1, 0});
+  missed.origin = EventOrigin::resync;
+  s.apply(missed);
+  s.apply(listed("KRW", 989'995'000, 2000, 0, 2));
+  s.apply(listed("BTC", 0.6, 2000, 1, 2));
+  EXPECT_EQ(balance_of(s, "KRW").available, 989'995'000.0) << "shown at once";
+  EXPECT_TRUE(balance_of(s, "BTC").list_open);
+  EXPECT_EQ(balance_of(s, "BTC").list_diff_total, 0.0);
+  EXPECT_EQ(balance_of(s, "BTC").list_ts, 5000) << "no earlier than the trade before it";
+  // KRW: the stream's next report agrees; no change is counted twice.
+  s.apply(balance_report("KRW", 989'995'000, 0, 6000, 3));
+  EXPECT_FALSE(balance_of(s, "KRW").list_open);
+  EXPECT_EQ(balance_of(s, "KRW").kept, 0u);
+  // BTC: nothing came; past the window the list is the reference.
+  tick(s, 20'000);
+  EXPECT_FALSE(balance_of(s, "BTC").list_open);
+  EXPECT_EQ(balance_of(s, "BTC").kept, 0u);
+  EXPECT_EQ(balance_of(s, "BTC").ref_total, 0.6);
+  EXPECT_EQ(s.counters().drifts_reported, 0u);
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+  EXPECT_FALSE(balance_of(s, "BTC").pending());
+}
+
+// A resync's list is the balance at some moment after the events published before it, perhaps
+// after some held stream frames published after it too. A stream report older than the list's
+// stamp is not shown, yet it is compared: a change it shows the list also has is no drift.
+TEST(Balances, StreamReportsHeldBehindAListAreComparedThoughNotShown) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1000, 0, 1000, 0));
+  s.apply(listed("KRW", 900, 3000, 0, 1));  // a fill of 100 at 2000 is in it
+  // The held frames: the fill's order event and report, stamped before the list.
+  s.apply(order_step(7, "KRW-BTC", Side::bid, 100, 1, {OrderState::done, 2000, 1, 100, 0, 1, 0}));
+  EXPECT_EQ(s.apply(balance_report("KRW", 900, 0, 2000, 1)), ApplyOutcome::stale);
+  EXPECT_EQ(balance_of(s, "KRW").asset_ts, 3000) << "the list stays shown";
+  EXPECT_EQ(balance_of(s, "KRW").ref_ts, 2000) << "the report is the reference";
+  EXPECT_FALSE(balance_of(s, "KRW").list_open);
+  tick(s, 20'000);
+  EXPECT_EQ(s.counters().drifts_reported, 0u);
+  EXPECT_FALSE(balance_of(s, "KRW").pending());
+}
+
+// A resync may bring thousands of orders: their changes of one currency are kept as one delta
+// (its list covers them all), so they never overflow the kept bound.
+TEST(Balances, AResyncsChangesAreKeptAsOneAndNeverOverflow) {
+  AccountConfig c;
+  c.pending_deltas = 2;
+  AccountState s(c);
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 0));
+  for (std::uint32_t n = 0; n < 5; ++n) {
+    OrderEvent placed = order_step(10 + n, "KRW-BTC", Side::bid, 1000, 1,
+                                   {OrderState::wait, 1100 + n, 0, 0, 0, 0, 1000.5});
+    placed.origin = EventOrigin::resync;
+    s.apply(placed);
+  }
+  EXPECT_EQ(s.counters().deltas_overflowed, 0u);
+  EXPECT_EQ(balance_of(s, "KRW").kept, 1u);
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), 5002.5);
+  AssetEvent list = balance_report("KRW", 1e9 - 5002.5, 5002.5, 1200, 0, EventOrigin::resync);
+  list.asset_uuid = Uuid{};
+  s.apply(list);
+  EXPECT_TRUE(balance_of(s, "KRW").list_open);
+  EXPECT_EQ(balance_of(s, "KRW").list_deltas, 5u);
+  tick(s, 3300);  // past the settle window: the list is the reference
+  EXPECT_EQ(balance_of(s, "KRW").kept, 0u);
+  // Two stream placements fill the bound again; the third overflows as before.
+  for (std::uint32_t n = 0; n < 3; ++n) {
+    s.apply(order_step(20 + n, "KRW-BTC", Side::bid, 1000, 1,
+                       {OrderState::wait, 3400 + n, 0, 0, 0, 0, 1000.5}));
+  }
+  EXPECT_EQ(s.counters().deltas_overflowed, 1u);
+  tick(s, 9000);
+  EXPECT_EQ(s.counters().drifts_reported, 0u) << "five locks, one list that shows them";
+}
+
 // A resync's list is stamped with the newest exchange time read before it was answered: a held
 // stream report of that same millisecond, published after the list, was read before the list was
 // taken, so it is older, not newer.

@@ -187,7 +187,8 @@ class AccountState {
   // What the event does to the balances of the order's market: the fill `d` and the change of
   // the order's lock (call before take_terms(): o.locked is still the previous lock).
   void imply_balances(const Order& o, const OrderEvent& e, const Deltas& d, bool terminal) noexcept;
-  void imply(std::uint16_t c, double total, double locked, std::int64_t t) noexcept;
+  void imply(std::uint16_t c, double total, double locked, std::int64_t t,
+             EventOrigin origin) noexcept;
   [[nodiscard]] const MarketCurrencies& currencies_of(std::uint16_t m) noexcept;
   void record_outcome(const Order& o) noexcept;
 

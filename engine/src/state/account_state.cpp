@@ -192,9 +192,10 @@ ApplyOutcome AccountState::apply(const OrderEvent& e) noexcept {
     case ApplyOutcome::currency_full:
       break;  // asset events only
   }
-  // The exchange's time moves on with every order event it sent (a refused number aside).
+  // The exchange's time moves on with every order event it sent (a refused number aside). A
+  // resync's events carry the client's estimates (the time it asked), not the exchange's.
   if (e.kind == EventKind::order && outcome != ApplyOutcome::invalid) {
-    balances_.observe(e.timestamp, counters_);
+    balances_.observe(e.origin == EventOrigin::stream ? e.timestamp : 0, counters_);
   }
   return outcome;
 }
@@ -224,7 +225,8 @@ ApplyOutcome AccountState::apply_asset(const OrderEvent& slot) noexcept {
   if (a.origin == EventOrigin::resync && a.is_last_in_frame()) {
     balances_.unlisted_are_zero(a.asset_timestamp, counters_);
   }
-  balances_.observe(std::max(a.timestamp, a.asset_timestamp), counters_);
+  balances_.observe(a.origin == EventOrigin::stream ? std::max(a.timestamp, a.asset_timestamp) : 0,
+                    counters_);
   return outcome;
 }
 
@@ -638,21 +640,22 @@ void AccountState::imply_balances(const Order& o, const OrderEvent& e, const Del
   const MarketCurrencies& mc = currencies_of(o.market);
   const std::int64_t t = e.timestamp;
   if (o.side == Side::bid) {
-    imply(mc.quote, -(d.funds + d.fee), lock, t);
-    imply(mc.base, d.volume, 0.0, t);
+    imply(mc.quote, -(d.funds + d.fee), lock, t, e.origin);
+    imply(mc.base, d.volume, 0.0, t, e.origin);
   } else {
-    imply(mc.base, -d.volume, lock, t);
-    imply(mc.quote, d.funds - d.fee, 0.0, t);
+    imply(mc.base, -d.volume, lock, t, e.origin);
+    imply(mc.quote, d.funds - d.fee, 0.0, t, e.origin);
   }
 }
 
-void AccountState::imply(std::uint16_t c, double total, double locked, std::int64_t t) noexcept {
+void AccountState::imply(std::uint16_t c, double total, double locked, std::int64_t t,
+                         EventOrigin origin) noexcept {
   if (total == 0.0 && locked == 0.0) return;
   if (c == BalanceTable::kNoCurrency) {
     ++counters_.deltas_unassigned;
     return;
   }
-  balances_.imply(c, total, locked, t, counters_);
+  balances_.imply(c, total, locked, t, origin, counters_);
 }
 
 const AccountState::MarketCurrencies& AccountState::currencies_of(std::uint16_t m) noexcept {
