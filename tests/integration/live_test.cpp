@@ -117,10 +117,9 @@ struct Probe {
 using test::kForTheWholeLimit;
 using test::LiveRun;
 
-// Runs whose resyncs read GET /v1/accounts while events flow: orders, positions and final
-// balances are compared, drifts are not. The list's time is the client's estimate and, with
-// reordering around it, fills can still show as drifts that later ones undo (see
-// DISABLED_BalancesWithDisconnectsAndReordering... below).
+// Runs whose resyncs read GET /v1/accounts while events flow, with frames reordered: orders,
+// positions and final balances are compared, drifts are not (see
+// DISABLED_BalancesAcrossDisconnectsWithReordering... below).
 constexpr sim::Checks kNoDrifts{.drifts = false};
 constexpr sim::Checks kNoDriftsNoPnl{.pnl = false, .drifts = false};
 
@@ -194,6 +193,9 @@ class LiveAgainstSim : public ::testing::Test {
     EXPECT_EQ(r.counters.disconnects, 0u) << r.notices;
     return r;
   }
+
+  // Balances with external movements across disconnects (defined below, by its tests).
+  RunResult run_balances_across_disconnects(std::uint32_t reorder_window);
 
   std::unique_ptr<Probe> probe = std::make_unique<Probe>();
 
@@ -801,28 +803,42 @@ TEST_F(LiveAgainstSim, OrdersOnlyGetsNoBalancesAndNeverAsksForAccounts) {
             std::string::npos);
 }
 
-// Disconnects (each resync reads GET /v1/accounts while events flow), reordering, duplicates and
-// garbled frames, with external movements: the final balances must equal the truth and every
-// movement be reported as a drift and nothing else. Disabled: fails about one run in two. A
-// resync's list is stamped with the client's estimate of when the exchange took it, and with
-// frames reordered around it fills can show as drifts that later ones undo (the verdict names
-// them: "drifts: KRW 2 drifts for 1 external movement(s)", "drifts of locked"). Enable once the
-// list's time is known, or its uncertainty is part of the reconciliation.
-TEST_F(LiveAgainstSim, DISABLED_BalancesWithDisconnectsAndReorderingEachMovementADrift) {
-  const std::uint64_t total = 30000;
+// Disconnects every 7000 events (each resync reads GET /v1/accounts while events flow and the
+// stream is held behind it, so REST answers ahead of the frames read), duplicates and garbled
+// frames, with external movements: the final balances equal the truth and every movement is
+// reported as a drift and nothing else is. Runs one with reordered frames too, when `reorder`.
+RunResult LiveAgainstSim::run_balances_across_disconnects(std::uint32_t reorder_window) {
   ServerConfig c = moving_money();
   c.faults.disconnect_after = 7000;
-  c.faults.reorder_window = 8;
+  c.faults.reorder_window = reorder_window;
   c.rest.rate_limit = false;  // as in FaultyRun: REST pacing is tested by RestThrottling...
   start_sim(c);
   LiveConfig lc;
   lc.rest_per_second = 100000;
   lc.clock_skew_max = std::chrono::hours(24);  // the simulator's clock runs ahead (FaultyRun)
   lc.closed_margin = std::chrono::milliseconds(2000);
-  const RunResult r = run_to_truth(false, total, lc);
+  return run_to_truth(false, 30000, lc);
+}
+
+TEST_F(LiveAgainstSim, BalancesAcrossDisconnectsEqualTruthEachMovementADrift) {
+  const RunResult r = run_balances_across_disconnects(0);
+  const sim::Verdict v = sim::verify(sim()->truth_json(true), probe->state);
+  fmt::print("balances across disconnects: {}\n", sim::describe(v));
   EXPECT_EQ(r.diff, "") << drifts_of(probe->state) << r.notices;
   EXPECT_GE(r.counters.disconnects, 3u) << r.notices;
   EXPECT_GE(sim()->stats().accounts_requests, r.counters.resyncs);
+  EXPECT_GE(v.moves, 50u) << "the run must really move money";
+  EXPECT_GT(probe->state.counters().deltas_retimed, 0u) << "REST answered ahead of the stream";
+}
+
+// The same with frames reordered within 8 around the disconnects and the settle windows.
+// Disabled: small misattributions remain (e.g. "BTC drifts total 0.0499261 vs external movements
+// 0.049888", "KRW drifts of locked -34332.8"): a report and the order event that explains it,
+// reordered across a resync's list or a window's end, are compared on either side of it.
+TEST_F(LiveAgainstSim, DISABLED_BalancesAcrossDisconnectsWithReorderingEachMovementADrift) {
+  const RunResult r = run_balances_across_disconnects(8);
+  EXPECT_EQ(r.diff, "") << drifts_of(probe->state) << r.notices;
+  EXPECT_GE(r.counters.disconnects, 3u) << r.notices;
 }
 
 TEST_F(LiveAgainstSim, SubscribesWithCodesAndSimpleFormat) {

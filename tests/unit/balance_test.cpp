@@ -251,6 +251,38 @@ TEST(Balances, StreamReportsHeldBehindAListAreComparedThoughNotShown) {
   EXPECT_FALSE(balance_of(s, "KRW").pending());
 }
 
+// REST answers ahead of a stream read behind: the resync brings an order placed after the last
+// frame read (its lock implied at the resync's time, 2000); the stream's reports up to its own
+// placement frame (5000) lack the lock. When that frame comes, the lock is moved to its time:
+// the report before it was right after all, and nothing is a drift.
+TEST(Balances, AChangeARestAnswerShowedAheadOfTheStreamMovesToTheStreamsTime) {
+  AccountState s;
+  s.apply(balance_report("KRW", 1e9, 0, 1000, 0));
+  OrderEvent ahead =
+      order_step(9, "KRW-BTC", Side::bid, 1000, 1, {OrderState::wait, 2000, 0, 0, 0, 0, 1000.5});
+  ahead.origin = EventOrigin::resync;
+  s.apply(ahead);
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), 1000.5);
+  s.apply(balance_report("KRW", 1e9, 0, 2500, 1));  // no lock yet: a discrepancy of -1000.5
+  EXPECT_TRUE(balance_of(s, "KRW").pending());
+  EXPECT_EQ(balance_of(s, "KRW").pending_locked, -1000.5);
+  // The placement frame, past the settle window: the account had it from REST already.
+  EXPECT_EQ(s.apply(order_step(9, "KRW-BTC", Side::bid, 1000, 1,
+                               {OrderState::wait, 5000, 0, 0, 0, 0, 1000.5})),
+            ApplyOutcome::duplicate);
+  EXPECT_EQ(s.counters().deltas_retimed, 1u);
+  EXPECT_FALSE(balance_of(s, "KRW").pending()) << "taken back at 2000: explained";
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), 1000.5) << "kept at 5000";
+  s.apply(balance_report("KRW", 1e9 - 1000.5, 1000.5, 5000, 2));
+  tick(s, 20'000);
+  EXPECT_EQ(s.counters().drifts_reported, 0u);
+  // The stream has shown all the resync did: later frames imply as usual.
+  s.apply(
+      order_step(9, "KRW-BTC", Side::bid, 1000, 1, {OrderState::cancel, 21'000, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(s.counters().deltas_retimed, 1u);
+  EXPECT_EQ(balance_of(s, "KRW").implied_locked(), 0.0);
+}
+
 // A resync may bring thousands of orders: their changes of one currency are kept as one delta
 // (its list covers them all), so they never overflow the kept bound.
 TEST(Balances, AResyncsChangesAreKeptAsOneAndNeverOverflow) {

@@ -147,14 +147,14 @@ int run_demo(const RunSettings& s) {
         elapsed, stop_signal());
     return kExitInterrupted;
   }
-  // With disconnects each resync's balance list races with the flow, and fills can still show
-  // as drifts that later ones undo: drifts are judged without them only.
+  // Frames reordered across a resync's list or a settle window's end can still show as drifts
+  // that later ones undo: drifts are judged without reordering only (README).
   const bool judge_drifts = s.demo_faults != "all";
   const std::string truth = server.truth_json(true);
   const sim::Verdict verdict = sim::verify(truth, engine.account(), {.drifts = judge_drifts});
   if (verdict.equal()) {
     fmt::print("state equals exchange ground truth: yes ({}{})\n", sim::describe(verdict),
-               judge_drifts ? "" : "; drifts not judged with disconnects");
+               judge_drifts ? "" : "; drifts not judged with reordering");
     return 0;
   }
   fmt::print("state equals exchange ground truth: no\n{}", verdict.differences);

@@ -159,6 +159,25 @@ class AccountState {
     double prevented_locked = 0.0;
   };
 
+  // An order's figures as its stream events last showed them, kept while a resync's events have
+  // moved it further (REST answers ahead of a stream read behind): the changes the resync implied
+  // at its time are moved to the time a stream event shows them (retime()).
+  struct StreamView {
+    double volume;
+    double funds;
+    double fee;
+    double locked;
+    std::int64_t ts;       // the order's newest stream event (ms)
+    std::int64_t rest_ts;  // when the resync's changes were implied (ms)
+  };
+  // What an order event just implied, in the order's figures (for retime()).
+  struct Implied {
+    double volume;
+    double funds;
+    double fee;
+    double locked;
+  };
+
   // A market's two currencies in the balance table (kNoCurrency when unknown or not QUOTE-BASE).
   struct MarketCurrencies {
     std::uint16_t quote;
@@ -170,6 +189,10 @@ class AccountState {
   ApplyOutcome decide_asset(const AssetEvent& a) noexcept;
   ApplyOutcome decide(const OrderEvent& e) noexcept;
   ApplyOutcome create(const OrderEvent& e) noexcept;
+  ApplyOutcome update(Order& o, const OrderEvent& e) noexcept;
+  // A stream event of an order a resync moved ahead of its stream events: what the event shows
+  // beyond their view, less what it implied, was implied by the resync earlier: moved here.
+  void retime(Order& o, const OrderEvent& e) noexcept;
   ApplyOutcome after_terminal(Order& o, const OrderEvent& e) noexcept;
   [[nodiscard]] static Deltas deltas(const Order& o, const OrderEvent& e) noexcept;
   ApplyOutcome refuse_non_finite() noexcept;
@@ -186,7 +209,11 @@ class AccountState {
   void take_terms(Order& o, const OrderEvent& e) noexcept;
   // What the event does to the balances of the order's market: the fill `d` and the change of
   // the order's lock (call before take_terms(): o.locked is still the previous lock).
-  void imply_balances(const Order& o, const OrderEvent& e, const Deltas& d, bool terminal) noexcept;
+  void imply_balances(Order& o, const OrderEvent& e, const Deltas& d, bool terminal) noexcept;
+  // The balance changes of `volume` bought or sold for `funds` with `fee`, and of `lock`, by the
+  // order's side, at t.
+  void imply_figures(const Order& o, double volume, double funds, double fee, double lock,
+                     std::int64_t t, EventOrigin origin) noexcept;
   void imply(std::uint16_t c, double total, double locked, std::int64_t t,
              EventOrigin origin) noexcept;
   [[nodiscard]] const MarketCurrencies& currencies_of(std::uint16_t m) noexcept;
@@ -198,6 +225,8 @@ class AccountState {
   std::unique_ptr<Position[]> positions_;
   std::unique_ptr<ExecutionStats[]> stats_;
   std::unique_ptr<FillWindow[]> windows_;
+  std::unique_ptr<StreamView[]> stream_views_;  // per order record
+  Implied implied_{};
   std::unique_ptr<Fill[]> window_undo_;  // FillWindow::begin()'s scratch, shared by the windows
   std::unique_ptr<MarketCurrencies[]> market_currencies_;
   BalanceTable balances_;

@@ -43,6 +43,7 @@
 //                    "currency_full",
 //                    "resync_unlisted", "balance_deltas", "orders_without_locked",
 //                    "deltas_unassigned", "deltas_late", "deltas_uncompared",
+//                    "deltas_retimed",
 //                    "deltas_overflowed", "currencies_unreconciled", "drifts_reported",
 //                    "drifts_explained_late"},
 //     "balances":   {"KRW": {"available", "locked", "total", "value_krw" (null: no price, or

@@ -100,6 +100,8 @@ struct ApplyCounters {
                                             // report (the report already had them)
   std::uint64_t deltas_uncompared = 0;      // ... of which never compared (before the first report
                                             // compared, or while unreconciled): dropped
+  std::uint64_t deltas_retimed = 0;         // changes a resync implied ahead of the stream, moved
+                                            // to the time the stream showed them
   std::uint64_t deltas_overflowed = 0;      // changes dropped: account.pending_deltas kept already
   std::uint64_t currencies_unreconciled = 0;  // times a currency stopped being compared for that
   std::uint64_t drifts_reported = 0;          // balance_drift reports (settled discrepancies)

@@ -17,9 +17,8 @@
 //   - A stream report (total_b, locked_b, T_b) is compared with reference + the kept deltas with
 //     t <= T_b; a difference beyond tolerance is added to the pending discrepancy (while one is
 //     pending, any difference is). A pending discrepancy that comes back within tolerance is
-//     cleared (explained late); once the exchange time seen has passed its start by
-//     drift_settle_ms, its part stamped before the last quarter of that window is reported as a
-//     BalanceDrift (the rest stays pending: its explanation may still be in flight).
+//     cleared (explained late); one still beyond it once the exchange time seen (stream events)
+//     has passed its start by drift_settle_ms is reported as a BalanceDrift.
 //   - A resync's list (GET /v1/accounts) has no exchange time: it was taken after every event
 //     published before it was read, and maybe after some published after it. It is compared
 //     with reference + every kept delta, and that difference waits: a stream report of the
@@ -88,13 +87,6 @@ struct Balance {
   std::int64_t pending_since;    // exchange time (ms) it was first seen
   std::uint32_t pending_deltas;  // deltas compared into it (for the tolerance)
   Uuid pending_uuid;             // the report that showed it (or the anchor a late delta missed)
-  // The part of it stamped within drift_settle_ms / 4 of its due time: differences whose
-  // explanation may still be in flight (a report and its reordered order event). It is not
-  // reported with the rest but stays pending, from young_since.
-  double young_total;
-  double young_locked;
-  std::int64_t young_since;
-  std::uint32_t young_deltas;
 
   // A resync's list not yet the reference: its difference from the reference plus every delta
   // implied before it (all of which it covers). A stream report of the currency before

@@ -24,6 +24,9 @@ struct Order {
   TimeInForce time_in_force;
   SmpType smp_type;
   bool terminal;  // done / cancel / prevented: absorbing
+  // A resync's events moved it further than its stream events showed (AccountState's stream
+  // view of it is kept meanwhile).
+  bool rest_ahead;
 
   // Order terms, from non-trade events (PROTOCOL.md §4: on `trade` events price and volume are the
   // trade's). When only trade events were seen, volume is executed_volume + remaining_volume.

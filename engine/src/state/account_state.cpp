@@ -98,6 +98,7 @@ AccountState::AccountState(const AccountConfig& config)
       positions_(std::make_unique<Position[]>(config.markets)),
       stats_(std::make_unique<ExecutionStats[]>(config.markets)),
       windows_(std::make_unique<FillWindow[]>(config.markets)),
+      stream_views_(std::make_unique<StreamView[]>(orders_.records())),
       market_currencies_(std::make_unique<MarketCurrencies[]>(config.markets)),
       balances_(config.currencies, config.pending_deltas, config.drifts, config.drift_settle_ms),
       history_(config.history) {
@@ -268,6 +269,14 @@ ApplyOutcome AccountState::decide(const OrderEvent& e) noexcept {
   Order* found = orders_.find(e.uuid);
   if (found == nullptr) return create(e);
   Order& o = *found;
+  if (e.origin != EventOrigin::stream || !o.rest_ahead) return update(o, e);
+  implied_ = {};
+  const ApplyOutcome outcome = update(o, e);
+  if (outcome != ApplyOutcome::invalid) retime(o, e);
+  return outcome;
+}
+
+ApplyOutcome AccountState::update(Order& o, const OrderEvent& e) noexcept {
   if (o.terminal) return after_terminal(o, e);
 
   const bool terminal = is_terminal(e.state);
@@ -349,6 +358,7 @@ ApplyOutcome AccountState::create(const OrderEvent& e) noexcept {
   if (new_market) positions_[m].market = e.code;
 
   Order& o = *orders_.insert(e.uuid, terminal);  // has_room(): never null
+  o.rest_ahead = false;
   o.code = e.code;
   o.market = m;
   o.side = e.ask_bid;
@@ -626,7 +636,7 @@ void AccountState::take_terms(Order& o, const OrderEvent& e) noexcept {
   if (e.order_type != OrderType::unknown) o.order_type = e.order_type;
 }
 
-void AccountState::imply_balances(const Order& o, const OrderEvent& e, const Deltas& d,
+void AccountState::imply_balances(Order& o, const OrderEvent& e, const Deltas& d,
                                   bool terminal) noexcept {
   double lock = 0.0;
   if (terminal) {
@@ -637,14 +647,71 @@ void AccountState::imply_balances(const Order& o, const OrderEvent& e, const Del
     ++counters_.orders_without_locked;
   }
   if (lock == 0.0 && d.volume == 0.0 && d.funds == 0.0 && d.fee == 0.0) return;
+  implied_ = {d.volume, d.funds, d.fee, lock};
+  if (e.origin == EventOrigin::resync) {
+    // Called before the order takes the event's figures (advance() has taken the fill's: the
+    // figures before it are the current ones less d). Until then its stream events showed these.
+    StreamView& v = stream_views_[orders_.record_of(o)];
+    if (!o.rest_ahead) {
+      v = {o.executed_volume - d.volume,
+           o.executed_funds - d.funds,
+           o.paid_fee - d.fee,
+           o.locked,
+           o.last_ts,
+           e.timestamp};
+      o.rest_ahead = true;
+    }
+    v.rest_ts = std::max(v.rest_ts, e.timestamp);
+  }
+  imply_figures(o, d.volume, d.funds, d.fee, lock, e.timestamp, e.origin);
+}
+
+void AccountState::imply_figures(const Order& o, double volume, double funds, double fee,
+                                 double lock, std::int64_t t, EventOrigin origin) noexcept {
   const MarketCurrencies& mc = currencies_of(o.market);
-  const std::int64_t t = e.timestamp;
   if (o.side == Side::bid) {
-    imply(mc.quote, -(d.funds + d.fee), lock, t, e.origin);
-    imply(mc.base, d.volume, 0.0, t, e.origin);
+    imply(mc.quote, -(funds + fee), lock, t, origin);
+    imply(mc.base, volume, 0.0, t, origin);
   } else {
-    imply(mc.base, -d.volume, lock, t, e.origin);
-    imply(mc.quote, d.funds - d.fee, 0.0, t, e.origin);
+    imply(mc.base, -volume, lock, t, origin);
+    imply(mc.quote, funds - fee, 0.0, t, origin);
+  }
+}
+
+void AccountState::retime(Order& o, const OrderEvent& e) noexcept {
+  StreamView& v = stream_views_[orders_.record_of(o)];
+  if (e.timestamp < v.ts) return;  // older than the stream's view: it shows nothing new
+  const bool terminal = is_terminal(e.state);
+  const double volume = positive_delta(e.executed_volume, v.volume) - implied_.volume;
+  const double funds = positive_delta(e.executed_funds, v.funds) - implied_.funds;
+  const double fee = positive_delta(e.paid_fee, v.fee) - implied_.fee;
+  double lock = 0.0;
+  if (terminal) {
+    lock = -v.locked;
+  } else if (e.has(Field::locked)) {
+    lock = e.locked - v.locked;
+  }
+  lock -= implied_.locked;
+  // What the resync implied that this event shows: taken back at the resync's time, implied at
+  // the event's (all zero when the event showed only what it implied itself).
+  if (volume > 0.0 || funds > 0.0 || fee > 0.0 || lock != 0.0) {
+    ++counters_.deltas_retimed;
+    imply_figures(o, -volume, -funds, -fee, -lock, v.rest_ts, EventOrigin::resync);
+    imply_figures(o, volume, funds, fee, lock, e.timestamp, EventOrigin::stream);
+  }
+  v.volume = std::max(v.volume, e.executed_volume);
+  v.funds = std::max(v.funds, e.executed_funds);
+  v.fee = std::max(v.fee, e.paid_fee);
+  if (terminal) {
+    v.locked = 0.0;
+  } else if (e.has(Field::locked)) {
+    v.locked = e.locked;
+  }
+  v.ts = e.timestamp;
+  // Caught up: the stream has shown all the resync did.
+  if (v.volume >= o.executed_volume && v.funds >= o.executed_funds && v.fee >= o.paid_fee &&
+      v.locked == (o.terminal ? 0.0 : o.locked)) {
+    o.rest_ahead = false;
   }
 }
 

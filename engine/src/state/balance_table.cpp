@@ -139,7 +139,7 @@ void BalanceTable::compare_stream(std::uint16_t c, const AssetEvent& a, ApplyCou
   // pending one settles first (as observe() would have on any event stamped so).
   if (compare && b.has_pending && t_b >= due(b)) settle(b, t_b, n);
   if (compare && (b.has_pending || !within(diff_total, diff_locked, covered, a.total()))) {
-    add_pending(c, diff_total, diff_locked, covered, t_b, t_b, a.asset_uuid, n);
+    add_pending(c, diff_total, diff_locked, covered, t_b, a.asset_uuid, n);
   } else if (b.has_pending &&
              within(b.pending_total, b.pending_locked, b.pending_deltas, a.total())) {
     clear_pending(b);
@@ -196,7 +196,7 @@ void BalanceTable::close_list(std::uint16_t c, ApplyCounters& n) noexcept {
   take_reference(b, c, b.list_total, b.list_locked, t, Uuid{}, EventOrigin::resync, b.list_covers);
   if (b.has_pending && t >= due(b)) settle(b, t, n);
   if (b.has_pending || !within(diff_total, diff_locked, deltas, b.list_total)) {
-    add_pending(c, diff_total, diff_locked, deltas, t, t, Uuid{}, n);
+    add_pending(c, diff_total, diff_locked, deltas, t, Uuid{}, n);
   }
 }
 
@@ -265,9 +265,8 @@ void BalanceTable::imply(std::uint16_t c, double total, double locked, std::int6
       return;
     }
     if (b.has_pending && t >= due(b)) settle(b, t, n);  // stamped past its window: a new one
-    // Stamped with its own time (it pairs with the report that lacked it), opened no earlier
-    // than now: the report it belongs to may yet come.
-    add_pending(c, -total, -locked, 1, t, std::max(now_, t), b.ref_uuid, n);
+    // Opened no earlier than now: the report it belongs to may yet come.
+    add_pending(c, -total, -locked, 1, std::max(now_, t), b.ref_uuid, n);
     return;
   }
   Delta* d = &deltas_[c * per_currency_];
@@ -300,8 +299,7 @@ void BalanceTable::imply(std::uint16_t c, double total, double locked, std::int6
 }
 
 void BalanceTable::add_pending(std::uint16_t c, double total, double locked, std::uint32_t deltas,
-                               std::int64_t stamp, std::int64_t open_at, const Uuid& uuid,
-                               ApplyCounters& n) noexcept {
+                               std::int64_t since, const Uuid& uuid, ApplyCounters& n) noexcept {
   Balance& b = balances_[c];
   const double sum_total = b.pending_total + total;
   const double sum_locked = b.pending_locked + locked;
@@ -315,15 +313,9 @@ void BalanceTable::add_pending(std::uint16_t c, double total, double locked, std
   }
   if (!b.has_pending) {
     b.has_pending = true;
-    b.pending_since = open_at;
+    b.pending_since = since;
     ++pending_;
     watch(due(b));
-  } else if (stamp >= due(b) - settle_ms_ / 4) {
-    // Late in the window: its explanation may still be in flight when the window closes.
-    if (b.young_deltas == 0 || stamp < b.young_since) b.young_since = stamp;
-    b.young_total += total;
-    b.young_locked += locked;
-    b.young_deltas += deltas;
   }
   b.pending_total = sum_total;
   b.pending_locked = sum_locked;
@@ -337,10 +329,6 @@ void BalanceTable::clear_pending(Balance& b) noexcept {
   b.pending_locked = 0.0;
   b.pending_deltas = 0;
   b.pending_since = 0;
-  b.young_total = 0.0;
-  b.young_locked = 0.0;
-  b.young_deltas = 0;
-  b.young_since = 0;
   --pending_;
   // next_due_ may now be early: observe() then scans and finds nothing due, and recomputes it.
 }
@@ -374,27 +362,10 @@ void BalanceTable::observe(std::int64_t exchange_ms, ApplyCounters& n) noexcept 
 }
 
 void BalanceTable::settle(Balance& b, std::int64_t at, ApplyCounters& n) noexcept {
-  const double total = b.pending_total - b.young_total;
-  const double locked = b.pending_locked - b.young_locked;
-  const std::uint32_t deltas = b.pending_deltas - b.young_deltas;
-  if (!within(total, locked, deltas, b.ref_total)) {
-    drifts_.push({b.currency, total, locked, b.pending_since, at, b.pending_uuid, deltas});
-    ++n.drifts_reported;
-  }
-  if (b.young_deltas == 0 || within(b.young_total, b.young_locked, b.young_deltas, b.ref_total)) {
-    clear_pending(b);
-    return;
-  }
-  // The young part stays pending, from its own first stamp.
-  b.pending_total = b.young_total;
-  b.pending_locked = b.young_locked;
-  b.pending_deltas = b.young_deltas;
-  b.pending_since = b.young_since;
-  b.young_total = 0.0;
-  b.young_locked = 0.0;
-  b.young_deltas = 0;
-  b.young_since = 0;
-  watch(due(b));
+  drifts_.push({b.currency, b.pending_total, b.pending_locked, b.pending_since, at, b.pending_uuid,
+                b.pending_deltas});
+  ++n.drifts_reported;
+  clear_pending(b);
 }
 
 }  // namespace fillwire

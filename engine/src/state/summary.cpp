@@ -196,6 +196,7 @@ std::vector<std::pair<std::string_view, std::uint64_t>> counter_list(const Apply
           {"deltas_unassigned", c.deltas_unassigned},
           {"deltas_late", c.deltas_late},
           {"deltas_uncompared", c.deltas_uncompared},
+          {"deltas_retimed", c.deltas_retimed},
           {"deltas_overflowed", c.deltas_overflowed},
           {"currencies_unreconciled", c.currencies_unreconciled},
           {"drifts_reported", c.drifts_reported},

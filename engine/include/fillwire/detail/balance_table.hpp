@@ -88,14 +88,12 @@ class BalanceTable {
                       const Uuid& uuid, EventOrigin origin, std::uint32_t covered) noexcept;
   // Removes the first `count` kept deltas of c (keeping the others' order and the resync slot).
   void drop_kept(std::uint16_t c, std::uint32_t count) noexcept;
-  // Adds (total, locked), stamped `stamp`, to c's pending discrepancy; clears it when it comes
-  // back within tolerance; opens it (at `open_at`) only when beyond tolerance.
+  // Adds (total, locked) to c's pending discrepancy; clears it when it comes back within
+  // tolerance; opens it (at `since`) only when beyond tolerance.
   void add_pending(std::uint16_t c, double total, double locked, std::uint32_t deltas,
-                   std::int64_t stamp, std::int64_t open_at, const Uuid& uuid,
-                   ApplyCounters& n) noexcept;
+                   std::int64_t since, const Uuid& uuid, ApplyCounters& n) noexcept;
   void clear_pending(Balance& b) noexcept;
-  // Reports b's pending discrepancy, but for its young part, as a drift settled at exchange time
-  // `at`; the young part stays pending.
+  // Reports b's pending discrepancy as a drift settled at exchange time `at`, and clears it.
   void settle(Balance& b, std::int64_t at, ApplyCounters& n) noexcept;
   [[nodiscard]] std::int64_t due(const Balance& b) const noexcept;
   [[nodiscard]] std::int64_t list_due(const Balance& b) const noexcept;

@@ -58,6 +58,14 @@ class OrderTable {
   // else nullptr. The record is zeroed but for uuid, terminal and slot.
   [[nodiscard]] Order* insert(const Uuid& id, bool terminal) noexcept;
 
+  // The records' number (open and completed capacity), and an order's place among them: stable
+  // for the order's life in the table (records never move).
+  [[nodiscard]] std::size_t records() const noexcept {
+    return open_capacity_ + completed_capacity_;
+  }
+  [[nodiscard]] std::size_t record_of(const Order& o) const noexcept {
+    return static_cast<std::size_t>(&o - records_.get());
+  }
   // Whether insert(id, terminal) would give a record (a terminal order always gets one).
   [[nodiscard]] bool has_room(bool terminal) const noexcept {
     return terminal || open_size_ < open_capacity_;
