@@ -575,6 +575,19 @@ TEST(AssetEncoder, RoundTripsInBothForms) {
             replace(sample_simple(), R"("l":50025.0})", R"("l":50025})"));
 }
 
+// A slot's asset_timestamp is read in place, and is the one the whole copy carries.
+TEST(AssetSlot, TimestampReadInPlaceEqualsTheCopiedEvents) {
+  AssetEvent a = make_asset_event(EventOrigin::stream);
+  a.asset_timestamp = 1'796'578'080'966;
+  a.timestamp = 17;
+  OrderEvent slot{};
+  slot.seq = 5;
+  store_asset(slot, a);
+  EXPECT_EQ(asset_timestamp_of(slot), 1'796'578'080'966);
+  EXPECT_EQ(asset_timestamp_of(slot), asset_of(slot).asset_timestamp);
+  EXPECT_EQ(slot.seq, 5u);
+}
+
 TEST(AssetEncoder, EmptyRunOrTooSmallABufferWritesNothing) {
   EXPECT_EQ(encode(std::span<const AssetEvent>{}, WireFormat::full), "");
   Decoder d;

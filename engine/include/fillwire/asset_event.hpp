@@ -22,6 +22,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "fillwire/fixed_string.hpp"
@@ -169,6 +170,15 @@ inline void store_asset(OrderEvent& slot, const AssetEvent& a) noexcept {
 // The asset event a slot of kind EventKind::asset carries.
 [[nodiscard]] inline AssetEvent asset_of(const OrderEvent& slot) noexcept {
   return std::bit_cast<AssetEvent>(slot);
+}
+
+// Its asset_timestamp alone, read in place (8 bytes, not the whole event).
+[[nodiscard]] inline std::int64_t asset_timestamp_of(const OrderEvent& slot) noexcept {
+  std::int64_t t = 0;
+  std::memcpy(&t,
+              reinterpret_cast<const unsigned char*>(&slot) + offsetof(AssetEvent, asset_timestamp),
+              sizeof t);
+  return t;
 }
 
 }  // namespace fillwire

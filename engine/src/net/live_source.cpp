@@ -278,7 +278,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
 
   // Cold (held frames) and hot (published ones): one comparison per event.
   void read_time(const OrderEvent& e) noexcept {
-    const std::int64_t t = e.kind == EventKind::asset   ? asset_of(e).asset_timestamp
+    const std::int64_t t = e.kind == EventKind::asset   ? asset_timestamp_of(e)
                            : e.kind == EventKind::order ? e.timestamp
                                                         : -1;
     if (t > read_until_ms && check_clock(t) == ClockVerdict::plausible) read_until_ms = t;
