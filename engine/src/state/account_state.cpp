@@ -647,7 +647,7 @@ void AccountState::imply_balances(Order& o, const OrderEvent& e, const Deltas& d
     ++counters_.orders_without_locked;
   }
   if (lock == 0.0 && d.volume == 0.0 && d.funds == 0.0 && d.fee == 0.0) return;
-  implied_ = {d.volume, d.funds, d.fee, lock};
+  if (o.rest_ahead) implied_ = {d.volume, d.funds, d.fee, lock};  // for retime()
   if (e.origin == EventOrigin::resync) {
     // Called before the order takes the event's figures (advance() has taken the fill's: the
     // figures before it are the current ones less d). Until then its stream events showed these.

@@ -270,11 +270,10 @@ void BalanceTable::imply(std::uint16_t c, double total, double locked, std::int6
     return;
   }
   Delta* d = &deltas_[c * per_currency_];
-  std::uint32_t& resync_slot = resync_slot_[c];
-  if (origin == EventOrigin::resync && resync_slot != kNoSlot) {
+  if (origin == EventOrigin::resync && resync_slot_[c] != kNoSlot) {
     // The resync's list that follows covers all of its deltas: one kept delta holds their sum
     // (at the latest time, for a stream report should the list never come).
-    Delta& r = d[resync_slot];
+    Delta& r = d[resync_slot_[c]];
     r.t = std::max(r.t, t);
     r.total += total;
     r.locked += locked;
@@ -292,7 +291,7 @@ void BalanceTable::imply(std::uint16_t c, double total, double locked, std::int6
     dropped_until_[c] = std::max(dropped_until_[c], t);
     return;
   }
-  if (origin == EventOrigin::resync) resync_slot = b.kept;
+  if (origin == EventOrigin::resync) resync_slot_[c] = b.kept;
   d[b.kept++] = {t, total, locked, 1};
   b.kept_total += total;
   b.kept_locked += locked;
