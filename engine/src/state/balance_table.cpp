@@ -63,8 +63,6 @@ BalanceTable::Report BalanceTable::report(std::uint16_t c, const AssetEvent& a,
     // Newer than the reference (the exchange's own time orders stream reports): compared, even
     // when older than a list shown.
     compare_stream(c, a, n);
-  } else if (!shown) {
-    return Report::stale;
   }
   if (!shown) return Report::stale;
   b.available = a.balance;
