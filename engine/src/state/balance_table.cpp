@@ -84,30 +84,10 @@ void BalanceTable::compare_stream(std::uint16_t c, const AssetEvent& a, ApplyCou
     --lists_open_;
   }
   // The kept deltas this report covers leave the list; the later ones stay.
-  Delta* d = &deltas_[c * per_currency_];
-  std::uint32_t& resync_slot = resync_slot_[c];
-  double covered_total = 0.0;
-  double covered_locked = 0.0;
-  std::uint32_t covered = 0;
-  std::uint32_t kept = 0;
-  double kept_total = 0.0;
-  double kept_locked = 0.0;
-  for (std::uint32_t i = 0; i < b.kept; ++i) {
-    if (d[i].t <= t_b) {
-      covered_total += d[i].total;
-      covered_locked += d[i].locked;
-      covered += d[i].count;
-      if (i == resync_slot) resync_slot = kNoSlot;
-    } else {
-      kept_total += d[i].total;
-      kept_locked += d[i].locked;
-      if (i == resync_slot) resync_slot = kept;
-      d[kept++] = d[i];
-    }
-  }
-  b.kept = kept;
-  b.kept_total = kept_total;
-  b.kept_locked = kept_locked;
+  const Covered cov = take_kept(c, [t_b](std::uint32_t, const Delta& d) { return d.t <= t_b; });
+  const double covered_total = cov.total;
+  const double covered_locked = cov.locked;
+  const std::uint32_t covered = cov.count;
 
   // A reference from a resync's list has only an estimated time: it may hold order-stream changes
   // stamped after it, or lack some stamped before. As the baseline it has nothing to settle
@@ -210,26 +190,36 @@ void BalanceTable::take_reference(Balance& b, std::uint16_t c, double total, dou
   b.ref_uuid = uuid;
 }
 
-void BalanceTable::drop_kept(std::uint16_t c, std::uint32_t count) noexcept {
+template <class Covers>
+BalanceTable::Covered BalanceTable::take_kept(std::uint16_t c, Covers covers) noexcept {
   Balance& b = balances_[c];
   Delta* d = &deltas_[c * per_currency_];
   std::uint32_t& resync_slot = resync_slot_[c];
+  Covered out;
   std::uint32_t kept = 0;
   double kept_total = 0.0;
   double kept_locked = 0.0;
   for (std::uint32_t i = 0; i < b.kept; ++i) {
-    if (i < count) {
+    if (covers(i, d[i])) {
+      out.total += d[i].total;
+      out.locked += d[i].locked;
+      out.count += d[i].count;
       if (i == resync_slot) resync_slot = kNoSlot;
-      continue;
+    } else {
+      kept_total += d[i].total;
+      kept_locked += d[i].locked;
+      if (i == resync_slot) resync_slot = kept;
+      d[kept++] = d[i];
     }
-    kept_total += d[i].total;
-    kept_locked += d[i].locked;
-    if (i == resync_slot) resync_slot = kept;
-    d[kept++] = d[i];
   }
   b.kept = kept;
   b.kept_total = kept_total;
   b.kept_locked = kept_locked;
+  return out;
+}
+
+void BalanceTable::drop_kept(std::uint16_t c, std::uint32_t count) noexcept {
+  (void)take_kept(c, [count](std::uint32_t i, const Delta&) { return i < count; });
 }
 
 void BalanceTable::unlisted_are_zero(std::int64_t as_of_ms, ApplyCounters& n) noexcept {

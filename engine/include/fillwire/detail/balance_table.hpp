@@ -86,6 +86,15 @@ class BalanceTable {
   // kept deltas (those it holds).
   void take_reference(Balance& b, std::uint16_t c, double total, double locked, std::int64_t ts,
                       const Uuid& uuid, EventOrigin origin, std::uint32_t covered) noexcept;
+  struct Covered {
+    double total = 0.0;
+    double locked = 0.0;
+    std::uint32_t count = 0;  // deltas summed
+  };
+  // Removes c's kept deltas for which covers(index, delta) holds and returns their sum; the
+  // others keep their order (and the resync slot its delta).
+  template <class Covers>
+  Covered take_kept(std::uint16_t c, Covers covers) noexcept;
   // Removes the first `count` kept deltas of c (keeping the others' order and the resync slot).
   void drop_kept(std::uint16_t c, std::uint32_t count) noexcept;
   // Adds (total, locked) to c's pending discrepancy; clears it when it comes back within
