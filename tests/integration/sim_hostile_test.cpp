@@ -97,18 +97,24 @@ TEST(SimHostile, NeverReadingPingerIsCutOffWithBoundedMemory) {
   cfg.slow_consumer_bytes = 1u << 20;
   ServerThread sim(cfg);
   const std::size_t rss_before = rss_bytes();
-  test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 2s);
+  // A generous write timeout: on a loaded host the simulator's thread may not run for a while,
+  // and a ping that times out leaves the client's stream unusable.
+  test::WsClient c(sim.port(), kPrivate, bearer(), nullptr, 15s);
   ASSERT_TRUE(c.ok());
   const std::string payload(120, 'p');
   const auto deadline = Clock::now() + 60s;
   std::uint64_t pings = 0;
-  while (Clock::now() < deadline && sim->stats().slow_consumer_disconnects == 0) {
-    for (int i = 0; i < 1000; ++i)
-      c.ping(payload);
-    pings += 1000;
+  test::beast::error_code ping_error;
+  while (!ping_error && Clock::now() < deadline && sim->stats().slow_consumer_disconnects == 0) {
+    for (int i = 0; i < 1000 && !ping_error; ++i, ++pings)
+      ping_error = c.ping(payload);
   }
+  // The client sees the cut before the simulator's counter may be read: wait for it.
+  EXPECT_TRUE(test::wait_until([&] { return sim->stats().slow_consumer_disconnects > 0; }, 5s));
   const ServerStats s = sim->stats();
-  EXPECT_EQ(s.slow_consumer_disconnects, 1u) << pings << " pings";
+  EXPECT_EQ(s.slow_consumer_disconnects, 1u)
+      << pings << " pings; the last ping's error: " << ping_error.message() << "; write timeouts "
+      << s.write_timeouts << ", bytes sent " << s.bytes_sent;
   // Socket buffers hold some pongs before the simulator's own buffer grows; what it keeps is
   // bounded by the budget, far below what the pings would have grown it to.
   EXPECT_LT(rss_bytes(), rss_before + kRssGrowthBound);

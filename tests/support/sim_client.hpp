@@ -126,9 +126,11 @@ class BasicWsClient {
   // The close code the server sent (after a read ended with websocket::error::closed).
   [[nodiscard]] std::uint16_t close_code() const { return ws_.reason().code; }
 
-  void ping(const std::string& payload) {
+  // Sends a ping; the error when it could not be sent within the timeout (or the stream failed).
+  beast::error_code ping(const std::string& payload) {
     beast::error_code ec;
     run([&](auto done) { ws_.async_ping(websocket::ping_data(payload.c_str()), done); }, ec);
+    return ec;
   }
   [[nodiscard]] const std::optional<std::string>& last_pong() const noexcept { return last_pong_; }
 
