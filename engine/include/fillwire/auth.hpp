@@ -7,8 +7,10 @@
 // file, its mode), never a key or a token. Cold path: these functions allocate; they run once per
 // connection or REST request, never per event. Any thread.
 
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fillwire {
 
@@ -42,6 +44,18 @@ struct Credentials {
 // The file must not be readable or writable by group or others (mode 0600 or stricter): a key file
 // that others can read is refused with an error that says how to fix it.
 [[nodiscard]] Credentials credentials_from_file(const std::string& path);
+
+// One NAME=VALUE line of a secrets file, its value kept as a Secret.
+struct KeyFileEntry {
+  std::string name;
+  Secret value;
+};
+
+// The NAME=VALUE lines of a secrets file ('#' comments and blank lines allowed), each NAME one of
+// `names`, refused as credentials_from_file refuses (mode, an unknown name, a line without '=').
+// Errors start with `what` ("key file") and the path, and never show a line's text.
+[[nodiscard]] std::vector<KeyFileEntry> read_key_file(const std::string& path, const char* what,
+                                                      std::span<const std::string_view> names);
 
 // A random (version 4) UUID from OpenSSL's CSPRNG, in the 36-character form.
 [[nodiscard]] std::string new_nonce();

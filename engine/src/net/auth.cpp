@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <fstream>
@@ -72,18 +73,19 @@ Credentials credentials_from_env() {
   return {access, Secret(secret)};
 }
 
-Credentials credentials_from_file(const std::string& path) {
+std::vector<KeyFileEntry> read_key_file(const std::string& path, const char* what,
+                                        std::span<const std::string_view> names) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw std::runtime_error("key file '" + path + "' cannot be read");
+    throw std::runtime_error(std::string(what) + " '" + path + "' cannot be read");
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw std::runtime_error("key file '" + path +
+    throw std::runtime_error(std::string(what) + " '" + path +
                              "' is accessible to group or others: run `chmod 600 " + path + "`");
   }
   std::ifstream in(path);
-  if (!in) throw std::runtime_error("key file '" + path + "' cannot be read");
-  Credentials c;
+  if (!in) throw std::runtime_error(std::string(what) + " '" + path + "' cannot be read");
+  std::vector<KeyFileEntry> entries;
   std::string line;
   std::string name;
   // The line and its name are wiped on every way out, an error included.
@@ -97,9 +99,9 @@ Credentials credentials_from_file(const std::string& path) {
   } wipe{&line, &name};
   // Errors name the line by its number only: a malformed line may hold a key anywhere in it
   // (a missing '=', a pasted value, a name run into its value).
-  const auto malformed = [&](int number, const char* why) {
-    return std::runtime_error("key file '" + path + "' line " + std::to_string(number) + ": " +
-                              why + " (the line's text is not shown: it may hold a key)");
+  const auto malformed = [&](int number, const std::string& why) {
+    return std::runtime_error(std::string(what) + " '" + path + "' line " + std::to_string(number) +
+                              ": " + why + " (the line's text is not shown: it may hold a key)");
   };
   int number = 0;
   while (std::getline(in, line)) {
@@ -110,15 +112,28 @@ Credentials credentials_from_file(const std::string& path) {
     if (eq == std::string::npos) throw malformed(number, "expected NAME=VALUE");
     name = trim(line.substr(0, eq));
     std::string value = trim(line.substr(eq + 1));
-    if (name == "UPBIT_ACCESS_KEY") {
-      c.access_key = std::move(value);
-    } else if (name == "UPBIT_SECRET_KEY") {
-      c.secret_key = Secret(std::move(value));
-    } else {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
       OPENSSL_cleanse(value.data(), value.size());
-      throw malformed(number, "expected UPBIT_ACCESS_KEY=... or UPBIT_SECRET_KEY=...");
+      std::string expected;
+      for (const std::string_view n : names)
+        expected += (expected.empty() ? "" : " or ") + std::string(n) + "=...";
+      throw malformed(number, "expected " + expected);
     }
+    entries.push_back({name, Secret(std::move(value))});
     OPENSSL_cleanse(line.data(), line.size());
+  }
+  return entries;
+}
+
+Credentials credentials_from_file(const std::string& path) {
+  constexpr std::string_view kNames[] = {"UPBIT_ACCESS_KEY", "UPBIT_SECRET_KEY"};
+  Credentials c;
+  for (KeyFileEntry& e : read_key_file(path, "key file", kNames)) {
+    if (e.name == kNames[0]) {
+      c.access_key = std::string(e.value.reveal());
+    } else {
+      c.secret_key = std::move(e.value);
+    }
   }
   if (c.access_key.empty())
     throw std::runtime_error("key file '" + path + "' has no UPBIT_ACCESS_KEY");

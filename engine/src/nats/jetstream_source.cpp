@@ -1,0 +1,185 @@
+// JetStreamSource: the ordered consumer, the message checks and the record walk.
+
+#include "fillwire/jetstream_source.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+
+#include "fillwire/safe_text.hpp"
+#include "nats_link.hpp"
+
+namespace fillwire {
+
+namespace {
+
+constexpr std::size_t kHeader = sizeof(JournalRecordHeader);
+
+std::uint64_t parse_u64(std::string_view text) noexcept {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && end == text.data() + text.size() ? v : 0;
+}
+
+}  // namespace
+
+struct JetStreamSource::Link {
+  nats::Link nats;
+  nats::SubPtr sub;
+  nats::MsgPtr msg;  // the message being handed out
+  std::uint64_t msg_seq = 0;
+
+  Link(const NatsConfig& config, const std::string& name) : nats(config, name) {}
+};
+
+JetStreamSource::JetStreamSource(JetStreamSourceConfig config)
+    : config_(std::move(config)),
+      stream_(nats_stream_name(config_.nats.account)),
+      decoder_(config_.max_frame_bytes),
+      frame_(new char[config_.max_frame_bytes + kFramePadding]()) {
+  link_ = std::make_unique<Link>(config_.nats, "fillwire follower " + config_.nats.account);
+  std::string error;
+  bool not_found = false;
+  const nats::StreamInfoPtr si = link_->nats.stream_info(stream_, error, not_found);
+  if (!si) {
+    throw std::runtime_error(not_found ? "no stream " + stream_ +
+                                             " (has a gateway published this account yet?)"
+                                       : "stream " + stream_ + ": " + error);
+  }
+  end_seq_ = si->State.LastSeq;
+  const std::string subject = nats_subject(config_.nats.account);
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = stream_.c_str();
+  so.Ordered = true;
+  if (config_.start_seq > 0) {
+    so.Config.DeliverPolicy = js_DeliverByStartSequence;
+    so.Config.OptStartSeq = config_.start_seq;
+  } else {
+    so.Config.DeliverPolicy = js_DeliverNew;
+  }
+  natsSubscription* sub = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s =
+      js_SubscribeSync(&sub, link_->nats.js(), subject.c_str(), nullptr, &so, &code);
+  if (s != NATS_OK) {
+    throw std::runtime_error("cannot follow " + stream_ + ": " + link_->nats.error(s, code));
+  }
+  link_->sub.reset(sub);
+  // Bounded in the client: past these, nats.c drops messages and the ordered consumer restarts
+  // from the last one handed out.
+  natsSubscription_SetPendingLimits(sub, 1 << 20, 256 << 20);
+  if (config_.stop_at_end && (end_seq_ == 0 || end_seq_ < config_.start_seq)) done_ = true;
+}
+
+JetStreamSource::~JetStreamSource() = default;
+
+void JetStreamSource::fail(std::string text) noexcept {
+  error_ = std::move(text);
+}
+
+bool JetStreamSource::next_message() noexcept {
+  if (done_) return false;
+  link_->msg.reset();
+  natsMsg* m = nullptr;
+  const natsStatus s = natsSubscription_NextMsg(&m, link_->sub.get(), 0);
+  if (s == NATS_TIMEOUT) {
+    if (config_.stop_at_end && counters_.last_stream_seq >= end_seq_) done_ = true;
+    return false;
+  }
+  if (s != NATS_OK) {
+    ++counters_.receive_errors;
+    fail("reading " + stream_ + ": " + link_->nats.error(s));
+    return false;
+  }
+  link_->msg.reset(m);
+  ++counters_.messages;
+  const char* reply = natsMsg_GetReply(m);
+  link_->msg_seq = nats::stream_sequence_of(reply != nullptr ? reply : "");
+  at_ = end_ = nullptr;
+  const std::string_view account = nats::header(m, kNatsHeaderAccount);
+  if (account != config_.nats.account) {
+    ++counters_.refused;
+    fail("message " + std::to_string(link_->msg_seq) + " of " + stream_ +
+         " holds records of another account (" + quote_server_text(account, 64) + ")");
+    counters_.last_stream_seq = link_->msg_seq;
+    return true;
+  }
+  const std::string_view run = nats::header(m, kNatsHeaderRun);
+  const std::uint64_t first = parse_u64(nats::header(m, kNatsHeaderSeq));
+  const std::uint64_t count = parse_u64(nats::header(m, kNatsHeaderRecords));
+  const bool same_run =
+      run.size() == sizeof run_ - 1 && std::memcmp(run.data(), run_, run.size()) == 0;
+  if (!same_run) {
+    ++counters_.runs;
+    const std::size_t n = std::min(run.size(), sizeof run_ - 1);
+    std::memcpy(run_, run.data(), n);
+    run_[n] = '\0';
+    if (first != 1 && counters_.messages > 1) {
+      ++counters_.gaps;
+      fail("message " + std::to_string(link_->msg_seq) + ": gateway run " + printable(run) +
+           " starts at record " + std::to_string(first));
+    }
+  } else if (first != next_record_) {
+    ++counters_.gaps;
+    fail("message " + std::to_string(link_->msg_seq) + ": record " + std::to_string(first) +
+         " follows record " + std::to_string(next_record_ - 1) + " of run " + printable(run));
+  }
+  next_record_ = first + count;
+  at_ = static_cast<const char*>(natsMsg_GetData(m));
+  end_ = at_ + natsMsg_GetDataLength(m);
+  if (at_ == end_) counters_.last_stream_seq = link_->msg_seq;
+  return true;
+}
+
+JetStreamSource::RecordView JetStreamSource::next_record() noexcept {
+  const auto damaged = [&](const std::string& what) {
+    ++counters_.records.damaged;
+    fail("message " + std::to_string(link_->msg_seq) + " of " + stream_ + ": " + what +
+         "; the rest of the message is passed over");
+    at_ = end_;
+    counters_.last_stream_seq = link_->msg_seq;
+    return RecordView{};
+  };
+  const auto left = static_cast<std::size_t>(end_ - at_);
+  if (left < kHeader) return damaged("a record header cut short");
+  JournalRecordHeader h;
+  std::memcpy(&h, at_, kHeader);
+  if (journal_header_crc(h) != h.header_crc) return damaged("record header checksum mismatch");
+  if (h.length > left - kHeader) return damaged("a record runs past the end of the message");
+  const char* payload = at_ + kHeader;
+  if (crc32c(payload, h.length) != h.payload_crc) return damaged("payload checksum mismatch");
+  at_ = payload + h.length;
+  if (at_ == end_) counters_.last_stream_seq = link_->msg_seq;
+  last_stamp_ = h.recv_ns;
+  switch (h.kind) {
+    case JournalKind::frame:
+    case JournalKind::resync:
+      if (h.length > config_.max_frame_bytes) {
+        ++counters_.records.oversized;
+        fail("message " + std::to_string(link_->msg_seq) + ": a frame of " +
+             std::to_string(h.length) + " bytes, over the limit of " +
+             std::to_string(config_.max_frame_bytes));
+        return RecordView{};
+      }
+      std::memcpy(frame_.get(), payload, h.length);
+      return RecordView{RecordKind::frame, frame_.get(), h.length};
+    case JournalKind::resync_event:
+      return RecordView{RecordKind::event, payload, h.length};
+    case JournalKind::notice:
+    case JournalKind::summary:
+      ++counters_.other_records;
+      return RecordView{};
+  }
+  return damaged("unknown record kind " + std::to_string(static_cast<unsigned>(h.kind)));
+}
+
+bool JetStreamSource::take_event(const RecordView& r, OrderEvent& slot) noexcept {
+  std::string why;
+  if (read_journal_event(r.data, r.size, slot, why) == JournalEventError::none) return true;
+  ++counters_.records.damaged;
+  fail("message " + std::to_string(link_->msg_seq) + ": " + why);
+  return false;
+}
+
+}  // namespace fillwire

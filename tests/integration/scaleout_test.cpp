@@ -1,0 +1,270 @@
+// Scale-out end to end over real sockets: upbit-sim with faults, the live client journaling, the
+// gateway's NatsPublisher publishing that journal to real nats-server processes (one node, or a
+// three-node JetStream cluster with the stream replicated three times), and followers
+// (JetStreamSource through a fresh pipeline and state) that must end with the gateway's state and
+// the simulator's truth, whatever happens to NATS meanwhile.
+
+#include <gtest/gtest.h>
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "fillwire/account_state.hpp"
+#include "fillwire/jetstream_source.hpp"
+#include "fillwire/journal.hpp"
+#include "fillwire/live_source.hpp"
+#include "fillwire/nats_publisher.hpp"
+#include "fillwire/pipeline.hpp"
+#include "fillwire/strategy.hpp"
+#include "live_run.hpp"
+#include "nats_cluster.hpp"
+#include "same_state.hpp"
+#include "scratch_dir.hpp"
+#include "server.hpp"
+#include "server_thread.hpp"
+#include "verify.hpp"
+#include "wait.hpp"
+
+namespace fillwire {
+namespace {
+
+using namespace std::chrono_literals;
+using sim::ServerConfig;
+
+constexpr const char* kAccess = "scaleout-access";
+constexpr const char* kSecret = "scaleout-SECRET-never-published-5c1d";
+constexpr const char* kAccount = "desk-1";
+constexpr sim::Checks kNoDriftsNoPnl{.pnl = false, .drifts = false};
+
+AccountConfig roomy() {
+  AccountConfig c;
+  c.open_orders = 8192;
+  c.completed_orders = 1u << 17;
+  return c;
+}
+
+struct StateConsumer {
+  AccountState state{roomy()};
+  void on_event(const OrderEvent& e) noexcept { state.apply(e); }
+};
+
+NatsConfig nats_config(const test::NatsCluster& cluster) {
+  NatsConfig c;
+  c.servers = cluster.urls();
+  c.account = kAccount;
+  c.replicas = cluster.size() >= 3 ? 3 : 1;
+  c.request_timeout = 2s;
+  c.connect_timeout = 1s;
+  return c;
+}
+
+NatsPublisherConfig publisher_config(const test::NatsCluster& cluster) {
+  NatsPublisherConfig c;
+  c.nats = nats_config(cluster);
+  c.retry_min = 50ms;
+  c.retry_max = 500ms;
+  return c;
+}
+
+// Follows the account's stream from `start` into `state` until every message the stream held
+// when it began is applied (or 60 s). The source's counters.
+JetStreamCounters follow(const NatsConfig& nats, AccountState& state, std::uint64_t start = 1,
+                         std::string* error = nullptr) {
+  JetStreamSourceConfig c;
+  c.nats = nats;
+  c.start_seq = start;
+  c.stop_at_end = true;
+  JetStreamSource source(c);
+  NoStrategy none;
+  StrategyConsumer consumer(state, none);
+  Pipeline<StrategyConsumer<NoStrategy>> pipeline(consumer, PipelineConfig{});
+  pipeline.start(source);
+  EXPECT_TRUE(test::wait_until([&] { return pipeline.finished(); }, 60s))
+      << "the follower did not reach the end of the stream";
+  pipeline.stop();
+  if (error != nullptr) *error = source.error();
+  return source.counters();
+}
+
+class ScaleOut : public ::testing::Test {
+ protected:
+  test::ScratchDir scratch{"fillwire-scaleout"};
+  std::optional<sim::ServerThread> sim;
+  std::unique_ptr<StateConsumer> gateway = std::make_unique<StateConsumer>();
+
+  void start_sim(std::uint64_t total, std::uint64_t seed) {
+    ServerConfig c;
+    c.access_key = kAccess;
+    c.secret_key = kSecret;
+    c.rate = 0;
+    c.total = total;
+    c.ws_rate_limit = false;
+    c.rest.rate_limit = false;
+    c.simulation.generator.seed = seed;
+    c.faults.disconnect_after = total / 3;
+    c.faults.duplicate_prob = 0.01;
+    c.faults.malformed_prob = 0.001;
+    sim.emplace(c);
+  }
+
+  // The live client, journaling into `producer`, until the simulator has sent `total` events and
+  // the client is quiet; `during` runs on another thread meanwhile (NATS faults).
+  test::LiveRun run_gateway(std::uint64_t total, JournalProducer& producer,
+                            const std::function<void()>& during = {}) {
+    LiveConfig lc;
+    lc.url = sim->url(false);
+    lc.backoff_initial = 10ms;
+    lc.backoff_max = 200ms;
+    lc.blocking = true;
+    lc.rest_per_second = 100000;
+    lc.clock_skew_max = std::chrono::hours(24);
+    lc.closed_margin = 2000ms;
+    test::Unchanged quiet(1500ms);
+    const auto settled = [&](const LiveSource& source) {
+      const LiveCounters c = source.counters();
+      const bool quiet_now = quiet(c.events);
+      return sim->server().stats().events_generated >= total &&
+             c.resyncs + c.resync_failures >= c.connects && source.connected() && quiet_now;
+    };
+    std::thread faults;
+    if (during) faults = std::thread(during);
+    test::LiveRun r = test::run_live(lc, Credentials{kAccess, Secret(kSecret)}, *gateway, 180s,
+                                     settled, &producer, 50ms);
+    if (faults.joinable()) faults.join();
+    return r;
+  }
+
+  std::string journal_path() const { return (scratch.path() / "gateway.fwj").string(); }
+};
+
+TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKill) {
+  test::NatsCluster cluster(3, scratch.path() / "nats");
+  const std::uint64_t total = 20000;
+  start_sim(total, 31);
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2});
+  NatsPublisher publisher(journal, publisher_config(cluster));
+  JournalProducer& producer = journal.make_producer();
+  const test::LiveRun r = run_gateway(total, producer, [&] {
+    // Mid-run, the node the gateway is connected to (the first URL: servers are tried in order)
+    // dies (SIGKILL) and comes back a second later on the same store.
+    (void)test::wait_until([&] { return sim->server().stats().events_generated >= total / 2; },
+                           60s);
+    cluster.kill(0);
+    std::this_thread::sleep_for(1s);
+    cluster.start(0);
+  });
+  journal.flush();
+  ASSERT_TRUE(publisher.wait_published(60s)) << publisher.last_error();
+  const NatsPublisherCounters pc = publisher.counters();
+  EXPECT_EQ(sim::differences(sim->server().truth_json(true), gateway->state, kNoDriftsNoPnl), "")
+      << r.notices;
+  EXPECT_GE(r.counters.disconnects, 2u) << "the exchange side must have had its faults too";
+  EXPECT_EQ(journal.counters().dropped, 0u);
+  EXPECT_EQ(pc.published, journal.counters().records);
+  EXPECT_EQ(pc.skipped, 0u);
+  EXPECT_FALSE(pc.refused);
+  std::printf(
+      "three-node run: %llu records in %llu messages, %llu publish errors, %llu "
+      "reconnects, %llu backfilled, %llu duplicates\n",
+      static_cast<unsigned long long>(pc.published), static_cast<unsigned long long>(pc.messages),
+      static_cast<unsigned long long>(pc.publish_errors),
+      static_cast<unsigned long long>(pc.reconnects),
+      static_cast<unsigned long long>(pc.backfilled),
+      static_cast<unsigned long long>(pc.duplicates));
+  EXPECT_GE(pc.reconnects, 1u) << "the gateway's node was killed: it must have moved";
+  // Each message once in the stream, retries included.
+  EXPECT_EQ(cluster.stream_messages(publisher.stream()), static_cast<long long>(pc.messages));
+
+  for (int f = 0; f < 2; ++f) {
+    auto follower = std::make_unique<AccountState>(roomy());
+    std::string error;
+    const JetStreamCounters fc = follow(nats_config(cluster), *follower, 1, &error);
+    EXPECT_EQ(fc.messages, pc.messages) << "follower " << f;
+    EXPECT_EQ(fc.records.damaged + fc.gaps + fc.refused, 0u) << error;
+    EXPECT_EQ(test::state_differences(gateway->state, *follower), "") << "follower " << f;
+    EXPECT_EQ(sim::differences(sim->server().truth_json(true), *follower, kNoDriftsNoPnl), "");
+  }
+  // No secret was published: the stream's bytes are the journal's, which holds none.
+  std::ifstream in(journal_path(), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find(kSecret), std::string::npos);
+}
+
+TEST_F(ScaleOut, WholeClusterAwayForSecondsIsBackfilledInOrderAndFollowersEndEqual) {
+  test::NatsCluster cluster(1, scratch.path() / "nats");
+  const std::uint64_t total = 15000;
+  start_sim(total, 32);
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2});
+  NatsPublisher publisher(journal, publisher_config(cluster));
+  JournalProducer& producer = journal.make_producer();
+  NatsPublisherCounters while_away{};
+  const test::LiveRun r = run_gateway(total, producer, [&] {
+    (void)test::wait_until([&] { return sim->server().stats().events_generated >= total / 3; },
+                           60s);
+    cluster.stop(0);
+    std::this_thread::sleep_for(3s);
+    while_away = publisher.counters();
+    cluster.start(0);
+    (void)cluster.wait_ready();
+  });
+  journal.flush();
+  ASSERT_TRUE(publisher.wait_published(60s)) << publisher.last_error();
+  const NatsPublisherCounters pc = publisher.counters();
+  EXPECT_EQ(journal.counters().dropped, 0u) << "the hot path never waits for NATS";
+  EXPECT_GT(while_away.lag_records, 0u) << "records waited in the journal while NATS was away";
+  EXPECT_GT(pc.publish_errors + pc.connect_errors, 0u);
+  EXPECT_GT(pc.backfilled, 0u) << pc.publish_errors << " publish errors, " << pc.connect_errors
+                               << " connect errors, " << pc.messages << " messages";
+  EXPECT_EQ(pc.published, journal.counters().records);
+  EXPECT_EQ(pc.lag_records, 0u);
+  EXPECT_EQ(cluster.stream_messages(publisher.stream()), static_cast<long long>(pc.messages));
+  EXPECT_EQ(sim::differences(sim->server().truth_json(true), gateway->state, kNoDriftsNoPnl), "")
+      << r.notices;
+  auto follower = std::make_unique<AccountState>(roomy());
+  std::string error;
+  const JetStreamCounters fc = follow(nats_config(cluster), *follower, 1, &error);
+  EXPECT_EQ(fc.records.damaged + fc.gaps + fc.refused, 0u) << error;
+  EXPECT_EQ(test::state_differences(gateway->state, *follower), "");
+}
+
+// A follower stopped mid-run keeps its state and its position; started again from the position
+// (as a follower that stores both does), it ends equal. A follower started after the run catches
+// up from the beginning of the stream.
+TEST_F(ScaleOut, FollowerRestartedFromItsPositionAndALateFollowerEndEqual) {
+  test::NatsCluster cluster(1, scratch.path() / "nats");
+  const std::uint64_t total = 12000;
+  start_sim(total, 33);
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2});
+  NatsPublisher publisher(journal, publisher_config(cluster));
+  JournalProducer& producer = journal.make_producer();
+  auto restarted = std::make_unique<AccountState>(roomy());
+  std::uint64_t position = 0;
+  const test::LiveRun r = run_gateway(total, producer, [&] {
+    (void)test::wait_until([&] { return sim->server().stats().events_generated >= total / 2; },
+                           60s);
+    position = follow(nats_config(cluster), *restarted).last_stream_seq;
+  });
+  journal.flush();
+  ASSERT_TRUE(publisher.wait_published(60s)) << publisher.last_error();
+  ASSERT_GT(position, 0u);
+  ASSERT_LT(position, publisher.counters().stream_last_seq) << "the first part ended mid-run";
+  std::string error;
+  const JetStreamCounters rest = follow(nats_config(cluster), *restarted, position + 1, &error);
+  EXPECT_EQ(rest.gaps + rest.records.damaged, 0u) << error;
+  EXPECT_EQ(test::state_differences(gateway->state, *restarted), "") << r.notices;
+
+  auto late = std::make_unique<AccountState>(roomy());
+  (void)follow(nats_config(cluster), *late);
+  EXPECT_EQ(test::state_differences(gateway->state, *late), "");
+}
+
+}  // namespace
+}  // namespace fillwire
