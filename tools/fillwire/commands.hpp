@@ -35,5 +35,6 @@ Command add_monitor_command(CLI::App& root);
 Command add_demo_command(CLI::App& root);
 Command add_record_command(CLI::App& root);
 Command add_bench_command(CLI::App& root);
+Command add_follow_command(CLI::App& root);
 
 }  // namespace fillwire::cli

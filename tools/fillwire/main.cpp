@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_demo_command(app));
   commands.push_back(add_record_command(app));
   commands.push_back(add_bench_command(app));
+  commands.push_back(add_follow_command(app));
 
   try {
     app.parse(argc, argv);

@@ -34,10 +34,14 @@ int run_record(const RunSettings& s) {
       const EngineCounters c = engine.counters();
       fmt::print(
           "{:6.1f} s  {}  events {}  frames {}  journaled {} ({} dropped)  connects {}  "
-          "resyncs {}\n",
+          "resyncs {}{}\n",
           std::chrono::duration<double>(now - start).count(),
           c.connected ? "connected   " : "disconnected", c.live.events, c.live.frames,
-          c.journal.records, c.journal.dropped, c.live.connects, c.live.resyncs);
+          c.journal.records, c.journal.dropped, c.live.connects, c.live.resyncs,
+          c.publishing ? fmt::format("  NATS {} published, lag {} ({:.1f} s){}", c.nats.published,
+                                     c.nats.lag_records, c.nats.lag_seconds,
+                                     c.nats.connected ? "" : ", not connected")
+                       : std::string());
       std::fflush(stdout);
       next_line += std::chrono::seconds(1);
     }
@@ -52,6 +56,12 @@ int run_record(const RunSettings& s) {
       "rotations\nreplay: fillwire replay {}\n",
       c.live.events, c.live.frames, s.journal_path, c.journal.records, c.journal.bytes,
       c.journal.dropped + c.journal.too_large, c.journal.rotations, s.journal_path);
+  if (c.publishing) {
+    fmt::print("NATS: {} records published in {} messages, {} not published{}\n", c.nats.published,
+               c.nats.messages, c.nats.lag_records,
+               c.nats.lag_records > 0 ? " (they stay in the journal: " + engine.nats_error() + ")"
+                                      : std::string());
+  }
   if (c.live.connects == 0) return never_connected(c, "record");
   return c.journal.write_errors == 0 ? kExitOk : kExitFailed;
 }
@@ -64,7 +74,9 @@ Command add_record_command(CLI::App& root) {
       "Needs --journal FILE (or [journal] path in --config). Keys as for monitor.\n"
       "Example: fillwire record --url wss://127.0.0.1:PORT/websocket/v1/private --ca-file sim.pem "
       "--journal run.fwj --duration 60\n"
-      "Then:    fillwire replay run.fwj",
+      "Then:    fillwire replay run.fwj\n"
+      "Gateway: add --nats nats://127.0.0.1:4222 --account desk-1 to publish the journal for "
+      "followers (fillwire follow)",
       /*demo=*/false, [](const RunSettings& s) {
         if (s.journal_path.empty())
           throw UsageError(

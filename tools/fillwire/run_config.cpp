@@ -176,6 +176,43 @@ std::map<std::string, Setter> setters(bool demo) {
   m["live.rest_max_body_bytes"] =
       count("live.rest_max_body_bytes", &LiveConfig::rest_max_body_bytes, 4096);
   m["live.resync_hold_bytes"] = count("live.resync_hold_bytes", &LiveConfig::resync_hold_bytes, 0);
+  // [nats]
+  m["nats.servers"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.servers = r.strings(n, "nats.servers");
+  };
+  m["nats.account"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.accounts = {r.string(n, "nats.account")};
+  };
+  m["nats.accounts"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.accounts = r.strings(n, "nats.accounts");
+  };
+  m["nats.credentials_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.credentials_file = r.string(n, "nats.credentials_file");
+  };
+  m["nats.replicas"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.replicas = static_cast<int>(r.integer(n, "nats.replicas", 1, 5));
+  };
+  m["nats.tls"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.tls = r.boolean(n, "nats.tls");
+  };
+  m["nats.ca_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.ca_file = r.string(n, "nats.ca_file");
+  };
+  m["nats.cert_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.cert_file = r.string(n, "nats.cert_file");
+  };
+  m["nats.key_file"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.key_file = r.string(n, "nats.key_file");
+  };
+  m["nats.duplicate_window_s"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.duplicate_window_s = r.integer(n, "nats.duplicate_window_s", 1, 86'400);
+  };
+  m["nats.max_age_s"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.max_age_s = r.integer(n, "nats.max_age_s", 0, kMaxCount);
+  };
+  m["nats.max_mb"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.max_mb = r.integer(n, "nats.max_mb", 0, kMaxCount);
+  };
   m["log.path"] = text("log.path", &RunSettings::log_path);
   m["log.max_file_mb"] = size("log.max_file_mb", &RunSettings::log_max_file_mb, 1);
   m["log.keep_files"] = files("log.keep_files", &RunSettings::log_keep_files);
@@ -279,6 +316,52 @@ RunFlags::RunFlags(CLI::App& app, bool demo) : app_(&app), demo_(demo) {
   app.add_option("--journal", flags_.journal_path,
                  "append raw frames, resync events, notices and summaries here");
   app.add_option("--log", flags_.log_path, "human log file (connection notices, summaries)");
+  if (!demo) add_nats_flags(app, flags_.nats, /*several_accounts=*/false);
+}
+
+void add_nats_flags(CLI::App& app, NatsSettings& flags, bool several_accounts) {
+  app.add_option("--nats", flags.servers,
+                 several_accounts
+                     ? "NATS servers to follow from, e.g. nats://127.0.0.1:4222,nats://..."
+                     : "publish the journal to these NATS servers (scale-out gateway; needs "
+                       "--journal and --account)")
+      ->delimiter(',');
+  app.add_option("--account", flags.accounts,
+                 several_accounts
+                     ? "account name(s) to follow; several give a firm view (repeat the flag)"
+                     : "the account's name in NATS (letters, digits, _ and -; never the key)")
+      ->expected(several_accounts ? -1 : 1);
+  app.add_option("--nats-credentials", flags.credentials_file,
+                 "file with NATS_USER=/NATS_PASSWORD=, NATS_TOKEN= or NATS_CREDS= lines, mode "
+                 "0600 (default: FILLWIRE_NATS_* environment variables)");
+}
+
+void apply_nats_flags(const CLI::App& app, const NatsSettings& flags, NatsSettings& s) {
+  if (app.count("--nats") > 0) s.servers = flags.servers;
+  if (app.count("--account") > 0) s.accounts = flags.accounts;
+  if (app.count("--nats-credentials") > 0) s.credentials_file = flags.credentials_file;
+}
+
+NatsConfig nats_config(const NatsSettings& s, const std::string& account) {
+  NatsConfig c;
+  c.servers = s.servers;
+  c.account = account;
+  c.replicas = s.replicas;
+  c.tls = s.tls;
+  c.tls_ca_file = s.ca_file;
+  c.tls_cert_file = s.cert_file;
+  c.tls_key_file = s.key_file;
+  c.duplicate_window = std::chrono::seconds(s.duplicate_window_s);
+  c.max_age = std::chrono::seconds(s.max_age_s);
+  c.max_bytes = s.max_mb > 0 ? s.max_mb << 20 : -1;
+  try {
+    c.credentials = s.credentials_file.empty() ? nats_credentials_from_env()
+                                               : nats_credentials_from_file(s.credentials_file);
+    validate(c);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+  return c;
 }
 
 RunSettings RunFlags::resolve() const {
@@ -321,6 +404,7 @@ RunSettings RunFlags::resolve() const {
   if (given("--ring-capacity")) s.ring_capacity = flags_.ring_capacity;
   if (given("--journal")) s.journal_path = flags_.journal_path;
   if (given("--log")) s.log_path = flags_.log_path;
+  if (!demo_) apply_nats_flags(*app_, flags_.nats, s.nats);
   return s;
 }
 
@@ -350,6 +434,23 @@ EngineConfig engine_config(const RunSettings& s) {
     j.max_file_bytes = s.journal_max_file_mb << 20;
     j.keep_files = s.journal_keep_files;
     c.journal = j;
+  }
+  if (!s.nats.servers.empty()) {
+    if (s.nats.accounts.size() != 1) {
+      throw UsageError(
+          "publishing to NATS needs one account name: give --account NAME (or "
+          "[nats] account in the --config file)");
+    }
+    if (!c.journal) {
+      throw UsageError(
+          "publishing to NATS needs a journal (it publishes the journal): give "
+          "--journal FILE");
+    }
+    NatsPublisherConfig p;
+    p.nats = nats_config(s.nats, s.nats.accounts.front());
+    c.nats = std::move(p);
+  } else if (!s.nats.accounts.empty()) {
+    throw UsageError("--account names the account in NATS: give --nats URL too");
   }
   c.log_path = s.log_path;
   c.log_max_file_bytes = s.log_max_file_mb << 20;

@@ -17,6 +17,9 @@
 //   [demo]    rate = 1000, seed = 7, faults = "all"      (demo only: all, stream or none)
 //   [live]    balances = true (false: myOrder alone, as --orders-only), and each bound of
 //             LiveConfig by name (connect_timeout_ms, resync_max_orders, ...)
+//   [nats]    servers = ["nats://..."], account = "desk-1" (or accounts = [...] for follow),
+//             credentials_file, replicas = 1, tls, ca_file, cert_file, key_file,
+//             duplicate_window_s = 120, max_age_s = 0, max_mb = 0
 // Thread contract: cold path, main thread.
 
 #include <CLI/CLI.hpp>
@@ -29,8 +32,25 @@
 #include "commands.hpp"
 #include "fillwire/engine.hpp"
 #include "fillwire/live_source.hpp"
+#include "fillwire/nats_config.hpp"
 
 namespace fillwire::cli {
+
+// [nats]: scale-out (docs/scale-out.md). record and monitor publish the journal as the gateway
+// of one account; follow reads one or several accounts' streams.
+struct NatsSettings {
+  std::vector<std::string> servers;   // nats://host:port ...; none: no NATS
+  std::vector<std::string> accounts;  // the account name(s), never an access key
+  std::string credentials_file;       // NATS_USER=, NATS_PASSWORD=, NATS_TOKEN=, NATS_CREDS=
+  int replicas = 1;
+  bool tls = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::int64_t duplicate_window_s = 120;
+  std::int64_t max_age_s = 0;  // 0: kept for ever
+  std::int64_t max_mb = 0;     // 0: no size limit
+};
 
 struct RunSettings {
   std::string url;
@@ -68,7 +88,17 @@ struct RunSettings {
   // duplicates, garbled frames and a refused handshake only (nothing that changes the order in
   // which fills are applied); none.
   std::string demo_faults = "all";
+  NatsSettings nats;
 };
+
+// The --nats, --account and --nats-credentials flags, bound to `flags`; apply_nats_flags copies
+// the ones given over `s`.
+void add_nats_flags(CLI::App& app, NatsSettings& flags, bool several_accounts);
+void apply_nats_flags(const CLI::App& app, const NatsSettings& flags, NatsSettings& s);
+
+// The NATS configuration for one account: credentials from credentials_file (mode 0600) or the
+// FILLWIRE_NATS_* environment variables. Throws UsageError saying what is wrong.
+[[nodiscard]] NatsConfig nats_config(const NatsSettings& s, const std::string& account);
 
 // Registers the shared flags on `app`, bound to a private copy; call apply() after parsing.
 class RunFlags {

@@ -61,6 +61,7 @@
 #include "fillwire/detail/snapshot_handoff.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
+#include "fillwire/nats_publisher.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/strategy.hpp"
 #include "fillwire/wait_strategy.hpp"
@@ -72,7 +73,10 @@ struct EngineConfig {
   PipelineConfig pipeline;
   AccountConfig account;
   std::optional<JournalConfig> journal;  // raw frames, notices and summaries; none when empty
-  std::string log_path;                  // human log file (appended); empty: no file
+  // The gateway of scale-out (docs/scale-out.md): publishes the journal (required) to the
+  // account's JetStream stream from a cold thread; none when empty.
+  std::optional<NatsPublisherConfig> nats;
+  std::string log_path;  // human log file (appended); empty: no file
   // The human log rotates by size: past log_max_file_bytes it becomes <name>.1.<ext> (the older
   // ones move up, the oldest beyond log_keep_files is deleted), so it never takes more than about
   // (log_keep_files + 1) * log_max_file_bytes on disk.
@@ -87,6 +91,8 @@ struct EngineCounters {
   LiveCounters live;
   PipelineCounters pipeline;
   JournalCounters journal;      // zero without a journal
+  NatsPublisherCounters nats;   // zero without publishing
+  bool publishing = false;      // a NATS publisher runs
   std::uint64_t snapshots = 0;  // snapshots received from the strategy thread
   // Human log lines whose text had to be escaped, cut or redacted before writing (a notice
   // carrying server text with control bytes, a token or the access key).
@@ -115,6 +121,8 @@ class EngineRuntime {
 
   bool snapshot(AccountSnapshot& out) const;
   EngineCounters counters() const;
+  // The publisher's last error (connection, stream, publish), or empty. Any thread.
+  std::string nats_error() const;
   // Cold; any thread. Written as one line (safe_text.hpp: one_line), as notices are.
   void log(std::string_view line);
 
@@ -123,6 +131,7 @@ class EngineRuntime {
   void run() noexcept;
   void take_latest();
   void write_notices();
+  void write_nats_error();
   void write_summary(const AccountSnapshot& snapshot, std::string_view title,
                      std::string_view line_prefix, double elapsed_s, double events_per_s);
 
@@ -131,6 +140,7 @@ class EngineRuntime {
   std::unique_ptr<Journal> journal_;
   JournalProducer* network_journal_ = nullptr;
   JournalProducer* cold_journal_ = nullptr;
+  std::unique_ptr<NatsPublisher> publisher_;
   std::unique_ptr<LiveSource> source_;
   SnapshotHandoff handoff_;
 };
@@ -234,6 +244,8 @@ class Engine {
     c.pipeline = pipeline_.counters();
     return c;
   }
+  // Any thread: why publishing to NATS last failed (empty when it never did, or without NATS).
+  [[nodiscard]] std::string nats_error() const { return runtime_->nats_error(); }
   // Any thread (cold: copies under a lock the strategy thread never takes). The newest snapshot;
   // false before the first one. After stop() it is the final state.
   bool snapshot(AccountSnapshot& out) const { return runtime_->snapshot(out); }

@@ -51,6 +51,7 @@ struct EngineRuntime::Impl {
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_summary;
   std::uint64_t last_summary_events = 0;
+  std::string last_nats_error;  // the last one logged
 };
 
 namespace {
@@ -108,8 +109,13 @@ EngineRuntime::EngineRuntime(const EngineConfig& config, Credentials credentials
   impl_->latest = std::make_unique<AccountSnapshot>();
   impl_->access_key = credentials.access_key;
   impl_->logger = make_logger(config_);
+  if (config_.nats && !config_.journal) {
+    throw std::invalid_argument("publishing to NATS needs a journal: it publishes the journal");
+  }
   if (config_.journal) {
     journal_ = std::make_unique<Journal>(*config_.journal);
+    // Before any record: the publisher follows the journal from its end as it is now.
+    if (config_.nats) publisher_ = std::make_unique<NatsPublisher>(*journal_, *config_.nats);
     network_journal_ = &journal_->make_producer();
     cold_journal_ = &journal_->make_producer();
   }
@@ -143,6 +149,10 @@ void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings)
     impl_->write(spdlog::level::warn, w);
   std::string started = "engine started: " + parse_url(config_.live.url).redacted();
   if (config_.journal) started += ", journal " + config_.journal->path;
+  if (publisher_) {
+    started += ", publishing to NATS stream " + publisher_->stream() + " (run " +
+               publisher_->run_id() + ")";
+  }
   if (!config_.log_path.empty()) {
     started += fmt::format(", log rotated at {} bytes, {} kept", config_.log_max_file_bytes,
                            config_.log_keep_files);
@@ -174,10 +184,18 @@ EngineCounters EngineRuntime::counters() const {
   c.live = source_->counters();
   c.connected = source_->connected();
   if (journal_) c.journal = journal_->counters();
+  if (publisher_) {
+    c.nats = publisher_->counters();
+    c.publishing = true;
+  }
   c.log_lines_escaped = impl_->lines_escaped.load(std::memory_order_relaxed);
   std::lock_guard lock(impl_->mutex);
   c.snapshots = impl_->snapshots;
   return c;
+}
+
+std::string EngineRuntime::nats_error() const {
+  return publisher_ ? publisher_->last_error() : std::string();
 }
 
 // Notices from the network thread's connection steps, written on the calling (cold) thread.
@@ -189,6 +207,17 @@ void EngineRuntime::write_notices() {
   }
   for (const std::string& n : notices)
     impl_->write(spdlog::level::info, n);
+}
+
+// The publisher's last error, once each time it changes (the text is capped and escaped where it
+// quotes a server, and never holds a credential: nats_link.cpp).
+void EngineRuntime::write_nats_error() {
+  if (!publisher_) return;
+  std::string e = publisher_->last_error();
+  std::lock_guard lock(impl_->mutex);
+  if (e.empty() || e == impl_->last_nats_error) return;
+  impl_->last_nats_error = std::move(e);
+  impl_->write(spdlog::level::warn, "NATS: " + impl_->last_nats_error);
 }
 
 // One summary: a line in the human log (after `line_prefix`) and, with a journal, the panel as a
@@ -219,6 +248,7 @@ void EngineRuntime::run() noexcept {
     }
     try {
       write_notices();
+      write_nats_error();
       take_latest();
       handoff_.request();  // answered at the strategy thread's next event
       const auto now = std::chrono::steady_clock::now();
@@ -262,6 +292,15 @@ void EngineRuntime::finish() {
   }
   impl_->write(spdlog::level::info, "engine stopped");
   if (journal_) journal_->flush();
+  if (publisher_) {
+    publisher_->stop();  // publishes what the journal holds, within its stop_timeout
+    write_nats_error();
+    const NatsPublisherCounters n = publisher_->counters();
+    impl_->write(n.lag_records == 0 ? spdlog::level::info : spdlog::level::warn,
+                 fmt::format("NATS: {} records published in {} messages to {}; {} not published "
+                             "(they stay in the journal)",
+                             n.published, n.messages, publisher_->stream(), n.lag_records));
+  }
   impl_->logger->flush();
 }
 
