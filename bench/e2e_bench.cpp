@@ -90,6 +90,7 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -102,11 +103,14 @@
 #include "bench_support.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/auth.hpp"
+#include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
+#include "fillwire/nats_publisher.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/strategy.hpp"
 #include "fillwire/wait_strategy.hpp"
 #include "hot_alloc.hpp"
+#include "nats_cluster.hpp"
 #include "server.hpp"
 #include "server_thread.hpp"
 
@@ -357,8 +361,52 @@ bool wait_for_window(const Window& window, double expected_s) {
 }
 
 // fillwire: LiveSource -> OrderRing -> StrategyConsumer (AccountState::apply, then the strategy).
+// The +journal and +nats rows: the gateway's cold side switched on, in the same binary: every
+// frame copied into the journal (a file in a temporary folder), and with +nats the journal
+// published to a single-node nats-server (started once, on loopback) by a NatsPublisher. The hot
+// threads do the same work plus the journal's record() copy; allocations are counted the same way.
+struct Gateway {
+  std::filesystem::path dir;
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<NatsPublisher> publisher;
+  JournalProducer* producer = nullptr;
+};
+
+test::NatsCluster& bench_nats(const std::filesystem::path& dir) {
+  static std::unique_ptr<test::NatsCluster> node;
+  if (!node) node = std::make_unique<test::NatsCluster>(1, dir / "nats");
+  return *node;
+}
+
+std::filesystem::path bench_dir() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::temp_directory_path() /
+             ("fillwire-e2e-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
+void open_gateway(Gateway& g, bool nats) {
+  static int run = 0;
+  const std::string name = "run-" + std::to_string(++run);
+  JournalConfig j;
+  j.path = (bench_dir() / (name + ".fwj")).string();
+  j.max_file_bytes = std::size_t{1} << 30;
+  j.max_producers = 1;
+  g.journal = std::make_unique<Journal>(j);
+  if (nats) {
+    NatsPublisherConfig pc;
+    pc.nats.servers = bench_nats(bench_dir()).urls();
+    pc.nats.account = name;
+    g.publisher = std::make_unique<NatsPublisher>(*g.journal, pc);
+  }
+  g.producer = &g.journal->make_producer();
+}
+
 ClientRun run_fillwire(SimThread& sim, bool tls, Window& window, AccountState& account,
-                       E2eStrategy& strategy, double expected_s) {
+                       E2eStrategy& strategy, double expected_s, Gateway* gateway = nullptr) {
   StrategyConsumer<E2eStrategy> consumer(account, strategy);
   Notices notices;
   LiveConfig lc;
@@ -366,7 +414,8 @@ ClientRun run_fillwire(SimThread& sim, bool tls, Window& window, AccountState& a
   lc.ca_file = sim.server().cert_path();
   lc.blocking = true;  // the network thread shares its core: it sleeps in epoll when idle
   lc.seed = 7;
-  LiveSource live(lc, Credentials{kAccess, Secret(kSecret)}, nullptr, notices.fn());
+  LiveSource live(lc, Credentials{kAccess, Secret(kSecret)},
+                  gateway != nullptr ? gateway->producer : nullptr, notices.fn());
   MeasuredSource source(live, window);
 
   PipelineConfig pc;
@@ -658,7 +707,7 @@ ClientRun run_baseline(std::optional<SimThread>& sim, bool tls, Window& window,
 
 //------------------------------------------------------------------------------------------------
 
-enum class Client { fillwire, baseline };
+enum class Client { fillwire, fillwire_journal, fillwire_nats, baseline };
 
 // state.range(0): offered events/s (0 = as fast as the client reads); state.range(1): measured
 // events. One iteration is one whole run: a fresh simulator, connection and account.
@@ -692,9 +741,29 @@ void e2e(benchmark::State& state, Client client, bool tls) {
 
     const double expected_s =
         rate == 0 ? 10.0 : static_cast<double>(total) / static_cast<double>(rate);
-    const ClientRun run = client == Client::fillwire
-                              ? run_fillwire(*sim, tls, window, account, strategy, expected_s)
-                              : run_baseline(sim, tls, window, account, strategy, expected_s);
+    Gateway gateway;
+    if (client == Client::fillwire_journal || client == Client::fillwire_nats) {
+      open_gateway(gateway, client == Client::fillwire_nats);
+    }
+    const ClientRun run = client == Client::baseline
+                              ? run_baseline(sim, tls, window, account, strategy, expected_s)
+                              : run_fillwire(*sim, tls, window, account, strategy, expected_s,
+                                             gateway.journal ? &gateway : nullptr);
+    if (gateway.publisher) {
+      gateway.journal->flush();
+      const bool all = gateway.publisher->wait_published(std::chrono::seconds(60));
+      const NatsPublisherCounters nc = gateway.publisher->counters();
+      state.counters["nats_published"] = static_cast<double>(nc.published);
+      state.counters["nats_messages"] = static_cast<double>(nc.messages);
+      if (!all) {
+        state.SkipWithError(("not all published: " + gateway.publisher->last_error()).c_str());
+        break;
+      }
+    }
+    if (gateway.journal) {
+      state.counters["journaled"] = static_cast<double>(gateway.journal->counters().records);
+      state.counters["journal_dropped"] = static_cast<double>(gateway.journal->counters().dropped);
+    }
     if (!run.complete) {
       std::fprintf(stderr, "run did not complete: %llu of %llu stream events\n%s",
                    static_cast<unsigned long long>(strategy.stream_events()),
@@ -763,7 +832,7 @@ void e2e(benchmark::State& state, Client client, bool tls) {
     state.counters["reconnects"] = static_cast<double>(run.reconnects);
     state.counters["sim_events"] = static_cast<double>(sstats.events_generated);
     // The baseline allocates per event by design: its stacks say nothing new.
-    if (client == Client::fillwire && window.net_allocs + window.strategy_allocs != 0) {
+    if (client != Client::baseline && window.net_allocs + window.strategy_allocs != 0) {
       std::fprintf(stderr, "%llu allocations on the hot threads (network %llu, strategy %llu)\n",
                    static_cast<unsigned long long>(window.net_allocs + window.strategy_allocs),
                    static_cast<unsigned long long>(window.net_allocs),
@@ -787,6 +856,15 @@ void register_runs() {
                         name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); }),
                     runs);
     }
+  }
+  // The gateway's cold side on: the same client, journaling, then publishing to NATS as well.
+  const std::vector<std::vector<std::int64_t>> paced = {{10'000, 30'000}, {100'000, 300'000}};
+  for (const Client client : {Client::fillwire_journal, Client::fillwire_nats}) {
+    const std::string name =
+        std::string(client == Client::fillwire_journal ? "e2e+journal" : "e2e+nats") + "/ws";
+    add_rate_runs(benchmark::RegisterBenchmark(
+                      name.c_str(), [client](benchmark::State& s) { e2e(s, client, false); }),
+                  paced);
   }
 }
 

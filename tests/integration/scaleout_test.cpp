@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "fillwire/account_state.hpp"
+#include "fillwire/decoder.hpp"
 #include "fillwire/jetstream_source.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
@@ -30,6 +31,7 @@
 #include "scratch_dir.hpp"
 #include "server.hpp"
 #include "server_thread.hpp"
+#include "tcp_proxy.hpp"
 #include "verify.hpp"
 #include "wait.hpp"
 
@@ -264,6 +266,208 @@ TEST_F(ScaleOut, FollowerRestartedFromItsPositionAndALateFollowerEndEqual) {
   auto late = std::make_unique<AccountState>(roomy());
   (void)follow(nats_config(cluster), *late);
   EXPECT_EQ(test::state_differences(gateway->state, *late), "");
+}
+
+// --- bad input -----------------------------------------------------------------------------------
+
+// A nats.c JetStream client of the test's own, to put crafted messages in a stream.
+class RawJetStream {
+ public:
+  explicit RawJetStream(const std::string& url) {
+    if (natsConnection_ConnectTo(&nc_, url.c_str()) != NATS_OK ||
+        natsConnection_JetStream(&js_, nc_, nullptr) != NATS_OK) {
+      throw std::runtime_error("test client cannot connect to " + url);
+    }
+  }
+  ~RawJetStream() {
+    jsCtx_Destroy(js_);
+    natsConnection_Destroy(nc_);
+  }
+  RawJetStream(const RawJetStream&) = delete;
+  RawJetStream& operator=(const RawJetStream&) = delete;
+
+  void add_stream(const std::string& account) {
+    const std::string name = nats_stream_name(account);
+    const std::string subject = nats_subject(account);
+    const char* subjects[] = {subject.c_str()};
+    jsStreamConfig c;
+    jsStreamConfig_Init(&c);
+    c.Name = name.c_str();
+    c.Subjects = subjects;
+    c.SubjectsLen = 1;
+    jsStreamInfo* si = nullptr;
+    ASSERT_EQ(js_AddStream(&si, js_, &c, nullptr, nullptr), NATS_OK);
+    jsStreamInfo_Destroy(si);
+  }
+
+  // One message to `account`'s subject, with the headers a gateway sets.
+  void publish(const std::string& account, const std::string& header_account,
+               const std::string& run, std::uint64_t first, std::uint64_t count,
+               const std::string& records) {
+    natsMsg* m = nullptr;
+    ASSERT_EQ(natsMsg_Create(&m, nats_subject(account).c_str(), nullptr, records.data(),
+                             static_cast<int>(records.size())),
+              NATS_OK);
+    natsMsgHeader_Set(m, kNatsHeaderAccount, header_account.c_str());
+    natsMsgHeader_Set(m, kNatsHeaderRun, run.c_str());
+    natsMsgHeader_Set(m, kNatsHeaderSeq, std::to_string(first).c_str());
+    natsMsgHeader_Set(m, kNatsHeaderRecords, std::to_string(count).c_str());
+    jsPubAck* ack = nullptr;
+    EXPECT_EQ(js_PublishMsg(&ack, js_, m, nullptr, nullptr), NATS_OK);
+    jsPubAck_Destroy(ack);
+    natsMsg_Destroy(m);
+  }
+
+ private:
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+};
+
+// A journal record, exactly as the journal writes it (both checksums).
+std::string journal_record(JournalKind kind, const std::string& payload) {
+  JournalRecordHeader h{};
+  h.length = static_cast<std::uint32_t>(payload.size());
+  h.kind = kind;
+  h.recv_ns = 1;
+  h.payload_crc = crc32c(payload.data(), payload.size());
+  h.header_crc = journal_header_crc(h);
+  return std::string(reinterpret_cast<const char*>(&h), sizeof h) + payload;
+}
+
+std::string data_file(const std::string& name) {
+  std::ifstream in(std::string(FILLWIRE_TEST_DATA) + "/" + name, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST_F(ScaleOut, AFollowerCountsDamagedForeignAndMissingRecordsAndReadsOn) {
+  test::NatsCluster cluster(1, scratch.path() / "nats");
+  RawJetStream raw(cluster.url(0));
+  raw.add_stream(kAccount);
+  const std::string trade =
+      journal_record(JournalKind::frame, data_file("myorder-trade-default.json"));
+  const std::string asset = journal_record(JournalKind::frame, data_file("myasset-default.json"));
+  std::string damaged = trade;
+  damaged[damaged.size() - 10] ^= 0x01;  // a payload byte: the payload checksum fails
+  const std::string run_a(16, 'a');
+  raw.publish(kAccount, kAccount, run_a, 1, 1, trade);
+  raw.publish(kAccount, kAccount, run_a, 2, 1, damaged);
+  raw.publish(kAccount, kAccount, run_a, 3, 1, asset);
+  raw.publish(kAccount, "other-desk", run_a, 4, 1, trade);             // another account's
+  raw.publish(kAccount, kAccount, std::string(16, 'b'), 5, 1, asset);  // a run from record 5
+  raw.publish(kAccount, kAccount, run_a, 9, 1, asset);                 // run a, 4 to 8 missing
+
+  AccountState state(roomy());
+  std::string error;
+  const JetStreamCounters c = follow(nats_config(cluster), state, 1, &error);
+  EXPECT_EQ(c.messages, 6u);
+  EXPECT_EQ(c.records.damaged, 1u);
+  EXPECT_EQ(c.refused, 1u);
+  EXPECT_EQ(c.gaps, 2u) << error;
+  EXPECT_EQ(c.records.frames, 4u) << "the good records around them are all read";
+  EXPECT_EQ(c.records.failed_frames, 0u);
+  EXPECT_EQ(c.last_stream_seq, 6u);
+  EXPECT_NE(error, "");
+  EXPECT_EQ(state.counters().applied + state.counters().duplicates, 1u)
+      << "the one trade frame read";
+}
+
+TEST_F(ScaleOut, ThePublisherRefusesAStreamHoldingAnotherAccountsRecords) {
+  test::NatsCluster cluster(1, scratch.path() / "nats");
+  {
+    RawJetStream raw(cluster.url(0));
+    raw.add_stream(kAccount);
+    raw.publish(kAccount, "other-desk", std::string(16, 'a'), 1, 1,
+                journal_record(JournalKind::notice, "hello"));
+  }
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  NatsPublisher publisher(journal, publisher_config(cluster));
+  JournalProducer& producer = journal.make_producer();
+  ASSERT_TRUE(producer.record(JournalKind::notice, "n", 1, 1));
+  EXPECT_TRUE(test::wait_until([&] { return publisher.counters().refused; }, 10s));
+  EXPECT_NE(publisher.last_error().find("another account"), std::string::npos)
+      << publisher.last_error();
+  EXPECT_EQ(publisher.counters().published, 0u);
+  EXPECT_EQ(cluster.stream_messages(publisher.stream()), 1);
+  // A follower of this account refuses the message too.
+  AccountState state(roomy());
+  EXPECT_EQ(follow(nats_config(cluster), state).refused, 1u);
+}
+
+TEST_F(ScaleOut, WrongNatsCredentialsAreAClearErrorAndTheJournalKeepsEverything) {
+  const std::string token = "right-token-4c7e91";
+  test::NatsCluster cluster(1, scratch.path() / "nats",
+                            "authorization { token: \"" + token + "\" }");
+  NatsPublisherConfig pc = publisher_config(cluster);
+  const std::string wrong = "wrong-token-0b33f2";
+  pc.nats.credentials.token = Secret(wrong);
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  NatsPublisher publisher(journal, pc);
+  JournalProducer& producer = journal.make_producer();
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(producer.record(JournalKind::notice, "n", 1, 1));
+  journal.flush();
+  ASSERT_TRUE(test::wait_until([&] { return publisher.counters().connect_errors >= 2; }, 10s));
+  const NatsPublisherCounters c = publisher.counters();
+  const std::string error = publisher.last_error();
+  EXPECT_NE(error.find("Authorization"), std::string::npos) << error;
+  EXPECT_EQ(error.find(wrong), std::string::npos);
+  EXPECT_EQ(error.find(token), std::string::npos);
+  EXPECT_FALSE(c.connected);
+  EXPECT_EQ(c.published, 0u);
+  EXPECT_EQ(c.lag_records, 10u) << "every record waits in the journal";
+  EXPECT_EQ(journal.counters().records, 10u);
+  EXPECT_EQ(journal.counters().dropped, 0u);
+
+  JetStreamSourceConfig sc;
+  sc.nats = nats_config(cluster);
+  sc.nats.credentials.token = Secret(wrong);
+  try {
+    JetStreamSource source(sc);
+    ADD_FAILURE() << "a follower with the wrong token must not start";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("Authorization"), std::string::npos) << what;
+    EXPECT_EQ(what.find(wrong), std::string::npos);
+  }
+}
+
+// The stream stores a message whose ack never reaches the gateway; the gateway sends it again
+// (same Nats-Msg-Id) once it can: the stream holds it once, and a follower reads each record once.
+TEST_F(ScaleOut, APublishRetriedAfterALostAckIsStoredOnce) {
+  test::NatsCluster cluster(1, scratch.path() / "nats");
+  test::TcpProxy proxy(cluster.client_port(0));
+  NatsPublisherConfig pc = publisher_config(cluster);
+  pc.nats.servers = {proxy.url()};
+  pc.nats.request_timeout = 500ms;
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  NatsPublisher publisher(journal, pc);
+  JournalProducer& producer = journal.make_producer();
+  const std::string frame = data_file("myorder-trade-default.json");
+  ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
+  journal.flush();
+  ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
+  ASSERT_EQ(publisher.counters().messages, 1u);
+  // The server's answers are lost from now on; the next record is published, stored, unacked.
+  proxy.swallow(true);
+  const std::string asset = data_file("myasset-default.json");
+  ASSERT_TRUE(producer.record(JournalKind::frame, asset.data(), asset.size(), 2));
+  journal.flush();
+  ASSERT_TRUE(test::wait_until([&] { return publisher.counters().publish_errors >= 1; }, 10s))
+      << publisher.counters().records << " records read, " << publisher.counters().messages
+      << " messages, " << proxy.swallowed() << " bytes swallowed; " << publisher.last_error();
+  EXPECT_EQ(cluster.stream_messages(publisher.stream()), 2) << "stored, though never acked";
+  proxy.swallow(false);
+  proxy.cut();  // the client reconnects through a working proxy
+  ASSERT_TRUE(publisher.wait_published(20s)) << publisher.last_error();
+  const NatsPublisherCounters c = publisher.counters();
+  EXPECT_GE(c.duplicates, 1u) << "the retry found the message already stored";
+  EXPECT_EQ(c.messages, 2u);
+  EXPECT_EQ(cluster.stream_messages(publisher.stream()), 2);
+  AccountState state(roomy());
+  std::string error;
+  const JetStreamCounters fc = follow(nats_config(cluster), state, 1, &error);
+  EXPECT_EQ(fc.records.frames, 2u);
+  EXPECT_EQ(fc.gaps + fc.records.damaged, 0u) << error;
 }
 
 }  // namespace

@@ -13,15 +13,18 @@ namespace {
 
 std::atomic<std::uint64_t> g_allocations{0};
 std::atomic<std::uint64_t> g_deallocations{0};
+thread_local std::uint64_t t_allocations = 0;  // this thread's (trivial: no allocation itself)
 
 void* allocate(std::size_t size) noexcept {
   // relaxed: a statistic; readers only compare totals after synchronising with the threads.
   g_allocations.fetch_add(1, std::memory_order_relaxed);
+  ++t_allocations;
   return std::malloc(size == 0 ? 1 : size);
 }
 
 void* allocate_aligned(std::size_t size, std::align_val_t align) noexcept {
   g_allocations.fetch_add(1, std::memory_order_relaxed);  // relaxed: as above
+  ++t_allocations;
   const auto a = static_cast<std::size_t>(align);
   const std::size_t rounded = (size + a - 1) / a * a;  // aligned_alloc wants a multiple
   return std::aligned_alloc(a, rounded == 0 ? a : rounded);
@@ -42,6 +45,9 @@ void* or_throw(void* p) {
 
 std::uint64_t allocation_count() noexcept {
   return g_allocations.load(std::memory_order_relaxed);  // relaxed: see allocate()
+}
+std::uint64_t thread_allocation_count() noexcept {
+  return t_allocations;
 }
 std::uint64_t deallocation_count() noexcept {
   return g_deallocations.load(std::memory_order_relaxed);  // relaxed: see allocate()

@@ -15,6 +15,8 @@ namespace fillwire::test {
 
 // Calls of any operator new / new[] form since program start. Any thread.
 [[nodiscard]] std::uint64_t allocation_count() noexcept;
+// The same, made by the calling thread only: a hot thread's count while cold threads allocate.
+[[nodiscard]] std::uint64_t thread_allocation_count() noexcept;
 // Calls of any operator delete / delete[] form with a non-null pointer. Any thread.
 [[nodiscard]] std::uint64_t deallocation_count() noexcept;
 

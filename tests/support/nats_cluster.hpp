@@ -72,7 +72,9 @@ inline std::string http_get_local(int port, const std::string& path) {
 class NatsCluster {
  public:
   // `nodes` servers (1, or 3 clustered) with JetStream, stores under `dir`, started and ready.
-  NatsCluster(int nodes, std::filesystem::path dir) : dir_(std::move(dir)) {
+  // `extra`: more configuration for every node (e.g. an authorization block).
+  NatsCluster(int nodes, std::filesystem::path dir, std::string extra = {})
+      : dir_(std::move(dir)), extra_(std::move(extra)) {
     for (int i = 0; i < nodes; ++i)
       nodes_.push_back(Node{free_port(), free_port(), nodes > 1 ? free_port() : 0, -1});
     for (int i = 0; i < nodes; ++i) {
@@ -96,6 +98,7 @@ class NatsCluster {
   }
   [[nodiscard]] std::string url(int i) const { return url(nodes_[static_cast<std::size_t>(i)]); }
   [[nodiscard]] int size() const noexcept { return static_cast<int>(nodes_.size()); }
+  [[nodiscard]] int client_port(int i) const { return nodes_[static_cast<std::size_t>(i)].client; }
 
   // SIGKILL, reaped.
   void kill(int i) { signal_and_reap(i, SIGKILL); }
@@ -180,7 +183,8 @@ class NatsCluster {
         << "listen: 127.0.0.1:" << n.client << "\n"
         << "http: 127.0.0.1:" << n.http << "\n"
         << "jetstream {\n  store_dir: \"" << (dir_ / name).string() << "\"\n"
-        << "  max_file_store: 1GB\n  max_memory_store: 64MB\n}\n";
+        << "  max_file_store: 1GB\n  max_memory_store: 64MB\n}\n"
+        << extra_ << "\n";
     if (nodes_.size() > 1) {
       out << "cluster {\n  name: fillwire-test\n  listen: 127.0.0.1:" << n.cluster
           << "\n  routes: [\n";
@@ -209,6 +213,7 @@ class NatsCluster {
   }
 
   std::filesystem::path dir_;
+  std::string extra_;
   std::vector<Node> nodes_;
 };
 

@@ -5,16 +5,23 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../support/counting_allocator.hpp"
 #include "../support/counting_consumer.hpp"
 #include "../support/frames.hpp"
+#include "../support/nats_cluster.hpp"
+#include "../support/scratch_dir.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/engine.hpp"
+#include "fillwire/journal.hpp"
+#include "fillwire/nats_publisher.hpp"
 #include "fillwire/order_ring.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
@@ -153,6 +160,63 @@ TEST(ZeroAllocation, PipelineThreadsAllocateNothingInSteadyState) {
       << " events went through";
 }
 
+// The network thread's journaling (decode a frame, copy it into the journal) allocates nothing on
+// that thread, whether a NatsPublisher follows the journal and publishes it to a real nats-server
+// meanwhile or not: the publisher's work (and nats.c's) stays on their own threads.
+class JournalingHotThread : public ::testing::TestWithParam<bool> {};
+
+TEST_P(JournalingHotThread, AllocatesNothingWithPublishingOnOrOff) {
+  const bool publishing = GetParam();
+  test::ScratchDir dir("fillwire-zero-alloc-nats");
+  std::optional<test::NatsCluster> nats;
+  if (publishing) nats.emplace(1, dir.path() / "nats");
+  Journal journal(
+      JournalConfig{(dir.path() / "j.fwj").string(), 1u << 30, 2, 8u << 20, 1u << 16, 1});
+  std::optional<NatsPublisher> publisher;
+  if (publishing) {
+    NatsPublisherConfig pc;
+    pc.nats.servers = nats->urls();
+    pc.nats.account = "zero-alloc";
+    publisher.emplace(journal, pc);
+  }
+  JournalProducer& producer = journal.make_producer();
+  const auto frames = test::read_lines("lifecycle-default.jsonl");
+  std::vector<test::PaddedFrame> padded;
+  for (const std::string& f : frames)
+    padded.emplace_back(f);
+  constexpr std::uint64_t kRecords = kEvents / 10;
+  std::uint64_t hot_allocations = 0;
+  std::uint64_t journaled = 0;
+  std::thread hot([&] {
+    Decoder decoder;
+    OrderRing<BusySpin> ring(1024);
+    const auto one = [&](std::uint64_t i) {
+      const test::PaddedFrame& f = padded[i % padded.size()];
+      (void)decoder.decode(f.data(), f.size(), EventSink(ring));
+      (void)ring.drain([](const OrderEvent&) noexcept {}, 1024);
+      // The journal may be full for a moment: the record is dropped and counted, never waited on.
+      if (producer.record(JournalKind::frame, f.data(), f.size(), now_ticks())) ++journaled;
+      if (i % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(50));
+    };
+    for (std::uint64_t i = 0; i < kWarmup; ++i)
+      one(i);
+    const std::uint64_t before = test::thread_allocation_count();
+    for (std::uint64_t i = 0; i < kRecords; ++i)
+      one(i);
+    hot_allocations = test::thread_allocation_count() - before;
+  });
+  hot.join();
+  EXPECT_EQ(hot_allocations, 0u) << (publishing ? "publishing on" : "publishing off");
+  EXPECT_GT(journaled, kRecords / 2);
+  journal.flush();
+  if (publishing) {
+    ASSERT_TRUE(publisher->wait_published(std::chrono::seconds(60))) << publisher->last_error();
+    EXPECT_EQ(publisher->counters().published, journal.counters().records);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(PublishingOffOn, JournalingHotThread, ::testing::Values(false, true),
+                         [](const auto& p) { return p.param ? "publishing" : "journal_only"; });
 }  // namespace
 }  // namespace fillwire
 

@@ -24,8 +24,8 @@ namespace {
 
 template <class Wait>
 int run_monitor(const RunSettings& s) {
+  EngineConfig config = engine_config(s);  // the settings' mistakes first, then the keys
   Credentials credentials = load_credentials(s);
-  EngineConfig config = engine_config(s);
   Engine<NoStrategy, Wait> engine(config, std::move(credentials));
   const ViewSource source{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
                           [&engine] { return engine.counters(); }};

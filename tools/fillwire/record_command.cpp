@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <thread>
+#include <utility>
 
 #include "commands.hpp"
 #include "fillwire/engine.hpp"
@@ -22,7 +23,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 int run_record(const RunSettings& s) {
-  Engine<NoStrategy, Blocking> engine(engine_config(s), load_credentials(s));
+  EngineConfig config = engine_config(s);  // the settings' mistakes first, then the keys
+  Engine<NoStrategy, Blocking> engine(std::move(config), load_credentials(s));
   const auto start = Clock::now();
   start_engine(engine, "record");
 

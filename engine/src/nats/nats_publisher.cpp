@@ -48,7 +48,9 @@ struct NatsPublisher::Impl {
   void main() noexcept {
     std::chrono::milliseconds backoff = cfg.retry_min;
     for (;;) {
-      if (stopping() && (caught_up() || Clock::now() >= stop_deadline())) break;
+      if (stopping() && (caught_up() || refused.load() || Clock::now() >= stop_deadline())) {
+        break;
+      }
       bool ok = true;
       try {
         if (refused.load()) {
@@ -56,6 +58,7 @@ struct NatsPublisher::Impl {
           continue;
         }
         if (!link) ok = connect();
+        if (ok && refused.load()) continue;  // found so by the stream set-up just now
         if (ok && batch_count == 0) fill_batch();
         if (ok && batch_count == 0) {
           if (in_backfill) in_backfill = false;  // caught up with the journal
