@@ -53,9 +53,40 @@ AccountConfig roomy() {
   return c;
 }
 
+// A strategy that remembers what it was called with, in order: a count and a hash chain of each
+// order event's identity and figures (and each balance report's), so two strategies can be told
+// to have had the same calls in the same order.
+struct CallLog {
+  std::uint64_t orders = 0;
+  std::uint64_t assets = 0;
+  std::uint64_t chain = 1469598103934665603ull;  // FNV-1a
+  void mix(const void* p, std::size_t n) noexcept {
+    const auto* b = static_cast<const unsigned char*>(p);
+    for (std::size_t i = 0; i < n; ++i)
+      chain = (chain ^ b[i]) * 1099511628211ull;
+  }
+  void on_order(const OrderEvent& e, const AccountState&) noexcept {
+    ++orders;
+    mix(&e.uuid, sizeof e.uuid);
+    mix(&e.state, sizeof e.state);
+    mix(&e.trades_count, sizeof e.trades_count);
+    mix(&e.executed_volume, sizeof e.executed_volume);
+    mix(&e.timestamp, sizeof e.timestamp);
+    mix(&e.origin, sizeof e.origin);
+  }
+  void on_asset(const AssetEvent& a, const AccountState&) noexcept {
+    ++assets;
+    mix(a.currency.view().data(), a.currency.view().size());
+    mix(&a.balance, sizeof a.balance);
+    mix(&a.locked, sizeof a.locked);
+  }
+};
+
 struct StateConsumer {
   AccountState state{roomy()};
-  void on_event(const OrderEvent& e) noexcept { state.apply(e); }
+  CallLog calls;
+  StrategyConsumer<CallLog> consumer{state, calls};
+  void on_event(const OrderEvent& e) noexcept { consumer.on_event(e); }
 };
 
 NatsConfig nats_config(const test::NatsCluster& cluster) {
@@ -79,15 +110,15 @@ NatsPublisherConfig publisher_config(const test::NatsCluster& cluster) {
 // Follows the account's stream from `start` into `state` until every message the stream held
 // when it began is applied (or 60 s). The source's counters.
 JetStreamCounters follow(const NatsConfig& nats, AccountState& state, std::uint64_t start = 1,
-                         std::string* error = nullptr) {
+                         std::string* error = nullptr, CallLog* calls = nullptr) {
   JetStreamSourceConfig c;
   c.nats = nats;
   c.start_seq = start;
   c.stop_at_end = true;
   JetStreamSource source(c);
-  NoStrategy none;
-  StrategyConsumer consumer(state, none);
-  Pipeline<StrategyConsumer<NoStrategy>> pipeline(consumer, PipelineConfig{});
+  CallLog ignored;
+  StrategyConsumer consumer(state, calls != nullptr ? *calls : ignored);
+  Pipeline<StrategyConsumer<CallLog>> pipeline(consumer, PipelineConfig{});
   pipeline.start(source);
   EXPECT_TRUE(test::wait_until([&] { return pipeline.finished(); }, 60s))
       << "the follower did not reach the end of the stream";
@@ -188,8 +219,14 @@ TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKil
   for (int f = 0; f < 2; ++f) {
     auto follower = std::make_unique<AccountState>(roomy());
     std::string error;
-    const JetStreamCounters fc = follow(nats_config(cluster), *follower, 1, &error);
+    CallLog calls;
+    const JetStreamCounters fc = follow(nats_config(cluster), *follower, 1, &error, &calls);
     EXPECT_EQ(fc.messages, pc.messages) << "follower " << f;
+    // A strategy on the follower was called as the gateway's was: same calls, same order.
+    EXPECT_GT(calls.orders, total / 2);
+    EXPECT_EQ(calls.orders, gateway->calls.orders);
+    EXPECT_EQ(calls.assets, gateway->calls.assets);
+    EXPECT_EQ(calls.chain, gateway->calls.chain);
     EXPECT_EQ(fc.records.damaged + fc.gaps + fc.refused, 0u) << error;
     EXPECT_EQ(test::state_differences(gateway->state, *follower), "") << "follower " << f;
     EXPECT_EQ(sim::differences(sim->server().truth_json(true), *follower, kNoDriftsNoPnl), "");

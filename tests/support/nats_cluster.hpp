@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -139,8 +140,11 @@ class NatsCluster {
     return false;
   }
 
-  // The stream's message count as a running node's /jsz reports it (-1 when it cannot tell).
+  // The stream's message count: the largest any running node's /jsz reports (a replica that was
+  // restarted may still be catching up; none can hold more than the stream has). -1 when no node
+  // can tell.
   [[nodiscard]] long long stream_messages(const std::string& stream) const {
+    long long most = -1;
     for (const Node& n : nodes_) {
       if (n.pid <= 0) continue;
       const std::string body = http_get_local(n.http, "/jsz?streams=true");
@@ -148,9 +152,9 @@ class NatsCluster {
       if (at == std::string::npos) continue;
       const auto msgs = body.find("\"messages\": ", at);
       if (msgs == std::string::npos) continue;
-      return std::stoll(body.substr(msgs + 12));
+      most = std::max(most, std::stoll(body.substr(msgs + 12)));
     }
-    return -1;
+    return most;
   }
 
  private:
