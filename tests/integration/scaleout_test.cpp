@@ -32,6 +32,7 @@
 #include "server.hpp"
 #include "server_thread.hpp"
 #include "tcp_proxy.hpp"
+#include "tls_cert.hpp"
 #include "verify.hpp"
 #include "wait.hpp"
 
@@ -505,6 +506,42 @@ TEST_F(ScaleOut, APublishRetriedAfterALostAckIsStoredOnce) {
   const JetStreamCounters fc = follow(nats_config(cluster), state, 1, &error);
   EXPECT_EQ(fc.records.frames, 2u);
   EXPECT_EQ(fc.gaps + fc.records.damaged, 0u) << error;
+}
+
+// TLS to NATS: the servers' certificate verified against the configured CA file; without it the
+// connection is refused, said, and retried.
+TEST_F(ScaleOut, GatewayAndFollowerSpeakTlsToNatsAndVerifyTheServer) {
+  const sim::PemPair pem = sim::make_self_signed_certificate();
+  const auto cert = scratch.path() / "nats-cert.pem";
+  const auto key = scratch.path() / "nats-key.pem";
+  std::ofstream(cert) << pem.certificate;
+  std::ofstream(key) << pem.private_key;
+  test::NatsCluster cluster(
+      1, scratch.path() / "nats",
+      "tls { cert_file: \"" + cert.string() + "\", key_file: \"" + key.string() + "\" }");
+  NatsPublisherConfig pc = publisher_config(cluster);
+  pc.nats.tls = true;
+  pc.nats.tls_ca_file = cert.string();
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  NatsPublisher publisher(journal, pc);
+  JournalProducer& producer = journal.make_producer();
+  const std::string frame = data_file("myorder-trade-default.json");
+  ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
+  journal.flush();
+  ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
+  AccountState state(roomy());
+  EXPECT_EQ(follow(pc.nats, state).records.frames, 1u);
+
+  // Without the CA file the server's certificate is not trusted.
+  NatsPublisherConfig untrusting = pc;
+  untrusting.nats.tls_ca_file.clear();
+  untrusting.nats.account = "desk-2";
+  Journal other(
+      JournalConfig{(scratch.path() / "other.fwj").string(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  NatsPublisher refused(other, untrusting);
+  ASSERT_TRUE(test::wait_until([&] { return refused.counters().connect_errors >= 1; }, 10s));
+  EXPECT_FALSE(refused.counters().connected);
+  EXPECT_NE(refused.last_error().find("SSL"), std::string::npos) << refused.last_error();
 }
 
 }  // namespace
