@@ -5,8 +5,9 @@
 //                            (a real myOrder trade frame, 748 bytes) are written as fast as the
 //                            journal takes them: records/s from the first record to the last
 //                            ack, and how many records a message carried (the publisher batches
-//                            what is already written, up to 256 records or 256 KiB). R3: the
-//                            stream replicated on the three nodes.
+//                            what is already written, up to `batch` records, 768 KiB; batch:1 is
+//                            one record a message, batch:0 the default, 1024). R3: the stream
+//                            replicated on the three nodes.
 //   to_follower/R1, /R3      records written at an offered rate (10k/s), each stamped with the TSC
 //                            when written; a follower's JetStreamSource polled on its own thread;
 //                            latency = TSC when the follower hands the record out - the stamp:
@@ -101,7 +102,8 @@ JournalConfig journal_config(const std::string& account) {
   return j;
 }
 
-// state.range(0): nodes (and replicas); state.range(1): records.
+// state.range(0): nodes (and replicas); state.range(1): records; state.range(2): records in a
+// message at most (the publisher's max_batch_records; 0: its default).
 void publish(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const auto records = static_cast<std::uint64_t>(state.range(1));
@@ -109,7 +111,9 @@ void publish(benchmark::State& state) {
   for (auto _ : state) {
     const std::string account = next_account();
     Journal journal(journal_config(account));
-    NatsPublisher publisher(journal, publisher_config(nodes, account));
+    NatsPublisherConfig pc = publisher_config(nodes, account);
+    if (state.range(2) > 0) pc.max_batch_records = static_cast<std::size_t>(state.range(2));
+    NatsPublisher publisher(journal, pc);
     JournalProducer& producer = journal.make_producer();
     const auto t0 = std::chrono::steady_clock::now();
     for (std::uint64_t i = 0; i < records; ++i) {
@@ -213,7 +217,10 @@ void register_runs() {
   for (const int nodes : {1, 3}) {
     const std::string r = "R" + std::to_string(nodes);
     benchmark::RegisterBenchmark(("publish/" + r).c_str(), publish)
-        ->Args({nodes, 100'000})
+        ->ArgNames({"nodes", "records", "batch"})
+        ->Args({nodes, 100'000, 1})
+        ->Args({nodes, 100'000, 256})
+        ->Args({nodes, 100'000, 0})
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);

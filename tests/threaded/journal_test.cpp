@@ -31,14 +31,22 @@ std::string frame_text(int producer, int i) {
   return "{\"producer\":" + std::to_string(producer) + ",\"i\":" + std::to_string(i) + "}";
 }
 
+bool loss_notice(const JournalRecordHeader& h, const std::string& payload) {
+  return h.kind == JournalKind::notice && payload.rfind(kJournalLossNotice, 0) == 0;
+}
+
+// Every record of the file; `with_loss_notices` false leaves out the journal's own notes of
+// records not journaled (tests that retry a refused record() see them for each retry).
 std::vector<std::pair<JournalRecordHeader, std::string>> read_all(const std::string& path,
-                                                                  std::string* error = nullptr) {
+                                                                  std::string* error = nullptr,
+                                                                  bool with_loss_notices = true) {
   JournalReader reader(path);
   std::vector<std::pair<JournalRecordHeader, std::string>> out;
   JournalRecordHeader h{};
   std::string payload;
-  while (reader.next(h, payload))
-    out.emplace_back(h, payload);
+  while (reader.next(h, payload)) {
+    if (with_loss_notices || !loss_notice(h, payload)) out.emplace_back(h, payload);
+  }
   if (error != nullptr) *error = reader.error();
   return out;
 }
@@ -101,10 +109,10 @@ TEST_F(JournalTest, TwoProducersEveryRecordInOrderPerProducer) {
     tb.join();
     journal.flush();
     const auto c = journal.counters();
-    EXPECT_EQ(c.records, 2u * kPerProducer);
+    EXPECT_EQ(c.records, 2u * kPerProducer + c.loss_notices);
     EXPECT_EQ(c.write_errors, 0u);
   }
-  const auto records = read_all(file());
+  const auto records = read_all(file(), nullptr, false);
   ASSERT_EQ(records.size(), 2u * kPerProducer);
   int next[2] = {0, 0};
   for (const auto& [h, payload] : records) {
@@ -118,6 +126,7 @@ TEST_F(JournalTest, TwoProducersEveryRecordInOrderPerProducer) {
 
 TEST_F(JournalTest, NeverWaitsAndCountsWhatItDrops) {
   std::uint64_t accepted = 0;
+  std::uint64_t notices = 0;
   constexpr int kAttempts = 200000;
   {
     // A ring of 4 KiB fills far faster than a disk writes: some records must be dropped.
@@ -129,10 +138,39 @@ TEST_F(JournalTest, NeverWaitsAndCountsWhatItDrops) {
     }
     journal.flush();
     const auto c = journal.counters();
-    EXPECT_EQ(c.records, accepted);
-    EXPECT_EQ(c.records + c.dropped, static_cast<std::uint64_t>(kAttempts));
+    EXPECT_GT(c.dropped, 0u);
+    EXPECT_GT(c.loss_notices, 0u);
+    EXPECT_EQ(c.records, accepted + c.loss_notices);
+    EXPECT_EQ(accepted + c.dropped, static_cast<std::uint64_t>(kAttempts));
+    notices = c.loss_notices;
   }
-  EXPECT_EQ(read_all(file()).size(), accepted);
+  EXPECT_EQ(read_all(file()).size(), accepted + notices);
+}
+
+// What a hot thread could not journal is said in the journal itself, where it went missing: a
+// notice with the count, after the records written before; the counts add up to what was dropped.
+TEST_F(JournalTest, RecordsNotJournaledAreSaidInTheJournalWhereTheyWentMissing) {
+  std::uint64_t dropped = 0;
+  {
+    Journal journal(JournalConfig{file(), 1u << 30, 4, 4096, 1u << 10, 1});
+    JournalProducer& p = journal.make_producer();
+    const std::string s(100, 'x');
+    for (int i = 0; i < 200000; ++i)
+      (void)p.record(JournalKind::frame, s.data(), s.size(), 0);
+    journal.flush();
+    dropped = journal.counters().dropped;
+  }
+  ASSERT_GT(dropped, 0u);
+  std::uint64_t told = 0;
+  std::uint64_t frames_before_first_notice = 0;
+  for (const auto& [h, payload] : read_all(file())) {
+    if (h.kind == JournalKind::frame && told == 0) ++frames_before_first_notice;
+    if (h.kind != JournalKind::notice) continue;
+    ASSERT_EQ(payload.rfind(kJournalLossNotice, 0), 0u) << payload;
+    told += std::stoull(payload.substr(std::strlen(kJournalLossNotice)));
+  }
+  EXPECT_EQ(told, dropped);
+  EXPECT_GT(frames_before_first_notice, 0u) << "the notice comes where the loss was seen";
 }
 
 TEST_F(JournalTest, RecordLargerThanTheRingIsRefusedAndCounted) {
@@ -167,7 +205,7 @@ TEST_F(JournalTest, RotatesAndKeepsReadableFiles) {
   int next = 0;
   for (const auto& f : files) {
     EXPECT_LE(fs::file_size(f), 16u * 1024) << f;
-    for (const auto& [h, payload] : read_all(f))
+    for (const auto& [h, payload] : read_all(f, nullptr, false))
       ASSERT_EQ(payload, frame_text(0, next++));
   }
   EXPECT_EQ(next, kRecords);

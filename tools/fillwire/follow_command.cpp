@@ -63,6 +63,7 @@ Json input_json(const Followed& f) {
               {"damaged", c.records.damaged},
               {"gaps", c.gaps},
               {"refused", c.refused},
+              {"journal_lost", c.journal_lost},
               {"runs", c.runs},
               {"errors", errors_by_code(f.source->decoder_stats())}};
 }
@@ -179,7 +180,8 @@ int run_follow(const FollowOptions& opt) {
   bool clean = true;
   for (const Followed& f : followed) {
     const JetStreamCounters& c = f.source->counters();
-    const bool problems = c.records.damaged + c.gaps + c.refused + c.records.oversized > 0;
+    const bool problems =
+        c.records.damaged + c.gaps + c.refused + c.records.oversized + c.journal_lost > 0;
     clean = clean && !problems;
     if (problems) fmt::print(stderr, "fillwire follow: {}: {}\n", f.account, f.source->error());
     if (opt.json) {

@@ -51,6 +51,9 @@ struct JetStreamCounters {
   std::uint64_t gaps = 0;            // records missing within a gateway run
   std::uint64_t runs = 0;            // gateway runs seen
   std::uint64_t receive_errors = 0;  // failed reads of the subscription (the connection away)
+  // Records the gateway could not journal (its loss notices, kJournalLossNotice): the state
+  // rebuilt may lack their events.
+  std::uint64_t journal_lost = 0;
   std::uint64_t last_stream_seq = 0;
 };
 

@@ -30,7 +30,8 @@
 //
 // Record kinds (JournalKind; a payload's layout depends on its kind, never on the file version):
 //   1 frame         a WebSocket frame, the bytes as received.
-//   2 notice        a connection notice, text.
+//   2 notice        a connection notice, text; or the journal's own note that records could not
+//                   be journaled (kJournalLossNotice and a count), where they went missing.
 //   3 summary       an account summary, text.
 //   4 resync        (read, no longer written) a resync event re-encoded as myOrder JSON; decoded
 //                   like a frame. Lossy: a cut identifier reads back as a whole, shorter one.
@@ -121,7 +122,13 @@ struct JournalCounters {
   std::uint64_t too_large = 0;  // not journaled: larger than a producer ring can ever hold
   std::uint64_t rotations = 0;
   std::uint64_t write_errors = 0;
+  std::uint64_t loss_notices = 0;  // notices written saying records were not journaled
 };
+
+// The start of the notice the journal thread writes when records could not be journaled (the
+// count follows): readers (replay, followers) tell from it that the state they rebuild from that
+// point may lack events.
+inline constexpr const char* kJournalLossNotice = "journal: records not journaled: ";
 
 class Journal;
 
@@ -178,6 +185,8 @@ class Journal {
 
   void run() noexcept;
   void write_item(const Item& item) noexcept;
+  void write_record(JournalRecordHeader header, const char* payload) noexcept;
+  void tell_losses() noexcept;
   void open_file();
   void shift_files() noexcept;  // path -> path.1 -> ... -> path.<keep_files> (deleted)
   void rotate() noexcept;
@@ -191,6 +200,8 @@ class Journal {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<std::uint64_t> write_errors_{0};
+  std::atomic<std::uint64_t> loss_notices_{0};
+  std::uint64_t lost_told_ = 0;  // records lost already told (journal thread only)
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

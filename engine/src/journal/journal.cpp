@@ -206,29 +206,61 @@ void Journal::rotate() noexcept {
   rotations_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Journal::write_item(const Item& item) noexcept {
-  JournalProducer& p = *producers_[item.producer];
-  if (file_ != nullptr && file_bytes_ + item.length > config_.max_file_bytes &&
+// Writes one record: the header (its checksums computed here, never in record()) and payload.
+void Journal::write_record(JournalRecordHeader h, const char* payload) noexcept {
+  const std::size_t length = sizeof h + h.length;
+  if (file_ != nullptr && file_bytes_ + length > config_.max_file_bytes &&
       file_bytes_ > kJournalFileHeaderBytes) {
     rotate();
   }
-  // The producer left both checksums zero (record() stays cheap); they are computed here.
-  const char* bytes = p.ring_.get() + item.offset;
-  const std::size_t payload = item.length - sizeof(JournalRecordHeader);
-  JournalRecordHeader h;
-  std::memcpy(&h, bytes, sizeof h);
-  h.payload_crc = crc32c(bytes + sizeof h, payload);
+  h.payload_crc = crc32c(payload, h.length);
   h.header_crc = journal_header_crc(h);
   if (file_ == nullptr || std::fwrite(&h, 1, sizeof h, file_) != sizeof h ||
-      std::fwrite(bytes + sizeof h, 1, payload, file_) != payload) {
+      std::fwrite(payload, 1, h.length, file_) != h.length) {
     write_errors_.fetch_add(1, std::memory_order_relaxed);
   } else {
-    file_bytes_ += item.length;
-    bytes_.fetch_add(item.length - sizeof(JournalRecordHeader), std::memory_order_relaxed);
+    file_bytes_ += length;
+    bytes_.fetch_add(h.length, std::memory_order_relaxed);
   }
+}
+
+void Journal::write_item(const Item& item) noexcept {
+  JournalProducer& p = *producers_[item.producer];
+  const char* bytes = p.ring_.get() + item.offset;
+  JournalRecordHeader h;
+  std::memcpy(&h, bytes, sizeof h);
+  write_record(h, bytes + sizeof h);
   // release: hands the ring bytes back; pairs with the acquire load in JournalProducer::record.
   p.released_.store(item.release, std::memory_order_release);
   written_.fetch_add(1, std::memory_order_release);
+}
+
+// Records a hot thread could not journal are said in the journal itself, where they went missing:
+// a notice "journal: records not journaled: N ..." (kJournalLossNotice) after the records written
+// before the loss was seen, so whoever reads the journal (a replay, a follower) knows the state it
+// rebuilds from there on may lack them.
+void Journal::tell_losses() noexcept {
+  std::uint64_t lost = 0;
+  for (const auto& p : producers_) {
+    lost +=
+        p->dropped_.load(std::memory_order_relaxed) + p->too_large_.load(std::memory_order_relaxed);
+  }
+  if (lost <= lost_told_) return;
+  char text[160];
+  const int n =
+      std::snprintf(text, sizeof text, "%s%llu (ring or queue full, or too large; %llu in all)",
+                    kJournalLossNotice, static_cast<unsigned long long>(lost - lost_told_),
+                    static_cast<unsigned long long>(lost));
+  lost_told_ = lost;
+  JournalRecordHeader h{};
+  h.length = static_cast<std::uint32_t>(std::min<int>(n, static_cast<int>(sizeof text) - 1));
+  h.kind = JournalKind::notice;
+  h.recv_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             std::chrono::steady_clock::now().time_since_epoch())
+                                             .count());
+  write_record(h, text);
+  loss_notices_.fetch_add(1, std::memory_order_relaxed);
+  written_.fetch_add(1, std::memory_order_release);  // a record of the file like any other
 }
 
 void Journal::run() noexcept {
@@ -239,6 +271,7 @@ void Journal::run() noexcept {
     const std::size_t n = queue_->q.try_dequeue_bulk(consumer, items, std::size(items));
     for (std::size_t i = 0; i < n; ++i)
       write_item(items[i]);
+    tell_losses();
     const auto now = std::chrono::steady_clock::now();
     if (n == 0 || now - last_flush > std::chrono::milliseconds(100)) {
       if (file_ != nullptr) std::fflush(file_);
@@ -270,6 +303,7 @@ JournalCounters Journal::counters() const noexcept {
   c.bytes = bytes_.load(std::memory_order_relaxed);
   c.rotations = rotations_.load(std::memory_order_relaxed);
   c.write_errors = write_errors_.load(std::memory_order_relaxed);
+  c.loss_notices = loss_notices_.load(std::memory_order_relaxed);
   for (const auto& p : producers_) {
     c.dropped += p->dropped_.load(std::memory_order_relaxed);
     c.too_large += p->too_large_.load(std::memory_order_relaxed);

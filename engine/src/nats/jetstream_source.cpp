@@ -167,6 +167,17 @@ JetStreamSource::RecordView JetStreamSource::next_record() noexcept {
     case JournalKind::resync_event:
       return RecordView{RecordKind::event, payload, h.length};
     case JournalKind::notice:
+      if (const std::string_view text(payload, h.length);
+          text.substr(0, std::strlen(kJournalLossNotice)) == kJournalLossNotice) {
+        const std::string_view rest = text.substr(std::strlen(kJournalLossNotice));
+        std::uint64_t lost = 0;
+        (void)std::from_chars(rest.data(), rest.data() + rest.size(), lost);
+        counters_.journal_lost += lost;
+        fail("message " + std::to_string(link_->msg_seq) + ": the gateway could not journal " +
+             std::to_string(lost) + " records here: this account may lack their events");
+      }
+      ++counters_.other_records;
+      return RecordView{};
     case JournalKind::summary:
       ++counters_.other_records;
       return RecordView{};
