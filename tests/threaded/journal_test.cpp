@@ -13,6 +13,7 @@
 
 #include "../support/resync_event.hpp"
 #include "../support/scratch_dir.hpp"
+#include "fillwire/detail/frame_reader.hpp"
 #include "fillwire/detail/journal_event.hpp"
 
 namespace fillwire {
@@ -171,6 +172,11 @@ TEST_F(JournalTest, RecordsNotJournaledAreSaidInTheJournalWhereTheyWentMissing) 
   }
   EXPECT_EQ(told, dropped);
   EXPECT_GT(frames_before_first_notice, 0u) << "the notice comes where the loss was seen";
+  // What `fillwire replay` reads it with counts them too.
+  FrameReader reader(file());
+  while (reader.next().kind != FrameItemKind::end) {
+  }
+  EXPECT_EQ(reader.journal_lost(), dropped);
 }
 
 TEST_F(JournalTest, RecordLargerThanTheRingIsRefusedAndCounted) {

@@ -114,6 +114,12 @@ int run_replay(const ReplayOptions& opt) {
     }
     return kExitFailed;
   }
+  if (reader.journal_lost() > 0) {
+    fmt::print(stderr,
+               "fillwire replay: {}: warning: the journal says {} records could not be journaled "
+               "while recording: the state may lack their events\n",
+               opt.file, reader.journal_lost());
+  }
   if (c.damaged > 0) {
     fmt::print(stderr, "fillwire replay: {}: {} damaged records skipped\n", opt.file, c.damaged);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
@@ -225,6 +226,11 @@ FrameItem FrameReader::next_record() {
     }
     if (header_.kind != JournalKind::frame && header_.kind != JournalKind::resync) {
       ++other_records_;
+      const std::size_t prefix = std::strlen(kJournalLossNotice);
+      if (header_.kind == JournalKind::notice && r == JournalRead::record &&
+          payload_.compare(0, prefix, kJournalLossNotice) == 0) {
+        journal_lost_ += std::strtoull(payload_.c_str() + prefix, nullptr, 10);
+      }
       continue;
     }
     if (r == JournalRead::too_large || header_.length > config_.max_frame_bytes) {

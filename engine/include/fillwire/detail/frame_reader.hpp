@@ -84,6 +84,9 @@ class FrameReader {
   // Of damaged(): resync_event records refused (another layout, a wrong size, a bad value).
   [[nodiscard]] std::uint64_t refused_events() const noexcept { return refused_events_; }
   [[nodiscard]] std::uint64_t other_records() const noexcept { return other_records_; }
+  // Records the journal says its hot threads could not journal (its loss notices,
+  // kJournalLossNotice): the state replayed may lack their events.
+  [[nodiscard]] std::uint64_t journal_lost() const noexcept { return journal_lost_; }
   // "line 3", or "record 5 at byte 1234".
   [[nodiscard]] std::string where(const FrameItem& item) const;
   // Bytes held for the input, whatever its size: about max_frame_bytes plus fixed buffers.
@@ -104,6 +107,7 @@ class FrameReader {
   bool stopped_ = false;
   std::uint64_t damaged_ = 0;
   std::uint64_t other_records_ = 0;
+  std::uint64_t journal_lost_ = 0;
   std::uint64_t refused_events_ = 0;
   // JSON Lines: buf_ holds file bytes [base_, base_ + end_); the next line starts at begin_.
   std::FILE* file_ = nullptr;
