@@ -508,6 +508,46 @@ TEST_F(ScaleOut, APublishRetriedAfterALostAckIsStoredOnce) {
   EXPECT_EQ(fc.gaps + fc.records.damaged, 0u) << error;
 }
 
+// A whole window in flight when the acks are lost: one record a message, 20 messages sent while
+// the server's answers are swallowed. Every one is stored once, in journal order: the follower
+// reads records 1 to 21 in turn, no gap.
+TEST_F(ScaleOut, AWindowOfMessagesWhoseAcksWereLostIsStoredOnceInOrder) {
+  test::NatsCluster cluster(1, scratch.path() / "nats");
+  test::TcpProxy proxy(cluster.client_port(0));
+  NatsPublisherConfig pc = publisher_config(cluster);
+  pc.nats.servers = {proxy.url()};
+  pc.nats.request_timeout = 500ms;
+  pc.max_batch_records = 1;
+  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  NatsPublisher publisher(journal, pc);
+  JournalProducer& producer = journal.make_producer();
+  const std::string frame = data_file("myorder-trade-default.json");
+  ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
+  journal.flush();
+  ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
+  proxy.swallow(true);
+  for (int i = 0; i < 20; ++i) {
+    const std::string notice = "notice " + std::to_string(i);
+    ASSERT_TRUE(producer.record(JournalKind::notice, notice.data(), notice.size(), 2));
+  }
+  journal.flush();
+  ASSERT_TRUE(test::wait_until([&] { return publisher.counters().publish_errors >= 1; }, 10s))
+      << publisher.last_error();
+  EXPECT_GE(cluster.stream_messages(publisher.stream()), 2) << "some stored, though never acked";
+  proxy.swallow(false);
+  proxy.cut();
+  ASSERT_TRUE(publisher.wait_published(30s)) << publisher.last_error();
+  const NatsPublisherCounters c = publisher.counters();
+  EXPECT_EQ(c.messages, 21u);
+  EXPECT_EQ(cluster.stream_messages(publisher.stream()), 21);
+  AccountState state(roomy());
+  std::string error;
+  const JetStreamCounters fc = follow(nats_config(cluster), state, 1, &error);
+  EXPECT_EQ(fc.messages, 21u);
+  EXPECT_EQ(fc.other_records, 20u);
+  EXPECT_EQ(fc.gaps + fc.records.damaged, 0u) << error;
+}
+
 // TLS to NATS: the servers' certificate verified against the configured CA file; without it the
 // connection is refused, said, and retried.
 TEST_F(ScaleOut, GatewayAndFollowerSpeakTlsToNatsAndVerifyTheServer) {

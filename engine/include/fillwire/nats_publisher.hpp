@@ -8,11 +8,13 @@
 // checksums, then payload), batched from what is already written (never waiting to fill a batch),
 // and headers naming the account, the run (a random id per publisher), the first record's number
 // in the run and the record count. Its Nats-Msg-Id is "<run>-<first record>", so a publish retried
-// after a lost ack is dropped by the stream's duplicate window, and every publish expects the
-// stream's last sequence to be the one this publisher last saw (ExpectLastSeq): the publisher is
-// the stream's only writer, one message is in flight at a time, and after any error it reads the
-// stream's last message to learn whether the message landed before it sends again. So the stream
-// holds each record once, in journal order, whatever fails and however often.
+// after a lost ack is dropped by the stream's duplicate window. Up to max_in_flight messages are
+// sent without waiting (js_PublishMsgAsync), each expecting the stream's last sequence to be the
+// one before it (ExpectLastSeq): the publisher is the stream's only writer, so a message can only
+// land right after its predecessor, and one lost makes all that follow fail. After any failure it
+// waits for the window to resolve, reads the stream's last message to learn how many landed (a
+// prefix of the window) and sends the rest again, in order. So the stream holds each record once,
+// in journal order, whatever fails and however often.
 //
 // NATS being unreachable, refusing the credentials or timing out is never fatal: the thread
 // retries with a bounded back-off (counted, last_error() says why) and the exchange side keeps
@@ -36,6 +38,9 @@ struct NatsPublisherConfig {
   // batches carry more records per round trip when the publisher is behind (nats_bench).
   std::size_t max_batch_records = 1024;
   std::size_t max_batch_bytes = 768u << 10;
+  // Messages sent and not yet acknowledged, at most. Each expects the stream's last sequence to
+  // be the one before it, so order holds whatever fails.
+  std::size_t max_in_flight = 8;
   std::chrono::milliseconds retry_min{100};      // back-off after a failure, doubling ...
   std::chrono::milliseconds retry_max{2000};     // ... up to this
   std::chrono::milliseconds stop_timeout{5000};  // stop(): time left to publish what is written

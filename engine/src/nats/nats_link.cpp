@@ -32,7 +32,9 @@ void check(natsStatus s, const char* what, const NatsCredentials& credentials) {
 
 }  // namespace
 
-Link::Link(const NatsConfig& config, const std::string& name) : config_(config) {
+Link::Link(const NatsConfig& config, const std::string& name, jsPubAckHandler on_ack,
+           void* ack_closure, std::int64_t max_pending)
+    : config_(config) {
   validate(config);
   const NatsCredentials& cred = config.credentials;
   try {
@@ -84,6 +86,11 @@ Link::Link(const NatsConfig& config, const std::string& name) : config_(config) 
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = config.request_timeout.count();
+    if (on_ack != nullptr) {
+      jo.PublishAsync.AckHandler = on_ack;
+      jo.PublishAsync.AckHandlerClosure = ack_closure;
+      jo.PublishAsync.MaxPending = max_pending;
+    }
     check(natsConnection_JetStream(&js_, nc_, &jo), "JetStream", cred);
   } catch (...) {
     release();

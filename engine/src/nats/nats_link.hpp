@@ -40,7 +40,10 @@ class Link {
   // Connects to the first server that answers (connect_timeout each) and opens JetStream.
   // Throws std::runtime_error with error_text() when none does. `name` is the client name the
   // servers show (never a secret).
-  Link(const NatsConfig& config, const std::string& name);
+  // With `on_ack`, asynchronous publishes (js_PublishMsgAsync) report each ack or failure to it,
+  // on nats.c's own thread, at most `max_pending` in flight.
+  Link(const NatsConfig& config, const std::string& name, jsPubAckHandler on_ack = nullptr,
+       void* ack_closure = nullptr, std::int64_t max_pending = 0);
   ~Link();
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -34,6 +35,21 @@ constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
 }  // namespace
 
 struct NatsPublisher::Impl {
+  // A message: a batch of whole records, and what became of its publish.
+  struct Message {
+    enum class State : std::uint8_t { sent, acked, failed };
+    std::string bytes;
+    std::uint64_t first = 0;  // its first record's number in the run
+    std::uint64_t count = 0;
+    std::string msg_id;
+    Clock::time_point read{};  // when its first record was read from the journal
+    State state = State::sent;
+    std::uint64_t seq = 0;  // acked: its stream sequence
+    bool duplicate = false;
+    natsStatus status = NATS_OK;  // failed: why
+    jsErrCode code = static_cast<jsErrCode>(0);
+  };
+
   Impl(const Journal& j, NatsPublisherConfig c)
       : journal(j),
         cfg(std::move(c)),
@@ -59,13 +75,7 @@ struct NatsPublisher::Impl {
         }
         if (!link) ok = connect();
         if (ok && refused.load()) continue;  // found so by the stream set-up just now
-        if (ok && batch_count == 0) fill_batch();
-        if (ok && batch_count == 0) {
-          if (in_backfill) in_backfill = false;  // caught up with the journal
-          wait_for(std::chrono::microseconds(200));
-          continue;
-        }
-        if (ok) ok = publish_batch();
+        if (ok) ok = step();
       } catch (const std::exception& e) {  // an allocation failure: retried as any failure
         set_error(std::string("publisher: ") + e.what());
         ok = false;
@@ -78,13 +88,36 @@ struct NatsPublisher::Impl {
         backoff = std::min(backoff * 2, cfg.retry_max);
       }
     }
+    // What is still in flight is resolved (acked, failed or timed out) before the link goes.
+    if (link) (void)wait_in_flight(cfg.nats.request_timeout * 2);
     link.reset();
+  }
+
+  // One pass: retire what was acknowledged, recover from a failure, send while the window has
+  // room. False after a failure (the caller backs off).
+  bool step() {
+    retire();
+    if (any_failed()) return recover();
+    bool sent = false;
+    while (in_flight() < cfg.max_in_flight) {
+      if (!next_message()) break;
+      if (!send(pending_.front())) return false;
+      sent = true;
+    }
+    if (!sent) {
+      if (in_flight() == 0 && pending_.empty() && in_backfill) in_backfill = false;  // caught up
+      wait_for_acks(std::chrono::microseconds(200));
+    }
+    return true;
   }
 
   bool connect() {
     try {
-      if (link) reconnects_before += link->reconnects();
-      link = std::make_unique<nats::Link>(cfg.nats, "fillwire gateway " + cfg.nats.account);
+      link = std::make_unique<nats::Link>(cfg.nats, "fillwire gateway " + cfg.nats.account,
+                                          &Impl::on_ack, this,
+                                          // nats.c counts an ack out after our handler ran:
+                                          // room for the window and the acks being counted
+                                          static_cast<std::int64_t>(2 * cfg.max_in_flight));
       ensure_stream();
       connected.store(true);
       return true;
@@ -161,106 +194,233 @@ struct NatsPublisher::Impl {
     return nats::MsgPtr(m);
   }
 
-  void fill_batch() {
+  // The next message to send at the front of pending_: one waiting to be sent again, or a new
+  // batch of what the journal holds. False when there is nothing.
+  bool next_message() {
+    if (!pending_.empty()) return true;
+    Message m;
     // Bounded: each pass takes a record or passes over a damaged one, up to the batch limits.
     for (std::size_t pass = 0; pass < 4 * cfg.max_batch_records; ++pass) {
-      if (batch_count >= cfg.max_batch_records || batch.size() >= cfg.max_batch_bytes) return;
+      if (m.count >= cfg.max_batch_records || m.bytes.size() >= cfg.max_batch_bytes) break;
       JournalRecordHeader h{};
-      const TailRead r = tail.next(batch, h);
-      if (r == TailRead::none) return;
+      const TailRead r = tail.next(m.bytes, h);
+      if (r == TailRead::none) break;
       if (r != TailRead::record) {
         skipped.fetch_add(1);
         set_error("journal: " + tail.error());
         continue;
       }
-      if (batch_count == 0) {
-        batch_first = next_record;
-        oldest_read = Clock::now();
-        oldest_read_ns.store(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(oldest_read.time_since_epoch())
-                .count());
+      if (m.count == 0) {
+        m.first = next_record;
+        m.read = Clock::now();
       }
-      ++batch_count;
+      ++m.count;
       ++next_record;
       records.fetch_add(1);
-      pending.store(batch_count);
     }
+    if (m.count == 0) return false;
+    m.msg_id = run + "-" + std::to_string(m.first);
+    pending.fetch_add(m.count);
+    pending_.push_back(std::move(m));
+    note_oldest();
+    return true;
   }
 
-  bool publish_batch() {
-    const std::string msg_id = run + "-" + std::to_string(batch_first);
+  // Sends pending_'s front asynchronously, expecting the stream's last sequence to be the one
+  // before it: the last acknowledged plus what is in flight ahead of it. So a message can only
+  // land right after the one sent before it, and a lost one stops all that follow (they fail
+  // with a wrong last sequence) until it is sent again: the stream keeps journal order.
+  bool send(Message& m) {
     natsMsg* raw = nullptr;
-    natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, batch.data(),
-                                  static_cast<int>(batch.size()));
+    natsStatus s = natsMsg_Create(&raw, subject.c_str(), nullptr, m.bytes.data(),
+                                  static_cast<int>(m.bytes.size()));
     if (s != NATS_OK) throw std::runtime_error("message: " + link->error(s));
     nats::MsgPtr msg(raw);
-    const std::string first = std::to_string(batch_first);
-    const std::string count = std::to_string(batch_count);
+    const std::string first = std::to_string(m.first);
+    const std::string count = std::to_string(m.count);
     natsMsgHeader_Set(raw, kNatsHeaderAccount, cfg.nats.account.c_str());
     natsMsgHeader_Set(raw, kNatsHeaderRun, run.c_str());
     natsMsgHeader_Set(raw, kNatsHeaderSeq, first.c_str());
     natsMsgHeader_Set(raw, kNatsHeaderRecords, count.c_str());
     natsMsgHeader_Set(raw, kNatsHeaderFormat, "FWJ1/2");
+    const std::string id = m.msg_id;  // `m` moves into the window below
     jsPubOptions o;
     jsPubOptions_Init(&o);
-    o.MsgId = msg_id.c_str();
+    o.MsgId = id.c_str();
     o.MaxWait = cfg.nats.request_timeout.count();
-    o.ExpectLastSeq = last_seq;  // 0 (an empty stream) expects nothing
-    jsPubAck* ack = nullptr;
-    jsErrCode code = static_cast<jsErrCode>(0);
-    s = js_PublishMsg(&ack, link->js(), raw, &o, &code);
-    if (s == NATS_OK) {
-      last_seq = ack->Sequence;
-      const bool duplicate = ack->Duplicate;
-      jsPubAck_Destroy(ack);
-      acknowledged(duplicate);
-      return true;
+    o.ExpectLastSeq = last_seq + in_flight();  // 0 (an empty stream, none ahead): no expectation
+    {
+      // The ack may come before js_PublishMsgAsync returns: the message is in flight first.
+      std::lock_guard lock(flight_mutex);
+      m.state = Message::State::sent;
+      flight_.push_back(std::move(m));
     }
+    pending_.pop_front();
+    natsMsg* owned = msg.release();
+    s = js_PublishMsgAsync(link->js(), &owned, &o);
+    natsMsg_Destroy(owned);  // null when the library took it
+    if (s == NATS_OK) return true;
+    // Not sent (the connection away, the window full for too long): back to the front of
+    // pending_, in order.
     publish_errors.fetch_add(1);
-    in_backfill = true;  // what waits in the journal meanwhile is published after the failure
-    set_error("publish to " + stream + ": " + link->error(s, code));
-    // Did it land (an ack lost, or a retry after one)? The stream's last message says.
+    set_error("publish to " + stream + ": " + link->error(s));
+    std::lock_guard lock(flight_mutex);
+    pending_.push_front(std::move(flight_.back()));
+    flight_.pop_back();
+    return false;
+  }
+
+  // nats.c's thread: the ack (or the failure) of one asynchronous publish. Never sends.
+  static void on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
+    auto* self = static_cast<Impl*>(closure);
+    const std::string_view id = nats::header(msg, "Nats-Msg-Id");
+    {
+      std::lock_guard lock(self->flight_mutex);
+      for (Message& m : self->flight_) {
+        if (m.state != Message::State::sent || m.msg_id != id) continue;
+        if (pa != nullptr && pae == nullptr) {
+          m.state = Message::State::acked;
+          m.seq = pa->Sequence;
+          m.duplicate = pa->Duplicate;
+        } else {
+          m.state = Message::State::failed;
+          if (pae != nullptr) {
+            m.status = pae->Err;
+            m.code = pae->ErrCode;
+          }
+        }
+        break;
+      }
+    }
+    self->flight_cv.notify_all();
+  }
+
+  // The acknowledged messages at the front of the window, in order.
+  void retire() {
+    for (;;) {
+      Message m;
+      {
+        std::lock_guard lock(flight_mutex);
+        if (flight_.empty() || flight_.front().state != Message::State::acked) break;
+        m = std::move(flight_.front());
+        flight_.pop_front();
+      }
+      last_seq = m.seq;
+      acknowledged(m);
+    }
+    note_oldest();
+  }
+
+  [[nodiscard]] bool any_failed() {
+    std::lock_guard lock(flight_mutex);
+    return std::any_of(flight_.begin(), flight_.end(),
+                       [](const Message& m) { return m.state == Message::State::failed; });
+  }
+
+  [[nodiscard]] std::size_t in_flight() {
+    std::lock_guard lock(flight_mutex);
+    return flight_.size();
+  }
+
+  // A publish failed: once nothing is in flight any more (every ack or failure in, each bounded
+  // by MaxWait), the stream's last message says how many of the window landed (a prefix: each
+  // expected the one before it). Those count as published; the rest go back to pending_, in
+  // order, to be sent again.
+  bool recover() {
+    if (!wait_in_flight(cfg.nats.request_timeout * 2)) return false;  // still resolving: later
+    std::deque<Message> window;
+    {
+      std::lock_guard lock(flight_mutex);
+      window.swap(flight_);
+    }
+    const auto failed = std::find_if(window.begin(), window.end(), [](const Message& m) {
+      return m.state == Message::State::failed;
+    });
+    publish_errors.fetch_add(1);
+    if (failed != window.end()) {
+      set_error("publish to " + stream + ": " + link->error(failed->status, failed->code));
+    }
+    std::size_t landed = 0;
     try {
       nats::MsgPtr last = last_message();
       const std::uint64_t seq = natsMsg_GetSequence(last.get());
-      if (nats::header(last.get(), "Nats-Msg-Id") == msg_id) {
-        last_seq = seq;
-        acknowledged(true);
-        return true;
+      const std::string_view id = nats::header(last.get(), "Nats-Msg-Id");
+      for (std::size_t i = 0; i < window.size(); ++i) {
+        if (window[i].msg_id == id) landed = i + 1;
       }
-      if (code == JSStreamWrongLastSequenceErr && seq != last_seq) {
+      if (landed == 0 && seq != last_seq) {
         // Another writer, or messages removed: follow the stream as it is, and say so.
         set_error("stream " + stream + " changed under the publisher (last sequence " +
                   std::to_string(seq) + ", expected " + std::to_string(last_seq) +
                   "): is another gateway publishing this account?");
         if (nats::header(last.get(), kNatsHeaderAccount) != cfg.nats.account) refused.store(true);
-        last_seq = seq;
       }
+      // The landed prefix ends at `seq`: its messages are seq - landed + 1 ... seq.
+      for (std::size_t i = 0; i < landed; ++i) {
+        window[i].seq = seq - (landed - 1 - i);
+        window[i].duplicate = window[i].state != Message::State::acked;
+        last_seq = window[i].seq;
+        acknowledged(window[i]);
+      }
+      last_seq = seq;
     } catch (const std::exception& e) {
       set_error(e.what());
+      landed = 0;
     }
+    // The rest, in order, ahead of anything not yet sent.
+    for (std::size_t i = window.size(); i > landed; --i) {
+      window[i - 1].state = Message::State::sent;
+      pending_.push_front(std::move(window[i - 1]));
+    }
+    note_oldest();
     if (!link->connected()) connected.store(false);
     return false;
   }
 
-  void acknowledged(bool duplicate) {
-    published.fetch_add(batch_count);
+  // Waits until nothing in flight is still unanswered (or `within`). True when so.
+  template <class Duration>
+  bool wait_in_flight(Duration within) {
+    std::unique_lock lock(flight_mutex);
+    return flight_cv.wait_for(lock, within, [&] {
+      return std::none_of(flight_.begin(), flight_.end(),
+                          [](const Message& m) { return m.state == Message::State::sent; });
+    });
+  }
+
+  template <class Duration>
+  void wait_for_acks(Duration d) {
+    std::unique_lock lock(flight_mutex);
+    flight_cv.wait_for(
+        lock, d, [&] { return !flight_.empty() && flight_.front().state != Message::State::sent; });
+  }
+
+  void acknowledged(const Message& m) {
+    published.fetch_add(m.count);
+    pending.fetch_sub(m.count);
     messages.fetch_add(1);
-    if (duplicate) duplicates.fetch_add(1);
-    if (in_backfill) backfilled.fetch_add(batch_count);
+    if (m.duplicate) duplicates.fetch_add(1);
+    if (in_backfill) backfilled.fetch_add(m.count);
     stream_last_seq.store(last_seq);
     connected.store(true);
     reconnects.store(reconnects_before + link->reconnects());
-    batch.clear();
-    batch_count = 0;
-    pending.store(0);
-    oldest_read_ns.store(0);
+  }
+
+  // The oldest record not yet acknowledged: when it was read (for lag_seconds).
+  void note_oldest() {
+    Clock::time_point oldest{};
+    {
+      std::lock_guard lock(flight_mutex);
+      if (!flight_.empty()) oldest = flight_.front().read;
+    }
+    if (oldest == Clock::time_point{} && !pending_.empty()) oldest = pending_.front().read;
+    oldest_read_ns.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(oldest.time_since_epoch()).count());
   }
 
   // --- shared with other threads ---------------------------------------------------------------
 
-  bool caught_up() const {
-    return batch_count == 0 && published.load() + skipped.load() >= target();
+  bool caught_up() {
+    return in_flight() == 0 && pending_.empty() && published.load() + skipped.load() >= target();
   }
   std::uint64_t target() const { return journal.counters().records - base_records; }
 
@@ -293,13 +453,14 @@ struct NatsPublisher::Impl {
   std::uint64_t base_records;
   std::unique_ptr<nats::Link> link;
   // Publishing thread only.
-  std::string batch;
-  std::uint64_t batch_first = 0;
-  std::uint64_t batch_count = 0;
+  std::deque<Message> pending_;  // made, not in flight: to send, in order
   std::uint64_t next_record = 1;
-  std::uint64_t last_seq = 0;
-  Clock::time_point oldest_read{};
+  std::uint64_t last_seq = 0;  // the stream's last sequence, as acknowledged
   bool in_backfill = false;
+  // The window: the publishing thread and nats.c's ack thread.
+  std::mutex flight_mutex;
+  std::condition_variable flight_cv;
+  std::deque<Message> flight_;
   // Any thread.
   std::atomic<std::uint64_t> records{0}, published{0}, messages{0}, duplicates{0}, pending{0},
       backfilled{0}, publish_errors{0}, connect_errors{0}, skipped{0}, stream_last_seq{0},
@@ -319,6 +480,9 @@ NatsPublisher::NatsPublisher(const Journal& journal, NatsPublisherConfig config)
   validate(config.nats);
   if (config.max_batch_records == 0 || config.max_batch_bytes < 1024) {
     throw std::invalid_argument("NATS batches need at least 1 record and 1 KiB");
+  }
+  if (config.max_in_flight == 0 || config.max_in_flight > 1024) {
+    throw std::invalid_argument("NATS messages in flight must be 1 to 1024");
   }
   impl_ = std::make_unique<Impl>(journal, std::move(config));
   impl_->thread = std::thread([this] { impl_->main(); });
