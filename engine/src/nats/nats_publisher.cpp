@@ -270,7 +270,8 @@ struct NatsPublisher::Impl {
     return false;
   }
 
-  // nats.c's thread: the ack (or the failure) of one asynchronous publish. Never sends.
+  // nats.c's thread: the ack (or the failure) of one asynchronous publish. Never sends; destroys
+  // the message (the library hands it over).
   static void on_ack(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
     auto* self = static_cast<Impl*>(closure);
     const std::string_view id = nats::header(msg, "Nats-Msg-Id");
@@ -293,6 +294,7 @@ struct NatsPublisher::Impl {
       }
     }
     self->flight_cv.notify_all();
+    natsMsg_Destroy(msg);  // the handler owns the message it is given (nats.h, jsPubAckHandler)
   }
 
   // The acknowledged messages at the front of the window, in order.
