@@ -194,6 +194,7 @@ class Journal {
   JournalConfig config_;
   std::unique_ptr<Queue> queue_;
   std::vector<std::unique_ptr<JournalProducer>> producers_;
+  std::atomic<std::size_t> producers_made_{0};  // producers_[0, this) exist (any thread)
   std::FILE* file_ = nullptr;
   std::uint64_t file_bytes_ = 0;
   std::atomic<std::uint64_t> written_{0};

@@ -120,6 +120,9 @@ JournalProducer& Journal::make_producer() {
   }
   producers_.emplace_back(new JournalProducer(*this, static_cast<std::uint32_t>(producers_.size()),
                                               config_.producer_ring_bytes));
+  // release: the journal thread reads producers_[0, made) after an acquire load of this (the
+  // vector never reallocates: reserved in the constructor).
+  producers_made_.store(producers_.size(), std::memory_order_release);
   return *producers_.back();
 }
 
@@ -241,9 +244,10 @@ void Journal::write_item(const Item& item) noexcept {
 // rebuilds from there on may lack them.
 void Journal::tell_losses() noexcept {
   std::uint64_t lost = 0;
-  for (const auto& p : producers_) {
-    lost +=
-        p->dropped_.load(std::memory_order_relaxed) + p->too_large_.load(std::memory_order_relaxed);
+  const std::size_t made = producers_made_.load(std::memory_order_acquire);  // see make_producer
+  for (std::size_t i = 0; i < made; ++i) {
+    lost += producers_[i]->dropped_.load(std::memory_order_relaxed) +
+            producers_[i]->too_large_.load(std::memory_order_relaxed);
   }
   if (lost <= lost_told_) return;
   char text[160];
@@ -304,9 +308,10 @@ JournalCounters Journal::counters() const noexcept {
   c.rotations = rotations_.load(std::memory_order_relaxed);
   c.write_errors = write_errors_.load(std::memory_order_relaxed);
   c.loss_notices = loss_notices_.load(std::memory_order_relaxed);
-  for (const auto& p : producers_) {
-    c.dropped += p->dropped_.load(std::memory_order_relaxed);
-    c.too_large += p->too_large_.load(std::memory_order_relaxed);
+  const std::size_t made = producers_made_.load(std::memory_order_acquire);  // see make_producer
+  for (std::size_t i = 0; i < made; ++i) {
+    c.dropped += producers_[i]->dropped_.load(std::memory_order_relaxed);
+    c.too_large += producers_[i]->too_large_.load(std::memory_order_relaxed);
   }
   return c;
 }
