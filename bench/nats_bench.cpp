@@ -37,6 +37,7 @@
 #include "fillwire/jetstream_source.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/nats_publisher.hpp"
+#include "frames.hpp"
 #include "nats_cluster.hpp"
 
 namespace fillwire::bench {
@@ -70,9 +71,9 @@ test::NatsCluster& cluster(int nodes) {
   return *c;
 }
 
+// The frame without the file's line end.
 std::string frame() {
-  std::ifstream in(std::string(FILLWIRE_TEST_DATA) + "/myorder-trade-default.json");
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string s = test::read_file("myorder-trade-default.json");
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
     s.pop_back();
   return s;
@@ -239,12 +240,10 @@ int main(int argc, char** argv) {
   using namespace fillwire::bench;
   calibration() = fillwire::TscCalibration::calibrate(std::chrono::milliseconds(50));
   register_runs();
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  cluster_slot(1).reset();
-  cluster_slot(3).reset();
+  const int rc = run_benchmarks(argc, argv, [] {
+    cluster_slot(1).reset();
+    cluster_slot(3).reset();
+  });
   std::filesystem::remove_all(scratch());
-  return 0;
+  return rc;
 }

@@ -25,6 +25,7 @@
 #include "fillwire/nats_publisher.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/strategy.hpp"
+#include "frames.hpp"
 #include "live_run.hpp"
 #include "nats_cluster.hpp"
 #include "same_state.hpp"
@@ -372,18 +373,14 @@ std::string journal_record(JournalKind kind, const std::string& payload) {
   return std::string(reinterpret_cast<const char*>(&h), sizeof h) + payload;
 }
 
-std::string data_file(const std::string& name) {
-  std::ifstream in(std::string(FILLWIRE_TEST_DATA) + "/" + name, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 TEST_F(ScaleOut, AFollowerCountsDamagedForeignAndMissingRecordsAndReadsOn) {
   test::NatsCluster cluster(1, scratch.path() / "nats");
   RawJetStream raw(cluster.url(0));
   raw.add_stream(kAccount);
   const std::string trade =
-      journal_record(JournalKind::frame, data_file("myorder-trade-default.json"));
-  const std::string asset = journal_record(JournalKind::frame, data_file("myasset-default.json"));
+      journal_record(JournalKind::frame, test::read_file("myorder-trade-default.json"));
+  const std::string asset =
+      journal_record(JournalKind::frame, test::read_file("myasset-default.json"));
   std::string damaged = trade;
   damaged[damaged.size() - 10] ^= 0x01;  // a payload byte: the payload checksum fails
   const std::string run_a(16, 'a');
@@ -480,14 +477,14 @@ TEST_F(ScaleOut, APublishRetriedAfterALostAckIsStoredOnce) {
   Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
-  const std::string frame = data_file("myorder-trade-default.json");
+  const std::string frame = test::read_file("myorder-trade-default.json");
   ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
   journal.flush();
   ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
   ASSERT_EQ(publisher.counters().messages, 1u);
   // The server's answers are lost from now on; the next record is published, stored, unacked.
   proxy.swallow(true);
-  const std::string asset = data_file("myasset-default.json");
+  const std::string asset = test::read_file("myasset-default.json");
   ASSERT_TRUE(producer.record(JournalKind::frame, asset.data(), asset.size(), 2));
   journal.flush();
   ASSERT_TRUE(test::wait_until([&] { return publisher.counters().publish_errors >= 1; }, 10s))
@@ -521,7 +518,7 @@ TEST_F(ScaleOut, AWindowOfMessagesWhoseAcksWereLostIsStoredOnceInOrder) {
   Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
-  const std::string frame = data_file("myorder-trade-default.json");
+  const std::string frame = test::read_file("myorder-trade-default.json");
   ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
   journal.flush();
   ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
@@ -565,7 +562,7 @@ TEST_F(ScaleOut, GatewayAndFollowerSpeakTlsToNatsAndVerifyTheServer) {
   Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
-  const std::string frame = data_file("myorder-trade-default.json");
+  const std::string frame = test::read_file("myorder-trade-default.json");
   ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
   journal.flush();
   ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
