@@ -178,20 +178,31 @@ class ScaleOut : public ::testing::Test {
   }
 
   std::string journal_path() const { return (scratch.path() / "gateway.fwj").string(); }
+  // The gateway's journal for a live run (a ring that holds a resync's burst), and a small one for
+  // a few records.
+  JournalConfig live_journal() const {
+    return JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2};
+  }
+  JournalConfig small_journal() const {
+    return JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1};
+  }
+  // Waits (at most 60 s) until the simulator has generated `events`: a point mid-run.
+  void wait_for_generated(std::uint64_t events) {
+    (void)test::wait_until([&] { return sim->server().stats().events_generated >= events; }, 60s);
+  }
 };
 
 TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKill) {
   test::NatsCluster cluster(3, scratch.path() / "nats");
   const std::uint64_t total = 20000;
   start_sim(total, 31);
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2});
+  Journal journal(live_journal());
   NatsPublisher publisher(journal, publisher_config(cluster));
   JournalProducer& producer = journal.make_producer();
   const test::LiveRun r = run_gateway(total, producer, [&] {
     // Mid-run, the node the gateway is connected to (the first URL: servers are tried in order)
     // dies (SIGKILL) and comes back a second later on the same store.
-    (void)test::wait_until([&] { return sim->server().stats().events_generated >= total / 2; },
-                           60s);
+    wait_for_generated(total / 2);
     cluster.kill(0);
     std::this_thread::sleep_for(1s);
     cluster.start(0);
@@ -243,13 +254,12 @@ TEST_F(ScaleOut, WholeClusterAwayForSecondsIsBackfilledInOrderAndFollowersEndEqu
   test::NatsCluster cluster(1, scratch.path() / "nats");
   const std::uint64_t total = 15000;
   start_sim(total, 32);
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2});
+  Journal journal(live_journal());
   NatsPublisher publisher(journal, publisher_config(cluster));
   JournalProducer& producer = journal.make_producer();
   NatsPublisherCounters while_away{};
   const test::LiveRun r = run_gateway(total, producer, [&] {
-    (void)test::wait_until([&] { return sim->server().stats().events_generated >= total / 3; },
-                           60s);
+    wait_for_generated(total / 3);
     cluster.stop(0);
     std::this_thread::sleep_for(3s);
     while_away = publisher.counters();
@@ -283,14 +293,13 @@ TEST_F(ScaleOut, FollowerRestartedFromItsPositionAndALateFollowerEndEqual) {
   test::NatsCluster cluster(1, scratch.path() / "nats");
   const std::uint64_t total = 12000;
   start_sim(total, 33);
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 64u << 20, 1u << 16, 2});
+  Journal journal(live_journal());
   NatsPublisher publisher(journal, publisher_config(cluster));
   JournalProducer& producer = journal.make_producer();
   auto restarted = std::make_unique<AccountState>(roomy());
   std::uint64_t position = 0;
   const test::LiveRun r = run_gateway(total, producer, [&] {
-    (void)test::wait_until([&] { return sim->server().stats().events_generated >= total / 2; },
-                           60s);
+    wait_for_generated(total / 2);
     position = follow(nats_config(cluster), *restarted).last_stream_seq;
   });
   journal.flush();
@@ -414,7 +423,7 @@ TEST_F(ScaleOut, ThePublisherRefusesAStreamHoldingAnotherAccountsRecords) {
     raw.publish(kAccount, "other-desk", std::string(16, 'a'), 1, 1,
                 journal_record(JournalKind::notice, "hello"));
   }
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  Journal journal(small_journal());
   NatsPublisher publisher(journal, publisher_config(cluster));
   JournalProducer& producer = journal.make_producer();
   ASSERT_TRUE(producer.record(JournalKind::notice, "n", 1, 1));
@@ -435,7 +444,7 @@ TEST_F(ScaleOut, WrongNatsCredentialsAreAClearErrorAndTheJournalKeepsEverything)
   NatsPublisherConfig pc = publisher_config(cluster);
   const std::string wrong = "wrong-token-0b33f2";
   pc.nats.credentials.token = Secret(wrong);
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  Journal journal(small_journal());
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
   for (int i = 0; i < 10; ++i)
@@ -474,7 +483,7 @@ TEST_F(ScaleOut, APublishRetriedAfterALostAckIsStoredOnce) {
   NatsPublisherConfig pc = publisher_config(cluster);
   pc.nats.servers = {proxy.url()};
   pc.nats.request_timeout = 500ms;
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  Journal journal(small_journal());
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
   const std::string frame = test::read_file("myorder-trade-default.json");
@@ -515,7 +524,7 @@ TEST_F(ScaleOut, AWindowOfMessagesWhoseAcksWereLostIsStoredOnceInOrder) {
   pc.nats.servers = {proxy.url()};
   pc.nats.request_timeout = 500ms;
   pc.max_batch_records = 1;
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  Journal journal(small_journal());
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
   const std::string frame = test::read_file("myorder-trade-default.json");
@@ -559,7 +568,7 @@ TEST_F(ScaleOut, GatewayAndFollowerSpeakTlsToNatsAndVerifyTheServer) {
   NatsPublisherConfig pc = publisher_config(cluster);
   pc.nats.tls = true;
   pc.nats.tls_ca_file = cert.string();
-  Journal journal(JournalConfig{journal_path(), 1u << 30, 2, 1u << 20, 1u << 10, 1});
+  Journal journal(small_journal());
   NatsPublisher publisher(journal, pc);
   JournalProducer& producer = journal.make_producer();
   const std::string frame = test::read_file("myorder-trade-default.json");
