@@ -33,8 +33,8 @@ void check(natsStatus s, const char* what, const NatsCredentials& credentials) {
 }  // namespace
 
 Link::Link(const NatsConfig& config, const std::string& name, jsPubAckHandler on_ack,
-           void* ack_closure, std::int64_t max_pending)
-    : config_(config) {
+           void* ack_closure, std::int64_t max_pending, std::atomic<std::uint64_t>* reconnects)
+    : config_(config), reconnects_(reconnects) {
   validate(config);
   const NatsCredentials& cred = config.credentials;
   try {
@@ -123,7 +123,8 @@ void Link::on_error(natsConnection*, natsSubscription*, natsStatus, void* closur
 }
 
 void Link::on_reconnected(natsConnection*, void* closure) {
-  static_cast<Link*>(closure)->reconnects_.fetch_add(1, std::memory_order_relaxed);
+  auto* counter = static_cast<Link*>(closure)->reconnects_;
+  if (counter != nullptr) counter->fetch_add(1, std::memory_order_relaxed);
 }
 
 StreamInfoPtr Link::stream_info(const std::string& stream, std::string& error,

@@ -42,8 +42,11 @@ class Link {
   // servers show (never a secret).
   // With `on_ack`, asynchronous publishes (js_PublishMsgAsync) report each ack or failure to it,
   // on nats.c's own thread, at most `max_pending` in flight.
+  // `reconnects`, when given, counts the reconnections of this connection (on nats.c's thread,
+  // as they happen).
   Link(const NatsConfig& config, const std::string& name, jsPubAckHandler on_ack = nullptr,
-       void* ack_closure = nullptr, std::int64_t max_pending = 0);
+       void* ack_closure = nullptr, std::int64_t max_pending = 0,
+       std::atomic<std::uint64_t>* reconnects = nullptr);
   ~Link();
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
@@ -51,12 +54,9 @@ class Link {
   [[nodiscard]] natsConnection* connection() const noexcept { return nc_; }
   [[nodiscard]] jsCtx* js() const noexcept { return js_; }
   [[nodiscard]] bool connected() const noexcept;
-  // Errors nats.c reported asynchronously (slow consumer, a server error), and reconnections.
+  // Errors nats.c reported asynchronously (slow consumer, a server error).
   [[nodiscard]] std::uint64_t async_errors() const noexcept {
     return async_errors_.load(std::memory_order_relaxed);
-  }
-  [[nodiscard]] std::uint64_t reconnects() const noexcept {
-    return reconnects_.load(std::memory_order_relaxed);
   }
   [[nodiscard]] std::string error(natsStatus status,
                                   jsErrCode code = static_cast<jsErrCode>(0)) const {
@@ -77,7 +77,7 @@ class Link {
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
   std::atomic<std::uint64_t> async_errors_{0};
-  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t>* reconnects_ = nullptr;  // the caller's, or none
 };
 
 // The stream sequence of a message delivered by a JetStream consumer, read from its reply subject

@@ -113,11 +113,11 @@ struct NatsPublisher::Impl {
 
   bool connect() {
     try {
-      link = std::make_unique<nats::Link>(cfg.nats, "fillwire gateway " + cfg.nats.account,
-                                          &Impl::on_ack, this,
-                                          // nats.c counts an ack out after our handler ran:
-                                          // room for the window and the acks being counted
-                                          static_cast<std::int64_t>(2 * cfg.max_in_flight));
+      link = std::make_unique<nats::Link>(
+          cfg.nats, "fillwire gateway " + cfg.nats.account, &Impl::on_ack, this,
+          // nats.c counts an ack out after our handler ran:
+          // room for the window and the acks being counted
+          static_cast<std::int64_t>(2 * cfg.max_in_flight), &reconnects);
       ensure_stream();
       connected.store(true);
       return true;
@@ -404,7 +404,6 @@ struct NatsPublisher::Impl {
     if (in_backfill) backfilled.fetch_add(m.count);
     stream_last_seq.store(last_seq);
     connected.store(true);
-    reconnects.store(reconnects_before + link->reconnects());
   }
 
   // The oldest record not yet acknowledged: when it was read (for lag_seconds).
@@ -467,7 +466,6 @@ struct NatsPublisher::Impl {
   std::atomic<std::uint64_t> records{0}, published{0}, messages{0}, duplicates{0}, pending{0},
       backfilled{0}, publish_errors{0}, connect_errors{0}, skipped{0}, stream_last_seq{0},
       reconnects{0};
-  std::uint64_t reconnects_before = 0;  // of links made before this one
   std::atomic<std::int64_t> oldest_read_ns{0};
   std::atomic<bool> connected{false}, refused{false};
   mutable std::mutex mutex;
