@@ -16,12 +16,17 @@
 // follower that stores it beside its own state resumes with start_seq = that + 1.
 //
 // Thread contract: construct on a cold thread (it connects and subscribes: throws on failure);
-// poll() on the producer thread. poll() takes the nats.c subscription's lock and frees the
+// poll() on the producer thread; counters(), connected() and error() from any thread. poll()
+// takes the nats.c subscription's lock and frees the
 // message it is done with (nats.c allocated it on its own thread): a follower's input side, like
 // a socket read, never on the strategy thread.
 
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "fillwire/clock.hpp"
@@ -41,20 +46,33 @@ struct JetStreamSourceConfig {
   // done() once every message the stream held when the source was made is handed out (offline
   // copies, tests); otherwise the source follows for ever.
   bool stop_at_end = false;
+  // With nothing to hand out, poll() waits up to this long for a message (a wait the client
+  // ends as soon as one arrives) before it says idle; 0: it says idle at once (busy polling, one
+  // core spent on the follower's input thread).
+  std::chrono::milliseconds idle_wait{20};
 };
 
+// Every counter of a follower's source besides its records' (ReplayCounters), once: name and
+// meaning.
+#define FILLWIRE_JETSTREAM_COUNTERS(X)                                                  \
+  X(messages, "messages handed out")                                                    \
+  X(other_records, "notices and summaries passed over")                                 \
+  X(refused, "messages of another account (or without one), passed over")               \
+  X(gaps, "records missing within a gateway run")                                       \
+  X(runs, "gateway runs seen")                                                          \
+  X(receive_errors, "failed reads of the subscription (the connection away)")           \
+  X(journal_lost,                                                                       \
+    "records the gateway could not journal (its loss notices): the state rebuilt "      \
+    "may lack their events")                                                            \
+  X(last_stream_seq, "stream sequence of the last message fully handed out")            \
+  X(behind, "messages the stream held after the last one taken, when it was delivered") \
+  X(last_message_age_ms, "how long the last message taken had been stored (server's clock)")
+
 struct JetStreamCounters {
-  ReplayCounters records;      // frames, events, failed frames, oversized, damaged, resync events
-  std::uint64_t messages = 0;  // messages handed out
-  std::uint64_t other_records = 0;   // notices and summaries passed over
-  std::uint64_t refused = 0;         // messages of another account (or without one), passed over
-  std::uint64_t gaps = 0;            // records missing within a gateway run
-  std::uint64_t runs = 0;            // gateway runs seen
-  std::uint64_t receive_errors = 0;  // failed reads of the subscription (the connection away)
-  // Records the gateway could not journal (its loss notices, kJournalLossNotice): the state
-  // rebuilt may lack their events.
-  std::uint64_t journal_lost = 0;
-  std::uint64_t last_stream_seq = 0;
+  ReplayCounters records;  // frames, events, failed frames, oversized, damaged, resync events
+#define FILLWIRE_JETSTREAM_COUNTER_FIELD(name, doc) std::uint64_t name = 0;
+  FILLWIRE_JETSTREAM_COUNTERS(FILLWIRE_JETSTREAM_COUNTER_FIELD)
+#undef FILLWIRE_JETSTREAM_COUNTER_FIELD
 };
 
 class JetStreamSource {
@@ -96,14 +114,22 @@ class JetStreamSource {
     return SourceStatus::produced;
   }
 
+  // Any thread: the counters as of the last message done with (copied when the next one is taken
+  // or the source goes idle; relaxed reads).
+  [[nodiscard]] JetStreamCounters counters() const noexcept;
+  // Once the producer thread was joined (or on it): the exact counters.
+  [[nodiscard]] const JetStreamCounters& final_counters() const noexcept { return counters_; }
+  // Any thread: true while connected to a NATS server.
+  [[nodiscard]] bool connected() const noexcept;
+  // Any thread: the last problem (damage, a gap, a refused message, a failed read), or empty.
+  [[nodiscard]] std::string error() const;
+  [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
+
   // Producer thread, or any thread after it was joined.
-  [[nodiscard]] const JetStreamCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const DecoderStats& decoder_stats() const noexcept { return decoder_.stats(); }
   [[nodiscard]] std::uint64_t last_stream_seq() const noexcept { return counters_.last_stream_seq; }
   // The journal stamp (recv_ns) of the last record handed out, as the gateway wrote it.
   [[nodiscard]] std::uint64_t last_record_stamp() const noexcept { return last_stamp_; }
-  [[nodiscard]] const std::string& error() const noexcept { return error_; }  // the last problem
-  [[nodiscard]] const std::string& stream() const noexcept { return stream_; }
 
  private:
   enum class RecordKind : std::uint8_t { frame, event, other };
@@ -118,6 +144,7 @@ class JetStreamSource {
   RecordView next_record() noexcept;
   bool take_event(const RecordView& r, OrderEvent& slot) noexcept;
   void fail(std::string text) noexcept;
+  void share_counters() noexcept;
 
   JetStreamSourceConfig config_;
   std::string stream_;
@@ -132,7 +159,11 @@ class JetStreamSource {
   char run_[17] = {};              // the gateway run of the last message (16 hex digits)
   std::uint64_t next_record_ = 0;  // the record number expected next in that run
   bool done_ = false;
-  JetStreamCounters counters_;
+  JetStreamCounters counters_;  // the producer thread's
+  // counters_ for other threads, field by field (share_counters()).
+  static constexpr std::size_t kSharedCounters = sizeof(JetStreamCounters) / sizeof(std::uint64_t);
+  std::array<std::atomic<std::uint64_t>, kSharedCounters> shared_{};
+  mutable std::mutex error_mutex_;  // cold: taken when a problem is said and when it is read
   std::string error_;
 };
 

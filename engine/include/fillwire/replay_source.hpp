@@ -30,14 +30,21 @@ namespace fillwire {
 [[nodiscard]] std::vector<std::string> read_frame_lines(
     const std::string& path, std::size_t max_frame_bytes = Decoder::kDefaultMaxFrame);
 
+// Every counter of a replay, once: name and meaning.
+#define FILLWIRE_REPLAY_COUNTERS(X)                                                   \
+  X(frames, "frames decoded")                                                         \
+  X(events, "events published")                                                       \
+  X(failed_frames, "frames with a decode error (their good events still count)")      \
+  X(oversized, "frames over the frame limit, refused undecoded (files only)")         \
+  X(damaged,                                                                          \
+    "damaged journal records skipped or stopped at (files only); resync events this " \
+    "build cannot take included")                                                     \
+  X(event_records, "journaled resync events published as they were (in events)")
+
 struct ReplayCounters {
-  std::uint64_t frames = 0;         // frames decoded
-  std::uint64_t events = 0;         // events published
-  std::uint64_t failed_frames = 0;  // frames with a decode error (their good events still count)
-  std::uint64_t oversized = 0;      // frames over the frame limit, refused undecoded (files only)
-  std::uint64_t damaged = 0;        // damaged journal records skipped or stopped at (files only);
-                                    // resync events this build cannot take included
-  std::uint64_t event_records = 0;  // journaled resync events published as they were (in events)
+#define FILLWIRE_REPLAY_COUNTER_FIELD(name, doc) std::uint64_t name = 0;
+  FILLWIRE_REPLAY_COUNTERS(FILLWIRE_REPLAY_COUNTER_FIELD)
+#undef FILLWIRE_REPLAY_COUNTER_FIELD
 };
 
 namespace detail {

@@ -3,6 +3,7 @@
 #include "fillwire/jetstream_source.hpp"
 
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -37,6 +38,7 @@ JetStreamSource::JetStreamSource(JetStreamSourceConfig config)
       stream_(nats_stream_name(config_.nats.account)),
       decoder_(config_.max_frame_bytes),
       frame_(new char[config_.max_frame_bytes + kFramePadding]()) {
+  if (config_.idle_wait.count() < 0) throw std::invalid_argument("idle_wait must not be negative");
   link_ = std::make_unique<Link>(config_.nats, "fillwire follower " + config_.nats.account);
   std::string error;
   bool not_found = false;
@@ -75,27 +77,75 @@ JetStreamSource::JetStreamSource(JetStreamSourceConfig config)
 JetStreamSource::~JetStreamSource() = default;
 
 void JetStreamSource::fail(std::string text) noexcept {
+  std::lock_guard lock(error_mutex_);
   error_ = std::move(text);
 }
 
+std::string JetStreamSource::error() const {
+  std::lock_guard lock(error_mutex_);
+  return error_;
+}
+
+bool JetStreamSource::connected() const noexcept {
+  return link_->nats.connected();
+}
+
+// JetStreamCounters field by field, in declaration order (counters() reads them back alike).
+void JetStreamSource::share_counters() noexcept {
+  std::size_t i = 0;
+  // relaxed: statistics; each field is read on its own.
+#define FILLWIRE_SHARE_RECORDS(name, doc) \
+  shared_[i++].store(counters_.records.name, std::memory_order_relaxed);
+#define FILLWIRE_SHARE(name, doc) shared_[i++].store(counters_.name, std::memory_order_relaxed);
+  FILLWIRE_REPLAY_COUNTERS(FILLWIRE_SHARE_RECORDS)
+  FILLWIRE_JETSTREAM_COUNTERS(FILLWIRE_SHARE)
+#undef FILLWIRE_SHARE
+#undef FILLWIRE_SHARE_RECORDS
+}
+
+JetStreamCounters JetStreamSource::counters() const noexcept {
+  JetStreamCounters c;
+  std::size_t i = 0;
+#define FILLWIRE_READ_RECORDS(name, doc) \
+  c.records.name = shared_[i++].load(std::memory_order_relaxed);
+#define FILLWIRE_READ(name, doc) c.name = shared_[i++].load(std::memory_order_relaxed);
+  FILLWIRE_REPLAY_COUNTERS(FILLWIRE_READ_RECORDS)
+  FILLWIRE_JETSTREAM_COUNTERS(FILLWIRE_READ)
+#undef FILLWIRE_READ
+#undef FILLWIRE_READ_RECORDS
+  return c;
+}
+
 bool JetStreamSource::next_message() noexcept {
+  if (link_->msg) share_counters();  // the last message's records are all handed out
   if (done_) return false;
   link_->msg.reset();
   natsMsg* m = nullptr;
-  const natsStatus s = natsSubscription_NextMsg(&m, link_->sub.get(), 0);
+  const natsStatus s = natsSubscription_NextMsg(
+      &m, link_->sub.get(), static_cast<std::int64_t>(config_.idle_wait.count()));
   if (s == NATS_TIMEOUT) {
     if (config_.stop_at_end && counters_.last_stream_seq >= end_seq_) done_ = true;
     return false;
   }
   if (s != NATS_OK) {
     ++counters_.receive_errors;
+    share_counters();
     fail("reading " + stream_ + ": " + link_->nats.error(s));
     return false;
   }
   link_->msg.reset(m);
   ++counters_.messages;
   const char* reply = natsMsg_GetReply(m);
-  link_->msg_seq = nats::stream_sequence_of(reply != nullptr ? reply : "");
+  const nats::Delivery delivery = nats::delivery_of(reply != nullptr ? reply : "");
+  link_->msg_seq = delivery.stream_seq;
+  counters_.behind = delivery.pending;
+  const auto now_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  counters_.last_message_age_ms = delivery.stored_ns > 0 && now_ns > delivery.stored_ns
+                                      ? (now_ns - delivery.stored_ns) / 1'000'000
+                                      : 0;
   at_ = end_ = nullptr;
   const std::string_view account = nats::header(m, kNatsHeaderAccount);
   if (account != config_.nats.account) {

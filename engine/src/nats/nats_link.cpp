@@ -140,14 +140,15 @@ StreamInfoPtr Link::stream_info(const std::string& stream, std::string& error,
   return StreamInfoPtr(si);
 }
 
-std::uint64_t stream_sequence_of(std::string_view reply) noexcept {
+Delivery delivery_of(std::string_view reply) noexcept {
   // Tokens after "$JS.ACK.": 7 (old form) or 9+ (domain, account hash first; a token may follow).
   constexpr std::string_view kPrefix = "$JS.ACK.";
-  if (reply.substr(0, kPrefix.size()) != kPrefix) return 0;
+  if (reply.substr(0, kPrefix.size()) != kPrefix) return {};
   reply.remove_prefix(kPrefix.size());
-  std::string_view tokens[12];
+  std::string_view tokens[10];
   std::size_t n = 0;
-  while (n < std::size(tokens)) {
+  for (;;) {
+    if (n == std::size(tokens)) return {};  // more tokens than either form has
     const std::size_t dot = reply.find('.');
     tokens[n++] = reply.substr(0, dot);
     if (dot == std::string_view::npos) break;
@@ -155,14 +156,23 @@ std::uint64_t stream_sequence_of(std::string_view reply) noexcept {
   }
   // Old: stream, consumer, delivered, sseq, cseq, time, pending. New: domain, hash, stream,
   // consumer, delivered, sseq, cseq, time, pending[, token].
-  const std::size_t at = n == 7 ? 3 : (n >= 9 ? 5 : std::size(tokens));
-  if (at >= n) return 0;
-  std::uint64_t v = 0;
-  for (const char c : tokens[at]) {
-    if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10) return 0;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  if (n != 7 && n != 9 && n != 10) return {};
+  const std::size_t at = n == 7 ? 3 : 5;
+  const auto number = [](std::string_view t, std::uint64_t& v) {
+    v = 0;
+    if (t.empty()) return false;
+    for (const char c : t) {
+      if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10) return false;
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return true;
+  };
+  Delivery d;
+  if (!number(tokens[at], d.stream_seq) || !number(tokens[at + 2], d.stored_ns) ||
+      !number(tokens[at + 3], d.pending)) {
+    return {};
   }
-  return v;
+  return d;
 }
 
 std::string_view header(natsMsg* msg, const char* key) noexcept {

@@ -80,11 +80,16 @@ class Link {
   std::atomic<std::uint64_t>* reconnects_ = nullptr;  // the caller's, or none
 };
 
-// The stream sequence of a message delivered by a JetStream consumer, read from its reply subject
+// What a JetStream consumer's reply subject says of a delivered message
 // ($JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, with an
-// optional domain and account hash before the stream in newer servers). 0 when it is not one.
-// No allocation.
-[[nodiscard]] std::uint64_t stream_sequence_of(std::string_view reply) noexcept;
+// optional domain and account hash before the stream in newer servers). All zero when it is not
+// one. No allocation.
+struct Delivery {
+  std::uint64_t stream_seq = 0;
+  std::uint64_t stored_ns = 0;  // when the server stored it (Unix ns, the server's clock)
+  std::uint64_t pending = 0;    // messages the consumer had still to deliver after this one
+};
+[[nodiscard]] Delivery delivery_of(std::string_view reply) noexcept;
 
 // A header's value, or an empty view.
 [[nodiscard]] std::string_view header(natsMsg* msg, const char* key) noexcept;
