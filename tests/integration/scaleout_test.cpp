@@ -19,6 +19,7 @@
 
 #include "fillwire/account_state.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/engine.hpp"
 #include "fillwire/jetstream_source.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
@@ -199,10 +200,24 @@ TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKil
   Journal journal(live_journal());
   NatsPublisher publisher(journal, publisher_config(cluster));
   JournalProducer& producer = journal.make_producer();
+  // A strategy embedded on another host: Engine in its follower mode, following live from a
+  // quarter of the run on, connected to the node that is killed.
+  std::unique_ptr<Engine<CallLog>> embedded;
+  EngineConfig ec;
+  ec.account = roomy();
+  ec.follow = JetStreamSourceConfig{};
+  ec.follow->nats = nats_config(cluster);
+  bool counted_live = false;
   const test::LiveRun r = run_gateway(total, producer, [&] {
-    // Mid-run, the node the gateway is connected to (the first URL: servers are tried in order)
-    // dies (SIGKILL) and comes back a second later on the same store.
+    wait_for_generated(total / 4);
+    ASSERT_TRUE(test::wait_until([&] { return publisher.counters().stream_last_seq > 0; }, 30s));
+    embedded = std::make_unique<Engine<CallLog>>(ec, Credentials{});
+    embedded->start();
+    // Mid-run, the node the gateway and the follower are connected to (the first URL: servers
+    // are tried in order) dies (SIGKILL) and comes back a second later on the same store.
     wait_for_generated(total / 2);
+    counted_live = test::wait_until(
+        [&] { return embedded->connected() && embedded->counters().follow.messages > 0; }, 30s);
     cluster.kill(0);
     std::this_thread::sleep_for(1s);
     cluster.start(0);
@@ -244,6 +259,24 @@ TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKil
     EXPECT_EQ(test::state_differences(gateway->state, *follower), "") << "follower " << f;
     EXPECT_EQ(sim::differences(sim->server().truth_json(true), *follower, kNoDriftsNoPnl), "");
   }
+  // The embedded follower read the stream through the node kill and ends as the gateway did.
+  ASSERT_TRUE(embedded);
+  EXPECT_TRUE(counted_live) << "its counters are read while it runs";
+  EXPECT_TRUE(test::wait_until(
+      [&] { return embedded->counters().follow.last_stream_seq >= pc.stream_last_seq; }, 60s))
+      << embedded->nats_error();
+  embedded->stop();
+  const JetStreamCounters ef = embedded->counters().follow;
+  EXPECT_TRUE(embedded->counters().following);
+  EXPECT_EQ(ef.records.damaged + ef.gaps + ef.refused, 0u) << embedded->nats_error();
+  EXPECT_EQ(ef.behind, 0u);
+  EXPECT_EQ(embedded->strategy().orders, gateway->calls.orders);
+  EXPECT_EQ(embedded->strategy().chain, gateway->calls.chain);
+  EXPECT_EQ(test::state_differences(gateway->state, embedded->account()), "");
+  std::printf("embedded follower: %llu messages from stream sequence 1 to %llu\n",
+              static_cast<unsigned long long>(ef.messages),
+              static_cast<unsigned long long>(ef.last_stream_seq));
+
   // No secret was published: the stream's bytes are the journal's, which holds none.
   std::ifstream in(journal_path(), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

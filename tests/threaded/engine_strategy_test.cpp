@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -93,6 +94,42 @@ TEST(EngineStrategy, WithoutArgumentsTheStrategyIsValueInitialised) {
   ASSERT_TRUE(wait_for_orders(engine.strategy(), 11));
   engine.stop();
   EXPECT_EQ(engine.account().counters().events, 11u);
+}
+
+// A replay that, once its frames are out, stays idle as a quiet account's connection does.
+struct QuietAfterReplay {
+  ReplaySource replay = ReplaySource::from_file(kLifecycle);
+  template <class Sink>
+  SourceStatus poll(Sink& sink) noexcept {
+    const SourceStatus s = replay.poll(sink);
+    return s == SourceStatus::done ? SourceStatus::idle : s;
+  }
+};
+
+// Every event arrives before the first snapshot is asked for, then nothing more: the snapshot
+// must still come (the idle strategy thread answers), not wait for an event that never comes.
+template <class Wait>
+void quiet_account_snapshot_is_current() {
+  EngineConfig config = offline_config();
+  config.snapshot_interval = std::chrono::milliseconds(200);
+  Engine<DefaultCounter, Wait> engine(config, test_credentials());
+  QuietAfterReplay source;
+  detail::EngineTestAccess::start(engine, source);
+  ASSERT_TRUE(wait_for_orders(engine.strategy(), 11));
+  auto snapshot = std::make_unique<AccountSnapshot>();
+  EXPECT_TRUE(test::wait_until(
+      [&] { return engine.snapshot(*snapshot) && snapshot->counters.events == 11; },
+      std::chrono::seconds(10)))
+      << "no current snapshot of a quiet account";
+  engine.stop();
+}
+
+TEST(EngineStrategy, AQuietAccountsSnapshotIsCurrentBlocking) {
+  quiet_account_snapshot_is_current<Blocking>();
+}
+
+TEST(EngineStrategy, AQuietAccountsSnapshotIsCurrentSpinning) {
+  quiet_account_snapshot_is_current<SpinThenYield>();
 }
 
 }  // namespace

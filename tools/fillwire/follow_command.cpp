@@ -1,13 +1,18 @@
-// fillwire follow: the follower side of scale-out (docs/scale-out.md). Reads one or several
-// accounts' JetStream streams (what `fillwire record --nats` or `monitor --nats` publish) through
-// the same pipeline and account state as a replay, and shows each account: a progress line a
-// second, then the final summary; --json prints what `fillwire replay --json` prints, one line
-// per account, and with several accounts a last line aggregating them per market (the firm view).
-// --catch-up ends once every message the stream held at the start is applied.
+// fillwire follow: the follower side of scale-out (docs/scale-out.md). Follows one or several
+// accounts' JetStream streams (what `fillwire record --nats` or `monitor --nats` publish) with one
+// Engine each, in its follower mode: the same pipeline and account state as the gateway, the same
+// snapshots and human log. On a terminal it shows the account live as `fillwire monitor` does (with
+// the stream's position, lag and checks where the connection's are), or with several accounts the
+// firm view: a line per account and the positions and PnL summed per market. --json prints what
+// `fillwire replay --json` prints, one line per account, and with several accounts a last line
+// aggregating them per market. --catch-up ends once every message the stream held at the start is
+// applied.
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -17,9 +22,10 @@
 
 #include "commands.hpp"
 #include "fillwire/account_summary.hpp"
-#include "fillwire/jetstream_source.hpp"
-#include "fillwire/pipeline.hpp"
-#include "fillwire/strategy.hpp"
+#include "fillwire/engine.hpp"
+#include "fillwire/safe_text.hpp"
+#include "fillwire/snapshot_view.hpp"
+#include "fillwire/valuation.hpp"
 #include "json_lines.hpp"
 #include "live_view.hpp"
 #include "run_config.hpp"
@@ -38,21 +44,21 @@ struct FollowOptions {
   double duration_s = 0;
   std::uint64_t from_seq = 1;
   std::string truth_file;  // upbit-sim's --truth output: each account is compared with it
+  std::string log_file;
 };
 
-// One followed account: its source, state and the two pipeline threads.
+using Follower = Engine<NoStrategy, Blocking>;
+
+// One followed account and its engine.
 struct Followed {
   std::string account;
-  std::unique_ptr<JetStreamSource> source;
-  std::unique_ptr<AccountState> state;
-  NoStrategy none;
-  std::unique_ptr<StrategyConsumer<NoStrategy>> consumer;
-  std::unique_ptr<Pipeline<StrategyConsumer<NoStrategy>>> pipeline;
+  std::unique_ptr<Follower> engine;
 };
 
 Json input_json(const Followed& f) {
-  const JetStreamCounters& c = f.source->counters();
-  return Json{{"stream", f.source->stream()},
+  const JetStreamCounters c = f.engine->counters().follow;
+  const JetStreamSource& source = *f.engine->follower();
+  return Json{{"stream", source.stream()},
               {"messages", c.messages},
               {"last_stream_seq", c.last_stream_seq},
               {"frames", c.records.frames},
@@ -65,7 +71,7 @@ Json input_json(const Followed& f) {
               {"refused", c.refused},
               {"journal_lost", c.journal_lost},
               {"runs", c.runs},
-              {"errors", errors_by_code(f.source->decoder_stats())}};
+              {"errors", errors_by_code(source.decoder_stats())}};
 }
 
 // Per market, over every account: the figures that add up (volumes, costs, PnL, fees).
@@ -77,9 +83,10 @@ Json firm_json(const std::vector<Followed>& followed) {
   };
   std::map<std::string, Sum> markets;
   for (const Followed& f : followed) {
-    for (std::uint16_t m = 0; m < f.state->market_count(); ++m) {
-      const auto code = f.state->market_code(m);
-      const Position* p = f.state->position(code);
+    const AccountState& state = f.engine->account();
+    for (std::uint16_t m = 0; m < state.market_count(); ++m) {
+      const auto code = state.market_code(m);
+      const Position* p = state.position(code);
       Sum& s = markets[std::string(code)];
       s.base_volume += p->base_volume;
       s.cost_net += p->cost_net;
@@ -104,6 +111,116 @@ Json firm_json(const std::vector<Followed>& followed) {
   return Json{{"firm", Json{{"accounts", accounts}, {"markets", out}}}};
 }
 
+// The firm panel of several accounts: a line per account (its stream and figures), then the
+// positions, PnL and fees summed per market over the accounts' snapshots.
+class FirmView {
+ public:
+  explicit FirmView(const std::vector<Followed>& followed)
+      : followed_(&followed), rates_(followed.size()) {}
+
+  std::string render(bool panel) {
+    std::string out;
+    struct Sum {
+      double base_volume = 0, realized_gross = 0, realized_net = 0, fees = 0, unrealized_net = 0;
+      int accounts = 0;
+    };
+    std::map<std::string, Sum> markets;
+    for (std::size_t i = 0; i < followed_->size(); ++i) {
+      const Followed& f = (*followed_)[i];
+      const EngineCounters c = f.engine->counters();
+      if (!f.engine->snapshot(*snap_)) {
+        out += fmt::format("{:<16} waiting for the first event ({} messages taken)\n", f.account,
+                           c.follow.messages);
+        continue;
+      }
+      const double per_s = rates_[i].update(*snap_);
+      out += fmt::format("{:<16} {}\n", f.account, format_line(*snap_, c, per_s));
+      for (std::size_t m = 0; m < snap_->markets_shown(); ++m) {
+        const Position& p = snap_->markets[m].position;
+        Sum& sum = markets[std::string(p.market.view())];
+        sum.base_volume += p.base_volume;
+        sum.realized_gross += p.realized_gross;
+        sum.realized_net += p.realized_net;
+        sum.fees += p.fees_paid;
+        sum.unrealized_net += unrealized_at_mark(p, true).value_or(0.0);
+        ++sum.accounts;
+      }
+    }
+    if (!panel) return out;
+    out += fmt::format("\nfirm, per market over {} accounts\n", followed_->size());
+    out += fmt::format("  {:<10} {:>8} {:>16} {:>18} {:>18} {:>14} {:>18}\n", "market", "accounts",
+                       "position", "realized gross", "realized net", "fees", "unrealized net");
+    Sum total;
+    for (const auto& [code, sum] : markets) {
+      out += fmt::format("  {:<10} {:>8} {:>16} {:>18} {:>18} {:>14} {:>18}\n", printable(code),
+                         sum.accounts, format_amount(sum.base_volume), whole(sum.realized_gross),
+                         whole(sum.realized_net), whole(sum.fees), whole(sum.unrealized_net));
+      total.realized_gross += sum.realized_gross;
+      total.realized_net += sum.realized_net;
+      total.fees += sum.fees;
+      total.unrealized_net += sum.unrealized_net;
+    }
+    out += fmt::format("  {:<10} {:>8} {:>16} {:>18} {:>18} {:>14} {:>18}\n", "total", "", "",
+                       whole(total.realized_gross), whole(total.realized_net), whole(total.fees),
+                       whole(total.unrealized_net));
+    return out;
+  }
+
+ private:
+  // KRW to the unit, as the single-account panel shows quote amounts.
+  static std::string whole(double v) { return format_amount(std::isfinite(v) ? std::round(v) : v); }
+
+  const std::vector<Followed>* followed_;
+  std::vector<EventRate> rates_;
+  std::unique_ptr<AccountSnapshot> snap_ = std::make_unique<AccountSnapshot>();
+};
+
+// Waits (no view: --json keeps stdout for the JSON lines) with a progress line a second on stderr.
+LoopEnd wait_quietly(const std::vector<Followed>& followed, const ViewLoop& loop) {
+  const auto start = std::chrono::steady_clock::now();
+  auto next_line = start + std::chrono::seconds(1);
+  for (;;) {
+    if (stop_signalled()) return LoopEnd::signal;
+    if (loop.finished()) return LoopEnd::finished;
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    if (loop.duration_s > 0 && elapsed >= loop.duration_s) return LoopEnd::duration;
+    if (now >= next_line) {
+      for (const Followed& f : followed) {
+        const EngineCounters c = f.engine->counters();
+        fmt::print(stderr, "{:6.1f} s  {}  messages {}  stream sequence {}  events applied {}\n",
+                   elapsed, f.account, c.follow.messages, c.follow.last_stream_seq,
+                   c.pipeline.ring.drained);
+      }
+      next_line += std::chrono::seconds(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// Each account against the simulator's ground truth, on stderr. True when all equal it.
+bool compare_with_truth(const std::vector<Followed>& followed, const std::string& truth_file) {
+  std::ifstream in(truth_file);
+  std::stringstream truth;
+  truth << in.rdbuf();
+  if (!in) throw UsageError("cannot read the truth file " + truth_file);
+  bool all_equal = true;
+  for (const Followed& f : followed) {
+    std::string diff;
+    try {
+      // Drifts are not judged: across disconnects they depend on timing (README, "Accounting
+      // rules"); orders, positions, PnL and balances are.
+      diff = sim::differences(truth.str(), f.engine->account(), {.drifts = false});
+    } catch (const std::exception& e) {
+      diff = std::string("the truth cannot be read: ") + e.what() + "\n";
+    }
+    fmt::print(stderr, "{}: state equals exchange ground truth: {}\n{}", f.account,
+               diff.empty() ? "yes" : "no", diff);
+    all_equal = all_equal && diff.empty();
+  }
+  return all_equal;
+}
+
 int run_follow(const FollowOptions& opt) {
   RunSettings s;
   if (!opt.config_file.empty()) {
@@ -117,106 +234,97 @@ int run_follow(const FollowOptions& opt) {
   nats.servers = opt.flags.servers.empty() ? nats.servers : opt.flags.servers;
   if (!opt.flags.accounts.empty()) nats.accounts = opt.flags.accounts;
   if (!opt.flags.credentials_file.empty()) nats.credentials_file = opt.flags.credentials_file;
+  if (!opt.log_file.empty()) s.log_path = opt.log_file;
   if (nats.servers.empty()) throw UsageError("follow needs --nats URL (or [nats] servers)");
   if (nats.accounts.empty()) throw UsageError("follow needs --account NAME (or [nats] account)");
-
-  AccountConfig account_config;
-  account_config.open_orders = s.open_orders;
-  account_config.completed_orders = s.completed_orders;
-  account_config.markets = s.markets;
-  account_config.history = s.history;
-  account_config.currencies = s.currencies;
-  account_config.pending_deltas = s.pending_deltas;
-  account_config.drift_settle_ms = s.drift_settle_ms;
-  account_config.drifts = s.drifts;
 
   std::vector<Followed> followed(nats.accounts.size());
   for (std::size_t i = 0; i < followed.size(); ++i) {
     Followed& f = followed[i];
     f.account = nats.accounts[i];
-    JetStreamSourceConfig sc;
-    sc.nats = nats_config(nats, f.account);  // UsageError on a bad name or credentials file
-    sc.start_seq = opt.from_seq;
-    sc.stop_at_end = opt.catch_up;
-    sc.max_frame_bytes = s.live.max_frame_bytes;
+    // UsageError on a bad name or credentials file; then the log's own file per account.
+    EngineConfig config = follower_config(s, f.account, opt.from_seq, opt.catch_up);
+    if (!config.log_path.empty() && followed.size() > 1) config.log_path += "." + f.account;
     try {
-      f.source = std::make_unique<JetStreamSource>(sc);
+      f.engine = std::make_unique<Follower>(std::move(config), Credentials{});
     } catch (const std::exception& e) {
       fmt::print(stderr, "fillwire follow: {}: {}\n", f.account, e.what());
       return kExitFailed;
     }
-    f.state = std::make_unique<AccountState>(account_config);
-    f.consumer = std::make_unique<StrategyConsumer<NoStrategy>>(*f.state, f.none);
-    f.pipeline =
-        std::make_unique<Pipeline<StrategyConsumer<NoStrategy>>>(*f.consumer, PipelineConfig{});
   }
   install_stop_signals();
   for (Followed& f : followed)
-    f.pipeline->start(*f.source);
-  const auto start = Clock::now();
-  auto next_line = start + std::chrono::seconds(1);
-  const auto all_finished = [&] {
+    f.engine->start();
+  ViewLoop loop;
+  loop.title = fmt::format("fillwire follow  {}  ({})", fmt::join(nats.accounts, ", "),
+                           fmt::join(nats.servers, ","));
+  loop.duration_s = opt.duration_s;
+  loop.refresh_ms = s.refresh_ms;
+  loop.finished = [&followed] {
     for (const Followed& f : followed)
-      if (!f.pipeline->finished()) return false;
+      if (!f.engine->finished()) return false;
     return true;
   };
-  while (!stop_signalled() && !all_finished()) {
-    const auto now = Clock::now();
-    if (opt.duration_s > 0 && now - start >= std::chrono::duration<double>(opt.duration_s)) break;
-    if (now >= next_line) {  // stderr: human text, whatever --json puts on stdout
-      for (const Followed& f : followed) {
-        const PipelineCounters c = f.pipeline->counters();
-        fmt::print(stderr, "{:6.1f} s  {}  events applied {}\n",
-                   std::chrono::duration<double>(now - start).count(), f.account, c.ring.drained);
-      }
-      next_line += std::chrono::seconds(1);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto start = std::chrono::steady_clock::now();
+  LoopEnd end = LoopEnd::duration;
+  if (opt.json) {
+    end = wait_quietly(followed, loop);
+  } else if (followed.size() == 1) {
+    Follower& engine = *followed.front().engine;
+    end = run_view(ViewSource{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
+                              [&engine] { return engine.counters(); }},
+                   loop);
+  } else {
+    FirmView firm(followed);
+    end = run_loop(loop, [&firm](double, bool panel) { return firm.render(panel); });
   }
   for (Followed& f : followed)
-    f.pipeline->stop();  // the sources are read on the threads it joins: safe to read below
+    f.engine->stop();
   restore_stop_signals();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   bool clean = true;
   for (const Followed& f : followed) {
-    const JetStreamCounters& c = f.source->counters();
+    const JetStreamCounters c = f.engine->counters().follow;
     const bool problems =
         c.records.damaged + c.gaps + c.refused + c.records.oversized + c.journal_lost > 0;
     clean = clean && !problems;
-    if (problems) fmt::print(stderr, "fillwire follow: {}: {}\n", f.account, f.source->error());
+    if (problems)
+      fmt::print(stderr, "fillwire follow: {}: {}\n", f.account, f.engine->nats_error());
     if (opt.json) {
       Json j{{"account", f.account}, {"input", input_json(f)}};
-      j.update(Json::parse(summary_json(*f.state, -1)));
+      j.update(Json::parse(summary_json(f.engine->account(), -1)));
       print_line(j);
-    } else {
+      continue;
+    }
+    const std::string title =
+        fmt::format("{}  stream {}{}", f.account, f.engine->follower()->stream(),
+                    end == LoopEnd::signal ? "  (interrupted)" : "");
+    if (followed.size() == 1) {
+      Follower& engine = *f.engine;
       fmt::print(
-          "Followed {} (stream {}): {} messages to stream sequence {}, {} frames, {} events, {} "
-          "resync events; {} damaged, {} gaps, {} refused\n\n{}\n",
-          f.account, f.source->stream(), c.messages, c.last_stream_seq, c.records.frames,
-          c.records.events, c.records.event_records, c.records.damaged, c.gaps, c.refused,
-          format_summary(*f.state));
+          "{}\n",
+          final_view(ViewSource{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
+                                [&engine] { return engine.counters(); }},
+                     title, elapsed));
+    }
+    fmt::print(
+        "Followed {}: {} messages to stream sequence {}, {} frames, {} events, {} resync "
+        "events; {} damaged, {} gaps, {} refused\n\n{}\n",
+        title, c.messages, c.last_stream_seq, c.records.frames, c.records.events,
+        c.records.event_records, c.records.damaged, c.gaps, c.refused,
+        format_summary(f.engine->account()));
+  }
+  if (followed.size() > 1) {
+    if (opt.json) {
+      print_line(firm_json(followed));
+    } else {
+      FirmView firm(followed);
+      fmt::print("{}", firm.render(/*panel=*/true));
     }
   }
-  if (opt.json && followed.size() > 1) print_line(firm_json(followed));
-  if (!opt.truth_file.empty()) {
-    std::ifstream in(opt.truth_file);
-    std::stringstream truth;
-    truth << in.rdbuf();
-    if (!in) throw UsageError("cannot read the truth file " + opt.truth_file);
-    for (const Followed& f : followed) {
-      std::string diff;
-      try {
-        // Drifts are not judged: across disconnects they depend on timing (README, "Accounting
-        // rules"); orders, positions, PnL and balances are.
-        diff = sim::differences(truth.str(), *f.state, {.drifts = false});
-      } catch (const std::exception& e) {
-        diff = std::string("the truth cannot be read: ") + e.what() + "\n";
-      }
-      fmt::print(stderr, "{}: state equals exchange ground truth: {}\n{}", f.account,
-                 diff.empty() ? "yes" : "no", diff);
-      clean = clean && diff.empty();
-    }
-  }
+  if (!opt.truth_file.empty()) clean = compare_with_truth(followed, opt.truth_file) && clean;
   return clean ? kExitOk : kExitFailed;
 }
 
@@ -241,6 +349,8 @@ Command add_follow_command(CLI::App& root) {
                   "compare each account with this ground truth (upbit-sim --truth FILE): orders, "
                   "positions, PnL and balances")
       ->check(CLI::ExistingFile);
+  app->add_option("--log", opt->log_file,
+                  "human log file (appended; with several accounts one per account, FILE.ACCOUNT)");
   app->footer(
       "Example: fillwire follow --nats nats://127.0.0.1:4222 --account desk-1 --catch-up --json\n"
       "Credentials: --nats-credentials FILE (mode 0600) or FILLWIRE_NATS_USER / _PASSWORD / "

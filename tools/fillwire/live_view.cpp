@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -23,32 +24,6 @@ extern "C" void on_stop_signal(int sig) {
 
 struct sigaction g_old_int {};
 struct sigaction g_old_term {};
-
-// Events per second over the last second or so, from consecutive snapshots.
-class Rate {
- public:
-  double update(const AccountSnapshot& s) {
-    if (have_ && s.taken_ns > last_ns_) {
-      const double dt = static_cast<double>(s.taken_ns - last_ns_) / 1e9;
-      const double now = static_cast<double>(s.order_events - last_events_) / dt;
-      rate_ = first_ ? now : rate_ + (now - rate_) * std::min(1.0, dt);
-      first_ = false;
-    }
-    if (!have_ || s.taken_ns > last_ns_) {
-      last_ns_ = s.taken_ns;
-      last_events_ = s.order_events;
-      have_ = true;
-    }
-    return rate_;
-  }
-
- private:
-  bool have_ = false;
-  bool first_ = true;
-  std::uint64_t last_ns_ = 0;
-  std::uint64_t last_events_ = 0;
-  double rate_ = 0;
-};
 
 // "\x1b[K" after each line: the previous frame's longer lines leave no tail.
 std::string in_place(const std::string& text) {
@@ -89,6 +64,21 @@ int stop_signal() noexcept {
   return g_signal.load(std::memory_order_relaxed);
 }
 
+double EventRate::update(const AccountSnapshot& s) {
+  if (have_ && s.taken_ns > last_ns_) {
+    const double dt = static_cast<double>(s.taken_ns - last_ns_) / 1e9;
+    const double now = static_cast<double>(s.order_events - last_events_) / dt;
+    rate_ = first_ ? now : rate_ + (now - rate_) * std::min(1.0, dt);
+    first_ = false;
+  }
+  if (!have_ || s.taken_ns > last_ns_) {
+    last_ns_ = s.taken_ns;
+    last_events_ = s.order_events;
+    have_ = true;
+  }
+  return rate_;
+}
+
 int never_connected(const EngineCounters& c, std::string_view command) {
   fmt::print(stderr,
              "fillwire {}: never connected ({} attempts, {} refused credentials): check the URL, "
@@ -101,13 +91,11 @@ bool stdout_is_terminal() noexcept {
   return ::isatty(STDOUT_FILENO) == 1;
 }
 
-LoopEnd run_view(const ViewSource& source, const ViewLoop& loop) {
+LoopEnd run_loop(const ViewLoop& loop, const RenderFn& render) {
   using clock = std::chrono::steady_clock;
   const bool tty = stdout_is_terminal();
   const auto start = clock::now();
   auto next_plain = start + std::chrono::milliseconds(loop.plain_every_ms);
-  auto snap = std::make_unique<AccountSnapshot>();
-  Rate rate;
   if (tty) fmt::print("\x1b[?25l\x1b[2J");  // hide the cursor, clear once
   LoopEnd end = LoopEnd::duration;
   for (;;) {
@@ -118,32 +106,20 @@ LoopEnd run_view(const ViewSource& source, const ViewLoop& loop) {
       end = LoopEnd::signal;
       break;
     }
-    const bool have = source.snapshot(*snap);
-    const double per_s = have ? rate.update(*snap) : 0.0;
-    const EngineCounters counters = source.counters();
     if (tty) {
-      ViewContext context;
-      context.title = loop.title;
-      if (loop.status) {
-        context.title += '\n';
-        context.title += loop.status();
-      }
-      context.elapsed_s = elapsed;
-      context.events_per_s = per_s;
-      const std::string body =
-          have ? format_view(*snap, counters, context)
-               : context.title + "\nwaiting for the first event...   (" +
-                     fmt::format("connects {}, attempts {})", counters.live.connects,
-                                 counters.live.attempts);
-      fmt::print("{}", in_place(body));
+      std::string text = loop.title;
+      if (loop.status) text += '\n' + loop.status();
+      text += '\n' + render(elapsed, true);
+      fmt::print("{}", in_place(text));
       std::fflush(stdout);
     } else if (now >= next_plain) {
       next_plain = now + std::chrono::milliseconds(loop.plain_every_ms);
-      if (have) {
-        fmt::print("[{:6.1f} s] {}\n", elapsed, format_line(*snap, counters, per_s));
-      } else {
-        fmt::print("[{:6.1f} s] waiting for the first event (connects {}, attempts {})\n", elapsed,
-                   counters.live.connects, counters.live.attempts);
+      const std::string lines = render(elapsed, false);
+      std::size_t at = 0;
+      while (at < lines.size()) {
+        const std::size_t nl = std::min(lines.find('\n', at), lines.size());
+        fmt::print("[{:6.1f} s] {}\n", elapsed, std::string_view(lines).substr(at, nl - at));
+        at = nl + 1;
       }
       std::fflush(stdout);
     }
@@ -158,6 +134,29 @@ LoopEnd run_view(const ViewSource& source, const ViewLoop& loop) {
   }
   if (tty) fmt::print("\x1b[?25h\n");  // cursor back
   return end;
+}
+
+LoopEnd run_view(const ViewSource& source, const ViewLoop& loop) {
+  auto snap = std::make_unique<AccountSnapshot>();
+  EventRate rate;
+  return run_loop(loop, [&](double elapsed, bool panel) {
+    const bool have = source.snapshot(*snap);
+    const double per_s = have ? rate.update(*snap) : 0.0;
+    const EngineCounters counters = source.counters();
+    if (!have) {
+      return counters.following
+                 ? fmt::format("waiting for the first event ({}, {} messages taken)",
+                               counters.connected ? "connected" : "not connected",
+                               counters.follow.messages)
+                 : fmt::format("waiting for the first event (connects {}, attempts {})",
+                               counters.live.connects, counters.live.attempts);
+    }
+    if (!panel) return format_line(*snap, counters, per_s);
+    ViewContext context;  // the title is run_loop's
+    context.elapsed_s = elapsed;
+    context.events_per_s = per_s;
+    return format_view(*snap, counters, context);
+  });
 }
 
 std::string final_view(const ViewSource& source, const std::string& title, double elapsed_s) {

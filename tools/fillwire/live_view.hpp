@@ -12,6 +12,7 @@
 
 #include <fmt/core.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,19 @@ struct ViewLoop {
 
 enum class LoopEnd { duration, finished, signal };
 
+// Events per second over the last second or so, from consecutive snapshots.
+class EventRate {
+ public:
+  double update(const AccountSnapshot& s);
+
+ private:
+  bool have_ = false;
+  bool first_ = true;
+  std::uint64_t last_ns_ = 0;
+  std::uint64_t last_events_ = 0;
+  double rate_ = 0;
+};
+
 struct ViewSource {
   std::function<bool(AccountSnapshot&)> snapshot;
   std::function<EngineCounters()> counters;
@@ -45,6 +59,12 @@ struct ViewSource {
 
 // Runs until the duration passes, `finished` says so, or a stop signal arrives.
 LoopEnd run_view(const ViewSource& source, const ViewLoop& loop);
+
+// The loop under run_view, for any panel: on a terminal the text render(elapsed, true) returns is
+// redrawn in place every refresh_ms (the title and status above it); otherwise each line of
+// render(elapsed, false) is printed after "[elapsed s]" every plain_every_ms.
+using RenderFn = std::function<std::string(double elapsed_s, bool panel)>;
+LoopEnd run_loop(const ViewLoop& loop, const RenderFn& render);
 
 // The final panel (no escapes), for after the loop.
 [[nodiscard]] std::string final_view(const ViewSource& source, const std::string& title,

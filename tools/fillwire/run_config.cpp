@@ -408,15 +408,11 @@ RunSettings RunFlags::resolve() const {
   return s;
 }
 
-EngineConfig engine_config(const RunSettings& s) {
+namespace {
+
+// What a live engine and a follower share: the ring, pinning, capacities and the log.
+EngineConfig common_config(const RunSettings& s) {
   EngineConfig c;
-  c.live = s.live;
-  c.live.url = s.url;
-  c.live.codes = s.codes;
-  c.live.simple_format = s.format == "simple";
-  c.live.ca_file = s.ca_file;
-  c.live.insecure = s.insecure;
-  c.live.blocking = !s.busy_poll;
   c.pipeline.ring_capacity = s.ring_capacity;
   c.pipeline.producer_cpu = s.network_cpu;
   c.pipeline.consumer_cpu = s.strategy_cpu;
@@ -428,6 +424,24 @@ EngineConfig engine_config(const RunSettings& s) {
   c.account.pending_deltas = s.pending_deltas;
   c.account.drift_settle_ms = s.drift_settle_ms;
   c.account.drifts = s.drifts;
+  c.log_path = s.log_path;
+  c.log_max_file_bytes = s.log_max_file_mb << 20;
+  c.log_keep_files = s.log_keep_files;
+  c.snapshot_interval = std::chrono::milliseconds(s.refresh_ms);
+  return c;
+}
+
+}  // namespace
+
+EngineConfig engine_config(const RunSettings& s) {
+  EngineConfig c = common_config(s);
+  c.live = s.live;
+  c.live.url = s.url;
+  c.live.codes = s.codes;
+  c.live.simple_format = s.format == "simple";
+  c.live.ca_file = s.ca_file;
+  c.live.insecure = s.insecure;
+  c.live.blocking = !s.busy_poll;
   if (!s.journal_path.empty()) {
     JournalConfig j;
     j.path = s.journal_path;
@@ -452,10 +466,18 @@ EngineConfig engine_config(const RunSettings& s) {
   } else if (!s.nats.accounts.empty()) {
     throw UsageError("--account names the account in NATS: give --nats URL too");
   }
-  c.log_path = s.log_path;
-  c.log_max_file_bytes = s.log_max_file_mb << 20;
-  c.log_keep_files = s.log_keep_files;
-  c.snapshot_interval = std::chrono::milliseconds(s.refresh_ms);
+  return c;
+}
+
+EngineConfig follower_config(const RunSettings& s, const std::string& account,
+                             std::uint64_t start_seq, bool stop_at_end) {
+  EngineConfig c = common_config(s);
+  JetStreamSourceConfig f;
+  f.nats = nats_config(s.nats, account);
+  f.start_seq = start_seq;
+  f.stop_at_end = stop_at_end;
+  f.max_frame_bytes = s.live.max_frame_bytes;
+  c.follow = std::move(f);
   return c;
 }
 

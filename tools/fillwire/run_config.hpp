@@ -133,4 +133,11 @@ void load_toml(const std::string& path, RunSettings& s, bool demo);
 // journal, log). Credentials are separate.
 [[nodiscard]] EngineConfig engine_config(const RunSettings& s);
 
+// The engine configuration of a follower of `account` (fillwire follow): its stream from
+// `start_seq` (0: new messages only), ending at the stream's end as it is now with
+// `stop_at_end`; pinning, capacities and the log as engine_config. Throws UsageError on a bad
+// account name or credentials file.
+[[nodiscard]] EngineConfig follower_config(const RunSettings& s, const std::string& account,
+                                           std::uint64_t start_seq, bool stop_at_end);
+
 }  // namespace fillwire::cli

@@ -22,7 +22,11 @@
 //                                         When asked (a relaxed flag, at most every
 //                                         snapshot_interval) it also fills an AccountSnapshot in
 //                                         place in a preallocated triple buffer: no lock, no
-//                                         allocation, no system call.
+//                                         allocation, no system call. It does so after its next
+//                                         event, or at once when the ring is empty (the request
+//                                         wakes it), so a quiet account's view is current too.
+//   A follower (EngineConfig::follow) has the same threads; its network thread reads the
+//   account's JetStream stream (JetStreamSource) instead of the exchange.
 //   housekeeping     cold, "fw-engine"   asks for snapshots and keeps the newest for readers;
 //                                         writes connection notices to the human log (spdlog) and,
 //                                         every summary_interval, an account summary to the
@@ -45,6 +49,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,6 +64,7 @@
 #include "fillwire/auth.hpp"
 #include "fillwire/clock.hpp"
 #include "fillwire/detail/snapshot_handoff.hpp"
+#include "fillwire/jetstream_source.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/nats_publisher.hpp"
@@ -76,6 +82,11 @@ struct EngineConfig {
   // The gateway of scale-out (docs/scale-out.md): publishes the journal (required) to the
   // account's JetStream stream from a cold thread; none when empty.
   std::optional<NatsPublisherConfig> nats;
+  // A follower of scale-out instead of a connection to the exchange: the engine reads the account's
+  // JetStream stream (what a gateway published) through a JetStreamSource, and the strategy gets
+  // the gateway's events in the gateway's order. `live`, the credentials, `journal` and `nats` are
+  // then unused (a journal or a publisher is refused: the stream is the account's journal).
+  std::optional<JetStreamSourceConfig> follow;
   std::string log_path;  // human log file (appended); empty: no file
   // The human log rotates by size: past log_max_file_bytes it becomes <name>.1.<ext> (the older
   // ones move up, the oldest beyond log_keep_files is deleted), so it never takes more than about
@@ -93,6 +104,8 @@ struct EngineCounters {
   JournalCounters journal;      // zero without a journal
   NatsPublisherCounters nats;   // zero without publishing
   bool publishing = false;      // a NATS publisher runs
+  JetStreamCounters follow;     // a follower's input (live is then zero)
+  bool following = false;       // the engine follows a JetStream stream
   std::uint64_t snapshots = 0;  // snapshots received from the strategy thread
   // Human log lines whose text had to be escaped, cut or redacted before writing (a notice
   // carrying server text with control bytes, a token or the access key).
@@ -111,17 +124,22 @@ class EngineRuntime {
   EngineRuntime(const EngineRuntime&) = delete;
   EngineRuntime& operator=(const EngineRuntime&) = delete;
 
-  LiveSource& source() noexcept { return *source_; }
+  // One of the two is null: the live source, or a follower's.
+  LiveSource* source() noexcept { return source_.get(); }
+  JetStreamSource* follower() noexcept { return follower_.get(); }
+  [[nodiscard]] bool connected() const noexcept;
   SnapshotHandoff& handoff() noexcept { return handoff_; }
 
-  void start_housekeeping(const std::vector<std::string>& warnings);
+  // `wake` makes an idle strategy thread answer a snapshot request (Pipeline::wake_consumer).
+  void start_housekeeping(const std::vector<std::string>& warnings, std::function<void()> wake);
   // After the hot threads were joined and the final snapshot was published: takes it, writes the
   // final summary, stops the housekeeping thread and flushes the journal and the log.
   void finish();
 
   bool snapshot(AccountSnapshot& out) const;
   EngineCounters counters() const;
-  // The publisher's last error (connection, stream, publish), or empty. Any thread.
+  // The publisher's last error (connection, stream, publish), or a follower's (damage, gaps,
+  // refused messages, reads), or empty. Any thread.
   std::string nats_error() const;
   // Cold; any thread. Written as one line (safe_text.hpp: one_line), as notices are.
   void log(std::string_view line);
@@ -142,6 +160,8 @@ class EngineRuntime {
   JournalProducer* cold_journal_ = nullptr;
   std::unique_ptr<NatsPublisher> publisher_;
   std::unique_ptr<LiveSource> source_;
+  std::unique_ptr<JetStreamSource> follower_;
+  std::atomic<bool> joined_{false};  // finish() began: the hot threads are gone
   SnapshotHandoff handoff_;
 };
 
@@ -170,6 +190,13 @@ class EngineConsumer {
     }
     if (handoff_->requested()) publish();
   }
+
+  // Strategy thread, with the ring empty: a snapshot asked for while the account is quiet is
+  // answered now rather than at the next event (IdleConsumer).
+  void on_idle() noexcept {
+    if (handoff_->requested()) publish();
+  }
+  [[nodiscard]] bool idle_work() const noexcept { return handoff_->pending(); }
 
   // Strategy thread, or the controlling thread once the strategy thread was joined.
   void publish() noexcept {
@@ -217,7 +244,13 @@ class Engine {
 
   // The constructing thread, once: starts the hot threads (they connect at once) and the
   // housekeeping thread. Pinning problems are warnings (logged), never fatal.
-  void start() { start_with(runtime_->source()); }
+  void start() {
+    if (JetStreamSource* follower = runtime_->follower()) {
+      start_with(*follower);
+    } else {
+      start_with(*runtime_->source());
+    }
+  }
 
   // Any thread; idempotent. The network thread stops after its current frame, the strategy thread
   // applies every event already in the ring, a final snapshot and summary are written, and the
@@ -236,15 +269,20 @@ class Engine {
   [[nodiscard]] bool running() const noexcept {
     return running_.load(std::memory_order_acquire);  // acquire: pairs with start()/stop()
   }
-  // Any thread: true while subscribed and reading.
-  [[nodiscard]] bool connected() const noexcept { return runtime_->source().connected(); }
+  // Any thread: true while subscribed and reading (a follower: while connected to NATS).
+  [[nodiscard]] bool connected() const noexcept { return runtime_->connected(); }
+  // Any thread: true once the source ended on its own (a follower with stop_at_end that took
+  // every message) and the strategy thread applied all it produced. A live engine runs until
+  // stop().
+  [[nodiscard]] bool finished() const noexcept { return pipeline_.finished(); }
   // Any thread.
   [[nodiscard]] EngineCounters counters() const {
     EngineCounters c = runtime_->counters();
     c.pipeline = pipeline_.counters();
     return c;
   }
-  // Any thread: why publishing to NATS last failed (empty when it never did, or without NATS).
+  // Any thread: why publishing to NATS last failed, or what a follower last found wrong in its
+  // stream (empty when nothing did, or without NATS).
   [[nodiscard]] std::string nats_error() const { return runtime_->nats_error(); }
   // Any thread (cold: copies under a lock the strategy thread never takes). The newest snapshot;
   // false before the first one. After stop() it is the final state.
@@ -252,6 +290,8 @@ class Engine {
 
   // After stop() only.
   [[nodiscard]] const AccountState& account() const noexcept { return *account_; }
+  // After stop() only: a follower's source (its decoder's counters, its stream position), or null.
+  [[nodiscard]] const JetStreamSource* follower() const noexcept { return runtime_->follower(); }
   [[nodiscard]] S& strategy() noexcept { return strategy_; }
   [[nodiscard]] const S& strategy() const noexcept { return strategy_; }
   // The constructing thread, after start(): pinning skipped, names cut, affinity errors.
@@ -269,7 +309,7 @@ class Engine {
   template <Source<Ring> Src>
   void start_with(Src& source) {
     pipeline_.start(source);
-    runtime_->start_housekeeping(pipeline_.warnings());
+    runtime_->start_housekeeping(pipeline_.warnings(), [this] { pipeline_.wake_consumer(); });
     running_.store(true, std::memory_order_release);  // release: pairs with running()
   }
 

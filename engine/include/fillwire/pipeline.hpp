@@ -44,6 +44,18 @@ concept EventConsumer = requires(C& consumer, const OrderEvent& event) {
   noexcept;
 };
 
+// A consumer with work to do between events (Engine's snapshots while the account is quiet):
+// when the ring is empty the strategy thread calls on_idle() before it waits, and stops waiting
+// when idle_work() turns true (whoever makes it true calls Pipeline::wake_consumer()). Both
+// noexcept; idle_work() is polled while waiting, so it must be a cheap load.
+template <class C>
+concept IdleConsumer = requires(C& consumer) {
+  { consumer.on_idle() }
+  noexcept;
+  { consumer.idle_work() }
+  noexcept->std::same_as<bool>;
+};
+
 // For users who own their thread: hands up to `max` published events to consumer.on_event.
 // Consumer thread of `ring` only. Returns how many; 0 when the ring was empty.
 template <EventConsumer Consumer, WaitStrategy Wait>
@@ -136,6 +148,9 @@ class Pipeline {
     join();
   }
 
+  // Any thread: a consumer waiting on an empty ring re-checks its idle_work() (IdleConsumer).
+  void wake_consumer() noexcept { ring_.wake(); }
+
   // Any thread. True once both loops have exited.
   [[nodiscard]] bool finished() const noexcept {
     // acquire: pairs with the release store at the end of consume().
@@ -198,6 +213,12 @@ class Pipeline {
       // acquire: pairs with the release store in finish_producer().
       return producer_done_.load(std::memory_order_acquire);
     };
+    const auto stop_waiting = [&consumer, &producer_done]() noexcept {
+      if constexpr (IdleConsumer<Consumer>) {
+        if (consumer.idle_work()) return true;
+      }
+      return producer_done();
+    };
     std::uint64_t batches = 0;
     std::uint64_t waits = 0;
     for (;;) {
@@ -210,8 +231,9 @@ class Pipeline {
         if (ring_.empty()) break;  // the flag's acquire made every publish visible: truly empty
         continue;
       }
+      if constexpr (IdleConsumer<Consumer>) consumer.on_idle();
       waits_.store(++waits, std::memory_order_relaxed);  // relaxed: as batches_
-      ring_.wait_readable(producer_done);
+      ring_.wait_readable(stop_waiting);
     }
     // release: pairs with the acquire load in finished().
     consumer_done_.store(true, std::memory_order_release);

@@ -51,7 +51,8 @@ struct EngineRuntime::Impl {
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_summary;
   std::uint64_t last_summary_events = 0;
-  std::string last_nats_error;  // the last one logged
+  std::string last_nats_error;          // the last one logged
+  std::function<void()> wake_consumer;  // set before the thread starts
 };
 
 namespace {
@@ -93,22 +94,33 @@ EngineRuntime::EngineRuntime(const EngineConfig& config, Credentials credentials
   if (config_.log_keep_files > kMaxLogKeepFiles)
     throw std::invalid_argument("log_keep_files must be at most " +
                                 std::to_string(kMaxLogKeepFiles));
-  // The URLs are checked before anything is opened; an error never quotes them (url.hpp).
-  try {
-    (void)parse_url(config_.live.url);
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string("live.url: ") + e.what());
+  if (config_.follow && (config_.journal || config_.nats)) {
+    throw std::invalid_argument(
+        "a follower neither journals nor publishes: the stream it follows is the account's "
+        "journal (fillwire replay reads a gateway's journal file)");
   }
-  if (!config_.live.rest_url.empty()) {
+  if (!config_.follow) {
+    // The URLs are checked before anything is opened; an error never quotes them (url.hpp).
     try {
-      (void)parse_url(config_.live.rest_url);
+      (void)parse_url(config_.live.url);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(std::string("live.rest_url: ") + e.what());
+      throw std::invalid_argument(std::string("live.url: ") + e.what());
+    }
+    if (!config_.live.rest_url.empty()) {
+      try {
+        (void)parse_url(config_.live.rest_url);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(std::string("live.rest_url: ") + e.what());
+      }
     }
   }
   impl_->latest = std::make_unique<AccountSnapshot>();
   impl_->access_key = credentials.access_key;
   impl_->logger = make_logger(config_);
+  if (config_.follow) {
+    follower_ = std::make_unique<JetStreamSource>(*config_.follow);  // connects; throws
+    return;
+  }
   if (config_.nats && !config_.journal) {
     throw std::invalid_argument("publishing to NATS needs a journal: it publishes the journal");
   }
@@ -144,10 +156,18 @@ void EngineRuntime::log(std::string_view line) {
   impl_->write(spdlog::level::info, line);
 }
 
-void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings) {
+void EngineRuntime::start_housekeeping(const std::vector<std::string>& warnings,
+                                       std::function<void()> wake) {
+  impl_->wake_consumer = std::move(wake);
   for (const std::string& w : warnings)
     impl_->write(spdlog::level::warn, w);
-  std::string started = "engine started: " + parse_url(config_.live.url).redacted();
+  std::string started =
+      follower_
+          ? fmt::format("engine started: following NATS stream {} from {}", follower_->stream(),
+                        config_.follow->start_seq == 0
+                            ? std::string("new messages")
+                            : fmt::format("sequence {}", config_.follow->start_seq))
+          : "engine started: " + parse_url(config_.live.url).redacted();
   if (config_.journal) started += ", journal " + config_.journal->path;
   if (publisher_) {
     started += ", publishing to NATS stream " + publisher_->stream() + " (run " +
@@ -179,10 +199,21 @@ bool EngineRuntime::snapshot(AccountSnapshot& out) const {
   return true;
 }
 
+bool EngineRuntime::connected() const noexcept {
+  return follower_ ? follower_->connected() : source_->connected();
+}
+
 EngineCounters EngineRuntime::counters() const {
   EngineCounters c;
-  c.live = source_->counters();
-  c.connected = source_->connected();
+  if (follower_) {
+    // acquire: pairs with the release in finish(), after the producer thread was joined.
+    c.follow = joined_.load(std::memory_order_acquire) ? follower_->final_counters()
+                                                       : follower_->counters();
+    c.following = true;
+  } else {
+    c.live = source_->counters();
+  }
+  c.connected = connected();
   if (journal_) c.journal = journal_->counters();
   if (publisher_) {
     c.nats = publisher_->counters();
@@ -195,6 +226,7 @@ EngineCounters EngineRuntime::counters() const {
 }
 
 std::string EngineRuntime::nats_error() const {
+  if (follower_) return follower_->error();
   return publisher_ ? publisher_->last_error() : std::string();
 }
 
@@ -209,11 +241,10 @@ void EngineRuntime::write_notices() {
     impl_->write(spdlog::level::info, n);
 }
 
-// The publisher's last error, once each time it changes (the text is capped and escaped where it
-// quotes a server, and never holds a credential: nats_link.cpp).
+// The publisher's or the follower's last error, once each time it changes (the text is capped and
+// escaped where it quotes a server, and never holds a credential: nats_link.cpp).
 void EngineRuntime::write_nats_error() {
-  if (!publisher_) return;
-  std::string e = publisher_->last_error();
+  std::string e = nats_error();
   std::lock_guard lock(impl_->mutex);
   if (e.empty() || e == impl_->last_nats_error) return;
   impl_->last_nats_error = std::move(e);
@@ -250,7 +281,8 @@ void EngineRuntime::run() noexcept {
       write_notices();
       write_nats_error();
       take_latest();
-      handoff_.request();  // answered at the strategy thread's next event
+      handoff_.request();  // answered at the strategy thread's next event, or now when idle
+      if (impl_->wake_consumer) impl_->wake_consumer();
       const auto now = std::chrono::steady_clock::now();
       if (config_.summary_interval.count() > 0 &&
           now - impl_->last_summary >= config_.summary_interval && snapshot(*summary)) {
@@ -271,6 +303,7 @@ void EngineRuntime::run() noexcept {
 }
 
 void EngineRuntime::finish() {
+  joined_.store(true, std::memory_order_release);  // release: pairs with counters()
   if (impl_->thread.joinable()) {
     {
       std::lock_guard lock(impl_->mutex);
@@ -289,6 +322,17 @@ void EngineRuntime::finish() {
     const double rate =
         seconds > 0 ? static_cast<double>(final_snapshot->order_events) / seconds : 0.0;
     write_summary(*final_snapshot, "final summary", "final: ", seconds, rate);
+  }
+  if (follower_) {
+    write_nats_error();
+    const JetStreamCounters& f = follower_->final_counters();
+    impl_->write(
+        spdlog::level::info,
+        fmt::format("NATS: followed {} messages of {} to stream sequence {}: {} frames, {} "
+                    "resync events; {} damaged, {} gaps, {} refused, {} journal records "
+                    "lost at the gateway",
+                    f.messages, follower_->stream(), f.last_stream_seq, f.records.frames,
+                    f.records.event_records, f.records.damaged, f.gaps, f.refused, f.journal_lost));
   }
   impl_->write(spdlog::level::info, "engine stopped");
   if (journal_) journal_->flush();

@@ -55,6 +55,35 @@ std::uint64_t resyncs_short(const AccountSnapshot& s, const EngineCounters& c) {
                   s.connection.resync_incomplete + s.connection.resync_failures);
 }
 
+// The input's figures, from the live connection or a follower's stream.
+struct Input {
+  std::uint64_t frames = 0;
+  std::uint64_t resync_events = 0;
+  std::uint64_t malformed = 0;  // frames with a decode error, or over the size limit
+  std::uint64_t server_errors = 0;
+  std::uint64_t clock_skew = 0;
+};
+Input input_of(const EngineCounters& c) {
+  if (c.following) {
+    const ReplayCounters& r = c.follow.records;
+    return {r.frames, r.event_records, r.failed_frames + r.oversized, 0, 0};
+  }
+  const LiveCounters& l = c.live;
+  return {l.frames, l.resync_events, l.decode_errors + l.oversized, l.server_errors, l.clock_skew};
+}
+
+// A follower's stream: position, how far behind, and what it found wrong; `separator` between
+// the two halves ("\n" and an indent in the panel, " " in one line).
+std::string follower_text(const EngineCounters& c, bool upper, std::string_view separator) {
+  const JetStreamCounters& f = c.follow;
+  return fmt::format(
+      "{}  messages {}  to sequence {}  behind {}  last stored {} ago{}gateway runs {}  gaps {}  "
+      "refused {}  damaged {}  lost at the gateway {}  read errors {}",
+      c.connected ? (upper ? "CONNECTED" : "connected") : "disconnected", f.messages,
+      f.last_stream_seq, f.behind, format_ns(f.last_message_age_ms * 1'000'000), separator, f.runs,
+      f.gaps, f.refused, f.records.damaged, f.journal_lost, f.receive_errors);
+}
+
 std::string latency(const LatencyHistogram& h) {
   if (h.samples == 0) return "no samples yet";
   return fmt::format("p50 {}  p99 {}  p99.9 {}  max {}", format_ns(h.percentile(0.5)),
@@ -207,21 +236,27 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
   if (const std::string notice = incomplete_notice(a, resyncs_short(s, c)); !notice.empty())
     fmt::format_to(it, "{}\n\n", notice);
 
-  fmt::format_to(it, "connection   {}   connects {}  disconnects {}  attempts {}  resyncs {}",
-                 connection_state(s, c, true), l.connects, l.disconnects, l.attempts, l.resyncs);
-  fmt::format_to(it, "  resync failures {}  auth failures {}  REST requests {}\n",
-                 l.resync_failures, l.auth_failures, l.rest_requests);
+  const Input in = input_of(c);
+  if (c.following) {
+    fmt::format_to(it, "stream       {}\n", follower_text(c, true, "\n             "));
+  } else {
+    fmt::format_to(it, "connection   {}   connects {}  disconnects {}  attempts {}  resyncs {}",
+                   connection_state(s, c, true), l.connects, l.disconnects, l.attempts, l.resyncs);
+    fmt::format_to(it, "  resync failures {}  auth failures {}  REST requests {}\n",
+                   l.resync_failures, l.auth_failures, l.rest_requests);
+  }
   fmt::format_to(it,
                  "events       {} applied  {} refused  {:.0f}/s received   frames {}   resync "
                  "events {}\n",
-                 count(a.applied), count(a.refused()), context.events_per_s, count(l.frames),
-                 count(l.resync_events));
-  fmt::format_to(it, "latency      {}  (frame received -> strategy called)\n", latency(s.latency));
+                 count(a.applied), count(a.refused()), context.events_per_s, count(in.frames),
+                 count(in.resync_events));
+  fmt::format_to(it, "latency      {}  ({} -> strategy called)\n", latency(s.latency),
+                 c.following ? "message received" : "frame received");
   fmt::format_to(it,
                  "anomalies    duplicates {}  stale {}  malformed {}  gaps healed {}  invalid {}  "
                  "server errors {}  ring stalls {}\n",
-                 a.duplicates, a.stale, l.decode_errors + l.oversized, a.gaps_healed, a.invalid,
-                 l.server_errors, c.pipeline.ring.stalls);
+                 a.duplicates, a.stale, in.malformed, a.gaps_healed, a.invalid, in.server_errors,
+                 c.pipeline.ring.stalls);
   fmt::format_to(it,
                  "refused      table full {}  market full {}  invalid {} (non-finite {})  "
                  "currency full {}  balance invalid {}   resync incomplete {}  resync failed {}  "
@@ -230,7 +265,7 @@ std::string format_view(const AccountSnapshot& s, const EngineCounters& c,
                  count(a.currency_full), count(a.asset_invalid),
                  std::max(l.resync_incomplete, s.connection.resync_incomplete),
                  std::max(l.resync_failures, s.connection.resync_failures),
-                 s.connection.rate_limited, l.clock_skew);
+                 s.connection.rate_limited, in.clock_skew);
 
   fmt::format_to(it, "  {:<10} {:>14} {:>14} {:>16} {:>16} {:>12} {:>16} {:>16}\n", "market",
                  "position", "avg cost", "realized gross", "realized net", "fees", "bought",
@@ -296,19 +331,24 @@ std::string format_line(const AccountSnapshot& s, const EngineCounters& c, doubl
   }
   const ApplyCounters& a = s.counters;
   const Worth worth = balances_worth(s);
+  const Input in = input_of(c);
   std::string line = fmt::format(
-      "{} events {} applied {} refused ({:.0f}/s received) connects {} disconnects {} resyncs {} | "
+      "{} events {} applied {} refused ({:.0f}/s received) {} | "
       "dup {} stale {} malformed {} | refused table full {} market full {} invalid {} "
       "(non-finite {}) currency full {} balance invalid {} | resync incomplete {} failed {} rate "
       "limited {} clock skew {} | open {} completed {} fill {} | pnl gross {} net {} fees {} "
       "unrealized net {} | balances {} worth {} KRW{} drifts {} | latency p50 {} p99 {}",
-      connection_state(s, c, false), a.applied, a.refused(), events_per_s, c.live.connects,
-      c.live.disconnects, c.live.resyncs, a.duplicates, a.stale,
-      c.live.decode_errors + c.live.oversized, a.table_full, a.market_full, a.invalid, a.non_finite,
+      c.following ? "stream " + follower_text(c, false, "  ") + " |"
+                  : connection_state(s, c, false),
+      a.applied, a.refused(), events_per_s,
+      c.following ? std::string("")
+                  : fmt::format("connects {} disconnects {} resyncs {}", c.live.connects,
+                                c.live.disconnects, c.live.resyncs),
+      a.duplicates, a.stale, in.malformed, a.table_full, a.market_full, a.invalid, a.non_finite,
       a.currency_full, a.asset_invalid,
       std::max(c.live.resync_incomplete, s.connection.resync_incomplete),
       std::max(c.live.resync_failures, s.connection.resync_failures), s.connection.rate_limited,
-      c.live.clock_skew, s.open_orders, s.total.completed, pct(s.total.fill_rate()), krw(gross),
+      in.clock_skew, s.open_orders, s.total.completed, pct(s.total.fill_rate()), krw(gross),
       krw(net), krw(fees), krw(unrealized_total(s, true)), s.balance_count, krw(worth.krw),
       worth.unvalued.empty() ? "" : fmt::format(" (no price: {})", worth.unvalued),
       a.drifts_reported, format_ns(s.latency.percentile(0.5)),

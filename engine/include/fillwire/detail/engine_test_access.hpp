@@ -21,7 +21,7 @@ struct EngineTestAccess {
 
   template <class S, class Wait>
   [[nodiscard]] static LiveSource& live_source(Engine<S, Wait>& engine) noexcept {
-    return engine.runtime_->source();
+    return *engine.runtime_->source();
   }
 };
 

@@ -9,7 +9,7 @@
 // model that ThreadSanitizer reports), and a slow reader never holds the writer up.
 //
 // Thread contract: back() and publish() on the writer (strategy) thread only; take() on one reader
-// thread only; request() from any thread, requested() on the writer. No allocation, no lock, no
+// thread only; request() from any thread, requested() and pending() on the writer. No allocation, no lock, no
 // exception in any of them. Engine's internals (engine.hpp); not part of the API.
 
 #include <atomic>
@@ -36,6 +36,11 @@ class SnapshotHandoff {
     if (!requested_.load(std::memory_order_relaxed)) return false;
     requested_.store(false, std::memory_order_relaxed);
     return true;
+  }
+
+  // Writer: true while a request waits, without taking it (a cheap poll while idle).
+  [[nodiscard]] bool pending() const noexcept {
+    return requested_.load(std::memory_order_relaxed);  // relaxed: as requested()
   }
 
   // Writer: the buffer to fill next (owned by the writer until publish()).
