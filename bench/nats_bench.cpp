@@ -146,11 +146,14 @@ struct NullSink {
   void publish() noexcept { ++published; }
 };
 
-// state.range(0): nodes; state.range(1): offered records/s; state.range(2): records measured.
+// state.range(0): nodes; state.range(1): offered records/s; state.range(2): records measured;
+// state.range(3): the source's idle_wait in ms (0: it says idle at once, and the reader polls
+// every 20 us; otherwise it waits in the client, which wakes it when a message arrives).
 void to_follower(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const auto rate = static_cast<double>(state.range(1));
   const auto records = static_cast<std::uint64_t>(state.range(2));
+  const auto idle_wait = std::chrono::milliseconds(state.range(3));
   const std::string f = frame();
   for (auto _ : state) {
     const std::string account = next_account();
@@ -168,6 +171,7 @@ void to_follower(benchmark::State& state) {
     JetStreamSourceConfig sc;
     sc.nats = publisher_config(nodes, account).nats;
     sc.start_seq = 2;  // after the start notice
+    sc.idle_wait = idle_wait;
     JetStreamSource follower(sc);
     std::vector<std::uint64_t> latency;
     latency.reserve(records);
@@ -226,7 +230,9 @@ void register_runs() {
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
     benchmark::RegisterBenchmark(("to_follower/" + r).c_str(), to_follower)
-        ->Args({nodes, 10'000, 30'000})
+        ->ArgNames({"nodes", "rate", "records", "idle_wait_ms"})
+        ->Args({nodes, 10'000, 30'000, 0})
+        ->Args({nodes, 10'000, 30'000, 20})
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond)
         ->Iterations(1);
