@@ -210,6 +210,22 @@ std::map<std::string, Setter> setters(bool demo) {
   m["nats.max_age_s"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.nats.max_age_s = r.integer(n, "nats.max_age_s", 0, kMaxCount);
   };
+  m["nats.max_in_flight"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.max_in_flight = r.integer(n, "nats.max_in_flight", 1, 1024);
+  };
+  m["nats.batch_records"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.batch_records = r.integer(n, "nats.batch_records", 1, 65'536);
+  };
+  m["nats.batch_kb"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    // NATS refuses a message over the server's max_payload (1 MiB unless raised).
+    s.nats.batch_kb = r.integer(n, "nats.batch_kb", 1, 64 * 1024);
+  };
+  m["nats.stop_timeout_ms"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.stop_timeout_ms = r.integer(n, "nats.stop_timeout_ms", 0, 3'600'000);
+  };
+  m["nats.idle_wait_ms"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
+    s.nats.idle_wait_ms = r.integer(n, "nats.idle_wait_ms", 0, 1000);
+  };
   m["nats.max_mb"] = [](const Reader& r, const toml::node& n, RunSettings& s) {
     s.nats.max_mb = r.integer(n, "nats.max_mb", 0, kMaxCount);
   };
@@ -462,6 +478,10 @@ EngineConfig engine_config(const RunSettings& s) {
     }
     NatsPublisherConfig p;
     p.nats = nats_config(s.nats, s.nats.accounts.front());
+    p.max_in_flight = static_cast<std::size_t>(s.nats.max_in_flight);
+    p.max_batch_records = static_cast<std::size_t>(s.nats.batch_records);
+    p.max_batch_bytes = static_cast<std::size_t>(s.nats.batch_kb) << 10;
+    p.stop_timeout = std::chrono::milliseconds(s.nats.stop_timeout_ms);
     c.nats = std::move(p);
   } else if (!s.nats.accounts.empty()) {
     throw UsageError("--account names the account in NATS: give --nats URL too");
@@ -477,6 +497,7 @@ EngineConfig follower_config(const RunSettings& s, const std::string& account,
   f.start_seq = start_seq;
   f.stop_at_end = stop_at_end;
   f.max_frame_bytes = s.live.max_frame_bytes;
+  f.idle_wait = std::chrono::milliseconds(s.nats.idle_wait_ms);
   c.follow = std::move(f);
   return c;
 }

@@ -19,7 +19,9 @@
 //             LiveConfig by name (connect_timeout_ms, resync_max_orders, ...)
 //   [nats]    servers = ["nats://..."], account = "desk-1" (or accounts = [...] for follow),
 //             credentials_file, replicas = 1, tls, ca_file, cert_file, key_file,
-//             duplicate_window_s = 120, max_age_s = 0, max_mb = 0
+//             duplicate_window_s = 120, max_age_s = 0, max_mb = 0; the gateway's max_in_flight = 8,
+//             batch_records = 1024, batch_kb = 768, stop_timeout_ms = 5000; a follower's
+//             idle_wait_ms = 20
 // Thread contract: cold path, main thread.
 
 #include <CLI/CLI.hpp>
@@ -31,8 +33,10 @@
 
 #include "commands.hpp"
 #include "fillwire/engine.hpp"
+#include "fillwire/jetstream_source.hpp"
 #include "fillwire/live_source.hpp"
 #include "fillwire/nats_config.hpp"
+#include "fillwire/nats_publisher.hpp"
 
 namespace fillwire::cli {
 
@@ -50,6 +54,13 @@ struct NatsSettings {
   std::int64_t duplicate_window_s = 120;
   std::int64_t max_age_s = 0;  // 0: kept for ever
   std::int64_t max_mb = 0;     // 0: no size limit
+  // The gateway's publisher (NatsPublisherConfig's defaults unless set).
+  std::int64_t max_in_flight = static_cast<std::int64_t>(NatsPublisherConfig{}.max_in_flight);
+  std::int64_t batch_records = static_cast<std::int64_t>(NatsPublisherConfig{}.max_batch_records);
+  std::int64_t batch_kb = static_cast<std::int64_t>(NatsPublisherConfig{}.max_batch_bytes >> 10);
+  std::int64_t stop_timeout_ms = NatsPublisherConfig{}.stop_timeout.count();
+  // A follower's wait for the next message (JetStreamSourceConfig::idle_wait; 0: it polls).
+  std::int64_t idle_wait_ms = JetStreamSourceConfig{}.idle_wait.count();
 };
 
 struct RunSettings {
