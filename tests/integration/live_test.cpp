@@ -27,6 +27,7 @@
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
 #include "fillwire/strategy.hpp"
+#include "account.hpp"
 #include "live_run.hpp"
 #include "server.hpp"
 #include "server_thread.hpp"
@@ -55,16 +56,8 @@ ServerConfig sim_config(std::uint64_t total) {
 }
 
 // Counts control events and keeps the notices, on the strategy thread.
-// Room for every order of a run: the comparison is per order, so none may be evicted.
-AccountConfig roomy() {
-  AccountConfig c;
-  c.open_orders = 8192;
-  c.completed_orders = 1u << 17;
-  return c;
-}
-
 struct Probe {
-  AccountState state{roomy()};
+  AccountState state{test::roomy_account()};
   std::uint64_t connected = 0;
   std::uint64_t resynced = 0;
   std::uint64_t auth_failed = 0;
@@ -305,7 +298,7 @@ TEST_P(FaultyRun, EqualsTruthAndJournalReplaysToTheSameState) {
 
   // Replay: the journal's frames and resync events, read as `fillwire replay` reads them, through a
   // fresh pipeline and state.
-  auto replayed = std::make_unique<AccountState>(roomy());
+  auto replayed = std::make_unique<AccountState>(test::roomy_account());
   FileReplaySource source(journal_path, FrameReaderConfig{LiveConfig{}.max_frame_bytes, false});
   NoStrategy none;
   StrategyConsumer consumer(*replayed, none);

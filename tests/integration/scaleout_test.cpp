@@ -26,6 +26,7 @@
 #include "fillwire/nats_publisher.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/strategy.hpp"
+#include "account.hpp"
 #include "frames.hpp"
 #include "live_run.hpp"
 #include "nats_cluster.hpp"
@@ -48,13 +49,6 @@ constexpr const char* kAccess = "scaleout-access";
 constexpr const char* kSecret = "scaleout-SECRET-never-published-5c1d";
 constexpr const char* kAccount = "desk-1";
 constexpr sim::Checks kNoDriftsNoPnl{.pnl = false, .drifts = false};
-
-AccountConfig roomy() {
-  AccountConfig c;
-  c.open_orders = 8192;
-  c.completed_orders = 1u << 17;
-  return c;
-}
 
 // A strategy that remembers what it was called with, in order: a count and a hash chain of each
 // order event's identity and figures (and each balance report's), so two strategies can be told
@@ -86,7 +80,7 @@ struct CallLog {
 };
 
 struct StateConsumer {
-  AccountState state{roomy()};
+  AccountState state{test::roomy_account()};
   CallLog calls;
   StrategyConsumer<CallLog> consumer{state, calls};
   void on_event(const OrderEvent& e) noexcept { consumer.on_event(e); }
@@ -204,7 +198,7 @@ TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKil
   // quarter of the run on, connected to the node that is killed.
   std::unique_ptr<Engine<CallLog>> embedded;
   EngineConfig ec;
-  ec.account = roomy();
+  ec.account = test::roomy_account();
   ec.follow = JetStreamSourceConfig{};
   ec.follow->nats = nats_config(cluster);
   bool counted_live = false;
@@ -245,7 +239,7 @@ TEST_F(ScaleOut, ThreeNodeClusterTwoFollowersEqualGatewayAndTruthThroughANodeKil
   EXPECT_EQ(cluster.stream_messages(publisher.stream()), static_cast<long long>(pc.messages));
 
   for (int f = 0; f < 2; ++f) {
-    auto follower = std::make_unique<AccountState>(roomy());
+    auto follower = std::make_unique<AccountState>(test::roomy_account());
     std::string error;
     CallLog calls;
     const JetStreamCounters fc = follow(nats_config(cluster), *follower, 1, &error, &calls);
@@ -312,7 +306,7 @@ TEST_F(ScaleOut, WholeClusterAwayForSecondsIsBackfilledInOrderAndFollowersEndEqu
   EXPECT_EQ(cluster.stream_messages(publisher.stream()), static_cast<long long>(pc.messages));
   EXPECT_EQ(sim::differences(sim->server().truth_json(true), gateway->state, kNoDriftsNoPnl), "")
       << r.notices;
-  auto follower = std::make_unique<AccountState>(roomy());
+  auto follower = std::make_unique<AccountState>(test::roomy_account());
   std::string error;
   const JetStreamCounters fc = follow(nats_config(cluster), *follower, 1, &error);
   EXPECT_EQ(fc.records.damaged + fc.gaps + fc.refused, 0u) << error;
@@ -329,7 +323,7 @@ TEST_F(ScaleOut, FollowerRestartedFromItsPositionAndALateFollowerEndEqual) {
   Journal journal(live_journal());
   NatsPublisher publisher(journal, publisher_config(cluster));
   JournalProducer& producer = journal.make_producer();
-  auto restarted = std::make_unique<AccountState>(roomy());
+  auto restarted = std::make_unique<AccountState>(test::roomy_account());
   std::uint64_t position = 0;
   const test::LiveRun r = run_gateway(total, producer, [&] {
     wait_for_generated(total / 2);
@@ -344,7 +338,7 @@ TEST_F(ScaleOut, FollowerRestartedFromItsPositionAndALateFollowerEndEqual) {
   EXPECT_EQ(rest.gaps + rest.records.damaged, 0u) << error;
   EXPECT_EQ(test::state_differences(gateway->state, *restarted), "") << r.notices;
 
-  auto late = std::make_unique<AccountState>(roomy());
+  auto late = std::make_unique<AccountState>(test::roomy_account());
   (void)follow(nats_config(cluster), *late);
   EXPECT_EQ(test::state_differences(gateway->state, *late), "");
 }
@@ -433,7 +427,7 @@ TEST_F(ScaleOut, AFollowerCountsDamagedForeignAndMissingRecordsAndReadsOn) {
   raw.publish(kAccount, kAccount, std::string(16, 'b'), 5, 1, asset);  // a run from record 5
   raw.publish(kAccount, kAccount, run_a, 9, 1, asset);                 // run a, 4 to 8 missing
 
-  AccountState state(roomy());
+  AccountState state(test::roomy_account());
   std::string error;
   const JetStreamCounters c = follow(nats_config(cluster), state, 1, &error);
   EXPECT_EQ(c.messages, 6u);
@@ -466,7 +460,7 @@ TEST_F(ScaleOut, ThePublisherRefusesAStreamHoldingAnotherAccountsRecords) {
   EXPECT_EQ(publisher.counters().published, 0u);
   EXPECT_EQ(cluster.stream_messages(publisher.stream()), 1);
   // A follower of this account refuses the message too.
-  AccountState state(roomy());
+  AccountState state(test::roomy_account());
   EXPECT_EQ(follow(nats_config(cluster), state).refused, 1u);
 }
 
@@ -540,7 +534,7 @@ TEST_F(ScaleOut, APublishRetriedAfterALostAckIsStoredOnce) {
   EXPECT_GE(c.duplicates, 1u) << "the retry found the message already stored";
   EXPECT_EQ(c.messages, 2u);
   EXPECT_EQ(cluster.stream_messages(publisher.stream()), 2);
-  AccountState state(roomy());
+  AccountState state(test::roomy_account());
   std::string error;
   const JetStreamCounters fc = follow(nats_config(cluster), state, 1, &error);
   EXPECT_EQ(fc.records.frames, 2u);
@@ -579,7 +573,7 @@ TEST_F(ScaleOut, AWindowOfMessagesWhoseAcksWereLostIsStoredOnceInOrder) {
   const NatsPublisherCounters c = publisher.counters();
   EXPECT_EQ(c.messages, 21u);
   EXPECT_EQ(cluster.stream_messages(publisher.stream()), 21);
-  AccountState state(roomy());
+  AccountState state(test::roomy_account());
   std::string error;
   const JetStreamCounters fc = follow(nats_config(cluster), state, 1, &error);
   EXPECT_EQ(fc.messages, 21u);
@@ -608,7 +602,7 @@ TEST_F(ScaleOut, GatewayAndFollowerSpeakTlsToNatsAndVerifyTheServer) {
   ASSERT_TRUE(producer.record(JournalKind::frame, frame.data(), frame.size(), 1));
   journal.flush();
   ASSERT_TRUE(publisher.wait_published(10s)) << publisher.last_error();
-  AccountState state(roomy());
+  AccountState state(test::roomy_account());
   EXPECT_EQ(follow(pc.nats, state).records.frames, 1u);
 
   // Without the CA file the server's certificate is not trusted.

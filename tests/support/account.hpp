@@ -28,6 +28,15 @@ inline AccountConfig small_account() {
   return capacities(16, 16, 4, 16);
 }
 
+// Room for every order of a live run of tens of thousands of events: nothing is evicted, so the
+// comparison with the simulator's truth covers every order.
+inline AccountConfig roomy_account() {
+  AccountConfig c;
+  c.open_orders = 8192;
+  c.completed_orders = std::size_t{1} << 17;
+  return c;
+}
+
 inline const Position& position_of(const AccountState& s, std::string_view market) {
   const Position* p = s.position(market);
   if (p == nullptr) throw std::runtime_error("no position for market " + std::string(market));
