@@ -172,7 +172,8 @@ class Journal {
   // Throws past max_producers.
   JournalProducer& make_producer();
 
-  // Blocks until every record enqueued before the call is written and flushed (cold; tests).
+  // Blocks until every record enqueued before the call is written and flushed, and the journal
+  // thread has said any loss seen by then (cold; tests and shutdown).
   void flush();
 
   [[nodiscard]] JournalCounters counters() const noexcept;
@@ -197,7 +198,10 @@ class Journal {
   std::atomic<std::size_t> producers_made_{0};  // producers_[0, this) exist (any thread)
   std::FILE* file_ = nullptr;
   std::uint64_t file_bytes_ = 0;
-  std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> written_{0};        // records in the file: items and loss notices
+  std::atomic<std::uint64_t> items_written_{0};  // producers' records written (flush() counts)
+  std::atomic<std::uint64_t> flushes_{0};        // journal thread passes that flushed stdio
+  std::atomic<bool> finished_{false};            // the journal thread has ended
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<std::uint64_t> rotations_{0};
   std::atomic<std::uint64_t> write_errors_{0};

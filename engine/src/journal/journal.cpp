@@ -236,6 +236,7 @@ void Journal::write_item(const Item& item) noexcept {
   // release: hands the ring bytes back; pairs with the acquire load in JournalProducer::record.
   p.released_.store(item.release, std::memory_order_release);
   written_.fetch_add(1, std::memory_order_release);
+  items_written_.fetch_add(1, std::memory_order_release);  // release: pairs with flush()
 }
 
 // Records a hot thread could not journal are said in the journal itself, where they went missing:
@@ -280,6 +281,8 @@ void Journal::run() noexcept {
     if (n == 0 || now - last_flush > std::chrono::milliseconds(100)) {
       if (file_ != nullptr) std::fflush(file_);
       last_flush = now;
+      // release: what this pass wrote, said and flushed; pairs with the acquire load in flush().
+      flushes_.fetch_add(1, std::memory_order_release);
     }
     if (n == 0) {
       if (stop_.load(std::memory_order_acquire) && queue_->q.size_approx() == 0) break;
@@ -288,17 +291,25 @@ void Journal::run() noexcept {
     }
   }
   if (file_ != nullptr) std::fflush(file_);
+  finished_.store(true, std::memory_order_release);  // release: pairs with flush()
 }
 
 void Journal::flush() {
   std::uint64_t target = 0;
   for (const auto& p : producers_)
     target += p->enqueued_.load(std::memory_order_acquire);
-  while (written_.load(std::memory_order_acquire) < target) {
+  // acquire (all): pair with the release stores of the journal thread.
+  const auto ended = [this] { return finished_.load(std::memory_order_acquire); };
+  while (items_written_.load(std::memory_order_acquire) < target && !ended()) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  // The journal thread flushes stdio when its queue runs dry; wait for that pass.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  // Two more flushing passes of the journal thread (at most ~100 ms apart while it is busy): the
+  // one under way may have begun before the last record; the next one began after it, so it has
+  // said any loss seen until now and flushed stdio.
+  const std::uint64_t flushes = flushes_.load(std::memory_order_acquire);
+  while (flushes_.load(std::memory_order_acquire) < flushes + 2 && !ended()) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
 }
 
 JournalCounters Journal::counters() const noexcept {
