@@ -113,6 +113,7 @@
 #include "nats_cluster.hpp"
 #include "server.hpp"
 #include "server_thread.hpp"
+#include "wire_replayer.hpp"
 
 namespace fillwire::bench {
 namespace {
@@ -405,13 +406,21 @@ void open_gateway(Gateway& g, bool nats) {
   g.producer = &g.journal->make_producer();
 }
 
-ClientRun run_fillwire(SimThread& sim, bool tls, Window& window, AccountState& account,
+// Where the client connects: upbit-sim, or the wire replayer (no REST there: no resync).
+struct Exchange {
+  std::string url;
+  std::string ca_file;
+  bool resync = true;
+};
+
+ClientRun run_fillwire(const Exchange& exchange, Window& window, AccountState& account,
                        E2eStrategy& strategy, double expected_s, Gateway* gateway = nullptr) {
   StrategyConsumer<E2eStrategy> consumer(account, strategy);
   Notices notices;
   LiveConfig lc;
-  lc.url = sim.url(tls);
-  lc.ca_file = sim.server().cert_path();
+  lc.url = exchange.url;
+  lc.ca_file = exchange.ca_file;
+  lc.resync = exchange.resync;
   lc.blocking = true;  // the network thread shares its core: it sleeps in epoll when idle
   lc.seed = 7;
   LiveSource live(lc, Credentials{kAccess, Secret(kSecret)},
@@ -707,6 +716,85 @@ ClientRun run_baseline(std::optional<SimThread>& sim, bool tls, Window& window,
 
 //------------------------------------------------------------------------------------------------
 
+// The window of one run: latency per event (matched to the send stamps by order and uuid),
+// events/s, CPU per event, allocations, as counters of `state`. False (the run skipped with an
+// error) when the stream's events are not the ones stamped, in order.
+bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const Window& window,
+                   const E2eStrategy& strategy, const AccountState& account, const ClientRun& run,
+                   std::uint64_t rate, bool baseline) {
+  const std::uint64_t warmup = window.warmup;
+  const std::uint64_t total = window.total;
+  const std::uint64_t measured = total - warmup;
+  // Latency per event of the window, matched to the simulator's stamps by order and uuid.
+  std::vector<std::uint64_t> latency;
+  latency.reserve(measured);
+  std::uint64_t mismatched = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t last_stamp = 0;
+  for (std::uint64_t k = warmup; k < total; ++k) {
+    if (k >= stamps.stamped() || !(stamps[k].uuid == strategy.uuids()[k])) {
+      ++mismatched;
+      continue;
+    }
+    const std::uint64_t sent = stamps[k].ticks;
+    if (sent != last_stamp) ++writes;
+    last_stamp = sent;
+    const std::uint64_t got = strategy.arrived()[k];
+    latency.push_back(got > sent ? got - sent : 0);
+  }
+  if (mismatched != 0) {
+    state.SkipWithError("stream events do not match the simulator's, in order");
+    return false;
+  }
+  const double window_s = calibration().to_ns(window.end_ticks - window.begin_ticks) / 1e9;
+  state.SetIterationTime(window_s);
+  const auto per_event = [measured](std::uint64_t ns) {
+    return static_cast<double>(ns) / static_cast<double>(measured);
+  };
+  report(state, percentiles_ns(latency));
+  state.counters["events_per_s"] = static_cast<double>(measured) / window_s;
+  state.counters["offered_per_s"] = static_cast<double>(rate);
+  // Paced runs only: 0 when the window's rate was more than 5 % off the offered rate (the host
+  // starved the simulator, which then caught up in bursts, or the client fell behind): such a
+  // run measured the host, not the path, and is left out of the README's medians.
+  state.counters["rate_held"] =
+      rate == 0 || std::abs(static_cast<double>(measured) / window_s / static_cast<double>(rate) -
+                            1.0) <= 0.05
+          ? 1.0
+          : 0.0;
+  state.counters["received"] = static_cast<double>(run.received);
+  state.counters["applied"] = static_cast<double>(account.counters().events);
+  state.counters["net_cpu_ns_per_event"] = per_event(window.net_cpu_ns);
+  state.counters["strategy_cpu_ns_per_event"] = per_event(window.strategy_cpu_ns);
+  state.counters["sim_cpu_ns_per_event"] = per_event(window.sim_cpu_ns);
+  state.counters["hot_allocs"] = static_cast<double>(window.net_allocs + window.strategy_allocs);
+  state.counters["allocs_per_write"] =
+      writes == 0 ? 0.0
+                  : static_cast<double>(window.net_allocs + window.strategy_allocs) /
+                        static_cast<double>(writes);
+  state.counters["allocs_per_event"] =
+      static_cast<double>(window.net_allocs + window.strategy_allocs) /
+      static_cast<double>(measured);
+  state.counters["cold_allocs"] = static_cast<double>(window.cold_allocs);
+  state.counters["cold_polls"] = static_cast<double>(window.cold_polls);
+  state.counters["events_per_write"] =
+      writes == 0 ? 0.0 : static_cast<double>(measured) / static_cast<double>(writes);
+  state.counters["frames"] = static_cast<double>(run.frames);
+  state.counters["decode_errors"] = static_cast<double>(run.decode_errors);
+  state.counters["reconnects"] = static_cast<double>(run.reconnects);
+  // The baseline allocates per event by design: its stacks say nothing new.
+  if (!baseline && window.net_allocs + window.strategy_allocs != 0) {
+    std::fprintf(stderr, "%llu allocations on the hot threads (network %llu, strategy %llu)\n",
+                 static_cast<unsigned long long>(window.net_allocs + window.strategy_allocs),
+                 static_cast<unsigned long long>(window.net_allocs),
+                 static_cast<unsigned long long>(window.strategy_allocs));
+    hot_alloc::print_stacks(stderr);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(measured));
+  benchmark::DoNotOptimize(strategy.checksum());
+  return true;
+}
+
 enum class Client { fillwire, fillwire_journal, fillwire_nats, baseline };
 
 // state.range(0): offered events/s (0 = as fast as the client reads); state.range(1): measured
@@ -745,10 +833,11 @@ void e2e(benchmark::State& state, Client client, bool tls) {
     if (client == Client::fillwire_journal || client == Client::fillwire_nats) {
       open_gateway(gateway, client == Client::fillwire_nats);
     }
-    const ClientRun run = client == Client::baseline
-                              ? run_baseline(sim, tls, window, account, strategy, expected_s)
-                              : run_fillwire(*sim, tls, window, account, strategy, expected_s,
-                                             gateway.journal ? &gateway : nullptr);
+    const ClientRun run =
+        client == Client::baseline
+            ? run_baseline(sim, tls, window, account, strategy, expected_s)
+            : run_fillwire(Exchange{sim->url(tls), sim->server().cert_path()}, window, account,
+                           strategy, expected_s, gateway.journal ? &gateway : nullptr);
     if (gateway.publisher) {
       gateway.journal->flush();
       const bool all = gateway.publisher->wait_published(std::chrono::seconds(60));
@@ -773,74 +862,55 @@ void e2e(benchmark::State& state, Client client, bool tls) {
     }
     const sim::ServerStats sstats = sim->server().stats();
 
-    // Latency per event of the window, matched to the simulator's stamps by order and uuid.
-    std::vector<std::uint64_t> latency;
-    latency.reserve(measured);
-    std::uint64_t mismatched = 0;
-    std::uint64_t writes = 0;
-    std::uint64_t last_stamp = 0;
-    for (std::uint64_t k = warmup; k < total; ++k) {
-      if (k >= stamps.stamped() || !(stamps[k].uuid == strategy.uuids()[k])) {
-        ++mismatched;
-        continue;
-      }
-      const std::uint64_t sent = stamps[k].ticks;
-      if (sent != last_stamp) ++writes;
-      last_stamp = sent;
-      const std::uint64_t got = strategy.arrived()[k];
-      latency.push_back(got > sent ? got - sent : 0);
-    }
-    if (mismatched != 0) {
-      state.SkipWithError("stream events do not match the simulator's, in order");
+    if (!report_window(state, stamps, window, strategy, account, run, rate,
+                       client == Client::baseline)) {
       break;
     }
-    const double window_s = calibration().to_ns(window.end_ticks - window.begin_ticks) / 1e9;
-    state.SetIterationTime(window_s);
-    const auto per_event = [measured](std::uint64_t ns) {
-      return static_cast<double>(ns) / static_cast<double>(measured);
-    };
-    report(state, percentiles_ns(latency));
-    state.counters["events_per_s"] = static_cast<double>(measured) / window_s;
-    state.counters["offered_per_s"] = static_cast<double>(rate);
-    // Paced runs only: 0 when the window's rate was more than 5 % off the offered rate (the host
-    // starved the simulator, which then caught up in bursts, or the client fell behind): such a
-    // run measured the host, not the path, and is left out of the README's medians.
-    state.counters["rate_held"] =
-        rate == 0 || std::abs(static_cast<double>(measured) / window_s / static_cast<double>(rate) -
-                              1.0) <= 0.05
-            ? 1.0
-            : 0.0;
-    state.counters["received"] = static_cast<double>(run.received);
-    state.counters["applied"] = static_cast<double>(account.counters().events);
-    state.counters["net_cpu_ns_per_event"] = per_event(window.net_cpu_ns);
-    state.counters["strategy_cpu_ns_per_event"] = per_event(window.strategy_cpu_ns);
-    state.counters["sim_cpu_ns_per_event"] = per_event(window.sim_cpu_ns);
-    state.counters["hot_allocs"] = static_cast<double>(window.net_allocs + window.strategy_allocs);
-    state.counters["allocs_per_write"] =
-        writes == 0 ? 0.0
-                    : static_cast<double>(window.net_allocs + window.strategy_allocs) /
-                          static_cast<double>(writes);
-    state.counters["allocs_per_event"] =
-        static_cast<double>(window.net_allocs + window.strategy_allocs) /
-        static_cast<double>(measured);
-    state.counters["cold_allocs"] = static_cast<double>(window.cold_allocs);
-    state.counters["cold_polls"] = static_cast<double>(window.cold_polls);
-    state.counters["events_per_write"] =
-        writes == 0 ? 0.0 : static_cast<double>(measured) / static_cast<double>(writes);
-    state.counters["frames"] = static_cast<double>(run.frames);
-    state.counters["decode_errors"] = static_cast<double>(run.decode_errors);
-    state.counters["reconnects"] = static_cast<double>(run.reconnects);
     state.counters["sim_events"] = static_cast<double>(sstats.events_generated);
-    // The baseline allocates per event by design: its stacks say nothing new.
-    if (client != Client::baseline && window.net_allocs + window.strategy_allocs != 0) {
-      std::fprintf(stderr, "%llu allocations on the hot threads (network %llu, strategy %llu)\n",
-                   static_cast<unsigned long long>(window.net_allocs + window.strategy_allocs),
-                   static_cast<unsigned long long>(window.net_allocs),
-                   static_cast<unsigned long long>(window.strategy_allocs));
-      hot_alloc::print_stacks(stderr);
+  }
+}
+
+// fillwire against the wire replayer (wire_replayer.hpp): the same client, window and counters as
+// e2e/, with an exchange stand-in that only writes pre-built frames, so the ceiling is the
+// client's. No REST resync (the replayer serves none; the flow has no gap to heal).
+void e2e_replay(benchmark::State& state, bool tls) {
+  const auto rate = static_cast<std::uint64_t>(state.range(0));
+  const auto measured = static_cast<std::uint64_t>(state.range(1));
+  const std::uint64_t warmup = rate == 0 ? 50'000 : rate / 2;
+  const std::uint64_t total = warmup + measured;
+  for (auto _ : state) {
+    sim::SendStamps stamps(total);
+    WireReplayer replayer(WireReplayerConfig{.events = total,
+                                             .seed = 7,
+                                             .tls = tls,
+                                             .rate = static_cast<double>(rate),
+                                             .cpu = kSimCpu,
+                                             .stamps = &stamps});
+    Window window;
+    window.warmup = warmup;
+    window.total = total;
+    window.sim_clock = replayer.cpu_clock();
+    AccountState account;
+    E2eStrategy strategy(window, total);
+    const double expected_s =
+        rate == 0 ? 10.0 : static_cast<double>(total) / static_cast<double>(rate);
+    const ClientRun run = run_fillwire(Exchange{replayer.url(), replayer.ca_file(), false}, window,
+                                       account, strategy, expected_s);
+    replayer.stop();
+    if (!replayer.error().empty()) {
+      state.SkipWithError(("the replayer failed: " + replayer.error()).c_str());
+      break;
     }
-    state.SetItemsProcessed(static_cast<std::int64_t>(measured));
-    benchmark::DoNotOptimize(strategy.checksum());
+    if (!run.complete) {
+      std::fprintf(stderr, "run did not complete: %llu of %llu stream events\n%s",
+                   static_cast<unsigned long long>(strategy.stream_events()),
+                   static_cast<unsigned long long>(total), run.notices.c_str());
+      state.SkipWithError("the client did not receive every event in time");
+      break;
+    }
+    if (!report_window(state, stamps, window, strategy, account, run, rate, false)) break;
+    state.counters["wire_bytes_per_event"] =
+        static_cast<double>(replayer.wire_bytes()) / static_cast<double>(total);
   }
 }
 
@@ -856,6 +926,13 @@ void register_runs() {
                         name.c_str(), [client, tls](benchmark::State& s) { e2e(s, client, tls); }),
                     runs);
     }
+  }
+  // Against the wire replayer: the client's own ceiling (and its latency at 10k/s).
+  for (const bool tls : {false, true}) {
+    add_rate_runs(
+        benchmark::RegisterBenchmark((std::string("e2e_replay") + (tls ? "/wss" : "/ws")).c_str(),
+                                     [tls](benchmark::State& s) { e2e_replay(s, tls); }),
+        {{10'000, 30'000}, {0, 300'000}});
   }
   // The gateway's cold side on: the same client, journaling, then publishing to NATS as well.
   const std::vector<std::vector<std::int64_t>> paced = {{10'000, 30'000}, {100'000, 300'000}};
