@@ -66,6 +66,11 @@
 // happens in the warm-up, outside the window. The network thread's CPU time and allocations are
 // taken from the first message read after the window opens to the window's end.
 //
+// Replay (e2e_replay/ws, e2e_replay/wss): the same fillwire client against the wire replayer
+// (wire_replayer.hpp) instead of upbit-sim: the same flow, pre-framed, written from memory on the
+// simulator's CPU with the same send stamps, so the as-fast-as-possible row is the client's
+// ceiling. No REST resync there.
+//
 // Offered rates: 10k/s and 100k/s (the simulator's 1 ms pacing) and 0 = as fast as the client
 // reads (the simulator's own back-pressure). Run:
 //   build/bench/bench/e2e_bench --benchmark_out=e2e.json --benchmark_out_format=json
