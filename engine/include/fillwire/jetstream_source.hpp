@@ -31,7 +31,6 @@
 
 #include "fillwire/clock.hpp"
 #include "fillwire/decoder.hpp"
-#include "fillwire/detail/journal_event.hpp"
 #include "fillwire/journal.hpp"
 #include "fillwire/nats_config.hpp"
 #include "fillwire/replay_source.hpp"

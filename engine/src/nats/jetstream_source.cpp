@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "fillwire/detail/journal_event.hpp"
 #include "fillwire/safe_text.hpp"
 #include "nats_link.hpp"
 
