@@ -721,15 +721,42 @@ ClientRun run_baseline(std::optional<SimThread>& sim, bool tls, Window& window,
 
 //------------------------------------------------------------------------------------------------
 
+// One row's run: state.range(0) offered events/s (0 = as fast as the client reads),
+// state.range(1) measured events, after half a second of warm-up at the paced rates or 50k events
+// as fast as possible.
+struct RunShape {
+  explicit RunShape(const benchmark::State& state)
+      : rate(static_cast<std::uint64_t>(state.range(0))),
+        measured(static_cast<std::uint64_t>(state.range(1))),
+        warmup(rate == 0 ? 50'000 : rate / 2),
+        total(warmup + measured) {}
+  // How long the run should take, for its deadline (wait_for_window).
+  [[nodiscard]] double expected_s() const {
+    return rate == 0 ? 10.0 : static_cast<double>(total) / static_cast<double>(rate);
+  }
+  std::uint64_t rate;
+  std::uint64_t measured;
+  std::uint64_t warmup;
+  std::uint64_t total;
+};
+
 // The window of one run: latency per event (matched to the send stamps by order and uuid),
 // events/s, CPU per event, allocations, as counters of `state`. False (the run skipped with an
-// error) when the stream's events are not the ones stamped, in order.
+// error) when the client did not receive every event in time, or when the stream's events are
+// not the ones stamped, in order.
 bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const Window& window,
                    const E2eStrategy& strategy, const AccountState& account, const ClientRun& run,
                    std::uint64_t rate, bool baseline) {
   const std::uint64_t warmup = window.warmup;
   const std::uint64_t total = window.total;
   const std::uint64_t measured = total - warmup;
+  if (!run.complete) {
+    std::fprintf(stderr, "run did not complete: %llu of %llu stream events\n%s",
+                 static_cast<unsigned long long>(strategy.stream_events()),
+                 static_cast<unsigned long long>(total), run.notices.c_str());
+    state.SkipWithError("the client did not receive every event in time");
+    return false;
+  }
   // Latency per event of the window, matched to the simulator's stamps by order and uuid.
   std::vector<std::uint64_t> latency;
   latency.reserve(measured);
@@ -802,14 +829,11 @@ bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const
 
 enum class Client { fillwire, fillwire_journal, fillwire_nats, baseline };
 
-// state.range(0): offered events/s (0 = as fast as the client reads); state.range(1): measured
-// events. One iteration is one whole run: a fresh simulator, connection and account.
+// One iteration is one whole run (RunShape): a fresh simulator, connection and account.
 void e2e(benchmark::State& state, Client client, bool tls) {
-  const auto rate = static_cast<std::uint64_t>(state.range(0));
-  const auto measured = static_cast<std::uint64_t>(state.range(1));
-  // Half a second of warm-up at the paced rates; 50k events as fast as possible.
-  const std::uint64_t warmup = rate == 0 ? 50'000 : rate / 2;
-  const std::uint64_t total = warmup + measured;
+  const RunShape shape(state);
+  const std::uint64_t rate = shape.rate;
+  const std::uint64_t total = shape.total;
 
   for (auto _ : state) {
     sim::SendStamps stamps(total);
@@ -826,14 +850,13 @@ void e2e(benchmark::State& state, Client client, bool tls) {
     sim.emplace(sc);
 
     Window window;
-    window.warmup = warmup;
+    window.warmup = shape.warmup;
     window.total = total;
     window.sim_clock = sim->cpu_clock();
     AccountState account;
     E2eStrategy strategy(window, total);
 
-    const double expected_s =
-        rate == 0 ? 10.0 : static_cast<double>(total) / static_cast<double>(rate);
+    const double expected_s = shape.expected_s();
     Gateway gateway;
     if (client == Client::fillwire_journal || client == Client::fillwire_nats) {
       open_gateway(gateway, client == Client::fillwire_nats);
@@ -858,13 +881,6 @@ void e2e(benchmark::State& state, Client client, bool tls) {
       state.counters["journaled"] = static_cast<double>(gateway.journal->counters().records);
       state.counters["journal_dropped"] = static_cast<double>(gateway.journal->counters().dropped);
     }
-    if (!run.complete) {
-      std::fprintf(stderr, "run did not complete: %llu of %llu stream events\n%s",
-                   static_cast<unsigned long long>(strategy.stream_events()),
-                   static_cast<unsigned long long>(total), run.notices.c_str());
-      state.SkipWithError("the client did not receive every event in time");
-      break;
-    }
     const sim::ServerStats sstats = sim->server().stats();
 
     if (!report_window(state, stamps, window, strategy, account, run, rate,
@@ -879,10 +895,9 @@ void e2e(benchmark::State& state, Client client, bool tls) {
 // e2e/, with an exchange stand-in that only writes pre-built frames, so the ceiling is the
 // client's. No REST resync (the replayer serves none; the flow has no gap to heal).
 void e2e_replay(benchmark::State& state, bool tls) {
-  const auto rate = static_cast<std::uint64_t>(state.range(0));
-  const auto measured = static_cast<std::uint64_t>(state.range(1));
-  const std::uint64_t warmup = rate == 0 ? 50'000 : rate / 2;
-  const std::uint64_t total = warmup + measured;
+  const RunShape shape(state);
+  const std::uint64_t rate = shape.rate;
+  const std::uint64_t total = shape.total;
   for (auto _ : state) {
     sim::SendStamps stamps(total);
     WireReplayer replayer(WireReplayerConfig{.events = total,
@@ -892,25 +907,16 @@ void e2e_replay(benchmark::State& state, bool tls) {
                                              .cpu = kSimCpu,
                                              .stamps = &stamps});
     Window window;
-    window.warmup = warmup;
+    window.warmup = shape.warmup;
     window.total = total;
     window.sim_clock = replayer.cpu_clock();
     AccountState account;
     E2eStrategy strategy(window, total);
-    const double expected_s =
-        rate == 0 ? 10.0 : static_cast<double>(total) / static_cast<double>(rate);
     const ClientRun run = run_fillwire(Exchange{replayer.url(), replayer.ca_file(), false}, window,
-                                       account, strategy, expected_s);
+                                       account, strategy, shape.expected_s());
     replayer.stop();
     if (!replayer.error().empty()) {
       state.SkipWithError(("the replayer failed: " + replayer.error()).c_str());
-      break;
-    }
-    if (!run.complete) {
-      std::fprintf(stderr, "run did not complete: %llu of %llu stream events\n%s",
-                   static_cast<unsigned long long>(strategy.stream_events()),
-                   static_cast<unsigned long long>(total), run.notices.c_str());
-      state.SkipWithError("the client did not receive every event in time");
       break;
     }
     if (!report_window(state, stamps, window, strategy, account, run, rate, false)) break;

@@ -91,8 +91,7 @@ int run_demo(const RunSettings& s) {
       config.account.drifts, static_cast<std::size_t>(static_cast<double>(total) * kMoveProb) + 64);
 
   Engine<NoStrategy, Wait> engine(config, std::move(keys));
-  const ViewSource source{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
-                          [&engine] { return engine.counters(); }};
+  const ViewSource source = view_of(engine);
 
   // Finished: every event generated, the client connected, its resync done and quiet for a second
   // (it has read everything the simulator sent and resynchronised after the last disconnect).

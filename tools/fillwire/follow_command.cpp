@@ -270,10 +270,7 @@ int run_follow(const FollowOptions& opt) {
   if (opt.json) {
     end = wait_quietly(followed, loop);
   } else if (followed.size() == 1) {
-    Follower& engine = *followed.front().engine;
-    end = run_view(ViewSource{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
-                              [&engine] { return engine.counters(); }},
-                   loop);
+    end = run_view(view_of(*followed.front().engine), loop);
   } else {
     FirmView firm(followed);
     end = run_loop(loop, [&firm](double, bool panel) { return firm.render(panel); });
@@ -301,14 +298,7 @@ int run_follow(const FollowOptions& opt) {
     const std::string title =
         fmt::format("{}  stream {}{}", f.account, f.engine->follower()->stream(),
                     end == LoopEnd::signal ? "  (interrupted)" : "");
-    if (followed.size() == 1) {
-      Follower& engine = *f.engine;
-      fmt::print(
-          "{}\n",
-          final_view(ViewSource{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
-                                [&engine] { return engine.counters(); }},
-                     title, elapsed));
-    }
+    if (followed.size() == 1) fmt::print("{}\n", final_view(view_of(*f.engine), title, elapsed));
     fmt::print(
         "Followed {}: {} messages to stream sequence {}, {} frames, {} events, {} resync "
         "events; {} damaged, {} gaps, {} refused\n\n{}\n",

@@ -57,6 +57,13 @@ struct ViewSource {
   std::function<EngineCounters()> counters;
 };
 
+// An engine's snapshots and counters as a ViewSource (the engine must outlive it).
+template <class E>
+[[nodiscard]] ViewSource view_of(E& engine) {
+  return ViewSource{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
+                    [&engine] { return engine.counters(); }};
+}
+
 // Runs until the duration passes, `finished` says so, or a stop signal arrives.
 LoopEnd run_view(const ViewSource& source, const ViewLoop& loop);
 

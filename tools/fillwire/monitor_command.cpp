@@ -27,8 +27,7 @@ int run_monitor(const RunSettings& s) {
   EngineConfig config = engine_config(s);  // the settings' mistakes first, then the keys
   Credentials credentials = load_credentials(s);
   Engine<NoStrategy, Wait> engine(config, std::move(credentials));
-  const ViewSource source{[&engine](AccountSnapshot& out) { return engine.snapshot(out); },
-                          [&engine] { return engine.counters(); }};
+  const ViewSource source = view_of(engine);
   ViewLoop loop;
   std::vector<std::string> codes;
   for (const std::string& c : s.codes)
