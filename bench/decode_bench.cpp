@@ -1,11 +1,17 @@
 // decode_bench: the same frames decoded into the same OrderEvent by
-//   (a) fillwire::Decoder (one pass, learned field order),
+//   (a) fillwire::Decoder (one pass, learned field order), and beside it fillwire_general: the
+//       same decoder with its flat fast path off (simdjson On-Demand with the learned key order),
+//       so that the fast path's worth is measured,
 //   (b) a straightforward simdjson On-Demand extraction (obj["field"] per field, as simdjson's
 //       documentation shows it),
 //   (c) RapidJSON DOM parse (full-precision doubles) + FindMember per field,
 //   (d) nlohmann::json parse + lookup per field.
-// Frames: the seed trade frame (DEFAULT and SIMPLE) and the 11-event lifecycle mix. At the end the
-// ratio of fillwire's median to each baseline's median is printed.
+// Frames: the seed trade frame (DEFAULT and SIMPLE), the 11-event lifecycle mix, and a stream of
+// 4096 events as an account's flow brings them (tests/support/order_stream.hpp: many orders in
+// flight, decimal amounts of every length; DEFAULT and SIMPLE). One frame decoded again and again
+// is the best case for every contender: its branches are learned whole. The stream is the usual
+// case: amounts, counts and identifiers change length from frame to frame. At the end the ratio of
+// fillwire's median to each baseline's median is printed.
 // myAsset rows: a two-currency balance frame as upbit-sim sends it (KRW and the market's base
 // currency; DEFAULT and SIMPLE), decoded into two AssetEvents by each contender.
 
@@ -24,6 +30,8 @@
 
 #include "fillwire/asset_event.hpp"
 #include "fillwire/decoder.hpp"
+#include "fillwire/encoder.hpp"
+#include "order_stream.hpp"
 
 namespace {
 
@@ -69,6 +77,18 @@ Frames load(const std::string& name, bool simple) {
   return f;
 }
 
+// A generated stream's frames (order_stream.hpp), encoded as the exchange sends them.
+Frames stream_frames(fillwire::WireFormat format) {
+  constexpr std::string_view kMarkets[] = {"KRW-BTC", "KRW-ETH", "KRW-XRP",
+                                           "KRW-SOL", "BTC-ETH", "USDT-BTC"};
+  Frames f;
+  f.simple = format == fillwire::WireFormat::simple;
+  for (const OrderEvent& e :
+       fillwire::test::make_order_stream({.events = 4096, .markets = kMarkets}))
+    f.add(fillwire::encode(e, format));
+  return f;
+}
+
 // A sample file's frames, loaded once.
 const Frames* frames_of(const std::string& name, bool simple) {
   static std::map<std::string, Frames> loaded;
@@ -96,8 +116,10 @@ E enum_of(std::string_view s, const std::string_view (&names)[N]) {
 // ---------------------------------------------------------------------------------------------
 // (a) fillwire
 
-void BM_fillwire(benchmark::State& state, const Frames* frames) {
+// `fast_path` false: fillwire_general, the same decoder without its flat fast path.
+void BM_fillwire(benchmark::State& state, const Frames* frames, bool fast_path) {
   fillwire::Decoder decoder;
+  decoder.set_fast_path(fast_path);
   OrderEvent event;
   std::size_t i = 0;
   for (auto _ : state) {
@@ -189,24 +211,27 @@ bool extract_with(Get str, GetD dbl, GetI integer, GetB flag, const Frames& fr, 
 
 namespace od = simdjson::ondemand;
 
+// A field that is there and not null (events of a stream leave some out).
+bool sj_present(simdjson::simdjson_result<od::value>& v) {
+  bool is_null = false;
+  return !v.error() && !v.is_null().get(is_null) && !is_null;
+}
 bool sj_double(od::object& o, const char* key, double& out, std::uint32_t& present, Field f) {
   auto v = o[key];
-  if (v.is_null()) return true;
-  if (v.get_double().get(out)) return true;
+  if (!sj_present(v) || v.get_double().get(out)) return true;
   present |= fillwire::field_bit(f);
   return true;
 }
 bool sj_int(od::object& o, const char* key, std::int64_t& out, std::uint32_t& present, Field f) {
   auto v = o[key];
-  if (v.is_null()) return true;
-  if (v.get_int64().get(out)) return true;
+  if (!sj_present(v) || v.get_int64().get(out)) return true;
   present |= fillwire::field_bit(f);
   return true;
 }
 std::string_view sj_string(od::object& o, const char* key) {
   std::string_view s;
   auto v = o[key];
-  if (v.is_null() || v.get_string().get(s)) return {};
+  if (!sj_present(v) || v.get_string().get(s)) return {};
   return s;
 }
 
@@ -229,7 +254,7 @@ bool simdjson_extract(od::parser& parser, const Frames& fr, std::size_t i, Order
   auto flag = [&](std::uint8_t& out) {
     auto v = o[name(fr, Field::is_maker)];
     bool b = false;
-    if (!v.is_null() && !v.get_bool().get(b)) out = b ? 1 : 0;
+    if (sj_present(v) && !v.get_bool().get(b)) out = b ? 1 : 0;
   };
   return extract_with(str, dbl, integer, flag, fr, e);
 }
@@ -503,12 +528,13 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
   void print_ratios() const {
     std::printf("\nfillwire speed-up over each baseline (median ns/frame, same binary):\n");
-    for (const char* frames :
-         {"seed_default", "seed_simple", "lifecycle_mix", "asset_default", "asset_simple"}) {
+    for (const char* frames : {"seed_default", "seed_simple", "lifecycle_mix", "stream_default",
+                               "stream_simple", "asset_default", "asset_simple"}) {
       const auto ours = medians_.find(std::string("fillwire/") + frames);
       if (ours == medians_.end()) continue;
       std::printf("  %-14s fillwire %7.1f ns", frames, ours->second);
-      for (const char* base : {"simdjson_find_field", "rapidjson_dom", "nlohmann"}) {
+      for (const char* base :
+           {"fillwire_general", "simdjson_find_field", "rapidjson_dom", "nlohmann"}) {
         const auto it = medians_.find(std::string(base) + "/" + frames);
         if (it != medians_.end()) std::printf("  | %s %.2fx", base, it->second / ours->second);
       }
@@ -525,14 +551,22 @@ void register_all() {
     const char* name;
     const Frames* frames;
   };
+  static const Frames stream_default = stream_frames(fillwire::WireFormat::full);
+  static const Frames stream_simple = stream_frames(fillwire::WireFormat::simple);
   const Set sets[] = {{"seed_default", frames_of("myorder-trade-default.json", false)},
                       {"seed_simple", frames_of("myorder-trade-simple.json", true)},
-                      {"lifecycle_mix", frames_of("lifecycle-default.jsonl", false)}};
+                      {"lifecycle_mix", frames_of("lifecycle-default.jsonl", false)},
+                      {"stream_default", &stream_default},
+                      {"stream_simple", &stream_simple}};
   for (const auto& s : sets) {
-    benchmark::RegisterBenchmark((std::string("fillwire/") + s.name).c_str(), BM_fillwire, s.frames)
-        ->Repetitions(5)
-        ->DisplayAggregatesOnly(true)
-        ->MinTime(0.2);
+    for (const bool fast : {true, false}) {
+      benchmark::RegisterBenchmark(
+          (std::string(fast ? "fillwire/" : "fillwire_general/") + s.name).c_str(), BM_fillwire,
+          s.frames, fast)
+          ->Repetitions(5)
+          ->DisplayAggregatesOnly(true)
+          ->MinTime(0.2);
+    }
     benchmark::RegisterBenchmark((std::string("simdjson_find_field/") + s.name).c_str(),
                                  BM_simdjson_find_field<OrderEvent, simdjson_extract>, s.frames)
         ->Repetitions(5)

@@ -5,11 +5,18 @@
 //   read_int     -?(0|[1-9][0-9]{0,17})                           -> int64 (no fraction/exponent)
 //
 // Both return false on anything else; the scanner then hands the frame to the general path, which
-// names the error. They may read 8 bytes past `end`: frames carry kFramePadding readable bytes.
+// names the error. They may read 16 bytes past `end`: frames carry kFramePadding readable bytes.
 //
-// How a double is made. The digits (at most 19 significant, no exponent: every amount the exchange
-// sends) are read into an integer mantissa in SWAR steps of 8, 4, 2 and 1 digits, then the
-// value mantissa / 10^k (k = fraction digits) is rounded once:
+// Two readers. The common shape (what the exchange sends: at most 16 digits before and after the
+// point, 19 in all, no exponent) is read without a branch per digit: one 16-byte load per run of
+// digits finds its length (SSE compare, movemask, count of trailing ones), and the run's value is
+// made in four vector steps (pmaddubsw, pmaddwd, packssdw, pmaddwd: 16 digits -> two 8-digit
+// halves). Anything else (longer runs, an exponent, a leading zero before digits, a value that runs
+// into `end`), and every build without SSSE3, takes the scalar reader below, which is the
+// reference: it reads the digits in SWAR steps of 8, 4, 2 and 1 into an integer mantissa.
+//
+// How a double is made, by both: the value mantissa / 10^k (k = fraction digits, mantissa of at
+// most 19 digits) is rounded once:
 //   - mantissa < 2^53: both operands are exact doubles, and one IEEE division rounds correctly
 //     (Clinger's fast path);
 //   - otherwise (17-19 digits, e.g. 22.467660028283017): one 128-by-64-bit integer division gives
@@ -24,6 +31,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+
+#if defined(__SSSE3__)
+#include <immintrin.h>
+#endif
 
 namespace fillwire::detail {
 
@@ -151,8 +162,14 @@ inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
   return static_cast<double>(kept) * scale;
 }
 
-[[gnu::always_inline]] inline bool read_double(const char*& p, const char* end,
-                                               double& out) noexcept {
+// mantissa / 10^k, correctly rounded, for any mantissa and 0 <= k <= 19.
+[[gnu::always_inline]] inline double quotient(std::uint64_t mantissa, unsigned k) noexcept {
+  return mantissa < (std::uint64_t{1} << 53) ? static_cast<double>(mantissa) / kPow10Double[k]
+                                             : exact_quotient(mantissa, k);
+}
+
+// The scalar reader: every number of the grammar (the reference for the vector one below).
+inline bool read_double_scalar(const char*& p, const char* end, double& out) noexcept {
   const char* start = p;
   const bool negative = *p == '-';
   if (negative) ++p;
@@ -187,10 +204,7 @@ inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
     if (p - exponent > 3) return false;
   }
   if (exact) {
-    const auto k = static_cast<unsigned>(fraction_digits);  // 0..19
-    const double v = mantissa < (std::uint64_t{1} << 53)
-                         ? static_cast<double>(mantissa) / kPow10Double[k]
-                         : exact_quotient(mantissa, k);
+    const double v = quotient(mantissa, static_cast<unsigned>(fraction_digits));  // k: 0..19
     out = negative ? -v : v;
     return true;
   }
@@ -198,8 +212,7 @@ inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
   return r.ec == std::errc{} && r.ptr == p;
 }
 
-[[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
-                                            std::int64_t& out) noexcept {
+inline bool read_int_scalar(const char*& p, const char* end, std::int64_t& out) noexcept {
   const bool negative = *p == '-';
   if (negative) ++p;
   if (p >= end || *p < '0' || *p > '9') return false;
@@ -212,5 +225,108 @@ inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
   out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
   return true;
 }
+
+#if defined(__SSSE3__)
+
+// kAlignRun[n]: the shuffle that moves the first n bytes of a 16-byte vector to its end and
+// zeroes the bytes before them (a 0x80 index zeroes), so that a run of n digits reads as a
+// 16-digit number with leading zeros.
+inline constexpr auto kAlignRun = [] {
+  struct Table {
+    alignas(16) std::uint8_t index[17][16];
+  } t{};
+  for (unsigned n = 0; n <= 16; ++n) {
+    for (unsigned i = 0; i < 16; ++i)
+      t.index[n][i] = i < 16 - n ? 0x80 : static_cast<std::uint8_t>(i - (16 - n));
+  }
+  return t;
+}();
+
+// The run of ASCII digits at p, as far as 16 bytes show it: its length (16 means "maybe more")
+// and the value of its digits. Reads 16 bytes at p.
+struct DigitRun {
+  std::uint64_t value;
+  unsigned length;
+};
+[[gnu::always_inline]] inline DigitRun digit_run(const char* p) noexcept {
+  const __m128i digits =
+      _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  // A byte is a digit when, less '0', it is at most 9 as an unsigned byte.
+  const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits);
+  const auto mask = static_cast<unsigned>(_mm_movemask_epi8(is_digit));
+  const auto length = static_cast<unsigned>(std::countr_one(mask));  // 0..16
+  const __m128i aligned = _mm_shuffle_epi8(
+      digits, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[length])));
+  // Pairs, quads, then eights: 8 x 2 digits (16-bit), 4 x 4 digits (32-bit), packed to 16-bit,
+  // 2 x 8 digits (32-bit, in the low 64 bits). Byte 0 is the most significant digit.
+  const __m128i pairs = _mm_maddubs_epi16(aligned, _mm_set1_epi16(0x010A));  // d0*10 + d1
+  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010064));   // p0*100 + p1
+  const __m128i eights =
+      _mm_madd_epi16(_mm_packs_epi32(quads, quads), _mm_set1_epi32(0x00012710));  // q0*1e4 + q1
+  const auto halves = static_cast<std::uint64_t>(_mm_cvtsi128_si64(eights));
+  return {(halves & 0xFFFFFFFF) * 100000000 + (halves >> 32), length};
+}
+
+// The common shape: -?D{1,16}(\.D{1,16})? with at most 19 digits, no exponent, ending before
+// `end`; anything else goes to the scalar reader, from the start.
+[[gnu::always_inline]] inline bool read_double(const char*& p, const char* end,
+                                               double& out) noexcept {
+  const bool negative = *p == '-';
+  const char* q = p + negative;
+  const DigitRun whole = digit_run(q);
+  // A run of 16 may go on; a leading zero before more digits is not JSON (the scalar reader says
+  // so); no digits at all is not a number.
+  if (whole.length - 1 >= 15 || (*q == '0' && whole.length > 1)) {
+    return read_double_scalar(p, end, out);
+  }
+  q += whole.length;
+  std::uint64_t mantissa = whole.value;
+  unsigned k = 0;
+  if (*q == '.') {
+    const DigitRun fraction = digit_run(q + 1);
+    if (fraction.length - 1 >= 15 || whole.length + fraction.length > 19) {
+      return read_double_scalar(p, end, out);
+    }
+    k = fraction.length;
+    mantissa = mantissa * kPow10Int[k] + fraction.value;
+    q += 1 + k;
+  }
+  if (q >= end || *q == 'e' || *q == 'E') return read_double_scalar(p, end, out);
+  const double v = quotient(mantissa, k);
+  out = negative ? -v : v;
+  p = q;
+  return true;
+}
+
+// -?D{1,16} without a leading zero, not followed by a fraction or an exponent, ending before
+// `end`; anything else goes to the scalar reader.
+[[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
+                                            std::int64_t& out) noexcept {
+  const bool negative = *p == '-';
+  const char* q = p + negative;
+  const DigitRun run = digit_run(q);
+  q += run.length;
+  if (run.length - 1 >= 15 || (p[negative] == '0' && run.length > 1) || q >= end || *q == '.' ||
+      *q == 'e' || *q == 'E') {
+    return read_int_scalar(p, end, out);
+  }
+  const auto v = static_cast<std::int64_t>(run.value);
+  out = negative ? -v : v;
+  p = q;
+  return true;
+}
+
+#else
+
+[[gnu::always_inline]] inline bool read_double(const char*& p, const char* end,
+                                               double& out) noexcept {
+  return read_double_scalar(p, end, out);
+}
+[[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
+                                            std::int64_t& out) noexcept {
+  return read_int_scalar(p, end, out);
+}
+
+#endif
 
 }  // namespace fillwire::detail

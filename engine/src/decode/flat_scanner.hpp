@@ -2,7 +2,7 @@
 // FlatScanner: the decoder's fast path for what the exchange actually sends — one flat JSON object
 // whose values are strings without escapes, plain numbers, true/false/null. It reads the bytes
 // directly (no structural index), matching each key against the learned field order first, and
-// checks UTF-8 only where free text can carry it (see valid_text).
+// checks UTF-8 only where free text can carry it (see read_string).
 //
 // It is speculative: anything outside that shape (escapes, nested values, odd numbers, a status,
 // error or myAsset frame, any syntax error) makes it give up, and the general On-Demand path decodes the frame
@@ -21,6 +21,10 @@
 #include <type_traits>
 
 #include <simdjson.h>
+
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
 
 #include "field_visit.hpp"
 #include "fillwire/decoder.hpp"
@@ -56,6 +60,47 @@ struct PackedName {
 };
 static_assert(kFramePadding >= 16, "PackedName::at reads 16 bytes from inside the frame.");
 
+// A key as it stands in a frame without white space, `"name":` (at most 19 bytes): "is this key
+// next?" is one 32-byte compare (AVX2; masked 8-byte compares without it), which covers the
+// quotes and the colon too.
+struct KeyPattern {
+  alignas(32) char text[32]{};
+  std::uint32_t need{};   // the bits of `text` that must match (the pattern's length)
+  std::uint8_t length{};  // of the whole pattern, quotes and colon included
+
+  constexpr KeyPattern() = default;
+  constexpr explicit KeyPattern(std::string_view name)
+      : need(static_cast<std::uint32_t>((std::uint64_t{1} << (name.size() + 3)) - 1)),
+        length(static_cast<std::uint8_t>(name.size() + 3)) {
+    text[0] = '"';
+    for (std::size_t i = 0; i < name.size() && i < 29; ++i)
+      text[i + 1] = name[i];
+    text[name.size() + 1] = '"';
+    text[name.size() + 2] = ':';
+  }
+
+  [[gnu::always_inline]] bool at(const char* p) const noexcept {
+#if defined(__AVX2__)
+    const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i same =
+        _mm256_cmpeq_epi8(bytes, _mm256_load_si256(reinterpret_cast<const __m256i*>(text)));
+    return (~static_cast<std::uint32_t>(_mm256_movemask_epi8(same)) & need) == 0;
+#else
+    std::uint64_t diff = 0;
+    for (std::size_t w = 0; w * 8 < length; ++w) {
+      std::uint64_t a;
+      std::uint64_t b;
+      std::memcpy(&a, p + 8 * w, 8);
+      std::memcpy(&b, text + 8 * w, 8);
+      const std::size_t bytes = length - w * 8;  // of this word that belong to the pattern
+      diff |= (a ^ b) & (bytes >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * bytes)) - 1);
+    }
+    return diff == 0;
+#endif
+  }
+};
+static_assert(kFramePadding >= 32, "KeyPattern::at reads 32 bytes from inside the frame.");
+
 template <std::size_t N>
 constexpr auto pack_names(std::span<const std::string_view, N> names) {
   struct Table {
@@ -65,8 +110,27 @@ constexpr auto pack_names(std::span<const std::string_view, N> names) {
     t.name[i] = PackedName(names[i]);
   return t;
 }
-inline constexpr auto kPackedDefault = pack_names(std::span(kDefaultNames));
-inline constexpr auto kPackedSimple = pack_names(std::span(kSimpleNames));
+// The field tables' keys as patterns, indexed by Field.
+template <std::size_t N>
+constexpr auto key_patterns(std::span<const std::string_view, N> names) {
+  struct Table {
+    KeyPattern key[N];
+  } t{};
+  for (std::size_t i = 0; i < N; ++i)
+    t.key[i] = KeyPattern(names[i]);
+  return t;
+}
+inline constexpr auto kDefaultKeys = key_patterns(std::span(kDefaultNames));
+inline constexpr auto kSimpleKeys = key_patterns(std::span(kSimpleNames));
+static_assert(
+    [] {
+      for (const auto& k : kDefaultKeys.key)
+        if (k.length > 32) return false;
+      for (const auto& k : kSimpleKeys.key)
+        if (k.length > 32) return false;
+      return true;
+    }(),
+    "Every key pattern fits 32 bytes.");
 // The wire spellings of enum E (WireNames), packed.
 template <class E>
 inline constexpr auto kPackedEnum = pack_names(std::span(WireNames::of(E{})));
@@ -99,68 +163,63 @@ class FlatScanner {
 
   // Decodes [p, end) into `e` (already cleared). Returns false to hand the frame to the general
   // path. On success `seen`, `unknown_keys` and `misses` describe what was read.
+  //
+  // Per field, the usual case is: the predicted key's pattern matches (quotes and colon
+  // included), a number is read inline through the field's offset, a comma follows. White space
+  // anywhere, or an unpredicted key, takes the careful key reader instead, for that key.
   [[gnu::always_inline]] inline bool scan(const char* p, const char* end, OrderEvent& e) noexcept {
     p = skip_ws(p, end);
     if (p == end || *p != '{') return false;
-    ++p;
-    std::size_t prev = kFieldCount;
-    p = skip_ws(p, end);
+    p = skip_ws(p + 1, end);
     if (p < end && *p == '}') return false;  // empty object: let the general path name it
+    std::size_t prev = kFieldCount;
+    const KeyPattern* keys = simple_ ? kSimpleKeys.key : kDefaultKeys.key;
     for (;;) {
-      if (p >= end || *p != '"') return false;
-      const char* key = ++p;
       Field f = next_[prev];
-      const auto& packed = simple_ ? kPackedSimple.name : kPackedDefault.name;
-      if (f != Field::none && packed[static_cast<std::size_t>(f)].at(key)) {
-        p += packed[static_cast<std::size_t>(f)].length + 1;  // the predicted key and its quote
+      if (f != Field::none && keys[static_cast<std::size_t>(f)].at(p)) {
+        p += keys[static_cast<std::size_t>(f)].length;
       } else {
-        // Same rule as any JSON string: no escapes here (general path), no raw control characters.
-        while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20)
-          ++p;
-        if (p >= end || *p != '"') return false;
-        const std::string_view name(key, static_cast<std::size_t>(p - key));
-        if (!valid_text(name)) return false;
-        f = match(name, prev);
-        ++p;
+        std::string_view k;
+        if (!read_key(p, end, k)) return false;
+        f = match(k, prev);
+        keys = simple_ ? kSimpleKeys.key : kDefaultKeys.key;
+        if (f == Field::none) {
+          if (prev == kFieldCount && (k == "status" || k == "error")) return false;
+          // A myAsset frame (its keys before any `type`): the general path reads it.
+          if ((seen & field_bit(Field::type)) == 0 && asset_frame_key(k)) return false;
+          ++unknown_keys;
+          p = skip_ws(p, end);
+          if (p >= end || !skip_scalar(p, end)) return false;
+        }
       }
-      std::string_view k(key, static_cast<std::size_t>(p - 1 - key));
-      p = skip_ws(p, end);
-      if (p >= end || *p != ':') return false;
-      p = skip_ws(p + 1, end);
-      if (p >= end) return false;
-
-      if (f == Field::none) {
-        if (prev == kFieldCount && (k == "status" || k == "error")) return false;
-        // A myAsset frame (its keys before any `type`): the general path reads it.
-        if ((seen & field_bit(Field::type)) == 0 && asset_frame_key(k)) return false;
-        ++unknown_keys;
-        if (!skip_scalar(p, end)) return false;
-      } else {
+      if (f != Field::none) {
+        p = skip_ws(p, end);
+        if (p >= end) return false;
         const std::uint32_t bit = field_bit(f);
         if (seen & bit) return false;  // duplicate: the general path reports it
         seen |= bit;
         prev = static_cast<std::size_t>(f);
         // Most fields are numbers: read them here, inline, through the field's offset; the rest
-        // (strings, enums, uuids, bool, count) go through read_value's switch.
+        // (strings, enums, uuids, bool, count) go through read_value's switch. null == absent:
+        // no presence bit.
         const auto slot = kNumberSlots[static_cast<std::size_t>(f)];
-        if (*p == 'n') {
-          if (!literal(p, end, "null")) return false;  // null == absent: no presence bit
-        } else if (slot.kind == NumberSlot::real) {
-          double* out = reinterpret_cast<double*>(reinterpret_cast<char*>(&e) + slot.offset);
-          if (!read_double(p, end, *out)) return false;
-          e.present |= bit;
-        } else if (slot.kind == NumberSlot::millis) {
-          auto* out = reinterpret_cast<std::int64_t*>(reinterpret_cast<char*>(&e) + slot.offset);
-          if (!read_int(p, end, *out)) return false;
-          e.present |= bit;
+        if (slot.kind != NumberSlot::other) {
+          if (read_number(slot, p, end, e)) {
+            e.present |= bit;
+          } else if (!literal(p, end, "null")) {
+            return false;
+          }
         } else if (!read_value(f, p, end, e)) {
           return false;
         }
       }
-      p = skip_ws(p, end);
       if (p >= end) return false;
+      if (*p != ',' && *p != '}') {
+        p = skip_ws(p, end);
+        if (p >= end) return false;
+      }
       if (*p == ',') {
-        p = skip_ws(p + 1, end);
+        ++p;
         continue;
       }
       if (*p != '}') return false;
@@ -184,37 +243,61 @@ class FlatScanner {
     return p;
   }
 
+  // A key read carefully: white space before it, its text (no escapes, which the general path
+  // reads; no raw control characters, as in any JSON string; valid UTF-8), white space and the
+  // colon after it. p is left after the colon.
+  static bool read_key(const char*& p, const char* end, std::string_view& key) noexcept {
+    p = skip_ws(p, end);
+    if (p >= end || !read_string(p, end, key)) return false;
+    p = skip_ws(p, end);
+    if (p >= end || *p != ':') return false;
+    ++p;
+    return true;
+  }
+
   Field match(std::string_view k, std::size_t prev) noexcept;  // defined in decoder.cpp
   static bool asset_frame_key(std::string_view k) noexcept;    // defined in decoder.cpp
 
   // A string without escapes or control characters; p is on the opening quote.
-  static bool read_string(const char*& p, const char* end, std::string_view& out) noexcept {
-    if (*p != '"') return false;
-    const char* s = ++p;
-    while (p < end && *p != '"') {
-      if (*p == '\\' || static_cast<unsigned char>(*p) < 0x20) return false;
-      ++p;
-    }
-    if (p >= end) return false;
-    out = {s, static_cast<std::size_t>(p - s)};
-    ++p;
-    return valid_text(out);
-  }
-
+  //
   // Free text (strings, unknown keys) is the only place a non-ASCII byte can pass the fast path:
   // everything else it accepts is ASCII by construction. So instead of validating the whole frame,
   // it validates these, and only when they are not plain ASCII (the usual case).
-  static bool valid_text(std::string_view text) noexcept {
-    std::uint64_t high = 0;
-    std::size_t i = 0;
-    for (; i + 8 <= text.size(); i += 8) {
-      std::uint64_t w;
-      std::memcpy(&w, text.data() + i, 8);
-      high |= w;
+  static bool read_string(const char*& p, const char* end, std::string_view& out) noexcept {
+    if (*p != '"') return false;
+    const char* const text = ++p;
+    bool ascii = true;
+#if defined(__SSE2__)
+    // 16 bytes at a time: where the first quote, backslash or control character stands, and
+    // whether any byte before it has its high bit set.
+    for (;;) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const __m128i stop =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                       _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));  // v <= 0x1F
+      const auto stops = static_cast<unsigned>(_mm_movemask_epi8(stop));
+      const auto high = static_cast<unsigned>(_mm_movemask_epi8(v));
+      if (stops != 0) {
+        const auto n = static_cast<unsigned>(std::countr_zero(stops));
+        ascii = ascii && (high & ((1u << n) - 1)) == 0;
+        p += n;
+        break;
+      }
+      ascii = ascii && high == 0;
+      p += 16;
+      if (p >= end) return false;
     }
-    for (; i < text.size(); ++i)
-      high |= static_cast<unsigned char>(text[i]);
-    return (high & 0x8080808080808080ull) == 0 || simdjson::validate_utf8(text.data(), text.size());
+#else
+    while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) {
+      ascii = ascii && static_cast<unsigned char>(*p) < 0x80;
+      ++p;
+    }
+#endif
+    if (p >= end || *p != '"') return false;
+    out = {text, static_cast<std::size_t>(p - text)};
+    ++p;
+    return ascii || simdjson::validate_utf8(out.data(), out.size());
   }
 
   static bool literal(const char*& p, const char* end, std::string_view word) noexcept {
@@ -322,6 +405,19 @@ class FlatScanner {
     if (!read_string(p, end, s) || s.size() > ClientId::kCapacity) return false;
     out.assign(s);
     return true;
+  }
+
+  // A number field's value into its member; false for anything else, null included (p is then
+  // left where it was).
+  [[gnu::always_inline]] static bool read_number(NumberSlot slot, const char*& p, const char* end,
+                                                 OrderEvent& e) noexcept {
+    const char* const value = p;
+    char* const member = reinterpret_cast<char*>(&e) + slot.offset;
+    const bool ok = slot.kind == NumberSlot::real
+                        ? read_double(p, end, *reinterpret_cast<double*>(member))
+                        : read_int(p, end, *reinterpret_cast<std::int64_t*>(member));
+    if (!ok) p = value;
+    return ok;
   }
 
   // A non-number field's value; null leaves the presence bit clear.
