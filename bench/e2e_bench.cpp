@@ -14,6 +14,7 @@
 // network thread waits in epoll; the ring's Blocking wait: the strategy thread waits on a futex),
 // so the client core is handed between them by the scheduler. With a core per client thread (as
 // in production) the hand-off is a cache-line transfer instead: full_path_bench measures that.
+// Every row is placed so except the busy and floor rows (below).
 //
 // Send time: the simulator's send_stamps option (tools/upbit-sim/send_stamps.hpp; off by
 // default, the bytes sent are the same with it on) records, per generated event, its uuid and
@@ -66,18 +67,50 @@
 // happens in the warm-up, outside the window. The network thread's CPU time and allocations are
 // taken from the first message read after the window opens to the window's end.
 //
-// Replay (e2e_replay/ws, e2e_replay/wss): the same fillwire client against the wire replayer
-// (wire_replayer.hpp) instead of upbit-sim: the same flow, pre-framed, written from memory on the
-// simulator's CPU with the same send stamps, so the as-fast-as-possible row is the client's
-// ceiling. No REST resync there.
+// Replay (e2e_replay/ws, e2e_replay/wss; e2e_baseline_replay/ws, e2e_baseline_replay/wss): the
+// same fillwire client, and the same baseline, against the wire replayer (wire_replayer.hpp)
+// instead of upbit-sim: the same flow, pre-framed, written from memory on the simulator's CPU with
+// the same send stamps, so the as-fast-as-possible rows are the clients' ceilings. No REST resync
+// there. Same placement, window and counters as the rows above.
+//
+// Busy (e2e_replay_busy/ws, e2e_replay_busy/wss, 10k/s only): fillwire against the replayer with
+// neither client thread sleeping. The network thread busy-polls (LiveConfig::blocking = false),
+// pinned alone to CPU 1; the strategy thread waits on the ring with SpinThenYield (spins ~1024
+// pauses, then yields between checks), pinned to CPU 0, which it shares with the paced replayer:
+// the replayer sleeps between its 1 ms ticks, and while it runs (stamping and writing a tick's
+// events) the strategy thread waits for CPU 0. Still not a core per thread, then: with two vCPUs,
+// one of the three threads must share. (The controlling thread, unpinned, wakes once a
+// millisecond to see whether the window has closed, on either CPU, as in every row.) The network
+// thread's CPU per event is the busy poll's: ~100 us at 10k/s, a whole core; net_on_cpu is its
+// share of the window on CPU 1, ~1 unless another process on the host took the CPU away (the
+// tail then measures that: keep such runs apart, as rate_held's).
+//
+// Floor (e2e_floor/tcp, e2e_floor/tcp_blocking; bytes:64, and bytes:640, about one event's frame):
+// the kernel's loopback TCP alone, the part of every row above that no client removes. Two
+// threads, one pinned to CPU 0 and one to CPU 1, bounce a message over a connected loopback TCP
+// pair (TCP_NODELAY): 10,000 round trips of warm-up left out, then 100,000 measured, each stamped
+// with now_ticks() by the sending side before its send and after the echo is whole; one way is
+// half of the round trip. tcp: both sides spin on a non-blocking recv (EAGAIN); tcp_blocking:
+// both sleep in recv, as a client waiting in epoll does, so the wake-up is included. Every wait
+// is bounded (a 60 s deadline for the run, SO_RCVTIMEO for a blocking recv), and a side that gives
+// up shuts its socket down, which ends the other's wait. The busy rows divide their p50 and p99 by
+// the floor's p50 (p50_x_floor, p99_x_floor; the divisor is floor_p50_ns): that of the last
+// e2e_floor/tcp/bytes:64 row run in this process, or, when none ran first, of the same
+// measurement made once before the first busy row. The floor's one way carries one small message;
+// a busy row's latency carries a tick's whole write (~10 events, ~6.4 KB at 10k/s), its read and
+// decode, the hand-off to the strategy thread, and the wait behind the write's earlier events.
 //
 // Offered rates: 10k/s and 100k/s (the simulator's 1 ms pacing) and 0 = as fast as the client
-// reads (the simulator's own back-pressure). Run:
+// reads (the simulator's own back-pressure); the replay rows 10k/s and 0, the busy rows 10k/s.
+// Run:
 //   build/bench/bench/e2e_bench --benchmark_out=e2e.json --benchmark_out_format=json
-// or one pair, e.g. --benchmark_filter='e2e(_baseline)?/wss/rate:10000' --benchmark_repetitions=3.
+// or one pair, e.g. --benchmark_filter='e2e(_baseline)?/wss/rate:10000' --benchmark_repetitions=3,
+// or the busy rows beside their floor: --benchmark_filter='e2e_floor/tcp/|e2e_replay_busy'.
 
 #include <benchmark/benchmark.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include <atomic>
@@ -88,6 +121,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -96,13 +130,16 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "bench_support.hpp"
@@ -418,15 +455,21 @@ struct Exchange {
   bool resync = true;
 };
 
+// `Wait`, the ring's wait strategy, sets how both client threads wait and where they run.
+// Blocking: the two share kClientCpu and sleep when idle (the network thread in epoll, the
+// strategy thread on the ring's futex). SpinThenYield (the busy rows): the network thread
+// busy-polls on kClientCpu, the strategy thread spins on kSimCpu beside the paced replayer.
+template <class Wait>
 ClientRun run_fillwire(const Exchange& exchange, Window& window, AccountState& account,
                        E2eStrategy& strategy, double expected_s, Gateway* gateway = nullptr) {
+  constexpr bool kSleeps = std::is_same_v<Wait, Blocking>;
   StrategyConsumer<E2eStrategy> consumer(account, strategy);
   Notices notices;
   LiveConfig lc;
   lc.url = exchange.url;
   lc.ca_file = exchange.ca_file;
   lc.resync = exchange.resync;
-  lc.blocking = true;  // the network thread shares its core: it sleeps in epoll when idle
+  lc.blocking = kSleeps;
   lc.seed = 7;
   LiveSource live(lc, Credentials{kAccess, Secret(kSecret)},
                   gateway != nullptr ? gateway->producer : nullptr, notices.fn());
@@ -434,8 +477,8 @@ ClientRun run_fillwire(const Exchange& exchange, Window& window, AccountState& a
 
   PipelineConfig pc;
   pc.producer_cpu = kClientCpu;
-  pc.consumer_cpu = kClientCpu;
-  Pipeline<StrategyConsumer<E2eStrategy>, Blocking> pipeline(consumer, pc);
+  pc.consumer_cpu = kSleeps ? kClientCpu : kSimCpu;
+  Pipeline<StrategyConsumer<E2eStrategy>, Wait> pipeline(consumer, pc);
   pipeline.start(source);
   for (const auto& w : pipeline.warnings())
     std::fprintf(stderr, "warning: %s\n", w.c_str());
@@ -570,15 +613,21 @@ void baseline_event(const nlohmann::json& j, OrderEvent& e) {
   e.origin = EventOrigin::stream;
 }
 
+// The port of an exchange's loopback URL ("ws://127.0.0.1:<port>/websocket/v1/private").
+std::string port_of(const std::string& url) {
+  const std::size_t colon = url.find(':', url.find("://") + 3);
+  return url.substr(colon + 1, url.find('/', colon) - colon - 1);
+}
+
 // The baseline's network thread: connect, handshake with a JWT, subscribe, then read, parse and
 // queue `window.total` myOrder events; then wait for the strategy to close the window. The
 // window's CPU time and allocations are taken by NetworkWindow, as in MeasuredSource.
 class BaselineNetwork {
  public:
-  BaselineNetwork(SimThread& sim, bool tls, Window& window, BaselineQueue& queue, ClientRun& run)
-      : port_(std::to_string(sim.server().port())),
-        ca_file_(sim.server().cert_path()),
-        tls_(tls),
+  BaselineNetwork(const Exchange& exchange, Window& window, BaselineQueue& queue, ClientRun& run)
+      : port_(port_of(exchange.url)),
+        ca_file_(exchange.ca_file),
+        tls_(exchange.url.starts_with("wss:")),
         w_(&window),
         q_(&queue),
         run_(&run),
@@ -702,21 +751,174 @@ void baseline_strategy(BaselineQueue& q, Window& window, AccountState& account,
   }
 }
 
-ClientRun run_baseline(std::optional<SimThread>& sim, bool tls, Window& window,
-                       AccountState& account, E2eStrategy& strategy, double expected_s) {
+// `stop_exchange` ends the exchange's side, closing the connection: it unblocks the network
+// thread's read when the run did not complete.
+ClientRun run_baseline(const Exchange& exchange, Window& window, AccountState& account,
+                       E2eStrategy& strategy, double expected_s,
+                       const std::function<void()>& stop_exchange) {
   ClientRun run;
   BaselineQueue queue;
-  std::thread network(BaselineNetwork(*sim, tls, window, queue, run));
+  std::thread network(BaselineNetwork(exchange, window, queue, run));
   std::thread consumer([&] { baseline_strategy(queue, window, account, strategy); });
   run.complete = wait_for_window(window, expected_s);
   if (!run.complete) {
-    // Unblocks both threads: the queue closes; the simulator's end closes the socket under a read.
+    // Unblocks both threads: the queue closes; the exchange's end closes the socket under a read.
     queue.close();
-    sim.reset();
+    stop_exchange();
   }
   network.join();
   consumer.join();
   return run;
+}
+
+//------------------------------------------------------------------------------------------------
+
+enum class Client { fillwire, fillwire_busy, fillwire_journal, fillwire_nats, baseline };
+
+// One client's run against `exchange`. `stop_exchange` ends the exchange's side (run_baseline);
+// `gateway`: the journal and NATS rows' cold side.
+ClientRun run_client(Client client, const Exchange& exchange, Window& window, AccountState& account,
+                     E2eStrategy& strategy, double expected_s,
+                     const std::function<void()>& stop_exchange, Gateway* gateway = nullptr) {
+  if (client == Client::baseline)
+    return run_baseline(exchange, window, account, strategy, expected_s, stop_exchange);
+  if (client == Client::fillwire_busy)
+    return run_fillwire<SpinThenYield>(exchange, window, account, strategy, expected_s, gateway);
+  return run_fillwire<Blocking>(exchange, window, account, strategy, expected_s, gateway);
+}
+
+//------------------------------------------------------------------------------------------------
+// The loopback TCP floor: two threads, one per CPU, bounce a message over a connected loopback
+// TCP pair (TCP_NODELAY); one-way latency is half of each round trip, on the TSC as the other
+// rows.
+
+constexpr std::uint64_t kFloorWarmup = 10'000;     // round trips left out
+constexpr std::uint64_t kFloorMeasured = 100'000;  // round trips measured
+constexpr std::size_t kFloorBytes = 64;            // the size of the busy rows' yardstick
+
+struct FloorRun {
+  std::vector<std::uint64_t> one_way;  // ticks: half of each measured round trip
+  double window_s = 0;                 // wall time of the measured round trips
+  std::string error;                   // empty: every round trip completed in time
+};
+
+enum class Way { send, recv };
+
+// Moves exactly `n` bytes through `fd`: nullptr once done, else why not. On a non-blocking
+// socket it spins on EAGAIN; a blocking recv sleeps for up to the socket's SO_RCVTIMEO. Either
+// way it gives up once `deadline` (TSC ticks) has passed.
+const char* transfer(int fd, Way way, char* p, std::size_t n, std::uint64_t deadline) noexcept {
+  while (n != 0) {
+    const ssize_t r = way == Way::send ? ::send(fd, p, n, MSG_NOSIGNAL) : ::recv(fd, p, n, 0);
+    if (r > 0) {
+      p += r;
+      n -= static_cast<std::size_t>(r);
+      continue;
+    }
+    if (r == 0) return "connection closed";
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return "socket error";
+    if (now_ticks() > deadline) return "deadline passed";
+  }
+  return nullptr;
+}
+
+// kFloorWarmup + kFloorMeasured round trips of `bytes` from a thread on kClientCpu to one on
+// kSimCpu and back, both spinning on a non-blocking recv, or (blocking) sleeping in it. Bounded
+// by a deadline: a side that fails shuts its socket down, which ends the other's wait at once.
+FloorRun run_floor(std::size_t bytes, bool blocking) {
+  asio::io_context ioc;
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  tcp::socket ping_socket(ioc);
+  tcp::socket echo_socket(ioc);
+  ping_socket.connect(acceptor.local_endpoint());
+  acceptor.accept(echo_socket);
+  for (tcp::socket* s : {&ping_socket, &echo_socket}) {
+    s->set_option(tcp::no_delay(true));
+    s->non_blocking(!blocking);
+    const timeval timeout{.tv_sec = 1, .tv_usec = 0};  // a blocking recv looks at the deadline
+    if (::setsockopt(s->native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0)
+      throw std::system_error(errno, std::generic_category(), "SO_RCVTIMEO");
+  }
+  constexpr std::uint64_t kTotal = kFloorWarmup + kFloorMeasured;
+  const std::uint64_t deadline = now_ticks() + calibration().from_ns(60e9);
+  FloorRun run;
+  run.one_way.reserve(kFloorMeasured);
+  const char* ping_failed = nullptr;
+  const char* echo_failed = nullptr;
+  std::uint64_t failed_at = 0;
+
+  std::thread echo([&] {
+    pin_or_warn(kSimCpu, "floor echo");
+    std::vector<char> message(bytes);
+    const int fd = echo_socket.native_handle();
+    for (std::uint64_t i = 0; i < kTotal && echo_failed == nullptr; ++i) {
+      echo_failed = transfer(fd, Way::recv, message.data(), bytes, deadline);
+      if (echo_failed == nullptr)
+        echo_failed = transfer(fd, Way::send, message.data(), bytes, deadline);
+    }
+    if (echo_failed != nullptr) ::shutdown(fd, SHUT_RDWR);
+  });
+  std::thread ping([&] {
+    pin_or_warn(kClientCpu, "floor ping");
+    std::vector<char> message(bytes, 'x');
+    const int fd = ping_socket.native_handle();
+    std::uint64_t begin = 0;
+    for (std::uint64_t i = 0; i < kTotal; ++i) {
+      const std::uint64_t sent = now_ticks();
+      if (i == kFloorWarmup) begin = sent;
+      ping_failed = transfer(fd, Way::send, message.data(), bytes, deadline);
+      if (ping_failed == nullptr)
+        ping_failed = transfer(fd, Way::recv, message.data(), bytes, deadline);
+      if (ping_failed != nullptr) {
+        failed_at = i;
+        ::shutdown(fd, SHUT_RDWR);
+        return;
+      }
+      if (i >= kFloorWarmup) run.one_way.push_back((now_ticks() - sent) / 2);
+    }
+    run.window_s = calibration().to_ns(now_ticks() - begin) / 1e9;
+  });
+  ping.join();
+  echo.join();
+  if (ping_failed != nullptr || echo_failed != nullptr) {
+    run.error = "round trip " + std::to_string(failed_at) +
+                " failed: " + (ping_failed != nullptr ? ping_failed : "") +
+                (echo_failed != nullptr ? std::string(" (echo side: ") + echo_failed + ")" : "");
+  }
+  return run;
+}
+
+// The p50 of the last 64-byte busy floor measured in this process: the busy rows' yardstick.
+std::optional<double>& floor_p50_ns() {
+  static std::optional<double> p50;
+  return p50;
+}
+
+// e2e_floor/tcp, e2e_floor/tcp_blocking: state.range(0) bytes each way.
+void e2e_floor(benchmark::State& state, bool blocking) {
+  const auto bytes = static_cast<std::size_t>(state.range(0));
+  for (auto _ : state) {
+    FloorRun run = run_floor(bytes, blocking);
+    if (!run.error.empty()) {
+      state.SkipWithError(run.error.c_str());
+      break;
+    }
+    state.SetIterationTime(run.window_s);
+    const Percentiles p = percentiles_ns(run.one_way);
+    report(state, p);
+    state.SetItemsProcessed(static_cast<std::int64_t>(kFloorMeasured));
+    if (!blocking && bytes == kFloorBytes) floor_p50_ns() = p.p50;
+  }
+}
+
+// The busy rows' yardstick: the floor's p50 (busy, kFloorBytes), measured here on first use if
+// no e2e_floor/tcp/bytes:64 row ran before in this process. 0 if that run failed.
+double floor_reference() {
+  if (!floor_p50_ns()) {
+    FloorRun run = run_floor(kFloorBytes, false);
+    if (run.error.empty()) floor_p50_ns() = percentiles_ns(run.one_way).p50;
+  }
+  return floor_p50_ns().value_or(0.0);
 }
 
 //------------------------------------------------------------------------------------------------
@@ -741,12 +943,13 @@ struct RunShape {
 };
 
 // The window of one run: latency per event (matched to the send stamps by order and uuid),
-// events/s, CPU per event, allocations, as counters of `state`. False (the run skipped with an
-// error) when the client did not receive every event in time, or when the stream's events are
-// not the ones stamped, in order.
-bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const Window& window,
-                   const E2eStrategy& strategy, const AccountState& account, const ClientRun& run,
-                   std::uint64_t rate, bool baseline) {
+// events/s, CPU per event, allocations, as counters of `state`; returns the latency percentiles.
+// nullopt (the run skipped with an error) when the client did not receive every event in time,
+// or when the stream's events are not the ones stamped, in order.
+std::optional<Percentiles> report_window(benchmark::State& state, const sim::SendStamps& stamps,
+                                         const Window& window, const E2eStrategy& strategy,
+                                         const AccountState& account, const ClientRun& run,
+                                         std::uint64_t rate, bool baseline) {
   const std::uint64_t warmup = window.warmup;
   const std::uint64_t total = window.total;
   const std::uint64_t measured = total - warmup;
@@ -755,7 +958,7 @@ bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const
                  static_cast<unsigned long long>(strategy.stream_events()),
                  static_cast<unsigned long long>(total), run.notices.c_str());
     state.SkipWithError("the client did not receive every event in time");
-    return false;
+    return std::nullopt;
   }
   // Latency per event of the window, matched to the simulator's stamps by order and uuid.
   std::vector<std::uint64_t> latency;
@@ -776,14 +979,15 @@ bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const
   }
   if (mismatched != 0) {
     state.SkipWithError("stream events do not match the simulator's, in order");
-    return false;
+    return std::nullopt;
   }
   const double window_s = calibration().to_ns(window.end_ticks - window.begin_ticks) / 1e9;
   state.SetIterationTime(window_s);
   const auto per_event = [measured](std::uint64_t ns) {
     return static_cast<double>(ns) / static_cast<double>(measured);
   };
-  report(state, percentiles_ns(latency));
+  const Percentiles percentiles = percentiles_ns(latency);
+  report(state, percentiles);
   state.counters["events_per_s"] = static_cast<double>(measured) / window_s;
   state.counters["offered_per_s"] = static_cast<double>(rate);
   // Paced runs only: 0 when the window's rate was more than 5 % off the offered rate (the host
@@ -824,10 +1028,8 @@ bool report_window(benchmark::State& state, const sim::SendStamps& stamps, const
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(measured));
   benchmark::DoNotOptimize(strategy.checksum());
-  return true;
+  return percentiles;
 }
-
-enum class Client { fillwire, fillwire_journal, fillwire_nats, baseline };
 
 // One iteration is one whole run (RunShape): a fresh simulator, connection and account.
 void e2e(benchmark::State& state, Client client, bool tls) {
@@ -861,11 +1063,9 @@ void e2e(benchmark::State& state, Client client, bool tls) {
     if (client == Client::fillwire_journal || client == Client::fillwire_nats) {
       open_gateway(gateway, client == Client::fillwire_nats);
     }
-    const ClientRun run =
-        client == Client::baseline
-            ? run_baseline(sim, tls, window, account, strategy, expected_s)
-            : run_fillwire(Exchange{sim->url(tls), sim->server().cert_path()}, window, account,
-                           strategy, expected_s, gateway.journal ? &gateway : nullptr);
+    const ClientRun run = run_client(
+        client, Exchange{sim->url(tls), sim->server().cert_path()}, window, account, strategy,
+        expected_s, [&sim] { sim.reset(); }, gateway.journal ? &gateway : nullptr);
     if (gateway.publisher) {
       gateway.journal->flush();
       const bool all = gateway.publisher->wait_published(std::chrono::seconds(60));
@@ -881,23 +1081,28 @@ void e2e(benchmark::State& state, Client client, bool tls) {
       state.counters["journaled"] = static_cast<double>(gateway.journal->counters().records);
       state.counters["journal_dropped"] = static_cast<double>(gateway.journal->counters().dropped);
     }
-    const sim::ServerStats sstats = sim->server().stats();
-
     if (!report_window(state, stamps, window, strategy, account, run, rate,
                        client == Client::baseline)) {
       break;
     }
-    state.counters["sim_events"] = static_cast<double>(sstats.events_generated);
+    // After a complete run only: an incomplete baseline run has ended the simulator.
+    state.counters["sim_events"] = static_cast<double>(sim->server().stats().events_generated);
   }
 }
 
-// fillwire against the wire replayer (wire_replayer.hpp): the same client, window and counters as
+// A client against the wire replayer (wire_replayer.hpp): the same clients, window and counters as
 // e2e/, with an exchange stand-in that only writes pre-built frames, so the ceiling is the
-// client's. No REST resync (the replayer serves none; the flow has no gap to heal).
-void e2e_replay(benchmark::State& state, bool tls) {
+// client's. No REST resync (the replayer serves none; the flow has no gap to heal). The busy rows
+// also report their p50 and p99 as multiples of the loopback floor's p50 (floor_reference).
+void e2e_replay(benchmark::State& state, Client client, bool tls) {
   const RunShape shape(state);
   const std::uint64_t rate = shape.rate;
   const std::uint64_t total = shape.total;
+  const double floor = client == Client::fillwire_busy ? floor_reference() : 0.0;
+  if (client == Client::fillwire_busy && floor == 0) {
+    state.SkipWithError("the loopback TCP floor could not be measured");
+    return;
+  }
   for (auto _ : state) {
     sim::SendStamps stamps(total);
     WireReplayer replayer(WireReplayerConfig{.events = total,
@@ -912,20 +1117,43 @@ void e2e_replay(benchmark::State& state, bool tls) {
     window.sim_clock = replayer.cpu_clock();
     AccountState account;
     E2eStrategy strategy(window, total);
-    const ClientRun run = run_fillwire(Exchange{replayer.url(), replayer.ca_file(), false}, window,
-                                       account, strategy, shape.expected_s());
+    const ClientRun run =
+        run_client(client, Exchange{replayer.url(), replayer.ca_file(), false}, window, account,
+                   strategy, shape.expected_s(), [&replayer] { replayer.stop(); });
     replayer.stop();
     if (!replayer.error().empty()) {
       state.SkipWithError(("the replayer failed: " + replayer.error()).c_str());
       break;
     }
-    if (!report_window(state, stamps, window, strategy, account, run, rate, false)) break;
+    const std::optional<Percentiles> latency = report_window(
+        state, stamps, window, strategy, account, run, rate, client == Client::baseline);
+    if (!latency) break;
     state.counters["wire_bytes_per_event"] =
         static_cast<double>(replayer.wire_bytes()) / static_cast<double>(total);
+    if (floor > 0) {
+      state.counters["floor_p50_ns"] = floor;
+      state.counters["p50_x_floor"] = latency->p50 / floor;
+      state.counters["p99_x_floor"] = latency->p99 / floor;
+      // The busy-polling network thread's share of the window on its CPU: ~1 unless something
+      // else on the host took CPU 1 away, in which case the run measured the host (as rate_held).
+      state.counters["net_on_cpu"] = static_cast<double>(window.net_cpu_ns) /
+                                     calibration().to_ns(window.end_ticks - window.begin_ticks);
+    }
   }
 }
 
 void register_runs() {
+  // The loopback TCP floor: a small message, and one of a frame's size (~640 bytes on the wire).
+  for (const bool blocking : {false, true}) {
+    benchmark::RegisterBenchmark(blocking ? "e2e_floor/tcp_blocking" : "e2e_floor/tcp",
+                                 [blocking](benchmark::State& s) { e2e_floor(s, blocking); })
+        ->ArgName("bytes")
+        ->Arg(static_cast<std::int64_t>(kFloorBytes))
+        ->Arg(640)
+        ->Iterations(1)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+  }
   // {offered rate, measured events}: ~3 s of measurement each at the paced rates.
   const std::vector<std::vector<std::int64_t>> runs = {
       {10'000, 30'000}, {100'000, 300'000}, {0, 500'000}};
@@ -938,12 +1166,20 @@ void register_runs() {
                     runs);
     }
   }
-  // Against the wire replayer: the client's own ceiling (and its latency at 10k/s).
-  for (const bool tls : {false, true}) {
-    add_rate_runs(
-        benchmark::RegisterBenchmark((std::string("e2e_replay") + (tls ? "/wss" : "/ws")).c_str(),
-                                     [tls](benchmark::State& s) { e2e_replay(s, tls); }),
-        {{10'000, 30'000}, {0, 300'000}});
+  // Against the wire replayer: the clients' own ceilings (and latency at 10k/s); fillwire
+  // busy-polling at 10k/s.
+  const std::vector<std::vector<std::int64_t>> replay = {{10'000, 30'000}, {0, 300'000}};
+  const std::vector<std::vector<std::int64_t>> busy = {{10'000, 30'000}};
+  for (const Client client : {Client::fillwire, Client::baseline, Client::fillwire_busy}) {
+    const char* prefix = client == Client::fillwire   ? "e2e_replay"
+                         : client == Client::baseline ? "e2e_baseline_replay"
+                                                      : "e2e_replay_busy";
+    for (const bool tls : {false, true}) {
+      add_rate_runs(benchmark::RegisterBenchmark(
+                        (std::string(prefix) + (tls ? "/wss" : "/ws")).c_str(),
+                        [client, tls](benchmark::State& s) { e2e_replay(s, client, tls); }),
+                    client == Client::fillwire_busy ? busy : replay);
+    }
   }
   // The gateway's cold side on: the same client, journaling, then publishing to NATS as well.
   const std::vector<std::vector<std::int64_t>> paced = {{10'000, 30'000}, {100'000, 300'000}};
@@ -964,6 +1200,9 @@ int main(int argc, char** argv) {
   hot_alloc::prepare();
   calibration() = fillwire::TscCalibration::calibrate(std::chrono::milliseconds(50));
   register_runs();
-  benchmark::AddCustomContext("placement", "simulator CPU 0; network and strategy threads CPU 1");
+  benchmark::AddCustomContext("placement",
+                              "simulator or replayer CPU 0; network and strategy threads CPU 1 "
+                              "(e2e_replay_busy: network CPU 1, strategy CPU 0; e2e_floor: one "
+                              "side on each)");
   return run_benchmarks(argc, argv);
 }
