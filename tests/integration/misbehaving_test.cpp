@@ -312,6 +312,127 @@ TEST(Misbehaving, AServerThatNeverPongsIsReplacedThoughDataFlows) {
       << r.notices;
 }
 
+// A server frame built by hand: `opcode`, FIN, the payload, and its length in the 64-bit form
+// when `long_length` (allowed for any length, if unusual).
+std::string server_frame(std::uint8_t opcode, bool fin, std::string_view payload,
+                         bool long_length = false, std::uint8_t first_byte_extra = 0,
+                         bool masked = false) {
+  std::string out;
+  out += static_cast<char>((fin ? 0x80 : 0x00) | first_byte_extra | opcode);
+  const auto n = static_cast<std::uint64_t>(payload.size());
+  const char mask_bit = masked ? static_cast<char>(0x80) : '\0';
+  if (long_length) {
+    out += static_cast<char>(mask_bit | 127);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      out += static_cast<char>((n >> shift) & 0xFF);
+  } else if (n < 126) {
+    out += static_cast<char>(mask_bit | static_cast<char>(n));
+  } else {
+    out += static_cast<char>(mask_bit | 126);
+    out += static_cast<char>((n >> 8) & 0xFF);
+    out += static_cast<char>(n & 0xFF);
+  }
+  if (masked) out += std::string(4, '\0');  // a zero mask: the payload reads the same
+  out.append(payload);
+  return out;
+}
+
+// What RFC 6455 allows and upbit-sim never sends: a message in three fragments with a ping
+// between two of them, a frame with its length in the 64-bit form, then the server's close. Each
+// message is read whole, the ping answered with its payload, the close taken as the end of the
+// connection (no protocol error).
+TEST(Misbehaving, FragmentsPingsLongLengthsAndACloseAreReadAsTheRfcSays) {
+  FakeExchange fake;
+  std::atomic<std::uint64_t> pongs{0};
+  std::string pong_payload;
+  std::mutex m;
+  OrderSpec a;
+  a.uuid = "00000001-0000-4000-8000-000000000001";
+  OrderSpec b;
+  b.uuid = "00000001-0000-4000-8000-000000000002";
+  std::atomic<int> sessions{0};
+  fake.on_ws([&](FakeWs& ws, const HttpRequest&) {
+    (void)ws.read_message(5s);
+    if (sessions++ != 0) {  // the client's reconnect after the close: nothing more to say
+      (void)ws.wait_closed(5s);
+      return;
+    }
+    const std::string one = test::my_order_frame(a);
+    std::string bytes;
+    bytes += server_frame(0x2, false, std::string_view(one).substr(0, 10));
+    bytes += server_frame(0x9, true, "p-1");
+    bytes += server_frame(0x0, false, std::string_view(one).substr(10, 100));
+    bytes += server_frame(0x0, true, std::string_view(one).substr(110));
+    bytes += server_frame(0x2, true, test::my_order_frame(b), /*long_length=*/true);
+    if (!ws.send_raw(bytes) || !ws.sleep(500ms)) return;
+    {
+      const std::lock_guard lock(m);
+      pong_payload = ws.last_pong();
+    }
+    pongs = ws.pongs_received();
+    (void)ws.send_raw(server_frame(0x8, true, std::string("\x03\xE9", 2)));  // 1001, going away
+    (void)ws.wait_closed(5s);
+  });
+  LiveConfig lc = config_for(fake);
+  lc.resync = false;
+  Recorder rec;
+  const test::LiveRun r =
+      run(lc, rec, 8s, [](const LiveCounters& c) { return c.disconnects >= 1; });
+  EXPECT_EQ(r.counters.events, 2u) << r.notices;
+  EXPECT_EQ(r.counters.decode_errors, 0u) << r.notices;
+  EXPECT_EQ(r.counters.protocol_errors, 0u) << r.notices;
+  EXPECT_NE(rec.state.find_order(test::order_event(a).uuid), nullptr);
+  EXPECT_NE(rec.state.find_order(test::order_event(b).uuid), nullptr);
+  EXPECT_GE(pongs.load(), 1u);
+  {
+    const std::lock_guard lock(m);
+    EXPECT_EQ(pong_payload, "p-1");
+  }
+  EXPECT_NE(r.notices.find("the server closed the WebSocket (code 1001)"), std::string::npos)
+      << r.notices;
+}
+
+// Frames no server may send: masked, with a reserved bit, a fragmented ping, an unknown opcode.
+// Each resets the connection, said and counted as a protocol error; the client connects again.
+TEST(Misbehaving, FramesAgainstTheRfcResetTheConnectionAndAreCounted) {
+  FakeExchange fake;
+  std::atomic<int> session{0};
+  fake.on_ws([&](FakeWs& ws, const HttpRequest&) {
+    (void)ws.read_message(5s);
+    const std::string order = test::my_order_frame(OrderSpec{});
+    switch (session++) {
+      case 0:
+        (void)ws.send_raw(server_frame(0x2, true, order, false, 0, /*masked=*/true));
+        break;
+      case 1:
+        (void)ws.send_raw(server_frame(0x2, true, order, false, /*rsv1=*/0x40));
+        break;
+      case 2:
+        (void)ws.send_raw(server_frame(0x9, false, "x"));
+        break;
+      default:
+        (void)ws.send_raw(server_frame(0x3, true, order));
+        break;
+    }
+    (void)ws.wait_closed(5s);
+  });
+  LiveConfig lc = config_for(fake);
+  lc.resync = false;
+  lc.backoff_initial = 1ms;
+  lc.backoff_max = 5ms;
+  Recorder rec;
+  const test::LiveRun r =
+      run(lc, rec, 15s, [](const LiveCounters& c) { return c.protocol_errors >= 4; });
+  EXPECT_GE(r.counters.protocol_errors, 4u) << r.notices;
+  EXPECT_EQ(r.counters.events, 0u) << r.notices;
+  for (const char* why : {"a masked frame from the server", "reserved bits set",
+                          "a fragmented or long control frame", "an unknown opcode"}) {
+    EXPECT_NE(r.notices.find(std::string("WebSocket protocol error: ") + why), std::string::npos)
+        << why << "\n"
+        << r.notices;
+  }
+}
+
 // One frame, a byte every 100 ms: bytes keep coming, but the frame is never whole in time.
 TEST(Misbehaving, AFrameTrickledAByteAtATimeIsDroppedAtTheFrameDeadline) {
   FakeExchange fake;

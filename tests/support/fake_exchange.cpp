@@ -408,6 +408,8 @@ bool FakeWs::handle_frames(bool may_write) {
         if (may_write && !flush_pongs()) return false;
         break;
       case sim::WsOpcode::pong:
+        ++pongs_;
+        last_pong_ = std::move(f.payload);
         break;
       case sim::WsOpcode::close:
         if (may_write) close();

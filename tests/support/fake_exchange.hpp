@@ -79,6 +79,9 @@ class FakeWs {
   bool sleep(Ms d);
   void answer_pings(bool on) { answer_pings_ = on; }  // default on: ping -> pong
   [[nodiscard]] std::uint64_t pings_received() const { return pings_; }
+  // Pongs from the client, and the payload of the last one.
+  [[nodiscard]] std::uint64_t pongs_received() const { return pongs_; }
+  [[nodiscard]] const std::string& last_pong() const { return last_pong_; }
   // Waits until the peer closes (close frame, EOF or reset); true if it did within `timeout`.
   bool wait_closed(Ms timeout);
   [[nodiscard]] bool peer_closed() const { return peer_closed_; }
@@ -98,6 +101,8 @@ class FakeWs {
   bool peer_closed_ = false;
   bool close_sent_ = false;
   std::uint64_t pings_ = 0;
+  std::uint64_t pongs_ = 0;
+  std::string last_pong_;
   std::vector<std::string> pending_pongs_;  // due while a raw write was in progress
   std::deque<std::string> messages_;        // whole data messages not yet read (bounded)
   std::string partial_;                     // a fragmented message being joined

@@ -116,6 +116,7 @@ struct LiveConfig {
   X(events, "events published (stream and resync)")                                             \
   X(decode_errors, "frames with a decode error (journaled raw)")                                \
   X(oversized, "frames over max_frame_bytes")                                                   \
+  X(protocol_errors, "WebSocket frames breaking RFC 6455 (the connection is reset)")            \
   X(stalled_frames, "frames not whole within frame_timeout")                                    \
   X(pong_timeouts, "pings with no pong within pong_timeout")                                    \
   X(server_errors, "{\"error\":...} frames")                                                    \

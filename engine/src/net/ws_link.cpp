@@ -1,21 +1,43 @@
-// WsLink: Boost.Beast WebSocket over OpenSSL (or plain TCP) on the network thread's io_context.
+// WsLink: an RFC 6455 client over asio, on OpenSSL for wss://, on the network thread's io_context.
 // See ws_link.hpp for the contract.
+//
+// Beast serves HTTP (the upgrade request and its answer) and asio the sockets; the WebSocket framing
+// is ours, because reading is the hot path. A Beast WebSocket stream reads through a 1.5 KB buffer
+// and completes one asynchronous operation per message: at speed that is a scheduler round trip
+// (with an epoll_wait) and about half a recvmsg per event, most of the network thread's time.
+// Here one read fills a large buffer with as many frames as the socket holds, and every whole
+// message in it is handed over where it lies (the decoder's padding is the buffer's own next
+// bytes), in one loop. The few frames a client sends (the subscribe, pings, pongs) are masked and
+// written on a small queue.
+//
+// What the reader accepts is RFC 6455 without extensions (none is asked for): server frames
+// unmasked, no RSV bits, text, binary and continuation data frames, close, ping and pong control
+// frames (whole, at most 125 bytes). Anything else resets the connection and counts as a protocol
+// error. Text is not checked for UTF-8 here: the decoder checks what it reads and counts
+// invalid_utf8, so a bad frame costs that frame, not the connection. A message (fragments
+// gathered) over max_frame_bytes resets the connection (oversized), as before.
 
 #include "ws_link.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/beast/websocket.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <optional>
+#include <string_view>
 
 #include "fillwire/decoder.hpp"
 #include "server_name.hpp"
@@ -23,16 +45,138 @@
 
 namespace fillwire::net {
 
-namespace asio = boost::asio;            // from <boost/asio.hpp>
-namespace beast = boost::beast;          // from <boost/beast.hpp>
-namespace http = beast::http;            // from <boost/beast/http.hpp>
-namespace websocket = beast::websocket;  // from <boost/beast/websocket.hpp>
-namespace ssl = asio::ssl;               // from <boost/asio/ssl.hpp>
+namespace asio = boost::asio;    // from <boost/asio.hpp>
+namespace beast = boost::beast;  // from <boost/beast.hpp>
+namespace http = beast::http;    // from <boost/beast/http.hpp>
+namespace ssl = asio::ssl;       // from <boost/asio/ssl.hpp>
 using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr std::size_t kRetryAfterCap = 64;  // a number of seconds or an HTTP date
+constexpr std::size_t kRetryAfterCap = 64;            // a number of seconds or an HTTP date
+constexpr std::size_t kUpgradeBytes = 16 * 1024;      // the upgrade's answer, head and body
+constexpr std::size_t kReadRoom = 256 * 1024;         // the least a read buffer holds
+constexpr std::size_t kMinRead = 16 * 1024;           // compact the buffer below this much room
+constexpr std::size_t kMaxPendingWrites = 16 * 1024;  // queued control frames (pongs)
+
+// RFC 6455 opcodes.
+enum Opcode : std::uint8_t {
+  kContinuation = 0x0,
+  kText = 0x1,
+  kBinary = 0x2,
+  kClose = 0x8,
+  kPing = 0x9,
+  kPong = 0xA,
+};
+
+std::string base64(const unsigned char* data, std::size_t size) {
+  std::string out(4 * ((size + 2) / 3), '\0');
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+  out.resize(static_cast<std::size_t>(std::max(n, 0)));
+  return out;
+}
+
+// Sec-WebSocket-Key: 16 random bytes, base64.
+std::string new_websocket_key() {
+  std::array<unsigned char, 16> raw{};
+  if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
+    throw std::runtime_error("no random bytes for the WebSocket key");
+  }
+  return base64(raw.data(), raw.size());
+}
+
+// The Sec-WebSocket-Accept a server must answer `key` with (RFC 6455 section 4.2.2).
+std::string websocket_accept(std::string_view key) {
+  std::string text(key);
+  text += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::array<unsigned char, SHA_DIGEST_LENGTH> digest{};
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest.data());
+  return base64(digest.data(), digest.size());
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x | 0x20) == (y | 0x20);
+         });
+}
+
+// True if the comma-separated header value has `token` (case-insensitive).
+bool has_token(std::string_view value, std::string_view token) noexcept {
+  while (!value.empty()) {
+    const std::size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
+    if (iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// One frame's head as read from the server.
+struct FrameHead {
+  std::size_t head_size = 0;  // bytes before the payload
+  std::uint64_t payload = 0;
+  std::uint8_t opcode = 0;
+  bool fin = false;
+};
+enum class HeadResult : std::uint8_t { whole, need_more, bad };
+
+// Reads the head of the frame at p (`size` bytes available). `why` names a bad one.
+HeadResult read_head(const unsigned char* p, std::size_t size, FrameHead& h,
+                     const char*& why) noexcept {
+  if (size < 2) return HeadResult::need_more;
+  h.fin = (p[0] & 0x80) != 0;
+  h.opcode = p[0] & 0x0F;
+  if ((p[0] & 0x70) != 0) {
+    why = "reserved bits set (no extension was negotiated)";
+    return HeadResult::bad;
+  }
+  if ((p[1] & 0x80) != 0) {
+    why = "a masked frame from the server";
+    return HeadResult::bad;
+  }
+  const unsigned length = p[1] & 0x7F;
+  if (length < 126) {
+    h.head_size = 2;
+    h.payload = length;
+  } else if (length == 126) {
+    if (size < 4) return HeadResult::need_more;
+    h.head_size = 4;
+    h.payload = std::uint64_t{p[2]} << 8 | p[3];
+  } else {
+    if (size < 10) return HeadResult::need_more;
+    h.head_size = 10;
+    h.payload = 0;
+    for (int i = 2; i < 10; ++i)
+      h.payload = h.payload << 8 | p[i];
+    if ((h.payload >> 63) != 0) {
+      why = "a 64-bit length with its top bit set";
+      return HeadResult::bad;
+    }
+  }
+  switch (h.opcode) {
+    case kContinuation:
+    case kText:
+    case kBinary:
+      return HeadResult::whole;
+    case kClose:
+    case kPing:
+    case kPong:
+      if (!h.fin || h.payload > 125) {
+        why = "a fragmented or long control frame";
+        return HeadResult::bad;
+      }
+      return HeadResult::whole;
+    default:
+      why = "an unknown opcode";
+      return HeadResult::bad;
+  }
+}
 
 }  // namespace
 
@@ -42,8 +186,7 @@ struct WsLink::Impl {
   // object on every read; with the concrete type the handler is invoked directly.
   using TcpStream =
       beast::basic_stream<tcp, asio::io_context::executor_type, beast::unlimited_rate_policy>;
-  using PlainWs = websocket::stream<TcpStream>;
-  using TlsWs = websocket::stream<beast::ssl_stream<TcpStream>>;
+  using TlsStream = beast::ssl_stream<TcpStream>;
 
   asio::io_context& ioc;
   ssl::context& tls_ctx;
@@ -55,13 +198,32 @@ struct WsLink::Impl {
 
   tcp::resolver resolver{ioc};
   asio::steady_timer keepalive_timer{ioc};
-  std::optional<PlainWs> plain;
-  std::optional<TlsWs> secure;
-  http::response<http::string_body> handshake_response;
-  std::string subscribe_text;
+  std::optional<TcpStream> plain;
+  std::optional<TlsStream> secure;
 
-  std::unique_ptr<char[]> buffer;  // max_frame_bytes + kFramePadding, allocated once
-  std::size_t filled = 0;
+  // The upgrade (cold).
+  http::request<http::empty_body> upgrade_request;
+  std::optional<http::response_parser<http::string_body>> upgrade_answer;
+  beast::flat_buffer upgrade_buffer{kUpgradeBytes};
+  std::string expected_accept;
+
+  // Reading: [begin, end) of the buffer is read and not yet parsed; a fragmented message being
+  // gathered has its payload so far at [message_at, message_at + message_size). The buffer keeps
+  // kFramePadding readable bytes past `capacity`: the decoder reads past a message's end.
+  std::size_t capacity;
+  std::unique_ptr<char[]> buffer;  // allocated once
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  bool gathering = false;
+  std::size_t message_at = 0;
+  std::size_t message_size = 0;
+
+  // Writing: one write in flight (`in_flight`), frames queued behind it in `pending`. Both keep
+  // their capacity: after the first ping no write allocates.
+  std::string in_flight;
+  std::string pending;
+  bool writing = false;
+  std::uint64_t mask_state = 0;  // xorshift64 state for masking keys, seeded per connection
 
   std::uint64_t generation = 0;  // which connection a handler was started for
   bool open = false;             // subscribed and not closed since
@@ -73,7 +235,7 @@ struct WsLink::Impl {
   std::uint64_t ticks_per_ping = 1, ticks_per_pong = 1, ticks_per_frame = 1;
   std::uint64_t last_ping_tick = 0;
   std::optional<std::uint64_t> ping_tick;     // a ping awaits its pong since this tick
-  std::optional<std::uint64_t> partial_tick;  // the current frame's first bytes came at this tick
+  std::optional<std::uint64_t> partial_tick;  // the current frame's first bytes came by this tick
 
   Impl(asio::io_context& io, ssl::context& tls, const LiveConfig& c, const Credentials& cr,
        const Url& u, LiveCounterSet& counters, WsLinkHost& h)
@@ -84,7 +246,8 @@ struct WsLink::Impl {
         url(u),
         n(counters),
         host(h),
-        buffer(new char[cfg.max_frame_bytes + kFramePadding]()) {
+        capacity(std::max(kReadRoom, 2 * cfg.max_frame_bytes + kMinRead)),
+        buffer(new char[capacity + kFramePadding]()) {
     const auto ms = std::max<std::int64_t>(
         10, std::min({cfg.ping_interval, cfg.pong_timeout, cfg.frame_timeout}).count() / 4);
     tick = std::chrono::milliseconds(ms);
@@ -94,27 +257,34 @@ struct WsLink::Impl {
     ticks_per_ping = in_ticks(cfg.ping_interval);
     ticks_per_pong = in_ticks(cfg.pong_timeout);
     ticks_per_frame = in_ticks(cfg.frame_timeout);
+    in_flight.reserve(1024);
+    pending.reserve(1024);
   }
 
   template <class F>
-  void with_ws(F&& f) {
+  void with_stream(F&& f) {
     if (secure) {
       f(*secure);
     } else if (plain) {
       f(*plain);
     }
   }
+  TcpStream* lowest() noexcept {
+    if (secure) return &beast::get_lowest_layer(*secure);
+    return plain ? &*plain : nullptr;
+  }
 
   void close() noexcept {
     ++generation;  // what is still pending on this connection completes as stale (ignored)
     open = false;
     paused = false;
+    writing = false;
     try {
       keepalive_timer.cancel();
     } catch (...) {  // asio reports a failed cancel by throwing; the generation makes it stale
     }
     beast::error_code ignored;
-    with_ws([&](auto& ws) { beast::get_lowest_layer(ws).socket().close(ignored); });
+    if (TcpStream* s = lowest()) s->socket().close(ignored);
   }
 
   void fail(const LinkFailure& f) {
@@ -132,7 +302,9 @@ struct WsLink::Impl {
 
   void connect() {
     close();
-    filled = 0;
+    begin = end = 0;
+    gathering = false;
+    pending.clear();
     plain.reset();
     secure.reset();
     if (url.tls) {
@@ -140,113 +312,141 @@ struct WsLink::Impl {
     } else {
       plain.emplace(ioc);
     }
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(&mask_state), sizeof mask_state) != 1 ||
+        mask_state == 0) {
+      mask_state = 0x9E3779B97F4A7C15ull ^ generation;
+    }
     resolver.async_resolve(
         url.host, url.port,
         [this, id = generation](beast::error_code ec, tcp::resolver::results_type results) {
-          if (id == generation) on_resolve(ec, std::move(results));
+          if (id == generation) on_resolve(ec, results);
         });
   }
 
-  void on_resolve(beast::error_code ec, tcp::resolver::results_type results) {
+  void on_resolve(beast::error_code ec, const tcp::resolver::results_type& results) {
     if (ec) return fail("resolve", ec.message());
-    with_ws([&](auto& ws) {
-      auto& layer = beast::get_lowest_layer(ws);
-      layer.expires_after(cfg.connect_timeout);
-      layer.async_connect(results,
-                          [this, id = generation](beast::error_code e, const tcp::endpoint&) {
-                            if (id == generation) on_connect(e);
-                          });
-    });
+    // The connect deadline covers everything up to the subscribe (dropped once subscribed).
+    lowest()->expires_after(cfg.connect_timeout);
+    lowest()->async_connect(results,
+                            [this, id = generation](beast::error_code e, const tcp::endpoint&) {
+                              if (id == generation) on_connect(e);
+                            });
   }
 
   void on_connect(beast::error_code ec) {
     if (ec) return fail("connect", ec.message());
     // Small frames, latency first: no Nagle delay on our subscribe and pongs.
-    with_ws([](auto& ws) { beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true)); });
+    lowest()->socket().set_option(tcp::no_delay(true));
     if (!secure) return on_tls({});
     // SNI: the server picks its certificate by name (not for an IP literal, which SNI does not
     // carry); verification checks that name or address too.
-    if (!set_server_name(secure->next_layer().native_handle(), url.host)) {
+    if (!set_server_name(secure->native_handle(), url.host)) {
       return fail("tls", "cannot set the server name (SNI)");
     }
-    if (!cfg.insecure)
-      secure->next_layer().set_verify_callback(ssl::host_name_verification(url.host));
+    if (!cfg.insecure) secure->set_verify_callback(ssl::host_name_verification(url.host));
     // Asio turns on SSL_MODE_RELEASE_BUFFERS, which frees OpenSSL's record buffers whenever they
     // empty and allocates them again for the next record: an allocation per read on the hot path.
     // The buffers (~34 KB per connection) are kept instead.
-    SSL_ctrl(secure->next_layer().native_handle(), SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS,
-             nullptr);
-    secure->next_layer().async_handshake(ssl::stream_base::client,
-                                         [this, id = generation](beast::error_code e) {
-                                           if (id == generation) on_tls(e);
-                                         });
-  }
-
-  void on_tls(beast::error_code ec) {
-    if (ec) return fail("tls", ec.message());
-    with_ws([&](auto& ws) {
-      // The upgrade keeps the connect deadline (the TCP timer, dropped once subscribed).
-      // Keep-alive is ours (on_keepalive_tick), not Beast's idle timeout: Beast re-arms that timer
-      // on every read, which allocates on the hot path (a timer wait and the cancelled one's
-      // completion per frame).
-      websocket::stream_base::timeout t{};
-      t.handshake_timeout = cfg.connect_timeout;
-      t.idle_timeout = websocket::stream_base::none();
-      t.keep_alive_pings = false;
-      ws.set_option(t);
-      ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
-        if (kind == websocket::frame_type::pong) ping_tick.reset();
-      });
-      // The frame size is bounded by the read buffer itself: on_read counts a message that does
-      // not fit as oversized and drops the connection. Beast's own limit would instead start a
-      // close handshake whose outcome (over TLS, often a close_notify error) hides the reason.
-      ws.read_message_max(0);
-      ws.auto_fragment(false);
-      // A fresh token per connection (new nonce); it goes only into this header.
-      const std::string bearer = "Bearer " + make_token(creds);
-      ws.set_option(websocket::stream_base::decorator([bearer](websocket::request_type& req) {
-        req.set(http::field::authorization, bearer);
-        req.set(http::field::user_agent, "fillwire");
-      }));
-      handshake_response = {};
-      ws.async_handshake(handshake_response, url.host_header(), url.path,
-                         [this, id = generation](beast::error_code e) {
-                           if (id == generation) on_ws_handshake(e);
-                         });
+    SSL_ctrl(secure->native_handle(), SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS, nullptr);
+    secure->async_handshake(ssl::stream_base::client, [this, id = generation](beast::error_code e) {
+      if (id == generation) on_tls(e);
     });
   }
 
-  void on_ws_handshake(beast::error_code ec) {
-    if (ec) {
-      const unsigned status = handshake_response.result_int();
-      if (status == 401 || status == 403) {
-        return fail(LinkFailure{LinkFailureKind::auth_refused,
-                                "websocket handshake",
-                                "handshake refused with HTTP " + std::to_string(status),
-                                status,
-                                {}});
-      }
-      if (status == 429 || status == 418) {
-        const auto header = handshake_response[http::field::retry_after];
-        return fail(LinkFailure{LinkFailureKind::rate_refused, "websocket handshake",
-                                "refused with HTTP " + std::to_string(status), status,
-                                std::string(header.substr(0, kRetryAfterCap))});
-      }
-      return fail("websocket handshake", ec.message());
+  // The upgrade: GET with the JWT, answered by 101 and the accept key of ours.
+  void on_tls(beast::error_code ec) {
+    if (ec) return fail("tls", ec.message());
+    const std::string key = new_websocket_key();
+    expected_accept = websocket_accept(key);
+    upgrade_request = {http::verb::get, url.path, 11};
+    upgrade_request.set(http::field::host, url.host_header());
+    upgrade_request.set(http::field::upgrade, "websocket");
+    upgrade_request.set(http::field::connection, "Upgrade");
+    upgrade_request.set(http::field::sec_websocket_key, key);
+    upgrade_request.set(http::field::sec_websocket_version, "13");
+    upgrade_request.set(http::field::user_agent, "fillwire");
+    // A fresh token per connection (new nonce); it goes only into this header.
+    upgrade_request.set(http::field::authorization, "Bearer " + make_token(creds));
+    with_stream([&](auto& s) {
+      http::async_write(s, upgrade_request,
+                        [this, id = generation](beast::error_code e, std::size_t) {
+                          if (id != generation) return;
+                          upgrade_request.clear();  // the token is not kept past its use
+                          on_upgrade_sent(e);
+                        });
+    });
+  }
+
+  void on_upgrade_sent(beast::error_code ec) {
+    if (ec) return fail("websocket handshake", ec.message());
+    upgrade_answer.emplace();
+    upgrade_answer->header_limit(kUpgradeBytes / 2);
+    upgrade_answer->body_limit(kUpgradeBytes / 2);
+    upgrade_buffer.clear();
+    with_stream([&](auto& s) {
+      http::async_read(s, upgrade_buffer, *upgrade_answer,
+                       [this, id = generation](beast::error_code e, std::size_t) {
+                         if (id == generation) on_upgrade_answer(e);
+                       });
+    });
+  }
+
+  void on_upgrade_answer(beast::error_code ec) {
+    if (ec) return fail("websocket handshake", ec.message());
+    const auto& answer = upgrade_answer->get();
+    const unsigned status = answer.result_int();
+    if (status == 401 || status == 403) {
+      return fail(LinkFailure{LinkFailureKind::auth_refused,
+                              "websocket handshake",
+                              "handshake refused with HTTP " + std::to_string(status),
+                              status,
+                              {}});
     }
-    subscribe_text = subscribe_message(cfg, "fillwire-" + new_nonce());
-    with_ws([&](auto& ws) {
-      ws.text(true);
-      ws.async_write(asio::buffer(subscribe_text),
-                     [this, id = generation](beast::error_code e, std::size_t) {
-                       if (id == generation) on_subscribe(e);
-                     });
+    if (status == 429 || status == 418) {
+      const auto header = answer[http::field::retry_after];
+      return fail(LinkFailure{LinkFailureKind::rate_refused, "websocket handshake",
+                              "refused with HTTP " + std::to_string(status), status,
+                              std::string(header.substr(0, kRetryAfterCap))});
+    }
+    if (status != 101) {
+      return fail("websocket handshake", "upgrade declined with HTTP " + std::to_string(status));
+    }
+    if (!iequals(answer[http::field::upgrade], "websocket") ||
+        !has_token(answer[http::field::connection], "upgrade")) {
+      return fail("websocket handshake", "the answer does not upgrade to WebSocket");
+    }
+    if (answer[http::field::sec_websocket_accept] != expected_accept) {
+      return fail("websocket handshake", "the answer's Sec-WebSocket-Accept is not ours");
+    }
+    if (!answer[http::field::sec_websocket_extensions].empty()) {
+      return fail("websocket handshake", "the answer names an extension that was not asked for");
+    }
+    // Frames the server sent right behind its answer were read with it: they are the stream's
+    // first bytes.
+    const auto early = upgrade_buffer.data();
+    if (early.size() > capacity) return oversized();
+    std::memcpy(buffer.get(), early.data(), early.size());
+    end = early.size();
+    upgrade_buffer.clear();
+    upgrade_answer.reset();
+
+    const std::string subscribe = subscribe_message(cfg, "fillwire-" + new_nonce());
+    in_flight.clear();
+    append_frame(in_flight, kText, subscribe.data(), subscribe.size());
+    writing = true;
+    with_stream([&](auto& s) {
+      asio::async_write(s, asio::buffer(in_flight),
+                        [this, id = generation](beast::error_code e, std::size_t) {
+                          if (id != generation) return;
+                          writing = false;
+                          on_subscribe(e);
+                        });
     });
   }
 
   void on_subscribe(beast::error_code ec) {
     if (ec) return fail("subscribe", ec.message());
-    with_ws([](auto& ws) { beast::get_lowest_layer(ws).expires_never(); });
+    lowest()->expires_never();
     open = true;
     ping_tick.reset();
     partial_tick.reset();
@@ -254,7 +454,67 @@ struct WsLink::Impl {
     arm_keepalive();
     const std::uint64_t id = generation;
     host.on_open();
-    if (id == generation) read_more();
+    if (id != generation) return;
+    flush();
+    parse();
+  }
+
+  //----------------------------------------------------------------------------------------------
+  // Writing: masked client frames, one write at a time.
+
+  // Appends one masked frame (RFC 6455 section 5.3) to `out`.
+  void append_frame(std::string& out, Opcode opcode, const char* payload, std::size_t size) {
+    unsigned char head[14];
+    std::size_t h = 0;
+    head[h++] = static_cast<unsigned char>(0x80 | opcode);
+    if (size < 126) {
+      head[h++] = static_cast<unsigned char>(0x80 | size);
+    } else if (size <= 0xFFFF) {
+      head[h++] = 0x80 | 126;
+      head[h++] = static_cast<unsigned char>(size >> 8);
+      head[h++] = static_cast<unsigned char>(size);
+    } else {
+      head[h++] = 0x80 | 127;
+      for (int shift = 56; shift >= 0; shift -= 8)
+        head[h++] = static_cast<unsigned char>(static_cast<std::uint64_t>(size) >> shift);
+    }
+    mask_state ^= mask_state << 13;
+    mask_state ^= mask_state >> 7;
+    mask_state ^= mask_state << 17;
+    unsigned char mask[4];
+    std::memcpy(mask, &mask_state, 4);
+    std::memcpy(head + h, mask, 4);
+    h += 4;
+    out.append(reinterpret_cast<const char*>(head), h);
+    const std::size_t at = out.size();
+    out.append(payload, size);
+    for (std::size_t i = 0; i < size; ++i)
+      out[at + i] = static_cast<char>(out[at + i] ^ static_cast<char>(mask[i & 3]));
+  }
+
+  // Queues a control frame (a ping, a pong) behind the write in flight.
+  void send(Opcode opcode, const char* payload, std::size_t size) {
+    if (pending.size() + size + 14 > kMaxPendingWrites) {
+      return fail("write", "control frames queue up faster than the socket takes them");
+    }
+    append_frame(pending, opcode, payload, size);
+    flush();
+  }
+
+  void flush() {
+    if (writing || pending.empty() || !open) return;
+    in_flight.swap(pending);
+    pending.clear();
+    writing = true;
+    with_stream([&](auto& s) {
+      asio::async_write(s, asio::buffer(in_flight),
+                        [this, id = generation](beast::error_code e, std::size_t) {
+                          if (id != generation) return;
+                          writing = false;
+                          if (e) return fail("write", e.message());
+                          flush();
+                        });
+    });
   }
 
   //----------------------------------------------------------------------------------------------
@@ -289,53 +549,115 @@ struct WsLink::Impl {
     if (!ping_tick && ticks - last_ping_tick >= ticks_per_ping) {
       last_ping_tick = ticks;
       ping_tick = ticks;
-      with_ws([&](auto& ws) {
-        ws.async_ping({}, [this, id = generation](beast::error_code e) {
-          if (e && id == generation && open) fail("ping", e.message());
-        });
-      });
+      const std::uint64_t id = generation;
+      send(kPing, nullptr, 0);
+      if (id != generation) return;
     }
     arm_keepalive();
   }
 
   //----------------------------------------------------------------------------------------------
-  // Read loop: the hot path. One fixed buffer; each frame handed over where it landed.
+  // Reading: the hot path. One buffer, read in large pieces; each whole message handed over where
+  // it lies.
 
   void read_more() {
-    with_ws([&](auto& ws) {
-      ws.async_read_some(asio::buffer(buffer.get() + filled, cfg.max_frame_bytes - filled),
-                         [this, id = generation](beast::error_code ec, std::size_t bytes) {
-                           if (id == generation) on_read(ec, bytes);
-                         });
+    // Room for the next read: what must be kept (the message being gathered, or the frame begun)
+    // moves to the front when little room is left behind it.
+    const std::size_t keep = gathering ? message_at : begin;
+    if (capacity - end < kMinRead && keep > 0) {
+      std::memmove(buffer.get(), buffer.get() + keep, end - keep);
+      end -= keep;
+      begin -= keep;
+      if (gathering) message_at = 0;
+    }
+    if (end == capacity) return oversized();  // a message that cannot fit: see the constructor
+    with_stream([&](auto& s) {
+      s.async_read_some(asio::buffer(buffer.get() + end, capacity - end),
+                        [this, id = generation](beast::error_code ec, std::size_t bytes) {
+                          if (id == generation) on_read(ec, bytes);
+                        });
     });
   }
 
   void on_read(beast::error_code ec, std::size_t bytes) {
-    if (ec) {
-      if (ec == websocket::error::message_too_big || ec == websocket::error::buffer_overflow) {
+    if (ec) return fail("read", ec.message());
+    end += bytes;
+    parse();
+  }
+
+  // Hands over every whole message in [begin, end) in order, then reads on, unless the host
+  // paused reading or the connection closed meanwhile.
+  void parse() {
+    const std::uint64_t id = generation;
+    for (;;) {
+      FrameHead f;
+      const char* why = "";
+      const auto* head = reinterpret_cast<const unsigned char*>(buffer.get() + begin);
+      const HeadResult r = read_head(head, end - begin, f, why);
+      if (r == HeadResult::need_more) break;
+      if (r == HeadResult::bad) return protocol_error(why);
+      if (f.payload > cfg.max_frame_bytes ||
+          (gathering && message_size + f.payload > cfg.max_frame_bytes)) {
         return oversized();
       }
-      return fail("read", ec.message());
+      const auto payload = static_cast<std::size_t>(f.payload);
+      if (end - begin < f.head_size + payload) break;  // not whole yet
+      char* data = buffer.get() + begin + f.head_size;
+      begin += f.head_size + payload;
+      if (f.opcode >= kClose) {
+        on_control(f.opcode, data, payload);
+        if (id != generation) return;
+        continue;
+      }
+      if ((f.opcode == kContinuation) != gathering) {
+        return protocol_error(gathering ? "a new message inside a fragmented one"
+                                        : "a continuation frame without a message");
+      }
+      std::size_t size = payload;
+      if (!f.fin || gathering) {
+        if (!gathering) {
+          gathering = true;
+          message_at = static_cast<std::size_t>(data - buffer.get());
+          message_size = 0;
+        }
+        // The fragment's payload moves down over its own head, next to the message so far.
+        std::memmove(buffer.get() + message_at + message_size, data, payload);
+        message_size += payload;
+        if (!f.fin) continue;
+        gathering = false;
+        data = buffer.get() + message_at;
+        size = message_size;
+      }
+      partial_tick.reset();
+      const bool more = host.on_frame(data, size);
+      if (id != generation) return;  // the frame closed the connection (e.g. INVALID_AUTH)
+      if (!more) {
+        paused = true;  // the rest waits (in the buffer, then the socket) until resume()
+        return;
+      }
     }
-    filled += bytes;
-    bool done = true;
-    with_ws([&](auto& ws) { done = ws.is_message_done(); });
-    if (!done) {
-      if (filled == cfg.max_frame_bytes) return oversized();
-      if (!partial_tick) partial_tick = ticks;
-      return read_more();
-    }
-    partial_tick.reset();
-    const std::size_t size = filled;
-    filled = 0;
-    const std::uint64_t id = generation;
-    const bool more = host.on_frame(buffer.get(), size);
-    if (id != generation) return;  // the frame closed the connection (e.g. INVALID_AUTH)
-    if (!more) {
-      paused = true;  // the socket holds the rest until resume()
-      return;
-    }
+    if ((begin != end || gathering) && !partial_tick) partial_tick = ticks;
     read_more();
+  }
+
+  void on_control(std::uint8_t opcode, const char* payload, std::size_t size) {
+    if (opcode == kPong) {
+      ping_tick.reset();
+    } else if (opcode == kPing) {
+      send(kPong, payload, size);
+    } else {                 // close: the server ends the connection; we do not wait to answer it
+      unsigned code = 1005;  // no status received
+      if (size >= 2) {
+        code = static_cast<unsigned>(static_cast<unsigned char>(payload[0])) << 8 |
+               static_cast<unsigned char>(payload[1]);
+      }
+      fail("read", "the server closed the WebSocket (code " + std::to_string(code) + ")");
+    }
+  }
+
+  void protocol_error(const char* why) {
+    n.protocol_errors.add();
+    fail("read", std::string("WebSocket protocol error: ") + why);
   }
 
   void oversized() {
@@ -359,7 +681,7 @@ void WsLink::close() noexcept {
 }
 
 void WsLink::resume() {
-  if (impl_->open && std::exchange(impl_->paused, false)) impl_->read_more();
+  if (impl_->open && std::exchange(impl_->paused, false)) impl_->parse();
 }
 
 bool WsLink::open_now() const noexcept {
