@@ -187,7 +187,11 @@ struct Window {
   std::uint64_t strategy_cpu_ns = 0, sim_cpu_ns = 0;
   std::uint64_t strategy_allocs = 0;
 
-  // Network thread, published by net_done.
+  // Network thread, published by net_done. net_measured: the network thread saw the window open
+  // before it closed. Not so when it read the window's last frame before the strategy thread
+  // opened the window (it runs ahead by up to the ring's capacity, and a paused producer checks
+  // nothing): its CPU time and allocations of the window are then unknown, not zero.
+  bool net_measured = false;
   std::uint64_t net_cpu_ns = 0;
   std::uint64_t net_allocs = 0;
   std::uint64_t cold_allocs = 0;
@@ -213,6 +217,7 @@ class NetworkWindow {
       allocs0_ = hot_alloc::thread_count();
     }
     if (phase == 2) {
+      w_->net_measured = seen_phase_ == 1;
       w_->net_cpu_ns = thread_cpu_ns() - cpu0_;
       w_->net_allocs = hot_alloc::thread_count() - allocs0_;
       w_->cold_allocs = cold_allocs;
@@ -1000,7 +1005,10 @@ std::optional<Percentiles> report_window(benchmark::State& state, const sim::Sen
           : 0.0;
   state.counters["received"] = static_cast<double>(run.received);
   state.counters["applied"] = static_cast<double>(account.counters().events);
-  state.counters["net_cpu_ns_per_event"] = per_event(window.net_cpu_ns);
+  // 0: the network thread's CPU time and allocations of the window are unknown (see
+  // Window::net_measured); hot_allocs then counts the strategy thread's only.
+  state.counters["net_measured"] = window.net_measured ? 1.0 : 0.0;
+  if (window.net_measured) state.counters["net_cpu_ns_per_event"] = per_event(window.net_cpu_ns);
   state.counters["strategy_cpu_ns_per_event"] = per_event(window.strategy_cpu_ns);
   state.counters["sim_cpu_ns_per_event"] = per_event(window.sim_cpu_ns);
   state.counters["hot_allocs"] = static_cast<double>(window.net_allocs + window.strategy_allocs);
@@ -1136,8 +1144,10 @@ void e2e_replay(benchmark::State& state, Client client, bool tls) {
       state.counters["p99_x_floor"] = latency->p99 / floor;
       // The busy-polling network thread's share of the window on its CPU: ~1 unless something
       // else on the host took CPU 1 away, in which case the run measured the host (as rate_held).
-      state.counters["net_on_cpu"] = static_cast<double>(window.net_cpu_ns) /
-                                     calibration().to_ns(window.end_ticks - window.begin_ticks);
+      if (window.net_measured) {
+        state.counters["net_on_cpu"] = static_cast<double>(window.net_cpu_ns) /
+                                       calibration().to_ns(window.end_ticks - window.begin_ticks);
+      }
     }
   }
 }
