@@ -318,7 +318,7 @@ struct WsLink::Impl {
     }
     resolver.async_resolve(
         url.host, url.port,
-        [this, id = generation](beast::error_code ec, tcp::resolver::results_type results) {
+        [this, id = generation](beast::error_code ec, const tcp::resolver::results_type& results) {
           if (id == generation) on_resolve(ec, results);
         });
   }
