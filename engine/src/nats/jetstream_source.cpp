@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "fillwire/detail/journal_event.hpp"
 #include "fillwire/safe_text.hpp"
@@ -41,32 +42,46 @@ JetStreamSource::JetStreamSource(JetStreamSourceConfig config)
       frame_(new char[config_.max_frame_bytes + kFramePadding]()) {
   if (config_.idle_wait.count() < 0) throw std::invalid_argument("idle_wait must not be negative");
   link_ = std::make_unique<Link>(config_.nats, "fillwire follower " + config_.nats.account);
-  std::string error;
-  bool not_found = false;
-  const nats::StreamInfoPtr si = link_->nats.stream_info(stream_, error, not_found);
-  if (!si) {
-    throw std::runtime_error(not_found ? "no stream " + stream_ +
-                                             " (has a gateway published this account yet?)"
-                                       : "stream " + stream_ + ": " + error);
-  }
-  end_seq_ = si->State.LastSeq;
+  // The stream's state, then the ordered consumer. A cluster that is electing a leader, or one
+  // too busy to answer within request_timeout, is tried again: kStartAttempts attempts, a pause
+  // growing between them, so a follower started at a bad moment still starts. A missing stream is
+  // said at once.
+  constexpr int kStartAttempts = 3;
   const std::string subject = nats_subject(config_.nats.account);
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = stream_.c_str();
-  so.Ordered = true;
-  if (config_.start_seq > 0) {
-    so.Config.DeliverPolicy = js_DeliverByStartSequence;
-    so.Config.OptStartSeq = config_.start_seq;
-  } else {
-    so.Config.DeliverPolicy = js_DeliverNew;
-  }
   natsSubscription* sub = nullptr;
-  jsErrCode code = static_cast<jsErrCode>(0);
-  const natsStatus s =
-      js_SubscribeSync(&sub, link_->nats.js(), subject.c_str(), nullptr, &so, &code);
-  if (s != NATS_OK) {
-    throw std::runtime_error("cannot follow " + stream_ + ": " + link_->nats.error(s, code));
+  for (int attempt = 1;; ++attempt) {
+    std::string error;
+    bool not_found = false;
+    const nats::StreamInfoPtr si = link_->nats.stream_info(stream_, error, not_found);
+    if (!si && not_found) {
+      throw std::runtime_error("no stream " + stream_ +
+                               " (has a gateway published this account yet?)");
+    }
+    if (si) {
+      end_seq_ = si->State.LastSeq;
+      jsSubOptions so;
+      jsSubOptions_Init(&so);
+      so.Stream = stream_.c_str();
+      so.Ordered = true;
+      if (config_.start_seq > 0) {
+        so.Config.DeliverPolicy = js_DeliverByStartSequence;
+        so.Config.OptStartSeq = config_.start_seq;
+      } else {
+        so.Config.DeliverPolicy = js_DeliverNew;
+      }
+      jsErrCode code = static_cast<jsErrCode>(0);
+      const natsStatus s =
+          js_SubscribeSync(&sub, link_->nats.js(), subject.c_str(), nullptr, &so, &code);
+      if (s == NATS_OK) break;
+      sub = nullptr;
+      error = "cannot follow " + stream_ + ": " + link_->nats.error(s, code);
+    } else {
+      error = "stream " + stream_ + ": " + error;
+    }
+    if (attempt == kStartAttempts) {
+      throw std::runtime_error(error + " (" + std::to_string(kStartAttempts) + " attempts)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250) * attempt);
   }
   link_->sub.reset(sub);
   // Bounded in the client: past these, nats.c drops messages and the ordered consumer restarts
