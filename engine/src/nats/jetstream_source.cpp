@@ -50,9 +50,10 @@ JetStreamSource::JetStreamSource(JetStreamSourceConfig config)
   const std::string subject = nats_subject(config_.nats.account);
   natsSubscription* sub = nullptr;
   for (int attempt = 1;; ++attempt) {
+    std::string info_error;
     std::string error;
     bool not_found = false;
-    const nats::StreamInfoPtr si = link_->nats.stream_info(stream_, error, not_found);
+    const nats::StreamInfoPtr si = link_->nats.stream_info(stream_, info_error, not_found);
     if (!si && not_found) {
       throw std::runtime_error("no stream " + stream_ +
                                " (has a gateway published this account yet?)");
@@ -76,7 +77,7 @@ JetStreamSource::JetStreamSource(JetStreamSourceConfig config)
       sub = nullptr;
       error = "cannot follow " + stream_ + ": " + link_->nats.error(s, code);
     } else {
-      error = "stream " + stream_ + ": " + error;
+      error = "stream " + stream_ + ": " + info_error;
     }
     if (attempt == kStartAttempts) {
       throw std::runtime_error(error + " (" + std::to_string(kStartAttempts) + " attempts)");
