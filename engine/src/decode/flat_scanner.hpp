@@ -101,39 +101,31 @@ struct KeyPattern {
 };
 static_assert(kFramePadding >= 32, "KeyPattern::at reads 32 bytes from inside the frame.");
 
-template <std::size_t N>
-constexpr auto pack_names(std::span<const std::string_view, N> names) {
+// One T (PackedName, KeyPattern) per name of a table, built from the name, indexed as the table.
+template <class T, std::size_t N>
+constexpr auto table_of(std::span<const std::string_view, N> names) {
   struct Table {
-    PackedName name[N];
+    T entry[N];
   } t{};
   for (std::size_t i = 0; i < N; ++i)
-    t.name[i] = PackedName(names[i]);
+    t.entry[i] = T(names[i]);
   return t;
 }
 // The field tables' keys as patterns, indexed by Field.
-template <std::size_t N>
-constexpr auto key_patterns(std::span<const std::string_view, N> names) {
-  struct Table {
-    KeyPattern key[N];
-  } t{};
-  for (std::size_t i = 0; i < N; ++i)
-    t.key[i] = KeyPattern(names[i]);
-  return t;
-}
-inline constexpr auto kDefaultKeys = key_patterns(std::span(kDefaultNames));
-inline constexpr auto kSimpleKeys = key_patterns(std::span(kSimpleNames));
+inline constexpr auto kDefaultKeys = table_of<KeyPattern>(std::span(kDefaultNames));
+inline constexpr auto kSimpleKeys = table_of<KeyPattern>(std::span(kSimpleNames));
 static_assert(
     [] {
-      for (const auto& k : kDefaultKeys.key)
+      for (const auto& k : kDefaultKeys.entry)
         if (k.length > 32) return false;
-      for (const auto& k : kSimpleKeys.key)
+      for (const auto& k : kSimpleKeys.entry)
         if (k.length > 32) return false;
       return true;
     }(),
     "Every key pattern fits 32 bytes.");
 // The wire spellings of enum E (WireNames), packed.
 template <class E>
-inline constexpr auto kPackedEnum = pack_names(std::span(WireNames::of(E{})));
+inline constexpr auto kPackedEnum = table_of<PackedName>(std::span(WireNames::of(E{})));
 
 // The numeric fields' members, so the scanner reads numbers without a switch.
 struct NumberSlot {
@@ -173,7 +165,7 @@ class FlatScanner {
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') return false;  // empty object: let the general path name it
     std::size_t prev = kFieldCount;
-    const KeyPattern* keys = simple_ ? kSimpleKeys.key : kDefaultKeys.key;
+    const KeyPattern* keys = simple_ ? kSimpleKeys.entry : kDefaultKeys.entry;
     for (;;) {
       Field f = next_[prev];
       if (f != Field::none && keys[static_cast<std::size_t>(f)].at(p)) {
@@ -182,7 +174,7 @@ class FlatScanner {
         std::string_view k;
         if (!read_key(p, end, k)) return false;
         f = match(k, prev);
-        keys = simple_ ? kSimpleKeys.key : kDefaultKeys.key;
+        keys = simple_ ? kSimpleKeys.entry : kDefaultKeys.entry;
         if (f == Field::none) {
           if (prev == kFieldCount && (k == "status" || k == "error")) return false;
           // A myAsset frame (its keys before any `type`): the general path reads it.
@@ -213,11 +205,8 @@ class FlatScanner {
           return false;
         }
       }
+      p = skip_ws(p, end);
       if (p >= end) return false;
-      if (*p != ',' && *p != '}') {
-        p = skip_ws(p, end);
-        if (p >= end) return false;
-      }
       if (*p == ',') {
         ++p;
         continue;
@@ -331,11 +320,11 @@ class FlatScanner {
   template <class E, class Table>
   static bool read_enum(const char*& p, const char* end, const Table& table, E& out) noexcept {
     if (*p != '"' || end - p < 2) return false;
-    constexpr std::size_t n = std::extent_v<decltype(Table::name)>;
+    constexpr std::size_t n = std::extent_v<decltype(Table::entry)>;
     for (std::size_t i = 1; i < n; ++i) {
-      if (table.name[i].at(p + 1)) {
+      if (table.entry[i].at(p + 1)) {
         out = static_cast<E>(i);
-        p += table.name[i].length + 2;
+        p += table.entry[i].length + 2;
         return p <= end;
       }
     }
