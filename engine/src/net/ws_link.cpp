@@ -433,15 +433,7 @@ struct WsLink::Impl {
     const std::string subscribe = subscribe_message(cfg, "fillwire-" + new_nonce());
     in_flight.clear();
     append_frame(in_flight, kText, subscribe.data(), subscribe.size());
-    writing = true;
-    with_stream([&](auto& s) {
-      asio::async_write(s, asio::buffer(in_flight),
-                        [this, id = generation](beast::error_code e, std::size_t) {
-                          if (id != generation) return;
-                          writing = false;
-                          on_subscribe(e);
-                        });
-    });
+    write_in_flight([this](beast::error_code e) { on_subscribe(e); });
   }
 
   void on_subscribe(beast::error_code ec) {
@@ -505,14 +497,23 @@ struct WsLink::Impl {
     if (writing || pending.empty() || !open) return;
     in_flight.swap(pending);
     pending.clear();
+    write_in_flight([this](beast::error_code e) {
+      if (e) return fail("write", e.message());
+      flush();
+    });
+  }
+
+  // Writes `in_flight` whole; `then(error)` runs when it is written, unless the connection closed
+  // meanwhile. One write at a time: `writing` holds the others back (flush).
+  template <class Then>
+  void write_in_flight(Then then) {
     writing = true;
     with_stream([&](auto& s) {
       asio::async_write(s, asio::buffer(in_flight),
-                        [this, id = generation](beast::error_code e, std::size_t) {
+                        [this, id = generation, then](beast::error_code e, std::size_t) {
                           if (id != generation) return;
                           writing = false;
-                          if (e) return fail("write", e.message());
-                          flush();
+                          then(e);
                         });
     });
   }
