@@ -121,6 +121,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <boost/url/parse.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -620,8 +621,7 @@ void baseline_event(const nlohmann::json& j, OrderEvent& e) {
 
 // The port of an exchange's loopback URL ("ws://127.0.0.1:<port>/websocket/v1/private").
 std::string port_of(const std::string& url) {
-  const std::size_t colon = url.find(':', url.find("://") + 3);
-  return url.substr(colon + 1, url.find('/', colon) - colon - 1);
+  return std::string(boost::urls::parse_uri(url).value().port());
 }
 
 // The baseline's network thread: connect, handshake with a JWT, subscribe, then read, parse and
