@@ -308,5 +308,58 @@ TEST(OrderNeed, AnOrderTheNewStreamCarriesIsLeftToItWhenNoEarlierTradeWasMissed)
   EXPECT_FALSE(tiny.first_trade(o2.uuid).has_value());
 }
 
+// The tracker applies each event one call late (its table slot is prefetched first): every reader
+// still sees every event given so far, the last one included.
+TEST(OrderTracker, EveryReaderSeesTheLastEventGivenAtOnce) {
+  OrderTracker seen(64);
+  OrderEvent wait = order(1);
+  wait.state = OrderState::wait;
+  seen.on_event(wait);
+  std::vector<Uuid> open;
+  seen.for_each_open([&](const Uuid& u) { open.push_back(u); });
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0], uuid_of(1));
+
+  seen.on_event(trade(1, 1, 1000));
+  EXPECT_TRUE(seen.trade_seen(uuid_of(1), 1));
+  seen.on_event(trade(1, 3, 3000));  // trade 2 missed
+  EXPECT_TRUE(seen.trade_seen(uuid_of(1), 3));
+  EXPECT_FALSE(seen.trade_seen(uuid_of(1), 2));
+  EXPECT_FALSE(seen.all_trades_seen(uuid_of(1), 3));
+  seen.on_event(trade(1, 2, 2000));
+  EXPECT_TRUE(seen.all_trades_seen(uuid_of(1), 3));
+
+  OrderEvent done = order(1, 0, 3);
+  done.state = OrderState::done;
+  seen.on_event(done);
+  open.clear();
+  seen.for_each_open([&](const Uuid& u) { open.push_back(u); });
+  EXPECT_TRUE(open.empty());
+  seen.on_event(wait);  // a late event does not reopen a closed order
+  seen.for_each_open([&](const Uuid& u) { open.push_back(u); });
+  EXPECT_TRUE(open.empty());
+  EXPECT_TRUE(seen.all_trades_seen(uuid_of(1), 3));
+}
+
+// Full, the tracker forgets the order entered first, one per new order, and keeps the rest.
+TEST(OrderTracker, AFullTableForgetsTheOrderEnteredFirst) {
+  constexpr unsigned kCapacity = 4;
+  OrderTracker seen(kCapacity);
+  for (unsigned n = 1; n <= kCapacity + 2; ++n)
+    seen.on_event(trade(n, 1, 1000 + n));
+  EXPECT_FALSE(seen.trade_seen(uuid_of(1), 1));
+  EXPECT_FALSE(seen.trade_seen(uuid_of(2), 1));
+  for (unsigned n = 3; n <= kCapacity + 2; ++n)
+    EXPECT_TRUE(seen.trade_seen(uuid_of(n), 1)) << n;
+  // An order already known takes no room: nothing more is forgotten.
+  seen.on_event(trade(3, 2, 2000));
+  for (unsigned n = 3; n <= kCapacity + 2; ++n)
+    EXPECT_TRUE(seen.trade_seen(uuid_of(n), 1)) << n;
+  EXPECT_TRUE(seen.all_trades_seen(uuid_of(3), 2));
+  std::size_t open = 0;
+  seen.for_each_open([&](const Uuid&) { ++open; });
+  EXPECT_EQ(open, kCapacity);
+}
+
 }  // namespace
 }  // namespace fillwire::net
