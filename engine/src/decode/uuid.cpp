@@ -34,14 +34,28 @@ bool Uuid::parse(std::string_view text, Uuid& out) noexcept {
   if ((t[8] != '-') | (t[13] != '-') | (t[18] != '-') | (t[23] != '-')) return false;
 #if defined(__AVX2__)
   // Gather the 32 hex digits (dashes dropped), check and convert them in one 32-byte register:
-  // ~20 instructions instead of 32 table lookups. This runs twice per trade event.
-  alignas(32) char hex[32];
-  std::memcpy(hex, t, 8);
-  std::memcpy(hex + 8, t + 9, 4);
-  std::memcpy(hex + 12, t + 14, 4);
-  std::memcpy(hex + 16, t + 19, 4);
-  std::memcpy(hex + 20, t + 24, 12);
-  const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(hex));
+  // ~25 instructions instead of 32 table lookups. This runs twice per trade event. The digits are
+  // gathered by shuffling three loads of the text (bytes 0-15, 14-29 and 20-35) in registers, not
+  // by copies through memory: a 32-byte load of a buffer written by five smaller stores cannot be
+  // forwarded from them and waits for them to reach the cache (that wait was half of parse()).
+  const auto load16 = [t](std::size_t at) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(t + at));
+  };
+  const __m128i head = load16(0);
+  const __m128i middle = load16(14);
+  const __m128i tail = load16(20);
+  // Digits 0-15: text 0-7 and 9-12 (head), 14-17 (middle); digits 16-31: text 19-22 (middle),
+  // 24-35 (tail). A negative index zeroes the byte, so each half is the OR of two shuffles.
+  const __m128i low = _mm_or_si128(
+      _mm_shuffle_epi8(head, _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, -1, -1, -1, -1)),
+      _mm_shuffle_epi8(middle,
+                       _mm_setr_epi8(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 2, 3)));
+  const __m128i high = _mm_or_si128(
+      _mm_shuffle_epi8(middle,
+                       _mm_setr_epi8(5, 6, 7, 8, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1)),
+      _mm_shuffle_epi8(tail,
+                       _mm_setr_epi8(-1, -1, -1, -1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)));
+  const __m256i v = _mm256_set_m128i(high, low);
   const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));  // 'A'-'F' -> 'a'-'f'
   // Signed compares: bytes >= 0x80 are negative and so fail both ranges.
   const __m256i is_digit = _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('0' - 1)),
