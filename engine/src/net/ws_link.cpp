@@ -37,11 +37,13 @@
 #include <array>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "fillwire/decoder.hpp"
 #include "server_name.hpp"
 #include "subscription.hpp"
+#include "ws_reader.hpp"
 
 namespace fillwire::net {
 
@@ -58,16 +60,6 @@ constexpr std::size_t kUpgradeBytes = 16 * 1024;      // the upgrade's answer, h
 constexpr std::size_t kReadRoom = 256 * 1024;         // the least a read buffer holds
 constexpr std::size_t kMinRead = 16 * 1024;           // compact the buffer below this much room
 constexpr std::size_t kMaxPendingWrites = 16 * 1024;  // queued control frames (pongs)
-
-// RFC 6455 opcodes.
-enum Opcode : std::uint8_t {
-  kContinuation = 0x0,
-  kText = 0x1,
-  kBinary = 0x2,
-  kClose = 0x8,
-  kPing = 0x9,
-  kPong = 0xA,
-};
 
 std::string base64(const unsigned char* data, std::size_t size) {
   std::string out(4 * ((size + 2) / 3), '\0');
@@ -117,67 +109,6 @@ bool has_token(std::string_view value, std::string_view token) noexcept {
   return false;
 }
 
-// One frame's head as read from the server.
-struct FrameHead {
-  std::size_t head_size = 0;  // bytes before the payload
-  std::uint64_t payload = 0;
-  std::uint8_t opcode = 0;
-  bool fin = false;
-};
-enum class HeadResult : std::uint8_t { whole, need_more, bad };
-
-// Reads the head of the frame at p (`size` bytes available). `why` names a bad one.
-HeadResult read_head(const unsigned char* p, std::size_t size, FrameHead& h,
-                     const char*& why) noexcept {
-  if (size < 2) return HeadResult::need_more;
-  h.fin = (p[0] & 0x80) != 0;
-  h.opcode = p[0] & 0x0F;
-  if ((p[0] & 0x70) != 0) {
-    why = "reserved bits set (no extension was negotiated)";
-    return HeadResult::bad;
-  }
-  if ((p[1] & 0x80) != 0) {
-    why = "a masked frame from the server";
-    return HeadResult::bad;
-  }
-  const unsigned length = p[1] & 0x7F;
-  if (length < 126) {
-    h.head_size = 2;
-    h.payload = length;
-  } else if (length == 126) {
-    if (size < 4) return HeadResult::need_more;
-    h.head_size = 4;
-    h.payload = std::uint64_t{p[2]} << 8 | p[3];
-  } else {
-    if (size < 10) return HeadResult::need_more;
-    h.head_size = 10;
-    h.payload = 0;
-    for (int i = 2; i < 10; ++i)
-      h.payload = h.payload << 8 | p[i];
-    if ((h.payload >> 63) != 0) {
-      why = "a 64-bit length with its top bit set";
-      return HeadResult::bad;
-    }
-  }
-  switch (h.opcode) {
-    case kContinuation:
-    case kText:
-    case kBinary:
-      return HeadResult::whole;
-    case kClose:
-    case kPing:
-    case kPong:
-      if (!h.fin || h.payload > 125) {
-        why = "a fragmented or long control frame";
-        return HeadResult::bad;
-      }
-      return HeadResult::whole;
-    default:
-      why = "an unknown opcode";
-      return HeadResult::bad;
-  }
-}
-
 }  // namespace
 
 struct WsLink::Impl {
@@ -207,16 +138,9 @@ struct WsLink::Impl {
   beast::flat_buffer upgrade_buffer{kUpgradeBytes};
   std::string expected_accept;
 
-  // Reading: [begin, end) of the buffer is read and not yet parsed; a fragmented message being
-  // gathered has its payload so far at [message_at, message_at + message_size). The buffer keeps
-  // kFramePadding readable bytes past `capacity`: the decoder reads past a message's end.
-  std::size_t capacity;
-  std::unique_ptr<char[]> buffer;  // allocated once
-  std::size_t begin = 0;
-  std::size_t end = 0;
-  bool gathering = false;
-  std::size_t message_at = 0;
-  std::size_t message_size = 0;
+  // Reading: one buffer, allocated once, big enough for two messages of max_frame_bytes and a
+  // read (ws_reader.hpp).
+  WsReader reader;
 
   // Writing: one write in flight (`in_flight`), frames queued behind it in `pending`. Both keep
   // their capacity: after the first ping no write allocates.
@@ -246,8 +170,7 @@ struct WsLink::Impl {
         url(u),
         n(counters),
         host(h),
-        capacity(std::max(kReadRoom, 2 * cfg.max_frame_bytes + kMinRead)),
-        buffer(new char[capacity + kFramePadding]()) {
+        reader(cfg.max_frame_bytes, std::max(kReadRoom, 2 * cfg.max_frame_bytes + kMinRead)) {
     const auto ms = std::max<std::int64_t>(
         10, std::min({cfg.ping_interval, cfg.pong_timeout, cfg.frame_timeout}).count() / 4);
     tick = std::chrono::milliseconds(ms);
@@ -302,8 +225,7 @@ struct WsLink::Impl {
 
   void connect() {
     close();
-    begin = end = 0;
-    gathering = false;
+    reader.reset();
     pending.clear();
     plain.reset();
     secure.reset();
@@ -424,9 +346,7 @@ struct WsLink::Impl {
     // Frames the server sent right behind its answer were read with it: they are the stream's
     // first bytes.
     const auto early = upgrade_buffer.data();
-    if (early.size() > capacity) return oversized();
-    std::memcpy(buffer.get(), early.data(), early.size());
-    end = early.size();
+    if (!reader.load(early.data(), early.size())) return oversized();
     upgrade_buffer.clear();
     upgrade_answer.reset();
 
@@ -562,18 +482,10 @@ struct WsLink::Impl {
   // it lies.
 
   void read_more() {
-    // Room for the next read: what must be kept (the message being gathered, or the frame begun)
-    // moves to the front when little room is left behind it.
-    const std::size_t keep = gathering ? message_at : begin;
-    if (capacity - end < kMinRead && keep > 0) {
-      std::memmove(buffer.get(), buffer.get() + keep, end - keep);
-      end -= keep;
-      begin -= keep;
-      if (gathering) message_at = 0;
-    }
-    if (end == capacity) return oversized();  // a message that cannot fit: see the constructor
+    const std::span<char> room = reader.room(kMinRead);
+    if (room.empty()) return oversized();  // a message that cannot fit: see the constructor
     with_stream([&](auto& s) {
-      s.async_read_some(asio::buffer(buffer.get() + end, capacity - end),
+      s.async_read_some(asio::buffer(room.data(), room.size()),
                         [this, id = generation](beast::error_code ec, std::size_t bytes) {
                           if (id == generation) on_read(ec, bytes);
                         });
@@ -582,63 +494,40 @@ struct WsLink::Impl {
 
   void on_read(beast::error_code ec, std::size_t bytes) {
     if (ec) return fail("read", ec.message());
-    end += bytes;
+    reader.filled(bytes);
     parse();
   }
 
-  // Hands over every whole message in [begin, end) in order, then reads on, unless the host
-  // paused reading or the connection closed meanwhile.
+  // Hands over every whole message read, in order, then reads on, unless the host paused reading
+  // or the connection closed meanwhile.
   void parse() {
     const std::uint64_t id = generation;
     for (;;) {
-      FrameHead f;
-      const char* why = "";
-      const auto* head = reinterpret_cast<const unsigned char*>(buffer.get() + begin);
-      const HeadResult r = read_head(head, end - begin, f, why);
-      if (r == HeadResult::need_more) break;
-      if (r == HeadResult::bad) return protocol_error(why);
-      if (f.payload > cfg.max_frame_bytes ||
-          (gathering && message_size + f.payload > cfg.max_frame_bytes)) {
-        return oversized();
-      }
-      const auto payload = static_cast<std::size_t>(f.payload);
-      if (end - begin < f.head_size + payload) break;  // not whole yet
-      char* data = buffer.get() + begin + f.head_size;
-      begin += f.head_size + payload;
-      if (f.opcode >= kClose) {
-        on_control(f.opcode, data, payload);
-        if (id != generation) return;
-        continue;
-      }
-      if ((f.opcode == kContinuation) != gathering) {
-        return protocol_error(gathering ? "a new message inside a fragmented one"
-                                        : "a continuation frame without a message");
-      }
-      std::size_t size = payload;
-      if (!f.fin || gathering) {
-        if (!gathering) {
-          gathering = true;
-          message_at = static_cast<std::size_t>(data - buffer.get());
-          message_size = 0;
+      const WsReader::Item item = reader.next();
+      switch (item.kind) {
+        case WsReader::Kind::need_more:
+          if (reader.partial() && !partial_tick) partial_tick = ticks;
+          return read_more();
+        case WsReader::Kind::bad:
+          return protocol_error(item.why);
+        case WsReader::Kind::oversized:
+          return oversized();
+        case WsReader::Kind::control:
+          on_control(item.opcode, item.data, item.size);
+          if (id != generation) return;
+          break;
+        case WsReader::Kind::message: {
+          partial_tick.reset();
+          const bool more = host.on_frame(item.data, item.size);
+          if (id != generation) return;  // the frame closed the connection (e.g. INVALID_AUTH)
+          if (!more) {
+            paused = true;  // the rest waits (in the buffer, then the socket) until resume()
+            return;
+          }
+          break;
         }
-        // The fragment's payload moves down over its own head, next to the message so far.
-        std::memmove(buffer.get() + message_at + message_size, data, payload);
-        message_size += payload;
-        if (!f.fin) continue;
-        gathering = false;
-        data = buffer.get() + message_at;
-        size = message_size;
-      }
-      partial_tick.reset();
-      const bool more = host.on_frame(data, size);
-      if (id != generation) return;  // the frame closed the connection (e.g. INVALID_AUTH)
-      if (!more) {
-        paused = true;  // the rest waits (in the buffer, then the socket) until resume()
-        return;
       }
     }
-    if ((begin != end || gathering) && !partial_tick) partial_tick = ticks;
-    read_more();
   }
 
   void on_control(std::uint8_t opcode, const char* payload, std::size_t size) {

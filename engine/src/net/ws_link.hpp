@@ -1,8 +1,8 @@
 #pragma once
 // WsLink: the live client's WebSocket, one connection at a time (wss:// over OpenSSL, or ws://),
-// and its read loop. Beast serves the HTTP upgrade; the framing (RFC 6455, client side) is
-// ws_link.cpp's own, so that one socket read hands over every frame it carried in one loop. This
-// header keeps Beast and asio out of everything that includes it.
+// and its read loop. Beast serves the HTTP upgrade; the framing (RFC 6455, client side) is our own
+// (reading: ws_reader.hpp; writing: ws_link.cpp), so that one socket read hands over every frame it
+// carried in one loop. This header keeps Beast and asio out of everything that includes it.
 //
 //   open(): resolve -> connect -> tls -> websocket handshake (JWT) -> subscribe -> read loop
 //
