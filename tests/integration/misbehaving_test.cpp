@@ -548,6 +548,31 @@ TEST(Misbehaving, Http418AtTheUpgradeStopsEveryConnectUntilRetryAfter) {
   EXPECT_GE(accepts[1] - accepts[0], 1950ms);
 }
 
+// The upgrade's answer is read within 16 KiB (8 KiB of head, 8 KiB of body): a huge header on a
+// 101, or a huge error body, fails the handshake at its bound, is retried with backoff, and none
+// of the server's text reaches a notice.
+TEST(Misbehaving, AnUpgradeAnswerOverItsBoundFailsTheHandshakeAndIsRetried) {
+  for (const bool huge_header : {true, false}) {
+    SCOPED_TRACE(huge_header ? "a 101 with a 64 KiB header" : "a 503 with a 1 MiB body");
+    FakeExchange fake;
+    fake.on_upgrade([&](const HttpRequest&) -> std::optional<HttpAnswer> {
+      if (huge_header) return HttpAnswer(101, {}, {{"X-Filler", std::string(64 * 1024, 'h')}});
+      return HttpAnswer(503, std::string(1024 * 1024, 'b'));
+    });
+    LiveConfig lc = config_for(fake);
+    lc.resync = false;
+    Recorder rec;
+    const test::LiveRun r = run(lc, rec, 5s, [](const LiveCounters& c) { return c.attempts >= 3; });
+    EXPECT_GE(r.counters.attempts, 3u) << r.notices;
+    EXPECT_EQ(r.counters.connects, 0u) << r.notices;
+    EXPECT_NE(r.notices.find("websocket handshake"), std::string::npos) << r.notices;
+    EXPECT_NE(r.notices.find(huge_header ? "header limit exceeded" : "body limit exceeded"),
+              std::string::npos)
+        << r.notices;
+    EXPECT_EQ(r.notices.find(huge_header ? "hhhh" : "bbbb"), std::string::npos) << r.notices;
+  }
+}
+
 // 418 from REST during a resync: the resync stops (banned) and neither a connect nor a request
 // goes out until Retry-After has passed.
 TEST(Misbehaving, Http418FromRestStopsTheResyncAndEverythingUntilRetryAfter) {
