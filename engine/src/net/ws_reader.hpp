@@ -147,7 +147,8 @@ class WsReader {
   // buffer. Empty only when the buffer is full of what is still needed, which the capacity above
   // rules out for frames within the bound.
   [[nodiscard]] std::span<char> room(std::size_t min_read) noexcept {
-    if (capacity_ - end_ < min_read) {
+    const std::size_t needed = (gathering_ ? message_size_ : 0) + (end_ - begin_);
+    if (capacity_ - end_ < min_read && needed < end_) {  // short of room, and something to drop
       char* const b = buffer_.get();
       std::size_t to = 0;
       if (gathering_) {
