@@ -23,6 +23,7 @@
 #include "fillwire/pipeline.hpp"
 #include "live_run.hpp"
 #include "order_json.hpp"
+#include "server_frame.hpp"
 
 namespace fillwire {
 namespace {
@@ -34,6 +35,7 @@ using test::FakeWs;
 using test::HttpAnswer;
 using test::HttpRequest;
 using test::OrderSpec;
+using test::server_frame;
 
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -312,31 +314,6 @@ TEST(Misbehaving, AServerThatNeverPongsIsReplacedThoughDataFlows) {
       << r.notices;
 }
 
-// A server frame built by hand: `opcode`, FIN, the payload, and its length in the 64-bit form
-// when `long_length` (allowed for any length, if unusual).
-std::string server_frame(std::uint8_t opcode, bool fin, std::string_view payload,
-                         bool long_length = false, std::uint8_t first_byte_extra = 0,
-                         bool masked = false) {
-  std::string out;
-  out += static_cast<char>((fin ? 0x80 : 0x00) | first_byte_extra | opcode);
-  const auto n = static_cast<std::uint64_t>(payload.size());
-  const char mask_bit = masked ? static_cast<char>(0x80) : '\0';
-  if (long_length) {
-    out += static_cast<char>(mask_bit | 127);
-    for (int shift = 56; shift >= 0; shift -= 8)
-      out += static_cast<char>((n >> shift) & 0xFF);
-  } else if (n < 126) {
-    out += static_cast<char>(mask_bit | static_cast<char>(n));
-  } else {
-    out += static_cast<char>(mask_bit | 126);
-    out += static_cast<char>((n >> 8) & 0xFF);
-    out += static_cast<char>(n & 0xFF);
-  }
-  if (masked) out += std::string(4, '\0');  // a zero mask: the payload reads the same
-  out.append(payload);
-  return out;
-}
-
 // What RFC 6455 allows and upbit-sim never sends: a message in three fragments with a ping
 // between two of them, a frame with its length in the 64-bit form, then the server's close. Each
 // message is read whole, the ping answered with its payload, the close taken as the end of the
@@ -359,18 +336,18 @@ TEST(Misbehaving, FragmentsPingsLongLengthsAndACloseAreReadAsTheRfcSays) {
     }
     const std::string one = test::my_order_frame(a);
     std::string bytes;
-    bytes += server_frame(0x2, false, std::string_view(one).substr(0, 10));
-    bytes += server_frame(0x9, true, "p-1");
-    bytes += server_frame(0x0, false, std::string_view(one).substr(10, 100));
-    bytes += server_frame(0x0, true, std::string_view(one).substr(110));
-    bytes += server_frame(0x2, true, test::my_order_frame(b), /*long_length=*/true);
+    bytes += server_frame(0x2, std::string_view(one).substr(0, 10), {.fin = false});
+    bytes += server_frame(0x9, "p-1");
+    bytes += server_frame(0x0, std::string_view(one).substr(10, 100), {.fin = false});
+    bytes += server_frame(0x0, std::string_view(one).substr(110));
+    bytes += server_frame(0x2, test::my_order_frame(b), {.length_bytes = 8});
     if (!ws.send_raw(bytes) || !ws.sleep(500ms)) return;
     {
       const std::lock_guard lock(m);
       pong_payload = ws.last_pong();
     }
     pongs = ws.pongs_received();
-    (void)ws.send_raw(server_frame(0x8, true, std::string("\x03\xE9", 2)));  // 1001, going away
+    (void)ws.send_raw(server_frame(0x8, std::string("\x03\xE9", 2)));  // 1001, going away
     (void)ws.wait_closed(5s);
   });
   LiveConfig lc = config_for(fake);
@@ -402,16 +379,16 @@ TEST(Misbehaving, FramesAgainstTheRfcResetTheConnectionAndAreCounted) {
     const std::string order = test::my_order_frame(OrderSpec{});
     switch (session++) {
       case 0:
-        (void)ws.send_raw(server_frame(0x2, true, order, false, 0, /*masked=*/true));
+        (void)ws.send_raw(server_frame(0x2, order, {.masked = true}));
         break;
       case 1:
-        (void)ws.send_raw(server_frame(0x2, true, order, false, /*rsv1=*/0x40));
+        (void)ws.send_raw(server_frame(0x2, order, {.reserved = 0x40}));
         break;
       case 2:
-        (void)ws.send_raw(server_frame(0x9, false, "x"));
+        (void)ws.send_raw(server_frame(0x9, "x", {.fin = false}));
         break;
       default:
-        (void)ws.send_raw(server_frame(0x3, true, order));
+        (void)ws.send_raw(server_frame(0x3, order));
         break;
     }
     (void)ws.wait_closed(5s);

@@ -1,6 +1,6 @@
 #pragma once
-// Server-side WebSocket frames (RFC 6455 section 5.2: unmasked) and two readings of a byte stream
-// of them, for net::WsReader's unit tests and fuzz target:
+// Two readings of a byte stream of server WebSocket frames (server_frame.hpp builds them), for
+// net::WsReader's unit tests and fuzz target:
 //   reference_read  the whole stream at once, by plain code written from the RFC (std::string for
 //                   each message, no buffer management);
 //   read_in_pieces  the stream handed to a WsReader in pieces of the given sizes, as a socket would.
@@ -14,28 +14,10 @@
 #include <string_view>
 #include <vector>
 
+#include "server_frame.hpp"
 #include "ws_reader.hpp"
 
 namespace fillwire::test {
-
-// One frame as a server sends it; `length_bytes` 0 picks the shortest length encoding, 2 or 8
-// forces the 16- or 64-bit one.
-inline std::string server_frame(std::uint8_t opcode, std::string_view payload, bool fin = true,
-                                int length_bytes = 0) {
-  std::string out;
-  out += static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F));
-  const std::uint64_t n = payload.size();
-  if (length_bytes == 0) length_bytes = n < 126 ? 1 : n <= 0xFFFF ? 2 : 8;
-  if (length_bytes == 1) {
-    out += static_cast<char>(n);
-  } else {
-    out += static_cast<char>(length_bytes == 2 ? 126 : 127);
-    for (int i = length_bytes - 1; i >= 0; --i)
-      out += static_cast<char>((n >> (8 * i)) & 0xFF);
-  }
-  out += payload;
-  return out;
-}
 
 struct WsEvent {
   enum Kind : std::uint8_t { message, control, bad, oversized };

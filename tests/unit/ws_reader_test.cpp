@@ -43,12 +43,13 @@ TEST(WsReader, MessagesFragmentsAndControlFramesComeOutTheSameInPiecesOfAnySize)
   const std::string a(200, 'a');
   const std::string b(120, 'b');
   std::string stream = server_frame(net::kText, "{\"type\":\"myOrder\"}");
-  stream += server_frame(net::kText, a, true, 8);  // a 64-bit length for a short payload
-  stream += server_frame(net::kText, "fr", false);
+  stream +=
+      server_frame(net::kText, a, {.length_bytes = 8});  // a 64-bit length for a short payload
+  stream += server_frame(net::kText, "fr", {.fin = false});
   stream += server_frame(net::kPing, "p1");
-  stream += server_frame(net::kContinuation, "ag", false);
+  stream += server_frame(net::kContinuation, "ag", {.fin = false});
   stream += server_frame(net::kPong, "");
-  stream += server_frame(net::kContinuation, b, true, 2);
+  stream += server_frame(net::kContinuation, b, {.length_bytes = 2});
   stream += server_frame(net::kBinary, "");
   // Enough to wrap the buffer many times, with messages in three fragments and a ping between.
   const auto text = [](int i) { return std::string(static_cast<std::size_t>(30 + i * 6), 'x'); };
@@ -58,8 +59,8 @@ TEST(WsReader, MessagesFragmentsAndControlFramesComeOutTheSameInPiecesOfAnySize)
       continue;
     }
     const std::string t = text(i);
-    stream += server_frame(net::kText, t.substr(0, 5), false);
-    stream += server_frame(net::kContinuation, t.substr(5, 20), false);
+    stream += server_frame(net::kText, t.substr(0, 5), {.fin = false});
+    stream += server_frame(net::kContinuation, t.substr(5, 20), {.fin = false});
     stream += server_frame(net::kPing, "between");
     stream += server_frame(net::kContinuation, t.substr(25));
   }
@@ -91,30 +92,32 @@ TEST(WsReader, AFrameOrAGatheredMessageOverTheBoundIsOversizedAtItsHead) {
           server_frame(net::kText, std::string(kMax + 1, 'x')).substr(0, 8),
       too_long);
   // Fragments that are each within the bound but not together.
-  expect_same_in_every_piece_size(server_frame(net::kText, "ok") +
-                                      server_frame(net::kText, std::string(kMax - 10, 'x'), false) +
-                                      server_frame(net::kContinuation, std::string(11, 'y')),
-                                  too_long);
+  expect_same_in_every_piece_size(
+      server_frame(net::kText, "ok") +
+          server_frame(net::kText, std::string(kMax - 10, 'x'), {.fin = false}) +
+          server_frame(net::kContinuation, std::string(11, 'y')),
+      too_long);
   // A control frame between fragments is not part of the message; exactly the bound is fine.
   WsReading at_bound;
   at_bound.events = {control(net::kPing, std::string(100, 'p')),
                      message(std::string(kMax - 10, 'x') + std::string(10, 'y'))};
-  expect_same_in_every_piece_size(server_frame(net::kText, std::string(kMax - 10, 'x'), false) +
-                                      server_frame(net::kPing, std::string(100, 'p')) +
-                                      server_frame(net::kContinuation, std::string(10, 'y')),
-                                  at_bound);
+  expect_same_in_every_piece_size(
+      server_frame(net::kText, std::string(kMax - 10, 'x'), {.fin = false}) +
+          server_frame(net::kPing, std::string(100, 'p')) +
+          server_frame(net::kContinuation, std::string(10, 'y')),
+      at_bound);
 }
 
 // Found by ws_reader_fuzz: the heads of fragments and the control frames between them were kept
 // with the message when the buffer was compacted, so enough empty frames between two fragments of
 // a small message filled the buffer and the reader had no room to read.
 TEST(WsReader, AnyNumberOfEmptyFramesBetweenFragmentsFitsTheBuffer) {
-  std::string stream = server_frame(net::kText, "a", false);
+  std::string stream = server_frame(net::kText, "a", {.fin = false});
   WsReading expected;
   for (int i = 0; i < 250; ++i) {  // an empty ping, then an empty fragment: 1,000 bytes
     stream += server_frame(net::kPing, "");
     expected.events.push_back(control(net::kPing, ""));
-    stream += server_frame(net::kContinuation, "", false);
+    stream += server_frame(net::kContinuation, "", {.fin = false});
   }
   for (int i = 0; i < 20; ++i) {
     stream += server_frame(net::kPong, std::string(125, 'p'));
@@ -127,21 +130,18 @@ TEST(WsReader, AnyNumberOfEmptyFramesBetweenFragmentsFitsTheBuffer) {
 
 TEST(WsReader, WhatAServerMayNotSendIsBad) {
   const std::string ok = server_frame(net::kText, "ok");
-  std::string masked = server_frame(net::kText, "abcd");
-  masked[1] = static_cast<char>(masked[1] | 0x80);
-  std::string reserved = server_frame(net::kText, "abcd");
-  reserved[0] = static_cast<char>(reserved[0] | 0x40);
-  std::string top_bit = server_frame(net::kText, "abcd", true, 8);
+  std::string top_bit = server_frame(net::kText, "abcd", {.length_bytes = 8});
   top_bit[2] = static_cast<char>(0x80);
   const std::string cases[] = {
-      masked,
-      reserved,
+      server_frame(net::kText, "abcd", {.masked = true}),
+      server_frame(net::kText, "abcd", {.reserved = 0x40}),
       top_bit,
       server_frame(0x3, "unknown opcode"),
-      server_frame(net::kPing, "fragmented control", false),
+      server_frame(net::kPing, "fragmented control", {.fin = false}),
       server_frame(net::kPing, std::string(126, 'p')),
       server_frame(net::kContinuation, "no message"),
-      server_frame(net::kText, "a", false) + server_frame(net::kText, "new message inside"),
+      server_frame(net::kText, "a", {.fin = false}) +
+          server_frame(net::kText, "new message inside"),
   };
   WsReading bad;
   bad.events = {message("ok"), ending(WsEvent::bad)};
