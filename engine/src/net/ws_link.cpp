@@ -40,7 +40,6 @@
 #include <span>
 #include <string_view>
 
-#include "fillwire/decoder.hpp"
 #include "server_name.hpp"
 #include "subscription.hpp"
 #include "ws_reader.hpp"
