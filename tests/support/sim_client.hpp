@@ -50,12 +50,18 @@ template <class Next>
 class BasicWsClient {
  public:
   // Connects and upgrades. On a refused upgrade, `response()` holds the server's HTTP response and
-  // ok() is false. Throws if TCP or TLS fails.
+  // ok() is false. Throws if TCP or TLS fails. A `receive_buffer` other than 0 fixes the socket's
+  // receive buffer (SO_RCVBUF, set before connecting, so the kernel does not grow it): a client
+  // that stops reading then holds that much, not the tens of MiB loopback autotuning may reach.
   BasicWsClient(std::uint16_t port, std::string path, std::optional<std::string> authorization,
                 ssl::context* tls = nullptr,
-                std::chrono::milliseconds timeout = std::chrono::seconds(5))
+                std::chrono::milliseconds timeout = std::chrono::seconds(5), int receive_buffer = 0)
       : ws_(make_stream(ioc_, tls)), timeout_(timeout) {
     auto& sock = beast::get_lowest_layer(ws_);
+    if (receive_buffer > 0) {
+      sock.open(tcp::v4());
+      sock.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     if constexpr (!std::is_same_v<Next, tcp::socket>) {
       ws_.next_layer().set_verify_callback(ssl::host_name_verification("127.0.0.1"));

@@ -259,10 +259,10 @@ int main(int argc, char** argv) {
                s.slow_consumer_disconnects, s.fault_disconnects, s.rest_requests,
                s.rest_rate_limited, s.rest_banned);
     fmt::print(stderr,
-               "upbit-sim: limits: {} handshake timeouts, {} write timeouts, {} upgrades over the "
-               "connection rate, {} failed accepts, {} truth requests refused\n",
-               s.handshake_timeouts, s.write_timeouts, s.connect_rate_refused, s.accept_errors,
-               s.truth_refused);
+               "upbit-sim: limits: {} handshake timeouts, {} write timeouts, {} idle closes, {} "
+               "upgrades over the connection rate, {} failed accepts, {} truth requests refused\n",
+               s.handshake_timeouts, s.write_timeouts, s.idle_closes, s.connect_rate_refused,
+               s.accept_errors, s.truth_refused);
     if (!truth_file.empty()) {
       std::ofstream out(truth_file, std::ios::binary | std::ios::trunc);
       out << server.truth_json(true) << '\n';

@@ -1049,6 +1049,7 @@ class Connection : public Subscriber, public std::enable_shared_from_this<Connec
       return shut("write timeout");
     }
     if (now - last_activity_ > seconds(cfg_.idle_timeout_s)) {
+      ++hub_.stats().idle_closes;
       send_close(1000);
       return;
     }

@@ -113,6 +113,7 @@ struct ServerStats {
   std::uint64_t rest_errors = 0;
   std::uint64_t handshake_timeouts = 0;    // no first byte, TLS handshake or request in time
   std::uint64_t write_timeouts = 0;        // a client that stopped reading a response or frames
+  std::uint64_t idle_closes = 0;           // WebSockets silent for idle_timeout_s (close 1000)
   std::uint64_t connect_rate_refused = 0;  // upgrades over ws_connects_per_second (HTTP 429)
   std::uint64_t accept_errors = 0;         // failed accepts (out of descriptors): backed off
   std::uint64_t truth_requests = 0;        // GET /sim/truth answered
