@@ -286,7 +286,7 @@ class StreamSource {
       shift_ = test::pass_shift_ms(frames_.frames.size(), pass_);
     }
     ++sent_;
-    StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
+    StampingSink<Sink> stamped(sink, now_ticks());
     const FrameResult r = decoder_.decode(frame, f.size, EventSink(stamped));
     if (!r.error.ok() || r.events != f.events) ++failed_;
     return SourceStatus::produced;
@@ -313,7 +313,6 @@ class StreamSource {
   std::uint64_t pass_ = 0;
   std::uint32_t salt_ = 0;
   std::int64_t shift_ = 0;
-  std::uint64_t next_seq_ = 0;
   std::uint64_t run_events_ = 0;
   std::uint64_t sent_ = 0;
   std::uint64_t interval_ = 0;

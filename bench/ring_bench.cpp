@@ -22,9 +22,6 @@
 // with a pause between empty polls (BusySpin), except OrderRing<SpinThenYield> / <Blocking>, whose
 // consumer waits with that strategy: their latency is the strategy's wake-up cost. Consumer on
 // CPU 0 (the benchmark thread), producer on CPU 1. A full run takes about ten seconds.
-//
-// candidate::SlotWordRing is a design measured for the next OrderRing (see its comment): its row
-// shows what that design gives on this host, beside the queue the engine uses today.
 
 #include <benchmark/benchmark.h>
 // GCC's -Wnull-dereference fires inside ConcurrentQueue's producer-list walk once inlined at -O3
@@ -83,12 +80,14 @@ OrderEvent make_event() {
 // try_push(e): copies e into the queue (producer thread). poll(f): calls f(const OrderEvent&) for
 // up to kBatch queued events and returns how many (consumer thread).
 
-// Claim, copy, publish: the producer side of every OrderRing adapter.
+// Claim, copy, publish: the producer side of every OrderRing adapter. Everything but seq, which
+// the ring writes as it publishes (the same number the benchmark gives: the event's index).
 template <class Wait>
 bool push_copy(OrderRing<Wait>& ring, const OrderEvent& e) noexcept {
   OrderEvent* slot = ring.try_claim();
   if (slot == nullptr) return false;
-  *slot = e;
+  slot->recv_ts = e.recv_ts;
+  copy_wire_fields(*slot, e);
   ring.publish();
   return true;
 }
@@ -187,64 +186,6 @@ class BoostSpscQueue {
 
  private:
   boost::lockfree::spsc_queue<OrderEvent> q_{kCapacity};
-};
-
-// A candidate for the next OrderRing, measured beside it (not used by the engine): each slot
-// carries its own publication word in its first cache line (here the event's `seq`, written last
-// with a release store; a slot is ready when its word equals the index the consumer expects), so
-// the consumer polls the slot it reads next instead of the producer's index: no index line
-// travels between the cores per event, and the word arrives with the first line of the event.
-// Adopting it changes OrderEvent's contract: `seq` would be the ring's to write, never the
-// producer's (today every source stamps it), so it is measured here first.
-class SlotWordRing {
- public:
-  static constexpr const char* kName = "candidate::SlotWordRing";
-  SlotWordRing() : slots_(new OrderEvent[kCapacity]) {
-    std::memset(static_cast<void*>(slots_.get()), 0, kCapacity * sizeof(OrderEvent));
-    for (std::size_t i = 0; i < kCapacity; ++i)
-      slots_[i].seq = ~std::uint64_t{0};  // no index: not ready
-  }
-
-  bool try_push(const OrderEvent& e) noexcept {
-    if (tail_ - head_cache_ >= kCapacity) {
-      // acquire: pairs with the consumer's release store of head_.
-      head_cache_ = head_.load(std::memory_order_acquire);
-      if (tail_ - head_cache_ >= kCapacity) return false;
-    }
-    OrderEvent& slot = slots_[tail_ & (kCapacity - 1)];
-    constexpr std::size_t kBody = sizeof(e.seq);  // everything after the word
-    std::memcpy(reinterpret_cast<char*>(&slot) + kBody, reinterpret_cast<const char*>(&e) + kBody,
-                sizeof(OrderEvent) - kBody);
-    // release: the body is visible before the word that says it is ready.
-    std::atomic_ref<std::uint64_t>(slot.seq).store(tail_, std::memory_order_release);
-    ++tail_;
-    return true;
-  }
-
-  template <class F>
-  std::size_t poll(F& f) noexcept {
-    std::size_t n = 0;
-    for (; n < kBatch; ++n) {
-      OrderEvent& slot = slots_[(head_local_ + n) & (kCapacity - 1)];
-      // acquire: pairs with the producer's release store of the word.
-      if (std::atomic_ref<std::uint64_t>(slot.seq).load(std::memory_order_acquire) !=
-          head_local_ + n)
-        break;
-      f(static_cast<const OrderEvent&>(slot));
-    }
-    if (n != 0) {
-      head_local_ += n;
-      head_.store(head_local_, std::memory_order_release);  // release: the slots may be reused
-    }
-    return n;
-  }
-
- private:
-  std::unique_ptr<OrderEvent[]> slots_;
-  alignas(kFalseSharingRange) std::uint64_t tail_ = 0;  // producer's
-  std::uint64_t head_cache_ = 0;
-  alignas(kFalseSharingRange) std::atomic<std::uint64_t> head_{0};  // consumer writes
-  alignas(kFalseSharingRange) std::uint64_t head_local_ = 0;        // consumer's
 };
 
 // ---- results for the summary --------------------------------------------------------------------
@@ -492,6 +433,5 @@ int main(int argc, char** argv) {
   register_queue<ReaderWriterQueue>();
   register_queue<ConcurrentQueue>();
   register_queue<BoostSpscQueue>();
-  register_queue<SlotWordRing>();
   return run_benchmarks(argc, argv, print_summary);
 }

@@ -47,11 +47,13 @@ TEST(OrderRing, SlotsAreCacheLineAligned) {
   }
 }
 
-TEST(OrderRing, ClaimPublishDrainKeepsOrder) {
+// The producer's payload here is recv_ts, its own field; seq is the ring's: the number of events
+// published before the event, whatever the slot held.
+TEST(OrderRing, ClaimPublishDrainKeepsOrderAndNumbersEachEvent) {
   OrderRing<BusySpin> ring(16);
   for (std::uint64_t i = 0; i < 10; ++i) {
     OrderEvent& e = ring.claim();
-    e.seq = i;
+    e.recv_ts = i;
     e.price = static_cast<double>(i) * 1.5;
     ring.publish();
   }
@@ -59,8 +61,9 @@ TEST(OrderRing, ClaimPublishDrainKeepsOrder) {
   std::vector<std::uint64_t> seen;
   const std::size_t n = ring.drain(
       [&](const OrderEvent& e) noexcept {
-        EXPECT_EQ(e.price, static_cast<double>(e.seq) * 1.5);
-        seen.push_back(e.seq);
+        EXPECT_EQ(e.price, static_cast<double>(e.recv_ts) * 1.5);
+        EXPECT_EQ(e.seq, seen.size());
+        seen.push_back(e.recv_ts);
       },
       100);
   EXPECT_EQ(n, 10u);
@@ -76,7 +79,7 @@ TEST(OrderRing, FullRingRefusesTryClaimUntilTheConsumerFreesASlot) {
   for (std::uint64_t i = 0; i < 4; ++i) {
     OrderEvent* slot = ring.try_claim();
     ASSERT_NE(slot, nullptr) << i;
-    slot->seq = i;
+    slot->recv_ts = i;
     ring.publish();
   }
   EXPECT_EQ(ring.try_claim(), nullptr);
@@ -84,16 +87,16 @@ TEST(OrderRing, FullRingRefusesTryClaimUntilTheConsumerFreesASlot) {
   EXPECT_EQ(ring.size_approx(), 4u);
 
   std::uint64_t first = 99;
-  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { first = e.seq; }, 1), 1u);
+  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { first = e.recv_ts; }, 1), 1u);
   EXPECT_EQ(first, 0u);
   OrderEvent* slot = ring.try_claim();
   ASSERT_NE(slot, nullptr);
-  slot->seq = 4;
+  slot->recv_ts = 4;
   ring.publish();
   EXPECT_EQ(ring.try_claim(), nullptr);
 
   std::vector<std::uint64_t> rest;
-  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { rest.push_back(e.seq); }, 10), 4u);
+  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { rest.push_back(e.recv_ts); }, 10), 4u);
   EXPECT_EQ(rest, (std::vector<std::uint64_t>{1, 2, 3, 4}));
   EXPECT_EQ(ring.counters().stalls, 0u) << "try_claim never waits, so it never stalls";
 }
@@ -102,31 +105,39 @@ TEST(OrderRing, UnpublishedClaimIsReturnedAgain) {
   OrderRing<> ring(4);
   OrderEvent* a = ring.try_claim();
   ASSERT_NE(a, nullptr);
-  a->seq = 111;
+  a->recv_ts = 111;
   OrderEvent* b = ring.try_claim();
   EXPECT_EQ(a, b);
   EXPECT_EQ(&ring.claim(), a);
   EXPECT_TRUE(ring.empty()) << "a claim alone publishes nothing";
   EXPECT_EQ(ring.drain([](const OrderEvent&) noexcept { ADD_FAILURE(); }, 10), 0u);
-  ring.claim().seq = 7;
+  ring.claim().recv_ts = 7;
   ring.publish();
   EXPECT_NE(ring.try_claim(), a);
   std::uint64_t got = 0;
-  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { got = e.seq; }, 10), 1u);
+  std::uint64_t seq = 99;
+  EXPECT_EQ(ring.drain(
+                [&](const OrderEvent& e) noexcept {
+                  got = e.recv_ts;
+                  seq = e.seq;
+                },
+                10),
+            1u);
   EXPECT_EQ(got, 7u);
+  EXPECT_EQ(seq, 0u) << "the first event published, however often its slot was claimed";
 }
 
 TEST(OrderRing, DrainHonoursTheBatchLimit) {
   OrderRing<> ring(64);
   for (std::uint64_t i = 0; i < 50; ++i) {
-    ring.claim().seq = i;
+    ring.claim().recv_ts = i;
     ring.publish();
   }
   std::uint64_t expected = 0;
   std::vector<std::size_t> batches;
   for (std::size_t n;
-       (n = ring.drain([&](const OrderEvent& e) noexcept { EXPECT_EQ(e.seq, expected++); }, 16)) !=
-       0;) {
+       (n = ring.drain([&](const OrderEvent& e) noexcept { EXPECT_EQ(e.recv_ts, expected++); },
+                       16)) != 0;) {
     batches.push_back(n);
     EXPECT_EQ(ring.counters().drained, expected) << "head is published at the end of each batch";
   }
@@ -144,12 +155,17 @@ TEST(OrderRing, WrapsAroundManyTimesWithCounters) {
     for (std::size_t i = 0; i < burst; ++i) {
       OrderEvent* slot = ring.try_claim();
       if (slot == nullptr) break;
-      slot->seq = next_in++;
+      slot->recv_ts = next_in++;
       ring.publish();
     }
-    ring.drain([&](const OrderEvent& e) noexcept { EXPECT_EQ(e.seq, next_out++); }, 1 + rng() % 8);
+    ring.drain(
+        [&](const OrderEvent& e) noexcept {
+          EXPECT_EQ(e.seq, next_out);
+          EXPECT_EQ(e.recv_ts, next_out++);
+        },
+        1 + rng() % 8);
   }
-  ring.drain([&](const OrderEvent& e) noexcept { EXPECT_EQ(e.seq, next_out++); }, 8);
+  ring.drain([&](const OrderEvent& e) noexcept { EXPECT_EQ(e.recv_ts, next_out++); }, 8);
   EXPECT_EQ(next_in, next_out);
   const RingCounters c = ring.counters();
   EXPECT_EQ(c.published, next_in);
@@ -209,24 +225,24 @@ TEST(OrderRing, DecoderWritesIntoSlotsAndFailedFramesPublishNothing) {
 TEST(OrderRingThreads, ClaimOnAFullRingWaitsAndCountsOneStall) {
   OrderRing<Blocking> ring(4);
   for (std::uint64_t i = 0; i < 4; ++i) {
-    ring.claim().seq = i;
+    ring.claim().recv_ts = i;
     ring.publish();
   }
   std::thread producer([&] {
     OrderEvent& slot = ring.claim();  // full: must wait for the drain below
-    slot.seq = 4;
+    slot.recv_ts = 4;
     ring.publish();
   });
   while (ring.counters().stalls == 0)
     std::this_thread::yield();
   EXPECT_EQ(ring.size_approx(), 4u) << "nothing may be published while the ring is full";
   std::uint64_t first = 99;
-  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { first = e.seq; }, 1), 1u);
+  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { first = e.recv_ts; }, 1), 1u);
   producer.join();
   EXPECT_EQ(first, 0u);
   EXPECT_EQ(ring.counters().stalls, 1u);
   std::vector<std::uint64_t> rest;
-  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { rest.push_back(e.seq); }, 10), 4u);
+  EXPECT_EQ(ring.drain([&](const OrderEvent& e) noexcept { rest.push_back(e.recv_ts); }, 10), 4u);
   EXPECT_EQ(rest, (std::vector<std::uint64_t>{1, 2, 3, 4}));
 }
 
@@ -236,29 +252,29 @@ constexpr std::uint64_t kStressEvents = 500'000;  // ThreadSanitizer runs ~10-50
 constexpr std::uint64_t kStressEvents = 2'000'000;
 #endif
 
-// Payload derived from the sequence number: the consumer recomputes it to catch torn or stale
-// slots (a slot read before its contents were published, or overwritten while being read).
+// Payload derived from the event's number, in each of the slot's four lines: the consumer
+// recomputes it to catch torn or stale slots (a slot read before its contents were published, or
+// overwritten while being read). The producer writes everything but seq, which the ring stamps.
 std::uint64_t mix(std::uint64_t x) noexcept {
   x ^= x >> 33;
   x *= 0xff51afd7ed558ccdull;
   x ^= x >> 33;
   return x;
 }
-void fill(OrderEvent& e, std::uint64_t seq) noexcept {
-  e.seq = seq;
-  e.recv_ts = mix(seq);
-  e.timestamp = static_cast<std::int64_t>(mix(seq + 1) >> 1);
-  e.price = static_cast<double>(seq) * 0.25;
+void fill(OrderEvent& e, std::uint64_t n) noexcept {
+  e.recv_ts = mix(n);
+  e.timestamp = static_cast<std::int64_t>(mix(n + 1) >> 1);
+  e.price = static_cast<double>(n) * 0.25;
   for (std::size_t i = 0; i < 16; ++i)
-    e.uuid.bytes[i] = static_cast<std::uint8_t>(seq >> (i % 8));
-  e.trades_count = static_cast<std::uint32_t>(seq);
-  std::uint64_t tail = mix(seq + 2);
+    e.uuid.bytes[i] = static_cast<std::uint8_t>(n >> (i % 8));
+  e.trades_count = static_cast<std::uint32_t>(n);
+  std::uint64_t tail = mix(n + 2);
   std::memcpy(e.identifier.data + 37, &tail, sizeof tail);  // the slot's last cache line
 }
 std::uint64_t checksum(const OrderEvent& e) noexcept {
   std::uint64_t tail = 0;
   std::memcpy(&tail, e.identifier.data + 37, sizeof tail);
-  return e.seq ^ e.recv_ts ^ static_cast<std::uint64_t>(e.timestamp) ^ tail ^ e.trades_count;
+  return e.recv_ts ^ static_cast<std::uint64_t>(e.timestamp) ^ tail ^ e.trades_count;
 }
 
 template <class Wait>
@@ -271,7 +287,7 @@ TYPED_TEST(OrderRingStress, MillionsOfEventsArriveInOrderIntact) {
   std::uint64_t produced_sum = 0;
   std::thread producer([&] {
     std::mt19937 rng(1);
-    for (std::uint64_t seq = 0; seq < kStressEvents; ++seq) {
+    for (std::uint64_t n = 0; n < kStressEvents; ++n) {
       OrderEvent* slot = nullptr;
       if ((rng() & 3) == 0) {
         while ((slot = ring.try_claim()) == nullptr)
@@ -279,7 +295,7 @@ TYPED_TEST(OrderRingStress, MillionsOfEventsArriveInOrderIntact) {
       } else {
         slot = &ring.claim();
       }
-      fill(*slot, seq);
+      fill(*slot, n);
       produced_sum += checksum(*slot);
       ring.publish();
     }
@@ -292,8 +308,9 @@ TYPED_TEST(OrderRingStress, MillionsOfEventsArriveInOrderIntact) {
   while (expected < kStressEvents) {
     const std::size_t n = ring.drain(
         [&](const OrderEvent& e) noexcept {
-          if (e.seq != expected || e.recv_ts != mix(e.seq) ||
-              e.price != static_cast<double>(e.seq) * 0.25) {
+          if (e.seq != expected || e.recv_ts != mix(expected) ||
+              e.price != static_cast<double>(expected) * 0.25 ||
+              e.trades_count != static_cast<std::uint32_t>(expected)) {
             ++bad;
           }
           consumed_sum += checksum(e);

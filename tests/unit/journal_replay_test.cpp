@@ -33,12 +33,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The ring's part, on one thread: each published event applied at once; stamps kept.
+// The ring's part, on one thread: each published event applied at once. A claimed slot's seq is
+// the ring's (OrderRing::publish writes it): `seqs` keeps what a publish finds there, to show that
+// no source writes it.
+constexpr std::uint64_t kRingsSeq = 0x5EC0'0000'0000'0001;
 struct ApplySink {
   AccountState* state;
   std::vector<std::uint64_t> seqs;
   OrderEvent slot{};
-  OrderEvent& claim() noexcept { return slot; }
+  OrderEvent& claim() noexcept {
+    slot.seq = kRingsSeq;
+    return slot;
+  }
   void publish() noexcept {
     if (seqs.size() < seqs.capacity()) seqs.push_back(slot.seq);
     state->apply(slot);
@@ -118,7 +124,8 @@ TEST_F(JournalReplay, ResyncEventWithACutIdentifierReplaysToTheLiveStateExactly)
   EXPECT_EQ(c.event_records, 1u);
   EXPECT_EQ(c.events, 3u);
   EXPECT_EQ(c.failed_frames + c.damaged + c.oversized, 0u);
-  EXPECT_EQ(sink->seqs, (std::vector<std::uint64_t>{0, 1, 2})) << "stamped as any event";
+  EXPECT_EQ(sink->seqs, (std::vector<std::uint64_t>(3, kRingsSeq)))
+      << "a journaled event's seq is the ring's, as any event's";
 
   // The order found by its identifier's full text: cut flag and hash as live, one order not two.
   const Order* o = replayed->find_by_identifier(whole);
@@ -325,7 +332,12 @@ TEST(JournalEvent, AResyncBalanceIsJournaledAsItsBytesAndCheckedOnTheWayBack) {
   OrderEvent back{};
   std::string why;
   ASSERT_EQ(read_journal_event(payload, sizeof payload, back, why), JournalEventError::none) << why;
-  EXPECT_EQ(std::memcmp(&back, &slot, sizeof slot), 0);
+  EXPECT_EQ(back.seq, 0u) << "the ring's number is not journaled: a replay's ring numbers its own";
+  EXPECT_EQ(back.recv_ts, slot.recv_ts);
+  EXPECT_EQ(std::memcmp(reinterpret_cast<const char*>(&back) + kWireFieldsBegin,
+                        reinterpret_cast<const char*>(&slot) + kWireFieldsBegin,
+                        sizeof slot - kWireFieldsBegin),
+            0);
   EXPECT_EQ(back.kind, EventKind::asset);
   const AssetEvent b = asset_of(back);
   EXPECT_EQ(b.currency.view(), "BTC");

@@ -158,13 +158,9 @@ static_assert(offsetof(AssetEvent, balance) == 16 && offsetof(AssetEvent, asset_
   return a;
 }
 
-// Copies `a` into a ring slot whole; the slot's seq and recv_ts (the producer's) are kept.
+// Copies `a` into a ring slot; the slot's seq (the ring's) and recv_ts (the producer's) are kept.
 inline void store_asset(OrderEvent& slot, const AssetEvent& a) noexcept {
-  const std::uint64_t seq = slot.seq;
-  const std::uint64_t recv_ts = slot.recv_ts;
-  slot = std::bit_cast<OrderEvent>(a);
-  slot.seq = seq;
-  slot.recv_ts = recv_ts;
+  copy_wire_fields(slot, std::bit_cast<OrderEvent>(a));
 }
 
 // The asset event a slot of kind EventKind::asset carries.

@@ -92,16 +92,11 @@ class JetStreamSource {
     const RecordView r = next_record();
     switch (r.kind) {
       case RecordKind::frame:
-        detail::replay_frame(decoder_, frame_.get(), r.size, sink, next_seq_, counters_.records);
+        detail::replay_frame(decoder_, frame_.get(), r.size, sink, counters_.records);
         break;
       case RecordKind::event: {
-        StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
-        OrderEvent& slot = stamped.claim();
-        const std::uint64_t seq = slot.seq;
-        const std::uint64_t recv_ts = slot.recv_ts;
-        if (!take_event(r, slot)) break;  // refused: counted, the slot is claimed again later
-        slot.seq = seq;
-        slot.recv_ts = recv_ts;
+        StampingSink<Sink> stamped(sink, now_ticks());
+        if (!take_event(r, stamped.claim())) break;  // refused: counted, claimed again later
         stamped.publish();
         ++counters_.records.event_records;
         ++counters_.records.events;
@@ -152,8 +147,7 @@ class JetStreamSource {
   std::unique_ptr<char[]> frame_;  // one frame and the decoder's padding
   const char* at_ = nullptr;       // the next record of the current message
   const char* end_ = nullptr;
-  std::uint64_t end_seq_ = 0;   // stop_at_end: the stream's last sequence when made
-  std::uint64_t next_seq_ = 0;  // of ring events
+  std::uint64_t end_seq_ = 0;  // stop_at_end: the stream's last sequence when made
   std::uint64_t last_stamp_ = 0;
   char run_[17] = {};              // the gateway run of the last message (16 hex digits)
   std::uint64_t next_record_ = 0;  // the record number expected next in that run

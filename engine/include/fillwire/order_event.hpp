@@ -236,7 +236,7 @@ inline constexpr std::uint16_t kOrderEventLayout = 1;
 // struct, so that journals of the old layout are refused instead of misread.
 struct alignas(64) OrderEvent {
   // --- engine fields (not on the wire) ---
-  std::uint64_t seq;      // assigned by the producer, strictly increasing per session
+  std::uint64_t seq;      // the ring's publication number (OrderRing::publish): never a producer's
   std::uint64_t recv_ts;  // receive time: steady-clock ns or TSC ticks, set by the producer
 
   // --- numbers (PROTOCOL.md §4) ---
@@ -281,10 +281,22 @@ struct alignas(64) OrderEvent {
   [[nodiscard]] bool has(Field f) const noexcept { return (present & field_bit(f)) != 0; }
 };
 
-// Zeroes everything the wire fills (from `price` on), leaving the producer's `seq` and `recv_ts`.
+// What the wire fills: every byte from `price` on. `seq` (the ring's) and `recv_ts` (the
+// producer's) come before it. A producer writes a claimed slot through these two and the decoder,
+// never as a whole: the ring's consumer may be reading the slot's `seq` at the same time.
+inline constexpr std::size_t kWireFieldsBegin = 16;
+
+// Zeroes everything the wire fills, leaving `seq` and `recv_ts`.
 inline void clear_wire_fields(OrderEvent& e) noexcept {
-  constexpr std::size_t kWireBegin = offsetof(OrderEvent, price);
-  std::memset(reinterpret_cast<char*>(&e) + kWireBegin, 0, sizeof(OrderEvent) - kWireBegin);
+  std::memset(reinterpret_cast<char*>(&e) + kWireFieldsBegin, 0,
+              sizeof(OrderEvent) - kWireFieldsBegin);
+}
+
+// Copies everything the wire fills from `from` into `slot`, leaving the slot's `seq` and `recv_ts`.
+inline void copy_wire_fields(OrderEvent& slot, const OrderEvent& from) noexcept {
+  std::memcpy(reinterpret_cast<char*>(&slot) + kWireFieldsBegin,
+              reinterpret_cast<const char*>(&from) + kWireFieldsBegin,
+              sizeof(OrderEvent) - kWireFieldsBegin);
 }
 
 static_assert(std::is_trivially_copyable_v<OrderEvent>,
@@ -301,6 +313,9 @@ static_assert(std::is_trivially_default_constructible_v<OrderEvent>,
 
 // Layout version 1 (kOrderEventLayout): journals hold these bytes. A failure here means the layout
 // changed: bump kOrderEventLayout, then update these figures.
+static_assert(offsetof(OrderEvent, seq) == 0 && offsetof(OrderEvent, recv_ts) == 8 &&
+                  offsetof(OrderEvent, price) == kWireFieldsBegin,
+              "seq and recv_ts come first, then what the wire fills (copy_wire_fields).");
 static_assert(offsetof(OrderEvent, price) == 16 && offsetof(OrderEvent, prevented_locked) == 112 &&
                   offsetof(OrderEvent, trade_timestamp) == 120 &&
                   offsetof(OrderEvent, timestamp) == 136 && offsetof(OrderEvent, uuid) == 144 &&

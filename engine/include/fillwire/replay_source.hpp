@@ -48,12 +48,12 @@ struct ReplayCounters {
 };
 
 namespace detail {
-// Both replay sources: decodes one frame into `sink`, each event stamped with the next sequence
-// number and now_ticks() taken before the decode, and counts it. Producer thread; no allocation.
+// Both replay sources: decodes one frame into `sink`, each event stamped with now_ticks() taken
+// before the decode, and counts it. Producer thread; no allocation.
 template <class Sink>
 void replay_frame(Decoder& decoder, const char* data, std::size_t size, Sink& sink,
-                  std::uint64_t& next_seq, ReplayCounters& counters) noexcept {
-  StampingSink<Sink> stamped(sink, next_seq, now_ticks());
+                  ReplayCounters& counters) noexcept {
+  StampingSink<Sink> stamped(sink, now_ticks());
   const FrameResult r = decoder.decode(data, size, EventSink(stamped));
   ++counters.frames;
   counters.events += r.events;
@@ -85,7 +85,7 @@ class ReplaySource {
       next_ = 0;
       ++round_;
     }
-    detail::replay_frame(decoder_, buffer_.data() + f.offset, f.size, sink, next_seq_, counters_);
+    detail::replay_frame(decoder_, buffer_.data() + f.offset, f.size, sink, counters_);
     return SourceStatus::produced;
   }
 
@@ -108,7 +108,6 @@ class ReplaySource {
   std::uint64_t repeat_;
   std::uint64_t round_ = 0;
   std::size_t next_ = 0;
-  std::uint64_t next_seq_ = 0;
   ReplayCounters counters_;
 };
 
@@ -137,20 +136,15 @@ class FileReplaySource {
     const FrameItem item = next_item();
     if (item.kind == FrameItemKind::end) return SourceStatus::done;
     if (item.kind == FrameItemKind::event) {
-      StampingSink<Sink> stamped(sink, next_seq_, now_ticks());
-      OrderEvent& slot = stamped.claim();
-      const std::uint64_t seq = slot.seq;
-      const std::uint64_t recv_ts = slot.recv_ts;
-      slot = *item.event;  // validated by the reader (read_journal_event)
-      slot.seq = seq;
-      slot.recv_ts = recv_ts;
+      StampingSink<Sink> stamped(sink, now_ticks());
+      copy_wire_fields(stamped.claim(), *item.event);  // validated by read_journal_event
       stamped.publish();
       ++counters_.event_records;
       ++counters_.events;
       return SourceStatus::produced;
     }
     if (item.kind != FrameItemKind::frame) return SourceStatus::produced;  // counted, reported
-    detail::replay_frame(decoder_, item.data, item.size, sink, next_seq_, counters_);
+    detail::replay_frame(decoder_, item.data, item.size, sink, counters_);
     return SourceStatus::produced;
   }
 
@@ -171,7 +165,6 @@ class FileReplaySource {
   FrameReader reader_;
   Decoder decoder_;
   NoticeFn notice_;
-  std::uint64_t next_seq_ = 0;
   ReplayCounters counters_;
   bool stopped_ = false;
   std::string error_;

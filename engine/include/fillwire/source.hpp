@@ -27,29 +27,23 @@ concept Source = requires(S& source, Sink& sink) {
   noexcept->std::same_as<SourceStatus>;
 };
 
-// Wraps a sink so that every event of one frame carries the next sequence number and the frame's
-// receive stamp. The decoder leaves `seq` and `recv_ts` alone, so stamping at claim is safe even
-// when the claim is not published (the next claim stamps the same slot again).
+// Wraps a sink so that every event of one frame carries the frame's receive stamp. The decoder
+// leaves `recv_ts` alone, so stamping at claim is safe even when the claim is not published (the
+// next claim stamps the same slot again). `seq` is the ring's own.
 template <class Sink>
 class StampingSink {
  public:
-  StampingSink(Sink& sink, std::uint64_t& next_seq, std::uint64_t recv_ts) noexcept
-      : sink_(&sink), next_seq_(&next_seq), recv_ts_(recv_ts) {}
+  StampingSink(Sink& sink, std::uint64_t recv_ts) noexcept : sink_(&sink), recv_ts_(recv_ts) {}
 
   OrderEvent& claim() noexcept {
     OrderEvent& slot = sink_->claim();
-    slot.seq = *next_seq_;
     slot.recv_ts = recv_ts_;
     return slot;
   }
-  void publish() noexcept {
-    ++*next_seq_;
-    sink_->publish();
-  }
+  void publish() noexcept { sink_->publish(); }
 
  private:
   Sink* sink_;
-  std::uint64_t* next_seq_;
   std::uint64_t recv_ts_;
 };
 

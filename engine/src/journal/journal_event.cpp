@@ -18,6 +18,8 @@ void encode_journal_event(const OrderEvent& event,
   h.event_bytes = static_cast<std::uint16_t>(sizeof(OrderEvent));
   std::memcpy(out, &h, sizeof h);
   std::memcpy(out + sizeof h, &event, sizeof(OrderEvent));
+  // The slot's seq is the ring's, written only when the slot is published: kept as 0.
+  std::memset(out + sizeof h + offsetof(OrderEvent, seq), 0, sizeof event.seq);
 }
 
 bool journal_event(JournalProducer& producer, const OrderEvent& event,

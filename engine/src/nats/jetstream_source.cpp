@@ -254,7 +254,11 @@ JetStreamSource::RecordView JetStreamSource::next_record() noexcept {
 
 bool JetStreamSource::take_event(const RecordView& r, OrderEvent& slot) noexcept {
   std::string why;
-  if (read_journal_event(r.data, r.size, slot, why) == JournalEventError::none) return true;
+  OrderEvent e;  // read aside: the slot's seq is the ring's
+  if (read_journal_event(r.data, r.size, e, why) == JournalEventError::none) {
+    copy_wire_fields(slot, e);
+    return true;
+  }
   ++counters_.records.damaged;
   fail("message " + std::to_string(link_->msg_seq) + ": " + why);
   return false;

@@ -107,7 +107,6 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   FrameHold hold;
 
   std::optional<EventSink> sink;
-  std::uint64_t next_seq = 0;
   std::uint64_t recv_ts = 0;
 
   // Connection state.
@@ -194,7 +193,6 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   void control(ControlCode code, std::string_view reason = {}, double count = 0) noexcept override {
     OrderEvent& e = sink->claim();
     make_control(e, code, wall_ms(), reason, count);
-    e.seq = next_seq++;
     e.recv_ts = now_ticks();
     sink->publish();
   }
@@ -297,13 +295,11 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
       OrderEvent* slot = nullptr;
       OrderEvent& claim() noexcept {
         slot = &self->sink->claim();
-        slot->seq = self->next_seq;
         slot->recv_ts = self->recv_ts;
         return *slot;
       }
       void publish() noexcept {
         self->track(*slot);
-        ++self->next_seq;
         self->sink->publish();
         self->n.events.add();
       }
@@ -477,8 +473,7 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   // ResyncHost: called by the resync coroutine, on this thread.
   void publish(const OrderEvent& o) override {
     OrderEvent& slot = sink->claim();
-    slot = o;
-    slot.seq = next_seq++;
+    copy_wire_fields(slot, o);
     slot.recv_ts = now_ticks();
     if (journal != nullptr) (void)journal_event(*journal, slot, slot.recv_ts);  // exact bytes
     track(slot);
@@ -489,7 +484,6 @@ struct LiveSource::Impl final : ResyncHost, WsLinkHost {
   void publish(const AssetEvent& a) override {
     OrderEvent& slot = sink->claim();
     store_asset(slot, a);
-    slot.seq = next_seq++;
     slot.recv_ts = now_ticks();
     if (journal != nullptr) (void)journal_event(*journal, slot, slot.recv_ts);  // exact bytes
     sink->publish();

@@ -12,8 +12,9 @@
 //
 //   layout       u16: kOrderEventLayout of the build that wrote it (order_event.hpp)
 //   event_bytes  u16: sizeof(OrderEvent) of that build (256)
-// The record's own header (journal.hpp) carries the length and the checksums. seq and recv_ts are
-// written as published; a replay stamps its own.
+// The record's own header (journal.hpp) carries the length and the checksums. seq is written as 0
+// (the ring numbers an event as it publishes it, after the producer journaled it) and recv_ts as
+// stamped; a replay's ring numbers its own.
 //
 // A reader takes the event only when the payload is exactly kJournalEventPayloadBytes, its magic,
 // layout and event_bytes are this build's, and every byte that selects something (the enums, the
