@@ -284,7 +284,7 @@ struct alignas(64) OrderEvent {
 // What the wire fills: every byte from `price` on. `seq` (the ring's) and `recv_ts` (the
 // producer's) come before it. A producer writes a claimed slot through these two and the decoder,
 // never as a whole: the ring's consumer may be reading the slot's `seq` at the same time.
-inline constexpr std::size_t kWireFieldsBegin = 16;
+inline constexpr std::size_t kWireFieldsBegin = offsetof(OrderEvent, price);
 
 // Zeroes everything the wire fills, leaving `seq` and `recv_ts`.
 inline void clear_wire_fields(OrderEvent& e) noexcept {
@@ -313,9 +313,8 @@ static_assert(std::is_trivially_default_constructible_v<OrderEvent>,
 
 // Layout version 1 (kOrderEventLayout): journals hold these bytes. A failure here means the layout
 // changed: bump kOrderEventLayout, then update these figures.
-static_assert(offsetof(OrderEvent, seq) == 0 && offsetof(OrderEvent, recv_ts) == 8 &&
-                  offsetof(OrderEvent, price) == kWireFieldsBegin,
-              "seq and recv_ts come first, then what the wire fills (copy_wire_fields).");
+static_assert(offsetof(OrderEvent, seq) == 0 && offsetof(OrderEvent, recv_ts) == 8,
+              "seq and recv_ts come first, before what the wire fills (copy_wire_fields).");
 static_assert(offsetof(OrderEvent, price) == 16 && offsetof(OrderEvent, prevented_locked) == 112 &&
                   offsetof(OrderEvent, trade_timestamp) == 120 &&
                   offsetof(OrderEvent, timestamp) == 136 && offsetof(OrderEvent, uuid) == 144 &&

@@ -19,7 +19,8 @@
 // first cache line, which publish() stores last, with release, as the event's index. The consumer
 // polls the slot it reads next, not the producer's index: the line it must fetch for the event
 // anyway says whether the event is there, so a published event costs the consumer no other line
-// (bench/ring_bench: 1.5-1.7x the throughput of an index-polling ring, and a lower p50). So `seq`
+// (bench/ring_bench on an AMD EPYC VM: 1.8x the throughput of the same ring polling the producer's
+// index, and a lower p50; docs/BENCHMARKS.md). So `seq`
 // is the ring's to write: a producer fills everything else (clear_wire_fields, copy_wire_fields),
 // never `seq` and never the slot as a whole, since the consumer may be reading that word.
 // The consumer owns `head_` (next slot to read) and publishes it once per batch; the producer
