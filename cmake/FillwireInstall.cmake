@@ -33,3 +33,13 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/fillwireConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/fillwireConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/fillwire)
+
+# `fillwire_package`: everything `cmake --install` copies, and nothing else (no test or benchmark),
+# so the embedding example and the install checks can build the package without the suites.
+add_custom_target(fillwire_package)
+add_dependencies(fillwire_package ${FILLWIRE_EXPORTED_TARGETS})
+foreach(_tool IN ITEMS fillwire upbit-sim)
+  if(TARGET ${_tool})
+    add_dependencies(fillwire_package ${_tool})
+  endif()
+endforeach()
