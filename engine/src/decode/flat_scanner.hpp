@@ -100,6 +100,7 @@ struct KeyPattern {
   }
 };
 static_assert(kFramePadding >= 32, "KeyPattern::at reads 32 bytes from inside the frame.");
+static_assert(kFramePadding >= 34, "read_double may read 33 bytes past the frame's end.");
 
 // One T (PackedName, KeyPattern) per name of a table, built from the name, indexed as the table.
 template <class T, std::size_t N>
@@ -164,10 +165,16 @@ class FlatScanner {
     if (p == end || *p != '{') return false;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') return false;  // empty object: let the general path name it
+    // The loop's state stays in registers: the fields seen, the presence bits (written to `e`
+    // once, at the end) and the learned order. Kept in members or in `e`, each field would wait on
+    // the store of the one before it.
+    std::uint32_t seen_bits = 0;
+    std::uint32_t present = 0;
+    const Field* const next = next_;
     std::size_t prev = kFieldCount;
     const KeyPattern* keys = simple_ ? kSimpleKeys.entry : kDefaultKeys.entry;
     for (;;) {
-      Field f = next_[prev];
+      Field f = next[prev];
       if (f != Field::none && keys[static_cast<std::size_t>(f)].at(p)) {
         p += keys[static_cast<std::size_t>(f)].length;
       } else {
@@ -178,7 +185,7 @@ class FlatScanner {
         if (f == Field::none) {
           if (prev == kFieldCount && (k == "status" || k == "error")) return false;
           // A myAsset frame (its keys before any `type`): the general path reads it.
-          if ((seen & field_bit(Field::type)) == 0 && asset_frame_key(k)) return false;
+          if ((seen_bits & field_bit(Field::type)) == 0 && asset_frame_key(k)) return false;
           ++unknown_keys;
           p = skip_ws(p, end);
           if (p >= end || !skip_scalar(p, end)) return false;
@@ -188,8 +195,8 @@ class FlatScanner {
         p = skip_ws(p, end);
         if (p >= end) return false;
         const std::uint32_t bit = field_bit(f);
-        if (seen & bit) return false;  // duplicate: the general path reports it
-        seen |= bit;
+        if (seen_bits & bit) return false;  // duplicate: the general path reports it
+        seen_bits |= bit;
         prev = static_cast<std::size_t>(f);
         // Most fields are numbers: read them here, inline, through the field's offset; the rest
         // (strings, enums, uuids, bool, count) go through read_value's switch. null == absent:
@@ -197,11 +204,11 @@ class FlatScanner {
         const auto slot = kNumberSlots[static_cast<std::size_t>(f)];
         if (slot.kind != NumberSlot::other) {
           if (read_number(slot, p, end, e)) {
-            e.present |= bit;
+            present |= bit;
           } else if (!literal(p, end, "null")) {
             return false;
           }
-        } else if (!read_value(f, p, end, e)) {
+        } else if (!read_value(f, p, end, e, present)) {
           return false;
         }
       }
@@ -215,6 +222,8 @@ class FlatScanner {
       ++p;
       break;
     }
+    seen = seen_bits;
+    e.present |= present;
     return skip_ws(p, end) == end;
   }
 
@@ -411,14 +420,14 @@ class FlatScanner {
 
   // A non-number field's value; null leaves the presence bit clear.
   [[gnu::always_inline]] static bool read_value(Field f, const char*& p, const char* end,
-                                                OrderEvent& e) noexcept {
+                                                OrderEvent& e, std::uint32_t& present) noexcept {
     if (*p == 'n') return literal(p, end, "null");
     bool ok = false;
     visit_field(
         f, e, [&](auto kind, auto& out) __attribute__((always_inline)) {
           ok = read_kind(kind, p, end, out);
         });
-    if (ok) e.present |= field_bit(f);
+    if (ok) present |= field_bit(f);
     return ok;
   }
 
