@@ -717,6 +717,41 @@ TEST(Decoder, LongExponentsGetTheSameAnswerFromBothPaths) {
   }
 }
 
+// Integers (timestamps) of every length on either side of the fast path's limits, signed,
+// with leading zeros, and followed by a point, an exponent or the end of the frame: both paths
+// give the same event or the same error, and the fast path converts the plain ones itself.
+TEST(Decoder, IntegersOfEveryLengthGetTheSameAnswerFromBothPaths) {
+  Decoder fast;
+  Decoder general;
+  general.set_fast_path(false);
+  std::string digits;
+  const std::uint64_t fast_before = fast.stats().fast_frames;
+  std::size_t plain = 0;
+  for (int length = 1; length <= 22; ++length) {
+    digits += static_cast<char>('0' + (length * 7) % 10);
+    if (digits[0] == '0') digits[0] = '1';
+    for (const char* sign : {"", "-"}) {
+      const std::string n = std::string(sign) + digits;
+      expect_paths_agree(fast, general, with(R"(,"trade_timestamp":)" + n));
+      expect_paths_agree(fast, general, with(R"(,"order_timestamp":)" + n));
+      for (const char* tail : {".5", "e3", "0"}) {
+        expect_paths_agree(fast, general, with(R"(,"trade_timestamp":)" + n + tail));
+      }
+      expect_paths_agree(fast, general, with(R"(,"trade_timestamp":0)" + n));
+      if (length <= 16 && *sign == 0) {
+        OrderEvent e{};
+        ASSERT_TRUE(decode_one(fast, with(R"(,"trade_timestamp":)" + n), e).error.ok()) << n;
+        EXPECT_EQ(e.trade_timestamp, std::stoll(n)) << n;
+        ++plain;
+      }
+    }
+  }
+  // The frame's last bytes: a timestamp cut by the end of the frame is not a number.
+  const std::string cut = "{" + std::string(kMinimal) + R"(,"trade_timestamp":17107515)";
+  expect_paths_agree(fast, general, cut);
+  EXPECT_GE(fast.stats().fast_frames - fast_before, plain);
+}
+
 TEST(Decoder, LongDecimalsAreCorrectlyRounded) {
   // Found by tests/fuzz/decoder_fuzz: simdjson 3.0 read this 60-digit decimal as 1.7e-41 on the
   // general path; the fast path (from_chars) read it right.

@@ -291,33 +291,36 @@ struct DigitRun {
 // off that chain.
 [[gnu::always_inline]] inline bool read_double(const char*& p, const char* end,
                                                double& out) noexcept {
-  const bool negative = *p == '-';
-  const char* q = p + negative;
-  const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  // The load is at p itself, sign included: the sign's own load runs beside it instead of before.
+  const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const __m256i digits = _mm256_sub_epi8(bytes, _mm256_set1_epi8('0'));
   const auto digit_mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(
       _mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)));
   const auto point_mask = static_cast<std::uint32_t>(
       _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('.'))));
-  const auto whole = static_cast<unsigned>(std::countr_one(digit_mask));  // 0..32
+  const unsigned negative = *p == '-' ? 1 : 0;
+  const char* const q = p + negative;  // the first digit
+  const auto whole = static_cast<unsigned>(std::countr_one(digit_mask >> negative));  // 0..32
   // More than 16 whole digits, a leading zero before more digits (not JSON: the scalar reader
   // says so), or no digit at all.
   if (whole - 1 >= 16 || (*q == '0' && whole > 1)) return read_double_scalar(p, end, out);
   unsigned k = 0;
+  unsigned length = negative + whole;  // of the number's text
   std::uint64_t mantissa;
-  if ((point_mask >> whole) & 1) {
-    k = static_cast<unsigned>(std::countr_one(digit_mask >> (whole + 1)));  // whole + 1 <= 17
+  if ((point_mask >> length) & 1) {
+    // The window holds 31 - length bytes after the point: a fraction it cuts is over 19 digits.
+    k = static_cast<unsigned>(std::countr_one(digit_mask >> (length + 1)));  // length + 1 <= 18
     if (k - 1 >= 16 || whole + k > 19) return read_double_scalar(p, end, out);
     mantissa = run_value(q, whole) * kPow10Int[k] + run_value(q + whole + 1, k);
-    q += whole + 1 + k;
+    length += 1 + k;
   } else {
     mantissa = run_value(q, whole);
-    q += whole;
   }
-  if (q >= end || *q == 'e' || *q == 'E') return read_double_scalar(p, end, out);
+  const char* const after = p + length;
+  if (after >= end || *after == 'e' || *after == 'E') return read_double_scalar(p, end, out);
   const double v = quotient(mantissa, k);
   out = negative ? -v : v;
-  p = q;
+  p = after;
   return true;
 }
 
@@ -356,7 +359,34 @@ struct DigitRun {
 
 #endif
 
+#if defined(__AVX2__)
+
 // -?D{1,16} without a leading zero, not followed by a fraction or an exponent, ending before
+// `end`; anything else goes to the scalar reader. Where it ends comes from one 32-byte load at p,
+// as in read_double.
+[[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
+                                            std::int64_t& out) noexcept {
+  const __m256i digits = _mm256_sub_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
+                                         _mm256_set1_epi8('0'));
+  const auto digit_mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)));
+  const unsigned negative = *p == '-' ? 1 : 0;
+  const char* const q = p + negative;
+  const auto length = static_cast<unsigned>(std::countr_one(digit_mask >> negative));
+  const char* const after = q + length;
+  if (length - 1 >= 16 || (*q == '0' && length > 1) || after >= end || *after == '.' ||
+      *after == 'e' || *after == 'E') {
+    return read_int_scalar(p, end, out);
+  }
+  const auto v = static_cast<std::int64_t>(run_value(q, length));
+  out = negative ? -v : v;
+  p = after;
+  return true;
+}
+
+#else
+
+// -?D{1,15} without a leading zero, not followed by a fraction or an exponent, ending before
 // `end`; anything else goes to the scalar reader.
 [[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
                                             std::int64_t& out) noexcept {
@@ -373,6 +403,8 @@ struct DigitRun {
   p = q;
   return true;
 }
+
+#endif
 
 #else
 
