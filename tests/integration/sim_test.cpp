@@ -608,7 +608,7 @@ TEST(SimKeepAlive, PingTextGetsStatusAndPingFrameGetsPong) {
   EXPECT_EQ(*c.last_pong(), "hello");
 }
 
-TEST(SimKeepAlive, IdleConnectionIsClosed) {
+TEST(SimKeepAlive, IdleConnectionIsClosedAndCounted) {
   auto cfg = base_config();
   cfg.idle_timeout_s = 0.3;
   ServerThread sim(cfg);
@@ -620,6 +620,11 @@ TEST(SimKeepAlive, IdleConnectionIsClosed) {
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, std::chrono::milliseconds(250));
   EXPECT_LT(waited, std::chrono::seconds(3));
+  // Counted as what it was: an idle close, not a slow consumer or a stalled write.
+  EXPECT_TRUE(
+      test::wait_until([&] { return sim->stats().idle_closes == 1; }, std::chrono::seconds(2)));
+  EXPECT_EQ(sim->stats().slow_consumer_disconnects, 0u);
+  EXPECT_EQ(sim->stats().write_timeouts, 0u);
 }
 
 // ---------------------------------------------------------------------------------------------
