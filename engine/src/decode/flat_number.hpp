@@ -242,6 +242,25 @@ inline constexpr auto kAlignRun = [] {
   return t;
 }();
 
+// The value of the first n (0..16) of 16 digit values (bytes less '0'): moved to the end of the
+// vector (kAlignRun), then pairs, quads, then eights: 8 x 2 digits (16-bit), 4 x 4 digits (32-bit),
+// packed to 16-bit, 2 x 8 digits (32-bit, in the low 64 bits). Byte 0 is the most significant.
+[[gnu::always_inline]] inline std::uint64_t run_value(__m128i digits, unsigned n) noexcept {
+  const __m128i aligned = _mm_shuffle_epi8(
+      digits, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[n])));
+  const __m128i pairs = _mm_maddubs_epi16(aligned, _mm_set1_epi16(0x010A));  // d0*10 + d1
+  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010064));   // p0*100 + p1
+  const __m128i eights =
+      _mm_madd_epi16(_mm_packs_epi32(quads, quads), _mm_set1_epi32(0x00012710));  // q0*1e4 + q1
+  const auto halves = static_cast<std::uint64_t>(_mm_cvtsi128_si64(eights));
+  return (halves & 0xFFFFFFFF) * 100000000 + (halves >> 32);
+}
+
+// The 16 bytes at p less '0'.
+[[gnu::always_inline]] inline __m128i digit_values(const char* p) noexcept {
+  return _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+}
+
 // The run of ASCII digits at p, as far as 16 bytes show it: its length (16 means "maybe more")
 // and the value of its digits. Reads 16 bytes at p.
 struct DigitRun {
@@ -249,37 +268,21 @@ struct DigitRun {
   unsigned length;
 };
 [[gnu::always_inline]] inline DigitRun digit_run(const char* p) noexcept {
-  const __m128i digits =
-      _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  const __m128i digits = digit_values(p);
   // A byte is a digit when, less '0', it is at most 9 as an unsigned byte.
   const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits);
   const auto mask = static_cast<unsigned>(_mm_movemask_epi8(is_digit));
   const auto length = static_cast<unsigned>(std::countr_one(mask));  // 0..16
-  const __m128i aligned = _mm_shuffle_epi8(
-      digits, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[length])));
-  // Pairs, quads, then eights: 8 x 2 digits (16-bit), 4 x 4 digits (32-bit), packed to 16-bit,
-  // 2 x 8 digits (32-bit, in the low 64 bits). Byte 0 is the most significant digit.
-  const __m128i pairs = _mm_maddubs_epi16(aligned, _mm_set1_epi16(0x010A));  // d0*10 + d1
-  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010064));   // p0*100 + p1
-  const __m128i eights =
-      _mm_madd_epi16(_mm_packs_epi32(quads, quads), _mm_set1_epi32(0x00012710));  // q0*1e4 + q1
-  const auto halves = static_cast<std::uint64_t>(_mm_cvtsi128_si64(eights));
-  return {(halves & 0xFFFFFFFF) * 100000000 + (halves >> 32), length};
+  return {run_value(digits, length), length};
 }
 
 #if defined(__AVX2__)
 
-// The value of the run of n digits (1..16) at p, n known. Reads 16 bytes at p.
-[[gnu::always_inline]] inline std::uint64_t run_value(const char* p, unsigned n) noexcept {
-  const __m128i digits =
-      _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
-  const __m128i aligned = _mm_shuffle_epi8(
-      digits, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[n])));
-  const __m128i pairs = _mm_maddubs_epi16(aligned, _mm_set1_epi16(0x010A));
-  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010064));
-  const __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads), _mm_set1_epi32(0x00012710));
-  const auto halves = static_cast<std::uint64_t>(_mm_cvtsi128_si64(eights));
-  return (halves & 0xFFFFFFFF) * 100000000 + (halves >> 32);
+// Which of the 32 bytes are ASCII digits, as a bit mask.
+[[gnu::always_inline]] inline std::uint32_t digit_mask32(__m256i bytes) noexcept {
+  const __m256i digits = _mm256_sub_epi8(bytes, _mm256_set1_epi8('0'));
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)));
 }
 
 // The common shape: -?D{1,16}(\.D{1,16})? with at most 19 digits, no exponent, ending before
@@ -293,9 +296,7 @@ struct DigitRun {
                                                double& out) noexcept {
   // The load is at p itself, sign included: the sign's own load runs beside it instead of before.
   const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-  const __m256i digits = _mm256_sub_epi8(bytes, _mm256_set1_epi8('0'));
-  const auto digit_mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(
-      _mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)));
+  const std::uint32_t digit_mask = digit_mask32(bytes);
   const auto point_mask = static_cast<std::uint32_t>(
       _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('.'))));
   const unsigned negative = *p == '-' ? 1 : 0;
@@ -311,10 +312,11 @@ struct DigitRun {
     // The window holds 31 - length bytes after the point: a fraction it cuts is over 19 digits.
     k = static_cast<unsigned>(std::countr_one(digit_mask >> (length + 1)));  // length + 1 <= 18
     if (k - 1 >= 16 || whole + k > 19) return read_double_scalar(p, end, out);
-    mantissa = run_value(q, whole) * kPow10Int[k] + run_value(q + whole + 1, k);
+    mantissa = run_value(digit_values(q), whole) * kPow10Int[k] +
+               run_value(digit_values(q + whole + 1), k);
     length += 1 + k;
   } else {
-    mantissa = run_value(q, whole);
+    mantissa = run_value(digit_values(q), whole);
   }
   const char* const after = p + length;
   if (after >= end || *after == 'e' || *after == 'E') return read_double_scalar(p, end, out);
@@ -366,10 +368,8 @@ struct DigitRun {
 // as in read_double.
 [[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
                                             std::int64_t& out) noexcept {
-  const __m256i digits = _mm256_sub_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)),
-                                         _mm256_set1_epi8('0'));
-  const auto digit_mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(
-      _mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)));
+  const std::uint32_t digit_mask =
+      digit_mask32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   const unsigned negative = *p == '-' ? 1 : 0;
   const char* const q = p + negative;
   const auto length = static_cast<unsigned>(std::countr_one(digit_mask >> negative));
@@ -378,7 +378,7 @@ struct DigitRun {
       *after == 'e' || *after == 'E') {
     return read_int_scalar(p, end, out);
   }
-  const auto v = static_cast<std::int64_t>(run_value(q, length));
+  const auto v = static_cast<std::int64_t>(run_value(digit_values(q), length));
   out = negative ? -v : v;
   p = after;
   return true;
