@@ -11,9 +11,10 @@
 // point, 19 in all, no exponent) is read without a branch per digit: one 32-byte load (AVX2; a
 // 16-byte load per run of digits without it) finds the runs' lengths (compare, movemask, count of
 // trailing ones), and each run's value is made in four vector steps (pmaddubsw, pmaddwd, packssdw,
-// pmaddwd: 16 digits -> two 8-digit halves). Anything else (longer runs, an exponent, a leading zero before digits, a value that runs
-// into `end`), and every build without SSSE3, takes the scalar reader below, which is the
-// reference: it reads the digits in SWAR steps of 8, 4, 2 and 1 into an integer mantissa.
+// pmaddwd: 16 digits -> two 8-digit halves). Anything else (longer runs, an exponent, a leading
+// zero before digits, a value that runs into `end`), and every build without SSSE3, takes the
+// scalar reader below, which is the reference: it reads the digits in SWAR steps of 8, 4, 2 and 1
+// into an integer mantissa.
 //
 // How a double is made, by both: the value mantissa / 10^k (k = fraction digits, mantissa of at
 // most 19 digits) is rounded once:
@@ -276,6 +277,19 @@ struct DigitRun {
   return {run_value(digits, length), length};
 }
 
+// The vector readers' last step, once the digits are read: a number that runs into `end` or goes
+// on with an exponent is the scalar reader's (from p, its start); else mantissa / 10^k, signed,
+// and p moves to `after`.
+[[gnu::always_inline]] inline bool finish_decimal(const char*& p, const char* after,
+                                                  const char* end, std::uint64_t mantissa,
+                                                  unsigned k, bool negative, double& out) noexcept {
+  if (after >= end || *after == 'e' || *after == 'E') return read_double_scalar(p, end, out);
+  const double v = quotient(mantissa, k);
+  out = negative ? -v : v;
+  p = after;
+  return true;
+}
+
 #if defined(__AVX2__)
 
 // Which of the 32 bytes are ASCII digits, as a bit mask.
@@ -318,12 +332,7 @@ struct DigitRun {
   } else {
     mantissa = run_value(digit_values(q), whole);
   }
-  const char* const after = p + length;
-  if (after >= end || *after == 'e' || *after == 'E') return read_double_scalar(p, end, out);
-  const double v = quotient(mantissa, k);
-  out = negative ? -v : v;
-  p = after;
-  return true;
+  return finish_decimal(p, p + length, end, mantissa, k, negative != 0, out);
 }
 
 #else
@@ -352,11 +361,7 @@ struct DigitRun {
     mantissa = mantissa * kPow10Int[k] + fraction.value;
     q += 1 + k;
   }
-  if (q >= end || *q == 'e' || *q == 'E') return read_double_scalar(p, end, out);
-  const double v = quotient(mantissa, k);
-  out = negative ? -v : v;
-  p = q;
-  return true;
+  return finish_decimal(p, q, end, mantissa, k, negative, out);
 }
 
 #endif
