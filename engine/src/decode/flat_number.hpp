@@ -169,12 +169,21 @@ inline double exact_quotient(std::uint64_t mantissa, unsigned k) noexcept {
                                              : exact_quotient(mantissa, k);
 }
 
+// The scalar readers take the number's start by value and return where it ends (nullptr: not a
+// number of their grammar), so that no caller's position has its address taken: the scanner's
+// position then stays in a register through its loop instead of being stored at every field.
+[[gnu::always_inline]] inline bool advance(const char*& p, const char* to) noexcept {
+  if (to == nullptr) return false;
+  p = to;
+  return true;
+}
+
 // The scalar reader: every number of the grammar (the reference for the vector one below).
-inline bool read_double_scalar(const char*& p, const char* end, double& out) noexcept {
+inline const char* read_double_scalar(const char* p, const char* end, double& out) noexcept {
   const char* start = p;
   const bool negative = *p == '-';
   if (negative) ++p;
-  if (p >= end || *p < '0' || *p > '9') return false;
+  if (p >= end || *p < '0' || *p > '9') return nullptr;
   std::uint64_t mantissa = 0;
   int digits = 0;
   int fraction_digits = 0;
@@ -187,7 +196,7 @@ inline bool read_double_scalar(const char*& p, const char* end, double& out) noe
   }
   if (p < end && *p == '.') {
     ++p;
-    if (p >= end || *p < '0' || *p > '9') return false;
+    if (p >= end || *p < '0' || *p > '9') return nullptr;
     const int before = digits;
     if (exact && !digits_into(p, end, mantissa, digits)) exact = false;
     fraction_digits = digits - before;
@@ -197,37 +206,85 @@ inline bool read_double_scalar(const char*& p, const char* end, double& out) noe
     exact = false;
     ++p;
     if (p < end && (*p == '+' || *p == '-')) ++p;
-    if (p >= end || *p < '0' || *p > '9') return false;
+    if (p >= end || *p < '0' || *p > '9') return nullptr;
     const char* exponent = p;
     skip_digits(p, end);
     // Exponents of more than three digits (`0e6666...`) are the general path's to judge:
     // from_chars and simdjson differ on them, and the two paths must agree.
-    if (p - exponent > 3) return false;
+    if (p - exponent > 3) return nullptr;
   }
   if (exact) {
     const double v = quotient(mantissa, static_cast<unsigned>(fraction_digits));  // k: 0..19
     out = negative ? -v : v;
-    return true;
+    return p;
   }
   const auto r = std::from_chars(start, p, out);
-  return r.ec == std::errc{} && r.ptr == p;
+  return r.ec == std::errc{} && r.ptr == p ? p : nullptr;
 }
 
-inline bool read_int_scalar(const char*& p, const char* end, std::int64_t& out) noexcept {
+inline const char* read_int_scalar(const char* p, const char* end, std::int64_t& out) noexcept {
   const bool negative = *p == '-';
   if (negative) ++p;
-  if (p >= end || *p < '0' || *p > '9') return false;
-  if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') return false;  // leading zero
+  if (p >= end || *p < '0' || *p > '9') return nullptr;
+  if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9') return nullptr;  // leading zero
   std::uint64_t v = 0;
   int digits = 0;
   // 19 digits may exceed int64: such values (and anything longer) go to the general path.
-  if (!digits_into(p, end, v, digits) || digits > 18) return false;
-  if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;  // not an integer
+  if (!digits_into(p, end, v, digits) || digits > 18) return nullptr;
+  if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return nullptr;  // not an integer
   out = negative ? -static_cast<std::int64_t>(v) : static_cast<std::int64_t>(v);
-  return true;
+  return p;
 }
 
 #if defined(__SSSE3__)
+
+// The vector readers' constants, read as memory operands rather than built in registers: in the
+// scanner's large loop GCC rebuilds a splatted constant at each use (mov, vmovd, vpbroadcastb: three
+// instructions, nine per number). number_constants() hides the table's address behind an empty asm,
+// so its bytes cannot be folded back into immediates; each use is then a load folded into the
+// instruction that needs it.
+template <class T, std::size_t N>
+struct Lane {
+  T value[N];
+};
+template <class T, std::size_t N>
+constexpr Lane<T, N> splat(T v) {
+  Lane<T, N> lane{};
+  for (auto& x : lane.value)
+    x = v;
+  return lane;
+}
+// pmaddubsw/pmaddwd weights, the more significant element first: (w, 1) repeated.
+template <class T, std::size_t N>
+constexpr Lane<T, N> weights(T w) {
+  Lane<T, N> lane = splat<T, N>(1);
+  for (std::size_t i = 0; i < N; i += 2)
+    lane.value[i] = w;
+  return lane;
+}
+struct NumberConstants {
+  alignas(32) Lane<char, 32> zero = splat<char, 32>('0');
+  alignas(32) Lane<char, 32> nine = splat<char, 32>(9);
+  alignas(32) Lane<char, 32> point = splat<char, 32>('.');
+  alignas(32) Lane<std::int8_t, 32> pairs = weights<std::int8_t, 32>(10);        // d0 * 10 + d1
+  alignas(32) Lane<std::int16_t, 16> quads = weights<std::int16_t, 16>(100);     // p0 * 100 + p1
+  alignas(32) Lane<std::int16_t, 16> eights = weights<std::int16_t, 16>(10000);  // q0 * 10^4 + q1
+  alignas(32) Lane<std::uint64_t, 4> e8 = splat<std::uint64_t, 4>(100000000);    // e0 * 10^8 + e1
+};
+inline constexpr NumberConstants kNumberConstants{};
+[[gnu::always_inline]] inline const NumberConstants& number_constants() noexcept {
+  const NumberConstants* c = &kNumberConstants;
+  asm("" : "+r"(c));
+  return *c;
+}
+// The first sizeof(V) bytes of a constant.
+template <class V, class Lane>
+[[gnu::always_inline]] inline V load_constant(const Lane& lane) noexcept {
+  static_assert(sizeof(Lane) >= sizeof(V));
+  V v;
+  std::memcpy(&v, &lane, sizeof(V));
+  return v;
+}
 
 // kAlignRun[n]: the shuffle that moves the first n bytes of a 16-byte vector to its end and
 // zeroes the bytes before them (a 0x80 index zeroes), so that a run of n digits reads as a
@@ -247,19 +304,22 @@ inline constexpr auto kAlignRun = [] {
 // vector (kAlignRun), then pairs, quads, then eights: 8 x 2 digits (16-bit), 4 x 4 digits (32-bit),
 // packed to 16-bit, 2 x 8 digits (32-bit, in the low 64 bits). Byte 0 is the most significant.
 [[gnu::always_inline]] inline std::uint64_t run_value(__m128i digits, unsigned n) noexcept {
+  const NumberConstants& c = number_constants();
   const __m128i aligned = _mm_shuffle_epi8(
       digits, _mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[n])));
-  const __m128i pairs = _mm_maddubs_epi16(aligned, _mm_set1_epi16(0x010A));  // d0*10 + d1
-  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010064));   // p0*100 + p1
-  const __m128i eights =
-      _mm_madd_epi16(_mm_packs_epi32(quads, quads), _mm_set1_epi32(0x00012710));  // q0*1e4 + q1
+  const __m128i pairs = _mm_maddubs_epi16(aligned, load_constant<__m128i>(c.pairs));  // d0*10 + d1
+  const __m128i quads = _mm_madd_epi16(pairs, load_constant<__m128i>(c.quads));       // p0*100 + p1
+  const __m128i eights = _mm_madd_epi16(_mm_packs_epi32(quads, quads),
+                                        load_constant<__m128i>(c.eights));  // q0*1e4 + q1
   const auto halves = static_cast<std::uint64_t>(_mm_cvtsi128_si64(eights));
   return (halves & 0xFFFFFFFF) * 100000000 + (halves >> 32);
 }
 
 // The 16 bytes at p less '0'.
 [[gnu::always_inline]] inline __m128i digit_values(const char* p) noexcept {
-  return _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  return _mm_sub_epi8(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(number_constants().zero.value)));
 }
 
 // The run of ASCII digits at p, as far as 16 bytes show it: its length (16 means "maybe more")
@@ -271,7 +331,10 @@ struct DigitRun {
 [[gnu::always_inline]] inline DigitRun digit_run(const char* p) noexcept {
   const __m128i digits = digit_values(p);
   // A byte is a digit when, less '0', it is at most 9 as an unsigned byte.
-  const __m128i is_digit = _mm_cmpeq_epi8(_mm_min_epu8(digits, _mm_set1_epi8(9)), digits);
+  const __m128i is_digit = _mm_cmpeq_epi8(
+      _mm_min_epu8(
+          digits, _mm_loadu_si128(reinterpret_cast<const __m128i*>(number_constants().nine.value))),
+      digits);
   const auto mask = static_cast<unsigned>(_mm_movemask_epi8(is_digit));
   const auto length = static_cast<unsigned>(std::countr_one(mask));  // 0..16
   return {run_value(digits, length), length};
@@ -283,7 +346,8 @@ struct DigitRun {
 [[gnu::always_inline]] inline bool finish_decimal(const char*& p, const char* after,
                                                   const char* end, std::uint64_t mantissa,
                                                   unsigned k, bool negative, double& out) noexcept {
-  if (after >= end || *after == 'e' || *after == 'E') return read_double_scalar(p, end, out);
+  if (after >= end || *after == 'e' || *after == 'E')
+    return advance(p, read_double_scalar(p, end, out));
   const double v = quotient(mantissa, k);
   out = negative ? -v : v;
   p = after;
@@ -294,9 +358,39 @@ struct DigitRun {
 
 // Which of the 32 bytes are ASCII digits, as a bit mask.
 [[gnu::always_inline]] inline std::uint32_t digit_mask32(__m256i bytes) noexcept {
-  const __m256i digits = _mm256_sub_epi8(bytes, _mm256_set1_epi8('0'));
+  const NumberConstants& c = number_constants();
+  const __m256i digits = _mm256_sub_epi8(bytes, load_constant<__m256i>(c.zero));
   return static_cast<std::uint32_t>(_mm256_movemask_epi8(
-      _mm256_cmpeq_epi8(_mm256_min_epu8(digits, _mm256_set1_epi8(9)), digits)));
+      _mm256_cmpeq_epi8(_mm256_min_epu8(digits, load_constant<__m256i>(c.nine)), digits)));
+}
+
+// The values of two runs of digits at once, one per 128-bit lane: the first na (0..16) digits at a
+// and the first nb at b. The same steps as run_value, then each lane's two 8-digit halves joined
+// (e0 * 10^8 + e1) in the vector too: one instruction of each kind for both runs.
+struct TwoRuns {
+  std::uint64_t a;
+  std::uint64_t b;
+};
+[[gnu::always_inline]] inline TwoRuns two_run_values(const char* a, unsigned na, const char* b,
+                                                     unsigned nb) noexcept {
+  const NumberConstants& c = number_constants();
+  const __m256i bytes = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)), 1);
+  const __m256i index = _mm256_inserti128_si256(
+      _mm256_castsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[na]))),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(kAlignRun.index[nb])), 1);
+  const __m256i aligned =
+      _mm256_shuffle_epi8(_mm256_sub_epi8(bytes, load_constant<__m256i>(c.zero)), index);
+  const __m256i pairs = _mm256_maddubs_epi16(aligned, load_constant<__m256i>(c.pairs));
+  const __m256i quads = _mm256_madd_epi16(pairs, load_constant<__m256i>(c.quads));
+  const __m256i eights =
+      _mm256_madd_epi16(_mm256_packs_epi32(quads, quads), load_constant<__m256i>(c.eights));
+  // Each lane's low 64 bits hold e0 (bits 0-31, the more significant half) and e1.
+  const __m256i runs = _mm256_add_epi64(_mm256_mul_epu32(eights, load_constant<__m256i>(c.e8)),
+                                        _mm256_srli_epi64(eights, 32));
+  return {static_cast<std::uint64_t>(_mm256_extract_epi64(runs, 0)),
+          static_cast<std::uint64_t>(_mm256_extract_epi64(runs, 2))};
 }
 
 // The common shape: -?D{1,16}(\.D{1,16})? with at most 19 digits, no exponent, ending before
@@ -311,23 +405,24 @@ struct DigitRun {
   // The load is at p itself, sign included: the sign's own load runs beside it instead of before.
   const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   const std::uint32_t digit_mask = digit_mask32(bytes);
-  const auto point_mask = static_cast<std::uint32_t>(
-      _mm256_movemask_epi8(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi8('.'))));
+  const auto point_mask = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+      _mm256_cmpeq_epi8(bytes, load_constant<__m256i>(number_constants().point))));
   const unsigned negative = *p == '-' ? 1 : 0;
   const char* const q = p + negative;  // the first digit
   const auto whole = static_cast<unsigned>(std::countr_one(digit_mask >> negative));  // 0..32
   // More than 16 whole digits, a leading zero before more digits (not JSON: the scalar reader
   // says so), or no digit at all.
-  if (whole - 1 >= 16 || (*q == '0' && whole > 1)) return read_double_scalar(p, end, out);
+  if (whole - 1 >= 16 || (*q == '0' && whole > 1))
+    return advance(p, read_double_scalar(p, end, out));
   unsigned k = 0;
   unsigned length = negative + whole;  // of the number's text
   std::uint64_t mantissa;
   if ((point_mask >> length) & 1) {
     // The window holds 31 - length bytes after the point: a fraction it cuts is over 19 digits.
     k = static_cast<unsigned>(std::countr_one(digit_mask >> (length + 1)));  // length + 1 <= 18
-    if (k - 1 >= 16 || whole + k > 19) return read_double_scalar(p, end, out);
-    mantissa = run_value(digit_values(q), whole) * kPow10Int[k] +
-               run_value(digit_values(q + whole + 1), k);
+    if (k - 1 >= 16 || whole + k > 19) return advance(p, read_double_scalar(p, end, out));
+    const TwoRuns runs = two_run_values(q, whole, q + whole + 1, k);
+    mantissa = runs.a * kPow10Int[k] + runs.b;
     length += 1 + k;
   } else {
     mantissa = run_value(digit_values(q), whole);
@@ -347,7 +442,7 @@ struct DigitRun {
   // A run of 16 may go on; a leading zero before more digits is not JSON (the scalar reader says
   // so); no digits at all is not a number.
   if (whole.length - 1 >= 15 || (*q == '0' && whole.length > 1)) {
-    return read_double_scalar(p, end, out);
+    return advance(p, read_double_scalar(p, end, out));
   }
   q += whole.length;
   std::uint64_t mantissa = whole.value;
@@ -355,7 +450,7 @@ struct DigitRun {
   if (*q == '.') {
     const DigitRun fraction = digit_run(q + 1);
     if (fraction.length - 1 >= 15 || whole.length + fraction.length > 19) {
-      return read_double_scalar(p, end, out);
+      return advance(p, read_double_scalar(p, end, out));
     }
     k = fraction.length;
     mantissa = mantissa * kPow10Int[k] + fraction.value;
@@ -381,7 +476,7 @@ struct DigitRun {
   const char* const after = q + length;
   if (length - 1 >= 16 || (*q == '0' && length > 1) || after >= end || *after == '.' ||
       *after == 'e' || *after == 'E') {
-    return read_int_scalar(p, end, out);
+    return advance(p, read_int_scalar(p, end, out));
   }
   const auto v = static_cast<std::int64_t>(run_value(digit_values(q), length));
   out = negative ? -v : v;
@@ -401,7 +496,7 @@ struct DigitRun {
   q += run.length;
   if (run.length - 1 >= 15 || (p[negative] == '0' && run.length > 1) || q >= end || *q == '.' ||
       *q == 'e' || *q == 'E') {
-    return read_int_scalar(p, end, out);
+    return advance(p, read_int_scalar(p, end, out));
   }
   const auto v = static_cast<std::int64_t>(run.value);
   out = negative ? -v : v;
@@ -415,11 +510,11 @@ struct DigitRun {
 
 [[gnu::always_inline]] inline bool read_double(const char*& p, const char* end,
                                                double& out) noexcept {
-  return read_double_scalar(p, end, out);
+  return advance(p, read_double_scalar(p, end, out));
 }
 [[gnu::always_inline]] inline bool read_int(const char*& p, const char* end,
                                             std::int64_t& out) noexcept {
-  return read_int_scalar(p, end, out);
+  return advance(p, read_int_scalar(p, end, out));
 }
 
 #endif

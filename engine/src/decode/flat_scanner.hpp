@@ -60,18 +60,29 @@ struct PackedName {
 };
 static_assert(kFramePadding >= 16, "PackedName::at reads 16 bytes from inside the frame.");
 
-// A key as it stands in a frame without white space, `"name":` (at most 19 bytes): "is this key
-// next?" is one 32-byte compare (AVX2; masked 8-byte compares without it), which covers the
-// quotes and the colon too.
-struct KeyPattern {
-  alignas(32) char text[32]{};
-  std::uint32_t need{};   // the bits of `text` that must match (the pattern's length)
-  std::uint8_t length{};  // of the whole pattern, quotes and colon included
+// What the scanner does with a field, in one entry per field (64 bytes, one cache line): its key
+// as it stands in a frame without white space, `"name":` (at most 19 bytes), and where its value
+// goes. "Is this key next?" is one 32-byte compare (AVX2; masked 8-byte compares without it),
+// which covers the quotes and the colon too; the rest of the field's work reads the same entry.
+struct FieldStep {
+  enum Number : std::uint8_t { other, real, millis };  // how the value is read
 
-  constexpr KeyPattern() = default;
-  constexpr explicit KeyPattern(std::string_view name)
+  alignas(32) char text[32]{};
+  std::uint32_t need{};    // the bits of `text` that must match (the pattern's length)
+  std::uint32_t bit{};     // field_bit(field)
+  std::uint16_t offset{};  // of a number's member in OrderEvent
+  std::uint8_t length{};   // of the whole pattern, quotes and colon included
+  Number number = other;
+
+  constexpr FieldStep() = default;
+  constexpr FieldStep(std::string_view name, std::size_t field)
       : need(static_cast<std::uint32_t>((std::uint64_t{1} << (name.size() + 3)) - 1)),
-        length(static_cast<std::uint8_t>(name.size() + 3)) {
+        bit(std::uint32_t{1} << field),
+        offset(kFieldOffsets[field]),
+        length(static_cast<std::uint8_t>(name.size() + 3)),
+        number(kOrderFields[field].kind == FieldKind::real     ? real
+               : kOrderFields[field].kind == FieldKind::millis ? millis
+                                                               : other) {
     text[0] = '"';
     for (std::size_t i = 0; i < name.size() && i < 29; ++i)
       text[i + 1] = name[i];
@@ -79,6 +90,7 @@ struct KeyPattern {
     text[name.size() + 2] = ':';
   }
 
+  // True if p holds this field's key, quotes and colon included.
   [[gnu::always_inline]] bool at(const char* p) const noexcept {
 #if defined(__AVX2__)
     const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -99,10 +111,11 @@ struct KeyPattern {
 #endif
   }
 };
-static_assert(kFramePadding >= 32, "KeyPattern::at reads 32 bytes from inside the frame.");
+static_assert(sizeof(FieldStep) == 64, "One field's step is one cache line.");
+static_assert(kFramePadding >= 32, "FieldStep::at reads 32 bytes from inside the frame.");
 static_assert(kFramePadding >= 34, "read_double may read 33 bytes past the frame's end.");
 
-// One T (PackedName, KeyPattern) per name of a table, built from the name, indexed as the table.
+// One T (PackedName) per name of a table, built from the name, indexed as the table.
 template <class T, std::size_t N>
 constexpr auto table_of(std::span<const std::string_view, N> names) {
   struct Table {
@@ -112,14 +125,23 @@ constexpr auto table_of(std::span<const std::string_view, N> names) {
     t.entry[i] = T(names[i]);
   return t;
 }
-// The field tables' keys as patterns, indexed by Field.
-inline constexpr auto kDefaultKeys = table_of<KeyPattern>(std::span(kDefaultNames));
-inline constexpr auto kSimpleKeys = table_of<KeyPattern>(std::span(kSimpleNames));
+// The fields' steps in each name form, indexed by Field.
+template <std::size_t N>
+constexpr auto steps_of(std::span<const std::string_view, N> names) {
+  struct Table {
+    FieldStep entry[N];
+  } t{};
+  for (std::size_t i = 0; i < N; ++i)
+    t.entry[i] = FieldStep(names[i], i);
+  return t;
+}
+inline constexpr auto kDefaultSteps = steps_of(std::span(kDefaultNames));
+inline constexpr auto kSimpleSteps = steps_of(std::span(kSimpleNames));
 static_assert(
     [] {
-      for (const auto& k : kDefaultKeys.entry)
+      for (const auto& k : kDefaultSteps.entry)
         if (k.length > 32) return false;
-      for (const auto& k : kSimpleKeys.entry)
+      for (const auto& k : kSimpleSteps.entry)
         if (k.length > 32) return false;
       return true;
     }(),
@@ -127,26 +149,6 @@ static_assert(
 // The wire spellings of enum E (WireNames), packed.
 template <class E>
 inline constexpr auto kPackedEnum = table_of<PackedName>(std::span(WireNames::of(E{})));
-
-// The numeric fields' members, so the scanner reads numbers without a switch.
-struct NumberSlot {
-  enum Kind : std::uint8_t { other, real, millis };
-  Kind kind = other;
-  std::uint16_t offset = 0;
-};
-inline constexpr auto kNumberSlots = [] {
-  struct Table {
-    NumberSlot slot[kFieldCount];
-    constexpr const NumberSlot& operator[](std::size_t i) const { return slot[i]; }
-  } t{};
-  for (std::size_t i = 0; i < kFieldCount; ++i) {
-    if (kOrderFields[i].kind == FieldKind::real) t.slot[i] = {NumberSlot::real, kFieldOffsets[i]};
-    if (kOrderFields[i].kind == FieldKind::millis) {
-      t.slot[i] = {NumberSlot::millis, kFieldOffsets[i]};
-    }
-  }
-  return t;
-}();
 
 class FlatScanner {
  public:
@@ -172,16 +174,19 @@ class FlatScanner {
     std::uint32_t present = 0;
     const Field* const next = next_;
     std::size_t prev = kFieldCount;
-    const KeyPattern* keys = simple_ ? kSimpleKeys.entry : kDefaultKeys.entry;
+    const FieldStep* steps = simple_ ? kSimpleSteps.entry : kDefaultSteps.entry;
     for (;;) {
       Field f = next[prev];
-      if (f != Field::none && keys[static_cast<std::size_t>(f)].at(p)) {
-        p += keys[static_cast<std::size_t>(f)].length;
+      const FieldStep* step = nullptr;  // f's, once f is known
+      if (f != Field::none && steps[static_cast<std::size_t>(f)].at(p)) {
+        step = &steps[static_cast<std::size_t>(f)];
+        p += step->length;
       } else {
         std::string_view k;
         if (!read_key(p, end, k)) return false;
         f = match(k, prev);
-        keys = simple_ ? kSimpleKeys.entry : kDefaultKeys.entry;
+        steps = simple_ ? kSimpleSteps.entry : kDefaultSteps.entry;
+        if (f != Field::none) step = &steps[static_cast<std::size_t>(f)];
         if (f == Field::none) {
           if (prev == kFieldCount && (k == "status" || k == "error")) return false;
           // A myAsset frame (its keys before any `type`): the general path reads it.
@@ -194,16 +199,15 @@ class FlatScanner {
       if (f != Field::none) {
         p = skip_ws(p, end);
         if (p >= end) return false;
-        const std::uint32_t bit = field_bit(f);
+        const std::uint32_t bit = step->bit;
         if (seen_bits & bit) return false;  // duplicate: the general path reports it
         seen_bits |= bit;
         prev = static_cast<std::size_t>(f);
         // Most fields are numbers: read them here, inline, through the field's offset; the rest
         // (strings, enums, uuids, bool, count) go through read_value's switch. null == absent:
         // no presence bit.
-        const auto slot = kNumberSlots[static_cast<std::size_t>(f)];
-        if (slot.kind != NumberSlot::other) {
-          if (read_number(slot, p, end, e)) {
+        if (step->number != FieldStep::other) {
+          if (read_number(*step, p, end, e)) {
             present |= bit;
           } else if (!literal(p, end, "null")) {
             return false;
@@ -376,8 +380,8 @@ class FlatScanner {
                         E& out) noexcept {
     return read_enum(p, end, kPackedEnum<E>, out);
   }
-  static bool read_kind(KindTag<FieldKind::real>, const char*& p, const char* end,
-                        double& out) noexcept {
+  [[gnu::always_inline]] static bool read_kind(KindTag<FieldKind::real>, const char*& p,
+                                               const char* end, double& out) noexcept {
     return read_double(p, end, out);
   }
   static bool read_kind(KindTag<FieldKind::count>, const char*& p, const char* end,
@@ -393,8 +397,9 @@ class FlatScanner {
   }
   static bool read_kind(KindTag<FieldKind::flag>, const char*& p, const char* end,
                         std::uint8_t& out) noexcept {
+    // Each spelling compared as a constant (a choice between the two would call strlen and memcmp).
     out = *p == 't' ? 1 : 0;
-    return literal(p, end, out ? "true" : "false");
+    return out ? literal(p, end, "true") : literal(p, end, "false");
   }
   static bool read_kind(KindTag<FieldKind::client_id>, const char*& p, const char* end,
                         ClientId& out) noexcept {
@@ -407,11 +412,11 @@ class FlatScanner {
 
   // A number field's value into its member; false for anything else, null included (p is then
   // left where it was).
-  [[gnu::always_inline]] static bool read_number(NumberSlot slot, const char*& p, const char* end,
-                                                 OrderEvent& e) noexcept {
+  [[gnu::always_inline]] static bool read_number(const FieldStep& step, const char*& p,
+                                                 const char* end, OrderEvent& e) noexcept {
     const char* const value = p;
-    char* const member = reinterpret_cast<char*>(&e) + slot.offset;
-    const bool ok = slot.kind == NumberSlot::real
+    char* const member = reinterpret_cast<char*>(&e) + step.offset;
+    const bool ok = step.number == FieldStep::real
                         ? read_double(p, end, *reinterpret_cast<double*>(member))
                         : read_int(p, end, *reinterpret_cast<std::int64_t*>(member));
     if (!ok) p = value;
