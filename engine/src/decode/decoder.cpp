@@ -198,16 +198,15 @@ DecodeErrc map_error(simdjson::error_code ec) noexcept {
 // --- fast path (flat_scanner.hpp) ---------------------------------------------------------------
 
 Field detail::FlatScanner::match(std::string_view k, std::size_t prev) noexcept {
-  const Field predicted = next_[prev];
+  const Field predicted = order_.next(prev);
   if (predicted != Field::none) {
-    const auto& names = simple_ ? kSimpleNames : kDefaultNames;
+    const auto& names = order_.simple() ? kSimpleNames : kDefaultNames;
     if (names[static_cast<std::size_t>(predicted)] == k) return predicted;
   }
   ++misses;
   const auto* entry = kNameIndex.find(k);
   if (entry == nullptr) return Field::none;
-  simple_ = entry->simple;
-  next_[prev] = entry->field;
+  order_.learn(prev, entry->field, entry->simple);
   return entry->field;
 }
 
@@ -217,9 +216,8 @@ bool detail::FlatScanner::asset_frame_key(std::string_view k) noexcept {
 
 struct Decoder::Impl {
   od::parser parser;
-  // next[f]: the field that followed f in the last object (next[kStart]: the first field).
-  Field next[kFieldCount + 1];
-  bool simple = false;    // which name table the predictions use
+  // The field order of the last object, shared by both paths (order.next(kStart): the first).
+  detail::LearnedOrder order;
   bool fast_path = true;  // try FlatScanner before the general path
 
   // A myAsset frame between reading and publishing: its own fields, and its elements.
@@ -231,11 +229,7 @@ struct Decoder::Impl {
   explicit Impl(std::size_t max_frame)
       : parser(max_frame),
         items(std::make_unique<detail::AssetItem[]>(max_asset_items(max_frame))),
-        item_capacity(max_asset_items(max_frame)) {
-    for (std::size_t f = 0; f <= kFieldCount; ++f) {
-      next[f] = f == kStart ? Field::type : (f + 1 < kFieldCount ? Field(f + 1) : Field::none);
-    }
-  }
+        item_capacity(max_asset_items(max_frame)) {}
 
   // --- one object -> one OrderEvent ----------------------------------------------------------
 
@@ -426,17 +420,16 @@ struct Decoder::Impl {
   FILLWIRE_INLINE Field match_key(od::field& fld, std::size_t prev, DecoderStats& stats,
                                   std::string_view& unknown) noexcept {
     const od::raw_json_string raw = fld.key();
-    const Field predicted = next[prev];
+    const Field predicted = order.next(prev);
     if (predicted != Field::none) {
-      const auto& names = simple ? kSimpleNames : kDefaultNames;
+      const auto& names = order.simple() ? kSimpleNames : kDefaultNames;
       if (raw.unsafe_is_equal(names[static_cast<std::size_t>(predicted)])) return predicted;
     }
     ++stats.order_misses;
     if (!key_text(fld, unknown)) return Field::none;
     const auto* entry = kNameIndex.find(unknown);
     if (entry == nullptr) return Field::none;
-    simple = entry->simple;
-    next[prev] = entry->field;  // learn: this field follows `prev`
+    order.learn(prev, entry->field, entry->simple);  // this field follows `prev`
     return entry->field;
   }
 
@@ -472,7 +465,7 @@ struct Decoder::Impl {
                 FrameResult& r) noexcept {
     OrderEvent& e = sink.claim();
     clear_wire_fields(e);
-    detail::FlatScanner scanner(next, simple);
+    detail::FlatScanner scanner(order);
     if (!scanner.scan(data, data + size, e)) return false;
     if (scanner.seen == 0 || (kRequiredFields & ~e.present) != 0) return false;
     stats.unknown_keys += scanner.unknown_keys;

@@ -73,16 +73,18 @@ struct FieldStep {
   std::uint16_t offset{};  // of a number's member in OrderEvent
   std::uint8_t length{};   // of the whole pattern, quotes and colon included
   Number number = other;
+  Field field = Field::none;
 
   constexpr FieldStep() = default;
-  constexpr FieldStep(std::string_view name, std::size_t field)
+  constexpr FieldStep(std::string_view name, std::size_t index)
       : need(static_cast<std::uint32_t>((std::uint64_t{1} << (name.size() + 3)) - 1)),
-        bit(std::uint32_t{1} << field),
-        offset(kFieldOffsets[field]),
+        bit(std::uint32_t{1} << index),
+        offset(kFieldOffsets[index]),
         length(static_cast<std::uint8_t>(name.size() + 3)),
-        number(kOrderFields[field].kind == FieldKind::real     ? real
-               : kOrderFields[field].kind == FieldKind::millis ? millis
-                                                               : other) {
+        number(kOrderFields[index].kind == FieldKind::real     ? real
+               : kOrderFields[index].kind == FieldKind::millis ? millis
+                                                               : other),
+        field(static_cast<Field>(index)) {
     text[0] = '"';
     for (std::size_t i = 0; i < name.size() && i < 29; ++i)
       text[i + 1] = name[i];
@@ -150,11 +152,53 @@ static_assert(
 template <class E>
 inline constexpr auto kPackedEnum = table_of<PackedName>(std::span(WireNames::of(E{})));
 
+// The field order the decoder has learned: next(f) is the field that followed f in the last
+// object (next(kFieldCount): the first field), in the name form simple() says. step(f) mirrors it
+// as the scanner's step for that field (nullptr for Field::none), so that the scanner goes from
+// one field to the next with one load.
+class LearnedOrder {
+ public:
+  LearnedOrder() noexcept {
+    for (std::size_t f = 0; f <= kFieldCount; ++f)
+      next_[f] =
+          f == kFieldCount ? Field::type : (f + 1 < kFieldCount ? Field(f + 1) : Field::none);
+    remake_steps();
+  }
+
+  Field next(std::size_t prev) const noexcept { return next_[prev]; }
+  bool simple() const noexcept { return simple_; }
+  const FieldStep* const* steps() const noexcept { return step_; }
+
+  // `f` (in the name form `simple`) followed `prev`.
+  void learn(std::size_t prev, Field f, bool simple) noexcept {
+    next_[prev] = f;
+    if (simple != simple_) {
+      simple_ = simple;
+      remake_steps();
+    } else {
+      step_[prev] = step_of(f);
+    }
+  }
+
+ private:
+  const FieldStep* step_of(Field f) const noexcept {
+    if (f == Field::none) return nullptr;
+    return &(simple_ ? kSimpleSteps : kDefaultSteps).entry[static_cast<std::size_t>(f)];
+  }
+  void remake_steps() noexcept {
+    for (std::size_t f = 0; f <= kFieldCount; ++f)
+      step_[f] = step_of(next_[f]);
+  }
+
+  const FieldStep* step_[kFieldCount + 1];
+  Field next_[kFieldCount + 1];
+  bool simple_ = false;
+};
+
 class FlatScanner {
  public:
-  // `next` is the decoder's learned order table (next[f] follows f; next[count] is first), and
-  // `simple` which name table it predicts with. Both are updated as keys are matched.
-  FlatScanner(Field* next, bool& simple) noexcept : next_(next), simple_(simple) {}
+  // `order` is the decoder's learned field order, updated as keys are matched.
+  explicit FlatScanner(LearnedOrder& order) noexcept : order_(order) {}
 
   // Decodes [p, end) into `e` (already cleared). Returns false to hand the frame to the general
   // path. On success `seen`, `unknown_keys` and `misses` describe what was read.
@@ -171,22 +215,17 @@ class FlatScanner {
     // once, at the end) and the learned order. Kept in members or in `e`, each field would wait on
     // the store of the one before it.
     std::uint32_t seen_bits = 0;
-    std::uint32_t present = 0;
-    const Field* const next = next_;
+    std::uint32_t nulls = 0;  // fields whose value was null: seen, but not present
+    const FieldStep* const* const plan = order_.steps();
     std::size_t prev = kFieldCount;
-    const FieldStep* steps = simple_ ? kSimpleSteps.entry : kDefaultSteps.entry;
     for (;;) {
-      Field f = next[prev];
-      const FieldStep* step = nullptr;  // f's, once f is known
-      if (f != Field::none && steps[static_cast<std::size_t>(f)].at(p)) {
-        step = &steps[static_cast<std::size_t>(f)];
+      const FieldStep* step = plan[prev];  // the predicted field's
+      if (step != nullptr && step->at(p)) {
         p += step->length;
       } else {
         std::string_view k;
         if (!read_key(p, end, k)) return false;
-        f = match(k, prev);
-        steps = simple_ ? kSimpleSteps.entry : kDefaultSteps.entry;
-        if (f != Field::none) step = &steps[static_cast<std::size_t>(f)];
+        const Field f = match(k, prev);
         if (f == Field::none) {
           if (prev == kFieldCount && (k == "status" || k == "error")) return false;
           // A myAsset frame (its keys before any `type`): the general path reads it.
@@ -194,26 +233,27 @@ class FlatScanner {
           ++unknown_keys;
           p = skip_ws(p, end);
           if (p >= end || !skip_scalar(p, end)) return false;
+          step = nullptr;
+        } else {
+          step = order_.steps()[prev];  // match() has learned that f follows prev
         }
       }
-      if (f != Field::none) {
+      if (step != nullptr) {
         p = skip_ws(p, end);
         if (p >= end) return false;
         const std::uint32_t bit = step->bit;
         if (seen_bits & bit) return false;  // duplicate: the general path reports it
         seen_bits |= bit;
-        prev = static_cast<std::size_t>(f);
+        prev = static_cast<std::size_t>(step->field);
         // Most fields are numbers: read them here, inline, through the field's offset; the rest
-        // (strings, enums, uuids, bool, count) go through read_value's switch. null == absent:
-        // no presence bit.
-        if (step->number != FieldStep::other) {
-          if (read_number(*step, p, end, e)) {
-            present |= bit;
-          } else if (!literal(p, end, "null")) {
-            return false;
-          }
-        } else if (!read_value(f, p, end, e, present)) {
-          return false;
+        // (strings, enums, uuids, bool, count) go through read_value's switch. A value they do
+        // not read leaves p where it was; null is then the only other value a field may have
+        // (absent: no presence bit).
+        const bool ok = step->number != FieldStep::other ? read_number(*step, p, end, e)
+                                                         : read_value(step->field, p, end, e);
+        if (!ok) {
+          if (!literal(p, end, "null")) return false;
+          nulls |= bit;
         }
       }
       p = skip_ws(p, end);
@@ -227,7 +267,7 @@ class FlatScanner {
       break;
     }
     seen = seen_bits;
-    e.present |= present;
+    e.present |= seen_bits & ~nulls;
     return skip_ws(p, end) == end;
   }
 
@@ -423,21 +463,21 @@ class FlatScanner {
     return ok;
   }
 
-  // A non-number field's value; null leaves the presence bit clear.
+  // A non-number field's value; false (p left where it was) for anything its reader does not
+  // accept, null included.
   [[gnu::always_inline]] static bool read_value(Field f, const char*& p, const char* end,
-                                                OrderEvent& e, std::uint32_t& present) noexcept {
-    if (*p == 'n') return literal(p, end, "null");
+                                                OrderEvent& e) noexcept {
+    const char* const value = p;
     bool ok = false;
     visit_field(
         f, e, [&](auto kind, auto& out) __attribute__((always_inline)) {
           ok = read_kind(kind, p, end, out);
         });
-    if (ok) present |= field_bit(f);
+    if (!ok) p = value;
     return ok;
   }
 
-  Field* next_;
-  bool& simple_;
+  LearnedOrder& order_;
 };
 
 }  // namespace fillwire::detail
