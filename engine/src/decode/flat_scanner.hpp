@@ -74,6 +74,8 @@ struct FieldStep {
   std::uint8_t length{};   // of the whole pattern, quotes and colon included
   Number number = other;
   Field field = Field::none;
+  const FieldStep* next =
+      nullptr;  // in a decoder's learned order: the field that followed this one
 
   constexpr FieldStep() = default;
   constexpr FieldStep(std::string_view name, std::size_t index)
@@ -152,46 +154,52 @@ static_assert(
 template <class E>
 inline constexpr auto kPackedEnum = table_of<PackedName>(std::span(WireNames::of(E{})));
 
-// The field order the decoder has learned: next(f) is the field that followed f in the last
-// object (next(kFieldCount): the first field), in the name form simple() says. step(f) mirrors it
-// as the scanner's step for that field (nullptr for Field::none), so that the scanner goes from
-// one field to the next with one load.
+// The field order the decoder has learned, as a chain of its own steps: step(f)->next is the step
+// of the field that followed f in the last object (nullptr: none learned yet), and start()->next
+// the first field's. The scanner goes from one field to the next through that pointer, with the
+// step it just took as its only state. The steps carry the keys in the name form simple() says.
 class LearnedOrder {
  public:
   LearnedOrder() noexcept {
-    for (std::size_t f = 0; f <= kFieldCount; ++f)
-      next_[f] =
-          f == kFieldCount ? Field::type : (f + 1 < kFieldCount ? Field(f + 1) : Field::none);
-    remake_steps();
+    copy_keys();
+    for (std::size_t f = 0; f < kFieldCount; ++f)
+      step_[f].next = f + 1 < kFieldCount ? &step_[f + 1] : nullptr;
+    step_[kFieldCount].field = Field::count_;
+    step_[kFieldCount].next = &step_[static_cast<std::size_t>(Field::type)];
   }
+  LearnedOrder(const LearnedOrder&) = delete;  // the chain points into this object
+  LearnedOrder& operator=(const LearnedOrder&) = delete;
 
-  Field next(std::size_t prev) const noexcept { return next_[prev]; }
+  // The field that followed `prev` (kFieldCount: the first field); Field::none if none learned.
+  Field next(std::size_t prev) const noexcept {
+    const FieldStep* s = step_[prev].next;
+    return s == nullptr ? Field::none : s->field;
+  }
   bool simple() const noexcept { return simple_; }
-  const FieldStep* const* steps() const noexcept { return step_; }
+  // The step before the first field: its `field` is Field::count_ (kFieldCount as an index).
+  const FieldStep* start() const noexcept { return &step_[kFieldCount]; }
 
   // `f` (in the name form `simple`) followed `prev`.
   void learn(std::size_t prev, Field f, bool simple) noexcept {
-    next_[prev] = f;
+    step_[prev].next = f == Field::none ? nullptr : &step_[static_cast<std::size_t>(f)];
     if (simple != simple_) {
       simple_ = simple;
-      remake_steps();
-    } else {
-      step_[prev] = step_of(f);
+      copy_keys();
     }
   }
 
  private:
-  const FieldStep* step_of(Field f) const noexcept {
-    if (f == Field::none) return nullptr;
-    return &(simple_ ? kSimpleSteps : kDefaultSteps).entry[static_cast<std::size_t>(f)];
-  }
-  void remake_steps() noexcept {
-    for (std::size_t f = 0; f <= kFieldCount; ++f)
-      step_[f] = step_of(next_[f]);
+  // Everything but the chain, from the name form's table.
+  void copy_keys() noexcept {
+    const auto& table = simple_ ? kSimpleSteps : kDefaultSteps;
+    for (std::size_t f = 0; f < kFieldCount; ++f) {
+      const FieldStep* const next = step_[f].next;
+      step_[f] = table.entry[f];
+      step_[f].next = next;
+    }
   }
 
-  const FieldStep* step_[kFieldCount + 1];
-  Field next_[kFieldCount + 1];
+  FieldStep step_[kFieldCount + 1];
   bool simple_ = false;
 };
 
@@ -215,16 +223,16 @@ class FlatScanner {
     // once, at the end) and the learned order. Kept in members or in `e`, each field would wait on
     // the store of the one before it.
     std::uint32_t seen_bits = 0;
-    std::uint32_t nulls = 0;  // fields whose value was null: seen, but not present
-    const FieldStep* const* const plan = order_.steps();
-    std::size_t prev = kFieldCount;
+    std::uint32_t nulls = 0;                 // fields whose value was null: seen, but not present
+    const FieldStep* last = order_.start();  // the field just read
     for (;;) {
-      const FieldStep* step = plan[prev];  // the predicted field's
+      const FieldStep* step = last->next;  // the predicted field's
       if (step != nullptr && step->at(p)) {
         p += step->length;
       } else {
         std::string_view k;
         if (!read_key(p, end, k)) return false;
+        const auto prev = static_cast<std::size_t>(last->field);
         const Field f = match(k, prev);
         if (f == Field::none) {
           if (prev == kFieldCount && (k == "status" || k == "error")) return false;
@@ -235,7 +243,7 @@ class FlatScanner {
           if (p >= end || !skip_scalar(p, end)) return false;
           step = nullptr;
         } else {
-          step = order_.steps()[prev];  // match() has learned that f follows prev
+          step = last->next;  // match() has learned that f follows prev
         }
       }
       if (step != nullptr) {
@@ -244,7 +252,7 @@ class FlatScanner {
         const std::uint32_t bit = step->bit;
         if (seen_bits & bit) return false;  // duplicate: the general path reports it
         seen_bits |= bit;
-        prev = static_cast<std::size_t>(step->field);
+        last = step;
         // Most fields are numbers: read them here, inline, through the field's offset; the rest
         // (strings, enums, uuids, bool, count) go through read_value's switch. A value they do
         // not read leaves p where it was; null is then the only other value a field may have
