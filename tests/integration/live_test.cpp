@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "account.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/control_event.hpp"
 #include "fillwire/detail/rest_orders.hpp"
@@ -27,7 +28,6 @@
 #include "fillwire/pipeline.hpp"
 #include "fillwire/replay_source.hpp"
 #include "fillwire/strategy.hpp"
-#include "account.hpp"
 #include "live_run.hpp"
 #include "server.hpp"
 #include "server_thread.hpp"

@@ -112,10 +112,10 @@ TEST_F(BalanceSummary, JsonHasTheMarksUnrealizedPnlBalancesValuesAndDrifts) {
   EXPECT_EQ(c.at("assets_applied").get<int>(), 8);
   EXPECT_EQ(c.at("drifts_reported").get<int>(), 1);
   EXPECT_EQ(c.at("balance_deltas").get<int>(), 6);  // 3 fills x (KRW, BTC)
-  for (const char* key :
-       {"asset_duplicates", "asset_stale", "asset_invalid", "currency_full", "resync_unlisted",
-        "orders_without_locked", "deltas_unassigned", "deltas_late", "deltas_uncompared", "deltas_retimed",
-        "deltas_overflowed", "currencies_unreconciled", "drifts_explained_late"}) {
+  for (const char* key : {"asset_duplicates", "asset_stale", "asset_invalid", "currency_full",
+                          "resync_unlisted", "orders_without_locked", "deltas_unassigned",
+                          "deltas_late", "deltas_uncompared", "deltas_retimed", "deltas_overflowed",
+                          "currencies_unreconciled", "drifts_explained_late"}) {
     EXPECT_TRUE(c.contains(key)) << key;
   }
   EXPECT_TRUE(j.at("complete").get<bool>());
