@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "account.hpp"
 #include "fillwire/account_state.hpp"
 #include "fillwire/decoder.hpp"
 #include "fillwire/engine.hpp"
@@ -26,7 +27,6 @@
 #include "fillwire/nats_publisher.hpp"
 #include "fillwire/pipeline.hpp"
 #include "fillwire/strategy.hpp"
-#include "account.hpp"
 #include "frames.hpp"
 #include "live_run.hpp"
 #include "nats_cluster.hpp"
@@ -500,6 +500,35 @@ TEST_F(ScaleOut, WrongNatsCredentialsAreAClearErrorAndTheJournalKeepsEverything)
     EXPECT_NE(what.find("Authorization"), std::string::npos) << what;
     EXPECT_EQ(what.find(wrong), std::string::npos);
   }
+}
+
+// A follower started while the cluster cannot answer (two of its three nodes down: no JetStream
+// quorum, as while a leader is being elected) tries three times, 250 and 500 ms apart, then says
+// why; the cluster's silence is never taken for a missing stream.
+TEST_F(ScaleOut, AFollowerStartedWhileTheClusterCannotAnswerTriesThreeTimesThenSaysWhy) {
+  test::NatsCluster cluster(3, scratch.path() / "nats");
+  {
+    RawJetStream raw(cluster.url(0));
+    raw.add_stream(kAccount);
+  }
+  cluster.kill(1);
+  cluster.kill(2);
+  JetStreamSourceConfig sc;
+  sc.nats = nats_config(cluster);
+  sc.nats.servers = {cluster.url(0)};
+  sc.nats.request_timeout = 500ms;
+  const auto began = std::chrono::steady_clock::now();
+  try {
+    JetStreamSource source(sc);
+    ADD_FAILURE() << "a follower must not start without an answer from the cluster";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("(3 attempts)"), std::string::npos) << what;
+    EXPECT_EQ(what.find("no stream"), std::string::npos) << what;
+  }
+  const auto took = std::chrono::steady_clock::now() - began;
+  EXPECT_GE(took, 750ms) << "the pauses between the attempts";
+  EXPECT_LT(took, 30s);
 }
 
 // The stream stores a message whose ack never reaches the gateway; the gateway sends it again
