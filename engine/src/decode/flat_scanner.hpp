@@ -74,8 +74,8 @@ struct FieldStep {
   std::uint8_t length{};   // of the whole pattern, quotes and colon included
   Number number = other;
   Field field = Field::none;
-  const FieldStep* next =
-      nullptr;  // in a decoder's learned order: the field that followed this one
+  // In a decoder's LearnedOrder: the step of the field that followed this one (nullptr: none).
+  const FieldStep* next = nullptr;
 
   constexpr FieldStep() = default;
   constexpr FieldStep(std::string_view name, std::size_t index)
@@ -154,10 +154,11 @@ static_assert(
 template <class E>
 inline constexpr auto kPackedEnum = table_of<PackedName>(std::span(WireNames::of(E{})));
 
-// The field order the decoder has learned, as a chain of its own steps: step(f)->next is the step
-// of the field that followed f in the last object (nullptr: none learned yet), and start()->next
-// the first field's. The scanner goes from one field to the next through that pointer, with the
-// step it just took as its only state. The steps carry the keys in the name form simple() says.
+// The field order the decoder has learned, as a chain of its own copies of the steps: field f's
+// step points to the step of the field that followed f in the last object (nullptr: none learned
+// yet), and start() to the first field's. The scanner goes from one field to the next through that
+// pointer, with the step it just took as its only state. The copies carry the keys in the name
+// form simple() says; the general path reads and teaches the same order (next(), learn()).
 class LearnedOrder {
  public:
   LearnedOrder() noexcept {
@@ -219,9 +220,9 @@ class FlatScanner {
     if (p == end || *p != '{') return false;
     p = skip_ws(p + 1, end);
     if (p < end && *p == '}') return false;  // empty object: let the general path name it
-    // The loop's state stays in registers: the fields seen, the presence bits (written to `e`
-    // once, at the end) and the learned order. Kept in members or in `e`, each field would wait on
-    // the store of the one before it.
+    // The loop's state is local: the fields seen and the step just taken (the presence bits are
+    // the fields seen less the null ones, written to `e` once, at the end). Kept in members or in
+    // `e`, each field would wait on the store of the one before it.
     std::uint32_t seen_bits = 0;
     std::uint32_t nulls = 0;                 // fields whose value was null: seen, but not present
     const FieldStep* last = order_.start();  // the field just read
