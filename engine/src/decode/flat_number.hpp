@@ -317,9 +317,8 @@ inline constexpr auto kAlignRun = [] {
 
 // The 16 bytes at p less '0'.
 [[gnu::always_inline]] inline __m128i digit_values(const char* p) noexcept {
-  return _mm_sub_epi8(
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
-      _mm_loadu_si128(reinterpret_cast<const __m128i*>(number_constants().zero.value)));
+  return _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)),
+                      load_constant<__m128i>(number_constants().zero));
 }
 
 // The run of ASCII digits at p, as far as 16 bytes show it: its length (16 means "maybe more")
@@ -331,10 +330,8 @@ struct DigitRun {
 [[gnu::always_inline]] inline DigitRun digit_run(const char* p) noexcept {
   const __m128i digits = digit_values(p);
   // A byte is a digit when, less '0', it is at most 9 as an unsigned byte.
-  const __m128i is_digit = _mm_cmpeq_epi8(
-      _mm_min_epu8(
-          digits, _mm_loadu_si128(reinterpret_cast<const __m128i*>(number_constants().nine.value))),
-      digits);
+  const __m128i is_digit =
+      _mm_cmpeq_epi8(_mm_min_epu8(digits, load_constant<__m128i>(number_constants().nine)), digits);
   const auto mask = static_cast<unsigned>(_mm_movemask_epi8(is_digit));
   const auto length = static_cast<unsigned>(std::countr_one(mask));  // 0..16
   return {run_value(digits, length), length};

@@ -80,7 +80,7 @@ struct FieldStep {
   constexpr FieldStep() = default;
   constexpr FieldStep(std::string_view name, std::size_t index)
       : need(static_cast<std::uint32_t>((std::uint64_t{1} << (name.size() + 3)) - 1)),
-        bit(std::uint32_t{1} << index),
+        bit(field_bit(static_cast<Field>(index))),
         offset(kFieldOffsets[index]),
         length(static_cast<std::uint8_t>(name.size() + 3)),
         number(kOrderFields[index].kind == FieldKind::real     ? real
